@@ -1,0 +1,1 @@
+"""Release files -> the store: read, map, normalize, de-duplicate, load."""

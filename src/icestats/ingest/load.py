@@ -1,0 +1,223 @@
+"""Load one release file into the store, all or nothing, with provenance on every row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from icestats import reference, store
+from icestats.errors import InputError
+from icestats.ingest import normalize as n
+from icestats.ingest.episodes import mark_episodes
+from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
+from icestats.ingest.read import Source, detect_format, read_sources, sheet_count
+
+DEFAULT_MAX_REJECTS = 0.01
+Progress = Callable[[str, int, int], None]  # (what, sources done, sources total)
+
+
+@dataclass
+class IngestResult:
+    file: str
+    sha256: str
+    already_loaded: bool = False
+    release_id: int | None = None
+    file_format: str = ""
+    layout: str = ""
+    sheets: list[str] = field(default_factory=list)
+    empty_sheets: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    episodes: int = 0
+    coverage_start: date | None = None
+    coverage_end: date | None = None
+
+    @property
+    def records_merged(self) -> int:
+        return self.rows_loaded - self.episodes
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["records_merged"] = self.records_merged
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    max_rejects: float = DEFAULT_MAX_REJECTS,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Load ``path``; loading a file already in the store changes nothing."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    fmt = detect_format(path)
+    result = IngestResult(file=path.name, sha256=file_sha256(path), file_format=fmt)
+    if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
+        result.already_loaded = True
+        return result
+    total = sheet_count(path, fmt)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _load(con, path, result, max_rejects, progress, total)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _load(con, path, result, max_rejects, progress, total) -> None:  # noqa: ANN001
+    row = store.fetch_one(con, "SELECT coalesce(max(release_id), 0) + 1 FROM releases")
+    rid = result.release_id = int(row[0])
+    _register_aliases(con)
+    key = store.id_key(con)
+    layouts: set[str] = set()
+    ignored: set[str] = set()
+    done = 0
+    for source in read_sources(con, path, result.file_format):
+        _insert_source(con, rid, path.name, source, key)
+        result.sheets.append(source.sheet or path.name)
+        result.rows_read += source.rows
+        layouts.add(source.layout.name)
+        ignored.update(source.layout.ignored)
+        done = source.sheet_no + 1
+        if progress:
+            progress(source.sheet or path.name, done, total)
+    if result.file_format == "xlsx":
+        from icestats.ingest.read import _open_workbook
+
+        names = _open_workbook(path).sheet_names
+        result.empty_sheets = [s for s in names if s not in result.sheets]
+    if not result.sheets:
+        raise InputError(str(path), "no data: every sheet is empty")
+    _check_rejects(con, rid, path, result, max_rejects)
+    result.episodes = mark_episodes(con, rid)
+    cov = store.fetch_one(
+        con, "SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
+        "WHERE release_id = ?", [rid])
+    result.coverage_start, result.coverage_end, result.rows_loaded = cov
+    if not result.rows_loaded:
+        raise InputError(str(path), "no loadable rows (every row was rejected)")
+    result.layout = "+".join(sorted(layouts))
+    con.execute(
+        "INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, ?)",
+        [rid, path.name, result.sha256, result.file_format, result.layout,
+         json.dumps(result.sheets), result.coverage_start, result.coverage_end,
+         result.rows_read, result.rows_loaded, result.rows_rejected, result.episodes,
+         json.dumps(sorted(ignored))])
+    store.recompute_day_owner(con)
+
+
+def _register_aliases(con: duckdb.DuckDBPyConnection) -> None:
+    import pyarrow as pa
+
+    aliases = reference.aor_aliases()
+    con.register("aor_alias", pa.table({"key": list(aliases), "code": list(aliases.values())}))
+
+
+def _col(source: Source, name: str) -> str:
+    return name if name in source.layout.columns else "CAST(NULL AS VARCHAR)"
+
+
+def _arrest_columns(source: Source) -> list[tuple[str, str]]:
+    """(column, SQL expression) pairs that turn a source's raw text into an arrests row."""
+    c = lambda name: _col(source, name)  # noqa: E731
+    ts = n.timestamp_sql(c("apprehension_date"))
+    aor, ident = c("aor"), c("identifier")
+    aor_missing = f"({n.blank_sql(aor)} OR {n.redacted_sql(aor)})"
+    cols = [
+        ("release_id", "$rid"), ("sheet", "$sheet"), ("sheet_no", "$sheet_no"),
+        ("source_row", "__row"), ("apprehension_at", ts),
+        ("apprehension_date", f"CAST({ts} AS DATE)"),
+        ("aor", f"CASE WHEN {aor_missing} THEN '{reference.UNKNOWN}' "
+                f"ELSE coalesce(a.code, '{reference.UNKNOWN}') END"),
+        ("aor_status", f"CASE WHEN {n.blank_sql(aor)} THEN 'blank' "
+                       f"WHEN {n.redacted_sql(aor)} THEN 'redacted' "
+                       f"WHEN a.code IS NULL THEN 'unrecognized' ELSE 'ok' END"),
+        ("aor_raw", f"CASE WHEN a.code IS NULL AND NOT {n.blank_sql(aor)} THEN trim({aor}) END"),
+    ]
+    for f in TEXT_FIELDS:
+        cols.append((f, n.criminality_sql(c(f)) if f == "criminality" else n.text_sql(c(f))))
+    for f in SECONDARY_DATES:
+        value, raw = n.secondary_date_sql(c(f))
+        cols += [(f, value), (f"{f}_raw", raw)]
+    value, raw = n.birth_year_sql(c("birth_year"))
+    cols += [
+        ("birth_year", value), ("birth_year_raw", raw),
+        ("id_hash", f"CASE WHEN {n.blank_sql(ident)} OR {n.redacted_sql(ident)} THEN NULL "
+                    f"ELSE left(sha256($key || '|' || trim({ident})), 32) END"),
+        ("id_status", f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
+                      f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END"),
+        ("reprocessed", f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"),
+        ("episode_start", "true"),
+    ]
+    return cols
+
+
+def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> None:  # noqa: ANN001
+    c = lambda name: _col(source, name)  # noqa: E731
+    ts = n.timestamp_sql(c("apprehension_date"))
+    date_ok = f"({ts} IS NOT NULL AND {n.in_range_sql(ts, n.PRIMARY_RANGE)})"
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source))
+    con.execute(
+        f"""
+        INSERT INTO arrests BY NAME
+        SELECT {select}
+        FROM {source.relation} LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql(c('aor'))}
+        WHERE {date_ok}
+        """,
+        {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key},
+    )
+    blank_row = " AND ".join(n.blank_sql(c(f)) for f in FIELDS if f in source.layout.columns)
+    reason = (f"CASE WHEN {blank_row} THEN 'blank row' "
+              f"WHEN {n.blank_sql(c('apprehension_date'))} THEN 'missing apprehension date' "
+              f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
+              f"WHEN {ts} IS NULL THEN 'unparseable apprehension date' "
+              f"ELSE 'apprehension date out of range' END")
+    con.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT $rid, $file, $sheet, __row, $column, {reason}, left({c('apprehension_date')}, 200)
+        FROM {source.relation} WHERE NOT coalesce({date_ok}, false)
+        """,
+        {"rid": rid, "file": file_name, "sheet": source.sheet,
+         "column": source.layout.columns["apprehension_date"]},
+    )
+
+
+def _check_rejects(con, rid: int, path: Path, result: IngestResult, limit: float) -> None:  # noqa: ANN001
+    rows = con.execute(
+        "SELECT sheet, source_row, column_name, reason, raw_value, "
+        "count(*) FILTER (WHERE reason <> 'blank row') OVER (), count(*) OVER () "
+        "FROM rejects WHERE release_id = ? ORDER BY reason = 'blank row', sheet, source_row "
+        "LIMIT 1", [rid]).fetchall()
+    if not rows:
+        return
+    sheet, row, column, reason, raw, bad, rejected = rows[0]
+    result.rows_rejected = int(rejected)
+    if bad and bad > limit * max(result.rows_read, 1):
+        shown = f"'{raw}'" if raw is not None else "empty cell"
+        raise InputError(
+            str(path),
+            f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
+            f"{result.rows_read:,} rows have no usable apprehension date, more than the "
+            f"{limit:.1%} allowed (--max-rejects)",
+            sheet=sheet, row=row, column=column)

@@ -1,0 +1,85 @@
+"""Value normalization, as SQL expressions over raw text columns (with Python twins for tests).
+
+Every raw value arrives as text. Redaction markers ("b(6), b(7)c", "(b)(6)(b)(7)(c)", ...)
+mean *withheld*; they are kept apart from blanks: text fields store REDACTED, other fields
+keep the marker in a ``*_raw`` column.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+REDACTED = "[redacted]"
+_MARKER_STRIP = r"[\s(),;/&.]|and"
+_MARKER_RE = r"^(b[67][a-f]?)+$"
+PRIMARY_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
+SECONDARY_RANGE = (date(1950, 1, 1), date(2040, 12, 31))
+_TS_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M",
+    "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
+)
+
+
+def is_redacted(value: str | None) -> bool:
+    """True when a cell holds a FOIA exemption marker rather than a value."""
+    if value is None:
+        return False
+    stripped = re.sub(_MARKER_STRIP, "", value.lower())
+    return bool(stripped) and re.fullmatch(_MARKER_RE, stripped) is not None
+
+
+def redacted_sql(col: str) -> str:
+    """SQL twin of ``is_redacted``."""
+    return (f"coalesce(regexp_full_match(regexp_replace(lower({col}), '{_MARKER_STRIP}', '', 'g'),"
+            f" '{_MARKER_RE}'), false)")
+
+
+def blank_sql(col: str) -> str:
+    return f"({col} IS NULL OR trim({col}) = '')"
+
+
+def text_sql(col: str) -> str:
+    """Trimmed text; blank -> NULL; a redaction marker -> REDACTED."""
+    return (f"CASE WHEN {blank_sql(col)} THEN NULL WHEN {redacted_sql(col)} THEN '{REDACTED}' "
+            f"ELSE regexp_replace(trim({col}), '\\s+', ' ', 'g') END")
+
+
+def timestamp_sql(col: str) -> str:
+    """Parse a date-time written any of the ways releases write it, or an Excel serial."""
+    tries = ", ".join(f"try_strptime(trim({col}), '{f}')" for f in _TS_FORMATS)
+    serial = (f"CASE WHEN regexp_full_match(trim({col}), '\\d{{4,5}}(\\.\\d+)?') "
+              f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(trim({col}) AS DOUBLE)"
+              f" * 86400e6) AS BIGINT)) END")
+    return f"coalesce({tries}, {serial})"
+
+
+def in_range_sql(expr: str, bounds: tuple[date, date]) -> str:
+    return f"(CAST({expr} AS DATE) BETWEEN DATE '{bounds[0]}' AND DATE '{bounds[1]}')"
+
+
+def secondary_date_sql(col: str) -> tuple[str, str]:
+    """(date expression, raw-text expression): raw kept only when the value is unusable."""
+    ts = timestamp_sql(col)
+    usable = in_range_sql(ts, SECONDARY_RANGE)
+    value = f"CASE WHEN {usable} THEN CAST({ts} AS DATE) END"
+    raw = f"CASE WHEN NOT {blank_sql(col)} AND NOT coalesce({usable}, false) THEN trim({col}) END"
+    return value, raw
+
+
+def birth_year_sql(col: str) -> tuple[str, str]:
+    num = f"try_cast(try_cast(trim({col}) AS DOUBLE) AS INTEGER)"
+    usable = f"({num} BETWEEN 1900 AND 2030)"
+    value = f"CASE WHEN {usable} THEN CAST({num} AS SMALLINT) END"
+    raw = f"CASE WHEN NOT {blank_sql(col)} AND NOT coalesce({usable}, false) THEN trim({col}) END"
+    return value, raw
+
+
+def criminality_sql(col: str) -> str:
+    """Map the three ICE criminality classes to their canonical labels; keep others as text."""
+    t = text_sql(col)
+    return (f"CASE WHEN {t} ILIKE '%convicted%' THEN '1 Convicted Criminal' "
+            f"WHEN {t} ILIKE '%pending%' THEN '2 Pending Criminal Charges' "
+            f"WHEN {t} ILIKE '%other immigration%' THEN '3 Other Immigration Violator' "
+            f"ELSE {t} END")

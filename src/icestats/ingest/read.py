@@ -1,0 +1,194 @@
+"""Readers: xlsx (fastexcel/calamine, sheet by sheet), csv and parquet (DuckDB).
+
+Each reader yields ``Source`` objects: one sheet (or the whole csv/parquet file) registered
+in the DuckDB connection as a relation of text columns plus ``__row``, the row number a
+person sees in the file (Excel row, or csv line counting the header).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from icestats.errors import InputError
+from icestats.store import fetch_one
+from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
+
+EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx/xlsb/ods zip, legacy xls
+PARQUET_MAGIC = b"PAR1"
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass
+class Source:
+    sheet: str | None
+    sheet_no: int
+    layout: Layout
+    relation: str  # name registered in the connection
+    rows: int
+
+
+def detect_format(path: Path) -> str:
+    """'xlsx', 'parquet' or 'csv', from the file's first bytes, not its name."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read file ({exc.strerror})") from None
+    if not head:
+        raise InputError(str(path), "file is empty")
+    if head.startswith(EXCEL_MAGIC):
+        return "xlsx"
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"):
+        raise InputError(str(path), "not an Excel workbook (the file does not start like one)")
+    if b"\x00" in head:
+        raise InputError(str(path), "not a release file: binary content that is not xlsx or "
+                                    "parquet")
+    return "csv"
+
+
+def read_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Iterator[Source]:
+    if fmt == "xlsx":
+        yield from _xlsx_sources(con, path)
+    elif fmt == "csv":
+        yield _csv_source(con, path)
+    else:
+        yield _parquet_source(con, path)
+
+
+def sheet_count(path: Path, fmt: str) -> int:
+    if fmt != "xlsx":
+        return 1
+    return len(_open_workbook(path).sheet_names)
+
+
+def _open_workbook(path: Path):  # noqa: ANN202 - fastexcel.ExcelReader
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own hierarchy; all mean "unreadable"
+        reason = str(exc).splitlines()[0][:160]
+        raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
+
+
+def _problem(path: Path, sheet: str | None, p: LayoutProblem, base: int) -> InputError:
+    row = None if p.row is None else p.row + base
+    return InputError(str(path), p.message, sheet=sheet, row=row, column=p.column)
+
+
+def _xlsx_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
+    reader = _open_workbook(path)
+    for sheet_no, name in enumerate(reader.sheet_names):
+        try:
+            peek = reader.load_sheet(name, header_row=None, skip_rows=0,
+                                     n_rows=HEADER_SCAN_ROWS, dtypes="string").to_arrow()
+        except Exception as exc:
+            raise InputError(str(path), f"cannot read sheet ({str(exc).splitlines()[0][:160]})",
+                             sheet=name) from None
+        if peek.num_columns == 0 or all(c.null_count == len(c) for c in peek.columns):
+            continue  # an empty sheet holds no rows to lose; load.py records it
+        rows = list(zip(*(c.to_pylist() for c in peek.columns), strict=True))
+        try:
+            layout = detect_layout(rows)
+        except LayoutProblem as p:
+            raise _problem(path, name, p, base=1) from None
+        table = _load_sheet(reader, path, name, layout)
+        numbers = pa.array(range(layout.header_index + 2, layout.header_index + 2 + len(table)),
+                           pa.int32())
+        table = table.append_column("__row", numbers)
+        relation = f"src_{sheet_no}"
+        con.register(relation, table)
+        yield Source(name, sheet_no, layout, relation, len(table))
+        con.unregister(relation)
+
+
+def _load_sheet(reader, path: Path, name: str, layout: Layout) -> pa.Table:  # noqa: ANN001
+    wanted = list(layout.columns.values())
+    try:
+        sheet = reader.load_sheet(name, header_row=layout.header_index, dtypes="string",
+                                  use_columns=wanted)
+        batch = sheet.to_arrow()
+    except Exception as exc:
+        raise InputError(str(path), f"cannot read sheet ({str(exc).splitlines()[0][:160]})",
+                         sheet=name) from None
+    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
+    # fastexcel names columns from the header text; rename to our canonical fields.
+    by_source = {v: k for k, v in layout.columns.items()}
+    return table.rename_columns([by_source.get(c, c) for c in table.column_names])
+
+
+def _sniff_csv(path: Path) -> tuple[str, str, Layout]:
+    raw = path.open("rb").read(256 * 1024)
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    problem: LayoutProblem | None = None
+    for delim in CSV_DELIMITERS:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        try:
+            return delim, encoding, detect_layout(rows)
+        except LayoutProblem as p:
+            problem = problem if problem and problem.row is not None else p
+    assert problem is not None
+    raise _problem(path, None, problem, base=1)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _csv_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    delim, encoding, layout = _sniff_csv(path)
+    enc = "latin-1" if encoding == "latin-1" else "utf-8"
+    cols = ", ".join(f"{_quote(src)} AS {field}" for field, src in layout.columns.items())
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW src_csv AS SELECT {cols}, "
+            f"CAST(row_number() OVER () + {layout.header_index + 1} AS INTEGER) AS __row "
+            f"FROM read_csv({_literal(str(path))}, delim = {_literal(delim)}, "
+            f"skip = {layout.header_index}, header = true, all_varchar = true, "
+            f"null_padding = true, encoding = {_literal(enc)}, quote = '\"')"
+        )
+        rows = fetch_one(con, "SELECT count(*) FROM src_csv")[0]  # type: ignore[index]
+    except duckdb.Error as exc:
+        raise InputError(str(path), f"cannot read csv ({str(exc).splitlines()[0][:200]})") \
+            from None
+    return Source(None, 0, layout, "src_csv", int(rows))
+
+
+def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0",
+            [str(path)]).fetchall()]
+    except duckdb.Error as exc:
+        raise InputError(str(path), f"not a readable parquet file "
+                                    f"({str(exc).splitlines()[0][:160]})") from None
+    try:
+        layout = detect_layout([names])
+    except LayoutProblem as p:
+        raise _problem(path, None, p, base=0) from None
+    cols = ", ".join(f"CAST({_quote(src)} AS VARCHAR) AS {field}"
+                     for field, src in layout.columns.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW src_parquet AS SELECT {cols}, "
+        f"CAST(row_number() OVER () AS INTEGER) AS __row FROM read_parquet({_literal(str(path))})")
+    rows = fetch_one(con, "SELECT count(*) FROM src_parquet")[0]  # type: ignore[index]
+    return Source(None, 0, layout, "src_parquet", int(rows))

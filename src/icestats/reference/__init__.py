@@ -1,0 +1,102 @@
+"""Reference tables shipped with the package (sources in SOURCES.md) and their loaders."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+HQ = "HQ"
+UNKNOWN = "UNK"
+_SUFFIXES = (" AREA OF RESPONSIBILITY", " FIELD OFFICE", " AOR")
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    name: str
+    city: str
+    state: str
+    aliases: tuple[str, ...]
+
+
+def _open(name: str):  # noqa: ANN202 - a text file handle
+    return resources.files(__package__).joinpath(name).open(encoding="utf-8", newline="")
+
+
+@cache
+def offices() -> tuple[Office, ...]:
+    """The 25 field offices plus HQ, in the order of aor.csv."""
+    with _open("aor.csv") as fh:
+        return tuple(
+            Office(r["code"], r["name"], r["office_city"], r["office_state"],
+                   tuple(a for a in r["aliases"].split("|") if a))
+            for r in csv.DictReader(fh)
+        )
+
+
+def field_office_codes() -> list[str]:
+    """The 25 field-office codes (HQ excluded)."""
+    return [o.code for o in offices() if o.code != HQ]
+
+
+def aor_key(value: str) -> str:
+    """The matching key of an AOR spelling: upper case, no dots, single spaces, no suffix.
+
+    ``aor_key_sql`` is the same function in SQL; a property test keeps them equal.
+    """
+    key = re.sub(r"\s+", " ", value.replace(".", "")).strip().upper()
+    for suffix in _SUFFIXES:
+        if key.endswith(suffix):
+            key = key[: -len(suffix)].strip()
+            break
+    return key
+
+
+def aor_key_sql(col: str) -> str:
+    """SQL expression computing ``aor_key`` of column ``col``."""
+    base = f"upper(trim(regexp_replace(replace({col}, '.', ''), '\\s+', ' ', 'g')))"
+    suffixes = "|".join(s.strip() for s in _SUFFIXES)
+    return f"trim(regexp_replace({base}, '\\s(?:{suffixes})$', ''))"
+
+
+@cache
+def aor_aliases() -> dict[str, str]:
+    """Map of aor_key(spelling) -> code, for every name, code and alias."""
+    table: dict[str, str] = {}
+    for o in offices():
+        for spelling in (o.code, o.name, *o.aliases):
+            table[aor_key(spelling)] = o.code
+    return table
+
+
+@cache
+def office_arrests_2025() -> dict[str, dict[str, float]]:
+    """Real arrests per office 2025-01-20..2026-08-06 with ACS 2024 populations, by code."""
+    by_name = {aor_key(o.name): o.code for o in offices()}
+    out: dict[str, dict[str, float]] = {}
+    with _open("arrests_by_office_2025.csv") as fh:
+        for r in csv.DictReader(fh):
+            code = by_name[aor_key(r["office"])] if aor_key(r["office"]) in by_name else \
+                aor_aliases()[aor_key(r["apprehension_aor"])]
+            out[code] = {
+                "arrests": float(r["arrests"]),
+                "population": float(r["total_population"]),
+                "noncitizen": float(r["immigrant_noncitizen"]),
+            }
+    return out
+
+
+@cache
+def office_states() -> dict[str, list[tuple[str, str]]]:
+    """Office code -> list of (state name, county name or '') it covers (2025 map)."""
+    by_name = {aor_key(o.name): o.code for o in offices()}
+    out: dict[str, list[tuple[str, str]]] = {}
+    with _open("county_to_office_2025.csv") as fh:
+        rows = csv.reader(fh, skipinitialspace=True)
+        next(rows)
+        for office, state, county, _notes in rows:
+            out.setdefault(by_name[aor_key(office)], []).append((state, county))
+    return out

@@ -1,0 +1,119 @@
+"""The DuckDB store: connection, schema, migrations and release precedence.
+
+Tables:
+- ``releases``: one row per loaded file (hash, coverage, counts).
+- ``arrests``: canonical columns + provenance (release, sheet, row) + episode flags.
+- ``rejects``: rows that could not be loaded, with file, sheet, row, column and reason.
+- ``day_owner``: for each covered date, the release whose counts are used.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import duckdb
+
+from icestats.errors import StoreError
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "icestats.duckdb"
+TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
+
+_TEXT = ("state", "county", "final_program", "method", "apprehension_type", "criminality",
+         "agency", "case_status", "case_category", "departure_country", "final_order",
+         "citizenship", "gender", "site_landmark", "operation", "case_threat_level")
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS releases (
+        release_id INTEGER PRIMARY KEY, file_name VARCHAR, file_sha256 VARCHAR UNIQUE,
+        file_format VARCHAR, layout VARCHAR, sheets VARCHAR, loaded_at TIMESTAMP,
+        coverage_start DATE, coverage_end DATE, rows_read BIGINT, rows_loaded BIGINT,
+        rows_rejected BIGINT, episodes BIGINT, ignored_columns VARCHAR)""",
+    f"""CREATE TABLE IF NOT EXISTS arrests (
+        release_id INTEGER NOT NULL, sheet VARCHAR, sheet_no SMALLINT NOT NULL,
+        source_row INTEGER NOT NULL,
+        apprehension_at TIMESTAMP NOT NULL, apprehension_date DATE NOT NULL,
+        aor VARCHAR NOT NULL, aor_status VARCHAR NOT NULL, aor_raw VARCHAR,
+        {", ".join(f"{c} VARCHAR" for c in _TEXT)},
+        departed_date DATE, departed_date_raw VARCHAR,
+        final_order_date DATE, final_order_date_raw VARCHAR,
+        birth_year SMALLINT, birth_year_raw VARCHAR,
+        id_hash VARCHAR, id_status VARCHAR NOT NULL,
+        reprocessed BOOLEAN NOT NULL, episode_start BOOLEAN NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS rejects (
+        release_id INTEGER, file_name VARCHAR, sheet VARCHAR, source_row INTEGER,
+        column_name VARCHAR, reason VARCHAR, raw_value VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS day_owner (date DATE PRIMARY KEY, release_id INTEGER,"
+    " incomplete BOOLEAN)",
+]
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; read-only opening requires an existing, initialized database."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise StoreError(f"no database at {path}; load a release first with `icestats ingest`")
+    try:
+        con = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
+    except duckdb.Error as exc:
+        raise StoreError(f"{path} is not an icestats database: {str(exc).splitlines()[0]}") \
+            from None
+    if read_only:
+        _check_version(con, path)
+    else:
+        migrate(con)
+    return con
+
+
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:
+        raise StoreError(f"{path} is not an icestats database (no meta table)") from None
+    if row is None or int(row[0]) > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer icestats (schema {row and row[0]})")
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schema when missing; record the version and the identifier-hash key."""
+    for statement in SCHEMA:
+        con.execute(statement)
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    # A per-database random key: identifier hashes cannot be linked across databases.
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])
+
+
+def id_key(con: duckdb.DuckDBPyConnection) -> str:
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'id_key'")
+    assert row is not None
+    return str(row[0])
+
+
+def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DAYS) -> None:
+    """For each covered date the owner is the release whose coverage ends latest
+    (ties: the one loaded last); the owner's last ``tail_days`` days are incomplete."""
+    con.execute("DELETE FROM day_owner")
+    con.execute(
+        """
+        INSERT INTO day_owner
+        SELECT d, release_id, d > coverage_end - CAST(? AS INTEGER) FROM (
+            SELECT CAST(unnest(generate_series(coverage_start, coverage_end, INTERVAL 1 DAY))
+                        AS DATE) AS d,
+                   release_id, coverage_end
+            FROM releases)
+        QUALIFY row_number() OVER (PARTITION BY d ORDER BY coverage_end DESC,
+                                   release_id DESC) = 1
+        """,
+        [tail_days],
+    )
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple | None:
+    """First row of a query, draining the result (DuckDB 2 refuses work on an open result)."""
+    rows = con.execute(sql, params).fetchall() if params is not None else \
+        con.execute(sql).fetchall()
+    return rows[0] if rows else None
