@@ -117,3 +117,8 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -
     rows = con.execute(sql, params).fetchall() if params is not None else \
         con.execute(sql).fetchall()
     return rows[0] if rows else None
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None):  # noqa: ANN201
+    """Run a query and return a pyarrow Table (parameters bound, never formatted in)."""
+    return con.sql(sql, params=params).to_arrow_table()

@@ -1,0 +1,277 @@
+"""The ``icestats`` command: parse arguments, call the library, render. No SQL here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from icestats.errors import IcestatsError
+
+app = typer.Typer(
+    help="Field-office performance statistics from U.S. ICE arrest releases.\n\n"
+         "Load releases with `icestats ingest FILE...`, then ask: status, goal, offices, "
+         "breakdown, export. Every command takes --db (default ./icestats.duckdb) and --json.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+Db = Annotated[Path, typer.Option("--db", envvar="ICESTATS_DB",
+                                  help="Database file (env ICESTATS_DB).")]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Count = Annotated[str, typer.Option(
+    "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
+Tail = Annotated[bool, typer.Option(
+    "--include-incomplete", help="Let windows reach into the incomplete last 14 days.")]
+DEFAULT_DB = Path("icestats.duckdb")
+
+
+def _err(message: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False,
+                               soft_wrap=True)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """User errors become one line on stderr and a non-zero exit, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except IcestatsError as exc:
+            _err(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err("interrupted; nothing was changed by an unfinished load")
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def _date(value: str | None, option: str) -> date | None:
+    from icestats.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option} '{value}' is not a date (expected YYYY-MM-DD)") from None
+
+
+def _console():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console()
+
+
+@app.command()
+@handle_errors
+def generate(
+    out: Annotated[Path, typer.Argument(help="File to write (.xlsx, .csv or .parquet).")],
+    rows: Annotated[int | None, typer.Option(help="About this many records (default: "
+                                                  "the published volumes).")] = None,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2024-10-01",
+    end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2025-10-15",
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same file.")] = 0,
+    layout: Annotated[str, typer.Option(help="2023 (Apprehension AOR, Unique Identifier) or "
+                                             "2025 (TOA Current Duty AOR, Arresting Agency, "
+                                             "Anonymized Identifier).")] = "2025",
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv or parquet "
+                                                             "(default: from the suffix).")] = None,
+    sheet_rows: Annotated[int, typer.Option(help="Data rows per sheet before the next sheet."
+                                            )] = 1_000_000,
+    events: Annotated[bool, typer.Option(help="Include the Los Angeles and Chicago "
+                                              "operations.")] = True,
+    json_out: Json = False,
+) -> None:
+    """Write a realistic synthetic arrest release (for demos, tests and benchmarks)."""
+    from icestats.errors import UsageError
+    from icestats.generate import Options
+    from icestats.generate import generate as gen
+
+    if layout not in ("2023", "2025"):
+        raise UsageError(f"--layout must be 2023 or 2025, not '{layout}'")
+    first, last = _date(start, "--start"), _date(end, "--end")
+    assert first and last
+    if last < first:
+        raise UsageError("--end is before --start")
+    summary = gen(Options(start=first, end=last, rows=rows, seed=seed, layout=layout,
+                          events=events), out, fmt, sheet_rows=sheet_rows)
+    if json_out:
+        from icestats.render.tables import as_json
+
+        print(as_json(summary))
+    else:
+        print(f"wrote {summary['records']:,} records ({layout} layout, {first} to {last}, "
+              f"seed {seed}) to {out}")
+
+
+@app.command()
+@handle_errors
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Release files: xlsx, csv or parquet.")],
+    db: Db = DEFAULT_DB,
+    max_rejects: Annotated[float, typer.Option(
+        help="Refuse a file when more than this share of its rows have no usable "
+             "apprehension date.")] = 0.01,
+    json_out: Json = False,
+) -> None:
+    """Load release files into the database; each file all or nothing, re-loads are no-ops."""
+    import icestats
+    from icestats.render.progress import ingest_progress
+
+    results = []
+    with icestats.connect(db, write=True) as ice:
+        for f in files:
+            with ingest_progress(f, quiet=json_out) as progress:
+                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
+            r = results[-1]
+            if json_out:
+                continue
+            if r.already_loaded:
+                print(f"{f}: already loaded (same content); nothing changed")
+            else:
+                print(f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+                      f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}; "
+                      f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
+                      + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}"
+                         if r.empty_sheets else ""))
+    if json_out:
+        from icestats.render.tables import as_json
+
+        print(as_json({"database": str(db), "files": [r.to_dict() for r in results]}))
+    else:
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def status(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
+    """Releases loaded, coverage, rows loaded / rejected / merged, incomplete tail."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        s = ice.status()
+    if json_out:
+        print(tables.as_json({"database": str(db), **s}))
+    else:
+        tables.status(_console(), s, str(db))
+
+
+@app.command()
+@handle_errors
+def goal(
+    db: Db = DEFAULT_DB,
+    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal in arrests a day.")] = 3000,
+    window: Annotated[int, typer.Option(help="Trend window in days (7, 28, 90...).")] = 28,
+    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
+    json_out: Json = False,
+) -> None:
+    """National arrests per day (latest day, rolling means) against the goal, and the trend."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.goal(goal_per_day, window=window, as_of=_date(as_of, "--as-of"),
+                     include_incomplete=include_incomplete, count=count)
+    if json_out:
+        print(tables.as_json({"database": str(db), **r.to_dict()}))
+    else:
+        tables.goal(_console(), r)
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def offices(
+    db: Db = DEFAULT_DB,
+    window: Annotated[int, typer.Option(help="Window in days.")] = 28,
+    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
+    json_out: Json = False,
+) -> None:
+    """The 25 field offices ranked by arrests per day, with change and national share."""
+    import icestats
+    from icestats import metrics
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        t = ice.offices(window=window, as_of=_date(as_of, "--as-of"),
+                        include_incomplete=include_incomplete, count=count)
+        day = metrics._as_of(metrics.coverage(ice.con), _date(as_of, "--as-of"),
+                             include_incomplete)
+    if json_out:
+        print(tables.as_json({"database": str(db), "window_days": window, "as_of": day,
+                              "count": count, "offices": t.to_pylist()}))
+    else:
+        tables.offices(_console(), t, window, day)
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def breakdown(
+    by: Annotated[str, typer.Option(help="criminality, method, custody (custodial vs "
+                                         "at-large), agency, agency_group, program, type, "
+                                         "citizenship, gender, age_group.")],
+    db: Db = DEFAULT_DB,
+    period: Annotated[str, typer.Option(help="day, week, month, quarter or year.")] = "month",
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    aor: Annotated[str | None, typer.Option(help="One office code, e.g. CHI.")] = None,
+    count: Count = "arrests", json_out: Json = False,
+) -> None:
+    """Counts and shares over time by one category."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        t = ice.breakdown(by, period=period, start=_date(start, "--from"),
+                          end=_date(end, "--to"), aor=aor, count=count)
+    if json_out:
+        print(tables.as_json({"database": str(db), "by": by, "period": period, "count": count,
+                              "rows": t.to_pylist()}))
+    else:
+        tables.breakdown(_console(), t, by, period)
+        print(f"database: {db}")
+
+
+@export_app.command("daily")
+@handle_errors
+def export_daily(
+    out: Annotated[Path, typer.Option("-o", "--out", help="File to write.")],
+    db: Db = DEFAULT_DB,
+    by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
+                                                "agency_group, program, type, ...")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, parquet or json "
+                                                             "(default: from the suffix).")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    aor: Annotated[str | None, typer.Option(help="One office code, e.g. CHI.")] = None,
+    count: Count = "arrests",
+) -> None:
+    """Daily counts: `date,arrests`, or with --by aor exactly `date,aor,arrests`."""
+    import icestats
+    from icestats.exports import write_table
+
+    with icestats.connect(db) as ice:
+        t = ice.daily(by, start=_date(start, "--from"), end=_date(end, "--to"), aor=aor,
+                      count=count)
+    write_table(t, out, fmt or out.suffix.lstrip(".").lower())
+    print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

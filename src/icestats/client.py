@@ -1,0 +1,68 @@
+"""``icestats.connect(path)``: the same answers as the CLI, as Arrow tables, for notebooks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from icestats import metrics, store
+from icestats.errors import UsageError
+from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_file
+
+
+class Icestats:
+    """An open icestats database. Methods return pyarrow Tables (``.to_pandas()``,
+    ``polars.from_arrow``) or small report objects with ``.to_dict()``."""
+
+    def __init__(self, path: str | Path = store.DEFAULT_DB, *, write: bool = False) -> None:
+        self.path = Path(path)
+        self.write = write
+        self.con = store.connect(self.path, read_only=not write)
+
+    def __enter__(self) -> Icestats:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def ingest(self, files: Iterable[str | Path], *, max_rejects: float = DEFAULT_MAX_REJECTS,
+               progress: Progress | None = None) -> list[IngestResult]:
+        """Load release files, each all or nothing; stops at the first bad file."""
+        if not self.write:
+            raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
+        return [ingest_file(self.con, f, max_rejects=max_rejects, progress=progress)
+                for f in files]
+
+    def status(self) -> dict[str, object]:
+        return metrics.status(self.con)
+
+    def goal(self, goal_per_day: float = 3000.0, *, window: int = 28, as_of: date | None = None,
+             include_incomplete: bool = False, count: str = "arrests") -> metrics.GoalReport:
+        return metrics.goal(self.con, goal_per_day, trend_window=window, as_of=as_of,
+                            include_incomplete=include_incomplete, count=count)
+
+    def offices(self, *, window: int = 28, as_of: date | None = None,
+                include_incomplete: bool = False, count: str = "arrests") -> pa.Table:
+        return metrics.offices(self.con, window=window, as_of=as_of,
+                               include_incomplete=include_incomplete, count=count)
+
+    def breakdown(self, by: str, *, period: str = "month", start: date | None = None,
+                  end: date | None = None, aor: str | None = None,
+                  count: str = "arrests") -> pa.Table:
+        return metrics.breakdown(self.con, by, period=period, start=start, end=end, aor=aor,
+                                 count=count)
+
+    def daily(self, by: str | None = None, *, start: date | None = None, end: date | None = None,
+              aor: str | None = None, count: str = "arrests") -> pa.Table:
+        return metrics.daily(self.con, by, start=start, end=end, aor=aor, count=count)
+
+
+def connect(path: str | Path = store.DEFAULT_DB, *, write: bool = False) -> Icestats:
+    """Open an icestats database (read-only unless ``write=True``)."""
+    return Icestats(path, write=write)

@@ -1,0 +1,46 @@
+"""`make demo`: generate a realistic release, load it, print the goal and office tables."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+import icestats
+from icestats.generate import Options, generate
+from icestats.render import tables
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dir", default="demo", help="where to write the release and database")
+    args = parser.parse_args()
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    console = Console()
+    release, db = out / "arrests_2024-10-01_2025-10-15.xlsx", out / "icestats.duckdb"
+    t0 = time.perf_counter()
+    if not release.exists():
+        console.print(f"Generating a synthetic arrest release (about a year, all 25 offices) "
+                      f"to {release} ...")
+        generate(Options(seed=2025), release)
+    console.print(f"Loading it into {db} ...")
+    with icestats.connect(db, write=True) as ice:
+        result = ice.ingest([release])[0]
+    if result.already_loaded:
+        console.print("(already loaded: same file)")
+    console.rule("[bold]The numbers below come from a GENERATED release, not real ICE data")
+    with icestats.connect(db) as ice:
+        tables.goal(console, ice.goal())
+        day = ice.goal().as_of
+        tables.offices(console, ice.offices(), 28, day)
+        tables.breakdown(console, ice.breakdown("agency_group", period="quarter"),
+                         "agency_group", "quarter")
+    console.print(f"\nDatabase: {db.resolve()}  (try: .venv/bin/icestats status --db {db})")
+    console.print(f"Demo finished in {time.perf_counter() - t0:.0f} s.", style="dim")
+
+
+if __name__ == "__main__":
+    main()

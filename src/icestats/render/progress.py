@@ -1,0 +1,31 @@
+"""A rich progress bar for long loads (sheet by sheet), on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from icestats.ingest.load import Progress
+
+
+@contextmanager
+def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None]:
+    if quiet:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, \
+        TimeElapsedColumn
+
+    bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+              TextColumn("sheets"), TimeElapsedColumn(), console=Console(stderr=True),
+              transient=True)
+    task = bar.add_task(f"loading {path.name}", total=None)
+
+    def update(what: str, done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total,
+                   description=f"loading {path.name} [dim]({what})")
+
+    with bar:
+        yield update

@@ -1,0 +1,142 @@
+"""Rich tables for the terminal. Rendering only: every number comes from metrics."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pyarrow as pa
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from icestats.metrics import GoalReport
+
+
+def _num(v: object, digits: int = 1) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def _signed(v: float | None, suffix: str = "%") -> Text:
+    if v is None:
+        return Text("–")
+    return Text(f"{v:+,.1f}{suffix}", style="green" if v > 0 else "red" if v < 0 else "")
+
+
+def goal(console: Console, r: GoalReport) -> None:
+    t = Table(title=f"National {r.count} per day against a goal of {r.goal:,.0f} a day",
+              caption=f"as of {r.as_of}" + ("" if r.include_incomplete else
+                                             " (last complete day; newer days are incomplete)"))
+    for col in ("", "arrests/day", "% of goal", "shortfall/day"):
+        t.add_column(col, justify="right" if col else "left")
+    t.add_row(f"latest day ({r.as_of})", _num(r.latest_day),
+              _num(100 * r.latest_day / r.goal if r.goal else None), _num(r.goal - r.latest_day))
+    for w in r.windows:
+        label = f"{w['days']}-day mean"
+        if w["days_with_data"] != w["days"]:
+            label += f" ({w['days_with_data']} days of data)"
+        t.add_row(label, _num(w["mean_per_day"]), _num(w["percent_of_goal"]),
+                  _num(w["shortfall_per_day"]))
+    console.print(t)
+    tr = r.trend
+    line = Text(f"Trend over {tr['window_days']} days: ")
+    line.append_text(_signed(tr["change_percent"]))  # type: ignore[arg-type]
+    line.append(f" against the previous {tr['window_days']} days "
+                f"({_num(tr['previous_mean_per_day'])}/day); slope ")
+    line.append_text(_signed(tr["slope_per_day_per_30_days"], " arrests/day per 30 days"))  # type: ignore[arg-type]
+    console.print(line)
+    cov = r.coverage
+    console.print(f"Data: {cov.start} to {cov.end}; complete through {cov.complete_through}.",
+                  style="dim")
+
+
+def offices(console: Console, table: pa.Table, window: int, as_of: object) -> None:
+    t = Table(title=f"Field offices by arrests per day, {window} days to {as_of}")
+    for col in ("rank", "office", "code", "arrests", "per day", "prev. per day", "change",
+                "share"):
+        t.add_column(col, justify="left" if col in ("office", "code") else "right")
+    for r in table.to_pylist():
+        t.add_row(_num(r["rank"]), r["name"], r["aor"], _num(r["arrests"]), _num(r["per_day"]),
+                  _num(r["prev_per_day"]), _signed(r["change_percent"]),
+                  _num(r["share_percent"]) + "%" if r["share_percent"] is not None else "–",
+                  style="dim" if r["rank"] is None else "")
+    console.print(t)
+    console.print("HQ and unknown/blank offices are shown but not ranked.", style="dim")
+
+
+def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int = 8) -> None:
+    rows = table.to_pylist()
+    totals: dict[str, int] = defaultdict(int)
+    for r in rows:
+        totals[r[by]] += r["arrests"] or 0
+    cats = sorted(totals, key=lambda c: -totals[c])
+    shown, rest = cats[:top], cats[top:]
+    t = Table(title=f"Arrests by {by} and {period} (count and share of the {period})")
+    t.add_column(period)
+    for c in shown + (["other"] if rest else []):
+        t.add_column(c, justify="right")
+    t.add_column("total", justify="right")
+    by_period: dict[object, dict[str, dict[str, object]]] = defaultdict(dict)
+    for r in rows:
+        by_period[r["period"]][r[by]] = r
+    suppressed = False
+    for period_start, cells in by_period.items():
+        total = sum((c["arrests"] or 0) for c in cells.values())
+        out = []
+        for c in shown:
+            cell = cells.get(c)
+            if cell and cell.get("suppressed"):
+                out.append("<10")
+                suppressed = True
+            else:
+                n = cell["arrests"] if cell else 0
+                out.append(f"{n:,} ({100 * n / total:.0f}%)" if total else "0")
+        if rest:
+            n = sum((cells[c]["arrests"] or 0) for c in rest if c in cells)
+            out.append(f"{n:,} ({100 * n / total:.0f}%)" if total else "0")
+        t.add_row(str(period_start), *out, f"{total:,}")
+    console.print(t)
+    if suppressed:
+        console.print("<10: small cell suppressed (personal attribute by single day).",
+                      style="dim")
+
+
+def status(console: Console, s: dict[str, object], db: str) -> None:
+    t = Table(title=f"Releases in {db}")
+    for col in ("id", "file", "format", "layout", "coverage", "rows read", "loaded", "rejected",
+                "merged", "days counted"):
+        t.add_column(col, justify="right" if col not in ("file", "format", "layout",
+                                                          "coverage") else "left")
+    for r in s["releases"]:  # type: ignore[attr-defined]
+        t.add_row(str(r["release_id"]), r["file_name"], r["file_format"], r["layout"],
+                  f"{r['coverage_start']} to {r['coverage_end']}", _num(r["rows_read"]),
+                  _num(r["rows_loaded"]), _num(r["rows_rejected"]), _num(r["merged"]),
+                  _num(r["days_counted"]))
+    console.print(t)
+    cov = s["coverage"]
+    console.print(f"Coverage: {cov['start']} to {cov['end']}; "  # type: ignore[index]
+                  f"complete through {cov['complete_through']}"  # type: ignore[index]
+                  + (f", incomplete from {cov['incomplete_from']} (reporting lag)"  # type: ignore[index]
+                     if cov["incomplete_from"] else ""))  # type: ignore[index]
+    console.print(f"Rows loaded {s['rows_loaded']:,}; rejected {s['rows_rejected']:,}; "
+                  f"merged as duplicates {s['records_merged']:,}.")
+    for label, key in (("Rejected rows by reason", "rejects_by_reason"),
+                       ("Rows with no matched office", "aor_not_matched"),
+                       ("Unrecognized office spellings", "unrecognized_aor_values")):
+        items = s[key]
+        if items:
+            console.print(f"{label}: " + "; ".join(f"{k}: {v:,}" for k, v in items.items()))  # type: ignore[attr-defined]
+
+
+def as_json(value: object) -> str:
+    from icestats.exports import json_default
+
+    if isinstance(value, pa.Table):
+        value = value.to_pylist()
+    return json.dumps(value, default=json_default, indent=2)

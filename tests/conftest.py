@@ -1,0 +1,52 @@
+"""Fixtures: small releases made by the generator, and helpers to run the CLI."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from icestats.cli import app
+from icestats.generate import Options, records
+from icestats.release_writer import write
+
+
+@pytest.fixture(scope="session")
+def release_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("releases")
+
+
+def make_release(path: Path, *, seed: int = 1, layout: str = "2025", rows: int = 2500,
+                 start: date = date(2025, 3, 1), end: date = date(2025, 6, 30),
+                 sheet_rows: int = 1_000, extra: list[dict[str, object]] | None = None) -> Path:
+    """A generated release, optionally with hand-made records appended to the file."""
+    opts = Options(start=start, end=end, rows=rows, seed=seed, layout=layout)
+    cols = records(opts)
+    for rec in extra or []:
+        for k in cols:
+            value = rec.get(k)
+            if k == "apprehension_date":
+                value = np.datetime64(value, "s")
+            cols[k] = np.append(cols[k], np.array([value], dtype=cols[k].dtype))
+    write(cols, path, path.suffix.lstrip("."), opts, sheet_rows)
+    return path
+
+
+def run(*args: str) -> object:
+    """Invoke the CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def export_aor(db: Path, tmp: Path, count: str = "arrests") -> dict[tuple[str, str], int]:
+    out = tmp / f"daily_{count}.csv"
+    result = run("export", "daily", "--db", db, "--by", "aor", "--format", "csv", "-o", out,
+                 "--count", count)
+    assert result.exit_code == 0, result.output
+    with out.open() as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["date", "aor", "arrests"]
+    return {(d, a): int(n) for d, a, n in rows[1:]}

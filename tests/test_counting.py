@@ -1,0 +1,91 @@
+"""Counting is exact: icestats against the independent reference on generated releases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from conftest import export_aor, make_release, run
+from reference_impl import daily_by_aor, read_release
+
+T0 = dt.datetime(2025, 4, 10, 9, 0, 0)
+H24 = dt.timedelta(hours=24)
+
+
+def edge_records() -> list[dict[str, object]]:
+    """Hand-made records at the boundaries of the episode rule, appended out of time order."""
+    base = {"aor": "Chicago Area of Responsibility", "method": "Located",
+            "criminality": "1 Convicted Criminal"}
+    def rec(when: dt.datetime, ident: str | None, **kw: object) -> dict[str, object]:
+        return {**base, "apprehension_date": when, "identifier": ident, **kw}
+    return [
+        rec(T0, "EDGE-EXACT"), rec(T0 + H24, "EDGE-EXACT"),                 # joins: 1 arrest
+        rec(T0, "EDGE-PLUS1"),
+        rec(T0 + H24 + dt.timedelta(seconds=1), "EDGE-PLUS1", aor="DAL"),     # new: 2 arrests
+        rec(T0, "EDGE-CHAIN"), rec(T0 + dt.timedelta(hours=20), "EDGE-CHAIN"),
+        rec(T0 + dt.timedelta(hours=40), "EDGE-CHAIN"),                       # chain: 1 arrest
+        # a reprocessed record listed first at the same time: the arrest counts for Miami
+        rec(T0, "EDGE-REPRO", aor="Houston", method="ERO Reprocessed Arrest"),
+        rec(T0, "EDGE-REPRO", aor="MIAMI"),
+        rec(T0, None), rec(T0, None), rec(T0, "b(6), b(7)c"), rec(T0, "(b)(6)(b)(7)(c)"),
+        rec(T0, "EDGE-HQ", aor="HQ Area of Responsibility"), rec(T0, "EDGE-BLANK", aor=None),
+        rec(T0, "EDGE-BLANK2", aor="   "),
+    ]
+
+
+@pytest.mark.parametrize("layout,suffix", [("2025", ".xlsx"), ("2023", ".xlsx"),
+                                           ("2025", ".csv"), ("2023", ".parquet")])
+def test_export_matches_reference(tmp_path: Path, layout: str, suffix: str) -> None:
+    release = make_release(tmp_path / f"r{suffix}", layout=layout, seed=11, rows=3000,
+                           sheet_rows=1200, extra=edge_records())
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", release, "--db", db).exit_code == 0
+    expected = daily_by_aor([read_release(release)])
+    assert export_aor(db, tmp_path) == expected
+    assert export_aor(db, tmp_path, "records") == daily_by_aor([read_release(release)],
+                                                               "records")
+
+
+def test_edge_cases_counted_by_hand(tmp_path: Path) -> None:
+    """The appended edge records alone, counted by hand from the rule's text."""
+    release = make_release(tmp_path / "edge.csv", rows=1, extra=edge_records(),
+                           start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 1))
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", release, "--db", db).exit_code == 0
+    got = {k: v for k, v in export_aor(db, tmp_path).items() if k[0] != "2025-01-01"}
+    day0, day1 = T0.date().isoformat(), (T0 + H24).date().isoformat()
+    # CHI on day 0: EXACT, PLUS1, CHAIN, 2 blank ids, 2 redacted ids = 7
+    # DAL on day 1: the PLUS1 record 24 h + 1 s later starts a new arrest
+    # MIA on day 0: the reprocessed Houston record sorts after the Miami record
+    assert got == {(day0, "CHI"): 7, (day1, "DAL"): 1, (day0, "MIA"): 1, (day0, "HQ"): 1,
+                   (day0, "UNK"): 2}
+
+
+def test_overlapping_releases_any_order(tmp_path: Path) -> None:
+    older = make_release(tmp_path / "older.xlsx", seed=3, rows=2000,
+                         start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 31))
+    newer = make_release(tmp_path / "newer.csv", seed=4, rows=2000, layout="2023",
+                         start=dt.date(2025, 3, 1), end=dt.date(2025, 5, 15))
+    results = []
+    for order in ([older, newer], [newer, older]):
+        db = tmp_path / f"db_{order[0].stem}.duckdb"
+        for f in order:
+            assert run("ingest", f, "--db", db).exit_code == 0
+        results.append(export_aor(db, tmp_path))
+    assert results[0] == results[1]
+    assert results[0] == daily_by_aor([read_release(older), read_release(newer)])
+    march = sum(v for (d, _), v in results[0].items() if d.startswith("2025-03"))
+    newer_march = sum(v for (d, _), v in daily_by_aor([read_release(newer)]).items()
+                      if d.startswith("2025-03"))
+    assert march == newer_march  # the shared month comes from the newer release only
+
+
+def test_reload_is_a_no_op(tmp_path: Path) -> None:
+    release = make_release(tmp_path / "r.csv", rows=500)
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", release, "--db", db).exit_code == 0
+    before = export_aor(db, tmp_path)
+    again = run("ingest", release, "--db", db)
+    assert again.exit_code == 0 and "already loaded" in again.stdout
+    assert export_aor(db, tmp_path) == before
