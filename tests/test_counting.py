@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+
 from conftest import export_aor, make_release, run
 from reference_impl import daily_by_aor, read_release
 

@@ -25,7 +25,8 @@ from icestats.ingest.layout import FIELDS
 REDACTION_MARKERS = ("b(6), b(7)c", "(b)(6)(b)(7)(c)", "B(6), B(7)(C)", "b(6),b(7)(c)")
 # National arrests per day (ICE ERO administrative arrests), interpolated in log space.
 RATE_ANCHORS = (
-    (date(2023, 10, 1), 290), (date(2024, 10, 1), 310), (date(2025, 1, 20), 420),
+    (date(2023, 10, 1), 290), (date(2024, 10, 1), 300), (date(2025, 1, 10), 320),
+    (date(2025, 1, 20), 420),
     (date(2025, 3, 1), 650), (date(2025, 6, 1), 1050), (date(2025, 9, 1), 1150),
     (date(2025, 11, 1), 1250), (date(2026, 3, 1), 1100), (date(2026, 8, 1), 1000),
     (date(2027, 1, 1), 1000),

@@ -54,6 +54,13 @@ BREAKDOWNS = ("criminality", "method", "custody", "agency", "agency_group", "pro
               "citizenship", "gender", "age_group")
 
 
+def round_half_up(x: float, digits: int = 1) -> float:
+    """Round half away from zero, as DuckDB's round() does, so every output agrees."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP))
+
+
 def _check(value: str, allowed: tuple[str, ...] | dict[str, str], what: str) -> None:
     if value not in allowed:
         raise UsageError(f"unknown {what} '{value}' (expected one of {', '.join(allowed)})")
@@ -170,9 +177,9 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
         recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=w)]
         mean = sum(recent) / len(recent)
         report.windows.append({
-            "days": w, "days_with_data": len(recent), "mean_per_day": round(mean, 1),
-            "percent_of_goal": round(100 * mean / goal_per_day, 1) if goal_per_day else None,
-            "shortfall_per_day": round(goal_per_day - mean, 1),
+            "days": w, "days_with_data": len(recent), "mean_per_day": round_half_up(mean, 1),
+            "percent_of_goal": round_half_up(100 * mean / goal_per_day) if goal_per_day else None,
+            "shortfall_per_day": round_half_up(goal_per_day - mean, 1),
         })
     report.trend = _trend(dates, values, day, trend_window)
     return report
@@ -187,14 +194,15 @@ def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str,
                               "change_percent": None, "slope_per_day_per_30_days": None}
     if prev:
         pm = sum(prev) / len(prev)
-        out["previous_mean_per_day"] = round(pm, 1)
-        out["change_percent"] = round(100 * (sum(cur) / len(cur) - pm) / pm, 1) if pm else None
+        out["previous_mean_per_day"] = round_half_up(pm, 1)
+        change = 100 * (sum(cur) / len(cur) - pm) / pm if pm else None
+        out["change_percent"] = None if change is None else round_half_up(change)
     if len(cur) >= 3:
         xs = list(range(len(cur)))
         mx, my = sum(xs) / len(xs), sum(cur) / len(cur)
         sxx = sum((x - mx) ** 2 for x in xs)
         slope = sum((x - mx) * (y - my) for x, y in zip(xs, cur, strict=True)) / sxx
-        out["slope_per_day_per_30_days"] = round(30 * slope, 1)
+        out["slope_per_day_per_30_days"] = round_half_up(30 * slope, 1)
     return out
 
 
@@ -265,7 +273,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
 
 def status(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     """What is loaded: releases, coverage, rows loaded / rejected / merged, incomplete tail."""
-    releases = arrow(con, 
+    releases = arrow(con,
         """SELECT release_id, file_name, file_format, layout, sheets, loaded_at,
                   coverage_start, coverage_end, rows_read, rows_loaded, rows_rejected,
                   episodes, rows_loaded - episodes AS merged,

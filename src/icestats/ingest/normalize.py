@@ -11,7 +11,7 @@ import re
 from datetime import date
 
 REDACTED = "[redacted]"
-_MARKER_STRIP = r"[\s(),;/&.]|and"
+_MARKER_STRIP = r"[ \t\n\r\f\v(),;/&.]|and"
 _MARKER_RE = r"^(b[67][a-f]?)+$"
 PRIMARY_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 SECONDARY_RANGE = (date(1950, 1, 1), date(2040, 12, 31))
@@ -49,9 +49,9 @@ def text_sql(col: str) -> str:
 def timestamp_sql(col: str) -> str:
     """Parse a date-time written any of the ways releases write it, or an Excel serial."""
     tries = ", ".join(f"try_strptime(trim({col}), '{f}')" for f in _TS_FORMATS)
+    micros = f"CAST(round(CAST(trim({col}) AS DOUBLE) * 86400e6) AS BIGINT)"
     serial = (f"CASE WHEN regexp_full_match(trim({col}), '\\d{{4,5}}(\\.\\d+)?') "
-              f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST(trim({col}) AS DOUBLE)"
-              f" * 86400e6) AS BIGINT)) END")
+              f"THEN TIMESTAMP '1899-12-30' + to_microseconds({micros}) END")
     return f"coalesce({tries}, {serial})"
 
 

@@ -17,8 +17,8 @@ import duckdb
 import pyarrow as pa
 
 from icestats.errors import InputError
-from icestats.store import fetch_one
 from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
+from icestats.store import fetch_one
 
 EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx/xlsb/ods zip, legacy xls
 PARQUET_MAGIC = b"PAR1"
@@ -77,6 +77,8 @@ def _open_workbook(path: Path):  # noqa: ANN202 - fastexcel.ExcelReader
         return fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own hierarchy; all mean "unreadable"
         reason = str(exc).splitlines()[0][:160]
+        if "zip" in reason.lower():
+            reason = "damaged or truncated: its zip container is invalid"
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
 
 

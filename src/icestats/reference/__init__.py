@@ -11,6 +11,7 @@ from importlib import resources
 HQ = "HQ"
 UNKNOWN = "UNK"
 _SUFFIXES = (" AREA OF RESPONSIBILITY", " FIELD OFFICE", " AOR")
+SPACE = "[ \\t\\n\\r\\f\\v]"  # one whitespace class, the same in Python and in SQL
 
 
 @dataclass(frozen=True)
@@ -47,17 +48,17 @@ def aor_key(value: str) -> str:
 
     ``aor_key_sql`` is the same function in SQL; a property test keeps them equal.
     """
-    key = re.sub(r"\s+", " ", value.replace(".", "")).strip().upper()
+    key = re.sub(SPACE + "+", " ", value.replace(".", "")).strip(" ").upper()
     for suffix in _SUFFIXES:
         if key.endswith(suffix):
-            key = key[: -len(suffix)].strip()
+            key = key[: -len(suffix)].strip(" ")
             break
     return key
 
 
 def aor_key_sql(col: str) -> str:
     """SQL expression computing ``aor_key`` of column ``col``."""
-    base = f"upper(trim(regexp_replace(replace({col}, '.', ''), '\\s+', ' ', 'g')))"
+    base = f"upper(trim(regexp_replace(replace({col}, '.', ''), '{SPACE}+', ' ', 'g')))"
     suffixes = "|".join(s.strip() for s in _SUFFIXES)
     return f"trim(regexp_replace({base}, '\\s(?:{suffixes})$', ''))"
 

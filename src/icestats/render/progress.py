@@ -15,12 +15,13 @@ def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, \
-        TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
 
+    console = Console(stderr=True)
     bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-              TextColumn("sheets"), TimeElapsedColumn(), console=Console(stderr=True),
-              transient=True)
+              TextColumn("sheets"), TimeElapsedColumn(), console=console, transient=True,
+              disable=not console.is_terminal)
     task = bar.add_task(f"loading {path.name}", total=None)
 
     def update(what: str, done: int, total: int) -> None:

@@ -1,0 +1,159 @@
+"""One end-to-end test per user-facing command, numbers checked against the reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import icestats
+
+from conftest import make_release, run
+from reference_impl import daily_by_aor, read_release
+
+START, END = dt.date(2025, 1, 1), dt.date(2025, 6, 30)
+
+
+def rnd(x: float, digits: int = 1) -> float:
+    """Half away from zero, written independently of icestats."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float(Decimal(str(x)).quantize(Decimal("0." + "0" * (digits - 1) + "1"),
+                                          rounding=ROUND_HALF_UP))
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[str, str], int]]:
+    tmp = tmp_path_factory.mktemp("cmd")
+    release = make_release(tmp / "r.xlsx", seed=5, rows=6000, start=START, end=END)
+    db = tmp / "db.duckdb"
+    assert run("ingest", release, "--db", db).exit_code == 0
+    return db, daily_by_aor([read_release(release)])
+
+
+def national(ref: dict[tuple[str, str], int]) -> dict[dt.date, int]:
+    days: Counter[dt.date] = Counter()
+    for (d, _), n in ref.items():
+        days[dt.date.fromisoformat(d)] += n
+    return days
+
+
+def test_goal_json(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    out = json.loads(run("goal", "--db", db, "--json", "--goal", "500").stdout)
+    days = national(ref)
+    as_of = END - dt.timedelta(days=14)  # the last 14 days are the incomplete tail
+    assert out["as_of"] == as_of.isoformat()
+    assert out["latest_day_arrests"] == days[as_of]
+    by_window = {w["days"]: w for w in out["windows"]}
+    for w in (7, 28, 90):
+        mean = sum(days[as_of - dt.timedelta(days=i)] for i in range(w)) / w
+        assert by_window[w]["mean_per_day"] == rnd(mean, 1)
+        assert by_window[w]["percent_of_goal"] == rnd(100 * mean / 500, 1)
+        assert by_window[w]["shortfall_per_day"] == rnd(500 - mean, 1)
+    prev = sum(days[as_of - dt.timedelta(days=i)] for i in range(28, 56)) / 28
+    assert out["trend"]["previous_mean_per_day"] == rnd(prev, 1)
+
+
+def test_goal_table_and_tail_option(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    text = run("goal", "--db", db).stdout
+    assert "3,000" in text and "28-day mean" in text and f"database: {db}" in text
+    out = json.loads(run("goal", "--db", db, "--json", "--include-incomplete").stdout)
+    assert out["as_of"] == END.isoformat()
+    assert out["latest_day_arrests"] == national(ref)[END]
+
+
+def test_offices_json(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    out = json.loads(run("offices", "--db", db, "--json", "--window", "28").stdout)
+    as_of = END - dt.timedelta(days=14)
+    window = {(as_of - dt.timedelta(days=i)).isoformat() for i in range(28)}
+    counts: Counter[str] = Counter()
+    for (d, aor), n in ref.items():
+        if d in window:
+            counts[aor] += n
+    rows = {r["aor"]: r for r in out["offices"]}
+    assert len(rows) == 27  # 25 offices + HQ + unknown
+    for aor, r in rows.items():
+        assert r["arrests"] == counts[aor]
+        assert r["per_day"] == rnd(counts[aor] / 28, 1)
+    ranked = [r for r in out["offices"] if r["rank"] is not None]
+    assert [r["rank"] for r in ranked] == list(range(1, 26))
+    assert [r["per_day"] for r in ranked] == sorted((r["per_day"] for r in ranked), reverse=True)
+    assert rows["HQ"]["rank"] is None and rows["UNK"]["rank"] is None
+    total = sum(counts.values())
+    assert rows["MIA"]["share_percent"] == rnd(100 * counts["MIA"] / total, 2)
+
+
+def test_breakdown_and_custody(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    out = json.loads(run("breakdown", "--by", "criminality", "--db", db, "--json").stdout)
+    by_month: Counter[str] = Counter()
+    for r in out["rows"]:
+        by_month[r["period"][:7]] += r["arrests"]
+    ref_month: Counter[str] = Counter()
+    for (d, _), n in ref.items():
+        ref_month[d[:7]] += n
+    assert by_month == ref_month
+    labels = {r["criminality"] for r in out["rows"]}
+    assert labels <= {"1 Convicted Criminal", "2 Pending Criminal Charges",
+                      "3 Other Immigration Violator", "(blank)"}
+    custody = json.loads(run("breakdown", "--by", "custody", "--db", db, "--json").stdout)
+    assert {r["custody"] for r in custody["rows"]} <= {"custodial", "at-large", "unknown",
+                                                        "reprocessed"}
+    assert "Arrests by criminality" in run("breakdown", "--by", "criminality", "--db", db).stdout
+
+
+def test_export_formats_agree(loaded: tuple[Path, dict], tmp_path: Path) -> None:
+    db, ref = loaded
+    for fmt in ("csv", "parquet", "json"):
+        assert run("export", "daily", "--db", db, "--by", "aor", "-o",
+                   tmp_path / f"d.{fmt}").exit_code == 0
+    rows = pq.read_table(tmp_path / "d.parquet").to_pylist()
+    assert {(r["date"].isoformat(), r["aor"]): r["arrests"] for r in rows} == ref
+    js = json.loads((tmp_path / "d.json").read_text())
+    assert {(r["date"], r["aor"]): r["arrests"] for r in js} == ref
+    assert run("export", "daily", "--db", db, "-o", tmp_path / "n.csv").exit_code == 0
+    lines = (tmp_path / "n.csv").read_text().splitlines()
+    assert lines[0] == '"date","arrests"' or lines[0] == "date,arrests"
+    assert len(lines) - 1 == (END - START).days + 1  # every covered day, zeros included
+
+
+def test_status(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    out = json.loads(run("status", "--db", db, "--json").stdout)
+    (release,) = out["releases"]
+    assert release["rows_loaded"] == release["rows_read"]
+    assert release["episodes"] == sum(ref.values())
+    assert out["coverage"]["incomplete_from"] == (END - dt.timedelta(days=13)).isoformat()
+    assert "Releases in" in run("status", "--db", db).stdout
+
+
+def test_python_api_matches_cli(loaded: tuple[Path, dict]) -> None:
+    db, ref = loaded
+    with icestats.connect(db) as ice:
+        t = ice.daily("aor")
+        assert {(d.isoformat(), a): n for d, a, n in zip(
+            t["date"].to_pylist(), t["aor"].to_pylist(), t["arrests"].to_pylist(),
+            strict=True)} == ref
+        cli = json.loads(run("offices", "--db", db, "--json").stdout)["offices"]
+        assert ice.offices().to_pylist() == cli
+        assert ice.goal().to_dict()["windows"] == json.loads(
+            run("goal", "--db", db, "--json").stdout)["windows"]
+        df = ice.breakdown("agency_group").to_pandas()
+        assert df["arrests"].sum() == sum(ref.values())
+
+
+def test_generate_command(tmp_path: Path) -> None:
+    out = tmp_path / "g.csv"
+    r = run("generate", out, "--rows", "800", "--seed", "3", "--start", "2025-02-01",
+            "--end", "2025-03-01", "--json")
+    assert r.exit_code == 0
+    summary = json.loads(r.stdout)
+    assert summary["records"] == len(out.read_text().splitlines()) - 1
+    assert run("generate", out, "--layout", "1999").exit_code == 2
