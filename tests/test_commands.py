@@ -120,7 +120,7 @@ def test_export_formats_agree(loaded: tuple[Path, dict], tmp_path: Path) -> None
     assert {(r["date"], r["aor"]): r["arrests"] for r in js} == ref
     assert run("export", "daily", "--db", db, "-o", tmp_path / "n.csv").exit_code == 0
     lines = (tmp_path / "n.csv").read_text().splitlines()
-    assert lines[0] == '"date","arrests"' or lines[0] == "date,arrests"
+    assert lines[0] == "date,arrests"
     assert len(lines) - 1 == (END - START).days + 1  # every covered day, zeros included
 
 
@@ -157,3 +157,18 @@ def test_generate_command(tmp_path: Path) -> None:
     summary = json.loads(r.stdout)
     assert summary["records"] == len(out.read_text().splitlines()) - 1
     assert run("generate", out, "--layout", "1999").exit_code == 2
+
+
+def test_csv_export_neutralizes_formulas(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from icestats.exports import write_table
+
+    t = pa.table({"category": ["=HYPERLINK(1)", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "ok"],
+                  "n": [1, 2, 3, 4, 5, 6, 7]})
+    write_table(t, tmp_path / "x.csv", "csv")
+    import csv
+
+    rows = list(csv.reader((tmp_path / "x.csv").open(newline="")))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)", "'+1", "'-2", "'@SUM(A1)", "'\tx",
+                                        "'\rx", "ok"]

@@ -7,7 +7,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from icestats.errors import UsageError
 
@@ -20,14 +19,6 @@ def neutralize(value: str | None) -> str | None:
     if value and value.startswith(_FORMULA_START):
         return "'" + value
     return value
-
-
-def _safe_strings(table: pa.Table) -> pa.Table:
-    for i, name in enumerate(table.column_names):
-        if pa.types.is_string(table.schema.field(name).type):
-            col = pa.array([neutralize(v) for v in table[name].to_pylist()], pa.string())
-            table = table.set_column(i, name, col)
-    return table
 
 
 def json_default(value: object) -> object:
@@ -48,10 +39,18 @@ def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
     elif fmt == "json":
         path.write_text(json.dumps(table.to_pylist(), default=json_default))
     else:
-        import pyarrow.csv as pcsv
+        import csv
 
-        table = _safe_strings(table)
-        for i, name in enumerate(table.column_names):  # ISO dates, not Arrow's default
-            if pa.types.is_date(table.schema.field(name).type):
-                table = table.set_column(i, name, pc.strftime(table[name], "%Y-%m-%d"))
-        pcsv.write_csv(table, path, pcsv.WriteOptions(quoting_style="needed"))
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)  # RFC 4180: CRLF, so a bare CR in a value is quoted
+            out.writerow(table.column_names)
+            columns = [_csv_values(table[name]) for name in table.column_names]
+            out.writerows(zip(*columns, strict=True))
+
+
+def _csv_values(column: pa.ChunkedArray) -> list[object]:
+    """ISO dates, empty for null, and text that cannot run as a spreadsheet formula."""
+    values = column.to_pylist()
+    if pa.types.is_string(column.type):
+        return [neutralize(v) for v in values]
+    return ["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values]

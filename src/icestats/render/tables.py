@@ -60,7 +60,8 @@ def offices(console: Console, table: pa.Table, window: int, as_of: object) -> No
     t = Table(title=f"Field offices by arrests per day, {window} days to {as_of}")
     for col in ("rank", "office", "code", "arrests", "per day", "prev. per day", "change",
                 "share"):
-        t.add_column(col, justify="left" if col in ("office", "code") else "right")
+        t.add_column(col, justify="left" if col in ("office", "code") else "right",
+                     no_wrap=col == "office")
     for r in table.to_pylist():
         t.add_row(_num(r["rank"]), r["name"], r["aor"], _num(r["arrests"]), _num(r["per_day"]),
                   _num(r["prev_per_day"]), _signed(r["change_percent"]),
@@ -70,13 +71,24 @@ def offices(console: Console, table: pa.Table, window: int, as_of: object) -> No
     console.print("HQ and unknown/blank offices are shown but not ranked.", style="dim")
 
 
+def period_label(start: object, period: str) -> str:
+    """2025-Q3, 2025-07, 2025 or the ISO date of a day or week's Monday."""
+    if period == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"  # type: ignore[attr-defined]
+    if period == "month":
+        return f"{start:%Y-%m}"
+    if period == "year":
+        return f"{start:%Y}"
+    return str(start)
+
+
 def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int = 8) -> None:
     rows = table.to_pylist()
     totals: dict[str, int] = defaultdict(int)
     for r in rows:
         totals[r[by]] += r["arrests"] or 0
     cats = sorted(totals, key=lambda c: -totals[c])
-    shown, rest = cats[:top], cats[top:]
+    shown, rest = sorted(cats[:top]), cats[top:]
     t = Table(title=f"Arrests by {by} and {period} (count and share of the {period})")
     t.add_column(period)
     for c in shown + (["other"] if rest else []):
@@ -100,7 +112,7 @@ def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int 
         if rest:
             n = sum((cells[c]["arrests"] or 0) for c in rest if c in cells)
             out.append(f"{n:,} ({100 * n / total:.0f}%)" if total else "0")
-        t.add_row(str(period_start), *out, f"{total:,}")
+        t.add_row(period_label(period_start, period), *out, f"{total:,}")
     console.print(t)
     if suppressed:
         console.print("<10: small cell suppressed (personal attribute by single day).",
@@ -109,12 +121,13 @@ def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int 
 
 def status(console: Console, s: dict[str, object], db: str) -> None:
     t = Table(title=f"Releases in {db}")
-    for col in ("id", "file", "format", "layout", "coverage", "rows read", "loaded", "rejected",
-                "merged", "days counted"):
-        t.add_column(col, justify="right" if col not in ("file", "format", "layout",
-                                                          "coverage") else "left")
+    t.add_column("id", justify="right")
+    t.add_column("file", overflow="fold", min_width=24)
+    for col in ("coverage", "rows read", "loaded", "rejected", "merged", "days counted"):
+        t.add_column(col, justify="right", no_wrap=True)
     for r in s["releases"]:  # type: ignore[attr-defined]
-        t.add_row(str(r["release_id"]), r["file_name"], r["file_format"], r["layout"],
+        t.add_row(str(r["release_id"]),
+                  f"{r['file_name']} [dim]({r['file_format']}, {r['layout']} layout)",
                   f"{r['coverage_start']} to {r['coverage_end']}", _num(r["rows_read"]),
                   _num(r["rows_loaded"]), _num(r["rows_rejected"]), _num(r["merged"]),
                   _num(r["days_counted"]))
