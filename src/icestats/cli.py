@@ -136,7 +136,13 @@ def ingest(
             r = results[-1]
             if json_out:
                 continue
-            if r.already_loaded:
+            if getattr(r, "kind", "") == "detention workbook" and not r.already_loaded:
+                print(f"{f}: ICE detention statistics workbook FY{r.fiscal_year}, data through "
+                      f"{r.data_through}: {r.tables} tables ({len(r.named_tables)} named), "
+                      f"{r.values:,} values"
+                      + (f"; {len(r.total_mismatches)} total mismatches (see status)"
+                         if r.total_mismatches else "; every Total equals its parts"))
+            elif r.already_loaded:
                 print(f"{f}: already loaded (same content); nothing changed")
             else:
                 print(f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
@@ -154,17 +160,73 @@ def ingest(
 
 @app.command()
 @handle_errors
-def status(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
-    """Releases loaded, coverage, rows loaded / rejected / merged, incomplete tail."""
+def status(
+    db: Db = DEFAULT_DB, json_out: Json = False,
+    show_tables: Annotated[bool, typer.Option("--tables", help="List every workbook table "
+                                                               "kept without a name.")] = False,
+) -> None:
+    """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
+    tail, workbook tables (named, kept raw, total mismatches)."""
     import icestats
-    from icestats.render import tables
+    from icestats.render import detention, tables
 
     with icestats.connect(db) as ice:
         s = ice.status()
+        books = ice.workbooks()
     if json_out:
-        print(tables.as_json({"database": str(db), **s}))
+        print(tables.as_json({"database": str(db), **s, **books}))
+        return
+    console = _console()
+    if s["releases"]:
+        tables.status(console, s, str(db))
+    detention.workbooks(console, books, show_tables)
+    if not s["releases"] and not books["workbooks"]:
+        console.print(f"{db} holds nothing yet; load files with `icestats ingest`.")
+
+
+@app.command()
+@handle_errors
+def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
+    """ICE vs CBP: monthly book-ins by arresting agency (ICE's detention statistics), per
+    day, CBP share; who is detained; arrests per day beside them when releases are loaded."""
+    import icestats
+    from icestats import detention as answers
+    from icestats.errors import UsageError
+    from icestats.render import detention, tables
+
+    with icestats.connect(db) as ice:
+        if not answers.has_workbooks(ice.con):
+            raise UsageError("no detention statistics workbook loaded; load one with "
+                             "`icestats ingest FY25_detentionStats_final.xlsx`")
+        months, detained = ice.book_ins(), ice.detained()
+        arrests = answers.arrests_per_month(ice.con)
+    if json_out:
+        print(tables.as_json({"database": str(db), "source": "ICE detention statistics",
+                              "book_ins_by_month": months.to_pylist(),
+                              "detained_by_criminality": detained.to_pylist(),
+                              "arrests_per_day_by_month": {k.isoformat(): v for k, v in
+                                                           arrests.items()}}))
     else:
-        tables.status(_console(), s, str(db))
+        detention.agency(_console(), months, detained, arrests)
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def revisions(
+    db: Db = DEFAULT_DB, json_out: Json = False,
+    table: Annotated[str, typer.Option(help="Workbook table key.")] = "book_ins_by_agency",
+) -> None:
+    """How later workbooks of a fiscal year revised each month (newest wins)."""
+    import icestats
+    from icestats.render import detention, tables
+
+    with icestats.connect(db) as ice:
+        t = ice.revisions(table)
+    if json_out:
+        print(tables.as_json({"database": str(db), "table": table, "rows": t.to_pylist()}))
+    else:
+        detention.revisions(_console(), t)
 
 
 @app.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from icestats import metrics, store
+from icestats import detention, metrics, store
 from icestats.errors import UsageError
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_file
 
@@ -57,6 +57,20 @@ class Icestats:
                   count: str = "arrests") -> pa.Table:
         return metrics.breakdown(self.con, by, period=period, start=start, end=end, aor=aor,
                                  count=count)
+
+    def book_ins(self) -> pa.Table:
+        """ICE initial book-ins by arresting agency per month (detention workbooks)."""
+        return detention.book_ins(self.con)
+
+    def detained(self) -> pa.Table:
+        """Currently detained by criminality and arresting agency (newest workbook)."""
+        return detention.detained_by_criminality(self.con)
+
+    def revisions(self, table: str = "book_ins_by_agency") -> pa.Table:
+        return detention.revisions(self.con, table)
+
+    def workbooks(self) -> dict[str, object]:
+        return detention.workbooks(self.con)
 
     def daily(self, by: str | None = None, *, start: date | None = None, end: date | None = None,
               aor: str | None = None, count: str = "arrests") -> pa.Table:

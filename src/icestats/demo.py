@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 
 import icestats
 from icestats.generate import Options, generate
+from icestats.render import detention as detention_render
 from icestats.render import tables
 
 
@@ -26,12 +28,17 @@ def main() -> None:
         console.print(f"Generating a synthetic arrest release (about a year, all 25 offices) "
                       f"to {release} ...")
         generate(Options(seed=2025), release)
-    console.print(f"Loading it into {db} ...")
+    workbooks = sorted(p for p in (resources.files("icestats") / "data").iterdir()
+                       if p.name.endswith(".xlsx"))
+    console.print(f"Loading it and ICE's two real detention statistics workbooks into {db} ...")
     with icestats.connect(db, write=True) as ice:
-        result = ice.ingest([release])[0]
+        result = ice.ingest([release, *workbooks])[0]
     if result.already_loaded:
-        console.print("(already loaded: same file)")
-    console.rule("[bold]The numbers below come from a GENERATED release, not real ICE data")
+        console.print("(already loaded: same files)")
+    console.rule("[bold green]REAL DATA: ICE's own detention statistics (FY2025 and FY2026)")
+    with icestats.connect(db) as ice:
+        detention_render.agency(console, ice.book_ins(), ice.detained())
+    console.rule("[bold yellow]GENERATED arrest release below: realistic, not real ICE data")
     with icestats.connect(db) as ice:
         tables.goal(console, ice.goal())
         day = ice.goal().as_of

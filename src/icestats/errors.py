@@ -20,11 +20,14 @@ class InputError(IcestatsError):
         sheet: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        cell: str | None = None,
     ) -> None:
         self.file, self.sheet, self.row, self.column = file, sheet, row, column
         where = [file]
         if sheet is not None:
             where.append(f"sheet '{sheet}'")
+        if cell is not None:
+            where.append(f"cell {cell}")
         if row is not None:
             where.append(f"row {row}")
         if column is not None:

@@ -139,6 +139,7 @@ class GoalReport:
     trend: dict[str, object] = field(default_factory=dict)
     count: str = "arrests"
     include_incomplete: bool = False
+    book_ins: dict[str, object] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -147,6 +148,7 @@ class GoalReport:
             "coverage": {"start": str(self.coverage.start), "end": str(self.coverage.end),
                          "complete_through": str(self.coverage.complete_through)},
             "incomplete_tail_included": self.include_incomplete,
+            "book_ins": self.book_ins,
             "method": "mean daily count over trailing windows ending at as_of; trend is the "
                       "least-squares slope of daily counts over the trend window",
         }
@@ -182,7 +184,25 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
             "shortfall_per_day": round_half_up(goal_per_day - mean, 1),
         })
     report.trend = _trend(dates, values, day, trend_window)
+    report.book_ins = _book_ins_near(con, day)
     return report
+
+
+def _book_ins_near(con: duckdb.DuckDBPyConnection, day: date) -> dict[str, object] | None:
+    """ICE's own count of initial book-ins per day (real data, beside the arrest counts):
+    the last complete month ending by ``day``, else the newest complete month."""
+    from icestats import detention
+
+    if not detention.has_workbooks(con):
+        return None
+    months = [m for m in detention.book_ins(con).to_pylist() if not m["partial"]]
+    if not months:
+        return None
+    before = [m for m in months if m["month"] + timedelta(days=m["days"] - 1) <= day]
+    m = (before or months)[-1]
+    return {"month": m["month"].isoformat(), "book_ins_per_day": m["per_day"],
+            "cbp_share_percent": m["cbp_share_percent"], "workbook": m["workbook"],
+            "source": "ICE detention statistics workbook (real data)"}
 
 
 def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str, object]:

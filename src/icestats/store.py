@@ -47,6 +47,20 @@ SCHEMA = [
         column_name VARCHAR, reason VARCHAR, raw_value VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS day_owner (date DATE PRIMARY KEY, release_id INTEGER,"
     " incomplete BOOLEAN)",
+    # ICE detention statistics workbooks (icestats.workbooks): tables kept tidy.
+    """CREATE TABLE IF NOT EXISTS workbooks (
+        workbook_id INTEGER PRIMARY KEY, file_name VARCHAR, file_sha256 VARCHAR UNIQUE,
+        fiscal_year INTEGER, data_through DATE, loaded_at TIMESTAMP, tables INTEGER,
+        named_tables INTEGER, values_stored BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS wb_tables (
+        workbook_id INTEGER, table_key VARCHAR, named BOOLEAN, title VARCHAR, sheet VARCHAR,
+        anchor VARCHAR, fiscal_year INTEGER, label_columns VARCHAR, values_stored INTEGER,
+        total_mismatches VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS wb_values (
+        workbook_id INTEGER, table_key VARCHAR, sheet VARCHAR, dims VARCHAR[],
+        column_label VARCHAR, month DATE, value DOUBLE, cell VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS wb_raw (
+        workbook_id INTEGER, table_key VARCHAR, sheet VARCHAR, cell VARCHAR, text VARCHAR)""",
 ]
 
 

@@ -69,7 +69,14 @@ def ingest_file(
     if not path.is_file():
         raise InputError(str(path), "no such file")
     fmt = detect_format(path)
-    result = IngestResult(file=path.name, sha256=file_sha256(path), file_format=fmt)
+    sha = file_sha256(path)
+    if fmt == "xlsx":
+        workbook = _detention_workbook(path)
+        if workbook is not None:
+            from icestats.workbooks.load import ingest_workbook
+
+            return ingest_workbook(con, path, sha, workbook)  # type: ignore[return-value]
+    result = IngestResult(file=path.name, sha256=sha, file_format=fmt)
     if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
         result.already_loaded = True
         return result
@@ -82,6 +89,27 @@ def ingest_file(
         con.execute("ROLLBACK")
         raise
     return result
+
+
+def _detention_workbook(path: Path) -> list | None:
+    """The sheets of an ICE detention statistics workbook, or None for anything else.
+
+    Recognized by content (banners, table titles), not by file name."""
+    from icestats.ingest.read import _open_workbook
+    from icestats.workbooks.load import is_detention_workbook, read_grids
+
+    reader = _open_workbook(path)
+    first = reader.sheet_names[:3]
+    peek = []
+    for name in first:
+        try:
+            t = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=12,
+                                  dtypes="string").to_arrow()
+        except Exception:  # an unreadable sheet is reported by the arrest reader
+            return None
+        cols = [c.to_pylist() for c in t.columns]
+        peek.append((name, [list(r) for r in zip(*cols, strict=True)] if cols else []))
+    return read_grids(path) if is_detention_workbook(peek) else None
 
 
 def _load(con, path, result, max_rejects, progress, total) -> None:  # noqa: ANN001

@@ -54,6 +54,11 @@ def goal(console: Console, r: GoalReport) -> None:
     cov = r.coverage
     console.print(f"Data: {cov.start} to {cov.end}; complete through {cov.complete_through}.",
                   style="dim")
+    if r.book_ins:
+        b = r.book_ins
+        console.print(f"Book-ins per day: {b['book_ins_per_day']:,.1f} in {b['month'][:7]} "
+                      f"({b['cbp_share_percent']}% after CBP arrests) — {b['source']}, "
+                      f"{b['workbook']}.", highlight=False)
 
 
 def offices(console: Console, table: pa.Table, window: int, as_of: object) -> None:

@@ -1,0 +1,1 @@
+"""ICE detention statistics workbooks: find every table, store it tidy."""
