@@ -252,19 +252,48 @@ def goal(
         print(f"database: {db}")
 
 
+GoalsFile = Annotated[Path | None, typer.Option(
+    "--goals", help="Goals file (TOML): national goal, allocation key, per-office targets.")]
+Allocation = Annotated[str | None, typer.Option(
+    help="Share the national goal by population, noncitizen, undocumented or baseline.")]
+
+
 @app.command()
 @handle_errors
 def offices(
     db: Db = DEFAULT_DB,
     window: Annotated[int, typer.Option(help="Window in days.")] = 28,
     as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
+    fair: Annotated[bool, typer.Option("--fair", help="Rates, baseline ratios, targets, "
+                                                      "attainment with intervals, shrinkage "
+                                                      "and a below-target flag.")] = False,
+    goals_file: GoalsFile = None,
+    goal_per_day: Annotated[float | None, typer.Option(
+        "--goal", help="National goal a day (overrides the goals file).")] = None,
+    allocation: Allocation = None,
+    fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
     json_out: Json = False,
 ) -> None:
-    """The 25 field offices ranked by arrests per day, with change and national share."""
+    """The 25 field offices ranked by arrests per day, with change and national share;
+    with --fair, evaluated fairly against their targets and their own baseline."""
     import icestats
     from icestats import metrics
     from icestats.render import tables
 
+    if fair:
+        from icestats.render import stats as render_stats
+        from icestats.stats import goals as goals_mod
+
+        goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
+        with icestats.connect(db) as ice:
+            r = ice.fair_offices(goals, window=window, as_of=_date(as_of, "--as-of"),
+                                 include_incomplete=include_incomplete, count=count, q=fdr)
+        if json_out:
+            print(tables.as_json({"database": str(db), **r}))
+        else:
+            render_stats.fair(_console(), r)
+            print(f"database: {db}")
+        return
     with icestats.connect(db) as ice:
         t = ice.offices(window=window, as_of=_date(as_of, "--as-of"),
                         include_incomplete=include_incomplete, count=count)

@@ -58,6 +58,18 @@ class Icestats:
         return metrics.breakdown(self.con, by, period=period, start=start, end=end, aor=aor,
                                  count=count)
 
+    def fair_offices(self, goals: object = None, *, window: int = 28, as_of: date | None = None,
+                     include_incomplete: bool = False, count: str = "arrests",
+                     q: float = 0.05) -> dict[str, object]:
+        """Fair evaluation: rates, baseline ratios, attainment with intervals, shrinkage,
+        below-target flags (FDR controlled). ``goals``: a stats.goals.Goals or None."""
+        from icestats.stats import goals as goals_mod
+        from icestats.stats.offices import fair_offices
+
+        g = goals if goals is not None else goals_mod.load(None)
+        return fair_offices(self.con, g, window=window, as_of=as_of,  # type: ignore[arg-type]
+                            include_incomplete=include_incomplete, count=count, q=q)
+
     def book_ins(self) -> pa.Table:
         """ICE initial book-ins by arresting agency per month (detention workbooks)."""
         return detention.book_ins(self.con)

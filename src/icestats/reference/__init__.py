@@ -101,3 +101,21 @@ def office_states() -> dict[str, list[tuple[str, str]]]:
         for office, state, county, _notes in rows:
             out.setdefault(by_name[aor_key(office)], []).append((state, county))
     return out
+
+
+@cache
+def populations() -> dict[str, dict[str, float]]:
+    """Per office: ACS 2024 total and noncitizen population (Harlingen included), and the
+    2019 estimated undocumented population (Harlingen carved out of San Antonio in
+    proportion to their ACS 2024 noncitizen populations)."""
+    acs = office_arrests_2025()
+    undoc: dict[str, float] = {}
+    with _open("aor_population_2012_2019.psv") as fh:
+        for r in csv.DictReader(fh, delimiter="|"):
+            if r["year"] == "2019":
+                undoc[r["aor"]] = float(r["undocu_pop"])
+    hal, sna = acs["HAL"]["noncitizen"], acs["SNA"]["noncitizen"]
+    undoc["HAL"] = undoc["SNA"] * hal / (hal + sna)
+    undoc["SNA"] -= undoc["HAL"]
+    return {code: {"population": v["population"], "noncitizen": v["noncitizen"],
+                   "undocumented": undoc[code]} for code, v in acs.items()}

@@ -1,0 +1,72 @@
+"""`icestats offices --fair`: the fair evaluation over the store."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import numpy as np
+
+from icestats import reference
+from icestats.stats import office_matrix, window_bounds
+from icestats.stats.fair import FDR, LEVEL, Period, evaluate
+from icestats.stats.goals import Goals
+
+
+def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
+                 as_of: date | None = None, include_incomplete: bool = False,
+                 count: str = "arrests", q: float = FDR, level: float = LEVEL
+                 ) -> dict[str, object]:
+    start, end = window_bounds(con, window, as_of, include_incomplete)
+    days, codes, counts = office_matrix(con, start, end, count)
+    win = Period(days, counts)
+    base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count)
+    baseline = Period(base_days, base_counts) if base_days else None
+    shares = None
+    if baseline is not None and base_counts.sum():
+        shares = dict(zip(codes, base_counts.sum(axis=0) / base_counts.sum(), strict=True))
+    targets = _window_targets(goals, days, codes, shares)
+    result = evaluate(win, codes, targets, baseline, q, level)
+    names = {o.code: o.name for o in reference.offices()}
+    rows = sorted(result.rows, key=lambda r: -float(r.get("shrunk_attainment", r["per_day"])))
+    for rank, r in enumerate(rows, 1):
+        r["rank"], r["name"] = rank, names[str(r["aor"])]
+    rows += _unranked(con, start, end, count, len(days))
+    meta = result.meta
+    meta.update(goals=goals.describe(), count=count, targets_in_force=targets is not None,
+                method=_method(meta))
+    if baseline is None:
+        meta["baseline_note"] = (f"no data in the baseline period {goals.baseline[0]} to "
+                                 f"{goals.baseline[1]}")
+    elif baseline.n < (goals.baseline[1] - goals.baseline[0]).days + 1:
+        meta["baseline_note"] = (f"the data cover {baseline.n} days of the baseline period "
+                                 f"{goals.baseline[0]} to {goals.baseline[1]}")
+    return {"offices": rows, **meta}
+
+
+def _window_targets(goals: Goals, days: list[date], codes: list[str],
+                    shares: dict[str, float] | None) -> np.ndarray | None:
+    """Mean target per day over the window's days on which a target is in force."""
+    if goals.allocation == "baseline" and shares is None:
+        return None
+    per_day = [goals.targets(d, shares) for d in days]
+    active = [t for t in per_day if t]
+    if not active or any(len(t) != len(codes) for t in active):
+        return None
+    return np.array([np.mean([t[c] for t in active]) for c in codes])
+
+
+def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str,
+              n: int) -> list[dict[str, object]]:
+    _, codes, counts = office_matrix(con, start, end, count, [reference.HQ, reference.UNKNOWN])
+    names = {reference.HQ: "Headquarters", reference.UNKNOWN: "Unknown or blank"}
+    return [{"rank": None, "aor": c, "name": names[c], "arrests": int(counts[:, i].sum()),
+             "per_day": float(counts[:, i].sum() / max(n, 1))} for i, c in enumerate(codes)]
+
+
+def _method(meta: dict[str, object]) -> str:
+    return (f"{meta['model']} count model (dispersion estimated per office from daily counts "
+            f"around a weekday-adjusted mean); {int(100 * float(meta['level']))}% intervals on "
+            f"the log scale with t quantiles; attainment = arrests / (target x days); "
+            f"empirical Bayes gamma-Poisson shrinkage toward the offices' mean; below-target "
+            f"flag = one-sided test, Benjamini-Hochberg at FDR {meta['fdr']}")
