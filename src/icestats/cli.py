@@ -335,6 +335,89 @@ def breakdown(
         print(f"database: {db}")
 
 
+@app.command()
+@handle_errors
+def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", json_out: Json = False) -> None:
+    """Correct the incomplete last weeks of the newest release (reporting lag), with
+    intervals; the completeness curve is estimated when two releases overlap."""
+    import icestats
+    from icestats.render import stats as render_stats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.nowcast(count=count)
+    if json_out:
+        print(tables.as_json({"database": str(db), **r}))
+    else:
+        render_stats.nowcast(_console(), r)
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def events(
+    db: Db = DEFAULT_DB,
+    file: Annotated[Path | None, typer.Option("--file", help="Events file (TOML); see "
+                                                            "`icestats events --example`.")] = None,
+    event: Annotated[list[str] | None, typer.Option(
+        "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
+    window: Annotated[int, typer.Option(help="Days before and after the date.")] = 28,
+    example: Annotated[bool, typer.Option("--example", help="Print the example events file "
+                                                            "and exit.")] = False,
+    count: Count = "arrests", json_out: Json = False,
+) -> None:
+    """Change in an office's daily arrests after an operation or leadership change, against
+    the other offices (difference in differences), with a placebo check."""
+    import icestats
+    from icestats.render import stats as render_stats
+    from icestats.render import tables
+    from icestats.stats.events import example_file, load_events
+
+    if example:
+        print(example_file().read_text(), end="")
+        return
+    evs = load_events(file, event or [])
+    with icestats.connect(db) as ice:
+        r = ice.events(evs, window=window, count=count)
+    if json_out:
+        print(tables.as_json({"database": str(db), **r}))
+    else:
+        render_stats.events(_console(), r)
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def forecast(
+    db: Db = DEFAULT_DB,
+    horizon: Annotated[int, typer.Option(help="Days ahead.")] = 90,
+    fit_days: Annotated[int, typer.Option(help="Complete days the trend is fitted on.")] = 90,
+    goals_file: GoalsFile = None,
+    goal_per_day: Annotated[float | None, typer.Option(
+        "--goal", help="National goal a day (overrides the goals file).")] = None,
+    allocation: Allocation = None,
+    count: Count = "arrests", json_out: Json = False,
+) -> None:
+    """National and per-office daily arrests ahead, with prediction intervals, and the date
+    the goal would be met at the current trend (or "not within the horizon")."""
+    import icestats
+    from icestats.errors import UsageError
+    from icestats.render import stats as render_stats
+    from icestats.render import tables
+    from icestats.stats import goals as goals_mod
+
+    if horizon < 1 or fit_days < 14:
+        raise UsageError("--horizon must be at least 1 and --fit-days at least 14")
+    goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
+    with icestats.connect(db) as ice:
+        r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count)
+    if json_out:
+        print(tables.as_json({"database": str(db), **r}))
+    else:
+        render_stats.forecast(_console(), r)
+        print(f"database: {db}")
+
+
 @export_app.command("daily")
 @handle_errors
 def export_daily(

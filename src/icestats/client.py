@@ -70,6 +70,28 @@ class Icestats:
         return fair_offices(self.con, g, window=window, as_of=as_of,  # type: ignore[arg-type]
                             include_incomplete=include_incomplete, count=count, q=q)
 
+    def nowcast(self, *, count: str = "arrests", level: float = 0.95) -> dict[str, object]:
+        """Corrected counts for the incomplete tail of the newest release, with intervals."""
+        from icestats.stats.nowcast import store_nowcast
+
+        return store_nowcast(self.con, count, level)
+
+    def events(self, events: list, *, window: int = 28, count: str = "arrests",
+               level: float = 0.95) -> dict[str, object]:
+        """Effects of events (stats.events.Event) against the other offices, with placebos."""
+        from icestats.stats.events import store_events
+
+        return store_events(self.con, events, window, count, level)
+
+    def forecast(self, goals: object = None, *, horizon: int = 90, fit_days: int = 90,
+                 count: str = "arrests", level: float = 0.95) -> dict[str, object]:
+        """National and per-office forecasts and when the goal would be met."""
+        from icestats.stats import goals as goals_mod
+        from icestats.stats.forecast import store_forecast
+
+        g = goals if goals is not None else goals_mod.load(None)
+        return store_forecast(self.con, g, horizon, fit_days, count, level)
+
     def book_ins(self) -> pa.Table:
         """ICE initial book-ins by arresting agency per month (detention workbooks)."""
         return detention.book_ins(self.con)

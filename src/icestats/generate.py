@@ -148,10 +148,24 @@ def _maybe(rng: np.random.Generator, values: np.ndarray, rate: float, fill: obje
     values[rng.random(len(values)) < rate] = fill
 
 
+def daily_counts(opts: Options) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """Arrests per day and office without writing records: (days, codes, counts, expected).
+
+    The same noise model as the release files; for simulations with known truth."""
+    rng = np.random.default_rng(opts.seed)
+    days, codes, mean = daily_means(opts)
+    return days, codes, rng.poisson(_noisy(mean, rng)), mean
+
+
+def _noisy(mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Day-to-day variation beyond Poisson (gamma with shape DISPERSION)."""
+    return mean * rng.gamma(DISPERSION, 1.0 / DISPERSION, size=mean.shape)
+
+
 def _arrests(opts: Options, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(datetime64[s] per arrest, office index per arrest, office codes)."""
     days, codes, mean = daily_means(opts)
-    noisy = mean * rng.gamma(DISPERSION, 1.0 / DISPERSION, size=mean.shape)
+    noisy = _noisy(mean, rng)
     if opts.rows is None:
         counts = rng.poisson(noisy)
     else:

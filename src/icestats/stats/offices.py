@@ -65,8 +65,9 @@ def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
 
 
 def _method(meta: dict[str, object]) -> str:
-    return (f"{meta['model']} count model (dispersion estimated per office from daily counts "
-            f"around a weekday-adjusted mean); {int(100 * float(meta['level']))}% intervals on "
+    return (f"{meta['model']} count model (variance = mean x (1 + mean/k) from daily counts "
+            f"around weekday-adjusted means; an office far beyond it keeps its own); "
+            f"{int(100 * float(meta['level']))}% intervals on "
             f"the log scale with t quantiles; attainment = arrests / (target x days); "
             f"empirical Bayes gamma-Poisson shrinkage toward the offices' mean; below-target "
             f"flag = one-sided test, Benjamini-Hochberg at FDR {meta['fdr']}")

@@ -1,0 +1,113 @@
+"""Forecast daily arrests with prediction intervals, and when the goal would be met.
+
+Model: log(arrests + 0.5) = level + trend x day + weekday effects, fitted by least squares
+on the last ``fit_days`` complete days (national, and each office). Forecasts come back on
+the count scale (log-normal mean); prediction intervals include the parameter
+uncertainty. The goal is met on the first day the weekday-averaged expected count reaches
+it; with a flat or falling trend, or later than the horizon, it is "not within the
+horizon".
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+from scipy import stats as st
+
+
+def _design(t: np.ndarray, dow: np.ndarray) -> np.ndarray:
+    X = np.zeros((len(t), 8))
+    X[:, 0], X[:, 1] = 1.0, t
+    for k in range(1, 7):
+        X[:, k + 1] = dow == k
+    return X
+
+
+def fit_forecast(days: list[date], y: np.ndarray, horizon: int, goal: float | None,
+                 level: float = 0.95) -> dict[str, object]:
+    t = np.arange(len(days), dtype=float)
+    dow = np.array([d.weekday() for d in days])
+    X = _design(t, dow)
+    ly = np.log(y + 0.5)
+    beta, *_ = np.linalg.lstsq(X, ly, rcond=None)
+    resid = ly - X @ beta
+    df = max(len(days) - X.shape[1], 1)
+    s2 = float(resid @ resid / df)
+    xtx_inv = np.linalg.pinv(X.T @ X)
+    q = st.t.ppf(0.5 + level / 2, df)
+    future = [days[-1] + timedelta(days=h) for h in range(1, horizon + 1)]
+    tf = np.arange(len(days), len(days) + horizon, dtype=float)
+    Xf = _design(tf, np.array([d.weekday() for d in future]))
+    mean_log = Xf @ beta
+    se = np.sqrt(s2 * (1 + np.einsum("ij,jk,ik->i", Xf, xtx_inv, Xf)))
+    rows = [{"date": d, "mean": float(np.exp(m + s2 / 2) - 0.5),
+             "low": float(max(np.exp(m - q * s) - 0.5, 0.0)),
+             "high": float(np.exp(m + q * s) - 0.5)}
+            for d, m, s in zip(future, mean_log, se, strict=True)]
+    week = beta[2:].sum() / 7.0  # average weekday effect (Monday = 0)
+    level_now = float(np.exp(beta[0] + beta[1] * (len(days) - 1) + week + s2 / 2) - 0.5)
+    out: dict[str, object] = {
+        "fit": [days[0], days[-1]], "fit_days": len(days), "level_per_day_now": level_now,
+        "trend_percent_per_30_days": float(100 * (np.exp(30 * beta[1]) - 1)),
+        "residual_sd_log": float(np.sqrt(s2)), "days": rows}
+    if goal is not None:
+        out.update(goal_per_day=goal, **_goal_date(beta, s2, len(days), days[-1], goal,
+                                                   horizon, week))
+    return out
+
+
+def _goal_date(beta: np.ndarray, s2: float, n: int, last: date, goal: float, horizon: int,
+               week: float) -> dict[str, object]:
+    def expected(h: float) -> float:
+        return float(np.exp(beta[0] + beta[1] * (n - 1 + h) + week + s2 / 2) - 0.5)
+    if expected(0) >= goal:
+        return {"goal_met": "already at or above the goal", "goal_met_date": last}
+    if beta[1] <= 0:
+        return {"goal_met": "not within the horizon (the trend is flat or falling)",
+                "goal_met_date": None}
+    h = (np.log(goal + 0.5) - beta[0] - week - s2 / 2) / beta[1] - (n - 1)
+    when = last + timedelta(days=int(np.ceil(h)))
+    if h > horizon:
+        return {"goal_met": f"not within the horizon ({horizon} days); at the current trend "
+                            f"on {when}", "goal_met_date": None, "extrapolated_date": when}
+    return {"goal_met": f"on {when} at the current trend", "goal_met_date": when}
+
+
+def store_forecast(con: duckdb.DuckDBPyConnection, goals: object, horizon: int = 90,
+                   fit_days: int = 90, count: str = "arrests", level: float = 0.95
+                   ) -> dict[str, object]:
+    from icestats.stats import office_matrix, window_bounds
+    from icestats.stats.goals import Goals
+
+    assert isinstance(goals, Goals)
+    start, end = window_bounds(con, fit_days, None, False)
+    days, codes, counts = office_matrix(con, start, end, count)
+    from icestats import metrics
+
+    national = np.array(metrics.daily(con, start=start, end=end, count=count)["arrests"]
+                        .to_pylist(), dtype=float)
+    target_day = end + timedelta(days=1)
+    nat_goal = goals.national_per_day if goals.active(target_day) else None
+    out = fit_forecast(days, national, horizon, nat_goal, level)
+    targets = goals.targets(target_day)
+    offices = []
+    for j, code in enumerate(codes):
+        f = fit_forecast(days, counts[:, j], horizon, targets.get(code), level)
+        next30 = f["days"][:30]  # type: ignore[index]
+        offices.append({"aor": code, "level_per_day_now": f["level_per_day_now"],
+                        "trend_percent_per_30_days": f["trend_percent_per_30_days"],
+                        "next_30_days_mean": float(np.mean([d["mean"] for d in next30])),
+                        "next_30_days_low": float(np.mean([d["low"] for d in next30])),
+                        "next_30_days_high": float(np.mean([d["high"] for d in next30])),
+                        "target_per_day": targets.get(code),
+                        "target_met": f.get("goal_met"), "target_met_date":
+                            f.get("goal_met_date")})
+    out.update(horizon_days=horizon, level=level, count=count, offices=offices,
+               goals=goals.describe(),
+               method="log-linear trend with weekday effects fitted by least squares on the "
+                      f"last {len(days)} complete days; prediction intervals include parameter "
+                      "uncertainty; goal date where the weekday-averaged expected count "
+                      "reaches the goal")
+    return out
