@@ -25,7 +25,7 @@ def fair(console: Console, r: dict) -> None:
             "attainment [95% CI]", "shrunk", "flag")
     for c in cols:
         t.add_column(c, justify="left" if c in ("office", "flag") else "right",
-                     no_wrap=c in ("office", "vs baseline [95% CI]", "attainment [95% CI]"))
+                     no_wrap=c in ("office", "vs baseline [95% CI]", "attainment [95% CI]", "flag"))
     for o in r["offices"]:
         ranked = o["rank"] is not None
         t.add_row(
