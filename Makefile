@@ -19,7 +19,7 @@ demo: $(BIN)/icestats
 	$(BIN)/python -m icestats.demo --dir $(DEMO_DIR)
 
 lint: $(BIN)/icestats
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench docs
 
 test: $(BIN)/icestats lint
 	$(BIN)/pytest

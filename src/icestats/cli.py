@@ -418,6 +418,58 @@ def forecast(
         print(f"database: {db}")
 
 
+@app.command()
+@handle_errors
+def report(
+    out: Annotated[Path, typer.Option("-o", "--out", help="HTML file to write.")] = Path(
+        "report.html"),
+    db: Db = DEFAULT_DB,
+    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal a day.")] = 3000,
+) -> None:
+    """One self-contained HTML report (works offline): goal, offices with intervals, every
+    office's series, composition, map, events, forecast, ICE vs CBP, provenance."""
+    import icestats
+    from icestats.render.report import write
+
+    with icestats.connect(db) as ice:
+        path = write(ice, out, goal_per_day)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB) from database {db}")
+
+
+@app.command()
+@handle_errors
+def serve(
+    db: Db = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs "
+                                           "--allow-remote.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow binding an address other than loopback.")] = False,
+) -> None:
+    """The dashboard and JSON API (read-only) at http://127.0.0.1:8000 (API list at /api)."""
+    import ipaddress
+
+    from icestats.errors import UsageError
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not allow_remote:
+        raise UsageError(f"--host {host} would expose the dashboard beyond this machine; "
+                         "add --allow-remote if you mean it")
+    import uvicorn
+
+    from icestats.web.app import create_app
+
+    app = create_app(db)
+    if not loopback:
+        _err(f"serving on {host}: anyone who can reach this address can read the database")
+    print(f"icestats dashboard: http://{host}:{port}/  (API: /api, database {db}, read-only)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 @export_app.command("daily")
 @handle_errors
 def export_daily(

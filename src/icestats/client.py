@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from icestats import detention, metrics, store
@@ -21,6 +22,13 @@ class Icestats:
         self.path = Path(path)
         self.write = write
         self.con = store.connect(self.path, read_only=not write)
+
+    @classmethod
+    def from_connection(cls, con: duckdb.DuckDBPyConnection, path: str | Path) -> Icestats:
+        """Wrap an open connection (the web app hands each request its own cursor)."""
+        ice = cls.__new__(cls)
+        ice.path, ice.write, ice.con = Path(path), False, con
+        return ice
 
     def __enter__(self) -> Icestats:
         return self

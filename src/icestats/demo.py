@@ -45,7 +45,13 @@ def main() -> None:
         tables.offices(console, ice.offices(), 28, day)
         tables.breakdown(console, ice.breakdown("agency_group", period="quarter"),
                          "agency_group", "quarter")
+    from icestats.render.report import write as write_report
+
+    with icestats.connect(db) as ice:
+        report = write_report(ice, out / "report.html")
     console.print(f"\nDatabase: {db.resolve()}  (try: .venv/bin/icestats status --db {db})")
+    console.print(f"Report: {report.resolve()} (open it in a browser; works offline)")
+    console.print(f"Dashboard: .venv/bin/icestats serve --db {db}")
     console.print(f"Demo finished in {time.perf_counter() - t0:.0f} s.", style="dim")
 
 

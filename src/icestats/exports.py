@@ -39,13 +39,20 @@ def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
     elif fmt == "json":
         path.write_text(json.dumps(table.to_pylist(), default=json_default))
     else:
-        import csv
+        path.write_text(csv_text(table), encoding="utf-8", newline="")
 
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)  # RFC 4180: CRLF, so a bare CR in a value is quoted
-            out.writerow(table.column_names)
-            columns = [_csv_values(table[name]) for name in table.column_names]
-            out.writerows(zip(*columns, strict=True))
+
+def csv_text(table: pa.Table) -> str:
+    """RFC 4180 csv (CRLF, so a bare CR in a value is quoted), formula-safe."""
+    import csv
+    import io
+
+    buf = io.StringIO(newline="")
+    out = csv.writer(buf)
+    out.writerow(table.column_names)
+    columns = [_csv_values(table[name]) for name in table.column_names]
+    out.writerows(zip(*columns, strict=True))
+    return buf.getvalue()
 
 
 def _csv_values(column: pa.ChunkedArray) -> list[object]:

@@ -119,3 +119,38 @@ def populations() -> dict[str, dict[str, float]]:
     undoc["SNA"] -= undoc["HAL"]
     return {code: {"population": v["population"], "noncitizen": v["noncitizen"],
                    "undocumented": undoc[code]} for code, v in acs.items()}
+
+
+_COUNTY_SUFFIX = re.compile(r"\s+(county|parish|borough|census area|city and borough|"
+                            r"municipality|municipio)$")
+
+
+def _county_key(name: str) -> str:
+    name = name.lower().replace(".", "").replace("'", "").replace("-", " ").strip()
+    return re.sub(r"\s+", " ", _COUNTY_SUFFIX.sub("", name))
+
+
+@cache
+def county_offices() -> dict[str, str]:
+    """County FIPS code -> 2025 field office. States covered whole by one office take it;
+    split states (Texas five ways, New York, California, ...) go by county name; a county
+    the 2025 table does not name keeps its office in the older county table."""
+    by_name = {aor_key(o.name): o.code for o in offices()}
+    whole: dict[str, str] = {}
+    named: dict[tuple[str, str], str] = {}
+    with _open("county_to_office_2025.csv") as fh:
+        rows = csv.reader(fh, skipinitialspace=True)
+        next(rows)
+        for office, state, county, _notes in rows:
+            code = by_name[aor_key(office)]
+            if county:
+                named[(state.lower(), _county_key(county))] = code
+            else:
+                whole[state.lower()] = code
+    out: dict[str, str] = {}
+    with _open("county_population_aor.csv") as fh:
+        for r in csv.DictReader(fh):
+            county, _, state = r["name"].rpartition(", ")
+            key = (state.strip(), _county_key(county))
+            out[r["geoid"]] = whole.get(key[0]) or named.get(key) or r["aor"]
+    return out

@@ -1,0 +1,141 @@
+"""Real-browser tests: Debian's chromium driven by Playwright (executable_path; no browser
+download). The dashboard is served by a real uvicorn server started here; the report is
+opened from disk with every network request refused."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+import icestats
+
+from conftest import make_release, run
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason="Debian chromium is not installed (.ci/run installs it)")
+FY25 = Path(str(resources.files("icestats") / "data" / "FY25_detentionStats_final.xlsx"))
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("browser")
+    path = tmp / "db.duckdb"
+    rel = make_release(tmp / "r.parquet", seed=41, rows=30_000, start=date(2025, 3, 1),
+                       end=date(2025, 10, 15))
+    assert run("ingest", rel, FY25, "--db", path).exit_code == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(db: Path):  # noqa: ANN201
+    import uvicorn
+
+    from icestats.web.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _table(page) -> dict[str, int]:  # noqa: ANN001
+    out = {}
+    for row in page.locator("#table tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        out[cells[0]] = int(cells[1].replace(",", ""))
+    return out
+
+
+def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa: ANN001
+                                        tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    hosts: set[str] = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(server + "/")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    with icestats.connect(db) as ice:
+        national = ice.daily()
+        chi = ice.daily("criminality", aor="CHI")
+    months = Counter()
+    for d, n in zip(national["date"].to_pylist(), national["arrests"].to_pylist(), strict=True):
+        months[f"{d:%Y-%m}"] += n
+    assert _table(page) == {**months, "total": sum(months.values())}
+    assert page.locator("#chart polyline.series").count() == 2
+
+    page.select_option("#aor", "CHI")
+    page.select_option("#by", "criminality")
+    expect(page.locator("#table-title")).to_have_text("Totals by criminality, Chicago (CHI)")
+    expected = Counter()
+    for c, n in zip(chi["criminality"].to_pylist(), chi["arrests"].to_pylist(), strict=True):
+        expected[c] += n
+    assert _table(page) == {**expected, "total": sum(expected.values())}
+    assert page.locator("#chart polyline.series").count() == len(expected)
+    assert "aor=CHI" in page.url and "by=criminality" in page.url  # shareable state
+    assert "aor=CHI" in page.locator("#csv").get_attribute("href")
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    assert (tmp_path / "dashboard.png").stat().st_size > 10_000
+    assert hosts == {server.split("/")[2]}
+
+    shared = browser.new_page()  # the shared URL restores the same view
+    shared.goto(page.url)
+    expect(shared.locator("#table-title")).to_have_text("Totals by criminality, Chicago (CHI)")
+    assert _table(shared) == _table(page)
+
+
+def test_report_renders_offline(db: Path, browser, tmp_path: Path) -> None:  # noqa: ANN001
+    out = tmp_path / "report.html"
+    assert run("report", "--db", db, "-o", out).exit_code == 0
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    requested: list[str] = []
+    page.route("**/*", lambda route: (requested.append(route.request.url),
+                                      route.continue_() if route.request.url.startswith(
+                                          "file:") else route.abort()))
+    page.goto(out.as_uri())
+    assert [u for u in requested if not u.startswith("file:")] == []
+    counts = {
+        "#national polyline.series": 3, "#attainment g.row": 25, "#funnel circle.dot": 25,
+        "#multiples g.panel": 25, "#map g.office": 25, "#forecast polyline.series": 3,
+        "#agency polyline.series": 2,
+    }
+    for selector, n in counts.items():
+        assert page.locator(selector).count() == n, selector
+    for by in ("criminality", "custody", "agency_group", "program"):
+        assert page.locator(f"#comp-{by} rect.seg").count() > 0
+    box = page.locator("#map").bounding_box()
+    assert box and box["width"] > 500 and box["height"] > 300  # drawn, not just present
+    assert page.locator("#office-table tr").count() == 1 + 27
+    context.close()

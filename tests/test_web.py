@@ -1,0 +1,110 @@
+"""The JSON API (FastAPI test client): every endpoint, bad parameters, security headers,
+and one source of truth: the CLI, the API and the report give the same numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import icestats
+from icestats.render.report import build
+from icestats.web.app import create_app
+
+from conftest import make_release, run
+
+FY25 = Path(str(resources.files("icestats") / "data" / "FY25_detentionStats_final.xlsx"))
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("web")
+    path = tmp / "db.duckdb"
+    rel = make_release(tmp / "r.parquet", seed=31, rows=40_000, start=date(2025, 3, 1),
+                       end=date(2025, 10, 15))
+    assert run("ingest", rel, FY25, "--db", path).exit_code == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(db: Path) -> TestClient:
+    return TestClient(create_app(db))
+
+
+ENDPOINTS = ["/api/status", "/api/goal", "/api/offices", "/api/daily", "/api/breakdown",
+             "/api/fair", "/api/nowcast", "/api/forecast?horizon=30", "/api/events",
+             "/api/agency", "/api", "/", "/openapi.json", "/static/app.js"]
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_every_endpoint_answers(client: TestClient, url: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 200, r.text
+    assert "default-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("url,fragment", [
+    ("/api/daily?aor=XYZ", "unknown office 'XYZ'"),
+    ("/api/daily?from=2025-02-30", "valid date"),
+    ("/api/daily?by=shoe_size", "unknown dimension"),
+    ("/api/daily?format=xml", "format must be json or csv"),
+    ("/api/breakdown?by=criminality&period=fortnight", "unknown period"),
+    ("/api/goal?window=0", "greater than or equal to 1"),
+    ("/api/goal?as_of=1999-01-01", "outside the data"),
+    ("/api/forecast?horizon=9999", "less than or equal to 365"),
+    ("/api/fair?allocation=vibes", "unknown allocation"),
+    ("/api/events?event=2025-09-08,ZZZ,x", "unknown office"),
+    ("/api/goal?count=people", "unknown count"),
+])
+def test_bad_parameters_are_422_with_a_message(client: TestClient, url: str,
+                                               fragment: str) -> None:
+    r = client.get(url)
+    assert r.status_code == 422, (url, r.status_code)
+    assert fragment in json.dumps(r.json()["detail"]), r.json()
+
+
+def test_no_path_traversal(client: TestClient) -> None:
+    for url in ("/static/../web/app.py", "/static/%2e%2e/%2e%2e/store.py", "/static/..%2fapp.py"):
+        r = client.get(url)
+        assert r.status_code == 404 and "import" not in r.text
+
+
+def test_daily_json_and_csv_agree(client: TestClient, db: Path) -> None:
+    js = client.get("/api/daily?aor=CHI&by=criminality").json()["rows"]
+    text = client.get("/api/daily?aor=CHI&by=criminality&format=csv").text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(js)
+    assert {(r["date"], r["criminality"], int(r["arrests"])) for r in rows} == \
+        {(r["date"], r["criminality"], r["arrests"]) for r in js}
+    with icestats.connect(db) as ice:
+        t = ice.daily("criminality", aor="CHI")
+    assert sum(t["arrests"].to_pylist()) == sum(r["arrests"] for r in js)
+
+
+def test_cli_api_and_report_agree(client: TestClient, db: Path) -> None:
+    cli_goal = json.loads(run("goal", "--db", db, "--json").stdout)
+    api_goal = client.get("/api/goal").json()
+    cli_off = json.loads(run("offices", "--fair", "--db", db, "--json").stdout)["offices"]
+    api_off = client.get("/api/fair").json()["offices"]
+    with icestats.connect(db) as ice:
+        html = build(ice)
+    data = json.loads(re.search(r"id='icestats-data'>(.*?)</script>", html).group(1))
+    for key in ("windows", "latest_day_arrests", "as_of", "trend"):
+        assert cli_goal[key] == api_goal[key] == data["goal"][key], key
+    pick = lambda rows: {r["aor"]: (r["arrests"], r.get("attainment")) for r in rows}  # noqa: E731
+    assert pick(cli_off) == pick(api_off) == pick(data["offices"])
+    assert data["book_ins"][0]["total"] == client.get("/api/agency").json()[
+        "book_ins_by_month"][0]["total"] == 23_613
+
+
+def test_serve_refuses_a_public_address_without_the_flag(db: Path) -> None:
+    r = run("serve", "--db", db, "--host", "0.0.0.0")
+    assert r.exit_code == 2 and "--allow-remote" in r.stderr
