@@ -16,7 +16,7 @@ from icestats.errors import InputError
 from icestats.ingest import normalize as n
 from icestats.ingest.episodes import mark_episodes
 from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
-from icestats.ingest.read import Source, detect_format, read_sources, sheet_count
+from icestats.ingest.read import Source, Workbook, detect_format, read_sources
 
 DEFAULT_MAX_REJECTS = 0.01
 Progress = Callable[[str, int, int], None]  # (what, sources done, sources total)
@@ -70,49 +70,44 @@ def ingest_file(
         raise InputError(str(path), "no such file")
     fmt = detect_format(path)
     sha = file_sha256(path)
+    book = None
     if fmt == "xlsx":
-        workbook = _detention_workbook(path)
-        if workbook is not None:
-            from icestats.workbooks.load import ingest_workbook
+        book = Workbook(path)
+        if _is_detention_workbook(book):
+            from icestats.workbooks.load import ingest_workbook, read_grids
 
-            return ingest_workbook(con, path, sha, workbook)  # type: ignore[return-value]
+            book.close()
+            return ingest_workbook(con, path, sha, read_grids(path))  # type: ignore[return-value]
     result = IngestResult(file=path.name, sha256=sha, file_format=fmt)
     if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
         result.already_loaded = True
+        if book:
+            book.close()
         return result
-    total = sheet_count(path, fmt)
+    total = len(book.names) if book else 1
     con.execute("BEGIN TRANSACTION")
     try:
-        _load(con, path, result, max_rejects, progress, total)
+        _load(con, path, result, max_rejects, progress, total, book)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    finally:
+        if book:
+            book.close()
     return result
 
 
-def _detention_workbook(path: Path) -> list | None:
-    """The sheets of an ICE detention statistics workbook, or None for anything else.
+def _is_detention_workbook(book: Workbook) -> bool:
+    """ICE's detention statistics workbooks are recognized by content (the banners on
+    their first sheet), not by file name."""
+    from icestats.workbooks.load import is_detention_workbook
 
-    Recognized by content (banners, table titles), not by file name."""
-    from icestats.ingest.read import _open_workbook
-    from icestats.workbooks.load import is_detention_workbook, read_grids
-
-    reader = _open_workbook(path)
-    first = reader.sheet_names[:3]
-    peek = []
-    for name in first:
-        try:
-            t = reader.load_sheet(name, header_row=None, skip_rows=0, n_rows=12,
-                                  dtypes="string").to_arrow()
-        except Exception:  # an unreadable sheet is reported by the arrest reader
-            return None
-        cols = [c.to_pylist() for c in t.columns]
-        peek.append((name, [list(r) for r in zip(*cols, strict=True)] if cols else []))
-    return read_grids(path) if is_detention_workbook(peek) else None
+    return bool(book.names) and is_detention_workbook([(book.names[0],
+                                                        [list(r) for r in book.head(0, 12)])])
 
 
-def _load(con, path, result, max_rejects, progress, total) -> None:  # noqa: ANN001
+def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noqa: ANN001
     row = store.fetch_one(con, "SELECT coalesce(max(release_id), 0) + 1 FROM releases")
     rid = result.release_id = int(row[0])
     _register_aliases(con)
@@ -120,7 +115,7 @@ def _load(con, path, result, max_rejects, progress, total) -> None:  # noqa: ANN
     layouts: set[str] = set()
     ignored: set[str] = set()
     done = 0
-    for source in read_sources(con, path, result.file_format):
+    for source in read_sources(con, path, result.file_format, book):
         _insert_source(con, rid, path.name, source, key)
         result.sheets.append(source.sheet or path.name)
         result.rows_read += source.rows
@@ -129,11 +124,8 @@ def _load(con, path, result, max_rejects, progress, total) -> None:  # noqa: ANN
         done = source.sheet_no + 1
         if progress:
             progress(source.sheet or path.name, done, total)
-    if result.file_format == "xlsx":
-        from icestats.ingest.read import _open_workbook
-
-        names = _open_workbook(path).sheet_names
-        result.empty_sheets = [s for s in names if s not in result.sheets]
+    if book is not None:
+        result.empty_sheets = [s for s in book.names if s not in result.sheets]
     if not result.sheets:
         raise InputError(str(path), "no data: every sheet is empty")
     _check_rejects(con, rid, path, result, max_rejects)
@@ -168,7 +160,7 @@ def _col(source: Source, name: str) -> str:
 def _arrest_columns(source: Source) -> list[tuple[str, str]]:
     """(column, SQL expression) pairs that turn a source's raw text into an arrests row."""
     c = lambda name: _col(source, name)  # noqa: E731
-    ts = n.timestamp_sql(c("apprehension_date"))
+    ts = "__ts"  # parsed once per row in _insert_source
     aor, ident = c("aor"), c("identifier")
     aor_missing = f"({n.blank_sql(aor)} OR {n.redacted_sql(aor)})"
     cols = [
@@ -203,13 +195,18 @@ def _arrest_columns(source: Source) -> list[tuple[str, str]]:
 def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> None:  # noqa: ANN001
     c = lambda name: _col(source, name)  # noqa: E731
     ts = n.timestamp_sql(c("apprehension_date"))
-    date_ok = f"({ts} IS NOT NULL AND {n.in_range_sql(ts, n.PRIMARY_RANGE)})"
+    date_ok = f"(__ts IS NOT NULL AND {n.in_range_sql('__ts', n.PRIMARY_RANGE)})"
     select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source))
+    # Office spellings are few: normalize each distinct one once, then join.
     con.execute(
         f"""
         INSERT INTO arrests BY NAME
+        WITH spellings AS (
+            SELECT raw, a.code FROM (SELECT DISTINCT {c('aor')} AS raw FROM {source.relation}) d
+            LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('d.raw')}),
+        parsed AS (SELECT *, {ts} AS __ts FROM {source.relation})
         SELECT {select}
-        FROM {source.relation} LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql(c('aor'))}
+        FROM parsed LEFT JOIN spellings a ON a.raw = {c('aor')}
         WHERE {date_ok}
         """,
         {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key},
@@ -218,13 +215,14 @@ def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> N
     reason = (f"CASE WHEN {blank_row} THEN 'blank row' "
               f"WHEN {n.blank_sql(c('apprehension_date'))} THEN 'missing apprehension date' "
               f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
-              f"WHEN {ts} IS NULL THEN 'unparseable apprehension date' "
+              f"WHEN __ts IS NULL THEN 'unparseable apprehension date' "
               f"ELSE 'apprehension date out of range' END")
     con.execute(
         f"""
         INSERT INTO rejects
         SELECT $rid, $file, $sheet, __row, $column, {reason}, left({c('apprehension_date')}, 200)
-        FROM {source.relation} WHERE NOT coalesce({date_ok}, false)
+        FROM (SELECT *, {ts} AS __ts FROM {source.relation})
+        WHERE NOT coalesce({date_ok}, false)
         """,
         {"rid": rid, "file": file_name, "sheet": source.sheet,
          "column": source.layout.columns["apprehension_date"]},

@@ -31,9 +31,13 @@ def is_redacted(value: str | None) -> bool:
 
 
 def redacted_sql(col: str) -> str:
-    """SQL twin of ``is_redacted``."""
-    return (f"coalesce(regexp_full_match(regexp_replace(lower({col}), '{_MARKER_STRIP}', '', 'g'),"
-            f" '{_MARKER_RE}'), false)")
+    """SQL twin of ``is_redacted``. Every marker holds a 'b' and a '6' or '7': that cheap
+    test guards the regular expressions, which cost ten times more per row."""
+    maybe = (f"((contains({col}, 'b') OR contains({col}, 'B')) AND "
+             f"(contains({col}, '6') OR contains({col}, '7')))")
+    full = (f"regexp_full_match(regexp_replace(lower({col}), '{_MARKER_STRIP}', '', 'g'), "
+            f"'{_MARKER_RE}')")
+    return f"(CASE WHEN {maybe} THEN coalesce({full}, false) ELSE false END)"
 
 
 def blank_sql(col: str) -> str:
@@ -41,14 +45,19 @@ def blank_sql(col: str) -> str:
 
 
 def text_sql(col: str) -> str:
-    """Trimmed text; blank -> NULL; a redaction marker -> REDACTED."""
+    """Trimmed text with runs of white space made one space; blank -> NULL; a redaction
+    marker -> REDACTED."""
+    runs = (f"(contains({col}, '  ') OR contains({col}, chr(9)) OR contains({col}, chr(10)) "
+            f"OR contains({col}, chr(13)))")
     return (f"CASE WHEN {blank_sql(col)} THEN NULL WHEN {redacted_sql(col)} THEN '{REDACTED}' "
-            f"ELSE regexp_replace(trim({col}), '\\s+', ' ', 'g') END")
+            f"WHEN {runs} THEN regexp_replace(trim({col}), '\\s+', ' ', 'g') "
+            f"ELSE trim({col}) END")
 
 
 def timestamp_sql(col: str) -> str:
     """Parse a date-time written any of the ways releases write it, or an Excel serial."""
-    tries = ", ".join(f"try_strptime(trim({col}), '{f}')" for f in _TS_FORMATS)
+    tries = ", ".join([f"try_cast(trim({col}) AS TIMESTAMP)"] +  # ISO: the common case, fast
+                      [f"try_strptime(trim({col}), '{f}')" for f in _TS_FORMATS])
     micros = f"CAST(round(CAST(trim({col}) AS DOUBLE) * 86400e6) AS BIGINT)"
     serial = (f"CASE WHEN regexp_full_match(trim({col}), '\\d{{4,5}}(\\.\\d+)?') "
               f"THEN TIMESTAMP '1899-12-30' + to_microseconds({micros}) END")
@@ -78,8 +87,7 @@ def birth_year_sql(col: str) -> tuple[str, str]:
 
 def criminality_sql(col: str) -> str:
     """Map the three ICE criminality classes to their canonical labels; keep others as text."""
-    t = text_sql(col)
-    return (f"CASE WHEN {t} ILIKE '%convicted%' THEN '1 Convicted Criminal' "
-            f"WHEN {t} ILIKE '%pending%' THEN '2 Pending Criminal Charges' "
-            f"WHEN {t} ILIKE '%other immigration%' THEN '3 Other Immigration Violator' "
-            f"ELSE {t} END")
+    return (f"CASE WHEN {col} ILIKE '%convicted%' THEN '1 Convicted Criminal' "
+            f"WHEN {col} ILIKE '%pending%' THEN '2 Pending Criminal Charges' "
+            f"WHEN {col} ILIKE '%other%immigration%' THEN '3 Other Immigration Violator' "
+            f"ELSE {text_sql(col)} END")

@@ -55,9 +55,10 @@ def detect_format(path: Path) -> str:
     return "csv"
 
 
-def read_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> Iterator[Source]:
+def read_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str,
+                 workbook: Workbook | None = None) -> Iterator[Source]:
     if fmt == "xlsx":
-        yield from _xlsx_sources(con, path)
+        yield from _xlsx_sources(con, path, workbook or Workbook(path))
     elif fmt == "csv":
         yield _csv_source(con, path)
     else:
@@ -82,50 +83,89 @@ def _open_workbook(path: Path):  # noqa: ANN202 - fastexcel.ExcelReader
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
 
 
+class Workbook:
+    """An xlsx file whose sheets are each parsed once, as text, in sheet order; the next
+    sheet is parsed on a background thread while the current one is loaded (so at most
+    two sheets are in memory, never the whole release)."""
+
+    def __init__(self, path: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.path = path
+        self.reader = _open_workbook(path)
+        self.names: list[str] = list(self.reader.sheet_names)
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: dict[int, object] = {}
+
+    def _parse(self, i: int) -> pa.RecordBatch:
+        try:
+            return self.reader.load_sheet(i, header_row=None, skip_rows=0,
+                                          dtypes="string").to_arrow()
+        except Exception as exc:
+            raise InputError(str(self.path), f"cannot read sheet "
+                             f"({str(exc).splitlines()[0][:160]})", sheet=self.names[i]) from None
+
+    def prefetch(self, i: int) -> None:
+        if i < len(self.names) and i not in self._pending:
+            self._pending[i] = self._pool.submit(self._parse, i)
+
+    def sheet(self, i: int) -> pa.RecordBatch:
+        """Sheet i as text (absolute rows: row k is the sheet's row k + 1); forgets it."""
+        self.prefetch(i)
+        return self._pending.pop(i).result()  # type: ignore[attr-defined]
+
+    def head(self, i: int, n: int) -> list[tuple[object, ...]]:
+        """The first n rows of sheet i (parsed and kept for ``sheet``)."""
+        self.prefetch(i)
+        batch = self._pending[i].result()  # type: ignore[attr-defined]
+        return _rows(batch.slice(0, n))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _rows(batch: pa.RecordBatch) -> list[tuple[object, ...]]:
+    cols = [c.to_pylist() for c in batch.columns]
+    return list(zip(*cols, strict=True)) if cols else []
+
+
 def _problem(path: Path, sheet: str | None, p: LayoutProblem, base: int) -> InputError:
     row = None if p.row is None else p.row + base
     return InputError(str(path), p.message, sheet=sheet, row=row, column=p.column)
 
 
-def _xlsx_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
-    reader = _open_workbook(path)
-    for sheet_no, name in enumerate(reader.sheet_names):
-        try:
-            peek = reader.load_sheet(name, header_row=None, skip_rows=0,
-                                     n_rows=HEADER_SCAN_ROWS, dtypes="string").to_arrow()
-        except Exception as exc:
-            raise InputError(str(path), f"cannot read sheet ({str(exc).splitlines()[0][:160]})",
-                             sheet=name) from None
-        if peek.num_columns == 0 or all(c.null_count == len(c) for c in peek.columns):
-            continue  # an empty sheet holds no rows to lose; load.py records it
-        rows = list(zip(*(c.to_pylist() for c in peek.columns), strict=True))
-        try:
-            layout = detect_layout(rows)
-        except LayoutProblem as p:
-            raise _problem(path, name, p, base=1) from None
-        table = _load_sheet(reader, path, name, layout)
-        numbers = pa.array(range(layout.header_index + 2, layout.header_index + 2 + len(table)),
-                           pa.int32())
-        table = table.append_column("__row", numbers)
-        relation = f"src_{sheet_no}"
-        con.register(relation, table)
-        yield Source(name, sheet_no, layout, relation, len(table))
-        con.unregister(relation)
-
-
-def _load_sheet(reader, path: Path, name: str, layout: Layout) -> pa.Table:  # noqa: ANN001
-    wanted = list(layout.columns.values())
+def _xlsx_sources(con: duckdb.DuckDBPyConnection, path: Path, book: Workbook
+                  ) -> Iterator[Source]:
     try:
-        sheet = reader.load_sheet(name, header_row=layout.header_index, dtypes="string",
-                                  use_columns=wanted)
-        batch = sheet.to_arrow()
-    except Exception as exc:
-        raise InputError(str(path), f"cannot read sheet ({str(exc).splitlines()[0][:160]})",
-                         sheet=name) from None
-    table = pa.Table.from_batches([batch]) if isinstance(batch, pa.RecordBatch) else batch
-    # fastexcel names columns from the header text; rename to our canonical fields.
-    by_source = {v: k for k, v in layout.columns.items()}
-    return table.rename_columns([by_source.get(c, c) for c in table.column_names])
+        for sheet_no, name in enumerate(book.names):
+            batch = book.sheet(sheet_no)
+            book.prefetch(sheet_no + 1)
+            if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
+                continue  # an empty sheet holds no rows to lose; load.py records it
+            try:
+                layout = detect_layout(_rows(batch.slice(0, HEADER_SCAN_ROWS)))
+            except LayoutProblem as p:
+                raise _problem(path, name, p, base=1) from None
+            table = _select(batch, layout)
+            relation = f"src_{sheet_no}"
+            con.register(relation, table)
+            yield Source(name, sheet_no, layout, relation, table.num_rows)
+            con.unregister(relation)
+    finally:
+        book.close()
+
+
+def _select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:
+    """The body below the header: the layout's columns under canonical names, the sheet
+    row number in ``__row``, in chunks so that DuckDB can scan them in parallel."""
+    header = _rows(batch.slice(layout.header_index, 1))[0]
+    index = {field: header.index(src) for field, src in layout.columns.items()}
+    body = batch.slice(layout.header_index + 1)
+    arrays = [body.column(i) for i in index.values()]
+    first = layout.header_index + 2
+    rows = pa.array(range(first, first + body.num_rows), pa.int32())
+    table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
+    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk))
 
 
 def _sniff_csv(path: Path) -> tuple[str, str, Layout]:
