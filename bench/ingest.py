@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from icestats.generate import Options, generate
+from icestats.generate import Options, generate  # noqa: E402
 
 CACHE = Path(__file__).resolve().parent / "out"
 

@@ -85,6 +85,9 @@ def ingest_file(
             book.close()
         return result
     total = len(book.names) if book else 1
+    threads = store.fetch_one(con, "SELECT current_setting('threads')")[0]  # type: ignore[index]
+    if book and len(book.names) > 1:
+        con.execute("SET threads = 1")  # the other core parses the next sheet meanwhile
     con.execute("BEGIN TRANSACTION")
     try:
         _load(con, path, result, max_rejects, progress, total, book)
@@ -93,6 +96,7 @@ def ingest_file(
         con.execute("ROLLBACK")
         raise
     finally:
+        con.execute(f"SET threads = {int(threads)}")
         if book:
             book.close()
     return result
@@ -157,8 +161,21 @@ def _col(source: Source, name: str) -> str:
     return name if name in source.layout.columns else "CAST(NULL AS VARCHAR)"
 
 
-def _arrest_columns(source: Source) -> list[tuple[str, str]]:
-    """(column, SQL expression) pairs that turn a source's raw text into an arrests row."""
+def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
+    """(output column, source field, SQL over that field) for the columns whose value
+    depends on one source cell alone: text fields, secondary dates, birth year."""
+    out = [(f, f, n.criminality_sql(c(f)) if f == "criminality" else n.text_sql(c(f)))
+           for f in TEXT_FIELDS]
+    for f in SECONDARY_DATES:
+        value, raw = n.secondary_date_sql(c(f))
+        out += [(f, f, value), (f"{f}_raw", f, raw)]
+    value, raw = n.birth_year_sql(c("birth_year"))
+    return out + [("birth_year", "birth_year", value), ("birth_year_raw", "birth_year", raw)]
+
+
+def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
+    """(column, SQL expression) pairs that turn a source's raw text into an arrests row.
+    Columns in ``done`` were already computed per distinct value (``_by_dictionary``)."""
     c = lambda name: _col(source, name)  # noqa: E731
     ts = "__ts"  # parsed once per row in _insert_source
     aor, ident = c("aor"), c("identifier")
@@ -174,14 +191,9 @@ def _arrest_columns(source: Source) -> list[tuple[str, str]]:
                        f"WHEN a.code IS NULL THEN 'unrecognized' ELSE 'ok' END"),
         ("aor_raw", f"CASE WHEN a.code IS NULL AND NOT {n.blank_sql(aor)} THEN trim({aor}) END"),
     ]
-    for f in TEXT_FIELDS:
-        cols.append((f, n.criminality_sql(c(f)) if f == "criminality" else n.text_sql(c(f))))
-    for f in SECONDARY_DATES:
-        value, raw = n.secondary_date_sql(c(f))
-        cols += [(f, value), (f"{f}_raw", raw)]
-    value, raw = n.birth_year_sql(c("birth_year"))
+    cols += [(name, f"__v_{name}" if name in done else expr)
+             for name, _field, expr in _value_columns(c)]
     cols += [
-        ("birth_year", value), ("birth_year_raw", raw),
         ("id_hash", f"CASE WHEN {n.blank_sql(ident)} OR {n.redacted_sql(ident)} THEN NULL "
                     f"ELSE left(sha256($key || '|' || trim({ident})), 32) END"),
         ("id_status", f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
@@ -192,11 +204,41 @@ def _arrest_columns(source: Source) -> list[tuple[str, str]]:
     return cols
 
 
+def _by_dictionary(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
+    """For an Arrow source (an Excel sheet), compute the one-cell columns on each field's
+    distinct values with the same SQL, then expand them with Arrow's take: the same
+    rules at a fraction of the cost (these fields hold few distinct values)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = source.table
+    if table is None:
+        return set()
+    done: set[str] = set()
+    by_field: dict[str, list[tuple[str, str]]] = {}
+    for name, fld, expr in _value_columns(lambda f: "v"):
+        if fld in source.layout.columns:
+            by_field.setdefault(fld, []).append((name, expr))
+    for fld, outputs in by_field.items():
+        encoded = pc.dictionary_encode(table[fld].combine_chunks())
+        con.register("distinct_values", pa.table({"v": encoded.dictionary}))
+        exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
+        values = con.sql(f"SELECT {exprs} FROM distinct_values").to_arrow_table()
+        con.unregister("distinct_values")
+        for name, _expr in outputs:
+            table = table.append_column(f"__v_{name}", values[name].take(encoded.indices))
+            done.add(name)
+    source.table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536))
+    con.register(source.relation, source.table)
+    return done
+
+
 def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> None:  # noqa: ANN001
     c = lambda name: _col(source, name)  # noqa: E731
     ts = n.timestamp_sql(c("apprehension_date"))
     date_ok = f"(__ts IS NOT NULL AND {n.in_range_sql('__ts', n.PRIMARY_RANGE)})"
-    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source))
+    done = _by_dictionary(con, source)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, done))
     # Office spellings are few: normalize each distinct one once, then join.
     con.execute(
         f"""

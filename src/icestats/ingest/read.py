@@ -32,6 +32,7 @@ class Source:
     layout: Layout
     relation: str  # name registered in the connection
     rows: int
+    table: pa.Table | None = None  # the Arrow data behind an Excel sheet's relation
 
 
 def detect_format(path: Path) -> str:
@@ -149,7 +150,7 @@ def _xlsx_sources(con: duckdb.DuckDBPyConnection, path: Path, book: Workbook
             table = _select(batch, layout)
             relation = f"src_{sheet_no}"
             con.register(relation, table)
-            yield Source(name, sheet_no, layout, relation, table.num_rows)
+            yield Source(name, sheet_no, layout, relation, table.num_rows, table)
             con.unregister(relation)
     finally:
         book.close()
