@@ -25,9 +25,9 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=50)
     args = ap.parse_args()
     db = database(args.rows)
-    import icestats
     from fastapi.testclient import TestClient
 
+    import icestats
     from icestats.exports import write_table
     from icestats.web.app import create_app
 
