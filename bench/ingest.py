@@ -1,77 +1,107 @@
-"""Ingest benchmark: icestats ingest against the raw fastexcel read of the same file, and
-pandas + openpyxl on a slice (scaled per row), measured side by side in one run.
+"""Ingest benchmark, side by side in one run, each reader in its own process (so peak
+memory is its own):
 
-    .venv/bin/python bench/ingest.py [--rows 300000]
+- xlsx: raw fastexcel read of every sheet to Arrow (the baseline) vs `icestats ingest`
+  end to end vs pandas.read_excel + openpyxl (a slice, scaled per row) vs R readxl when
+  Rscript is present;
+- csv and parquet: DuckDB's own read of the file into a table (the baseline) vs
+  `icestats ingest`.
+
+    .venv/bin/python bench/ingest.py [--rows 1000000] [--big 5000000]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
-import tempfile
-import time
+import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from icestats.generate import Options, generate  # noqa: E402
+from common import release
 
-CACHE = Path(__file__).resolve().parent / "out"
-
-
-def release(rows: int, fmt: str) -> Path:
-    path = CACHE / f"release_{rows}.{fmt}"
-    if not path.exists():
-        CACHE.mkdir(exist_ok=True)
-        generate(Options(rows=rows, seed=1, start=__import__("datetime").date(2024, 1, 1)),
-                 path, sheet_rows=400_000)
-    return path
-
-
-def timed(fn) -> float:  # noqa: ANN001
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
-
-
-def raw_fastexcel(path: Path) -> None:
+WORKER = r"""
+import json, sys, tempfile, time
+from pathlib import Path
+kind, path, extra = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+t = time.perf_counter()
+if kind == "fastexcel":
     import fastexcel
-
-    reader = fastexcel.read_excel(str(path))
-    for name in reader.sheet_names:
-        reader.load_sheet(name, header_row=None, dtypes="string").to_arrow()
-
-
-def icestats_ingest(path: Path) -> None:
+    r = fastexcel.read_excel(str(path))
+    for name in r.sheet_names:
+        r.load_sheet(name, header_row=None, dtypes="string").to_arrow()
+elif kind == "icestats":
     import icestats
-
-    with tempfile.TemporaryDirectory() as tmp, \
-            icestats.connect(Path(tmp) / "b.duckdb", write=True) as ice:
+    with tempfile.TemporaryDirectory() as tmp, icestats.connect(Path(tmp) / "b.duckdb",
+                                                                write=True) as ice:
         ice.ingest([path])
-
-
-def pandas_slice(path: Path, n: int) -> None:
+elif kind == "pandas":
     import pandas as pd
+    pd.read_excel(path, engine="openpyxl", nrows=extra, skiprows=6)
+elif kind == "duckdb":
+    import duckdb
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "d.duckdb"))
+        reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+        con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}('{path}')")
+        con.close()
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(hwm.split()[1]) / 1024}))
+"""
 
-    pd.read_excel(path, engine="openpyxl", nrows=n, skiprows=6)
+
+def run(kind: str, path: Path, extra: int = 0) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", WORKER, kind, str(path), str(extra)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def readxl(path: Path, n: int) -> float | None:
+    if not shutil.which("Rscript"):
+        return None
+    code = (f"t <- Sys.time(); for (s in readxl::excel_sheets('{path}')) "
+            f"readxl::read_excel('{path}', sheet = s, n_max = {n}); "
+            "cat(as.numeric(Sys.time() - t, units = 'secs'))")
+    out = subprocess.run(["Rscript", "-e", code], capture_output=True, text=True)
+    return float(out.stdout) if out.returncode == 0 else None
+
+
+def table(title: str, rows: list[tuple[str, dict[str, float]]], base: float) -> None:
+    print(f"\n{title}")
+    print(f"{'what':44} {'seconds':>9} {'ratio':>7} {'peak RSS MB':>12}")
+    for name, r in rows:
+        print(f"{name:44} {r['seconds']:9.2f} {r['seconds'] / base:7.2f} {r['rss_mb']:12.0f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rows", type=int, default=300_000)
-    ap.add_argument("--pandas-rows", type=int, default=20_000)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="xlsx rows (300000 quick)")
+    ap.add_argument("--big", type=int, default=5_000_000, help="csv/parquet rows")
+    ap.add_argument("--pandas-rows", type=int, default=5_000)
     args = ap.parse_args()
-    path = release(args.rows, "xlsx")
-    raw = timed(lambda: raw_fastexcel(path))
-    ours = timed(lambda: icestats_ingest(path))
-    pd_slice = timed(lambda: pandas_slice(path, args.pandas_rows))
-    pd_scaled = pd_slice * args.rows / args.pandas_rows
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"xlsx ingest, {args.rows:,} rows ({path.stat().st_size / 1e6:.0f} MB)")
-    print(f"{'what':38} {'seconds':>9} {'ratio':>8}")
-    print(f"{'raw fastexcel read (baseline)':38} {raw:9.2f} {1:8.2f}")
-    print(f"{'icestats ingest end to end':38} {ours:9.2f} {ours / raw:8.2f}")
-    print(f"{'pandas+openpyxl (scaled from slice)':38} {pd_scaled:9.2f} {pd_scaled / raw:8.2f}")
-    print(f"icestats is {pd_scaled / ours:.1f}x faster than pandas+openpyxl per row; "
-          f"peak RSS of this process {rss:.0f} MB")
+    xlsx = release(args.rows, "xlsx")
+    raw, ours = run("fastexcel", xlsx), run("icestats", xlsx)
+    pd = run("pandas", xlsx, args.pandas_rows)
+    pd_scaled = {"seconds": pd["seconds"] * args.rows / args.pandas_rows, "rss_mb": pd["rss_mb"]}
+    rows = [("raw fastexcel read, every sheet (baseline)", raw), ("icestats ingest", ours),
+            (f"pandas+openpyxl ({args.pandas_rows:,} rows, scaled)", pd_scaled)]
+    r = readxl(xlsx, args.pandas_rows)
+    if r is not None:
+        rows.append(("R readxl (slice, scaled)", {"seconds": r * args.rows / args.pandas_rows,
+                                                  "rss_mb": 0.0}))
+    table(f"xlsx, {args.rows:,} rows, {xlsx.stat().st_size / 1e6:.0f} MB "
+          f"(targets: ingest <= 1.3x; pandas >= 10x slower than ingest; RSS < 1.5 GB)",
+          rows, raw["seconds"])
+    print(f"icestats is {pd_scaled['seconds'] / ours['seconds']:.1f}x faster than "
+          f"pandas+openpyxl per row")
+    for fmt in ("parquet", "csv"):
+        path = release(args.big, fmt)
+        duck, mine = run("duckdb", path), run("icestats", path)
+        table(f"{fmt}, {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB (target <= 1.5x)",
+              [("DuckDB read into a table (baseline)", duck), ("icestats ingest", mine)],
+              duck["seconds"])
 
 
 if __name__ == "__main__":

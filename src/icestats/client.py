@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from icestats import detention, metrics, store
 from icestats.errors import UsageError
-from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_file
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from icestats.ingest.load import IngestResult, Progress
 
 
 class Icestats:
@@ -39,9 +43,11 @@ class Icestats:
     def close(self) -> None:
         self.con.close()
 
-    def ingest(self, files: Iterable[str | Path], *, max_rejects: float = DEFAULT_MAX_REJECTS,
+    def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult]:
         """Load release files, each all or nothing; stops at the first bad file."""
+        from icestats.ingest.load import ingest_file
+
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
         return [ingest_file(self.con, f, max_rejects=max_rejects, progress=progress)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from icestats.store import arrow, fetch_one
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 _NEWEST = """
     SELECT v.*, w.data_through, w.file_name, w.fiscal_year AS workbook_fy
@@ -35,6 +38,8 @@ def has_workbooks(con: duckdb.DuckDBPyConnection) -> bool:
 
 def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Monthly initial book-ins by arresting agency, per day, and CBP's share."""
+    import pyarrow as pa
+
     table = arrow(con, f"""
         WITH n AS ({_NEWEST})
         SELECT month,

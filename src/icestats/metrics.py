@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from icestats import privacy, reference
 from icestats.errors import UsageError
 from icestats.store import arrow, fetch_one
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 COUNTS = ("arrests", "records")
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -69,10 +72,8 @@ def _check(value: str, allowed: tuple[str, ...] | dict[str, str], what: str) -> 
 def counted_sql(count: str = "arrests") -> str:
     """The arrests that count: owned by their date's release, one per episode."""
     _check(count, COUNTS, "count")
-    episode = "AND a.episode_start" if count == "arrests" else ""
-    return f"""(SELECT a.* FROM arrests a JOIN day_owner o
-                ON a.apprehension_date = o.date AND a.release_id = o.release_id
-                WHERE true {episode})"""
+    episode = "AND episode_start" if count == "arrests" else ""
+    return f"(SELECT * FROM arrests WHERE owned {episode})"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,19 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
     return privacy.suppress(arrow(con, sql, params), [by], "day")
 
 
+def _national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
+              ) -> tuple[list[date], list[int]]:
+    """Every covered day's national count, zeros included (plain tuples: no Arrow needed)."""
+    rows = con.execute(
+        f"""SELECT o.date, CAST(coalesce(c.n, 0) AS BIGINT) FROM day_owner o
+            LEFT JOIN (SELECT apprehension_date AS d, count(*) AS n FROM {counted_sql(count)}
+                       WHERE apprehension_date BETWEEN $start AND $end GROUP BY 1) c
+              ON c.d = o.date
+            WHERE o.date BETWEEN $start AND $end ORDER BY o.date""",
+        {"start": start, "end": end}).fetchall()
+    return [r[0] for r in rows], [int(r[1]) for r in rows]
+
+
 @dataclass
 class GoalReport:
     goal: float
@@ -171,8 +185,7 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
     """National arrests per day against the goal, at ``as_of`` (default: last complete day)."""
     cov = _require_data(con)
     day = _as_of(cov, as_of, include_incomplete)
-    series = daily(con, start=cov.start, end=day, count=count)
-    dates, values = series["date"].to_pylist(), series["arrests"].to_pylist()
+    dates, values = _national(con, cov.start, day, count)  # type: ignore[arg-type]
     report = GoalReport(goal_per_day, day, cov, int(values[-1]) if values else 0, count=count,
                         include_incomplete=include_incomplete)
     for w in sorted(set(windows) | {trend_window}):
@@ -234,6 +247,8 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
     day = _as_of(cov, as_of, include_incomplete)
     if window < 1:
         raise UsageError("--window must be at least 1 day")
+    import pyarrow as pa
+
     ref = pa.table({"aor": [o.code for o in reference.offices()] + [reference.UNKNOWN],
                     "name": [o.name for o in reference.offices()] + ["Unknown or blank"]})
     con.register("office_ref", ref)

@@ -9,9 +9,10 @@ suppressed when it is below a threshold (default 10).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
-import pyarrow.compute as pc
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 PERSONAL = frozenset({"citizenship", "gender", "age_group"})
 FINE_GEOGRAPHY = frozenset({"state", "county", "site_landmark"})
@@ -33,6 +34,8 @@ def suppress(table: pa.Table, dimensions: Iterable[str], period: str | None,
     """
     if not needs_suppression(dimensions, period):
         return table
+    import pyarrow as pa
+    import pyarrow.compute as pc
     small = pc.less(table[count_columns[0]], threshold)
     for name in (*count_columns, "share"):
         if name in table.column_names:

@@ -16,7 +16,7 @@ import duckdb
 
 from icestats.errors import StoreError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: arrests.owned
 DEFAULT_DB = "icestats.duckdb"
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
@@ -41,7 +41,8 @@ SCHEMA = [
         final_order_date DATE, final_order_date_raw VARCHAR,
         birth_year SMALLINT, birth_year_raw VARCHAR,
         id_hash VARCHAR, id_status VARCHAR NOT NULL,
-        reprocessed BOOLEAN NOT NULL, episode_start BOOLEAN NOT NULL)""",
+        reprocessed BOOLEAN NOT NULL, episode_start BOOLEAN NOT NULL,
+        owned BOOLEAN NOT NULL DEFAULT false)""",
     """CREATE TABLE IF NOT EXISTS rejects (
         release_id INTEGER, file_name VARCHAR, sheet VARCHAR, source_row INTEGER,
         column_name VARCHAR, reason VARCHAR, raw_value VARCHAR)""",
@@ -90,13 +91,20 @@ def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise StoreError(f"{path} is not an icestats database (no meta table)") from None
     if row is None or int(row[0]) > SCHEMA_VERSION:
         raise StoreError(f"{path} was written by a newer icestats (schema {row and row[0]})")
+    if int(row[0]) < SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by an older icestats (schema {row[0]}); load any "
+                         "file into it once (`icestats ingest`) to upgrade it")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schema when missing; record the version and the identifier-hash key."""
     for statement in SCHEMA:
         con.execute(statement)
-    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    if row is not None and int(row[0]) < 2:
+        con.execute("ALTER TABLE arrests ADD COLUMN IF NOT EXISTS owned BOOLEAN DEFAULT false")
+        recompute_day_owner(con)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     # A per-database random key: identifier hashes cannot be linked across databases.
     con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])
 
@@ -124,6 +132,12 @@ def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DA
         """,
         [tail_days],
     )
+    # Each record knows whether its release owns its day: queries filter, never join.
+    con.execute("""
+        UPDATE arrests SET owned = (arrests.release_id = o.release_id)
+        FROM day_owner o
+        WHERE arrests.apprehension_date = o.date
+          AND arrests.owned <> (arrests.release_id = o.release_id)""")
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple | None:

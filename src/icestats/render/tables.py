@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from icestats.metrics import GoalReport
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def _num(v: object, digits: int = 1) -> str:
@@ -155,6 +158,6 @@ def status(console: Console, s: dict[str, object], db: str) -> None:
 def as_json(value: object) -> str:
     from icestats.exports import json_default
 
-    if isinstance(value, pa.Table):
+    if hasattr(value, "to_pylist"):  # a pyarrow Table
         value = value.to_pylist()
     return json.dumps(value, default=json_default, indent=2)
