@@ -26,7 +26,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "s.duckdb"
             with icestats.connect(db, write=True) as ice:
-                t = timed(lambda ice=ice: ice.ingest([path]))
+                t = timed(lambda ice=ice, path=path: ice.ingest([path]))
             with icestats.connect(db) as ice:
                 q = [1000 * latency(fn, 15)[0] for fn in (
                     ice.goal, ice.offices, ice.fair_offices,
