@@ -21,7 +21,7 @@ def aor_code(value: object) -> str:
     if value is None or str(value).strip() == "":
         return "UNK"
     text = " ".join(str(value).replace(".", "").split()).upper()
-    if "B(6)" in text or "(B)(6)" in text:
+    if _is_marker(text):
         return "UNK"
     if text.endswith(" AREA OF RESPONSIBILITY"):
         text = text[: -len(" AREA OF RESPONSIBILITY")]
@@ -37,11 +37,19 @@ def aor_code(value: object) -> str:
     return "UNK"
 
 
+def _is_marker(text: str) -> bool:
+    """FOIA exemption codes only, whatever the punctuation: b(6), (b)(7)(c), ..."""
+    import re
+
+    letters = re.sub(r"[^a-z0-9]", "", text.lower()).replace("and", "")
+    return re.fullmatch(r"(b[67][a-f]?)+", letters) is not None
+
+
 def _usable_id(value: object) -> str | None:
     if value is None:
         return None
     text = str(value).strip()
-    if not text or "b(6)" in text.lower():
+    if not text or _is_marker(text):
         return None
     return text
 

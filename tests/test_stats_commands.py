@@ -7,6 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from icestats import reference
@@ -92,3 +93,13 @@ def test_forecast(db: Path) -> None:
     low = json.loads(run("forecast", "--db", db, "--json", "--goal", "100").stdout)
     assert low["goal_met"] == "already at or above the goal"
     assert len(low["offices"]) == 25
+
+
+def test_a_nearly_flat_trend_gives_no_date() -> None:
+    """Found by the load test: a tiny positive slope once overflowed the date."""
+    from icestats.stats.forecast import fit_forecast
+
+    days = [date(2025, 1, 1) + (date(2025, 1, 2) - date(2025, 1, 1)) * i for i in range(60)]
+    y = np.array([5.0 + 1e-9 * i for i in range(60)])
+    out = fit_forecast(days, y, 30, 1000.0)
+    assert out["goal_met_date"] is None and "10 years" in out["goal_met"]

@@ -25,7 +25,12 @@ class Icestats:
     def __init__(self, path: str | Path = store.DEFAULT_DB, *, write: bool = False) -> None:
         self.path = Path(path)
         self.write = write
-        self.con = store.connect(self.path, read_only=not write)
+        self._writer: store.Writer | None = None
+        if write:  # load into a copy, switched in atomically by close()
+            self._writer = store.Writer(self.path)
+            self.con = self._writer.con
+        else:
+            self.con = store.connect(self.path, read_only=True)
 
     @classmethod
     def from_connection(cls, con: duckdb.DuckDBPyConnection, path: str | Path) -> Icestats:
@@ -38,10 +43,20 @@ class Icestats:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if self._writer is not None and exc[0] is not None and \
+                not issubclass(exc[0], Exception):  # type: ignore[arg-type]
+            self._writer.abort()  # interrupted (Ctrl-C): leave the database as it was
+            self._writer = None
         self.close()
 
     def close(self) -> None:
-        self.con.close()
+        """Close; a writer switches its loaded copy in (completed files only: a file that
+        failed was rolled back inside the copy)."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.commit()
+        else:
+            self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult]:

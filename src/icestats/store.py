@@ -150,3 +150,121 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -
 def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None):  # noqa: ANN201
     """Run a query and return a pyarrow Table (parameters bound, never formatted in)."""
     return con.sql(sql, params=params).to_arrow_table()
+
+
+class Writer:
+    """Write access by copy and atomic switch (DuckDB allows one writing process and no
+    readers beside it, so writers never touch the live file):
+
+    1. take ``<db>.lock`` (one writer at a time, waits for another);
+    2. copy the database to ``<db>.loading-<pid>`` beside it and open that;
+    3. on ``commit``: checkpoint, close, fsync, rename over the database (atomic).
+
+    Readers (the dashboard, other commands) keep reading the file they opened; a reader
+    that sees a new inode reopens. A crash before the rename leaves the database as it was;
+    stale working files are removed by the next writer.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import fcntl
+        import os
+        import shutil
+
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        self._clean_stale()
+        self.work = self.path.with_name(f"{self.path.name}.loading-{os.getpid()}")
+        if self.path.exists():
+            shutil.copyfile(self.path, self.work)
+        self.con = connect(self.work)
+
+    def _clean_stale(self) -> None:
+        for stale in self.path.parent.glob(self.path.name + ".loading-*"):
+            stale.unlink(missing_ok=True)  # we hold the lock: no writer is using it
+
+    def commit(self) -> None:
+        import os
+
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        with open(self.work, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.work, self.path)
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        self._release()
+
+    def abort(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            self.work.unlink(missing_ok=True)
+            Path(str(self.work) + ".wal").unlink(missing_ok=True)
+            self._release()
+
+    def _release(self) -> None:
+        import fcntl
+
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+
+
+class LiveReader:
+    """A long-lived read-only view of a database that follows ``Writer``'s switches.
+
+    Each use gets its own cursor. When the file's inode changes (a writer switched a new
+    version in), new uses wait while the uses in flight finish, then every connection to
+    the old version is closed (DuckDB hands back the cached old instance while one is
+    open) and the new version is opened. A use never sees a partial release."""
+
+    def __init__(self, path: str | Path) -> None:
+        import threading
+
+        self.path = Path(path)
+        self.con = connect(self.path, read_only=True)
+        self._inode = self._stat()
+        self._cv = threading.Condition()
+        self._active = 0
+        self._switching = False
+
+    def _stat(self) -> tuple[int, int]:
+        st = self.path.stat()
+        return st.st_ino, st.st_mtime_ns
+
+    def cursor(self):  # noqa: ANN201 - a context manager yielding a DuckDB cursor
+        from contextlib import contextmanager
+
+        @contextmanager
+        def use():  # noqa: ANN202
+            with self._cv:
+                while self._switching:
+                    self._cv.wait()
+                if self._stat() != self._inode:
+                    self._switch()
+                self._active += 1
+                cur = self.con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+                with self._cv:
+                    self._active -= 1
+                    self._cv.notify_all()
+        return use()
+
+    def _switch(self) -> None:
+        self._switching = True
+        try:
+            while self._active:
+                self._cv.wait()
+            self.con.close()
+            self.con = connect(self.path, read_only=True)
+            self._inode = self._stat()
+        finally:
+            self._switching = False
+            self._cv.notify_all()

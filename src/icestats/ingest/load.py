@@ -228,7 +228,8 @@ def _by_dictionary(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
         for name, _expr in outputs:
             table = table.append_column(f"__v_{name}", values[name].take(encoded.indices))
             done.add(name)
-    source.table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536))
+    source.table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
+                                         schema=table.schema)
     con.register(source.relation, source.table)
     return done
 

@@ -72,12 +72,43 @@ def sheet_count(path: Path, fmt: str) -> int:
     return len(_open_workbook(path).sheet_names)
 
 
+MAX_EXPANDED = 4 << 30  # bytes an xlsx may expand to (override: ICESTATS_MAX_EXPANDED_MB)
+MAX_RATIO = 200  # compression ratio beyond which a large member is a bomb, not a sheet
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a decompression bomb from the zip directory, before anything is expanded."""
+    import os
+    import zipfile
+
+    limit = int(os.environ.get("ICESTATS_MAX_EXPANDED_MB", MAX_EXPANDED >> 20)) << 20
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (legacy .xls) or damaged: the Excel reader says which
+    total = sum(m.file_size for m in members)
+    worst = max(members, key=lambda m: m.file_size / max(m.compress_size, 1), default=None)
+    if total > limit:
+        raise InputError(str(path), f"refused: the workbook would expand to "
+                                    f"{total / 2**20:,.0f} MB, more than the "
+                                    f"{limit >> 20:,} MB allowed (ICESTATS_MAX_EXPANDED_MB)")
+    if worst and worst.file_size > 64 << 20 and \
+            worst.file_size / max(worst.compress_size, 1) > MAX_RATIO:
+        raise InputError(str(path), f"refused: '{worst.filename}' is compressed "
+                                    f"{worst.file_size // max(worst.compress_size, 1):,} to 1 "
+                                    f"(a decompression bomb?)")
+
+
 def _open_workbook(path: Path):  # noqa: ANN202 - fastexcel.ExcelReader
     import fastexcel
 
+    check_zip(path)
     try:
         return fastexcel.read_excel(str(path))
-    except Exception as exc:  # fastexcel raises its own hierarchy; all mean "unreadable"
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # fastexcel's errors, and Rust panics (BaseException)
         reason = str(exc).splitlines()[0][:160]
         if "zip" in reason.lower():
             reason = "damaged or truncated: its zip container is invalid"
@@ -102,7 +133,9 @@ class Workbook:
         try:
             return self.reader.load_sheet(i, header_row=None, skip_rows=0,
                                           dtypes="string").to_arrow()
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # includes Rust panics from a malformed sheet
             raise InputError(str(self.path), f"cannot read sheet "
                              f"({str(exc).splitlines()[0][:160]})", sheet=self.names[i]) from None
 
@@ -166,7 +199,7 @@ def _select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Ta
     first = layout.header_index + 2
     rows = pa.array(range(first, first + body.num_rows), pa.int32())
     table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
-    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk))
+    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
 
 
 def _sniff_csv(path: Path) -> tuple[str, str, Layout]:

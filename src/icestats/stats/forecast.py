@@ -16,6 +16,8 @@ import duckdb
 import numpy as np
 from scipy import stats as st
 
+MAX_EXTRAPOLATION_DAYS = 3650
+
 
 def _design(t: np.ndarray, dow: np.ndarray) -> np.ndarray:
     X = np.zeros((len(t), 8))
@@ -68,6 +70,10 @@ def _goal_date(beta: np.ndarray, s2: float, n: int, last: date, goal: float, hor
         return {"goal_met": "not within the horizon (the trend is flat or falling)",
                 "goal_met_date": None}
     h = (np.log(goal + 0.5) - beta[0] - week - s2 / 2) / beta[1] - (n - 1)
+    if h > MAX_EXTRAPOLATION_DAYS:  # a nearly flat trend: a date would be meaningless
+        return {"goal_met": f"not within the horizon ({horizon} days), nor within "
+                            f"{MAX_EXTRAPOLATION_DAYS // 365} years at the current trend",
+                "goal_met_date": None}
     when = last + timedelta(days=int(np.ceil(h)))
     if h > horizon:
         return {"goal_met": f"not within the horizon ({horizon} days); at the current trend "

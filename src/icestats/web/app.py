@@ -32,17 +32,15 @@ Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
 
 def create_app(db: str | Path) -> FastAPI:
     db = Path(db)
-    con = store.connect(db, read_only=True)  # fails early, clearly, if the database is bad
+    reader = store.LiveReader(db)  # fails early, clearly, if the database is bad
     app = FastAPI(title="icestats API", version=__version__, docs_url=None, redoc_url=None,
                   description="Arrests per day, nationally and per ICE field office.")
 
     @contextmanager
     def ice() -> Iterator[Icestats]:
-        cursor = con.cursor()  # one cursor per request: DuckDB connections are not shared
-        try:
+        # one cursor per request; a newly loaded version is picked up between requests
+        with reader.cursor() as cursor:
             yield Icestats.from_connection(cursor, db)
-        finally:
-            cursor.close()
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Response:
@@ -154,7 +152,7 @@ def create_app(db: str | Path) -> FastAPI:
         return (STATIC / "index.html").read_text(encoding="utf-8")
 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.state.con = con
+    app.state.reader = reader
     return app
 
 

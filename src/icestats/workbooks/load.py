@@ -53,14 +53,16 @@ class WorkbookResult:
 
 
 def read_grids(path: Path) -> list[tuple[str, Grid]]:
-    import fastexcel
+    """Every sheet as a grid of text (the same guarded reader as arrest releases)."""
+    from icestats.ingest.read import Workbook
 
-    reader = fastexcel.read_excel(str(path))
+    book = Workbook(path)
     grids = []
-    for name in reader.sheet_names:
-        t = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string").to_arrow()
+    for i, name in enumerate(book.names):
+        t = book.sheet(i)
         cols = [c.to_pylist() for c in t.columns]
         grids.append((name, [list(r) for r in zip(*cols, strict=True)] if cols else []))
+    book.close()
     return grids
 
 
