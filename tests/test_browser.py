@@ -139,3 +139,53 @@ def test_report_renders_offline(db: Path, browser, tmp_path: Path) -> None:  # n
     assert box and box["width"] > 500 and box["height"] > 300  # drawn, not just present
     assert page.locator("#office-table tr").count() == 1 + 27
     context.close()
+
+
+EVIL = ('<script>document.title="pwned"</script>', '" onmouseover="document.title=1" x="',
+        "<img src=x onerror=alert(1)>")
+
+
+def test_text_from_the_data_is_escaped_everywhere(tmp_path: Path, browser) -> None:  # noqa: ANN001
+    """Hostile strings in a release's categories show as text in the dashboard (tables,
+    legends) and the report, and never run or add elements."""
+    import uvicorn
+    from playwright.sync_api import expect
+
+    from icestats.web.app import create_app
+
+    extra = [{"apprehension_date": f"2025-05-{10 + i} 10:00:00", "aor": "CHICAGO",
+              "final_program": evil, "method": "Located", "identifier": f"EVIL{i}"}
+             for i, evil in enumerate(EVIL)]
+    rel = make_release(tmp_path / "evil.csv", rows=2000, extra=extra)
+    db = tmp_path / "evil.duckdb"
+    assert run("ingest", rel, "--db", db).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(db), port=port, log_level="warning"))
+    threading.Thread(target=srv.run, daemon=True).start()
+    while not srv.started:
+        time.sleep(0.05)
+    page = browser.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"http://127.0.0.1:{port}/?aor=CHI&by=program")
+    expect(page.locator("#table-title")).to_contain_text("program")
+    cells = page.locator("#table tbody td:first-child").all_inner_texts()
+    for evil in EVIL:
+        assert evil in cells
+    page.locator("#legend span").first.hover()
+    assert page.locator("#table img, #legend img, #table script").count() == 0
+    assert page.title() == "icestats dashboard" and dialogs == []
+    srv.should_exit = True
+
+    out = tmp_path / "evil.html"
+    assert run("report", "--db", db, "-o", out).exit_code == 0
+    page = browser.new_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(out.as_uri())
+    legend = " ".join(page.locator("#comp-program text").all_text_contents())
+    for evil in EVIL:
+        assert evil in legend
+    assert page.locator("main script:not([type='application/json']), main img").count() == 0
+    assert page.title().startswith("ICE arrests") and dialogs == []

@@ -150,7 +150,8 @@ def stacked_shares(periods: Sequence[str], categories: Sequence[str],
                    shares: dict[tuple[str, str], float], *, title: str = "",
                    chart_id: str = "", width: int = 860, height: int = 240) -> str:
     """100% stacked columns: each period's composition."""
-    ml, mt, mb = 40, 28, 56
+    ml, mt, mb = 40, 28, 28 + 14 * math.ceil(len(categories) / 4)
+    height += mb - 56
     bw = (width - ml - 10) / max(len(periods), 1)
     h = height - mt - mb
     out = [f'<svg class="chart" id="{esc(chart_id)}" viewBox="0 0 {width} {height}" role="img" '
@@ -172,7 +173,7 @@ def stacked_shares(periods: Sequence[str], categories: Sequence[str],
             out.append(f'<text x="{ml + i * bw + bw / 2:.1f}" y="{mt + h + 14}" '
                        f'text-anchor="middle" font-size="9">{esc(p)}</text>')
     for k, c in enumerate(categories):
-        out.append(f'<text x="{ml + (k % 4) * 205}" y="{height - 24 + 14 * (k // 4)}" '
+        out.append(f'<text x="{ml + (k % 4) * 205}" y="{height - mb + 34 + 14 * (k // 4)}" '
                    f'fill="{PALETTE[k % 10]}">\u25a0 {esc(c)}</text>')
     out.append("</svg>")
     return "".join(out)

@@ -158,7 +158,7 @@ def _composition(ice: Icestats, by: str, label: str) -> str:
     totals: dict[str, float] = {}
     for r in t:
         totals[r[by]] = totals.get(r[by], 0) + (r["arrests"] or 0)
-    cats = sorted(totals, key=lambda c: -totals[c])[:8]
+    cats = sorted(totals, key=lambda c: -totals[c])[:10]
     shares = {(f"{r['period']:%Y-%m}", r[by]): float(r["share"] or 0) for r in t}
     return charts.stacked_shares(periods, cats, shares, title=f"{label}: share of arrests "
                                  "by month", chart_id=f"comp-{by}")
