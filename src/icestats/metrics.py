@@ -53,6 +53,15 @@ DIMENSIONS: dict[str, str] = {
                     ELSE '55 and over' END""",
     "state": "coalesce(state, '(blank)')",
 }
+# The stored columns each dimension is computed from (it is computed on their distinct
+# values after a first count by day, not on every row).
+DIMENSION_COLUMNS: dict[str, tuple[str, ...]] = {
+    "aor": ("aor",), "criminality": ("criminality",), "method": ("method",),
+    "custody": ("method",), "agency": ("agency",), "agency_group": ("agency",),
+    "program": ("final_program",), "type": ("apprehension_type",),
+    "citizenship": ("citizenship",), "gender": ("gender",), "age_group": ("birth_year",),
+    "state": ("state",),
+}
 BREAKDOWNS = ("criminality", "method", "custody", "agency", "agency_group", "program", "type",
               "citizenship", "gender", "age_group")
 
@@ -74,6 +83,17 @@ def counted_sql(count: str = "arrests") -> str:
     _check(count, COUNTS, "count")
     episode = "AND episode_start" if count == "arrests" else ""
     return f"(SELECT * FROM arrests WHERE owned {episode})"
+
+
+def by_day_sql(by: str, where: str, count: str) -> str:
+    """(apprehension_date, <by>, n): counts by day and dimension value, in two steps."""
+    _check(by, DIMENSIONS, "dimension")
+    cols = ", ".join(DIMENSION_COLUMNS[by])
+    return f"""
+        SELECT apprehension_date, {DIMENSIONS[by]} AS {by}, CAST(sum(n) AS BIGINT) AS n
+        FROM (SELECT apprehension_date, {cols}, count(*) AS n FROM {counted_sql(count)}
+              WHERE {where} GROUP BY ALL)
+        GROUP BY ALL"""
 
 
 @dataclass(frozen=True)
@@ -124,9 +144,8 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
                              FROM {counted_sql(count)} WHERE {where} GROUP BY 1) c ON c.d = o.date
                   WHERE o.date BETWEEN $start AND $end ORDER BY o.date"""
         return arrow(con, sql, params)
-    _check(by, DIMENSIONS, "dimension")
-    sql = f"""SELECT apprehension_date AS date, {DIMENSIONS[by]} AS {by}, count(*) AS arrests
-              FROM {counted_sql(count)} WHERE {where} GROUP BY ALL ORDER BY 1, 2"""
+    sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
+              FROM ({by_day_sql(by, where, count)}) ORDER BY 1, 2"""
     return privacy.suppress(arrow(con, sql, params), [by], "day")
 
 
@@ -294,12 +313,14 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     if aor:
         where += " AND aor = $aor"
         params["aor"] = check_office(aor)
+    # Count by day first (a few thousand groups), then roll days up into periods:
+    # date_trunc on every one of millions of rows costs more than the whole count.
     sql = f"""
         SELECT period, {by}, arrests,
                round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share
         FROM (SELECT CAST(date_trunc('{period}', apprehension_date) AS DATE) AS period,
-                     {DIMENSIONS[by]} AS {by}, count(*) AS arrests
-              FROM {counted_sql(count)} WHERE {where} GROUP BY ALL)
+                     {by}, CAST(sum(n) AS BIGINT) AS arrests
+              FROM ({by_day_sql(by, where, count)}) GROUP BY ALL)
         ORDER BY 1, 3 DESC, 2
     """
     table = arrow(con, sql, params)
