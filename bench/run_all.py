@@ -1,11 +1,15 @@
-"""Run every benchmark in bench/ (make bench)."""
+"""Run every benchmark in bench/ (`make bench`): ingest, queries, report, scale.
+
+Fixtures are generated once and cached in bench/out (several GB at 20M rows).
+"""
 
 import runpy
 import sys
 from pathlib import Path
 
-for script in sorted(Path(__file__).parent.glob("*.py")):
-    if script.name != "run_all.py":
-        print(f"\n== {script.name}")
-        sys.argv = [str(script)]
-        runpy.run_path(str(script), run_name="__main__")
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+for name in ("ingest", "queries", "report", "scale"):
+    print(f"\n== bench/{name}.py", flush=True)
+    sys.argv = [str(HERE / f"{name}.py")]
+    runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

@@ -121,11 +121,12 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
     done = 0
     for source in read_sources(con, path, result.file_format, book):
         _insert_source(con, rid, path.name, source, key)
-        result.sheets.append(source.sheet or path.name)
+        if (source.sheet or path.name) not in result.sheets:
+            result.sheets.append(source.sheet or path.name)
         result.rows_read += source.rows
         layouts.add(source.layout.name)
         ignored.update(source.layout.ignored)
-        done = source.sheet_no + 1
+        done += 1
         if progress:
             progress(source.sheet or path.name, done, total)
     if book is not None:
@@ -200,6 +201,9 @@ def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[
                       f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END"),
         ("reprocessed", f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"),
         ("episode_start", "true"),
+        # the newest release usually owns its days: only rows whose ownership differs
+        # are updated afterwards (store.recompute_day_owner)
+        ("owned", "true"),
     ]
     return cols
 

@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from icestats.errors import InputError
 from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
-from icestats.store import fetch_one
 
 EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx/xlsb/ods zip, legacy xls
 PARQUET_MAGIC = b"PAR1"
@@ -61,9 +60,9 @@ def read_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str,
     if fmt == "xlsx":
         yield from _xlsx_sources(con, path, workbook or Workbook(path))
     elif fmt == "csv":
-        yield _csv_source(con, path)
+        yield from _csv_sources(con, path)
     else:
-        yield _parquet_source(con, path)
+        yield from _parquet_sources(con, path)
 
 
 def sheet_count(path: Path, fmt: str) -> int:
@@ -230,26 +229,63 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _csv_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+CHUNK_ROWS = 1_000_000  # csv/parquet rows per chunk: memory stays bounded by a chunk
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layout,
+            first_row: int | None) -> Iterator[Source]:
+    """Stream a DuckDB read of a csv/parquet file as Arrow chunks through the same path as
+    Excel sheets. ``first_row``: the row number of the first record (csv: counted here,
+    DuckDB keeps file order); None: the query gives ``__row`` itself (parquet)."""
+    reader = con.cursor()  # a second connection: the loading one has a transaction open
+    try:
+        try:
+            stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
+        except duckdb.Error as exc:
+            raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
+                             ) from None
+        done = 0
+        for k, batch in enumerate(_batches(stream, path)):
+            table = pa.Table.from_batches([batch])
+            if first_row is not None:
+                numbers = pa.array(range(first_row + done, first_row + done + len(table)),
+                                   pa.int32())
+                table = table.append_column("__row", numbers)
+            done += len(table)
+            table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
+                                          schema=table.schema)
+            relation = f"src_chunk_{k}"
+            con.register(relation, table)
+            yield Source(None, 0, layout, relation, len(table), table)
+            con.unregister(relation)
+    finally:
+        reader.close()
+
+
+def _batches(stream, path: Path) -> Iterator[pa.RecordBatch]:  # noqa: ANN001
+    while True:
+        try:
+            batch = stream.read_next_batch()
+        except StopIteration:
+            return
+        except (duckdb.Error, pa.ArrowException) as exc:
+            raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
+                             ) from None
+        if len(batch):
+            yield batch
+
+
+def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
     delim, encoding, layout = _sniff_csv(path)
     enc = "latin-1" if encoding == "latin-1" else "utf-8"
     cols = ", ".join(f"{_quote(src)} AS {field}" for field, src in layout.columns.items())
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW src_csv AS SELECT {cols}, "
-            f"CAST(row_number() OVER () + {layout.header_index + 1} AS INTEGER) AS __row "
-            f"FROM read_csv({_literal(str(path))}, delim = {_literal(delim)}, "
-            f"skip = {layout.header_index}, header = true, all_varchar = true, "
-            f"null_padding = true, encoding = {_literal(enc)}, quote = '\"')"
-        )
-        rows = fetch_one(con, "SELECT count(*) FROM src_csv")[0]  # type: ignore[index]
-    except duckdb.Error as exc:
-        raise InputError(str(path), f"cannot read csv ({str(exc).splitlines()[0][:200]})") \
-            from None
-    return Source(None, 0, layout, "src_csv", int(rows))
+    query = (f"SELECT {cols} FROM read_csv({_literal(str(path))}, delim = {_literal(delim)}, "
+             f"skip = {layout.header_index}, header = true, all_varchar = true, "
+             f"null_padding = true, encoding = {_literal(enc)}, quote = '\"')")
+    yield from _chunks(con, path, query, layout, first_row=layout.header_index + 2)
 
 
-def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
+def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
     try:
         names = [r[0] for r in con.execute(
             "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0",
@@ -263,8 +299,6 @@ def _parquet_source(con: duckdb.DuckDBPyConnection, path: Path) -> Source:
         raise _problem(path, None, p, base=0) from None
     cols = ", ".join(f"CAST({_quote(src)} AS VARCHAR) AS {field}"
                      for field, src in layout.columns.items())
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW src_parquet AS SELECT {cols}, "
-        f"CAST(row_number() OVER () AS INTEGER) AS __row FROM read_parquet({_literal(str(path))})")
-    rows = fetch_one(con, "SELECT count(*) FROM src_parquet")[0]  # type: ignore[index]
-    return Source(None, 0, layout, "src_parquet", int(rows))
+    query = (f"SELECT {cols}, CAST(file_row_number + 1 AS INTEGER) AS __row "
+             f"FROM read_parquet({_literal(str(path))}, file_row_number = true)")
+    yield from _chunks(con, path, query, layout, first_row=None)
