@@ -112,7 +112,7 @@ def test_episode_rule_matches_reference(recs: list[tuple]) -> None:
             "INSERT INTO arrests (release_id, sheet, sheet_no, source_row, apprehension_at, "
             "apprehension_date, aor, aor_status, id_hash, id_status, reprocessed, episode_start)"
             " VALUES (1, 's', 0, ?, ?, ?, ?, 'ok', ?, 'present', ?, true)",
-            [i, when, when.date(), aor, ident, repro])
+            [i, when, when.date(), aor, None if ident is None else ord(ident), repro])
     episodes = mark_episodes(con, 1)
     expected = sorted(r["order"][1] for r in episode_starts(rows))
     got = [r[0] for r in con.execute(

@@ -310,8 +310,9 @@ def test_privacy_no_identifier_or_hash_in_any_output(tmp_path: Path) -> None:
         ids = {r["Anonymized Identifier"] for r in csv.DictReader(fh)
                if r["Anonymized Identifier"] and "(" not in r["Anonymized Identifier"]}
     con = duckdb.connect(str(db), read_only=True)
-    hashes = {h for (h,) in con.execute("SELECT DISTINCT id_hash FROM arrests "
-                                        "WHERE id_hash IS NOT NULL").fetchall()}
+    hashes = {str(h) for (h,) in con.execute("SELECT DISTINCT id_hash FROM arrests "
+                                             "WHERE id_hash IS NOT NULL").fetchall()}
+    hashes |= {f"{int(h):032x}" for h in hashes}  # also as hex
     con.close()
     outputs = []
     for args in (["status"], ["goal"], ["offices"], ["offices", "--fair"], ["nowcast"],

@@ -16,7 +16,7 @@ import duckdb
 
 from icestats.errors import StoreError
 
-SCHEMA_VERSION = 2  # 2: arrests.owned
+SCHEMA_VERSION = 3  # 2: arrests.owned; 3: id_hash as a 128-bit number
 DEFAULT_DB = "icestats.duckdb"
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
@@ -40,7 +40,7 @@ SCHEMA = [
         departed_date DATE, departed_date_raw VARCHAR,
         final_order_date DATE, final_order_date_raw VARCHAR,
         birth_year SMALLINT, birth_year_raw VARCHAR,
-        id_hash VARCHAR, id_status VARCHAR NOT NULL,
+        id_hash UHUGEINT, id_status VARCHAR NOT NULL,
         reprocessed BOOLEAN NOT NULL, episode_start BOOLEAN NOT NULL,
         owned BOOLEAN NOT NULL DEFAULT false)""",
     """CREATE TABLE IF NOT EXISTS rejects (
@@ -104,6 +104,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     if row is not None and int(row[0]) < 2:
         con.execute("ALTER TABLE arrests ADD COLUMN IF NOT EXISTS owned BOOLEAN DEFAULT false")
         recompute_day_owner(con)
+    if row is not None and int(row[0]) < 3:
+        # Hashes are needed only while their release loads (episodes are then stored).
+        con.execute("ALTER TABLE arrests ALTER COLUMN id_hash SET DATA TYPE UHUGEINT "
+                    "USING NULL")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     # A per-database random key: identifier hashes cannot be linked across databases.
     con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])

@@ -196,7 +196,7 @@ def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[
              for name, _field, expr in _value_columns(c)]
     cols += [
         ("id_hash", f"CASE WHEN {n.blank_sql(ident)} OR {n.redacted_sql(ident)} THEN NULL "
-                    f"ELSE left(sha256($key || '|' || trim({ident})), 32) END"),
+                    f"ELSE md5_number($key || '|' || trim({ident})) END"),
         ("id_status", f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
                       f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END"),
         ("reprocessed", f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"),
@@ -230,7 +230,12 @@ def _by_dictionary(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
         values = con.sql(f"SELECT {exprs} FROM distinct_values").to_arrow_table()
         con.unregister("distinct_values")
         for name, _expr in outputs:
-            table = table.append_column(f"__v_{name}", values[name].take(encoded.indices))
+            column = values[name].combine_chunks()
+            if len(column) == 0:
+                column = pa.array([], column.type)
+            # indices into the normalized distinct values: zero-copy, scanned as is
+            table = table.append_column(f"__v_{name}", pa.DictionaryArray.from_arrays(
+                encoded.indices, column))
             done.add(name)
     source.table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
                                          schema=table.schema)
