@@ -8,11 +8,8 @@ Builds the demo database if missing (make demo), serves it, and photographs the 
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,10 +19,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def main() -> None:
-    import uvicorn
     from playwright.sync_api import expect, sync_playwright
 
-    from icestats.web.app import create_app
+    from icestats.web.app import serve_in_thread
 
     if not DB.exists():
         subprocess.run([sys.executable, "-m", "icestats.demo", "--dir", str(DB.parent)],
@@ -34,17 +30,11 @@ def main() -> None:
     report = ROOT / "demo" / "report.html"
     subprocess.run([sys.executable, "-m", "icestats.cli", "report", "--db", str(DB), "-o",
                     str(report)], check=True)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(DB), port=port, log_level="warning"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
+    url, server = serve_in_thread(DB)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1000, "height": 860})
-        page.goto(f"http://127.0.0.1:{port}/?aor=CHI&by=criminality")
+        page.goto(f"{url}/?aor=CHI&by=criminality")
         expect(page.locator("#table-title")).to_contain_text("Chicago")
         page.screenshot(path=str(IMG / "dashboard.png"))
         page = browser.new_page(viewport={"width": 1000, "height": 1300})

@@ -36,6 +36,19 @@ def make_release(path: Path, *, seed: int = 1, layout: str = "2025", rows: int =
     return path
 
 
+def loaded_db(tmp: Path, seed: int, rows: int = 30_000) -> Path:
+    """A database with a generated release (2025-03-01..10-15) and ICE's FY25 workbook."""
+    from datetime import date as _date
+    from importlib import resources
+
+    path = tmp / "db.duckdb"
+    rel = make_release(tmp / "r.parquet", seed=seed, rows=rows, start=_date(2025, 3, 1),
+                       end=_date(2025, 10, 15))
+    fy25 = Path(str(resources.files("icestats") / "data" / "FY25_detentionStats_final.xlsx"))
+    assert run("ingest", rel, fy25, "--db", path).exit_code == 0
+    return path
+
+
 def run(*args: str) -> object:
     """Invoke the CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)

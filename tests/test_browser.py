@@ -5,11 +5,7 @@ opened from disk with every network request refused."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections import Counter
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -17,7 +13,7 @@ import pytest
 
 import icestats
 
-from conftest import make_release, run
+from conftest import loaded_db, make_release, run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -29,34 +25,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("browser")
-    path = tmp / "db.duckdb"
-    rel = make_release(tmp / "r.parquet", seed=41, rows=30_000, start=date(2025, 3, 1),
-                       end=date(2025, 10, 15))
-    assert run("ingest", rel, FY25, "--db", path).exit_code == 0
-    return path
+    return loaded_db(tmp_path_factory.mktemp("browser"), seed=41)
 
 
 @pytest.fixture(scope="module")
 def server(db: Path):  # noqa: ANN201
-    import uvicorn
+    from icestats.web.app import serve_in_thread
 
-    from icestats.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    url, srv = serve_in_thread(db)
+    yield url
     srv.should_exit = True
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
@@ -148,10 +126,9 @@ EVIL = ('<script>document.title="pwned"</script>', '" onmouseover="document.titl
 def test_text_from_the_data_is_escaped_everywhere(tmp_path: Path, browser) -> None:  # noqa: ANN001
     """Hostile strings in a release's categories show as text in the dashboard (tables,
     legends) and the report, and never run or add elements."""
-    import uvicorn
     from playwright.sync_api import expect
 
-    from icestats.web.app import create_app
+    from icestats.web.app import serve_in_thread
 
     extra = [{"apprehension_date": f"2025-05-{10 + i} 10:00:00", "aor": "CHICAGO",
               "final_program": evil, "method": "Located", "identifier": f"EVIL{i}"}
@@ -159,17 +136,11 @@ def test_text_from_the_data_is_escaped_everywhere(tmp_path: Path, browser) -> No
     rel = make_release(tmp_path / "evil.csv", rows=2000, extra=extra)
     db = tmp_path / "evil.duckdb"
     assert run("ingest", rel, "--db", db).exit_code == 0
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), port=port, log_level="warning"))
-    threading.Thread(target=srv.run, daemon=True).start()
-    while not srv.started:
-        time.sleep(0.05)
+    url, srv = serve_in_thread(db)
     page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"http://127.0.0.1:{port}/?aor=CHI&by=program")
+    page.goto(f"{url}/?aor=CHI&by=program")
     expect(page.locator("#table-title")).to_contain_text("program")
     cells = page.locator("#table tbody td:first-child").all_inner_texts()
     for evil in EVIL:

@@ -255,17 +255,10 @@ def test_readers_never_see_a_partial_release(tmp_path: Path, db: Path) -> None:
 def test_bounded_load(db: Path) -> None:
     """16 clients for 4 seconds against every endpoint of a real server on loopback."""
     import httpx
-    import uvicorn
 
-    from icestats.web.app import create_app
+    from icestats.web.app import serve_in_thread
 
-    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=0,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    base_url, server = serve_in_thread(db)
     urls = ["/api/status", "/api/goal", "/api/offices", "/api/daily", "/api/breakdown",
             "/api/fair", "/api/nowcast", "/api/forecast?horizon=30", "/api/events",
             "/api/daily?aor=CHI&by=criminality", "/"]
@@ -274,7 +267,7 @@ def test_bounded_load(db: Path) -> None:
     stop = time.monotonic() + 4
 
     def client(k: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+        with httpx.Client(base_url=base_url, timeout=30) as c:
             i = k
             while time.monotonic() < stop:
                 t = time.perf_counter()
@@ -287,7 +280,6 @@ def test_bounded_load(db: Path) -> None:
     for w in workers:
         w.join()
     server.should_exit = True
-    thread.join(timeout=5)
     times.sort()
     p99 = times[int(0.99 * (len(times) - 1))]
     rss = next(line for line in open("/proc/self/status") if line.startswith("VmRSS"))

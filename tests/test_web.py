@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import re
-from datetime import date
 from importlib import resources
 from pathlib import Path
 
@@ -18,19 +17,14 @@ import icestats
 from icestats.render.report import build
 from icestats.web.app import create_app
 
-from conftest import make_release, run
+from conftest import loaded_db, run
 
 FY25 = Path(str(resources.files("icestats") / "data" / "FY25_detentionStats_final.xlsx"))
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("web")
-    path = tmp / "db.duckdb"
-    rel = make_release(tmp / "r.parquet", seed=31, rows=40_000, start=date(2025, 3, 1),
-                       end=date(2025, 10, 15))
-    assert run("ingest", rel, FY25, "--db", path).exit_code == 0
-    return path
+    return loaded_db(tmp_path_factory.mktemp("web"), seed=31, rows=40_000)
 
 
 @pytest.fixture(scope="module")

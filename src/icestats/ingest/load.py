@@ -94,12 +94,23 @@ def ingest_file(
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        if result.release_id is not None:  # chunks already committed: take them out
+            _forget(con, result.release_id)
         raise
     finally:
         con.execute(f"SET threads = {int(threads)}")
         if book:
             book.close()
     return result
+
+
+def _forget(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
+    """Remove every trace of a release whose load failed part way."""
+    con.execute("BEGIN TRANSACTION")
+    for table in ("arrests", "rejects", "releases"):
+        con.execute(f"DELETE FROM {table} WHERE release_id = ?", [release_id])
+    store.recompute_day_owner(con)
+    con.execute("COMMIT")
 
 
 def _is_detention_workbook(book: Workbook) -> bool:
@@ -121,6 +132,11 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
     done = 0
     for source in read_sources(con, path, result.file_format, book):
         _insert_source(con, rid, path.name, source, key)
+        # DuckDB holds a transaction's appends in memory until it commits: commit each
+        # sheet or chunk. This is the writer's private copy (store.Writer), switched in
+        # only when the whole file is in; a failure takes the rows out again (_forget).
+        con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
         if (source.sheet or path.name) not in result.sheets:
             result.sheets.append(source.sheet or path.name)
         result.rows_read += source.rows
@@ -165,8 +181,18 @@ def _col(source: Source, name: str) -> str:
 def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
     """(output column, source field, SQL over that field) for the columns whose value
     depends on one source cell alone: text fields, secondary dates, birth year."""
-    out = [(f, f, n.criminality_sql(c(f)) if f == "criminality" else n.text_sql(c(f)))
-           for f in TEXT_FIELDS]
+    aor = c("aor")
+    out = [
+        ("aor", "aor", f"CASE WHEN {n.blank_sql(aor)} OR {n.redacted_sql(aor)} THEN "
+                       f"'{reference.UNKNOWN}' ELSE coalesce(a.code, '{reference.UNKNOWN}') END"),
+        ("aor_status", "aor", f"CASE WHEN {n.blank_sql(aor)} THEN 'blank' "
+                              f"WHEN {n.redacted_sql(aor)} THEN 'redacted' "
+                              f"WHEN a.code IS NULL THEN 'unrecognized' ELSE 'ok' END"),
+        ("aor_raw", "aor", f"CASE WHEN a.code IS NULL AND NOT {n.blank_sql(aor)} "
+                           f"THEN trim({aor}) END"),
+    ]
+    out += [(f, f, n.criminality_sql(c(f)) if f == "criminality" else n.text_sql(c(f)))
+            for f in TEXT_FIELDS]
     for f in SECONDARY_DATES:
         value, raw = n.secondary_date_sql(c(f))
         out += [(f, f, value), (f"{f}_raw", f, raw)]
@@ -176,23 +202,16 @@ def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
 
 def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
     """(column, SQL expression) pairs that turn a source's raw text into an arrests row.
-    Columns in ``done`` were already computed per distinct value (``_by_dictionary``)."""
+    The one-cell columns come computed per distinct value (``_by_dictionary``)."""
     c = lambda name: _col(source, name)  # noqa: E731
     ts = "__ts"  # parsed once per row in _insert_source
-    aor, ident = c("aor"), c("identifier")
-    aor_missing = f"({n.blank_sql(aor)} OR {n.redacted_sql(aor)})"
+    ident = c("identifier")
     cols = [
         ("release_id", "$rid"), ("sheet", "$sheet"), ("sheet_no", "$sheet_no"),
         ("source_row", "__row"), ("apprehension_at", ts),
         ("apprehension_date", f"CAST({ts} AS DATE)"),
-        ("aor", f"CASE WHEN {aor_missing} THEN '{reference.UNKNOWN}' "
-                f"ELSE coalesce(a.code, '{reference.UNKNOWN}') END"),
-        ("aor_status", f"CASE WHEN {n.blank_sql(aor)} THEN 'blank' "
-                       f"WHEN {n.redacted_sql(aor)} THEN 'redacted' "
-                       f"WHEN a.code IS NULL THEN 'unrecognized' ELSE 'ok' END"),
-        ("aor_raw", f"CASE WHEN a.code IS NULL AND NOT {n.blank_sql(aor)} THEN trim({aor}) END"),
     ]
-    cols += [(name, f"__v_{name}" if name in done else expr)
+    cols += [(name, f"__v_{name}" if name in done else "NULL")
              for name, _field, expr in _value_columns(c)]
     cols += [
         ("id_hash", f"CASE WHEN {n.blank_sql(ident)} OR {n.redacted_sql(ident)} THEN NULL "
@@ -224,10 +243,14 @@ def _by_dictionary(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
         if fld in source.layout.columns:
             by_field.setdefault(fld, []).append((name, expr))
     for fld, outputs in by_field.items():
-        encoded = pc.dictionary_encode(table[fld].combine_chunks())
-        con.register("distinct_values", pa.table({"v": encoded.dictionary}))
+        encoded = pc.dictionary_encode(table[fld].combine_chunks(), null_encoding="encode")
+        index = pa.array(range(len(encoded.dictionary)), pa.int32())
+        con.register("distinct_values", pa.table({"i": index, "v": encoded.dictionary}))
         exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
-        values = con.sql(f"SELECT {exprs} FROM distinct_values").to_arrow_table()
+        spellings = (f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
+                     if fld == "aor" else "")
+        values = con.sql(f"SELECT {exprs} FROM distinct_values {spellings} ORDER BY i"
+                         ).to_arrow_table()
         con.unregister("distinct_values")
         for name, _expr in outputs:
             column = values[name].combine_chunks()
@@ -249,16 +272,10 @@ def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> N
     date_ok = f"(__ts IS NOT NULL AND {n.in_range_sql('__ts', n.PRIMARY_RANGE)})"
     done = _by_dictionary(con, source)
     select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, done))
-    # Office spellings are few: normalize each distinct one once, then join.
     con.execute(
         f"""
         INSERT INTO arrests BY NAME
-        WITH spellings AS (
-            SELECT raw, a.code FROM (SELECT DISTINCT {c('aor')} AS raw FROM {source.relation}) d
-            LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('d.raw')}),
-        parsed AS (SELECT *, {ts} AS __ts FROM {source.relation})
-        SELECT {select}
-        FROM parsed LEFT JOIN spellings a ON a.raw = {c('aor')}
+        SELECT {select} FROM (SELECT *, {ts} AS __ts FROM {source.relation})
         WHERE {date_ok}
         """,
         {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key},

@@ -245,8 +245,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
             raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
                              ) from None
         done = 0
-        for k, batch in enumerate(_batches(stream, path)):
-            table = pa.Table.from_batches([batch])
+        for k, table in enumerate(_batches(stream, path)):
             if first_row is not None:
                 numbers = pa.array(range(first_row + done, first_row + done + len(table)),
                                    pa.int32())
@@ -262,7 +261,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
         reader.close()
 
 
-def _batches(stream, path: Path) -> Iterator[pa.RecordBatch]:  # noqa: ANN001
+def _batches(stream, path: Path) -> Iterator[pa.Table]:  # noqa: ANN001
     """DuckDB's batches (about 120K rows) gathered into chunks of CHUNK_ROWS: the work per
     chunk (a dictionary per column) is then paid a few times, not hundreds."""
     pending: list[pa.RecordBatch] = []
@@ -278,10 +277,10 @@ def _batches(stream, path: Path) -> Iterator[pa.RecordBatch]:  # noqa: ANN001
         pending.append(batch)
         size += len(batch)
         if size >= CHUNK_ROWS:
-            yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+            yield pa.Table.from_batches(pending)
             pending, size = [], 0
     if size:
-        yield pa.Table.from_batches(pending).combine_chunks().to_batches()[0]
+        yield pa.Table.from_batches(pending)
 
 
 def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:

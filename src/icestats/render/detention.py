@@ -6,17 +6,9 @@ import pyarrow as pa
 from rich.console import Console
 from rich.table import Table
 
+from icestats.render.tables import fmt
+
 REAL = "[bold green]REAL DATA[/] from ICE's detention statistics workbooks"
-
-
-def _n(v: object, digits: int = 1) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:,.{digits}f}"
-    if isinstance(v, int):
-        return f"{v:,}"
-    return str(v)
 
 
 def agency(console: Console, months: pa.Table, detained: pa.Table,
@@ -31,11 +23,11 @@ def agency(console: Console, months: pa.Table, detained: pa.Table,
         t.add_column(c, justify="left" if c == "month" else "right", no_wrap=True)
     for r in months.to_pylist():
         label = f"{r['month']:%Y-%m}" + (" (partial)" if r["partial"] else "")
-        row = [label, _n(r["ice"]), _n(r["cbp"]), _n(r["total"]), _n(r["days"]),
-               _n(r["per_day"]),
+        row = [label, fmt(r["ice"]), fmt(r["cbp"]), fmt(r["total"]), fmt(r["days"]),
+               fmt(r["per_day"]),
                f"{r['cbp_share_percent']:.1f}%" if r["cbp_share_percent"] is not None else "–"]
         if arrests:
-            row.append(_n(arrests.get(r["month"])))
+            row.append(fmt(arrests.get(r["month"])))
         t.add_row(*row)
     console.print(t)
     if detained.num_rows:
@@ -44,7 +36,7 @@ def agency(console: Console, months: pa.Table, detained: pa.Table,
         for c in ("criminality", "ICE", "CBP", "total", "CBP share"):
             d.add_column(c, justify="left" if c == "criminality" else "right")
         for r in detained.to_pylist():
-            d.add_row(r["criminality"], _n(r["ice"]), _n(r["cbp"]), _n(r["total"]),
+            d.add_row(r["criminality"], fmt(r["ice"]), fmt(r["cbp"]), fmt(r["total"]),
                       f"{r['cbp_share_percent']:.1f}%" if r["cbp_share_percent"] is not None
                       else "–")
         console.print(d)
@@ -57,7 +49,7 @@ def revisions(console: Console, table: pa.Table) -> None:
         t.add_column(c, justify="right" if c in ("value", "change from first") else "left")
     for r in table.to_pylist():
         t.add_row(f"{r['month']:%Y-%m}", r["row_label"], r["workbook"], str(r["data_through"]),
-                  _n(r["value"], 0),
+                  fmt(r["value"], 0),
                   f"{r['change_from_first']:+,.0f}" if r["workbooks"] > 1 else "")
     console.print(t)
 
@@ -71,8 +63,8 @@ def workbooks(console: Console, info: dict, show_tables: bool) -> None:
         t.add_column(c, justify="left" if c == "file" else "right")
     for b in books:
         t.add_row(str(b["workbook_id"]), b["file_name"], f"FY{b['fiscal_year']}",
-                  str(b["data_through"]), _n(b["tables"]), _n(b["named_tables"]),
-                  _n(b["values_stored"]))
+                  str(b["data_through"]), fmt(b["tables"]), fmt(b["named_tables"]),
+                  fmt(b["values_stored"]))
     console.print(t)
     unknown = [x for x in info["tables"] if not x["named"]]
     mismatched = [x for x in info["tables"] if x["total_mismatches"] not in (None, "[]")]

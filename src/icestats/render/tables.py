@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def _num(v: object, digits: int = 1) -> str:
+def fmt(v: object, digits: int = 1) -> str:
+    """A number as people read it (thousands separators; '–' for none)."""
     if v is None:
         return "–"
     if isinstance(v, int):
@@ -38,20 +39,20 @@ def goal(console: Console, r: GoalReport) -> None:
                                              " (last complete day; newer days are incomplete)"))
     for col in ("", "arrests/day", "% of goal", "shortfall/day"):
         t.add_column(col, justify="right" if col else "left")
-    t.add_row(f"latest day ({r.as_of})", _num(r.latest_day),
-              _num(100 * r.latest_day / r.goal if r.goal else None), _num(r.goal - r.latest_day))
+    t.add_row(f"latest day ({r.as_of})", fmt(r.latest_day),
+              fmt(100 * r.latest_day / r.goal if r.goal else None), fmt(r.goal - r.latest_day))
     for w in r.windows:
         label = f"{w['days']}-day mean"
         if w["days_with_data"] != w["days"]:
             label += f" ({w['days_with_data']} days of data)"
-        t.add_row(label, _num(w["mean_per_day"]), _num(w["percent_of_goal"]),
-                  _num(w["shortfall_per_day"]))
+        t.add_row(label, fmt(w["mean_per_day"]), fmt(w["percent_of_goal"]),
+                  fmt(w["shortfall_per_day"]))
     console.print(t)
     tr = r.trend
     line = Text(f"Trend over {tr['window_days']} days: ")
     line.append_text(_signed(tr["change_percent"]))  # type: ignore[arg-type]
     line.append(f" against the previous {tr['window_days']} days "
-                f"({_num(tr['previous_mean_per_day'])}/day); slope ")
+                f"({fmt(tr['previous_mean_per_day'])}/day); slope ")
     line.append_text(_signed(tr["slope_per_day_per_30_days"], " arrests/day per 30 days"))  # type: ignore[arg-type]
     console.print(line)
     cov = r.coverage
@@ -71,9 +72,9 @@ def offices(console: Console, table: pa.Table, window: int, as_of: object) -> No
         t.add_column(col, justify="left" if col in ("office", "code") else "right",
                      no_wrap=col == "office")
     for r in table.to_pylist():
-        t.add_row(_num(r["rank"]), r["name"], r["aor"], _num(r["arrests"]), _num(r["per_day"]),
-                  _num(r["prev_per_day"]), _signed(r["change_percent"]),
-                  _num(r["share_percent"]) + "%" if r["share_percent"] is not None else "–",
+        t.add_row(fmt(r["rank"]), r["name"], r["aor"], fmt(r["arrests"]), fmt(r["per_day"]),
+                  fmt(r["prev_per_day"]), _signed(r["change_percent"]),
+                  fmt(r["share_percent"]) + "%" if r["share_percent"] is not None else "–",
                   style="dim" if r["rank"] is None else "")
     console.print(t)
     console.print("HQ and unknown/blank offices are shown but not ranked.", style="dim")
@@ -136,9 +137,9 @@ def status(console: Console, s: dict[str, object], db: str) -> None:
     for r in s["releases"]:  # type: ignore[attr-defined]
         t.add_row(str(r["release_id"]),
                   f"{r['file_name']} [dim]({r['file_format']}, {r['layout']} layout)",
-                  f"{r['coverage_start']} to {r['coverage_end']}", _num(r["rows_read"]),
-                  _num(r["rows_loaded"]), _num(r["rows_rejected"]), _num(r["merged"]),
-                  _num(r["days_counted"]))
+                  f"{r['coverage_start']} to {r['coverage_end']}", fmt(r["rows_read"]),
+                  fmt(r["rows_loaded"]), fmt(r["rows_rejected"]), fmt(r["merged"]),
+                  fmt(r["days_counted"]))
     console.print(t)
     cov = s["coverage"]
     console.print(f"Coverage: {cov['start']} to {cov['end']}; "  # type: ignore[index]

@@ -121,12 +121,19 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
 
 def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: int = 28,
                  count: str = "arrests", level: float = 0.95) -> dict[str, object]:
+    from datetime import timedelta
+
     from icestats.metrics import _require_data
     from icestats.stats import office_matrix
 
     cov = _require_data(con)
     end = cov.complete_through or cov.end
-    days, codes, counts = office_matrix(con, cov.start, end, count)  # type: ignore[arg-type]
+    # only the days around the events are needed
+    lo = max(min(e.date for e in events) - timedelta(days=window), cov.start)  # type: ignore[type-var]
+    hi = min(max(e.date for e in events) + timedelta(days=window), end)  # type: ignore[type-var]
+    days, codes, counts = office_matrix(con, lo, hi, count) if lo <= hi else ([], [], None)
+    if counts is None:
+        days, codes, counts = office_matrix(con, cov.start, end, count)  # type: ignore[arg-type]
     results = []
     for ev in events:
         # offices with their own event inside this window are not controls

@@ -156,6 +156,23 @@ def create_app(db: str | Path) -> FastAPI:
     return app
 
 
+def serve_in_thread(db: str | Path, host: str = "127.0.0.1") -> tuple[str, Any]:
+    """Start the app on a free port in a daemon thread (tests, screenshots):
+    (base URL, uvicorn server; set ``server.should_exit = True`` to stop it)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host=host, port=0,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return f"http://{host}:{port}", server
+
+
 def _jsonable(value: Any) -> Any:
     """Dates as ISO strings, numpy numbers as plain numbers."""
     import json
