@@ -65,12 +65,6 @@ def read_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str,
         yield from _parquet_sources(con, path)
 
 
-def sheet_count(path: Path, fmt: str) -> int:
-    if fmt != "xlsx":
-        return 1
-    return len(_open_workbook(path).sheet_names)
-
-
 MAX_EXPANDED = 4 << 30  # bytes an xlsx may expand to (override: ICESTATS_MAX_EXPANDED_MB)
 MAX_RATIO = 200  # compression ratio beyond which a large member is a bomb, not a sheet
 
