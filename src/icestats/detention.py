@@ -121,13 +121,14 @@ def workbooks(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
 
 def arrests_per_month(con: duckdb.DuckDBPyConnection) -> dict[date, float]:
     """Arrests per day by calendar month from the arrest releases, complete months only."""
-    rows = con.execute("""
-        SELECT CAST(date_trunc('month', o.date) AS DATE) AS month, count(DISTINCT o.date) AS days,
-               count(a.aor) AS arrests
-        FROM day_owner o LEFT JOIN arrests a
-          ON a.apprehension_date = o.date AND a.release_id = o.release_id AND a.episode_start
+    from icestats.metrics import national_sql
+
+    rows = con.execute(f"""
+        SELECT CAST(date_trunc('month', n.date) AS DATE) AS month, count(*) AS days,
+               sum(n.arrests) AS arrests
+        FROM ({national_sql("true", "arrests")}) n JOIN day_owner o USING (date)
         WHERE NOT o.incomplete GROUP BY 1
-    """).fetchall()
+    """, {"start": date.min, "end": date.max}).fetchall()
     out = {}
     for month, days, arrests in rows:
         if days == calendar.monthrange(month.year, month.month)[1]:

@@ -139,26 +139,25 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
         where += " AND aor = $aor"
         params["aor"] = check_office(aor)
     if by is None:
-        sql = f"""SELECT o.date, CAST(coalesce(c.n, 0) AS BIGINT) AS arrests FROM day_owner o
-                  LEFT JOIN (SELECT apprehension_date AS d, count(*) AS n
-                             FROM {counted_sql(count)} WHERE {where} GROUP BY 1) c ON c.d = o.date
-                  WHERE o.date BETWEEN $start AND $end ORDER BY o.date"""
-        return arrow(con, sql, params)
+        return arrow(con, national_sql(where, count), params)
     sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
               FROM ({by_day_sql(by, where, count)}) ORDER BY 1, 2"""
     return privacy.suppress(arrow(con, sql, params), [by], "day")
 
 
+def national_sql(where: str, count: str) -> str:
+    """(date, arrests) for every covered day in [$start, $end], zeros included."""
+    return f"""SELECT o.date, CAST(coalesce(c.n, 0) AS BIGINT) AS arrests FROM day_owner o
+               LEFT JOIN (SELECT apprehension_date AS d, count(*) AS n
+                          FROM {counted_sql(count)} WHERE {where} GROUP BY 1) c ON c.d = o.date
+               WHERE o.date BETWEEN $start AND $end ORDER BY o.date"""
+
+
 def _national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
               ) -> tuple[list[date], list[int]]:
     """Every covered day's national count, zeros included (plain tuples: no Arrow needed)."""
-    rows = con.execute(
-        f"""SELECT o.date, CAST(coalesce(c.n, 0) AS BIGINT) FROM day_owner o
-            LEFT JOIN (SELECT apprehension_date AS d, count(*) AS n FROM {counted_sql(count)}
-                       WHERE apprehension_date BETWEEN $start AND $end GROUP BY 1) c
-              ON c.d = o.date
-            WHERE o.date BETWEEN $start AND $end ORDER BY o.date""",
-        {"start": start, "end": end}).fetchall()
+    rows = con.execute(national_sql("apprehension_date BETWEEN $start AND $end", count),
+                       {"start": start, "end": end}).fetchall()
     return [r[0] for r in rows], [int(r[1]) for r in rows]
 
 

@@ -20,7 +20,8 @@ def agency(console: Console, months: pa.Table, detained: pa.Table,
     if arrests:
         cols.append("arrests/day")
     for c in cols:
-        t.add_column(c, justify="left" if c == "month" else "right", no_wrap=True)
+        t.add_column(c, justify="left" if c == "month" else "right", no_wrap=c == "month",
+                     overflow="fold")
     for r in months.to_pylist():
         label = f"{r['month']:%Y-%m}" + (" (partial)" if r["partial"] else "")
         row = [label, fmt(r["ice"]), fmt(r["cbp"]), fmt(r["total"]), fmt(r["days"]),
@@ -34,7 +35,7 @@ def agency(console: Console, months: pa.Table, detained: pa.Table,
         d = Table(title="Currently detained by criminality and arresting agency",
                   caption=f"{REAL}, data through {detained['data_through'][0]}")
         for c in ("criminality", "ICE", "CBP", "total", "CBP share"):
-            d.add_column(c, justify="left" if c == "criminality" else "right")
+            d.add_column(c, justify="left" if c == "criminality" else "right", overflow="fold")
         for r in detained.to_pylist():
             d.add_row(r["criminality"], fmt(r["ice"]), fmt(r["cbp"]), fmt(r["total"]),
                       f"{r['cbp_share_percent']:.1f}%" if r["cbp_share_percent"] is not None
@@ -46,7 +47,8 @@ def revisions(console: Console, table: pa.Table) -> None:
     t = Table(title="Revisions between workbooks (each month as each workbook gave it)",
               caption=REAL)
     for c in ("month", "row", "workbook", "data through", "value", "change from first"):
-        t.add_column(c, justify="right" if c in ("value", "change from first") else "left")
+        t.add_column(c, justify="right" if c in ("value", "change from first") else "left",
+                     overflow="fold")
     for r in table.to_pylist():
         t.add_row(f"{r['month']:%Y-%m}", r["row_label"], r["workbook"], str(r["data_through"]),
                   fmt(r["value"], 0),
@@ -60,7 +62,7 @@ def workbooks(console: Console, info: dict, show_tables: bool) -> None:
         return
     t = Table(title="ICE detention statistics workbooks")
     for c in ("id", "file", "fiscal year", "data through", "tables", "named", "values"):
-        t.add_column(c, justify="left" if c == "file" else "right")
+        t.add_column(c, justify="left" if c == "file" else "right", overflow="fold")
     for b in books:
         t.add_row(str(b["workbook_id"]), b["file_name"], f"FY{b['fiscal_year']}",
                   str(b["data_through"]), fmt(b["tables"]), fmt(b["named_tables"]),

@@ -25,7 +25,7 @@ def fair(console: Console, r: dict) -> None:
             "attainment [95% CI]", "shrunk", "flag")
     for c in cols:
         t.add_column(c, justify="left" if c in ("office", "flag") else "right",
-                     no_wrap=c in ("office", "vs baseline [95% CI]", "attainment [95% CI]", "flag"))
+                     no_wrap=c == "office", overflow="fold")
     for o in r["offices"]:
         ranked = o["rank"] is not None
         t.add_row(
@@ -35,7 +35,7 @@ def fair(console: Console, r: dict) -> None:
             _f(o.get("target_per_day")),
             _ci(o.get("attainment"), o.get("attainment_low"), o.get("attainment_high")),
             _f(o.get("shrunk_attainment"), 2),
-            "[bold red]below target[/]" if o.get("below_target") else
+            "[bold red]below[/]" if o.get("below_target") else
             ("" if ranked else "[dim]not ranked[/]"),
             style="" if ranked else "dim")
     console.print(t)
@@ -57,7 +57,7 @@ def nowcast(console: Console, r: dict) -> None:
                     f"(data to {r['release_end']})",
               caption=f"Completeness: {r['curve_source']}. {r['method']}.")
     for c in ("date", "age", "reported", "completeness", "nowcast [95% interval]"):
-        t.add_column(c, justify="left" if c == "date" else "right", no_wrap=True)
+        t.add_column(c, justify="left" if c == "date" else "right", no_wrap=True, overflow="fold")
     for d in r["days"]:
         t.add_row(str(d["date"]), str(d["age_days"]), f"{d['reported']:,}",
                   f"{d['completeness']:.0%}",
@@ -71,7 +71,7 @@ def events(console: Console, r: dict) -> None:
               caption=r["method"])
     for c in ("office", "date", "event", "before/day", "after/day", "effect [95% CI]",
               "placebo p", "placebos with an effect"):
-        t.add_column(c, justify="left" if c in ("office", "event") else "right")
+        t.add_column(c, justify="left" if c in ("office", "event") else "right", overflow="fold")
     for e in r["events"]:
         if e.get("effect") is None:
             t.add_row(e["office"], str(e["date"]), e["label"], "–", "–", e["note"], "", "")
@@ -87,7 +87,7 @@ def forecast(console: Console, r: dict) -> None:
     t = Table(title=f"National forecast, {r['horizon_days']} days (weekly means of the daily "
                     f"forecast)", caption=r["method"])
     for c in ("week from", "arrests/day", "95% prediction interval"):
-        t.add_column(c, justify="left" if c == "week from" else "right")
+        t.add_column(c, justify="left" if c == "week from" else "right", overflow="fold")
     days = r["days"]
     for i in range(0, len(days), 7):
         wk = days[i:i + 7]
@@ -103,7 +103,8 @@ def forecast(console: Console, r: dict) -> None:
     o = Table(title="Offices: next 30 days and their targets")
     for c in ("office", "now/day", "trend/30 days", "next 30 days/day", "target/day",
               "target met"):
-        o.add_column(c, justify="left" if c in ("office", "target met") else "right")
+        o.add_column(c, justify="left" if c in ("office", "target met") else "right",
+                     overflow="fold")
     for x in r["offices"]:
         o.add_row(x["aor"], _f(x["level_per_day_now"]),
                   f"{x['trend_percent_per_30_days']:+.1f}%",

@@ -38,7 +38,7 @@ def goal(console: Console, r: GoalReport) -> None:
               caption=f"as of {r.as_of}" + ("" if r.include_incomplete else
                                              " (last complete day; newer days are incomplete)"))
     for col in ("", "arrests/day", "% of goal", "shortfall/day"):
-        t.add_column(col, justify="right" if col else "left")
+        t.add_column(col, justify="right" if col else "left", overflow="fold")
     t.add_row(f"latest day ({r.as_of})", fmt(r.latest_day),
               fmt(100 * r.latest_day / r.goal if r.goal else None), fmt(r.goal - r.latest_day))
     for w in r.windows:
@@ -70,7 +70,7 @@ def offices(console: Console, table: pa.Table, window: int, as_of: object) -> No
     for col in ("rank", "office", "code", "arrests", "per day", "prev. per day", "change",
                 "share"):
         t.add_column(col, justify="left" if col in ("office", "code") else "right",
-                     no_wrap=col == "office")
+                     no_wrap=col == "office", overflow="fold")
     for r in table.to_pylist():
         t.add_row(fmt(r["rank"]), r["name"], r["aor"], fmt(r["arrests"]), fmt(r["per_day"]),
                   fmt(r["prev_per_day"]), _signed(r["change_percent"]),
@@ -99,10 +99,10 @@ def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int 
     cats = sorted(totals, key=lambda c: -totals[c])
     shown, rest = sorted(cats[:top]), cats[top:]
     t = Table(title=f"Arrests by {by} and {period} (count and share of the {period})")
-    t.add_column(period)
+    t.add_column(period, overflow="fold")
     for c in shown + (["other"] if rest else []):
-        t.add_column(c, justify="right")
-    t.add_column("total", justify="right")
+        t.add_column(c, justify="right", overflow="fold")
+    t.add_column("total", justify="right", overflow="fold")
     by_period: dict[object, dict[str, dict[str, object]]] = defaultdict(dict)
     for r in rows:
         by_period[r["period"]][r[by]] = r
@@ -130,10 +130,10 @@ def breakdown(console: Console, table: pa.Table, by: str, period: str, top: int 
 
 def status(console: Console, s: dict[str, object], db: str) -> None:
     t = Table(title=f"Releases in {db}")
-    t.add_column("id", justify="right")
+    t.add_column("id", justify="right", overflow="fold")
     t.add_column("file", overflow="fold", min_width=24)
     for col in ("coverage", "rows read", "loaded", "rejected", "merged", "days counted"):
-        t.add_column(col, justify="right", no_wrap=True)
+        t.add_column(col, justify="right", no_wrap=True, overflow="fold")
     for r in s["releases"]:  # type: ignore[attr-defined]
         t.add_row(str(r["release_id"]),
                   f"{r['file_name']} [dim]({r['file_format']}, {r['layout']} layout)",
