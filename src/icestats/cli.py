@@ -66,6 +66,18 @@ def _date(value: str | None, option: str) -> date | None:
         raise UsageError(f"{option} '{value}' is not a date (expected YYYY-MM-DD)") from None
 
 
+def _emit(db: Path, json_out: bool, answer: dict[str, Any],
+          render: Callable[[Any, dict[str, Any]], None]) -> None:
+    """Print an answer as JSON (with the database it came from) or as rich tables."""
+    from icestats.render import tables
+
+    if json_out:
+        print(tables.as_json({"database": str(db), **answer}))
+    else:
+        render(_console(), answer)
+        print(f"database: {db}")
+
+
 def _console():  # noqa: ANN202
     from rich.console import Console
 
@@ -288,11 +300,7 @@ def offices(
         with icestats.connect(db) as ice:
             r = ice.fair_offices(goals, window=window, as_of=_date(as_of, "--as-of"),
                                  include_incomplete=include_incomplete, count=count, q=fdr)
-        if json_out:
-            print(tables.as_json({"database": str(db), **r}))
-        else:
-            render_stats.fair(_console(), r)
-            print(f"database: {db}")
+        _emit(db, json_out, r, render_stats.fair)
         return
     with icestats.connect(db) as ice:
         t = ice.offices(window=window, as_of=_date(as_of, "--as-of"),
@@ -342,15 +350,10 @@ def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", json_out: Json = Fals
     intervals; the completeness curve is estimated when two releases overlap."""
     import icestats
     from icestats.render import stats as render_stats
-    from icestats.render import tables
 
     with icestats.connect(db) as ice:
         r = ice.nowcast(count=count)
-    if json_out:
-        print(tables.as_json({"database": str(db), **r}))
-    else:
-        render_stats.nowcast(_console(), r)
-        print(f"database: {db}")
+    _emit(db, json_out, r, render_stats.nowcast)
 
 
 @app.command()
@@ -370,7 +373,6 @@ def events(
     the other offices (difference in differences), with a placebo check."""
     import icestats
     from icestats.render import stats as render_stats
-    from icestats.render import tables
     from icestats.stats.events import example_file, load_events
 
     if example:
@@ -379,11 +381,7 @@ def events(
     evs = load_events(file, event or [])
     with icestats.connect(db) as ice:
         r = ice.events(evs, window=window, count=count)
-    if json_out:
-        print(tables.as_json({"database": str(db), **r}))
-    else:
-        render_stats.events(_console(), r)
-        print(f"database: {db}")
+    _emit(db, json_out, r, render_stats.events)
 
 
 @app.command()
@@ -403,7 +401,6 @@ def forecast(
     import icestats
     from icestats.errors import UsageError
     from icestats.render import stats as render_stats
-    from icestats.render import tables
     from icestats.stats import goals as goals_mod
 
     if horizon < 1 or fit_days < 14:
@@ -411,11 +408,7 @@ def forecast(
     goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
     with icestats.connect(db) as ice:
         r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count)
-    if json_out:
-        print(tables.as_json({"database": str(db), **r}))
-    else:
-        render_stats.forecast(_console(), r)
-        print(f"database: {db}")
+    _emit(db, json_out, r, render_stats.forecast)
 
 
 @app.command()
