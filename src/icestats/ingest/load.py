@@ -131,7 +131,7 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
     ignored: set[str] = set()
     done = 0
     for source in read_sources(con, path, result.file_format, book):
-        _insert_source(con, rid, path.name, source, key)
+        _insert_source(con, rid, path, source, key)
         # DuckDB holds a transaction's appends in memory until it commits: commit each
         # sheet or chunk. This is the writer's private copy (store.Writer), switched in
         # only when the whole file is in; a failure takes the rows out again (_forget).
@@ -168,14 +168,14 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
 
 
 def _register_aliases(con: duckdb.DuckDBPyConnection) -> None:
-    import pyarrow as pa
-
     aliases = reference.aor_aliases()
-    con.register("aor_alias", pa.table({"key": list(aliases), "code": list(aliases.values())}))
+    con.execute("CREATE OR REPLACE TEMP TABLE aor_alias AS "
+                "SELECT unnest($key) AS key, unnest($code) AS code",
+                {"key": list(aliases), "code": list(aliases.values())})
 
 
-def _col(source: Source, name: str) -> str:
-    return name if name in source.layout.columns else "CAST(NULL AS VARCHAR)"
+def _col(source: Source, name: str, alias: str = "") -> str:
+    return alias + name if name in source.layout.columns else "CAST(NULL AS VARCHAR)"
 
 
 def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
@@ -200,25 +200,75 @@ def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
     return out + [("birth_year", "birth_year", value), ("birth_year_raw", "birth_year", raw)]
 
 
-def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[str, str]]:  # type: ignore[assignment]
-    """(column, SQL expression) pairs that turn a source's raw text into an arrests row.
-    The one-cell columns come computed per distinct value (``_by_dictionary``)."""
-    c = lambda name: _col(source, name)  # noqa: E731
-    ts = "__ts"  # parsed once per row in _insert_source
-    ident = c("identifier")
+@dataclass
+class _Plan:
+    """How each one-cell output column is read from a source row ``s``."""
+
+    exprs: dict[str, str] = field(default_factory=dict)
+    joins: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+
+
+def _plan(con: duckdb.DuckDBPyConnection, source: Source) -> _Plan:
+    """Normalize the one-cell columns once per distinct value (they hold few), then choose
+    per output column the cheapest exact way to fill it from a row: the source column
+    itself when normalization changes none of its values (the common case), else a join
+    to the normalized distinct values (a hash probe: cheaper per row than any CASE). The
+    rules are the SQL of ``_value_columns``, applied to the distinct values."""
+    plan = _Plan()
+    by_field: dict[str, list[tuple[str, str]]] = {}
+    for name, fld, expr in _value_columns(lambda f: "v"):
+        if fld in source.layout.columns:
+            by_field.setdefault(fld, []).append((name, expr))
+    for fld, outputs in by_field.items():
+        table = f"values_{fld}"
+        exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
+        spellings = (f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
+                     if fld == "aor" else "")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v, {exprs} FROM "
+                    f"(SELECT DISTINCT {fld} AS v FROM {source.relation}) {spellings}")
+        plan.tables.append(table)
+        # per output: does it hold any value; is it the source value itself (text only)
+        checks = ", ".join(
+            f"count({name}) > 0, "
+            + (f"bool_and({name} IS NOT DISTINCT FROM v)" if name in _TEXT_OUTPUTS else "false")
+            for name, _expr in outputs)
+        row = store.fetch_one(con, f"SELECT {checks} FROM {table}")
+        assert row is not None
+        join = False
+        for k, (name, _expr) in enumerate(outputs):
+            any_value, same = row[2 * k], row[2 * k + 1]
+            if not any_value:
+                plan.exprs[name] = "NULL"
+            elif same:
+                plan.exprs[name] = f"s.{fld}"
+            else:
+                join = True
+                plan.exprs[name] = f"d_{fld}.{name}"
+        if join:
+            plan.joins.append(f"LEFT JOIN {table} d_{fld} ON s.{fld} IS NOT DISTINCT FROM "
+                              f"d_{fld}.v")
+    return plan
+
+
+_TEXT_OUTPUTS = frozenset({"aor", *TEXT_FIELDS})  # outputs of the same type as the source
+
+
+def _arrest_columns(source: Source, plan: _Plan) -> list[tuple[str, str]]:
+    """(column, SQL expression) pairs that turn a source row ``s`` (``_per_row``) into an
+    arrests row."""
+    c = lambda name: _col(source, name, "s.")  # noqa: E731
     cols = [
         ("release_id", "$rid"), ("sheet", "$sheet"), ("sheet_no", "$sheet_no"),
-        ("source_row", "__row"), ("apprehension_at", ts),
-        ("apprehension_date", f"CAST({ts} AS DATE)"),
+        ("source_row", "s.__row"), ("apprehension_at", "s.__ts"),
+        ("apprehension_date", "CAST(s.__ts AS DATE)"),
     ]
-    cols += [(name, f"__v_{name}" if name in done else "NULL")
-             for name, _field, expr in _value_columns(c)]
+    cols += [(name, plan.exprs.get(name, "NULL")) for name, _fld, _expr in _value_columns(c)]
     cols += [
-        ("id_hash", f"CASE WHEN {n.blank_sql(ident)} OR {n.redacted_sql(ident)} THEN NULL "
-                    f"ELSE md5_number($key || '|' || trim({ident})) END"),
-        ("id_status", f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
-                      f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END"),
-        ("reprocessed", f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"),
+        ("id_hash", f"CASE WHEN s.__id = 'present' "
+                    f"THEN md5_number($key || '|' || trim({c('identifier')})) END"),
+        ("id_status", "s.__id"),
+        ("reprocessed", "s.__reprocessed"),
         ("episode_start", "true"),
         # the newest release usually owns its days: only rows whose ownership differs
         # are updated afterwards (store.recompute_day_owner)
@@ -227,70 +277,62 @@ def _arrest_columns(source: Source, done: set[str] = frozenset()) -> list[tuple[
     return cols
 
 
-def _by_dictionary(con: duckdb.DuckDBPyConnection, source: Source) -> set[str]:
-    """For an Arrow source (an Excel sheet), compute the one-cell columns on each field's
-    distinct values with the same SQL, then expand them with Arrow's take: the same
-    rules at a fraction of the cost (these fields hold few distinct values)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    table = source.table
-    if table is None:
-        return set()
-    done: set[str] = set()
-    by_field: dict[str, list[tuple[str, str]]] = {}
-    for name, fld, expr in _value_columns(lambda f: "v"):
-        if fld in source.layout.columns:
-            by_field.setdefault(fld, []).append((name, expr))
-    for fld, outputs in by_field.items():
-        encoded = pc.dictionary_encode(table[fld].combine_chunks(), null_encoding="encode")
-        index = pa.array(range(len(encoded.dictionary)), pa.int32())
-        con.register("distinct_values", pa.table({"i": index, "v": encoded.dictionary}))
-        exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
-        spellings = (f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
-                     if fld == "aor" else "")
-        values = con.sql(f"SELECT {exprs} FROM distinct_values {spellings} ORDER BY i"
-                         ).to_arrow_table()
-        con.unregister("distinct_values")
-        for name, _expr in outputs:
-            column = values[name].combine_chunks()
-            if len(column) == 0:
-                column = pa.array([], column.type)
-            # indices into the normalized distinct values: zero-copy, scanned as is
-            table = table.append_column(f"__v_{name}", pa.DictionaryArray.from_arrays(
-                encoded.indices, column))
-            done.add(name)
-    source.table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
-                                         schema=table.schema)
-    con.register(source.relation, source.table)
-    return done
-
-
-def _insert_source(con, rid: int, file_name: str, source: Source, key: str) -> None:  # noqa: ANN001
+def _per_row(source: Source) -> str:
+    """The source relation with the per-row values every later expression reads."""
     c = lambda name: _col(source, name)  # noqa: E731
-    ts = n.timestamp_sql(c("apprehension_date"))
-    date_ok = f"(__ts IS NOT NULL AND {n.in_range_sql('__ts', n.PRIMARY_RANGE)})"
-    done = _by_dictionary(con, source)
-    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, done))
-    con.execute(
-        f"""
-        INSERT INTO arrests BY NAME
-        SELECT {select} FROM (SELECT *, {ts} AS __ts FROM {source.relation})
-        WHERE {date_ok}
-        """,
-        {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key},
-    )
-    blank_row = " AND ".join(n.blank_sql(c(f)) for f in FIELDS if f in source.layout.columns)
+    ident = c("identifier")
+    id_state = (f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
+                f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END")
+    # (computed before any join: parquet's dictionary vectors let DuckDB evaluate a
+    # function once per distinct value)
+    reprocessed = f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"
+    return (f"(SELECT *, {_timestamp(source)} AS __ts, {id_state} AS __id, "
+            f"{reprocessed} AS __reprocessed FROM {source.relation}) s")
+
+
+def _timestamp(source: Source) -> str:
+    col = _col(source, "apprehension_date")
+    return f"CAST({col} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(col)
+
+
+def _insert_source(con, rid: int, path: Path, source: Source, key: str) -> None:  # noqa: ANN001
+    date_ok = f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
+    plan = _plan(con, source)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
+    try:
+        row = con.execute(
+            f"INSERT INTO arrests BY NAME SELECT {select} FROM {_per_row(source)} "
+            f"{' '.join(plan.joins)} WHERE {date_ok}",
+            {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}).fetchall()
+    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
+        if source.table is not None:
+            raise
+        raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
+                         ) from None
+    for table in plan.tables:  # (after a failure the transaction's rollback drops them)
+        con.execute(f"DROP TABLE {table}")
+    if row[0][0] < source.rows:  # some rows have no usable date: record each
+        _insert_rejects(con, rid, path.name, source, date_ok)
+
+
+def _insert_rejects(con, rid: int, file_name: str, source: Source, date_ok: str) -> None:  # noqa: ANN001
+    c = lambda name: _col(source, name, "s.")  # noqa: E731
+    when = f"{c('apprehension_date')} IS NULL" if source.typed_date else \
+        n.blank_sql(c("apprehension_date"))
+    blank_row = " AND ".join([n.blank_sql(c(f)) for f in FIELDS if f in source.layout.columns
+                              and f != "apprehension_date"] + [when])
+    redacted = "" if source.typed_date else \
+        f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
     reason = (f"CASE WHEN {blank_row} THEN 'blank row' "
-              f"WHEN {n.blank_sql(c('apprehension_date'))} THEN 'missing apprehension date' "
-              f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
-              f"WHEN __ts IS NULL THEN 'unparseable apprehension date' "
+              f"WHEN {when} THEN 'missing apprehension date' {redacted}"
+              f"WHEN s.__ts IS NULL THEN 'unparseable apprehension date' "
               f"ELSE 'apprehension date out of range' END")
     con.execute(
         f"""
         INSERT INTO rejects
-        SELECT $rid, $file, $sheet, __row, $column, {reason}, left({c('apprehension_date')}, 200)
-        FROM (SELECT *, {ts} AS __ts FROM {source.relation})
+        SELECT $rid, $file, $sheet, s.__row, $column, {reason},
+               left(CAST({c('apprehension_date')} AS VARCHAR), 200)
+        FROM {_per_row(source)}
         WHERE NOT coalesce({date_ok}, false)
         """,
         {"rid": rid, "file": file_name, "sheet": source.sheet,

@@ -31,10 +31,12 @@ def is_redacted(value: str | None) -> bool:
 
 
 def redacted_sql(col: str) -> str:
-    """SQL twin of ``is_redacted``. Every marker holds a 'b' and a '6' or '7': that cheap
-    test guards the regular expressions, which cost ten times more per row."""
+    """SQL twin of ``is_redacted``. Every marker holds a 'b' and a '6' or '7', and no other
+    digit: those cheap tests guard the regular expressions, which cost ten times more per
+    row (and let numeric or hexadecimal identifiers through without them)."""
+    other_digits = " OR ".join(f"contains({col}, '{d}')" for d in "01234589")
     maybe = (f"((contains({col}, 'b') OR contains({col}, 'B')) AND "
-             f"(contains({col}, '6') OR contains({col}, '7')))")
+             f"(contains({col}, '6') OR contains({col}, '7')) AND NOT ({other_digits}))")
     full = (f"regexp_full_match(regexp_replace(lower({col}), '{_MARKER_STRIP}', '', 'g'), "
             f"'{_MARKER_RE}')")
     return f"(CASE WHEN {maybe} THEN coalesce({full}, false) ELSE false END)"

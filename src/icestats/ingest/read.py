@@ -12,12 +12,15 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from icestats.errors import InputError
 from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
+
+if TYPE_CHECKING:  # pyarrow is imported where a sheet or csv chunk is read, not for parquet
+    import pyarrow as pa
 
 EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # xlsx/xlsb/ods zip, legacy xls
 PARQUET_MAGIC = b"PAR1"
@@ -31,7 +34,8 @@ class Source:
     layout: Layout
     relation: str  # name registered in the connection
     rows: int
-    table: pa.Table | None = None  # the Arrow data behind an Excel sheet's relation
+    table: pa.Table | None = None  # the Arrow data behind the relation (None: a file view)
+    typed_date: bool = False  # the apprehension date arrives as a date/timestamp, not text
 
 
 def detect_format(path: Path) -> str:
@@ -190,6 +194,8 @@ def _select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Ta
     body = batch.slice(layout.header_index + 1)
     arrays = [body.column(i) for i in index.values()]
     first = layout.header_index + 2
+    import pyarrow as pa
+
     rows = pa.array(range(first, first + body.num_rows), pa.int32())
     table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
     return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
@@ -223,14 +229,15 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-CHUNK_ROWS = 1_000_000  # csv/parquet rows per chunk: memory stays bounded by a chunk
+CHUNK_ROWS = 1_000_000  # csv rows per chunk: memory stays bounded by a chunk
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layout,
-            first_row: int | None) -> Iterator[Source]:
-    """Stream a DuckDB read of a csv/parquet file as Arrow chunks through the same path as
-    Excel sheets. ``first_row``: the row number of the first record (csv: counted here,
-    DuckDB keeps file order); None: the query gives ``__row`` itself (parquet)."""
+            first_row: int) -> Iterator[Source]:
+    """Stream a DuckDB read of a csv file as Arrow chunks, numbering the rows as they come
+    (DuckDB keeps file order): ``first_row`` is the line of the first record."""
+    import pyarrow as pa
+
     reader = con.cursor()  # a second connection: the loading one has a transaction open
     try:
         try:
@@ -240,10 +247,9 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
                              ) from None
         done = 0
         for k, table in enumerate(_batches(stream, path)):
-            if first_row is not None:
-                numbers = pa.array(range(first_row + done, first_row + done + len(table)),
-                                   pa.int32())
-                table = table.append_column("__row", numbers)
+            numbers = pa.array(range(first_row + done, first_row + done + len(table)),
+                               pa.int32())
+            table = table.append_column("__row", numbers)
             done += len(table)
             table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
                                           schema=table.schema)
@@ -258,6 +264,8 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
 def _batches(stream, path: Path) -> Iterator[pa.Table]:  # noqa: ANN001
     """DuckDB's batches (about 120K rows) gathered into chunks of CHUNK_ROWS: the work per
     chunk (a dictionary per column) is then paid a few times, not hundreds."""
+    import pyarrow as pa
+
     pending: list[pa.RecordBatch] = []
     size = 0
     while True:
@@ -299,8 +307,28 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
         layout = detect_layout([names])
     except LayoutProblem as p:
         raise _problem(path, None, p, base=0) from None
-    cols = ", ".join(f"CAST({_quote(src)} AS VARCHAR) AS {field}"
+    file = _literal(str(path))
+    try:
+        types = {r[0]: r[1] for r in con.execute(
+            f"DESCRIBE SELECT * FROM read_parquet({file})").fetchall()}
+        rows = int(con.execute(f"SELECT count(*) FROM read_parquet({file})").fetchall()[0][0])
+    except duckdb.Error as exc:
+        raise InputError(str(path), f"not a readable parquet file "
+                                    f"({str(exc).splitlines()[0][:160]})") from None
+    # A typed apprehension date is read as it is; everything else as text, like a sheet.
+    typed = types.get(layout.columns["apprehension_date"], "") in TYPED_DATES
+    cols = ", ".join(f"{_quote(src)} AS {field}" if typed and field == "apprehension_date"
+                     else f"CAST({_quote(src)} AS VARCHAR) AS {field}"
                      for field, src in layout.columns.items())
-    query = (f"SELECT {cols}, CAST(file_row_number + 1 AS INTEGER) AS __row "
-             f"FROM read_parquet({_literal(str(path))}, file_row_number = true)")
-    yield from _chunks(con, path, query, layout, first_row=None)
+    # DuckDB reads the file itself, in parallel, with no copy through Python; parquet's
+    # dictionary pages make the per-value work cheap.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src_file AS SELECT {cols}, "
+                f"CAST(file_row_number + 1 AS INTEGER) AS __row "
+                f"FROM read_parquet({file}, file_row_number = true)")
+    try:
+        yield Source(None, 0, layout, "src_file", rows, typed_date=typed)
+    finally:
+        con.execute("DROP VIEW IF EXISTS src_file")
+
+
+TYPED_DATES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
