@@ -194,9 +194,10 @@ def _select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Ta
     body = batch.slice(layout.header_index + 1)
     arrays = [body.column(i) for i in index.values()]
     first = layout.header_index + 2
+    import numpy as np
     import pyarrow as pa
 
-    rows = pa.array(range(first, first + body.num_rows), pa.int32())
+    rows = pa.array(np.arange(first, first + body.num_rows, dtype=np.int32))
     table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
     return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
 
@@ -236,6 +237,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
             first_row: int) -> Iterator[Source]:
     """Stream a DuckDB read of a csv file as Arrow chunks, numbering the rows as they come
     (DuckDB keeps file order): ``first_row`` is the line of the first record."""
+    import numpy as np
     import pyarrow as pa
 
     reader = con.cursor()  # a second connection: the loading one has a transaction open
@@ -247,8 +249,8 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
                              ) from None
         done = 0
         for k, table in enumerate(_batches(stream, path)):
-            numbers = pa.array(range(first_row + done, first_row + done + len(table)),
-                               pa.int32())
+            numbers = pa.array(np.arange(first_row + done, first_row + done + len(table),
+                                         dtype=np.int32))
             table = table.append_column("__row", numbers)
             done += len(table)
             table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
