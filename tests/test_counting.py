@@ -93,9 +93,9 @@ def test_reload_is_a_no_op(tmp_path: Path) -> None:
 
 
 def test_every_column_is_the_same_from_xlsx_csv_and_parquet(tmp_path: Path) -> None:
-    """Excel sheets are normalized per distinct value, csv/parquet per row: same result.
-    Junk secondary dates are compared by presence: Excel itself shows 1900-01-01 (serial 1)
-    as 1899-12-31 (the 1900 leap-year quirk)."""
+    """Excel sheets and csv chunks (Arrow) and parquet (read by DuckDB, dates typed) give
+    the same stored columns. Junk secondary dates are compared by presence: Excel itself
+    shows 1900-01-01 (serial 1) as 1899-12-31 (the 1900 leap-year quirk)."""
     import duckdb
 
     rows = {}
