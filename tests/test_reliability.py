@@ -125,6 +125,11 @@ def hostile(tmp: Path) -> dict[str, tuple[Path, int | None]]:
                              "Apprehension AOR": pa.array(list(range(40))),
                              "Apprehension State": pa.array([1.5] * 40)}), tmp / "types.parquet")
     out["parquet with wrong types"] = (tmp / "types.parquet", None)
+    good = make_release(tmp / "good.parquet", rows=400)
+    damaged = bytearray(good.read_bytes())  # data pages damaged, footer intact
+    damaged[100:len(damaged) // 2] = os.urandom(len(damaged) // 2 - 100)
+    (tmp / "damaged.parquet").write_bytes(bytes(damaged))
+    out["parquet with damaged data pages"] = (tmp / "damaged.parquet", None)
     (tmp / "empty.csv").write_bytes(b"")
     out["empty file"] = (tmp / "empty.csv", None)
     return out
@@ -135,7 +140,8 @@ CASES = ["corrupt zip", "truncated zip", "decompression bomb", "csv named .xlsx"
          "missing header", "dates as Excel date cells", "dates as serial numbers",
          "1904 date system", "formulas", "numbers where text is expected", "huge cells",
          "csv latin-1", "csv UTF-8 with BOM", "csv CRLF", "csv semicolons",
-         "csv unknown layout", "parquet with wrong types", "empty file"]
+         "csv unknown layout", "parquet with wrong types", "parquet with damaged data pages",
+         "empty file"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -168,13 +174,27 @@ def test_hostile_file(tmp_path: Path, db: Path, case: str, monkeypatch) -> None:
                                                                  HealthCheck.function_scoped_fixture])
 def test_mutated_workbooks_never_crash(tmp_path: Path, flips: list[tuple[int, int]]) -> None:
     """Random byte changes to a valid workbook: a correct load or one clear line."""
-    valid = tmp_path / "v.xlsx"
+    _mutated_file_loads_or_fails_cleanly(tmp_path, "xlsx", flips)
+
+
+@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), min_size=1,
+                max_size=12))
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+def test_mutated_parquet_never_crash(tmp_path: Path, flips: list[tuple[int, int]]) -> None:
+    """The same for parquet, which DuckDB reads while the insert runs."""
+    _mutated_file_loads_or_fails_cleanly(tmp_path, "parquet", flips)
+
+
+def _mutated_file_loads_or_fails_cleanly(tmp_path: Path, fmt: str,
+                                         flips: list[tuple[int, int]]) -> None:
+    valid = tmp_path / f"v.{fmt}"
     if not valid.exists():
         make_release(valid, rows=120)
     data = bytearray(valid.read_bytes())
     for pos, byte in flips:
         data[pos % len(data)] = byte
-    bad = tmp_path / "m.xlsx"
+    bad = tmp_path / f"m.{fmt}"
     bad.write_bytes(bytes(data))
     from typer.testing import CliRunner
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """A library's error message as one printable line (for "cannot read file (...)")."""
+    lines = str(exc).splitlines() or [type(exc).__name__]
+    return "".join(ch if ch.isprintable() else "?" for ch in lines[0])[:limit]
+
+
 class IcestatsError(Exception):
     """A problem the user can act on; the CLI prints the message and exits 1."""
 

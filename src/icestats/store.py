@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from icestats.errors import StoreError
+from icestats.errors import StoreError, first_line
 
 SCHEMA_VERSION = 3  # 2: arrests.owned; 3: id_hash as a 128-bit number
 DEFAULT_DB = "icestats.duckdb"
@@ -73,9 +73,9 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise StoreError(f"cannot open database {path}: {str(exc).splitlines()[0]}") from None
+        raise StoreError(f"cannot open database {path}: {first_line(exc)}") from None
     except duckdb.Error as exc:
-        raise StoreError(f"{path} is not an icestats database: {str(exc).splitlines()[0]}") \
+        raise StoreError(f"{path} is not an icestats database: {first_line(exc)}") \
             from None
     if read_only:
         _check_version(con, path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from icestats import reference, store
-from icestats.errors import InputError
+from icestats.errors import InputError, first_line
 from icestats.ingest import normalize as n
 from icestats.ingest.episodes import mark_episodes
 from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
@@ -299,22 +300,33 @@ def _timestamp(source: Source) -> str:
 
 def _insert_source(con, rid: int, path: Path, source: Source, key: str) -> None:  # noqa: ANN001
     date_ok = f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
-    plan = _plan(con, source)
-    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
-    try:
+    with _file_errors(path, source):
+        plan = _plan(con, source)
+        select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
         row = con.execute(
             f"INSERT INTO arrests BY NAME SELECT {select} FROM {_per_row(source)} "
             f"{' '.join(plan.joins)} WHERE {date_ok}",
-            {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}).fetchall()
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-        if source.table is not None:
-            raise
-        raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
-                         ) from None
+            {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
+        ).fetchall()
     for table in plan.tables:  # (after a failure the transaction's rollback drops them)
         con.execute(f"DROP TABLE {table}")
     if row[0][0] < source.rows:  # some rows have no usable date: record each
         _insert_rejects(con, rid, path.name, source, date_ok)
+
+
+@contextmanager
+def _file_errors(path: Path, source: Source) -> Iterator[None]:
+    """DuckDB reads a parquet file while the statement runs: its errors (damaged pages,
+    bad metadata) are the file's, reported as one line. Errors in our own SQL are not."""
+    try:
+        yield
+    except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException,
+            duckdb.ConstraintException):
+        raise
+    except duckdb.Error as exc:
+        if source.table is not None:  # a sheet or chunk already in memory
+            raise
+        raise InputError(str(path), f"cannot read file ({first_line(exc)})") from None
 
 
 def _insert_rejects(con, rid: int, file_name: str, source: Source, date_ok: str) -> None:  # noqa: ANN001

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from icestats.errors import InputError
+from icestats.errors import InputError, first_line
 from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
 
 if TYPE_CHECKING:  # pyarrow is imported where a sheet or csv chunk is read, not for parquet
@@ -106,7 +106,7 @@ def _open_workbook(path: Path):  # noqa: ANN202 - fastexcel.ExcelReader
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # fastexcel's errors, and Rust panics (BaseException)
-        reason = str(exc).splitlines()[0][:160]
+        reason = first_line(exc, 160)
         if "zip" in reason.lower():
             reason = "damaged or truncated: its zip container is invalid"
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
@@ -134,7 +134,7 @@ class Workbook:
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
             raise InputError(str(self.path), f"cannot read sheet "
-                             f"({str(exc).splitlines()[0][:160]})", sheet=self.names[i]) from None
+                             f"({first_line(exc, 160)})", sheet=self.names[i]) from None
 
     def prefetch(self, i: int) -> None:
         if i < len(self.names) and i not in self._pending:
@@ -245,7 +245,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
         try:
             stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
         except duckdb.Error as exc:
-            raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
+            raise InputError(str(path), f"cannot read file ({first_line(exc, 200)})"
                              ) from None
         done = 0
         for k, table in enumerate(_batches(stream, path)):
@@ -276,7 +276,7 @@ def _batches(stream, path: Path) -> Iterator[pa.Table]:  # noqa: ANN001
         except StopIteration:
             break
         except (duckdb.Error, pa.ArrowException) as exc:
-            raise InputError(str(path), f"cannot read file ({str(exc).splitlines()[0][:200]})"
+            raise InputError(str(path), f"cannot read file ({first_line(exc, 200)})"
                              ) from None
         pending.append(batch)
         size += len(batch)
@@ -304,7 +304,7 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
             [str(path)]).fetchall()]
     except duckdb.Error as exc:
         raise InputError(str(path), f"not a readable parquet file "
-                                    f"({str(exc).splitlines()[0][:160]})") from None
+                                    f"({first_line(exc, 160)})") from None
     try:
         layout = detect_layout([names])
     except LayoutProblem as p:
@@ -316,7 +316,7 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
         rows = int(con.execute(f"SELECT count(*) FROM read_parquet({file})").fetchall()[0][0])
     except duckdb.Error as exc:
         raise InputError(str(path), f"not a readable parquet file "
-                                    f"({str(exc).splitlines()[0][:160]})") from None
+                                    f"({first_line(exc, 160)})") from None
     # A typed apprehension date is read as it is; everything else as text, like a sheet.
     typed = types.get(layout.columns["apprehension_date"], "") in TYPED_DATES
     cols = ", ".join(f"{_quote(src)} AS {field}" if typed and field == "apprehension_date"
@@ -327,10 +327,8 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
     con.execute(f"CREATE OR REPLACE TEMP VIEW src_file AS SELECT {cols}, "
                 f"CAST(file_row_number + 1 AS INTEGER) AS __row "
                 f"FROM read_parquet({file}, file_row_number = true)")
-    try:
-        yield Source(None, 0, layout, "src_file", rows, typed_date=typed)
-    finally:
-        con.execute("DROP VIEW IF EXISTS src_file")
+    yield Source(None, 0, layout, "src_file", rows, typed_date=typed)
+    con.execute("DROP VIEW src_file")  # (after a failure, the rollback drops it)
 
 
 TYPED_DATES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
