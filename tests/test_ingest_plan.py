@@ -111,3 +111,27 @@ def test_parquet_with_typed_or_text_dates_loads_the_same(tmp_path: Path) -> None
     assert [(r[0], r[2], r[3]) for r in arrests] == [
         (1, "CHI", True), (2, "DAL", False), (5, "CHI", True), (6, "DAL", True)]
     assert rejects == [(3, "missing apprehension date"), (4, "apprehension date out of range")]
+
+
+def test_parquet_in_slices_loads_the_same_and_reports_progress(tmp_path: Path,
+                                                               monkeypatch) -> None:  # noqa: ANN001
+    import icestats
+    from icestats.ingest import read
+
+    from conftest import make_release
+
+    release = make_release(tmp_path / "r.parquet", rows=300, extra=None)
+    seen, steps = [], []
+    for slice_rows in (5_000_000, 64):
+        monkeypatch.setattr(read, "SLICE_ROWS", slice_rows)
+        with icestats.connect(tmp_path / f"s{slice_rows}.duckdb", write=True) as ice:
+            result = ice.ingest([release], progress=lambda *a: steps.append(a))[0]
+            seen.append((result.rows_read, result.rows_loaded, result.episodes,
+                         ice.con.execute("SELECT * EXCLUDE (id_hash) FROM arrests "
+                                         "ORDER BY source_row").fetchall()))
+    assert seen[0] == seen[1] and seen[0][0] > 256
+    n = seen[0][0]
+    parts = -(-n // 64)
+    assert steps[0] == (f"rows 1-{n:,}", 1, 1)
+    assert steps[1:] == [(f"rows {k * 64 + 1:,}-{min(n, (k + 1) * 64):,}", k + 1, parts)
+                         for k in range(parts)]

@@ -20,7 +20,7 @@ from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
 from icestats.ingest.read import Source, Workbook, detect_format, read_sources
 
 DEFAULT_MAX_REJECTS = 0.01
-Progress = Callable[[str, int, int], None]  # (what, sources done, sources total)
+Progress = Callable[[str, int, int | None], None]  # (what, parts done, parts or None)
 
 
 @dataclass
@@ -85,13 +85,12 @@ def ingest_file(
         if book:
             book.close()
         return result
-    total = len(book.names) if book else 1
     threads = store.fetch_one(con, "SELECT current_setting('threads')")[0]  # type: ignore[index]
     if book and len(book.names) > 1:
         con.execute("SET threads = 1")  # the other core parses the next sheet meanwhile
     con.execute("BEGIN TRANSACTION")
     try:
-        _load(con, path, result, max_rejects, progress, total, book)
+        _load(con, path, result, max_rejects, progress, book)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -123,7 +122,7 @@ def _is_detention_workbook(book: Workbook) -> bool:
                                                         [list(r) for r in book.head(0, 12)])])
 
 
-def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noqa: ANN001
+def _load(con, path, result, max_rejects, progress, book) -> None:  # noqa: ANN001
     row = store.fetch_one(con, "SELECT coalesce(max(release_id), 0) + 1 FROM releases")
     rid = result.release_id = int(row[0])
     _register_aliases(con)
@@ -133,8 +132,14 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
     layouts: set[str] = set()
     ignored: set[str] = set()
     done = 0
+    plan: _Plan | None = None
     for source in read_sources(con, path, result.file_format, book):
-        _insert_source(con, rid, path, source, key)
+        if plan is None or plan.relation != source.relation:  # slices of a file share one
+            if plan is not None:
+                _drop(con, plan)
+            with _file_errors(path, source):
+                plan = _plan(con, source)
+        _insert_source(con, rid, path, source, key, plan)
         # DuckDB holds a transaction's appends in memory until it commits: commit each
         # sheet or chunk. This is the writer's private copy (store.Writer), switched in
         # only when the whole file is in; a failure takes the rows out again (_forget).
@@ -147,7 +152,9 @@ def _load(con, path, result, max_rejects, progress, total, book) -> None:  # noq
         ignored.update(source.layout.ignored)
         done += 1
         if progress:
-            progress(source.sheet or path.name, done, total)
+            progress(source.label or path.name, done, source.parts)
+    if plan is not None:
+        _drop(con, plan)
     if book is not None:
         result.empty_sheets = [s for s in book.names if s not in result.sheets]
     if not result.sheets:
@@ -207,9 +214,15 @@ def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
 class _Plan:
     """How each one-cell output column is read from a source row ``s``."""
 
+    relation: str
     exprs: dict[str, str] = field(default_factory=dict)
     joins: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
+    for table in plan.tables:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _plan(con: duckdb.DuckDBPyConnection, source: Source) -> _Plan:
@@ -218,7 +231,7 @@ def _plan(con: duckdb.DuckDBPyConnection, source: Source) -> _Plan:
     itself when normalization changes none of its values (the common case), else a join
     to the normalized distinct values (a hash probe: cheaper per row than any CASE). The
     rules are the SQL of ``_value_columns``, applied to the distinct values."""
-    plan = _Plan()
+    plan = _Plan(source.relation)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for name, fld, expr in _value_columns(lambda f: "v"):
         if fld in source.layout.columns:
@@ -290,7 +303,7 @@ def _per_row(source: Source) -> str:
     # function once per distinct value)
     reprocessed = f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"
     return (f"(SELECT *, {_timestamp(source)} AS __ts, {id_state} AS __id, "
-            f"{reprocessed} AS __reprocessed FROM {source.relation}) s")
+            f"{reprocessed} AS __reprocessed FROM {source.relation} WHERE {source.where}) s")
 
 
 def _timestamp(source: Source) -> str:
@@ -298,18 +311,16 @@ def _timestamp(source: Source) -> str:
     return f"CAST({col} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(col)
 
 
-def _insert_source(con, rid: int, path: Path, source: Source, key: str) -> None:  # noqa: ANN001
+def _insert_source(con, rid: int, path: Path, source: Source, key: str, plan: _Plan  # noqa: ANN001
+                   ) -> None:
     date_ok = f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
+    select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
     with _file_errors(path, source):
-        plan = _plan(con, source)
-        select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
         row = con.execute(
             f"INSERT INTO arrests BY NAME SELECT {select} FROM {_per_row(source)} "
             f"{' '.join(plan.joins)} WHERE {date_ok}",
             {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
         ).fetchall()
-    for table in plan.tables:  # (after a failure the transaction's rollback drops them)
-        con.execute(f"DROP TABLE {table}")
     if row[0][0] < source.rows:  # some rows have no usable date: record each
         _insert_rejects(con, rid, path.name, source, date_ok)
 

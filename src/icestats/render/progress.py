@@ -1,4 +1,5 @@
-"""A rich progress bar for long loads (sheet by sheet), on stderr."""
+"""A rich progress bar for long loads (sheet by sheet, or a million rows at a time), on
+stderr."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None
 
     console = Console(stderr=True)
     bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-              TextColumn("sheets"), TimeElapsedColumn(), console=console, transient=True,
+              TimeElapsedColumn(), console=console, transient=True,
               disable=not console.is_terminal)
     task = bar.add_task(f"loading {path.name}", total=None)
 
-    def update(what: str, done: int, total: int) -> None:
+    def update(what: str, done: int, total: int | None) -> None:
         bar.update(task, completed=done, total=total,
                    description=f"loading {path.name} [dim]({what})")
 
