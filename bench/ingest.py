@@ -7,7 +7,10 @@ memory is its own):
 - csv and parquet: DuckDB's own read of the file into a table (the baseline) vs
   `icestats ingest`.
 
-    .venv/bin/python bench/ingest.py [--rows 1000000] [--big 5000000]
+Each reader runs --repeat times (default 3), alternating with the one it is compared to;
+the table shows the median time and the largest peak memory.
+
+    .venv/bin/python bench/ingest.py [--rows 1000000] [--big 5000000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +62,17 @@ def run(kind: str, path: Path, extra: int = 0) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def side_by_side(kinds: list[str], path: Path, repeat: int) -> list[dict[str, float]]:
+    """Each kind run ``repeat`` times, alternating (so drift on the machine hits all
+    alike): the median time and the largest peak memory of each."""
+    runs: list[list[dict[str, float]]] = [[] for _ in kinds]
+    for _ in range(repeat):
+        for k, kind in enumerate(kinds):
+            runs[k].append(run(kind, path))
+    return [{"seconds": statistics.median(r["seconds"] for r in rs),
+             "rss_mb": max(r["rss_mb"] for r in rs)} for rs in runs]
+
+
 def readxl(path: Path, n: int) -> float | None:
     if not shutil.which("Rscript"):
         return None
@@ -70,7 +85,7 @@ def readxl(path: Path, n: int) -> float | None:
 
 def table(title: str, rows: list[tuple[str, dict[str, float]]], base: float) -> None:
     print(f"\n{title}")
-    print(f"{'what':44} {'seconds':>9} {'ratio':>7} {'peak RSS MB':>12}")
+    print(f"{'what':44} {'median s':>9} {'ratio':>7} {'peak RSS MB':>12}")
     for name, r in rows:
         print(f"{name:44} {r['seconds']:9.2f} {r['seconds'] / base:7.2f} {r['rss_mb']:12.0f}")
 
@@ -80,9 +95,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="xlsx rows (300000 quick)")
     ap.add_argument("--big", type=int, default=5_000_000, help="csv/parquet rows")
     ap.add_argument("--pandas-rows", type=int, default=5_000)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of each reader, alternating; the median is shown")
     args = ap.parse_args()
     xlsx = release(args.rows, "xlsx")
-    raw, ours = run("fastexcel", xlsx), run("icestats", xlsx)
+    raw, ours = side_by_side(["fastexcel", "icestats"], xlsx, args.repeat)
     pd = run("pandas", xlsx, args.pandas_rows)
     pd_scaled = {"seconds": pd["seconds"] * args.rows / args.pandas_rows, "rss_mb": pd["rss_mb"]}
     rows = [("raw fastexcel read, every sheet (baseline)", raw), ("icestats ingest", ours),
@@ -98,7 +115,7 @@ def main() -> None:
           f"pandas+openpyxl per row")
     for fmt in ("parquet", "csv"):
         path = release(args.big, fmt)
-        duck, mine = run("duckdb", path), run("icestats", path)
+        duck, mine = side_by_side(["duckdb", "icestats"], path, args.repeat)
         table(f"{fmt}, {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB (target <= 1.5x)",
               [("DuckDB read into a table (baseline)", duck), ("icestats ingest", mine)],
               duck["seconds"])
