@@ -27,7 +27,7 @@ def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None
 
     def update(what: str, done: int, total: int | None) -> None:
         bar.update(task, completed=done, total=total,
-                   description=f"loading {path.name} [dim]({what})")
+                   description=f"loading {path.name} [dim](done: {what})")
 
     with bar:
         yield update
