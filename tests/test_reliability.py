@@ -168,19 +168,22 @@ def test_hostile_file(tmp_path: Path, db: Path, case: str, monkeypatch) -> None:
             assert days == date(2025, 2, 1)
 
 
-@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), min_size=1,
-                max_size=12))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+# byte positions and the values written there; 25 files per run
+FLIPS = st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), min_size=1,
+                 max_size=12)
+FUZZ = settings(max_examples=25, deadline=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@given(FLIPS)
+@FUZZ
 def test_mutated_workbooks_never_crash(tmp_path: Path, flips: list[tuple[int, int]]) -> None:
     """Random byte changes to a valid workbook: a correct load or one clear line."""
     _mutated_file_loads_or_fails_cleanly(tmp_path, "xlsx", flips)
 
 
-@given(st.lists(st.tuples(st.integers(0, 20_000), st.integers(0, 255)), min_size=1,
-                max_size=12))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@given(FLIPS)
+@FUZZ
 def test_mutated_parquet_never_crash(tmp_path: Path, flips: list[tuple[int, int]]) -> None:
     """The same for parquet, which DuckDB reads while the insert runs."""
     _mutated_file_loads_or_fails_cleanly(tmp_path, "parquet", flips)

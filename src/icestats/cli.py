@@ -204,7 +204,7 @@ def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
     import icestats
     from icestats import detention as answers
     from icestats.errors import UsageError
-    from icestats.render import detention, tables
+    from icestats.render import detention
 
     with icestats.connect(db) as ice:
         if not answers.has_workbooks(ice.con):
@@ -212,15 +212,12 @@ def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
                              "`icestats ingest FY25_detentionStats_final.xlsx`")
         months, detained = ice.book_ins(), ice.detained()
         arrests = answers.arrests_per_month(ice.con)
-    if json_out:
-        print(tables.as_json({"database": str(db), "source": "ICE detention statistics",
-                              "book_ins_by_month": months.to_pylist(),
-                              "detained_by_criminality": detained.to_pylist(),
-                              "arrests_per_day_by_month": {k.isoformat(): v for k, v in
-                                                           arrests.items()}}))
-    else:
-        detention.agency(_console(), months, detained, arrests)
-        print(f"database: {db}")
+    _emit(db, json_out, {"source": "ICE detention statistics",
+                         "book_ins_by_month": months.to_pylist(),
+                         "detained_by_criminality": detained.to_pylist(),
+                         "arrests_per_day_by_month": {k.isoformat(): v for k, v in
+                                                      arrests.items()}},
+          lambda console, _answer: detention.agency(console, months, detained, arrests))
 
 
 @app.command()
@@ -307,12 +304,9 @@ def offices(
                         include_incomplete=include_incomplete, count=count)
         day = metrics._as_of(metrics.coverage(ice.con), _date(as_of, "--as-of"),
                              include_incomplete)
-    if json_out:
-        print(tables.as_json({"database": str(db), "window_days": window, "as_of": day,
-                              "count": count, "offices": t.to_pylist()}))
-    else:
-        tables.offices(_console(), t, window, day)
-        print(f"database: {db}")
+    _emit(db, json_out, {"window_days": window, "as_of": day, "count": count,
+                         "offices": t.to_pylist()},
+          lambda console, _answer: tables.offices(console, t, window, day))
 
 
 @app.command()
