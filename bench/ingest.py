@@ -95,6 +95,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="xlsx rows (300000 quick)")
     ap.add_argument("--big", type=int, default=5_000_000, help="csv/parquet rows")
     ap.add_argument("--pandas-rows", type=int, default=5_000)
+    ap.add_argument("--sheet-rows", type=int, default=200_000)
+    ap.add_argument("--sheet-counts", default="1,2,4,8", help="sheets per workbook")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each reader, alternating; the median is shown")
     args = ap.parse_args()
@@ -119,6 +121,32 @@ def main() -> None:
         table(f"{fmt}, {args.big:,} rows, {path.stat().st_size / 1e6:.0f} MB (target <= 1.5x)",
               [("DuckDB read into a table (baseline)", duck), ("icestats ingest", mine)],
               duck["seconds"])
+    sheets(args.sheet_rows, [int(k) for k in args.sheet_counts.split(",")])
+
+
+def sheets(sheet_rows: int, counts: list[int]) -> None:
+    """Peak memory loading workbooks of 1, 2, 4... sheets of the same size: it should
+    not grow with the number of sheets."""
+    print(f"\nxlsx with more sheets of {sheet_rows:,} rows each (target: peak RSS flat)")
+    print(f"{'sheets':>6} {'about rows':>11} {'seconds':>9} {'peak RSS MB':>12}")
+    for k in counts:
+        path = sheets_release(sheet_rows, k)
+        r = run("icestats", path)
+        print(f"{k:6} {k * sheet_rows:11,} {r['seconds']:9.2f} {r['rss_mb']:12.0f}")
+
+
+def sheets_release(sheet_rows: int, k: int) -> Path:
+    from datetime import date
+
+    from common import OUT
+    from icestats.generate import Options, generate
+
+    path = OUT / f"sheets_{sheet_rows}x{k}.xlsx"
+    if not path.exists():
+        # exactly sheet_rows per sheet: the generator's row count is approximate
+        generate(Options(rows=k * sheet_rows, seed=7, start=date(2024, 1, 1)), path,
+                 sheet_rows=sheet_rows)
+    return path
 
 
 if __name__ == "__main__":
