@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 
 from icestats import reference, store
-from icestats.errors import InputError, first_line
+from icestats.errors import InputError
 from icestats.ingest import normalize as n
 from icestats.ingest.episodes import mark_episodes
 from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
-from icestats.ingest.read import Source, Workbook, detect_format, read_sources
+from icestats.ingest.read import Source, Workbook, detect_format, read_sources, unreadable
 
 DEFAULT_MAX_REJECTS = 0.01
 Progress = Callable[[str, int, int | None], None]  # (what, parts done, parts or None)
@@ -337,7 +337,7 @@ def _file_errors(path: Path, source: Source) -> Iterator[None]:
     except duckdb.Error as exc:
         if source.table is not None:  # a sheet or chunk already in memory
             raise
-        raise InputError(str(path), f"cannot read file ({first_line(exc)})") from None
+        raise unreadable(path, exc) from None
 
 
 def _insert_rejects(con, rid: int, file_name: str, source: Source, date_ok: str) -> None:  # noqa: ANN001

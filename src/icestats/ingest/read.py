@@ -238,6 +238,13 @@ CHUNK_ROWS = 1_000_000  # csv rows per chunk: memory stays bounded by a chunk
 # Parquet rows per insert: each slice costs about 75 ms (a statement and a commit) and
 # takes about 6 s, so progress moves every few seconds at about 1% of the load time.
 SLICE_ROWS = 5_000_000
+# parquet column types read as they are for the apprehension date (others: as text)
+TYPED_DATES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
+
+
+def unreadable(path: Path, exc: BaseException) -> InputError:
+    """The one-line error for a file DuckDB fails to read part way."""
+    return InputError(str(path), f"cannot read file ({first_line(exc)})")
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layout,
@@ -252,8 +259,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
         try:
             stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
         except duckdb.Error as exc:
-            raise InputError(str(path), f"cannot read file ({first_line(exc, 200)})"
-                             ) from None
+            raise unreadable(path, exc) from None
         done = 0
         for k, table in enumerate(_batches(stream, path)):
             numbers = pa.array(np.arange(first_row + done, first_row + done + len(table),
@@ -285,8 +291,7 @@ def _batches(stream, path: Path) -> Iterator[pa.Table]:  # noqa: ANN001
         except StopIteration:
             break
         except (duckdb.Error, pa.ArrowException) as exc:
-            raise InputError(str(path), f"cannot read file ({first_line(exc, 200)})"
-                             ) from None
+            raise unreadable(path, exc) from None
         pending.append(batch)
         size += len(batch)
         if size >= CHUNK_ROWS:
@@ -345,5 +350,3 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
                      label=f"rows {first + 1:,}-{last + 1:,}", parts=parts)
     con.execute("DROP VIEW src_file")  # (after a failure, the rollback drops it)
 
-
-TYPED_DATES = frozenset({"DATE", "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"})
