@@ -37,7 +37,7 @@ class Source:
     table: pa.Table | None = None  # the Arrow data behind the relation (None: a file view)
     typed_date: bool = False  # the apprehension date arrives as a date/timestamp, not text
     where: str = "TRUE"  # this part's rows of the relation (a parquet file is read in slices)
-    label: str = ""  # what the progress bar shows while this part loads
+    label: str = ""  # how the progress bar names this part once it is loaded
     parts: int | None = None  # parts in the file, when known before reading it
 
 
@@ -198,12 +198,19 @@ def _select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Ta
     body = batch.slice(layout.header_index + 1)
     arrays = [body.column(i) for i in index.values()]
     first = layout.header_index + 2
+    import pyarrow as pa
+
+    rows = _row_numbers(first, body.num_rows)
+    table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
+    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
+
+
+def _row_numbers(first: int, n: int) -> pa.Array:
+    """``__row`` for n rows from ``first`` on (the numbers a person sees in the file)."""
     import numpy as np
     import pyarrow as pa
 
-    rows = pa.array(np.arange(first, first + body.num_rows, dtype=np.int32))
-    table = pa.Table.from_arrays([*arrays, rows], names=[*index, "__row"])
-    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
+    return pa.array(np.arange(first, first + n, dtype=np.int32))
 
 
 def _sniff_csv(path: Path) -> tuple[str, str, Layout]:
@@ -251,7 +258,6 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
             first_row: int) -> Iterator[Source]:
     """Stream a DuckDB read of a csv file as Arrow chunks, numbering the rows as they come
     (DuckDB keeps file order): ``first_row`` is the line of the first record."""
-    import numpy as np
     import pyarrow as pa
 
     reader = con.cursor()  # a second connection: the loading one has a transaction open
@@ -260,20 +266,17 @@ def _chunks(con: duckdb.DuckDBPyConnection, path: Path, query: str, layout: Layo
             stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
         except duckdb.Error as exc:
             raise unreadable(path, exc) from None
-        done = 0
+        first = first_row
         for k, table in enumerate(_batches(stream, path)):
-            numbers = pa.array(np.arange(first_row + done, first_row + done + len(table),
-                                         dtype=np.int32))
-            table = table.append_column("__row", numbers)
-            done += len(table)
+            table = table.append_column("__row", _row_numbers(first, len(table)))
             table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
                                           schema=table.schema)
             relation = f"src_chunk_{k}"
             con.register(relation, table)
-            first = first_row + done - len(table)
             yield Source(None, 0, layout, relation, len(table), table,
                          label=f"rows {first:,}-{first + len(table) - 1:,}")
             con.unregister(relation)
+            first += len(table)
     finally:
         reader.close()
 

@@ -1,5 +1,5 @@
-"""A rich progress bar for long loads (sheet by sheet, or a million rows at a time), on
-stderr."""
+"""A rich progress bar for long loads, on stderr: a step per sheet, per million csv rows,
+per five million parquet rows."""
 
 from __future__ import annotations
 
