@@ -156,6 +156,9 @@ def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None):  # n
     return con.sql(sql, params=params).to_arrow_table()
 
 
+BLOCK_POOL = "512MB"  # memory a writer keeps for DuckDB's blocks (allocated as used)
+
+
 class Writer:
     """Write access by copy and atomic switch (DuckDB allows one writing process and no
     readers beside it, so writers never touch the live file):
@@ -183,6 +186,9 @@ class Writer:
         if self.path.exists():
             shutil.copyfile(self.path, self.work)
         self.con = connect(self.work)
+        # Loading allocates and frees blocks all the time; a pool of blocks kept for this
+        # connection spares the kernel zeroing fresh pages for each (about 2% of a load).
+        self.con.execute(f"SET block_allocator_memory = '{BLOCK_POOL}'")
 
     def _clean_stale(self) -> None:
         for stale in self.path.parent.glob(self.path.name + ".loading-*"):
