@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -51,11 +52,40 @@ class IngestResult:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+class _Digest:
+    """A file's SHA-256, computed on a thread while the file is read (hashing a 1.4 GB
+    csv takes a second; it releases the GIL). ``result`` waits for it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._value: str | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = file_sha256(self.path)
+        except OSError as exc:
+            self._error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> str:
+        self._thread.join()
+        if self._error is not None:
+            raise InputError(str(self.path), f"cannot read file ({self._error.strerror})")
+        assert self._value is not None
+        return self._value
+
+
+class _AlreadyLoaded(Exception):
+    """The file's digest, known part way through its load, is in the store already."""
 
 
 def ingest_file(
@@ -70,7 +100,7 @@ def ingest_file(
     if not path.is_file():
         raise InputError(str(path), "no such file")
     fmt = detect_format(path)
-    sha = file_sha256(path)
+    digest = _Digest(path)
     book = None
     if fmt == "xlsx":
         book = Workbook(path)
@@ -78,22 +108,24 @@ def ingest_file(
             from icestats.workbooks.load import ingest_workbook, read_grids
 
             book.close()
-            return ingest_workbook(con, path, sha, read_grids(path))  # type: ignore[return-value]
-    result = IngestResult(file=path.name, sha256=sha, file_format=fmt)
-    if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
-        result.already_loaded = True
-        if book:
-            book.close()
-        return result
+            return ingest_workbook(con, path, digest.result(),  # type: ignore[return-value]
+                                   read_grids(path))
+    result = IngestResult(file=path.name, sha256="", file_format=fmt)
     threads = store.fetch_one(con, "SELECT current_setting('threads')")[0]  # type: ignore[index]
     if book and len(book.names) > 1:
         con.execute("SET threads = 1")  # the other core parses the next sheet meanwhile
     con.execute("BEGIN TRANSACTION")
     try:
-        _load(con, path, result, max_rejects, progress, book)
+        _load(con, path, result, max_rejects, progress, book, digest)
         con.execute("COMMIT")
+    except _AlreadyLoaded:
+        _rollback(con)
+        if result.release_id is not None:
+            _forget(con, result.release_id)
+        result = IngestResult(file=path.name, sha256=digest.result(), file_format=fmt,
+                              already_loaded=True)
     except BaseException:
-        con.execute("ROLLBACK")
+        _rollback(con)
         if result.release_id is not None:  # chunks already committed: take them out
             _forget(con, result.release_id)
         raise
@@ -102,6 +134,11 @@ def ingest_file(
         if book:
             book.close()
     return result
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("ROLLBACK")
+    con.execute("RESET disabled_optimizers")  # set by _parse_once if an insert failed
 
 
 def _forget(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
@@ -122,7 +159,7 @@ def _is_detention_workbook(book: Workbook) -> bool:
                                                         [list(r) for r in book.head(0, 12)])])
 
 
-def _load(con, path, result, max_rejects, progress, book) -> None:  # noqa: ANN001
+def _load(con, path, result, max_rejects, progress, book, digest) -> None:  # noqa: ANN001
     row = store.fetch_one(con, "SELECT coalesce(max(release_id), 0) + 1 FROM releases")
     rid = result.release_id = int(row[0])
     _register_aliases(con)
@@ -134,11 +171,15 @@ def _load(con, path, result, max_rejects, progress, book) -> None:  # noqa: ANN0
     done = 0
     plan: _Plan | None = None
     for source in read_sources(con, path, result.file_format, book):
-        if plan is None or plan.relation != source.relation:  # slices of a file share one
-            if plan is not None:
+        if not result.sha256 and digest.done():  # a file loaded before stops here
+            _check_new(con, result, digest)
+        if plan is None or (source.values is None and plan.relation != source.relation):
+            if plan is not None:  # (slices of a file and chunks with values share one)
                 _drop(con, plan)
             with _file_errors(path, source):
                 plan = _plan(con, source)
+        elif source.values is not None:
+            plan = _plan(con, source, plan)
         _insert_source(con, rid, path, source, key, plan)
         # DuckDB holds a transaction's appends in memory until it commits: commit each
         # sheet or chunk. This is the writer's private copy (store.Writer), switched in
@@ -157,6 +198,8 @@ def _load(con, path, result, max_rejects, progress, book) -> None:  # noqa: ANN0
         _drop(con, plan)
     if book is not None:
         result.empty_sheets = [s for s in book.names if s not in result.sheets]
+    if not result.sha256:
+        _check_new(con, result, digest)
     if not result.sheets:
         raise InputError(str(path), "no data: every sheet is empty")
     _check_rejects(con, rid, path, result, max_rejects)
@@ -177,6 +220,13 @@ def _load(con, path, result, max_rejects, progress, book) -> None:  # noqa: ANN0
     store.recompute_day_owner(con)
 
 
+def _check_new(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: _Digest) -> None:
+    """Stop (``_AlreadyLoaded``) when a file with this digest is in the store already."""
+    result.sha256 = digest.result()
+    if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
+        raise _AlreadyLoaded
+
+
 def _register_aliases(con: duckdb.DuckDBPyConnection) -> None:
     aliases = reference.aor_aliases()
     con.execute("CREATE OR REPLACE TEMP TABLE aor_alias AS "
@@ -190,7 +240,8 @@ def _col(source: Source, name: str, alias: str = "") -> str:
 
 def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
     """(output column, source field, SQL over that field) for the columns whose value
-    depends on one source cell alone: text fields, secondary dates, birth year."""
+    depends on one source cell alone: text fields, secondary dates, birth year, and
+    whether the method marks a reprocessed record."""
     aor = c("aor")
     out = [
         ("aor", "aor", f"CASE WHEN {n.blank_sql(aor)} OR {n.redacted_sql(aor)} THEN "
@@ -207,17 +258,21 @@ def _value_columns(c) -> list[tuple[str, str, str]]:  # noqa: ANN001
         value, raw = n.secondary_date_sql(c(f))
         out += [(f, f, value), (f"{f}_raw", f, raw)]
     value, raw = n.birth_year_sql(c("birth_year"))
-    return out + [("birth_year", "birth_year", value), ("birth_year_raw", "birth_year", raw)]
+    out += [("birth_year", "birth_year", value), ("birth_year_raw", "birth_year", raw)]
+    return out + [("reprocessed", "method",
+                   f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)")]
 
 
 @dataclass
 class _Plan:
-    """How each one-cell output column is read from a source row ``s``."""
+    """How each one-cell output column is read from a source row ``s``. A file read in
+    chunks keeps one plan, each chunk adding only the values it brings that are new."""
 
     relation: str
     exprs: dict[str, str] = field(default_factory=dict)
-    joins: list[str] = field(default_factory=list)
+    joins: dict[str, str] = field(default_factory=dict)  # source field -> its join
     tables: list[str] = field(default_factory=list)
+    seen: dict[str, frozenset[str | None]] = field(default_factory=dict)  # field -> values
 
 
 def _drop(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
@@ -225,49 +280,66 @@ def _drop(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _plan(con: duckdb.DuckDBPyConnection, source: Source) -> _Plan:
+def _plan(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan | None = None) -> _Plan:
     """Normalize the one-cell columns once per distinct value (they hold few), then choose
     per output column the cheapest exact way to fill it from a row: the source column
-    itself when normalization changes none of its values (the common case), else a join
-    to the normalized distinct values (a hash probe: cheaper per row than any CASE). The
-    rules are the SQL of ``_value_columns``, applied to the distinct values."""
-    plan = _Plan(source.relation)
+    itself when normalization changes none of its values (the common case), a membership
+    test for a flag, else a join to the normalized distinct values (a hash probe: cheaper
+    per row than any CASE). The rules are the SQL of ``_value_columns``, applied to the
+    distinct values: read from the source, or, for chunks that arrive with their values
+    (``Source.values``), the values so far, redone only for columns with new ones."""
+    plan = plan or _Plan(source.relation)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for name, fld, expr in _value_columns(lambda f: "v"):
         if fld in source.layout.columns:
             by_field.setdefault(fld, []).append((name, expr))
     for fld, outputs in by_field.items():
         table = f"values_{fld}"
+        params = None
+        if source.values is None:
+            distinct = f"SELECT DISTINCT {fld} AS v FROM {source.relation}"
+        else:
+            known = plan.seen.get(fld)
+            if known is not None and source.values[fld] <= known:
+                continue  # nothing new: the plan holds for this column
+            plan.seen[fld] = source.values[fld] | (known or frozenset())
+            distinct = "SELECT unnest(CAST($v AS VARCHAR[])) AS v"
+            params = {"v": list(plan.seen[fld])}
         exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
         spellings = (f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
                      if fld == "aor" else "")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v, {exprs} FROM "
-                    f"(SELECT DISTINCT {fld} AS v FROM {source.relation}) {spellings}")
-        plan.tables.append(table)
-        # per output: does it hold any value; is it the source value itself (text only)
+                    f"({distinct}) {spellings}", params)
+        if table not in plan.tables:
+            plan.tables.append(table)
+        # per output: does it hold any value (a flag: any true); is it the source value
+        # itself (text only)
         checks = ", ".join(
-            f"count({name}) > 0, "
+            (f"coalesce(bool_or({name}), false), " if name in _FLAG_OUTPUTS
+             else f"count({name}) > 0, ")
             + (f"bool_and({name} IS NOT DISTINCT FROM v)" if name in _TEXT_OUTPUTS else "false")
             for name, _expr in outputs)
         row = store.fetch_one(con, f"SELECT {checks} FROM {table}")
         assert row is not None
-        join = False
+        plan.joins.pop(fld, None)
         for k, (name, _expr) in enumerate(outputs):
             any_value, same = row[2 * k], row[2 * k + 1]
-            if not any_value:
+            if name in _FLAG_OUTPUTS:  # a membership test: cheaper per row than a join
+                plan.exprs[name] = (f"coalesce(s.{fld} IN (SELECT v FROM {table} "
+                                    f"WHERE {name}), false)" if any_value else "false")
+            elif not any_value:
                 plan.exprs[name] = "NULL"
             elif same:
                 plan.exprs[name] = f"s.{fld}"
             else:
-                join = True
                 plan.exprs[name] = f"d_{fld}.{name}"
-        if join:
-            plan.joins.append(f"LEFT JOIN {table} d_{fld} ON s.{fld} IS NOT DISTINCT FROM "
-                              f"d_{fld}.v")
+                plan.joins[fld] = (f"LEFT JOIN {table} d_{fld} ON s.{fld} IS NOT DISTINCT FROM "
+                                   f"d_{fld}.v")
     return plan
 
 
 _TEXT_OUTPUTS = frozenset({"aor", *TEXT_FIELDS})  # outputs of the same type as the source
+_FLAG_OUTPUTS = frozenset({"reprocessed"})  # true or false, never NULL
 
 
 def _arrest_columns(source: Source, plan: _Plan) -> list[tuple[str, str]]:
@@ -279,12 +351,12 @@ def _arrest_columns(source: Source, plan: _Plan) -> list[tuple[str, str]]:
         ("source_row", "s.__row"), ("apprehension_at", "s.__ts"),
         ("apprehension_date", "CAST(s.__ts AS DATE)"),
     ]
-    cols += [(name, plan.exprs.get(name, "NULL")) for name, _fld, _expr in _value_columns(c)]
+    cols += [(name, plan.exprs.get(name, "false" if name in _FLAG_OUTPUTS else "NULL"))
+             for name, _fld, _expr in _value_columns(c)]
     cols += [
         ("id_hash", f"CASE WHEN s.__id = 'present' "
                     f"THEN md5_number($key || '|' || trim({c('identifier')})) END"),
         ("id_status", "s.__id"),
-        ("reprocessed", "s.__reprocessed"),
         ("episode_start", "true"),
         # the newest release usually owns its days: only rows whose ownership differs
         # are updated afterwards (store.recompute_day_owner)
@@ -299,11 +371,8 @@ def _per_row(source: Source) -> str:
     ident = c("identifier")
     id_state = (f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
                 f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END")
-    # (computed before any join: parquet's dictionary vectors let DuckDB evaluate a
-    # function once per distinct value)
-    reprocessed = f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)"
-    return (f"(SELECT *, {_timestamp(source)} AS __ts, {id_state} AS __id, "
-            f"{reprocessed} AS __reprocessed FROM {source.relation} WHERE {source.where}) s")
+    return (f"(SELECT *, {_timestamp(source)} AS __ts, {id_state} AS __id "
+            f"FROM {source.relation} WHERE {source.where}) s")
 
 
 def _timestamp(source: Source) -> str:
@@ -315,14 +384,29 @@ def _insert_source(con, rid: int, path: Path, source: Source, key: str, plan: _P
                    ) -> None:
     date_ok = f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
     select = ", ".join(f"{expr} AS {name}" for name, expr in _arrest_columns(source, plan))
-    with _file_errors(path, source):
+    with _file_errors(path, source), _parse_once(con, source):
         row = con.execute(
             f"INSERT INTO arrests BY NAME SELECT {select} FROM {_per_row(source)} "
-            f"{' '.join(plan.joins)} WHERE {date_ok}",
+            f"{' '.join(plan.joins.values())} WHERE {date_ok}",
             {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
         ).fetchall()
     if row[0][0] < source.rows:  # some rows have no usable date: record each
         _insert_rejects(con, rid, path.name, source, date_ok)
+
+
+@contextmanager
+def _parse_once(con: duckdb.DuckDBPyConnection, source: Source) -> Iterator[None]:
+    """Text dates are parsed once per row. DuckDB would otherwise parse twice: pushing the
+    date filter below the projection that computes ``__ts`` copies the parse into the
+    filter, and hoisting common subexpressions computes ``trim`` of every date although
+    the first, untrimmed try almost always succeeds. (Not for a parquet view: its row
+    filter must be pushed down to skip row groups, and its dates are typed.)"""
+    if source.table is None:
+        yield
+        return
+    con.execute("SET disabled_optimizers = 'filter_pushdown,common_subexpressions'")
+    yield  # (if the insert fails, _rollback resets it: not before the rollback)
+    con.execute("RESET disabled_optimizers")
 
 
 @contextmanager
