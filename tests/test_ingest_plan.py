@@ -213,8 +213,11 @@ def test_csv_in_chunks_loads_the_same(tmp_path: Path, monkeypatch) -> None:  # n
 
 
 def test_reload_found_late_changes_nothing(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    """The file's digest is computed while it loads; a file found to be loaded already
-    only when the digest is ready (here: after its last chunk) leaves the store as it was."""
+    """The file's digest is computed while it loads (unless a file of the same name is in
+    the store: then first); a copy under another name, found to be loaded already only
+    when the digest is ready (here: after its last chunk), leaves the store as it was."""
+    import shutil
+
     import icestats
     from icestats.ingest import read
 
@@ -226,8 +229,9 @@ def test_reload_found_late_changes_nothing(tmp_path: Path, monkeypatch) -> None:
         first = ice.ingest([release])[0]
     monkeypatch.setattr(read, "CHUNK_ROWS", 64)
     monkeypatch.setattr(load._Digest, "done", lambda self: False)
+    copy = shutil.copyfile(release, tmp_path / "renamed.csv")
     with icestats.connect(db, write=True) as ice:
-        again = ice.ingest([release])[0]
+        again = ice.ingest([copy])[0]
         assert again.already_loaded and again.sha256 == first.sha256
         assert ice.con.execute("SELECT count(*), count(DISTINCT release_id) FROM arrests"
                                ).fetchall() == [(first.rows_loaded, 1)]

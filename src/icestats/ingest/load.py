@@ -101,6 +101,15 @@ def ingest_file(
         raise InputError(str(path), "no such file")
     fmt = detect_format(path)
     digest = _Digest(path)
+    result = IngestResult(file=path.name, sha256="", file_format=fmt)
+    if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_name = ?", [path.name]):
+        # a file of this name was loaded: most likely this one again, so the digest
+        # decides before anything is read (otherwise it is checked as the chunks load)
+        try:
+            _check_new(con, result, digest)
+        except _AlreadyLoaded:
+            result.already_loaded = True
+            return result
     book = None
     if fmt == "xlsx":
         book = Workbook(path)
@@ -110,7 +119,6 @@ def ingest_file(
             book.close()
             return ingest_workbook(con, path, digest.result(),  # type: ignore[return-value]
                                    read_grids(path))
-    result = IngestResult(file=path.name, sha256="", file_format=fmt)
     threads = store.fetch_one(con, "SELECT current_setting('threads')")[0]  # type: ignore[index]
     if book and len(book.names) > 1:
         con.execute("SET threads = 1")  # the other core parses the next sheet meanwhile
@@ -122,7 +130,7 @@ def ingest_file(
         _rollback(con)
         if result.release_id is not None:
             _forget(con, result.release_id)
-        result = IngestResult(file=path.name, sha256=digest.result(), file_format=fmt,
+        result = IngestResult(file=path.name, sha256=result.sha256, file_format=fmt,
                               already_loaded=True)
     except BaseException:
         _rollback(con)
