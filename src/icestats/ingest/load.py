@@ -304,13 +304,14 @@ def _plan(con: duckdb.DuckDBPyConnection, source: Source, plan: _Plan | None = N
     for fld, outputs in by_field.items():
         table = f"values_{fld}"
         params = None
-        if source.values is None:
+        values = source.values.get(fld) if source.values is not None else None
+        if values is None:
             distinct = f"SELECT DISTINCT {fld} AS v FROM {source.relation}"
         else:
             known = plan.seen.get(fld)
-            if known is not None and source.values[fld] <= known:
+            if known is not None and values <= known:
                 continue  # nothing new: the plan holds for this column
-            plan.seen[fld] = source.values[fld] | (known or frozenset())
+            plan.seen[fld] = values | (known or frozenset())
             distinct = "SELECT unnest(CAST($v AS VARCHAR[])) AS v"
             params = {"v": list(plan.seen[fld])}
         exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
