@@ -303,7 +303,7 @@ def _encode(table: pa.Table, pool: ThreadPoolExecutor
     import pyarrow.compute as pc
 
     memory = pa.system_memory_pool()
-    names = [n for n in table.column_names if n not in _MANY_VALUES and n != "__row"]
+    names = [n for n in table.column_names if n not in _MANY_VALUES]
     encoded = dict(zip(names, pool.map(
         lambda n: pc.dictionary_encode(table.column(n), memory_pool=memory), names),
         strict=True))
@@ -318,8 +318,9 @@ def _encode(table: pa.Table, pool: ThreadPoolExecutor
 
 
 def _batches(stream, path: Path) -> Iterator[pa.Table]:  # noqa: ANN001
-    """DuckDB's batches (about 120K rows) gathered into chunks of CHUNK_ROWS: the work per
-    chunk (a dictionary per column) is then paid a few times, not hundreds."""
+    """DuckDB's batches (about 28K rows from a csv) gathered into chunks of CHUNK_ROWS:
+    the work per chunk (a statement, a plan update, a commit) is then paid a few times,
+    not hundreds."""
     import pyarrow as pa
 
     pending: list[pa.RecordBatch] = []
@@ -350,14 +351,17 @@ def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]
     yield from _chunks(con, path, query, layout, first_row=layout.header_index + 2)
 
 
+def _not_parquet(path: Path, exc: BaseException) -> InputError:
+    return InputError(str(path), f"not a readable parquet file ({first_line(exc, 160)})")
+
+
 def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
     try:
         names = [r[0] for r in con.execute(
             "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0",
             [str(path)]).fetchall()]
     except duckdb.Error as exc:
-        raise InputError(str(path), f"not a readable parquet file "
-                                    f"({first_line(exc, 160)})") from None
+        raise _not_parquet(path, exc) from None
     try:
         layout = detect_layout([names])
     except LayoutProblem as p:
@@ -368,8 +372,7 @@ def _parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sou
             f"DESCRIBE SELECT * FROM read_parquet({file})").fetchall()}
         rows = int(con.execute(f"SELECT count(*) FROM read_parquet({file})").fetchall()[0][0])
     except duckdb.Error as exc:
-        raise InputError(str(path), f"not a readable parquet file "
-                                    f"({first_line(exc, 160)})") from None
+        raise _not_parquet(path, exc) from None
     # A typed apprehension date is read as it is; everything else as text, like a sheet.
     typed = types.get(layout.columns["apprehension_date"], "") in TYPED_DATES
     cols = ", ".join(f"{_quote(src)} AS {field}" if typed and field == "apprehension_date"
