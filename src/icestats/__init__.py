@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from icestats.errors import IcestatsError
+from icestats.schema import DEFAULT_DB
 
 if TYPE_CHECKING:
     from icestats.client import Icestats
@@ -17,7 +18,7 @@ __version__ = "0.1.0"
 __all__ = ["Icestats", "IcestatsError", "__version__", "connect"]
 
 
-def connect(path: Any = "icestats.duckdb", *, write: bool = False) -> Icestats:
+def connect(path: Any = DEFAULT_DB, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``); see Icestats."""
     from icestats.client import connect as _connect
 

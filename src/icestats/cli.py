@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from icestats import schema
 from icestats.errors import IcestatsError
 
 app = typer.Typer(
@@ -30,7 +31,7 @@ AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
 Tail = Annotated[bool, typer.Option(
     "--include-incomplete", help="Let windows reach into the incomplete last 14 days.")]
-DEFAULT_DB = Path("icestats.duckdb")
+DEFAULT_DB = Path(schema.DEFAULT_DB)
 
 
 def _err(message: str) -> None:

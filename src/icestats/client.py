@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from icestats import detention, metrics, store
+from icestats import detention, metrics, schema, store
 from icestats.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class Icestats:
     """An open icestats database. Methods return pyarrow Tables (``.to_pandas()``,
     ``polars.from_arrow``) or small report objects with ``.to_dict()``."""
 
-    def __init__(self, path: str | Path = store.DEFAULT_DB, *, write: bool = False) -> None:
+    def __init__(self, path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> None:
         self.path = Path(path)
         self.write = write
         self._writer: store.Writer | None = None
@@ -140,6 +140,6 @@ class Icestats:
         return metrics.daily(self.con, by, start=start, end=end, aor=aor, count=count)
 
 
-def connect(path: str | Path = store.DEFAULT_DB, *, write: bool = False) -> Icestats:
+def connect(path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``)."""
     return Icestats(path, write=write)

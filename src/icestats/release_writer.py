@@ -10,7 +10,6 @@ import numpy as np
 from icestats.errors import UsageError
 
 FORMATS = ("xlsx", "csv", "parquet")
-DATE_FIELDS = ("departed_date", "final_order_date")
 
 
 def write(cols: dict[str, np.ndarray], path: Path, fmt: str, opts, sheet_rows: int) -> None:  # noqa: ANN001

@@ -15,14 +15,10 @@ from pathlib import Path
 import duckdb
 
 from icestats.errors import StoreError, first_line
+from icestats.schema import TEXT_FIELDS
 
 SCHEMA_VERSION = 3  # 2: arrests.owned; 3: id_hash as a 128-bit number
-DEFAULT_DB = "icestats.duckdb"
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
-
-_TEXT = ("state", "county", "final_program", "method", "apprehension_type", "criminality",
-         "agency", "case_status", "case_category", "departure_country", "final_order",
-         "citizenship", "gender", "site_landmark", "operation", "case_threat_level")
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -36,7 +32,7 @@ SCHEMA = [
         source_row INTEGER NOT NULL,
         apprehension_at TIMESTAMP NOT NULL, apprehension_date DATE NOT NULL,
         aor VARCHAR NOT NULL, aor_status VARCHAR NOT NULL, aor_raw VARCHAR,
-        {", ".join(f"{c} VARCHAR" for c in _TEXT)},
+        {", ".join(f"{c} VARCHAR" for c in TEXT_FIELDS)},
         departed_date DATE, departed_date_raw VARCHAR,
         final_order_date DATE, final_order_date_raw VARCHAR,
         birth_year SMALLINT, birth_year_raw VARCHAR,

@@ -32,12 +32,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "identifier": ("Unique Identifier", "Anonymized Identifier"),
 }
 REQUIRED = ("apprehension_date", "aor")
-TEXT_FIELDS = (
-    "state", "county", "final_program", "method", "apprehension_type", "criminality",
-    "agency", "case_status", "case_category", "departure_country", "final_order",
-    "citizenship", "gender", "site_landmark", "operation", "case_threat_level",
-)
-SECONDARY_DATES = ("departed_date", "final_order_date")
 HEADER_SCAN_ROWS = 60
 MIN_KNOWN_HEADERS = 3
 

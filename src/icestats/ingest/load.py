@@ -17,8 +17,9 @@ from icestats import reference, store
 from icestats.errors import InputError
 from icestats.ingest import normalize as n
 from icestats.ingest.episodes import mark_episodes
-from icestats.ingest.layout import FIELDS, SECONDARY_DATES, TEXT_FIELDS
+from icestats.ingest.layout import FIELDS
 from icestats.ingest.read import Source, Workbook, detect_format, read_sources, unreadable
+from icestats.schema import SECONDARY_DATES, TEXT_FIELDS
 
 DEFAULT_MAX_REJECTS = 0.01
 Progress = Callable[[str, int, int | None], None]  # (what, parts done, parts or None)
