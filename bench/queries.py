@@ -38,12 +38,12 @@ def main() -> None:
         "offices": lambda: ice.offices(),
         "offices --fair": lambda: ice.fair_offices(),
         "breakdown --by criminality": lambda: ice.breakdown("criminality"),
-        "export daily --by aor (csv)": lambda: write_table(ice.daily("aor"), out, "csv"),
+        "export daily --by aor (csv)": lambda: write_table(ice.daily("aor").rows, out, "csv"),
         "forecast": lambda: ice.forecast(),
         "nowcast": lambda: ice.nowcast(),
         "status": lambda: ice.status(),
     }
-    client = TestClient(create_app(db))
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
     for url in ("/api/status", "/api/goal", "/api/offices", "/api/daily",
                 "/api/daily?aor=CHI&by=criminality", "/api/breakdown", "/api/fair",
                 "/api/nowcast", "/api/forecast", "/api/events"):

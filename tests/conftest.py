@@ -8,11 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from icestats.cli import app
 from icestats.generate import Options, records
 from icestats.release_writer import write
+
+# No timed assertions: hypothesis' per-example deadline fails on a busy machine.
+settings.register_profile("icestats", deadline=None)
+settings.load_profile("icestats")
 
 
 @pytest.fixture(scope="session")

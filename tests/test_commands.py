@@ -137,15 +137,15 @@ def test_status(loaded: tuple[Path, dict]) -> None:
 def test_python_api_matches_cli(loaded: tuple[Path, dict]) -> None:
     db, ref = loaded
     with icestats.connect(db) as ice:
-        t = ice.daily("aor")
+        t = ice.daily("aor").rows
         assert {(d.isoformat(), a): n for d, a, n in zip(
             t["date"].to_pylist(), t["aor"].to_pylist(), t["arrests"].to_pylist(),
             strict=True)} == ref
         cli = json.loads(run("offices", "--db", db, "--json").stdout)["offices"]
-        assert ice.offices().to_pylist() == cli
+        assert json.loads(json.dumps(ice.offices().to_dict()["offices"])) == cli
         assert ice.goal().to_dict()["windows"] == json.loads(
             run("goal", "--db", db, "--json").stdout)["windows"]
-        df = ice.breakdown("agency_group").to_pandas()
+        df = ice.breakdown("agency_group").rows.to_pandas()
         assert df["arrests"].sum() == sum(ref.values())
 
 

@@ -39,8 +39,8 @@ def test_daily_citizenship_through_the_library(tmp_path) -> None:  # noqa: ANN00
     db = tmp_path / "db.duckdb"
     assert run("ingest", make_release(tmp_path / "r.csv", rows=1500), "--db", db).exit_code == 0
     with icestats.connect(db) as ice:
-        rows = ice.daily("citizenship").to_pylist()
+        rows = ice.daily("citizenship").rows.to_pylist()
         assert all(r["arrests"] is None or r["arrests"] >= 10 for r in rows)
         assert any(r["suppressed"] for r in rows)
-        crim = ice.daily("criminality").to_pylist()
+        crim = ice.daily("criminality").rows.to_pylist()
         assert any(r["arrests"] < 10 for r in crim) and "suppressed" not in crim[0]

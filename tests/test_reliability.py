@@ -247,7 +247,7 @@ def test_readers_never_see_a_partial_release(tmp_path: Path, db: Path) -> None:
 
     from icestats.web.app import create_app
 
-    client = TestClient(create_app(db))
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
     old = client.get("/api/status").json()
     new_release = make_release(tmp_path / "new.csv", rows=60_000, seed=9,
                                start=date(2025, 3, 1), end=date(2025, 8, 1))
@@ -342,7 +342,7 @@ def test_privacy_no_identifier_or_hash_in_any_output(tmp_path: Path) -> None:
     report = tmp_path / "r.html"
     assert run("report", "--db", db, "-o", report).exit_code == 0
     outputs.append(report.read_text())
-    client = TestClient(create_app(db))
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
     for url in ("/api/status", "/api/goal", "/api/offices", "/api/daily",
                 "/api/daily?by=citizenship", "/api/breakdown?by=gender", "/api/fair",
                 "/api/nowcast", "/api/forecast", "/api/events", "/openapi.json"):

@@ -29,7 +29,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> TestClient:
-    return TestClient(create_app(db))
+    return TestClient(create_app(db), base_url="http://127.0.0.1")
 
 
 ENDPOINTS = ["/api/status", "/api/goal", "/api/offices", "/api/daily", "/api/breakdown",
@@ -79,7 +79,7 @@ def test_daily_json_and_csv_agree(client: TestClient, db: Path) -> None:
     assert {(r["date"], r["criminality"], int(r["arrests"])) for r in rows} == \
         {(r["date"], r["criminality"], r["arrests"]) for r in js}
     with icestats.connect(db) as ice:
-        t = ice.daily("criminality", aor="CHI")
+        t = ice.daily("criminality", aor="CHI").rows
     assert sum(t["arrests"].to_pylist()) == sum(r["arrests"] for r in js)
 
 

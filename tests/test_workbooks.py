@@ -226,7 +226,7 @@ def test_newer_workbook_wins_and_revisions_are_measured(tmp_path: Path) -> None:
     with icestats.connect(other) as ice:
         months = {r["month"]: r["total"] for r in ice.book_ins().to_pylist()}
         assert months[date(2024, 10, 1)] == 23_613 and months[date(2025, 4, 1)] == 22_817
-        rev = [r for r in ice.revisions().to_pylist() if r["row_label"] == "Total"]
+        rev = [r for r in ice.revisions().rows.to_pylist() if r["row_label"] == "Total"]
     october = [r for r in rev if r["month"] == date(2024, 10, 1)]
     assert [(r["value"], r["change_from_first"]) for r in october] == [(23_616, 0), (23_613, -3)]
     april = [r for r in rev if r["month"] == date(2025, 4, 1)]

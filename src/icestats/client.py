@@ -1,26 +1,48 @@
-"""``icestats.connect(path)``: the same answers as the CLI, as Arrow tables, for notebooks."""
+"""``icestats.connect(path)``: every question's answer, for the CLI, the API, the report,
+the dashboard and notebooks alike.
+
+This is the composition layer: it sits above metrics (arrest releases), detention (ICE's
+workbooks) and stats, and is the only place that puts their answers side by side (book-ins
+beside the goal, arrests a day beside book-ins). Dates may be given as ``date`` objects or
+as ``"YYYY-MM-DD"`` strings.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from icestats import detention, metrics, schema, store
+from icestats.answers import (
+    AgencyAnswer,
+    BookInsNear,
+    BreakdownAnswer,
+    DailyAnswer,
+    EventsAnswer,
+    FairAnswer,
+    ForecastAnswer,
+    GoalAnswer,
+    NowcastAnswer,
+    OfficesAnswer,
+    RevisionsAnswer,
+    Source,
+    StatusAnswer,
+)
 from icestats.errors import UsageError
+from icestats.params import Day, as_date
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from icestats.ingest.load import IngestResult, Progress
-
+    from icestats.stats.events import Event
+    from icestats.stats.goals import Goals
 
 class Icestats:
-    """An open icestats database. Methods return pyarrow Tables (``.to_pandas()``,
-    ``polars.from_arrow``) or small report objects with ``.to_dict()``."""
+    """An open icestats database; each question's method returns its answer object
+    (tables as pyarrow Tables: ``.to_pandas()``, ``polars.from_arrow``; ``.to_dict()``)."""
 
     def __init__(self, path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> None:
         self.path = Path(path)
@@ -36,15 +58,15 @@ class Icestats:
     def from_connection(cls, con: duckdb.DuckDBPyConnection, path: str | Path) -> Icestats:
         """Wrap an open connection (the web app hands each request its own cursor)."""
         ice = cls.__new__(cls)
-        ice.path, ice.write, ice.con = Path(path), False, con
+        ice.path, ice.write, ice.con, ice._writer = Path(path), False, con, None
         return ice
 
     def __enter__(self) -> Icestats:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._writer is not None and exc[0] is not None and \
-                not issubclass(exc[0], Exception):  # type: ignore[arg-type]
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if self._writer is not None and exc_type is not None and \
+                not issubclass(exc_type, Exception):
             self._writer.abort()  # interrupted (Ctrl-C): leave the database as it was
             self._writer = None
         self.close()
@@ -60,7 +82,8 @@ class Icestats:
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult]:
-        """Load release files, each all or nothing; stops at the first bad file."""
+        """Load release files and detention workbooks, each all or nothing; stops at the
+        first bad file."""
         from icestats.ingest.load import ingest_file
 
         if not self.write:
@@ -68,76 +91,142 @@ class Icestats:
         return [ingest_file(self.con, f, max_rejects=max_rejects, progress=progress)
                 for f in files]
 
-    def status(self) -> dict[str, object]:
-        return metrics.status(self.con)
+    # -- questions -------------------------------------------------------------------
 
-    def goal(self, goal_per_day: float = 3000.0, *, window: int = 28, as_of: date | None = None,
-             include_incomplete: bool = False, count: str = "arrests") -> metrics.GoalReport:
-        return metrics.goal(self.con, goal_per_day, trend_window=window, as_of=as_of,
-                            include_incomplete=include_incomplete, count=count)
+    def status(self) -> StatusAnswer:
+        """What is loaded: releases, workbooks, coverage, rows loaded / rejected / merged."""
+        s = metrics.release_status(self.con)
+        books = detention.workbooks(self.con)
+        return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
+                            s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
+                            s["unrecognized_aor_values"], books["workbooks"], books["tables"],
+                            source=self._all_sources())
 
-    def offices(self, *, window: int = 28, as_of: date | None = None,
-                include_incomplete: bool = False, count: str = "arrests") -> pa.Table:
-        return metrics.offices(self.con, window=window, as_of=as_of,
-                               include_incomplete=include_incomplete, count=count)
+    def goal(self, goal: float = 3000.0, *, window: int = 28, as_of: Day = None,
+             include_incomplete: bool = False, count: str = "arrests",
+             scope: str = "all") -> GoalAnswer:
+        """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
+        with the trend over ``window`` days and ICE's book-ins beside them."""
+        answer = metrics.goal(self.con, goal, trend_window=window,
+                              as_of=as_of_date(as_of), include_incomplete=include_incomplete,
+                              count=count, scope=scope)
+        answer.book_ins = self._book_ins_near(answer.as_of)
+        if answer.book_ins is not None:
+            answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
+        return answer
 
-    def breakdown(self, by: str, *, period: str = "month", start: date | None = None,
-                  end: date | None = None, aor: str | None = None,
-                  count: str = "arrests") -> pa.Table:
-        return metrics.breakdown(self.con, by, period=period, start=start, end=end, aor=aor,
-                                 count=count)
+    def offices(self, *, window: int = 28, as_of: Day = None, include_incomplete: bool = False,
+                count: str = "arrests", scope: str = "all") -> OfficesAnswer:
+        """The 25 field offices ranked by arrests a day over ``window`` days."""
+        return metrics.offices(self.con, window=window, as_of=as_of_date(as_of),
+                               include_incomplete=include_incomplete, count=count, scope=scope)
 
-    def fair_offices(self, goals: object = None, *, window: int = 28, as_of: date | None = None,
+    def breakdown(self, by: str, *, period: str = "month", start: Day = None, end: Day = None,
+                  aor: str | None = None, count: str = "arrests",
+                  scope: str = "all") -> BreakdownAnswer:
+        """Counts and shares by one category (``by``) in each period."""
+        return metrics.breakdown(self.con, by, period=period, start=as_date(start, "--from"),
+                                 end=as_date(end, "--to"), aor=aor, count=count, scope=scope)
+
+    def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
+              aor: str | None = None, count: str = "arrests", scope: str = "all",
+              top: int = metrics.TOP) -> DailyAnswer:
+        """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
+        categories with ``by``), weekly means, and totals by month or category."""
+        return metrics.daily(self.con, by, start=as_date(start, "--from"),
+                             end=as_date(end, "--to"), aor=aor, count=count, scope=scope,
+                             top=top)
+
+    def fair_offices(self, goals: Goals | None = None, *, window: int = 28, as_of: Day = None,
                      include_incomplete: bool = False, count: str = "arrests",
-                     q: float = 0.05) -> dict[str, object]:
+                     scope: str = "all", fdr: float = 0.05) -> FairAnswer:
         """Fair evaluation: rates, baseline ratios, attainment with intervals, shrinkage,
-        below-target flags (FDR controlled). ``goals``: a stats.goals.Goals or None."""
+        below-target flags (false discovery rate ``fdr``)."""
         from icestats.stats import goals as goals_mod
         from icestats.stats.offices import fair_offices
 
-        g = goals if goals is not None else goals_mod.load(None)
-        return fair_offices(self.con, g, window=window, as_of=as_of,  # type: ignore[arg-type]
-                            include_incomplete=include_incomplete, count=count, q=q)
+        return fair_offices(self.con, goals or goals_mod.load(None), window=window,
+                            as_of=as_of_date(as_of), include_incomplete=include_incomplete,
+                            count=count, scope=scope, q=fdr)
 
-    def nowcast(self, *, count: str = "arrests", level: float = 0.95) -> dict[str, object]:
+    def nowcast(self, *, count: str = "arrests", scope: str = "all",
+                level: float = 0.95) -> NowcastAnswer:
         """Corrected counts for the incomplete tail of the newest release, with intervals."""
         from icestats.stats.nowcast import store_nowcast
 
-        return store_nowcast(self.con, count, level)
+        return store_nowcast(self.con, count, level, scope)
 
-    def events(self, events: list, *, window: int = 28, count: str = "arrests",
-               level: float = 0.95) -> dict[str, object]:
-        """Effects of events (stats.events.Event) against the other offices, with placebos."""
+    def events(self, events: list[Event], *, window: int = 28, count: str = "arrests",
+               scope: str = "all", level: float = 0.95) -> EventsAnswer:
+        """Effects of events against the other offices, with placebos."""
         from icestats.stats.events import store_events
 
-        return store_events(self.con, events, window, count, level)
+        return store_events(self.con, events, window, count, level, scope)
 
-    def forecast(self, goals: object = None, *, horizon: int = 90, fit_days: int = 90,
-                 count: str = "arrests", level: float = 0.95) -> dict[str, object]:
+    def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 90,
+                 count: str = "arrests", scope: str = "all",
+                 level: float = 0.95) -> ForecastAnswer:
         """National and per-office forecasts and when the goal would be met."""
         from icestats.stats import goals as goals_mod
         from icestats.stats.forecast import store_forecast
 
-        g = goals if goals is not None else goals_mod.load(None)
-        return store_forecast(self.con, g, horizon, fit_days, count, level)
+        return store_forecast(self.con, goals or goals_mod.load(None), horizon, fit_days,
+                              count, level, scope)
 
-    def book_ins(self) -> pa.Table:
-        """ICE initial book-ins by arresting agency per month (detention workbooks)."""
+    def agency(self) -> AgencyAnswer:
+        """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks), who is
+        detained, and arrests a day by month from the releases beside them."""
+        if not detention.has_workbooks(self.con):
+            raise UsageError("no detention statistics workbook loaded; load one with "
+                             "`icestats ingest FY25_detentionStats_final.xlsx`")
+        months = detention.book_ins(self.con)
+        arrests = metrics.arrests_per_month(self.con)
+        return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
+                            source=self._all_sources(),
+                            method="book-ins per month from the newest workbook covering it; "
+                                   "per day over the days the workbook covers; arrests a day "
+                                   "from the releases for complete months only")
+
+    def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
+        """Each monthly value as every workbook of its fiscal year gave it."""
+        return RevisionsAnswer(table, detention.revisions(self.con, table),
+                               source=self._all_sources())
+
+    # -- tables kept for notebooks ---------------------------------------------------
+
+    def book_ins(self) -> Any:
+        """ICE initial book-ins by arresting agency per month (a pyarrow Table)."""
         return detention.book_ins(self.con)
 
-    def detained(self) -> pa.Table:
+    def detained(self) -> Any:
         """Currently detained by criminality and arresting agency (newest workbook)."""
         return detention.detained_by_criminality(self.con)
 
-    def revisions(self, table: str = "book_ins_by_agency") -> pa.Table:
-        return detention.revisions(self.con, table)
-
-    def workbooks(self) -> dict[str, object]:
+    def workbooks(self) -> dict[str, Any]:
         return detention.workbooks(self.con)
 
-    def daily(self, by: str | None = None, *, start: date | None = None, end: date | None = None,
-              aor: str | None = None, count: str = "arrests") -> pa.Table:
-        return metrics.daily(self.con, by, start=start, end=end, aor=aor, count=count)
+    # -- composition -----------------------------------------------------------------
+
+    def _all_sources(self) -> Source:
+        releases = metrics.source(self.con).releases if metrics.coverage(self.con).start \
+            else ()
+        books = detention.workbooks(self.con)["workbooks"]
+        return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else ())
+
+    def _book_ins_near(self, day: date) -> BookInsNear | None:
+        """The last complete month of book-ins ending by ``day``, else the newest one."""
+        if not detention.has_workbooks(self.con):
+            return None
+        months = [m for m in detention.book_ins(self.con).to_pylist() if not m["partial"]]
+        if not months:
+            return None
+        before = [m for m in months if m["month"] + timedelta(days=m["days"] - 1) <= day]
+        m = (before or months)[-1]
+        return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
+
+
+def as_of_date(value: Day) -> date | None:
+    return as_date(value, "--as-of")
 
 
 def connect(path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> Icestats:

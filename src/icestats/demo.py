@@ -37,14 +37,12 @@ def main() -> None:
         console.print("(already loaded: same files)")
     console.rule("[bold green]REAL DATA: ICE's own detention statistics (FY2025 and FY2026)")
     with icestats.connect(db) as ice:
-        detention_render.agency(console, ice.book_ins(), ice.detained())
+        detention_render.agency(console, ice.agency())
     console.rule("[bold yellow]GENERATED arrest release below: realistic, not real ICE data")
     with icestats.connect(db) as ice:
         tables.goal(console, ice.goal())
-        day = ice.goal().as_of
-        tables.offices(console, ice.offices(), 28, day)
-        tables.breakdown(console, ice.breakdown("agency_group", period="quarter"),
-                         "agency_group", "quarter")
+        tables.offices(console, ice.offices())
+        tables.breakdown(console, ice.breakdown("agency_group", period="quarter"))
     from icestats.render.report import write as write_report
 
     with icestats.connect(db) as ice:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from icestats.numbers import round_half_up
 from icestats.store import arrow, fetch_one
 
 if TYPE_CHECKING:
@@ -56,8 +57,8 @@ def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
         rows.append({
             "month": r["month"], "ice": _int(r["ice"]), "cbp": _int(r["cbp"]),
             "total": _int(total), "days": days, "partial": partial,
-            "per_day": round(total / days, 1) if days else None,
-            "cbp_share_percent": round(100 * r["cbp"] / total, 1)
+            "per_day": round_half_up(total / days, 1) if days else None,
+            "cbp_share_percent": round_half_up(100 * r["cbp"] / total, 1)
             if r["cbp"] is not None and total else None,
             "workbook": r["workbook"], "data_through": r["data_through"],
         })
@@ -65,7 +66,7 @@ def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _int(v: float | None) -> int | None:
-    return None if v is None else int(round(v))
+    return None if v is None else int(round_half_up(v, 0))
 
 
 def _days_covered(month: date, through: date) -> tuple[int, bool]:
@@ -109,28 +110,11 @@ def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency")
     """, {"table": table})
 
 
-def workbooks(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+def workbooks(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     """Loaded workbooks, their named tables, tables kept as raw cells, total mismatches."""
     books = arrow(con, "SELECT workbook_id, file_name, fiscal_year, data_through, tables, "
                        "named_tables, values_stored FROM workbooks ORDER BY workbook_id")
     tables = arrow(con, "SELECT workbook_id, table_key, named, title, sheet, anchor, "
                         "values_stored, total_mismatches, note FROM wb_tables "
                         "ORDER BY workbook_id, sheet, anchor")
-    return {"workbooks": books.to_pylist(), "tables": tables.to_pylist()}
-
-
-def arrests_per_month(con: duckdb.DuckDBPyConnection) -> dict[date, float]:
-    """Arrests per day by calendar month from the arrest releases, complete months only."""
-    from icestats.metrics import national_sql
-
-    rows = con.execute(f"""
-        SELECT CAST(date_trunc('month', n.date) AS DATE) AS month, count(*) AS days,
-               sum(n.arrests) AS arrests
-        FROM ({national_sql("true", "arrests")}) n JOIN day_owner o USING (date)
-        WHERE NOT o.incomplete GROUP BY 1
-    """, {"start": date.min, "end": date.max}).fetchall()
-    out = {}
-    for month, days, arrests in rows:
-        if days == calendar.monthrange(month.year, month.month)[1]:
-            out[month] = round(arrests / days, 1)
-    return out
+    return {"workbooks": books, "tables": tables}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -21,12 +20,6 @@ def neutralize(value: str | None) -> str | None:
     return value
 
 
-def json_default(value: object) -> object:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
 def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
@@ -37,7 +30,9 @@ def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
 
         pq.write_table(table, path)
     elif fmt == "json":
-        path.write_text(json.dumps(table.to_pylist(), default=json_default))
+        from icestats.jsonout import dumps
+
+        path.write_text(dumps(table, indent=None), encoding="utf-8")
     else:
         path.write_text(csv_text(table), encoding="utf-8", newline="")
 

@@ -123,24 +123,23 @@ def interval_chart(rows: Sequence[dict[str, object]], *, value: str, low: str, h
     return "".join(out)
 
 
-def small_multiples(panels: Sequence[tuple[str, Sequence[float]]], *, title: str = "",
+def small_multiples(panels: Sequence[tuple[str, Sequence[float], float]], *, title: str = "",
                     chart_id: str = "", cols: int = 5, width: int = 860) -> str:
-    """One sparkline per office, each on its own scale, with its latest 28-day mean."""
+    """One sparkline per office, each on its own scale, labelled with a given figure."""
     pw, ph = width / cols, 74
     rows = math.ceil(len(panels) / cols)
     out = [f'<svg class="chart" id="{esc(chart_id)}" viewBox="0 0 {width} {rows * ph + 24}" '
            f'role="img" aria-label="{esc(title)}" {FONT}>',
            f'<text x="4" y="16" font-size="13" font-weight="600">{esc(title)}</text>']
-    for k, (name, values) in enumerate(panels):
+    for k, (name, values, label) in enumerate(panels):
         ox, oy = (k % cols) * pw, 24 + (k // cols) * ph
-        top = max(values) or 1
+        top = max(values, default=0) or 1
         n = len(values)
         pts = " ".join(f"{ox + 6 + (pw - 14) * i / max(n - 1, 1):.1f},"
                        f"{oy + ph - 10 - (ph - 30) * v / top:.1f}" for i, v in enumerate(values))
-        recent = sum(values[-28:]) / max(min(n, 28), 1)
         out.append(f'<g class="panel"><text x="{ox + 6}" y="{oy + 12}" font-weight="600">'
                    f'{esc(name)}</text><text x="{ox + pw - 8}" y="{oy + 12}" '
-                   f'text-anchor="end">{recent:,.0f}/day</text><polyline fill="none" '
+                   f'text-anchor="end">{label:,.0f}/day</text><polyline fill="none" '
                    f'stroke="#1f5aa6" stroke-width="1" points="{pts}"/></g>')
     out.append("</svg>")
     return "".join(out)

@@ -15,15 +15,16 @@ from icestats import metrics, reference
 
 
 def office_matrix(con: duckdb.DuckDBPyConnection, start: date, end: date,
-                  count: str = "arrests", codes: list[str] | None = None
+                  count: str = "arrests", codes: list[str] | None = None, scope: str = "all"
                   ) -> tuple[list[date], list[str], np.ndarray]:
     """(covered days in [start, end], office codes, days x offices counts, zeros filled)."""
     codes = codes or reference.field_office_codes()
-    days = [d for d in metrics.daily(con, start=start, end=end, count=count)["date"].to_pylist()]
+    days = list(metrics.daily_table(con, start=start, end=end, count=count,
+                                    scope=scope)["date"].to_pylist())
     index = {d: i for i, d in enumerate(days)}
     col = {c: j for j, c in enumerate(codes)}
     counts = np.zeros((len(days), len(codes)))
-    t = metrics.daily(con, "aor", start=start, end=end, count=count)
+    t = metrics.daily_table(con, "aor", start=start, end=end, count=count, scope=scope)
     for d, a, n in zip(t["date"].to_pylist(), t["aor"].to_pylist(), t["arrests"].to_pylist(),
                        strict=True):
         if a in col and d in index:
@@ -33,6 +34,7 @@ def office_matrix(con: duckdb.DuckDBPyConnection, start: date, end: date,
 
 def window_bounds(con: duckdb.DuckDBPyConnection, window: int, as_of: date | None,
                   include_incomplete: bool) -> tuple[date, date]:
-    cov = metrics._require_data(con)
-    end = metrics._as_of(cov, as_of, include_incomplete)
-    return max(end - timedelta(days=window - 1), cov.start), end  # type: ignore[type-var]
+    cov = metrics.require_data(con)
+    end = metrics.window_end(cov, as_of, include_incomplete)
+    assert cov.start is not None
+    return max(end - timedelta(days=window - 1), cov.start), end

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
 from scipy import stats as st
 
-from icestats import reference
+from icestats import metrics, reference
+from icestats.answers import EventsAnswer
 from icestats.errors import UsageError
+from icestats.stats import office_matrix
 from icestats.stats.fair import Period, dispersion, weekday_profile
 
 
@@ -120,20 +122,17 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
 
 
 def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: int = 28,
-                 count: str = "arrests", level: float = 0.95) -> dict[str, object]:
-    from datetime import timedelta
-
-    from icestats.metrics import _require_data
-    from icestats.stats import office_matrix
-
-    cov = _require_data(con)
+                 count: str = "arrests", level: float = 0.95, scope: str = "all"
+                 ) -> EventsAnswer:
+    cov = metrics.require_data(con)
     end = cov.complete_through or cov.end
+    assert cov.start is not None and end is not None
     # only the days around the events are needed
-    lo = max(min(e.date for e in events) - timedelta(days=window), cov.start)  # type: ignore[type-var]
-    hi = min(max(e.date for e in events) + timedelta(days=window), end)  # type: ignore[type-var]
-    days, codes, counts = office_matrix(con, lo, hi, count) if lo <= hi else ([], [], None)
-    if counts is None:
-        days, codes, counts = office_matrix(con, cov.start, end, count)  # type: ignore[arg-type]
+    lo = max(min(e.date for e in events) - timedelta(days=window), cov.start)
+    hi = min(max(e.date for e in events) + timedelta(days=window), end)
+    if lo > hi:
+        lo, hi = cov.start, end
+    days, codes, counts = office_matrix(con, lo, hi, count, scope=scope)
     results = []
     for ev in events:
         # offices with their own event inside this window are not controls
@@ -146,11 +145,12 @@ def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: in
                             f"after {ev.date} in the data ({cov.start} to {end})"})
         else:
             results.append(r)
-    return {"events": results, "window_days": window, "level": level, "count": count,
-            "data": [cov.start, end],
-            "method": "difference in differences on log counts against the sum of the other "
-                      "offices (offices with their own event nearby excluded); quasi-Poisson "
-                      "variance; placebo check with each control office"}
+    return EventsAnswer(results, window, level, (cov.start, end), count=count, scope=scope,
+                        source=metrics.source(con, lo, hi),
+                        method="difference in differences on log counts against the sum of "
+                               "the other offices (offices with their own event nearby "
+                               "excluded); quasi-Poisson variance; placebo check with each "
+                               "control office")
 
 
 def example_file() -> Path:

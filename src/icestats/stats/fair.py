@@ -163,7 +163,8 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
         smean, slo, shi, prior = shrink(y, e, phi, level)
         meta["prior"] = prior
         for i, r in enumerate(rows):
-            r.update(target_per_day=float(targets[i]), attainment=float(y[i] / e[i]),
+            r.update(target_per_day=float(targets[i]), expected_arrests=float(e[i]),
+                     attainment=float(y[i] / e[i]),
                      attainment_low=float(lo[i]), attainment_high=float(hi[i]),
                      p_below=float(pvals[i]), below_target=bool(flags[i]),
                      shrunk_attainment=float(smean[i]), shrunk_low=float(slo[i]),

@@ -11,10 +11,16 @@ horizon".
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
 from scipy import stats as st
+
+from icestats import metrics
+from icestats.answers import ForecastAnswer
+from icestats.stats import office_matrix, window_bounds
+from icestats.stats.goals import Goals
 
 MAX_EXTRAPOLATION_DAYS = 3650
 
@@ -28,7 +34,7 @@ def _design(t: np.ndarray, dow: np.ndarray) -> np.ndarray:
 
 
 def fit_forecast(days: list[date], y: np.ndarray, horizon: int, goal: float | None,
-                 level: float = 0.95) -> dict[str, object]:
+                 level: float = 0.95) -> dict[str, Any]:
     t = np.arange(len(days), dtype=float)
     dow = np.array([d.weekday() for d in days])
     X = _design(t, dow)
@@ -50,7 +56,7 @@ def fit_forecast(days: list[date], y: np.ndarray, horizon: int, goal: float | No
             for d, m, s in zip(future, mean_log, se, strict=True)]
     week = beta[2:].sum() / 7.0  # average weekday effect (Monday = 0)
     level_now = float(np.exp(beta[0] + beta[1] * (len(days) - 1) + week + s2 / 2) - 0.5)
-    out: dict[str, object] = {
+    out: dict[str, Any] = {
         "fit": [days[0], days[-1]], "fit_days": len(days), "level_per_day_now": level_now,
         "trend_percent_per_30_days": float(100 * (np.exp(30 * beta[1]) - 1)),
         "residual_sd_log": float(np.sqrt(s2)), "days": rows}
@@ -81,19 +87,27 @@ def _goal_date(beta: np.ndarray, s2: float, n: int, last: date, goal: float, hor
     return {"goal_met": f"on {when} at the current trend", "goal_met_date": when}
 
 
-def store_forecast(con: duckdb.DuckDBPyConnection, goals: object, horizon: int = 90,
-                   fit_days: int = 90, count: str = "arrests", level: float = 0.95
-                   ) -> dict[str, object]:
-    from icestats.stats import office_matrix, window_bounds
-    from icestats.stats.goals import Goals
+def weekly_means(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The daily forecast averaged over each 7 days from its first day: the mean and the
+    means of the daily interval bounds (a summary of the daily intervals, not an interval
+    for the weekly mean)."""
+    out = []
+    for i in range(0, len(days), 7):
+        wk = days[i:i + 7]
+        out.append({"week_from": wk[0]["date"], "days": len(wk),
+                    "mean": float(np.mean([d["mean"] for d in wk])),
+                    "mean_of_daily_low": float(np.mean([d["low"] for d in wk])),
+                    "mean_of_daily_high": float(np.mean([d["high"] for d in wk]))})
+    return out
 
-    assert isinstance(goals, Goals)
+
+def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 90,
+                   fit_days: int = 90, count: str = "arrests", level: float = 0.95,
+                   scope: str = "all") -> ForecastAnswer:
     start, end = window_bounds(con, fit_days, None, False)
-    days, codes, counts = office_matrix(con, start, end, count)
-    from icestats import metrics
-
-    national = np.array(metrics.daily(con, start=start, end=end, count=count)["arrests"]
-                        .to_pylist(), dtype=float)
+    days, codes, counts = office_matrix(con, start, end, count, scope=scope)
+    national = np.array(metrics.daily_table(con, start=start, end=end, count=count,
+                                            scope=scope)["arrests"].to_pylist(), dtype=float)
     target_day = end + timedelta(days=1)
     nat_goal = goals.national_per_day if goals.active(target_day) else None
     out = fit_forecast(days, national, horizon, nat_goal, level)
@@ -101,7 +115,7 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: object, horizon: int =
     offices = []
     for j, code in enumerate(codes):
         f = fit_forecast(days, counts[:, j], horizon, targets.get(code), level)
-        next30 = f["days"][:30]  # type: ignore[index]
+        next30 = f["days"][:30]
         offices.append({"aor": code, "level_per_day_now": f["level_per_day_now"],
                         "trend_percent_per_30_days": f["trend_percent_per_30_days"],
                         "next_30_days_mean": float(np.mean([d["mean"] for d in next30])),
@@ -110,10 +124,10 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: object, horizon: int =
                         "target_per_day": targets.get(code),
                         "target_met": f.get("goal_met"), "target_met_date":
                             f.get("goal_met_date")})
-    out.update(horizon_days=horizon, level=level, count=count, offices=offices,
-               goals=goals.describe(),
-               method="log-linear trend with weekday effects fitted by least squares on the "
-                      f"last {len(days)} complete days; prediction intervals include parameter "
-                      "uncertainty; goal date where the weekday-averaged expected count "
-                      "reaches the goal")
-    return out
+    return ForecastAnswer(
+        horizon, level, out, weekly_means(out["days"]),
+        offices, goals.describe(), count=count, scope=scope, source=metrics.source(con, start, end),
+        method="log-linear trend with weekday effects fitted by least squares on the last "
+               f"{len(days)} complete days; prediction intervals include parameter "
+               "uncertainty; goal date where the weekday-averaged expected count reaches the "
+               "goal")

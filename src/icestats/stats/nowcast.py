@@ -17,6 +17,10 @@ import duckdb
 import numpy as np
 from scipy import stats as st
 
+from icestats import metrics
+from icestats.answers import NowcastAnswer
+from icestats.numbers import round_half_up
+from icestats.stats.fair import Period, dispersion
 from icestats.store import TAIL_DAYS
 
 MAX_AGE = 28
@@ -65,7 +69,7 @@ def estimate_curve(pairs: list[tuple[dict[date, float], date, dict[date, float],
     return Curve(c, f"estimated from {used} pair(s) of overlapping releases", used)
 
 
-def nowcast(counts: dict[date, float], end: date, curve: Curve, dispersion: float = 1.0,
+def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0,
             level: float = 0.95, days: int = TAIL_DAYS) -> list[dict[str, object]]:
     """Corrected counts for the last ``days`` days before ``end``, with intervals."""
     z = st.norm.ppf(0.5 + level / 2)
@@ -75,20 +79,21 @@ def nowcast(counts: dict[date, float], end: date, curve: Curve, dispersion: floa
         y = counts.get(d, 0.0)
         c = max(curve.at(a), 1e-6)
         est = y / c
-        sd = np.sqrt(dispersion * y * (1 - c)) / c
-        out.append({"date": d, "age_days": a, "reported": int(y), "completeness": round(c, 4),
-                    "nowcast": round(est, 1), "low": round(max(y, est - z * sd), 1),
-                    "high": round(est + z * sd, 1)})
+        sd = np.sqrt(phi * y * (1 - c)) / c
+        out.append({"date": d, "age_days": a, "reported": int(y),
+                    "completeness": round_half_up(c, 4), "nowcast": round_half_up(est, 1),
+                    "low": round_half_up(max(y, est - z * sd), 1),
+                    "high": round_half_up(est + z * sd, 1)})
     return out
 
 
-def release_counts(con: duckdb.DuckDBPyConnection, count: str = "arrests"
+def release_counts(con: duckdb.DuckDBPyConnection, count: str = "arrests", scope: str = "all"
                    ) -> list[tuple[int, date, dict[date, float]]]:
     """Each release's own national daily counts (not only the days it owns)."""
-    episode = "AND episode_start" if count == "arrests" else ""
     rows = con.execute(f"""
         SELECT r.release_id, r.coverage_end, a.apprehension_date, count(*)
-        FROM arrests a JOIN releases r USING (release_id) WHERE true {episode}
+        FROM {metrics.counted_sql(count, scope, owned=False)} a JOIN releases r
+             USING (release_id)
         GROUP BY ALL ORDER BY 1, 3""").fetchall()
     out: dict[int, tuple[date, dict[date, float]]] = {}
     for rid, end, d, n in rows:
@@ -97,12 +102,9 @@ def release_counts(con: duckdb.DuckDBPyConnection, count: str = "arrests"
 
 
 def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
-                  level: float = 0.95) -> dict[str, object]:
-    from icestats.metrics import _require_data
-    from icestats.stats.fair import Period, dispersion
-
-    _require_data(con)
-    releases = sorted(release_counts(con, count), key=lambda r: (r[1], r[0]))
+                  level: float = 0.95, scope: str = "all") -> NowcastAnswer:
+    metrics.require_data(con)
+    releases = sorted(release_counts(con, count, scope), key=lambda r: (r[1], r[0]))
     pairs = [(o[2], o[1], n[2], n[1]) for i, o in enumerate(releases) for n in releases[i + 1:]]
     curve = estimate_curve(pairs)
     if curve is None:
@@ -113,11 +115,11 @@ def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
     phi = float(dispersion(Period(days, np.array([[counts[d]] for d in days])))[0]) \
         if len(days) > 2 else 1.0
     rows = nowcast(counts, end, curve, phi, level)
-    return {"release_id": rid, "release_end": end, "curve_source": curve.source,
-            "curve": [round(float(c), 4) for c in curve.completeness],
-            "dispersion": round(phi, 2), "level": level, "count": count, "days": rows,
-            "reported_total": int(sum(r["reported"] for r in rows)),  # type: ignore[misc]
-            "nowcast_total": round(sum(r["nowcast"] for r in rows), 1),  # type: ignore[misc]
-            "method": "reported / completeness(age); interval from the unreported share with "
-                      "quasi-Poisson dispersion; the tail is excluded from goal attainment "
-                      "and office evaluation unless --include-incomplete"}
+    return NowcastAnswer(
+        rid, end, curve.source, [round_half_up(float(c), 4) for c in curve.completeness],
+        round_half_up(phi, 2), level, rows, sum(int(r["reported"]) for r in rows),
+        round_half_up(sum(float(r["nowcast"]) for r in rows), 1), count=count, scope=scope,
+        source=metrics.source(con, end - timedelta(days=TAIL_DAYS - 1), end),
+        method="reported / completeness(age); interval from the unreported share with "
+               "quasi-Poisson dispersion; the tail is excluded from goal attainment and "
+               "office evaluation unless --include-incomplete")

@@ -7,7 +7,8 @@ from datetime import date
 import duckdb
 import numpy as np
 
-from icestats import reference
+from icestats import metrics, reference
+from icestats.answers import FairAnswer
 from icestats.stats import office_matrix, window_bounds
 from icestats.stats.fair import FDR, LEVEL, Period, evaluate
 from icestats.stats.goals import Goals
@@ -15,12 +16,12 @@ from icestats.stats.goals import Goals
 
 def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
                  as_of: date | None = None, include_incomplete: bool = False,
-                 count: str = "arrests", q: float = FDR, level: float = LEVEL
-                 ) -> dict[str, object]:
+                 count: str = "arrests", scope: str = "all", q: float = FDR,
+                 level: float = LEVEL) -> FairAnswer:
     start, end = window_bounds(con, window, as_of, include_incomplete)
-    days, codes, counts = office_matrix(con, start, end, count)
+    days, codes, counts = office_matrix(con, start, end, count, scope=scope)
     win = Period(days, counts)
-    base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count)
+    base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count, scope=scope)
     baseline = Period(base_days, base_counts) if base_days else None
     shares = None
     if baseline is not None and base_counts.sum():
@@ -31,17 +32,19 @@ def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 
     rows = sorted(result.rows, key=lambda r: -float(r.get("shrunk_attainment", r["per_day"])))
     for rank, r in enumerate(rows, 1):
         r["rank"], r["name"] = rank, names[str(r["aor"])]
-    rows += _unranked(con, start, end, count, len(days))
-    meta = result.meta
-    meta.update(goals=goals.describe(), count=count, targets_in_force=targets is not None,
-                method=_method(meta))
+    rows += _unranked(con, start, end, count, scope, len(days))
+    meta = dict(result.meta)
     if baseline is None:
         meta["baseline_note"] = (f"no data in the baseline period {goals.baseline[0]} to "
                                  f"{goals.baseline[1]}")
     elif baseline.n < (goals.baseline[1] - goals.baseline[0]).days + 1:
         meta["baseline_note"] = (f"the data cover {baseline.n} days of the baseline period "
                                  f"{goals.baseline[0]} to {goals.baseline[1]}")
-    return {"offices": rows, **meta}
+    common = {k: meta.pop(k) for k in ("window", "window_days", "level", "fdr")}
+    return FairAnswer(rows, (start, end), int(common["window_days"]), targets is not None,
+                      float(common["fdr"]), float(common["level"]), goals.describe(), meta,
+                      count=count, scope=scope, method=_method({**meta, **common}),
+                      source=metrics.source(con, start, end))
 
 
 def _window_targets(goals: Goals, days: list[date], codes: list[str],
@@ -56,9 +59,10 @@ def _window_targets(goals: Goals, days: list[date], codes: list[str],
     return np.array([np.mean([t[c] for t in active]) for c in codes])
 
 
-def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str,
+def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, scope: str,
               n: int) -> list[dict[str, object]]:
-    _, codes, counts = office_matrix(con, start, end, count, [reference.HQ, reference.UNKNOWN])
+    _, codes, counts = office_matrix(con, start, end, count, [reference.HQ, reference.UNKNOWN],
+                                     scope)
     names = {reference.HQ: "Headquarters", reference.UNKNOWN: "Unknown or blank"}
     return [{"rank": None, "aor": c, "name": names[c], "arrests": int(counts[:, i].sum()),
              "per_day": float(counts[:, i].sum() / max(n, 1))} for i, c in enumerate(codes)]

@@ -32,12 +32,13 @@ function el(name, attrs, text) {
 }
 
 function drawChart(dates, series) {
+  // Values that are null (too few days for a mean, or suppressed) are gaps, never 0.
   const svg = $("chart");
   svg.replaceChildren();
   const W = 900, H = 300, ml = 56, mr = 12, mt = 12, mb = 30;
   const w = W - ml - mr, h = H - mt - mb;
   let top = 1;
-  for (const s of series) for (const v of s.values) if (v > top) top = v;
+  for (const s of series) for (const v of s.values) if (v !== null && v > top) top = v;
   const mag = Math.pow(10, Math.floor(Math.log10(top)));
   top = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((v) => v >= top);
   const x = (i) => ml + (w * i) / Math.max(dates.length - 1, 1);
@@ -54,24 +55,36 @@ function drawChart(dates, series) {
   const legend = $("legend");
   legend.replaceChildren();
   series.forEach((s, k) => {
-    const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
-    svg.append(el("polyline", { points: pts, fill: "none", stroke: COLORS[k % COLORS.length], "stroke-width": 1.5, class: "series", "data-label": s.label }));
+    const color = COLORS[k % COLORS.length];
+    let run = [];
+    const runs = [];
+    s.values.forEach((v, i) => {
+      if (v === null) { if (run.length) runs.push(run); run = []; }
+      else run.push(`${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+    });
+    if (run.length) runs.push(run);
+    const g = el("g", { class: "series", "data-label": s.label });
+    for (const r of runs) g.append(el("polyline", { points: r.join(" "), fill: "none", stroke: color, "stroke-width": 1.5 }));
+    svg.append(g);
     const span = document.createElement("span");
-    span.style.color = COLORS[k % COLORS.length];
+    span.style.color = color;
     span.textContent = "\u25a0 " + s.label;
     legend.append(span);
   });
 }
 
-function fillTable(keyName, rows, days) {
+function fillTable(keyName, rows, total) {
+  // Every figure comes from the answer (/api/daily: totals and total).
   $("table-key").textContent = keyName;
   const body = $("table").tBodies[0];
   body.replaceChildren();
-  const total = rows.reduce((a, r) => a + r.n, 0);
-  for (const r of rows.concat([{ key: "total", n: total }])) {
+  const fmt = (v, d) => (v === null || v === undefined ? "–" : Number(v).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
+  const all = rows.map((r) => ({ key: r.partial ? r.key + " (partial)" : r.key, n: r.arrests, share: r.share_percent, perDay: r.per_day }));
+  all.push({ key: "total", n: total.arrests, share: 100, perDay: total.per_day });
+  for (const r of all) {
     const tr = document.createElement("tr");
     tr.dataset.key = r.key;
-    for (const text of [r.key, r.n.toLocaleString("en-US"), total ? ((100 * r.n) / total).toFixed(1) + "%" : "–", (r.n / Math.max(days, 1)).toFixed(1)]) {
+    for (const text of [r.key, fmt(r.n, 0), r.share === null ? "–" : fmt(r.share, 1) + "%", fmt(r.perDay, 1)]) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);
@@ -91,28 +104,18 @@ async function render() {
   try {
     const data = await getJSON("/api/daily?" + query(s));
     if (mine !== generation) return;
+    $("source").textContent = data.source.text;
+    $("source").className = data.synthetic ? "synthetic" : data.synthetic === false ? "real" : "note";
+    const keys = [...new Set(data.series.map((r) => r.key))];
+    const dates = data.series.filter((r) => r.key === keys[0]).map((r) => r.date);
+    const of = (key, field) => data.series.filter((r) => r.key === key).map((r) => r[field]);
     if (!s.by) {
-      const dates = data.rows.map((r) => r.date), vals = data.rows.map((r) => r.arrests);
-      const mean7 = vals.map((_, i) => (i < 6 ? null : vals.slice(i - 6, i + 1).reduce((a, b) => a + b, 0) / 7));
-      drawChart(dates, [{ label: "daily", values: vals }, { label: "7-day mean", values: mean7.map((v) => v || 0) }]);
-      const months = new Map();
-      data.rows.forEach((r) => months.set(r.date.slice(0, 7), (months.get(r.date.slice(0, 7)) || 0) + r.arrests));
-      fillTable("month", [...months].map(([key, n]) => ({ key, n })), dates.length);
+      drawChart(dates, [{ label: "daily", values: of("total", "arrests") }, { label: "7-day mean", values: of("total", "mean_7") }]);
+      fillTable("month", data.totals, data.total);
       $("chart-title").textContent = `Daily arrests, ${where}`;
     } else {
-      const dates = [...new Set(data.rows.map((r) => r.date))].sort();
-      const index = new Map(dates.map((d, i) => [d, i]));
-      const totals = new Map();
-      data.rows.forEach((r) => totals.set(r[s.by], (totals.get(r[s.by]) || 0) + (r.arrests || 0)));
-      const cats = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a)).slice(0, 8);
-      const series = cats.map((c) => {
-        const v = new Array(dates.length).fill(0);
-        data.rows.forEach((r) => { if (r[s.by] === c) v[index.get(r.date)] = r.arrests || 0; });
-        const m = v.map((_, i) => (i < 6 ? 0 : v.slice(i - 6, i + 1).reduce((a, b) => a + b, 0) / 7));
-        return { label: c, values: m };
-      });
-      drawChart(dates, series);
-      fillTable(s.by, [...totals].sort((a, b) => b[1] - a[1]).map(([key, n]) => ({ key, n })), dates.length);
+      drawChart(dates, keys.map((k) => ({ label: k, values: of(k, "mean_7") })));
+      fillTable(s.by, data.totals, data.total);
       $("chart-title").textContent = `Arrests by ${s.by} (7-day means), ${where}`;
     }
     $("table-title").textContent = s.by ? `Totals by ${s.by}, ${where}` : `Totals by month, ${where}`;

@@ -1,0 +1,86 @@
+"""The typer app, the options every command shares, and the one error path."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from icestats import schema
+from icestats.errors import IcestatsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from icestats.answers import Answer
+
+app = typer.Typer(
+    help="Field-office performance statistics from U.S. ICE arrest releases. Load releases "
+         "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
+         "agency, nowcast, events, forecast; write a report or export. Every command takes "
+         "--db (default ./icestats.duckdb) and --json.",
+    no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+Db = Annotated[Path, typer.Option("--db", envvar="ICESTATS_DB",
+                                  help="Database file (env ICESTATS_DB).")]
+Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Count = Annotated[str, typer.Option(
+    "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
+Scope = Annotated[str, typer.Option(
+    "--scope", help="all (default) or interior: without border-related records (UWCHR's "
+                    "rule: border methods, CBP/Border Patrol, ports of entry, airports).")]
+AsOf = Annotated[str | None, typer.Option(
+    "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
+Tail = Annotated[bool, typer.Option(
+    "--include-incomplete", help="Let windows reach into the incomplete last 14 days.")]
+From = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
+To = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
+Office = Annotated[str | None, typer.Option("--aor", help="One office code, e.g. CHI.")]
+DEFAULT_DB = Path(schema.DEFAULT_DB)
+
+
+def err(message: str) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    line = Text("error: ", style="bold red")
+    line.append(message)
+    Console(stderr=True).print(line, highlight=False, soft_wrap=True)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """User errors become one line on stderr and a non-zero exit, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except IcestatsError as exc:
+            err(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err("interrupted; nothing was changed by an unfinished load")
+            raise typer.Exit(130) from None
+    return wrapper
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+def emit(db: Path, json_out: bool, answer: Answer,
+         render: Callable[[Console, Any], None]) -> None:
+    """Print an answer as JSON (with the database it came from) or as rich tables."""
+    from icestats.jsonout import dumps
+
+    if json_out:
+        print(dumps({"database": str(db), **answer.to_dict()}))
+    else:
+        render(console(), answer)
+        print(f"database: {db}")

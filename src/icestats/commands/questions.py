@@ -1,0 +1,251 @@
+"""One command per question: parse options, ask the library, render its answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from icestats.commands.base import (
+    DEFAULT_DB,
+    AsOf,
+    Count,
+    Db,
+    From,
+    Json,
+    Office,
+    Scope,
+    Tail,
+    To,
+    app,
+    console,
+    emit,
+    handle_errors,
+)
+
+GoalsFile = Annotated[Path | None, typer.Option(
+    "--goals", help="Goals file (TOML): national goal, allocation key, per-office targets.")]
+Allocation = Annotated[str | None, typer.Option(
+    help="Share the national goal by population, noncitizen, undocumented or baseline.")]
+NationalGoal = Annotated[float | None, typer.Option(
+    "--goal", help="National goal a day (overrides the goals file).")]
+
+
+@app.command()
+@handle_errors
+def status(
+    db: Db = DEFAULT_DB, json_out: Json = False,
+    show_tables: Annotated[bool, typer.Option("--tables", help="List every workbook table "
+                                                               "kept without a name.")] = False,
+) -> None:
+    """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
+    tail, workbook tables (named, kept raw, total mismatches)."""
+    import icestats
+    from icestats.render import detention, tables
+
+    with icestats.connect(db) as ice:
+        s = ice.status()
+    if json_out:
+        from icestats.jsonout import dumps
+
+        print(dumps({"database": str(db), **s.to_dict()}))
+        return
+    out = console()
+    if s.releases.num_rows:
+        tables.status(out, s, str(db))
+    detention.workbooks(out, s, show_tables)
+    if not s.releases.num_rows and not s.workbooks.num_rows:
+        out.print(f"{db} holds nothing yet; load files with `icestats ingest`.")
+    else:
+        tables.source_line(out, s)
+
+
+@app.command()
+@handle_errors
+def goal(
+    db: Db = DEFAULT_DB,
+    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal in arrests a day.")] = 3000,
+    window: Annotated[int, typer.Option(help="Trend window in days (7, 28, 90...).")] = 28,
+    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
+    scope: Scope = "all", json_out: Json = False,
+) -> None:
+    """National arrests per day (latest day, rolling means) against the goal, and the trend."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.goal(goal_per_day, window=window, as_of=as_of,
+                     include_incomplete=include_incomplete, count=count, scope=scope)
+    emit(db, json_out, r, tables.goal)
+
+
+@app.command()
+@handle_errors
+def offices(
+    db: Db = DEFAULT_DB,
+    window: Annotated[int, typer.Option(help="Window in days.")] = 28,
+    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
+    scope: Scope = "all",
+    fair: Annotated[bool, typer.Option("--fair", help="Rates, baseline ratios, targets, "
+                                                      "attainment with intervals, shrinkage "
+                                                      "and a below-target flag.")] = False,
+    goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
+    allocation: Allocation = None,
+    fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
+    json_out: Json = False,
+) -> None:
+    """The 25 field offices ranked by arrests per day, with change and national share;
+    with --fair, evaluated fairly against their targets and their own baseline."""
+    import icestats
+    from icestats.render import stats as render_stats
+    from icestats.render import tables
+
+    if fair:  # the goals file is checked before the database is opened
+        from icestats.stats import goals as goals_mod
+
+        goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
+    with icestats.connect(db) as ice:
+        if fair:
+            emit(db, json_out, ice.fair_offices(
+                goals, window=window, as_of=as_of, include_incomplete=include_incomplete,
+                count=count, scope=scope, fdr=fdr), render_stats.fair)
+            return
+        r = ice.offices(window=window, as_of=as_of, include_incomplete=include_incomplete,
+                        count=count, scope=scope)
+    emit(db, json_out, r, tables.offices)
+
+
+@app.command()
+@handle_errors
+def breakdown(
+    by: Annotated[str, typer.Option(help="criminality, method, custody (custodial vs "
+                                         "at-large), agency, agency_group, program, type, "
+                                         "citizenship, gender, age_group.")],
+    db: Db = DEFAULT_DB,
+    period: Annotated[str, typer.Option(help="day, week, month, quarter or year.")] = "month",
+    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
+    scope: Scope = "all", json_out: Json = False,
+) -> None:
+    """Counts and shares over time by one category."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.breakdown(by, period=period, start=start, end=end, aor=aor, count=count,
+                          scope=scope)
+    emit(db, json_out, r, tables.breakdown)
+
+
+@app.command()
+@handle_errors
+def daily(
+    db: Db = DEFAULT_DB,
+    by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
+                                                "agency_group, program, type, ...")] = None,
+    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
+    scope: Scope = "all", json_out: Json = False,
+) -> None:
+    """Daily counts: totals by month (or by category with --by), the daily series and its
+    7-day means in --json."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.daily(by, start=start, end=end, aor=aor, count=count, scope=scope)
+    emit(db, json_out, r, tables.daily)
+
+
+@app.command()
+@handle_errors
+def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
+    """ICE vs CBP: monthly book-ins by arresting agency (ICE's detention statistics), per
+    day, CBP share; who is detained; arrests per day beside them when releases are loaded."""
+    import icestats
+    from icestats.render import detention
+
+    with icestats.connect(db) as ice:
+        r = ice.agency()
+    emit(db, json_out, r, detention.agency)
+
+
+@app.command()
+@handle_errors
+def revisions(
+    db: Db = DEFAULT_DB, json_out: Json = False,
+    table: Annotated[str, typer.Option(help="Workbook table key.")] = "book_ins_by_agency",
+) -> None:
+    """How later workbooks of a fiscal year revised each month (newest wins)."""
+    import icestats
+    from icestats.render import detention
+
+    with icestats.connect(db) as ice:
+        r = ice.revisions(table)
+    emit(db, json_out, r, detention.revisions)
+
+
+@app.command()
+@handle_errors
+def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
+            json_out: Json = False) -> None:
+    """Correct the incomplete last weeks of the newest release (reporting lag), with
+    intervals; the completeness curve is estimated when two releases overlap."""
+    import icestats
+    from icestats.render import stats as render_stats
+
+    with icestats.connect(db) as ice:
+        r = ice.nowcast(count=count, scope=scope)
+    emit(db, json_out, r, render_stats.nowcast)
+
+
+@app.command()
+@handle_errors
+def events(
+    db: Db = DEFAULT_DB,
+    file: Annotated[Path | None, typer.Option("--file", help="Events file (TOML); see "
+                                                            "`icestats events --example`.")] = None,
+    event: Annotated[list[str] | None, typer.Option(
+        "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
+    window: Annotated[int, typer.Option(help="Days before and after the date.")] = 28,
+    example: Annotated[bool, typer.Option("--example", help="Print the example events file "
+                                                            "and exit.")] = False,
+    count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
+) -> None:
+    """Change in an office's daily arrests after an operation or leadership change, against
+    the other offices (difference in differences), with a placebo check."""
+    import icestats
+    from icestats.render import stats as render_stats
+    from icestats.stats.events import example_file, load_events
+
+    if example:
+        print(example_file().read_text(), end="")
+        return
+    evs = load_events(file, event or [])
+    with icestats.connect(db) as ice:
+        r = ice.events(evs, window=window, count=count, scope=scope)
+    emit(db, json_out, r, render_stats.events)
+
+
+@app.command()
+@handle_errors
+def forecast(
+    db: Db = DEFAULT_DB,
+    horizon: Annotated[int, typer.Option(help="Days ahead.")] = 90,
+    fit_days: Annotated[int, typer.Option(help="Complete days the trend is fitted on.")] = 90,
+    goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
+    allocation: Allocation = None, count: Count = "arrests", scope: Scope = "all",
+    json_out: Json = False,
+) -> None:
+    """National and per-office daily arrests ahead, with prediction intervals, and the date
+    the goal would be met at the current trend (or "not within the horizon")."""
+    import icestats
+    from icestats.errors import UsageError
+    from icestats.render import stats as render_stats
+    from icestats.stats import goals as goals_mod
+
+    if horizon < 1 or fit_days < 14:
+        raise UsageError("--horizon must be at least 1 and --fit-days at least 14")
+    goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
+    with icestats.connect(db) as ice:
+        r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count, scope=scope)
+    emit(db, json_out, r, render_stats.forecast)

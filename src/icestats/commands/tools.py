@@ -1,0 +1,185 @@
+"""Commands that make or move files: generate, ingest, report, serve, export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from icestats.commands.base import (
+    DEFAULT_DB,
+    Count,
+    Db,
+    From,
+    Json,
+    Office,
+    Scope,
+    To,
+    app,
+    err,
+    export_app,
+    handle_errors,
+)
+
+
+@app.command()
+@handle_errors
+def generate(
+    out: Annotated[Path, typer.Argument(help="File to write (.xlsx, .csv or .parquet).")],
+    rows: Annotated[int | None, typer.Option(help="About this many records (default: "
+                                                  "the published volumes).")] = None,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2024-10-01",
+    end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2025-10-15",
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same file.")] = 0,
+    layout: Annotated[str, typer.Option(help="2023 (Apprehension AOR, Unique Identifier) or "
+                                             "2025 (TOA Current Duty AOR, Arresting Agency, "
+                                             "Anonymized Identifier).")] = "2025",
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv or parquet "
+                                                             "(default: from the suffix).")] = None,
+    sheet_rows: Annotated[int, typer.Option(help="Data rows per sheet before the next sheet."
+                                            )] = 1_000_000,
+    events: Annotated[bool, typer.Option(help="Include the Los Angeles and Chicago "
+                                              "operations.")] = True,
+    json_out: Json = False,
+) -> None:
+    """Write a realistic synthetic arrest release (for demos, tests and benchmarks)."""
+    from icestats.errors import UsageError
+    from icestats.generate import Options
+    from icestats.generate import generate as gen
+    from icestats.params import as_date
+
+    if layout not in ("2023", "2025"):
+        raise UsageError(f"--layout must be 2023 or 2025, not '{layout}'")
+    first, last = as_date(start, "--start"), as_date(end, "--end")
+    assert first and last
+    if last < first:
+        raise UsageError("--end is before --start")
+    summary = gen(Options(start=first, end=last, rows=rows, seed=seed, layout=layout,
+                          events=events), out, fmt, sheet_rows=sheet_rows)
+    if json_out:
+        from icestats.jsonout import dumps
+
+        print(dumps(summary))
+    else:
+        print(f"wrote {summary['records']:,} records ({layout} layout, {first} to {last}, "
+              f"seed {seed}) to {out}")
+
+
+@app.command()
+@handle_errors
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Release files: xlsx, csv or parquet.")],
+    db: Db = DEFAULT_DB,
+    max_rejects: Annotated[float, typer.Option(
+        help="Refuse a file when more than this share of its rows have no usable "
+             "apprehension date.")] = 0.01,
+    json_out: Json = False,
+) -> None:
+    """Load release files into the database; each file all or nothing, re-loads are no-ops."""
+    import icestats
+    from icestats.render.progress import ingest_progress
+
+    results = []
+    with icestats.connect(db, write=True) as ice:
+        for f in files:
+            with ingest_progress(f, quiet=json_out) as progress:
+                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
+            r = results[-1]
+            if json_out:
+                continue
+            if getattr(r, "kind", "") == "detention workbook" and not r.already_loaded:
+                print(f"{f}: ICE detention statistics workbook FY{r.fiscal_year}, data through "
+                      f"{r.data_through}: {r.tables} tables ({len(r.named_tables)} named), "
+                      f"{r.values:,} values"
+                      + (f"; {len(r.total_mismatches)} total mismatches (see status)"
+                         if r.total_mismatches else "; every Total equals its parts"))
+            elif r.already_loaded:
+                print(f"{f}: already loaded (same content); nothing changed")
+            else:
+                print(f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+                      f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}; "
+                      f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
+                      + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}"
+                         if r.empty_sheets else ""))
+    if json_out:
+        from icestats.jsonout import dumps
+
+        print(dumps({"database": str(db), "files": [r.to_dict() for r in results]}))
+    else:
+        print(f"database: {db}")
+
+
+@app.command()
+@handle_errors
+def report(
+    out: Annotated[Path, typer.Option("-o", "--out", help="HTML file to write.")] = Path(
+        "report.html"),
+    db: Db = DEFAULT_DB,
+    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal a day.")] = 3000,
+) -> None:
+    """One self-contained HTML report (works offline): goal, offices with intervals, every
+    office's series, composition, map, events, forecast, ICE vs CBP, provenance."""
+    import icestats
+    from icestats.render.report import write
+
+    with icestats.connect(db) as ice:
+        path = write(ice, out, goal_per_day)
+    size = path.stat().st_size / 1e6
+    print(f"wrote {path} ({size:.1f} MB) from database {db}")
+
+
+@app.command()
+@handle_errors
+def serve(
+    db: Db = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs "
+                                           "--allow-remote.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    allow_remote: Annotated[bool, typer.Option(
+        "--allow-remote", help="Allow binding an address other than loopback.")] = False,
+) -> None:
+    """The dashboard and JSON API (read-only) at http://127.0.0.1:8000 (API list at /api)."""
+    import ipaddress
+
+    from icestats.errors import UsageError
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not allow_remote:
+        raise UsageError(f"--host {host} would expose the dashboard beyond this machine; "
+                         "add --allow-remote if you mean it")
+    import uvicorn
+
+    from icestats.web.app import create_app
+
+    app = create_app(db, [host])
+    if not loopback:
+        err(f"serving on {host}: anyone who can reach this address can read the database")
+    print(f"icestats dashboard: http://{host}:{port}/  (API: /api, database {db}, read-only)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@export_app.command("daily")
+@handle_errors
+def export_daily(
+    out: Annotated[Path, typer.Option("-o", "--out", help="File to write.")],
+    db: Db = DEFAULT_DB,
+    by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
+                                                "agency_group, program, type, ...")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, parquet or json "
+                                                             "(default: from the suffix).")] = None,
+    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
+    scope: Scope = "all",
+) -> None:
+    """Daily counts: `date,arrests`, or with --by aor exactly `date,aor,arrests`."""
+    import icestats
+    from icestats.exports import write_table
+
+    with icestats.connect(db) as ice:
+        t = ice.daily(by, start=start, end=end, aor=aor, count=count, scope=scope).rows
+    write_table(t, out, fmt or out.suffix.lstrip(".").lower())
+    print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)

@@ -1,0 +1,140 @@
+"""The JSON API: one route per question, each the answer's ``to_dict()`` plus the database
+name, exactly what ``icestats Q --json`` prints (apart from the database path).
+
+Routes are module functions on an APIRouter; the database comes in as a dependency
+(``ice``), so a test can call any route on its own. Parameters are typed and validated
+(a bad date or an unknown office is HTTP 422 with a message); no SQL or file path is
+taken from a request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from icestats.answers import Answer
+from icestats.client import Icestats
+from icestats.errors import UsageError
+
+router = APIRouter(prefix="/api")
+Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
+From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
+To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
+Window = Annotated[int, Query(ge=1, le=365)]
+Goal = Annotated[float, Query(gt=0, allow_inf_nan=False)]
+
+
+def ice(request: Request) -> Iterator[Icestats]:
+    """One cursor per request on the app's live reader (a newly loaded version is picked
+    up between requests)."""
+    reader = request.app.state.reader
+    with reader.cursor() as cursor:
+        yield Icestats.from_connection(cursor, reader.path)
+
+
+Ice = Annotated[Icestats, Depends(ice)]
+
+
+def answer(i: Icestats, a: Answer) -> dict[str, Any]:
+    return {"database": i.path.name, **a.to_dict()}
+
+
+@router.get("/status")
+def status(i: Ice) -> dict[str, Any]:
+    return answer(i, i.status())
+
+
+@router.get("/goal")
+def goal(i: Ice, goal: Goal = 3000, window: Window = 28, as_of: Day = None,
+         include_incomplete: bool = False, count: str = "arrests",
+         scope: str = "all") -> dict[str, Any]:
+    return answer(i, i.goal(goal, window=window, as_of=as_of,
+                            include_incomplete=include_incomplete, count=count, scope=scope))
+
+
+@router.get("/offices")
+def offices(i: Ice, window: Window = 28, as_of: Day = None, include_incomplete: bool = False,
+            count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+    return answer(i, i.offices(window=window, as_of=as_of,
+                               include_incomplete=include_incomplete, count=count, scope=scope))
+
+
+@router.get("/daily", response_model=None)
+def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
+          end: To = None, count: str = "arrests", scope: str = "all",
+          format: str = "json") -> Any:  # noqa: A002 - the query parameter's name
+    if format not in ("json", "csv"):
+        raise UsageError("format must be json or csv")
+    a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)
+    if format == "csv":
+        from icestats.exports import csv_text
+
+        name = "_".join(["icestats_daily", aor or "national", by or "total"]) + ".csv"
+        return Response(csv_text(a.rows), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}"'})
+    return answer(i, a)
+
+
+@router.get("/breakdown")
+def breakdown(i: Ice, by: str = "criminality", period: str = "month", aor: str | None = None,
+              start: From = None, end: To = None, count: str = "arrests",
+              scope: str = "all") -> dict[str, Any]:
+    return answer(i, i.breakdown(by, period=period, start=start, end=end, aor=aor or None,
+                                 count=count, scope=scope))
+
+
+@router.get("/fair")
+def fair(i: Ice, window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
+         include_incomplete: bool = False,
+         goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
+         allocation: str | None = None, fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05,
+         count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+    from icestats.stats import goals as goals_mod
+
+    g = goals_mod.load(None, national=goal, allocation=allocation)
+    return answer(i, i.fair_offices(g, window=window, as_of=as_of,
+                                    include_incomplete=include_incomplete, count=count,
+                                    scope=scope, fdr=fdr))
+
+
+@router.get("/nowcast")
+def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+    return answer(i, i.nowcast(count=count, scope=scope))
+
+
+@router.get("/forecast")
+def forecast(i: Ice, horizon: Window = 90, fit_days: Annotated[int, Query(ge=14, le=3650)] = 90,
+             goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
+             allocation: str | None = None, count: str = "arrests",
+             scope: str = "all") -> dict[str, Any]:
+    from icestats.stats import goals as goals_mod
+
+    g = goals_mod.load(None, national=goal, allocation=allocation)
+    return answer(i, i.forecast(g, horizon=horizon, fit_days=fit_days, count=count,
+                                scope=scope))
+
+
+@router.get("/events")
+def events(i: Ice, event: Annotated[list[str] | None, Query(
+               description="DATE,OFFICE,LABEL; default: the example events file")] = None,
+           window: Annotated[int, Query(ge=7, le=180)] = 28, count: str = "arrests",
+           scope: str = "all") -> dict[str, Any]:
+    from icestats.stats.events import example_file, load_events
+
+    evs = load_events(None if event else example_file(), event or [])
+    return answer(i, i.events(evs, window=window, count=count, scope=scope))
+
+
+@router.get("/agency")
+def agency(i: Ice) -> dict[str, Any]:
+    return answer(i, i.agency())
+
+
+@router.get("/revisions")
+def revisions(i: Ice, table: str = "book_ins_by_agency") -> dict[str, Any]:
+    return answer(i, i.revisions(table))
+
