@@ -32,7 +32,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def value(con: duckdb.DuckDBPyConnection, wb: int, table: str, dims: list[str], column: str):
+def value(con: duckdb.DuckDBPyConnection, wb: int, table: str, dims: list[str],
+          column: str) -> float | None:
     rows = con.execute("SELECT value FROM wb_values WHERE workbook_id = ? AND table_key = ? "
                        "AND dims = ? AND column_label = ?", [wb, table, dims, column]).fetchall()
     assert len(rows) == 1, (table, dims, column, rows)

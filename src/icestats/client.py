@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import detention, metrics, schema, store
+from icestats import counting, detention, metrics, schema, series, store
 from icestats.answers import (
     AgencyAnswer,
     BookInsNear,
@@ -130,10 +130,10 @@ class Icestats:
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
               aor: str | None = None, count: str = "arrests", scope: str = "all",
-              top: int = metrics.TOP) -> DailyAnswer:
+              top: int = counting.TOP) -> DailyAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
         categories with ``by``), weekly means, and totals by month or category."""
-        return metrics.daily(self.con, by, start=as_date(start, "--from"),
+        return series.daily(self.con, by, start=as_date(start, "--from"),
                              end=as_date(end, "--to"), aor=aor, count=count, scope=scope,
                              top=top)
 

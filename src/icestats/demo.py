@@ -28,7 +28,7 @@ def main() -> None:
         console.print(f"Generating a synthetic arrest release (about a year, all 25 offices) "
                       f"to {release} ...")
         generate(Options(seed=2025), release)
-    workbooks = sorted(p for p in (resources.files("icestats") / "data").iterdir()
+    workbooks = sorted(Path(str(p)) for p in (resources.files("icestats") / "data").iterdir()
                        if p.name.endswith(".xlsx"))
     console.print(f"Loading it and ICE's two real detention statistics workbooks into {db} ...")
     with icestats.connect(db, write=True) as ice:

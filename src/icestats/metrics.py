@@ -1,9 +1,7 @@
 """Counts over the store, as SQL pushed down to DuckDB: every output calls these.
 
-Counting rules (see docs/architecture.md):
-- ``count="arrests"`` counts arrest episodes (24-hour rule); ``"records"`` counts raw rows.
-- For each date, only the release that owns it (coverage ending latest) is counted.
-- ``scope="interior"`` leaves out border-related records (UWCHR's published rule).
+The counting rules (episodes or records, the owning release, the scope) are the SQL of
+``counting.py``; the daily series answer is built in ``series.py``.
 """
 
 from __future__ import annotations
@@ -15,13 +13,15 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats import privacy, reference
-from icestats.answers import (
-    BreakdownAnswer,
-    Coverage,
-    DailyAnswer,
-    GoalAnswer,
-    OfficesAnswer,
-    Source,
+from icestats.answers import BreakdownAnswer, Coverage, GoalAnswer, OfficesAnswer, Source
+from icestats.counting import (
+    BREAKDOWNS,
+    PERIODS,
+    TOP,
+    by_day_sql,
+    check,
+    counted_sql,
+    national_sql,
 )
 from icestats.errors import UsageError
 from icestats.numbers import round_half_up
@@ -29,96 +29,6 @@ from icestats.store import arrow, fetch_one
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-COUNTS = ("arrests", "records")
-SCOPES = ("all", "interior")
-PERIODS = ("day", "week", "month", "quarter", "year")
-CUSTODIAL_METHODS = ("CAP Local Incarceration", "CAP State Incarceration",
-                     "CAP Federal Incarceration", "287(g) Program",
-                     "Law Enforcement Agency Response Unit")
-# UWCHR's rule for border-related records, left out of "interior" counts (ice-enforce
-# repository, the analysis of FOIA 2019-ICFO-53623): these methods, methods naming CBP or
-# Border Patrol, and landmarks at ports of entry, airports or the border.
-BORDER_METHODS = ("Patrol Border", "Inspections", "Anti-Smuggling", "Patrol Interior",
-                  "Boat Patrol", "Traffic Check", "Crewman/Stowaway",
-                  "Transportation Check Aircraft", "Transportation Check Bus",
-                  "Transportation Check Passenger Train", "Transportation Check Freight Train")
-BORDER_METHOD_PATTERN = "CBP|USBP|Border Patrol"
-BORDER_LANDMARK_PATTERN = "PORT OF ENTRY|AIRPORT|BORDER"
-_CUSTODIAL = ", ".join(f"'{m}'" for m in CUSTODIAL_METHODS)
-_BORDER = ", ".join(f"'{m}'" for m in BORDER_METHODS)
-INTERIOR_SQL = f"""NOT (coalesce(method, '') IN ({_BORDER})
-    OR regexp_matches(coalesce(method, ''), '{BORDER_METHOD_PATTERN}')
-    OR regexp_matches(coalesce(site_landmark, ''), '{BORDER_LANDMARK_PATTERN}'))"""
-# Breakdown dimensions: name -> SQL over arrests (fixed text, never from user input).
-DIMENSIONS: dict[str, str] = {
-    "aor": "aor",
-    "criminality": "coalesce(criminality, '(blank)')",
-    "method": "coalesce(method, '(blank)')",
-    "custody": f"""CASE WHEN method IS NULL OR method = '[redacted]' THEN 'unknown'
-                  WHEN method = 'ERO Reprocessed Arrest' THEN 'reprocessed'
-                  WHEN method IN ({_CUSTODIAL}) THEN 'custodial' ELSE 'at-large' END""",
-    "agency": "coalesce(agency, '(not recorded)')",
-    "agency_group": """CASE WHEN agency IS NULL THEN '(not recorded)'
-                       WHEN agency ILIKE '%border patrol%' OR agency ILIKE '%USBP%'
-                            OR agency ILIKE 'CBP%' THEN 'CBP'
-                       WHEN agency ILIKE 'ICE%' OR agency ILIKE '%ERO%' OR agency ILIKE '%HSI%'
-                            THEN 'ICE' ELSE 'other' END""",
-    "program": "coalesce(final_program, '(blank)')",
-    "type": "coalesce(apprehension_type, '(not recorded)')",
-    "citizenship": "coalesce(citizenship, '(blank)')",
-    "gender": "coalesce(gender, '(blank)')",
-    "age_group": """CASE WHEN birth_year IS NULL THEN '(unknown)'
-                    WHEN year(apprehension_date) - birth_year < 18 THEN 'under 18'
-                    WHEN year(apprehension_date) - birth_year < 25 THEN '18-24'
-                    WHEN year(apprehension_date) - birth_year < 35 THEN '25-34'
-                    WHEN year(apprehension_date) - birth_year < 45 THEN '35-44'
-                    WHEN year(apprehension_date) - birth_year < 55 THEN '45-54'
-                    ELSE '55 and over' END""",
-    "state": "coalesce(state, '(blank)')",
-}
-# The stored columns each dimension is computed from (it is computed on their distinct
-# values after a first count by day, not on every row).
-DIMENSION_COLUMNS: dict[str, tuple[str, ...]] = {
-    "aor": ("aor",), "criminality": ("criminality",), "method": ("method",),
-    "custody": ("method",), "agency": ("agency",), "agency_group": ("agency",),
-    "program": ("final_program",), "type": ("apprehension_type",),
-    "citizenship": ("citizenship",), "gender": ("gender",), "age_group": ("birth_year",),
-    "state": ("state",),
-}
-BREAKDOWNS = ("criminality", "method", "custody", "agency", "agency_group", "program", "type",
-              "citizenship", "gender", "age_group")
-TOP = 8  # categories shown as their own column or series; the rest are "other"
-
-
-def check(value: str, allowed: tuple[str, ...] | dict[str, str], what: str) -> None:
-    if value not in allowed:
-        raise UsageError(f"unknown {what} '{value}' (expected one of {', '.join(allowed)})")
-
-
-def counted_sql(count: str = "arrests", scope: str = "all", *, owned: bool = True) -> str:
-    """The records that count: owned by their date's release (unless ``owned=False``, for
-    comparing releases), one per episode for ``arrests``, interior ones for that scope."""
-    check(count, COUNTS, "count")
-    check(scope, SCOPES, "scope")
-    where = ["owned"] if owned else ["true"]
-    if count == "arrests":
-        where.append("episode_start")
-    if scope == "interior":
-        where.append(INTERIOR_SQL)
-    return f"(SELECT * FROM arrests WHERE {' AND '.join(where)})"
-
-
-def by_day_sql(by: str, where: str, count: str, scope: str = "all") -> str:
-    """(apprehension_date, <by>, n): counts by day and dimension value, in two steps."""
-    check(by, DIMENSIONS, "dimension")
-    cols = ", ".join(DIMENSION_COLUMNS[by])
-    return f"""
-        SELECT apprehension_date, {DIMENSIONS[by]} AS {by}, CAST(sum(n) AS BIGINT) AS n
-        FROM (SELECT apprehension_date, {cols}, count(*) AS n FROM {counted_sql(count, scope)}
-              WHERE {where} GROUP BY ALL)
-        GROUP BY ALL"""
-
 
 def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
     row = fetch_one(con, "SELECT min(date), max(date), max(date) FILTER (WHERE NOT incomplete)"
@@ -169,7 +79,7 @@ def check_office(code: str) -> str:
     return code
 
 
-def _range(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
+def date_range(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
            aor: str | None) -> tuple[Coverage, str, dict[str, Any]]:
     cov = require_data(con)
     params: dict[str, Any] = {"start": start or cov.start, "end": end or cov.end}
@@ -185,21 +95,12 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
                 count: str = "arrests", scope: str = "all") -> pa.Table:
     """Daily counts: ``date, arrests`` (every covered day, zeros included) or, with ``by``,
     ``date, <by>, arrests`` (one row per date and value with arrests)."""
-    _, where, params = _range(con, start, end, aor)
+    _, where, params = date_range(con, start, end, aor)
     if by is None:
         return arrow(con, national_sql(where, count, scope), params)
     sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
               FROM ({by_day_sql(by, where, count, scope)}) ORDER BY 1, 2"""
     return privacy.suppress(arrow(con, sql, params), [by], "day")
-
-
-def national_sql(where: str, count: str, scope: str = "all") -> str:
-    """(date, arrests) for every covered day in [$start, $end], zeros included."""
-    return f"""SELECT o.date, CAST(coalesce(c.n, 0) AS BIGINT) AS arrests FROM day_owner o
-               LEFT JOIN (SELECT apprehension_date AS d, count(*) AS n
-                          FROM {counted_sql(count, scope)} WHERE {where} GROUP BY 1) c
-                    ON c.d = o.date
-               WHERE o.date BETWEEN $start AND $end ORDER BY o.date"""
 
 
 def national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str = "arrests",
@@ -317,7 +218,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     """Counts and shares of each value of ``by`` in each period, long and wide."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
-    cov, where, params = _range(con, start, end, aor)
+    cov, where, params = date_range(con, start, end, aor)
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     sql = f"""
@@ -372,137 +273,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
     return shown + (["other"] if rest else []), wide
 
 
-def _days_in_month(d: date) -> int:
-    return calendar.monthrange(d.year, d.month)[1]
-
-
-def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date | None = None,
-          end: date | None = None, aor: str | None = None, count: str = "arrests",
-          scope: str = "all", top: int = TOP) -> DailyAnswer:
-    """Daily counts (the export form), the series a chart draws (with 7-day means) and the
-    totals a table shows (by month, or by category)."""
-    cov, _, params = _range(con, start, end, aor)
-    first, last = params["start"], params["end"]
-    rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
-    everything = daily_table(con, start=first, end=last, aor=aor, count=count, scope=scope)
-    days = everything["date"].to_pylist()
-    n = sum(everything["arrests"].to_pylist())
-    total = {"arrests": n, "days": len(days),
-             "per_day": round_half_up(n / len(days), 1) if days else None}
-    if by is None:
-        dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
-        totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
-    else:
-        dense, totals = _by_series(con, rows, by, days, params, count, scope, top)
-    return DailyAnswer(rows, by, params.get("aor"), first, last, cov, _series(days, dense, cov),
-                       totals, _weekly(days, dense), total,
-                       count=count, scope=scope, source=source(con, first, last),
-                       method="daily counts; mean_7: mean of the day and the 6 before it "
-                              "(none until 7 days are in range; none where a day is "
-                              "suppressed)")
-
-
-def _rolling(values: list[int | None], n: int = 7) -> list[float | None]:
-    out: list[float | None] = []
-    for i in range(len(values)):
-        part = [v for v in values[max(i - n + 1, 0):i + 1] if v is not None]
-        out.append(round_half_up(sum(part) / n, 1) if i >= n - 1 and len(part) == n else None)
-    return out
-
-
-def _series(days: list[date], values: dict[str, list[int | None]], cov: Coverage) -> pa.Table:
-    import pyarrow as pa
-
-    out: dict[str, list[Any]] = {"date": [], "key": [], "arrests": [], "mean_7": [],
-                                 "mean_28": [], "incomplete": []}
-    for key, vals in values.items():
-        out["date"] += days
-        out["key"] += [key] * len(days)
-        out["arrests"] += vals
-        out["mean_7"] += _rolling(vals, 7)
-        out["mean_28"] += _rolling(vals, 28)
-        out["incomplete"] += [cov.incomplete(d) for d in days]
-    return pa.table({"date": pa.array(out["date"], pa.date32()),
-                     "key": pa.array(out["key"], pa.string()),
-                     "arrests": pa.array(out["arrests"], pa.int64()),
-                     "mean_7": pa.array(out["mean_7"], pa.float64()),
-                     "mean_28": pa.array(out["mean_28"], pa.float64()),
-                     "incomplete": pa.array(out["incomplete"], pa.bool_())})
-
-
-def _weekly(days: list[date], values: dict[str, list[int | None]]) -> pa.Table:
-    """Mean per day over each whole 7 days from the first day of the range."""
-    import pyarrow as pa
-
-    out: dict[str, list[Any]] = {"key": [], "week_from": [], "mean_per_day": []}
-    for key, vals in values.items():
-        for i in range(0, len(days) - 6, 7):
-            part = vals[i:i + 7]
-            out["key"].append(key)
-            out["week_from"].append(days[i])
-            out["mean_per_day"].append(None if any(v is None for v in part) else
-                                       round_half_up(sum(v or 0 for v in part) / 7, 1))
-    return pa.table({"key": pa.array(out["key"], pa.string()),
-                     "week_from": pa.array(out["week_from"], pa.date32()),
-                     "mean_per_day": pa.array(out["mean_per_day"], pa.float64())})
-
-
-def _month_totals(days: list[date], values: list[int], cov: Coverage) -> pa.Table:
-
-    months: dict[date, list[int]] = {}
-    tail: dict[date, bool] = {}
-    for d, v in zip(days, values, strict=True):
-        m = d.replace(day=1)
-        months.setdefault(m, []).append(v)
-        tail[m] = tail.get(m, False) or cov.incomplete(d)
-    total = sum(values)
-    rows = [{"key": f"{m:%Y-%m}", "arrests": sum(v), "days": len(v),
-             "per_day": round_half_up(sum(v) / len(v), 1),
-             "share_percent": round_half_up(100 * sum(v) / total, 1) if total else None,
-             "partial": len(v) < _days_in_month(m) or tail[m]} for m, v in months.items()]
-    return _totals_table(rows)
-
-
-def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
-    import pyarrow as pa
-
-    return pa.table({"key": pa.array([r["key"] for r in rows], pa.string()),
-                     "arrests": pa.array([r["arrests"] for r in rows], pa.int64()),
-                     "days": pa.array([r["days"] for r in rows], pa.int64()),
-                     "per_day": pa.array([r["per_day"] for r in rows], pa.float64()),
-                     "share_percent": pa.array([r["share_percent"] for r in rows],
-                                               pa.float64()),
-                     "partial": pa.array([r["partial"] for r in rows], pa.bool_())})
-
-
-def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
-               params: dict[str, Any], count: str, scope: str, top: int
-               ) -> tuple[dict[str, list[int | None]], pa.Table]:
-    """The ``top`` categories as dense daily series, and every category's total."""
-    where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
-                                                           if "aor" in params else "")
-    sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
-              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
-    span = "day" if len(days) <= 1 else None
-    totals = privacy.suppress(arrow(con, sql, params), ["key", by], span)
-    cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
-                              strict=True)][:top]
-    index = {d: i for i, d in enumerate(days)}
-    dense: dict[str, list[int | None]] = {c: [0 for _ in days] for c in cats}
-    for d, c, n in zip(rows["date"].to_pylist(), rows[by].to_pylist(),
-                       rows["arrests"].to_pylist(), strict=True):
-        if c in dense and d in index:
-            dense[c][index[d]] = n
-    grand = sum(n or 0 for n in totals["arrests"].to_pylist())
-    out = [{"key": k, "arrests": n, "days": len(days),
-            "per_day": None if n is None else round_half_up(n / max(len(days), 1), 1),
-            "share_percent": None if n is None or not grand
-            else round_half_up(100 * n / grand, 1), "partial": False}
-           for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
-                           strict=True)]
-    return dense, _totals_table(out)
-
-
 def arrests_per_month(con: duckdb.DuckDBPyConnection, count: str = "arrests",
                       scope: str = "all") -> dict[date, float]:
     """Arrests per day by calendar month from the arrest releases, complete months only."""
@@ -513,7 +283,7 @@ def arrests_per_month(con: duckdb.DuckDBPyConnection, count: str = "arrests",
         WHERE NOT o.incomplete GROUP BY 1 ORDER BY 1
     """, {"start": date.min, "end": date.max}).fetchall()
     return {month: round_half_up(arrests / days, 1) for month, days, arrests in rows
-            if days == _days_in_month(month)}
+            if days == calendar.monthrange(month.year, month.month)[1]}
 
 
 def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

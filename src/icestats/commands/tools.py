@@ -86,29 +86,34 @@ def ingest(
         for f in files:
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
-            r = results[-1]
-            if json_out:
-                continue
-            if getattr(r, "kind", "") == "detention workbook" and not r.already_loaded:
-                print(f"{f}: ICE detention statistics workbook FY{r.fiscal_year}, data through "
-                      f"{r.data_through}: {r.tables} tables ({len(r.named_tables)} named), "
-                      f"{r.values:,} values"
-                      + (f"; {len(r.total_mismatches)} total mismatches (see status)"
-                         if r.total_mismatches else "; every Total equals its parts"))
-            elif r.already_loaded:
-                print(f"{f}: already loaded (same content); nothing changed")
-            else:
-                print(f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
-                      f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}; "
-                      f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
-                      + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}"
-                         if r.empty_sheets else ""))
+            if not json_out:
+                print(_loaded_line(f, results[-1]))
     if json_out:
         from icestats.jsonout import dumps
 
         print(dumps({"database": str(db), "files": [r.to_dict() for r in results]}))
     else:
         print(f"database: {db}")
+
+
+def _loaded_line(f: Path, r: object) -> str:
+    """One line per file loaded: a detention workbook or an arrest release."""
+    from icestats.ingest.load import IngestResult
+    from icestats.workbooks.load import WorkbookResult
+
+    if getattr(r, "already_loaded", False):
+        return f"{f}: already loaded (same content); nothing changed"
+    if isinstance(r, WorkbookResult):
+        return (f"{f}: ICE detention statistics workbook FY{r.fiscal_year}, data through "
+                f"{r.data_through}: {r.tables} tables ({len(r.named_tables)} named), "
+                f"{r.values:,} values"
+                + (f"; {len(r.total_mismatches)} total mismatches (see status)"
+                   if r.total_mismatches else "; every Total equals its parts"))
+    assert isinstance(r, IngestResult)
+    return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+            f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}; "
+            f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
+            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
 
 
 @app.command()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import TextIO
 
 HQ = "HQ"
 UNKNOWN = "UNK"
@@ -23,8 +25,10 @@ class Office:
     aliases: tuple[str, ...]
 
 
-def _open(name: str):  # noqa: ANN202 - a text file handle
-    return resources.files(__package__).joinpath(name).open(encoding="utf-8", newline="")
+def _open(name: str) -> TextIO:
+    """A shipped table as text (newline='' for the csv module)."""
+    raw = resources.files(__package__).joinpath(name).open("rb")
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
 @cache

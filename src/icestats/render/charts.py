@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from datetime import date
 from html import escape
+from typing import Any
 
 PALETTE = ("#1f5aa6", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#2e4057",
            "#c46d2a", "#7a9e3a", "#888888")
@@ -87,14 +88,14 @@ def line_chart(dates: Sequence[date], series: Sequence[tuple[str, Sequence[float
     return "".join(out)
 
 
-def interval_chart(rows: Sequence[dict[str, object]], *, value: str, low: str, high: str,
+def interval_chart(rows: Sequence[dict[str, Any]], *, value: str, low: str, high: str,
                    label: str = "name", ref: float | None = 1.0, title: str = "",
                    chart_id: str = "", width: int = 860) -> str:
     """Horizontal dots with interval whiskers, one row per office; flagged rows in red."""
     rows = [r for r in rows if r.get(value) is not None]
     ml, mr, row_h, mt = 150, 20, 18, 30
     height = mt + row_h * len(rows) + 30
-    top = _nice_max(max([float(r[high]) for r in rows] + [ref or 0]))  # type: ignore[arg-type]
+    top = _nice_max(max([float(r[high]) for r in rows] + [ref or 0]))
 
     def x(v: float) -> float:
         return ml + (width - ml - mr) * v / top
@@ -112,12 +113,12 @@ def interval_chart(rows: Sequence[dict[str, object]], *, value: str, low: str, h
     for i, r in enumerate(rows):
         cy = mt + row_h * i + row_h / 2
         color = "#d1495b" if r.get("below_target") else "#1f5aa6"
-        out.append(f'<g class="row"><title>{esc(r[label])}: {float(r[value]):.2f} '  # type: ignore[arg-type]
-                   f'[{float(r[low]):.2f}–{float(r[high]):.2f}]</title>'  # type: ignore[arg-type]
+        out.append(f'<g class="row"><title>{esc(r[label])}: {float(r[value]):.2f} '
+                   f'[{float(r[low]):.2f}–{float(r[high]):.2f}]</title>'
                    f'<text x="{ml - 8}" y="{cy + 4:.1f}" text-anchor="end">{esc(r[label])}</text>'
-                   f'<line x1="{x(float(r[low])):.1f}" x2="{x(float(r[high])):.1f}" '  # type: ignore[arg-type]
+                   f'<line x1="{x(float(r[low])):.1f}" x2="{x(float(r[high])):.1f}" '
                    f'y1="{cy:.1f}" y2="{cy:.1f}" stroke="{color}" stroke-width="2"/>'
-                   f'<circle cx="{x(float(r[value])):.1f}" cy="{cy:.1f}" r="4" '  # type: ignore[arg-type]
+                   f'<circle cx="{x(float(r[value])):.1f}" cy="{cy:.1f}" r="4" '
                    f'fill="{color}"/></g>')
     out.append("</svg>")
     return "".join(out)
@@ -160,7 +161,7 @@ def stacked_shares(periods: Sequence[str], categories: Sequence[str],
         yy = mt + h - h * t / 100
         out.append(f'<text x="{ml - 4}" y="{yy + 4:.1f}" text-anchor="end">{t}%</text>')
     for i, p in enumerate(periods):
-        y0 = mt + h
+        y0 = float(mt + h)
         for k, c in enumerate(categories):
             s = shares.get((p, c), 0.0)
             hh = h * s / 100
@@ -178,13 +179,13 @@ def stacked_shares(periods: Sequence[str], categories: Sequence[str],
     return "".join(out)
 
 
-def funnel_chart(points: Sequence[tuple[str, float, float, bool]], limits: dict[str, object],
+def funnel_chart(points: Sequence[tuple[str, float, float, bool]], limits: dict[str, Any],
                  *, title: str = "", chart_id: str = "", width: int = 860, height: int = 300
                  ) -> str:
     """Attainment against size (expected arrests in the window) with control limits."""
     ml, mr, mt, mb = 56, 20, 28, 36
     w, h = width - ml - mr, height - mt - mb
-    sizes = list(limits["expected"])  # type: ignore[call-overload]
+    sizes = list(limits["expected"])
     lx0, lx1 = math.log(min(sizes)), math.log(max(sizes))
     top = _nice_max(max([p[2] for p in points] + [1.5]))
 
@@ -205,7 +206,7 @@ def funnel_chart(points: Sequence[tuple[str, float, float, bool]], limits: dict[
     for key, dash in (("95", "4,3"), ("99.8", "")):
         for side in ("lower", "upper"):
             vals = limits[f"{side}_{key}"]
-            pts = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(sizes, vals, strict=True))  # type: ignore[call-overload]
+            pts = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(sizes, vals, strict=True))
             out.append(f'<polyline fill="none" stroke="#888" stroke-dasharray="{dash}" '
                        f'points="{pts}"/>')
     for name, size, att, flag in points:

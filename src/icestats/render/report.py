@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from icestats import __version__
 from icestats.answers import FairAnswer, GoalAnswer, StatusAnswer
@@ -16,6 +16,9 @@ from icestats.render import charts
 from icestats.render.charts import esc
 from icestats.render.format import interval, num, pct
 from icestats.render.map import office_map
+
+if TYPE_CHECKING:
+    from icestats.stats.goals import Goals
 
 CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1d;background:#fafafa}
@@ -72,7 +75,7 @@ def _banner(status: StatusAnswer) -> str:
     return f"<p class='{css}' id='source-banner'><b>{esc(label)}</b>{esc(s.text)}.</p>"
 
 
-def _arrests(ice: Icestats, goals: object, goal_per_day: float,
+def _arrests(ice: Icestats, goals: Goals, goal_per_day: float,
              data: dict[str, object]) -> list[str]:
     g = ice.goal(goal_per_day)
     series = ice.daily().series.to_pylist()
@@ -182,7 +185,7 @@ def _composition(ice: Icestats, by: str, label: str) -> str:
                                  "arrests by month", chart_id=f"comp-{by}")
 
 
-def _events_forecast(ice: Icestats, goals: Any) -> list[str]:
+def _events_forecast(ice: Icestats, goals: Goals) -> list[str]:
     from icestats.stats.events import example_file, load_events
 
     out = ["<h2>Events and forecast</h2>"]

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -34,8 +35,8 @@ class Event:
 
 
 def did(days: list[date], codes: list[str], counts: np.ndarray, office: str, when: date,
-        window: int = 28, exclude: set[str] = frozenset(), level: float = 0.95  # type: ignore[assignment]
-        ) -> dict[str, object] | None:
+        window: int = 28, exclude: frozenset[str] | set[str] = frozenset(), level: float = 0.95
+        ) -> dict[str, Any] | None:
     """The difference-in-differences estimate for ``office`` at ``when``."""
     idx = np.array(days, dtype="datetime64[D]")
     t0 = np.datetime64(when, "D")
@@ -67,8 +68,8 @@ def did(days: list[date], codes: list[str], counts: np.ndarray, office: str, whe
 
 
 def with_placebos(days: list[date], codes: list[str], counts: np.ndarray, event: Event,
-                  window: int = 28, level: float = 0.95, others: set[str] = frozenset()  # type: ignore[assignment]
-                  ) -> dict[str, object] | None:
+                  window: int = 28, level: float = 0.95,
+                  others: frozenset[str] | set[str] = frozenset()) -> dict[str, Any] | None:
     main = did(days, codes, counts, event.office, event.date, window, others, level)
     if main is None:
         return None
@@ -79,12 +80,12 @@ def with_placebos(days: list[date], codes: list[str], counts: np.ndarray, event:
         p = did(days, codes, counts, c, event.date, window, others | {event.office}, level)
         if p is not None:
             placebos.append(p)
-    beyond = sum(abs(p["log_effect"]) >= abs(main["log_effect"]) for p in placebos)  # type: ignore[arg-type]
-    excluding_one = sum(not (p["low"] <= 1 <= p["high"]) for p in placebos)  # type: ignore[operator]
+    beyond = sum(abs(p["log_effect"]) >= abs(main["log_effect"]) for p in placebos)
+    excluding_one = sum(not (p["low"] <= 1 <= p["high"]) for p in placebos)
     main.update(label=event.label, placebo_offices=len(placebos),
                 placebo_p=(beyond + 1) / (len(placebos) + 1),
                 placebos_with_an_effect=excluding_one,
-                placebo_effects={p["office"]: round(p["effect"], 3) for p in placebos})  # type: ignore[index]
+                placebo_effects={p["office"]: round(p["effect"], 3) for p in placebos})
     return main
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from scipy import stats as st
@@ -120,8 +121,8 @@ def shrink(y: np.ndarray, e: np.ndarray, phi: np.ndarray, level: float = LEVEL
 
 @dataclass
 class FairResult:
-    rows: list[dict[str, object]]
-    meta: dict[str, object]
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any]
 
 
 def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
@@ -135,7 +136,7 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
     df = window.n - 1
     per_day = y / window.n
     pops = reference.populations()
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for i, code in enumerate(codes):
         p = pops.get(code, {})
         rows.append({
@@ -144,7 +145,7 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
             "per_100k_residents_yr": float(365e5 * per_day[i] / p["population"]) if p else None,
             "per_100k_noncitizens_yr": float(365e5 * per_day[i] / p["noncitizen"]) if p else None,
         })
-    meta: dict[str, object] = {
+    meta: dict[str, Any] = {
         "window": [window.days[0].isoformat(), window.days[-1].isoformat()],
         "window_days": window.n, "level": level, "fdr": q,
         "model": "negative binomial (NB2 variance, k pooled across offices)"
@@ -173,7 +174,7 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
     return FairResult(rows, meta)
 
 
-def _baseline(rows: list[dict[str, object]], y: np.ndarray, phi: np.ndarray, window: Period,
+def _baseline(rows: list[dict[str, Any]], y: np.ndarray, phi: np.ndarray, window: Period,
               baseline: Period, level: float) -> None:
     yb = baseline.counts.sum(axis=0).astype(float)
     phib = dispersion(baseline)
@@ -190,12 +191,12 @@ def _baseline(rows: list[dict[str, object]], y: np.ndarray, phi: np.ndarray, win
                  baseline_high=float(ratio * np.exp(t * se)))
 
 
-def funnel(expected: np.ndarray, phi: np.ndarray) -> dict[str, object]:
+def funnel(expected: np.ndarray, phi: np.ndarray) -> dict[str, Any]:
     """Control limits for attainment against size (expected arrests in the window), with
     the offices' median dispersion: 95% and 99.8% limits around 1."""
     size = np.geomspace(max(expected.min() * 0.5, 1.0), expected.max() * 1.5, 40)
     ph = float(np.median(phi))
-    out: dict[str, object] = {"expected": size.round(1).tolist(), "dispersion": ph}
+    out: dict[str, Any] = {"expected": size.round(1).tolist(), "dispersion": ph}
     for name, z in (("95", st.norm.ppf(0.975)), ("99.8", st.norm.ppf(0.999))):
         out[f"lower_{name}"] = (1 - z * np.sqrt(ph / size)).round(4).tolist()
         out[f"upper_{name}"] = (1 + z * np.sqrt(ph / size)).round(4).tolist()

@@ -109,6 +109,16 @@ def _date(value: object, where: str) -> date | None:
         raise UsageError(f"{where}: '{value}' is not a date (expected YYYY-MM-DD)") from None
 
 
+def _period(value: object, where: str) -> tuple[date, date]:
+    """[first, last] dates, both given."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise UsageError(f"{where}: expected [first, last] dates, e.g. [2024-01-01, 2024-12-31]")
+    first, last = _date(value[0], where), _date(value[1], where)
+    if first is None or last is None or last < first:
+        raise UsageError(f"{where}: expected [first, last] dates, the first not after the last")
+    return first, last
+
+
 def load(path: str | Path | None, *, national: float | None = None,
          allocation: str | None = None) -> Goals:
     """Goals from a TOML file (or the defaults), then command-line overrides."""
@@ -139,7 +149,7 @@ def _parse(path: Path) -> Goals:
         start=_date(nat.get("from", DEFAULT_FROM), f"{path}: national.from"),
         end=_date(nat.get("to"), f"{path}: national.to"),
         allocation=str(nat.get("allocation", "noncitizen")),
-        baseline=(_date(base[0], f"{path}: baseline"), _date(base[1], f"{path}: baseline")),  # type: ignore[arg-type]
+        baseline=_period(base, f"{path}: national.baseline"),
         source=str(path),
     )
     codes = set(reference.field_office_codes())

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
 from scipy import stats as st
 
-from icestats import metrics
+from icestats import counting, metrics
 from icestats.answers import NowcastAnswer
 from icestats.numbers import round_half_up
 from icestats.stats.fair import Period, dispersion
@@ -70,7 +71,7 @@ def estimate_curve(pairs: list[tuple[dict[date, float], date, dict[date, float],
 
 
 def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0,
-            level: float = 0.95, days: int = TAIL_DAYS) -> list[dict[str, object]]:
+            level: float = 0.95, days: int = TAIL_DAYS) -> list[dict[str, Any]]:
     """Corrected counts for the last ``days`` days before ``end``, with intervals."""
     z = st.norm.ppf(0.5 + level / 2)
     out = []
@@ -92,7 +93,7 @@ def release_counts(con: duckdb.DuckDBPyConnection, count: str = "arrests", scope
     """Each release's own national daily counts (not only the days it owns)."""
     rows = con.execute(f"""
         SELECT r.release_id, r.coverage_end, a.apprehension_date, count(*)
-        FROM {metrics.counted_sql(count, scope, owned=False)} a JOIN releases r
+        FROM {counting.counted_sql(count, scope, owned=False)} a JOIN releases r
              USING (release_id)
         GROUP BY ALL ORDER BY 1, 3""").fetchall()
     out: dict[int, tuple[date, dict[date, float]]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -60,7 +61,7 @@ def _window_targets(goals: Goals, days: list[date], codes: list[str],
 
 
 def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, scope: str,
-              n: int) -> list[dict[str, object]]:
+              n: int) -> list[dict[str, Any]]:
     _, codes, counts = office_matrix(con, start, end, count, [reference.HQ, reference.UNKNOWN],
                                      scope)
     names = {reference.HQ: "Headquarters", reference.UNKNOWN: "Unknown or blank"}
@@ -68,7 +69,7 @@ def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
              "per_day": float(counts[:, i].sum() / max(n, 1))} for i, c in enumerate(codes)]
 
 
-def _method(meta: dict[str, object]) -> str:
+def _method(meta: dict[str, Any]) -> str:
     return (f"{meta['model']} count model (variance = mean x (1 + mean/k) from daily counts "
             f"around weekday-adjusted means; an office far beyond it keeps its own); "
             f"{int(100 * float(meta['level']))}% intervals on "

@@ -66,7 +66,7 @@ def offices(i: Ice, window: Window = 28, as_of: Day = None, include_incomplete: 
 @router.get("/daily", response_model=None)
 def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
           end: To = None, count: str = "arrests", scope: str = "all",
-          format: str = "json") -> Any:  # noqa: A002 - the query parameter's name
+          format: str = "json") -> Any:
     if format not in ("json", "csv"):
         raise UsageError("format must be json or csv")
     a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)

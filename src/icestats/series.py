@@ -1,0 +1,153 @@
+"""The daily answer: counts by day (the export form), the series a chart draws with its
+7- and 28-day means, weekly means, and the totals a table shows (by month or category).
+
+Every derived number is computed here, once; the dashboard and the report only draw it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from icestats import privacy
+from icestats.answers import Coverage, DailyAnswer
+from icestats.counting import TOP, by_day_sql
+from icestats.metrics import daily_table, date_range, source
+from icestats.numbers import round_half_up
+from icestats.store import arrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+def _days_in_month(d: date) -> int:
+    return calendar.monthrange(d.year, d.month)[1]
+
+
+def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date | None = None,
+          end: date | None = None, aor: str | None = None, count: str = "arrests",
+          scope: str = "all", top: int = TOP) -> DailyAnswer:
+    """Daily counts (the export form), the series a chart draws (with 7-day means) and the
+    totals a table shows (by month, or by category)."""
+    cov, _, params = date_range(con, start, end, aor)
+    first, last = params["start"], params["end"]
+    rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
+    everything = daily_table(con, start=first, end=last, aor=aor, count=count, scope=scope)
+    days = everything["date"].to_pylist()
+    n = sum(everything["arrests"].to_pylist())
+    total = {"arrests": n, "days": len(days),
+             "per_day": round_half_up(n / len(days), 1) if days else None}
+    if by is None:
+        dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
+        totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
+    else:
+        dense, totals = _by_series(con, rows, by, days, params, count, scope, top)
+    return DailyAnswer(rows, by, params.get("aor"), first, last, cov, _series(days, dense, cov),
+                       totals, _weekly(days, dense), total,
+                       count=count, scope=scope, source=source(con, first, last),
+                       method="daily counts; mean_7: mean of the day and the 6 before it "
+                              "(none until 7 days are in range; none where a day is "
+                              "suppressed)")
+
+
+def _rolling(values: list[int | None], n: int = 7) -> list[float | None]:
+    out: list[float | None] = []
+    for i in range(len(values)):
+        part = [v for v in values[max(i - n + 1, 0):i + 1] if v is not None]
+        out.append(round_half_up(sum(part) / n, 1) if i >= n - 1 and len(part) == n else None)
+    return out
+
+
+def _series(days: list[date], values: dict[str, list[int | None]], cov: Coverage) -> pa.Table:
+    import pyarrow as pa
+
+    out: dict[str, list[Any]] = {"date": [], "key": [], "arrests": [], "mean_7": [],
+                                 "mean_28": [], "incomplete": []}
+    for key, vals in values.items():
+        out["date"] += days
+        out["key"] += [key] * len(days)
+        out["arrests"] += vals
+        out["mean_7"] += _rolling(vals, 7)
+        out["mean_28"] += _rolling(vals, 28)
+        out["incomplete"] += [cov.incomplete(d) for d in days]
+    return pa.table({"date": pa.array(out["date"], pa.date32()),
+                     "key": pa.array(out["key"], pa.string()),
+                     "arrests": pa.array(out["arrests"], pa.int64()),
+                     "mean_7": pa.array(out["mean_7"], pa.float64()),
+                     "mean_28": pa.array(out["mean_28"], pa.float64()),
+                     "incomplete": pa.array(out["incomplete"], pa.bool_())})
+
+
+def _weekly(days: list[date], values: dict[str, list[int | None]]) -> pa.Table:
+    """Mean per day over each whole 7 days from the first day of the range."""
+    import pyarrow as pa
+
+    out: dict[str, list[Any]] = {"key": [], "week_from": [], "mean_per_day": []}
+    for key, vals in values.items():
+        for i in range(0, len(days) - 6, 7):
+            part = vals[i:i + 7]
+            out["key"].append(key)
+            out["week_from"].append(days[i])
+            out["mean_per_day"].append(None if any(v is None for v in part) else
+                                       round_half_up(sum(v or 0 for v in part) / 7, 1))
+    return pa.table({"key": pa.array(out["key"], pa.string()),
+                     "week_from": pa.array(out["week_from"], pa.date32()),
+                     "mean_per_day": pa.array(out["mean_per_day"], pa.float64())})
+
+
+def _month_totals(days: list[date], values: list[int], cov: Coverage) -> pa.Table:
+
+    months: dict[date, list[int]] = {}
+    tail: dict[date, bool] = {}
+    for d, v in zip(days, values, strict=True):
+        m = d.replace(day=1)
+        months.setdefault(m, []).append(v)
+        tail[m] = tail.get(m, False) or cov.incomplete(d)
+    total = sum(values)
+    rows = [{"key": f"{m:%Y-%m}", "arrests": sum(v), "days": len(v),
+             "per_day": round_half_up(sum(v) / len(v), 1),
+             "share_percent": round_half_up(100 * sum(v) / total, 1) if total else None,
+             "partial": len(v) < _days_in_month(m) or tail[m]} for m, v in months.items()]
+    return _totals_table(rows)
+
+
+def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({"key": pa.array([r["key"] for r in rows], pa.string()),
+                     "arrests": pa.array([r["arrests"] for r in rows], pa.int64()),
+                     "days": pa.array([r["days"] for r in rows], pa.int64()),
+                     "per_day": pa.array([r["per_day"] for r in rows], pa.float64()),
+                     "share_percent": pa.array([r["share_percent"] for r in rows],
+                                               pa.float64()),
+                     "partial": pa.array([r["partial"] for r in rows], pa.bool_())})
+
+
+def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
+               params: dict[str, Any], count: str, scope: str, top: int
+               ) -> tuple[dict[str, list[int | None]], pa.Table]:
+    """The ``top`` categories as dense daily series, and every category's total."""
+    where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
+                                                           if "aor" in params else "")
+    sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
+              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
+    span = "day" if len(days) <= 1 else None
+    totals = privacy.suppress(arrow(con, sql, params), ["key", by], span)
+    cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
+                              strict=True)][:top]
+    index = {d: i for i, d in enumerate(days)}
+    dense: dict[str, list[int | None]] = {c: [0 for _ in days] for c in cats}
+    for d, c, n in zip(rows["date"].to_pylist(), rows[by].to_pylist(),
+                       rows["arrests"].to_pylist(), strict=True):
+        if c in dense and d in index:
+            dense[c][index[d]] = n
+    grand = sum(n or 0 for n in totals["arrests"].to_pylist())
+    out = [{"key": k, "arrests": n, "days": len(days),
+            "per_day": None if n is None else round_half_up(n / max(len(days), 1), 1),
+            "share_percent": None if n is None or not grand
+            else round_half_up(100 * n / grand, 1), "partial": False}
+           for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
+                           strict=True)]
+    return dense, _totals_table(out)
