@@ -172,3 +172,57 @@ def test_csv_export_neutralizes_formulas(tmp_path: Path) -> None:
     rows = list(csv.reader((tmp_path / "x.csv").open(newline="")))
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)", "'+1", "'-2", "'@SUM(A1)", "'\tx",
                                         "'\rx", "ok"]
+
+
+def test_breakdown_table_shows_the_answer_shares(loaded: tuple[Path, dict]) -> None:
+    """Day periods with a personal attribute suppress small cells: the table's shares and
+    totals are the answer's (they used to be recomputed without the suppressed cells)."""
+    db, _ = loaded
+    args = ["breakdown", "--by", "gender", "--period", "day", "--from", "2025-03-03",
+            "--to", "2025-03-05", "--db", db]
+    out = json.loads(run(*args, "--json").stdout)
+    text = CliRunner_wide(*args)
+    assert out["periods"], out
+    for p in out["periods"]:
+        line = next(ln for ln in text.splitlines() if p["period"] in ln)
+        assert line.rstrip(" │").endswith(f"{p['total']:,}")
+        assert p["total"] == sum(r["arrests"] or 0 for r in _true_rows(db, p["period"]))
+        for c in out["columns"]:
+            cell = p["cells"][c]
+            want = "<10" if cell["suppressed"] else \
+                f"{cell['arrests']:,} ({_whole(cell['share'])}%)"
+            assert want in line, (want, line)
+
+
+def _whole(x: float) -> int:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return int(Decimal(str(x)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _true_rows(db: Path, day: str) -> list[dict]:
+    with icestats.connect(db) as ice:
+        return [{"arrests": n} for (n,) in ice.con.execute(
+            "SELECT count(*) FROM arrests WHERE owned AND episode_start AND "
+            "apprehension_date = ? GROUP BY gender", [day]).fetchall()]
+
+
+def CliRunner_wide(*args: object) -> str:
+    from typer.testing import CliRunner
+
+    from icestats.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": "200"},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_data_text_is_not_read_as_markup(loaded: tuple[Path, dict], tmp_path: Path) -> None:
+    """A value such as '[redacted]' is shown as it is in every table (rich markup off)."""
+    db, _ = loaded
+    with icestats.connect(db) as ice:
+        genders = {r["gender"] for r in ice.breakdown("gender").rows.to_pylist()}
+    assert "[redacted]" in genders
+    text = CliRunner_wide("breakdown", "--by", "gender", "--db", db)
+    assert "[redacted]" in text

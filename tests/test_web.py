@@ -102,3 +102,46 @@ def test_cli_api_and_report_agree(client: TestClient, db: Path) -> None:
 def test_serve_refuses_a_public_address_without_the_flag(db: Path) -> None:
     r = run("serve", "--db", db, "--host", "0.0.0.0")
     assert r.exit_code == 2 and "--allow-remote" in r.stderr
+
+
+SAME_ANSWER = [
+    (["status"], "/api/status"),
+    (["goal", "--goal", "1500", "--window", "14"], "/api/goal?goal=1500&window=14"),
+    (["goal", "--as-of", "2025-08-01", "--count", "records"],
+     "/api/goal?as_of=2025-08-01&count=records"),
+    (["offices", "--window", "7", "--scope", "interior"],
+     "/api/offices?window=7&scope=interior"),
+    (["offices", "--fair", "--goal", "2000"], "/api/fair?goal=2000"),
+    (["breakdown", "--by", "gender", "--period", "day", "--from", "2025-09-01", "--to",
+      "2025-09-10"], "/api/breakdown?by=gender&period=day&from=2025-09-01&to=2025-09-10"),
+    (["breakdown", "--by", "agency_group", "--period", "quarter", "--aor", "CHI"],
+     "/api/breakdown?by=agency_group&period=quarter&aor=CHI"),
+    (["daily", "--by", "criminality", "--aor", "LOS"], "/api/daily?by=criminality&aor=LOS"),
+    (["daily"], "/api/daily"),
+    (["agency"], "/api/agency"),
+    (["revisions"], "/api/revisions"),
+    (["nowcast"], "/api/nowcast"),
+    (["events", "--event", "2025-06-06,LOS,Los Angeles"],
+     "/api/events?event=2025-06-06,LOS,Los%20Angeles"),
+    (["forecast", "--horizon", "30"], "/api/forecast?horizon=30"),
+]
+
+
+@pytest.mark.parametrize("args,url", SAME_ANSWER, ids=lambda x: x if isinstance(x, str) else "")
+def test_cli_json_is_the_api_answer(client: TestClient, db: Path, args: list[str],
+                                    url: str) -> None:
+    r = run(*args, "--db", db, "--json")
+    assert r.exit_code == 0, r.stderr
+    cli = json.loads(r.stdout)
+    api = client.get(url).json()
+    assert cli.pop("database") == str(db) and api.pop("database") == db.name
+    assert cli == api
+    assert cli["question"] in url and "synthetic" in cli and cli["source"]["text"]
+
+
+def test_host_header_must_be_ours(db: Path) -> None:
+    evil = TestClient(create_app(db), base_url="http://evil.example")
+    assert evil.get("/api/status").status_code == 400
+    ok = TestClient(create_app(db), base_url="http://localhost:8000")
+    r = ok.head("/api/status")
+    assert r.status_code == 200 and r.content == b"" and r.headers["cache-control"] == "no-store"
