@@ -300,7 +300,7 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     ).fetchall()
     unrecognized = con.execute(
         "SELECT aor_raw, count(*) FROM arrests WHERE aor_status = 'unrecognized' "
-        "GROUP BY 1 ORDER BY 2 DESC LIMIT 10").fetchall()
+        "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     listed = releases.to_pylist()
     return {
         "releases": releases, "coverage": coverage(con),
@@ -308,5 +308,29 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "rows_rejected": sum(r["rows_rejected"] for r in listed),
         "records_merged": sum(r["merged"] for r in listed),
         "rejects_by_reason": dict(rejects), "aor_not_matched": dict(aor_issues),
-        "unrecognized_aor_values": dict(unrecognized),
+        "unrecognized_aor_values": unrecognized_summary(unrecognized),
     }
+
+
+NAME_LIKE = r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]"
+MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
+
+
+def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
+    """Unrecognized office values as a reader may see them: a value that looks like an
+    office name (letters only) and occurs at least ``k`` times is shown (at most ten);
+    every other value is counted by its shape only (it may be an identifier or a name that
+    sat in the wrong column, and must not be printed)."""
+    import re
+
+    shown: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for value, n in values:
+        text = str(value).strip()
+        if re.fullmatch(NAME_LIKE, text) and n >= k and len(shown) < 10:
+            shown[text] = shown.get(text, 0) + n
+        else:
+            shape = "other values with digits" if re.search(r"\d", text) else \
+                f"other values seen fewer than {k} times" if n < k else "other values"
+            other[f"({shape})"] = other.get(f"({shape})", 0) + n
+    return {**shown, **other}

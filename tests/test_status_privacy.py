@@ -1,0 +1,38 @@
+"""Nothing personal in status: unrecognized office values are shown only when they look
+like an office name and occur often; anything else is counted by its shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import icestats
+from icestats.metrics import unrecognized_summary
+
+from conftest import make_release, run
+
+
+def test_summary_rule() -> None:
+    got = unrecognized_summary([("Chicgo Area", 40), ("A1B2C3D4E5", 10), ("Chicagoo", 3),
+                                ("X", 50)])
+    assert got == {"Chicgo Area": 40, "(other values with digits)": 10,
+                   "(other values seen fewer than 10 times)": 3, "(other values)": 50}
+
+
+def test_identifiers_under_the_office_header_are_never_printed(tmp_path: Path) -> None:
+    ids = [f"9F{i:014X}" for i in range(15)]
+    extra = [{"apprehension_date": datetime(2025, 4, 2, 10), "aor": i, "identifier": i,
+              "criminality": "3 Other Immigration Violator"} for i in ids]
+    extra += [{"apprehension_date": datetime(2025, 4, 3, 9), "aor": "Chicgo Area",
+               "criminality": "3 Other Immigration Violator"} for _ in range(12)]
+    release = make_release(tmp_path / "r.csv", rows=800, extra=extra)
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", release, "--db", db).exit_code == 0
+    outputs = [run("status", "--db", db).stdout, run("status", "--db", db, "--json").stdout]
+    for text in outputs:
+        assert not any(i in text for i in ids)
+    s = json.loads(outputs[1])["unrecognized_aor_values"]
+    assert s["Chicgo Area"] == 12 and s["(other values with digits)"] == 15
+    with icestats.connect(db) as ice:
+        assert ice.status().unrecognized_aor_values == s
