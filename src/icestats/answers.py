@@ -195,6 +195,7 @@ class OfficesAnswer(Answer):
     days_with_data: int
     as_of: date
     coverage: Coverage
+    not_covered: list[str] = field(default_factory=list)  # offices the releases lack
 
     @property
     def as_of_incomplete(self) -> bool:
@@ -203,7 +204,7 @@ class OfficesAnswer(Answer):
     def body(self) -> dict[str, Any]:
         return {"window_days": self.window_days, "days_with_data": self.days_with_data,
                 "as_of": self.as_of, "as_of_incomplete": self.as_of_incomplete,
-                "offices": self.offices}
+                "offices": self.offices, "not_covered": self.not_covered}
 
 
 @dataclass
@@ -217,6 +218,7 @@ class FairAnswer(Answer):
     level: float
     goals: dict[str, Any]
     details: dict[str, Any]  # model, funnel limits, prior, baseline period and note
+    not_covered: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[str]:
@@ -230,7 +232,8 @@ class FairAnswer(Answer):
         return {"offices": self.offices, "window": list(self.window),
                 "window_days": self.window_days, "targets_in_force": self.targets_in_force,
                 "fdr": self.fdr, "level": self.level, "goals": self.goals,
-                "below_target": self.flagged, **self.details}
+                "below_target": self.flagged, "not_covered": self.not_covered,
+                **self.details}
 
 
 @dataclass
@@ -340,7 +343,9 @@ class ForecastAnswer(Answer):
     weeks: list[dict[str, Any]]  # weekly means of the national daily forecast
     offices: list[dict[str, Any]]
     goals: dict[str, Any]
+    not_covered: list[str] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
         return {**self.national, "horizon_days": self.horizon_days, "level": self.level,
-                "weeks": self.weeks, "offices": self.offices, "goals": self.goals}
+                "weeks": self.weeks, "offices": self.offices, "goals": self.goals,
+                "not_covered": self.not_covered}

@@ -71,6 +71,20 @@ def source(con: duckdb.DuckDBPyConnection, start: date | None = None,
     return Source(releases=tuple((str(n), s) for n, s in rows))
 
 
+def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[str]:
+    """Field offices that a release counted for some day in [start, end] has no record of
+    at all (a partial release, e.g. one state's FOIA answer): they are not covered, so not
+    ranked, flagged or forecast, rather than scored as zero."""
+    rows = con.execute("""
+        WITH owners AS (SELECT DISTINCT release_id FROM day_owner
+                        WHERE date BETWEEN $start AND $end)
+        SELECT o.release_id, list(DISTINCT a.aor) FROM owners o
+        LEFT JOIN arrests a ON a.release_id = o.release_id GROUP BY 1""",
+        {"start": start, "end": end}).fetchall()
+    codes = reference.field_office_codes()
+    return sorted({c for _, have in rows for c in codes if c not in set(have or [])})
+
+
 def check_office(code: str) -> str:
     code = code.strip().upper()
     known = [o.code for o in reference.offices()] + [reference.UNKNOWN]
@@ -186,27 +200,31 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
              days AS (SELECT count(*) FILTER (WHERE date > $day - $w) AS cur_days,
                              count(*) FILTER (WHERE date <= $day - $w) AS prev_days
                       FROM day_owner WHERE date > $day - 2 * $w AND date <= $day),
-             t AS (SELECT r.aor, r.name, coalesce(c.cur, 0) AS arrests,
+             t AS (SELECT r.aor, r.name, NOT list_contains($uncovered, r.aor) AS covered,
+                          coalesce(c.cur, 0) AS arrests,
                           coalesce(c.cur, 0) / days.cur_days AS per_day,
                           CASE WHEN days.prev_days > 0
                                THEN coalesce(c.prev, 0) / days.prev_days END AS prev_per_day,
-                          r.aor NOT IN ('{reference.HQ}', '{reference.UNKNOWN}') AS ranked
+                          r.aor NOT IN ('{reference.HQ}', '{reference.UNKNOWN}')
+                              AND NOT list_contains($uncovered, r.aor) AS ranked
                    FROM office_ref r LEFT JOIN c USING (aor), days)
         SELECT CASE WHEN ranked THEN CAST(row_number() OVER (
                    PARTITION BY ranked ORDER BY per_day DESC, aor) AS INTEGER) END AS rank,
-               aor, name, arrests, round(per_day, 1) AS per_day,
+               aor, name, covered, arrests, round(per_day, 1) AS per_day,
                round(prev_per_day, 1) AS prev_per_day,
                round(100 * (per_day - prev_per_day) / nullif(prev_per_day, 0), 1)
                    AS change_percent,
                round(100 * arrests / nullif(sum(arrests) OVER (), 0), 2) AS share_percent
         FROM t ORDER BY NOT ranked, rank, aor
     """
-    table = arrow(con, sql, {"day": day, "w": window})
+    first = max(cov.start, day - timedelta(days=window - 1)) if cov.start else day
+    uncovered = uncovered_offices(con, first, day)
+    table = arrow(con, sql, {"day": day, "w": window, "uncovered": uncovered})
     con.unregister("office_ref")
     days = fetch_one(con, "SELECT count(*) FROM day_owner WHERE date > $day - $w AND "
                           "date <= $day", {"day": day, "w": window})
-    first = max(cov.start, day - timedelta(days=window - 1)) if cov.start else day
-    return OfficesAnswer(table, window, int(days[0]) if days else 0, day, cov, count=count,
+    return OfficesAnswer(table, window, int(days[0]) if days else 0, day, cov, uncovered,
+                         count=count,
                          scope=scope, source=source(con, first, day),
                          method="arrests in the window / covered days in the window; change "
                                 "against the window before; share of the national total")

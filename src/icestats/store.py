@@ -175,7 +175,7 @@ class Writer:
 
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115
+        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         self._clean_stale()
         self.work = self.path.with_name(f"{self.path.name}.loading-{os.getpid()}")

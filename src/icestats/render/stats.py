@@ -30,7 +30,8 @@ def fair(console: Console, r: FairAnswer) -> None:
             interval(o.get("attainment"), o.get("attainment_low"), o.get("attainment_high")),
             num(o.get("shrunk_attainment"), 2),
             Text("below target", style="bold red") if o.get("below_target") else
-            Text("" if ranked else "not ranked", style="dim"),
+            Text("not covered" if o.get("covered") is False else "" if ranked
+                 else "not ranked", style="dim"),
             style="" if ranked else "dim")
     console.print(t)
     notes = []
@@ -41,6 +42,9 @@ def fair(console: Console, r: FairAnswer) -> None:
     if r.targets_in_force:
         notes.append(f"Below target with the false discovery rate held at {r.fdr:.0%}: "
                      + (", ".join(r.flagged) if r.flagged else "none") + ".")
+    if r.not_covered:
+        notes.append("Not covered by the releases counted for this window (not ranked, not "
+                     f"flagged): {', '.join(r.not_covered)}.")
     for n in notes:
         console.print(Text(n))
     source_line(console, r)
@@ -105,4 +109,7 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
                   f"{num(x['next_30_days_high'], 0)}]", num(x["target_per_day"]),
                   text(x["target_met"]))
     console.print(o)
+    if r.not_covered:
+        console.print(f"Not forecast (no record of them in the releases fitted): "
+                      f"{', '.join(r.not_covered)}.", style="yellow")
     source_line(console, r)

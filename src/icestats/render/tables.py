@@ -85,6 +85,9 @@ def offices(console: Console, r: OfficesAnswer) -> None:
                   style="dim" if o["rank"] is None else "")
     console.print(t)
     console.print("HQ and unknown/blank offices are shown but not ranked.", style="dim")
+    if r.not_covered:
+        console.print(f"Not covered by the releases counted for this window (not ranked): "
+                      f"{', '.join(r.not_covered)}.", style="yellow")
     source_line(console, r)
 
 

@@ -18,7 +18,7 @@ def office_matrix(con: duckdb.DuckDBPyConnection, start: date, end: date,
                   count: str = "arrests", codes: list[str] | None = None, scope: str = "all"
                   ) -> tuple[list[date], list[str], np.ndarray]:
     """(covered days in [start, end], office codes, days x offices counts, zeros filled)."""
-    codes = codes or reference.field_office_codes()
+    codes = reference.field_office_codes() if codes is None else codes
     days = list(metrics.daily_table(con, start=start, end=end, count=count,
                                     scope=scope)["date"].to_pylist())
     index = {d: i for i, d in enumerate(days)}

@@ -134,11 +134,18 @@ def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: in
     if lo > hi:
         lo, hi = cov.start, end
     days, codes, counts = office_matrix(con, lo, hi, count, scope=scope)
+    uncovered = set(metrics.uncovered_offices(con, lo, hi))
     results = []
     for ev in events:
-        # offices with their own event inside this window are not controls
+        # offices with their own event inside this window are not controls, nor are
+        # offices the releases do not cover
         others = {e.office for e in events if e is not ev and abs((e.date - ev.date).days)
-                  < 2 * window}
+                  < 2 * window} | uncovered
+        if ev.office in uncovered:
+            results.append({"office": ev.office, "date": ev.date, "label": ev.label,
+                            "effect": None, "note": "not covered: the releases counted for "
+                            "these days have no record of this office"})
+            continue
         r = with_placebos(days, codes, counts, ev, window, level, others)
         if r is None:
             results.append({"office": ev.office, "date": ev.date, "label": ev.label,

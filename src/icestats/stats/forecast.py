@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 from scipy import stats as st
 
-from icestats import metrics
+from icestats import metrics, reference
 from icestats.answers import ForecastAnswer
 from icestats.stats import office_matrix, window_bounds
 from icestats.stats.goals import Goals
@@ -105,7 +105,9 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 
                    fit_days: int = 90, count: str = "arrests", level: float = 0.95,
                    scope: str = "all") -> ForecastAnswer:
     start, end = window_bounds(con, fit_days, None, False)
-    days, codes, counts = office_matrix(con, start, end, count, scope=scope)
+    uncovered = metrics.uncovered_offices(con, start, end)
+    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    days, _, counts = office_matrix(con, start, end, count, codes, scope)
     national = np.array(metrics.daily_table(con, start=start, end=end, count=count,
                                             scope=scope)["arrests"].to_pylist(), dtype=float)
     target_day = end + timedelta(days=1)
@@ -126,7 +128,8 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 
                             f.get("goal_met_date")})
     return ForecastAnswer(
         horizon, level, out, weekly_means(out["days"]),
-        offices, goals.describe(), count=count, scope=scope, source=metrics.source(con, start, end),
+        offices, goals.describe(), uncovered, count=count, scope=scope,
+        source=metrics.source(con, start, end),
         method="log-linear trend with weekday effects fitted by least squares on the last "
                f"{len(days)} complete days; prediction intervals include parameter "
                "uncertainty; goal date where the weekday-averaged expected count reaches the "

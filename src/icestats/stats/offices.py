@@ -20,9 +20,12 @@ def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 
                  count: str = "arrests", scope: str = "all", q: float = FDR,
                  level: float = LEVEL) -> FairAnswer:
     start, end = window_bounds(con, window, as_of, include_incomplete)
-    days, codes, counts = office_matrix(con, start, end, count, scope=scope)
+    uncovered = metrics.uncovered_offices(con, start, end)
+    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    days, _, counts = office_matrix(con, start, end, count, codes, scope)
     win = Period(days, counts)
-    base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count, scope=scope)
+    base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count, codes=codes,
+                                              scope=scope)
     baseline = Period(base_days, base_counts) if base_days else None
     shares = None
     if baseline is not None and base_counts.sum():
@@ -34,6 +37,10 @@ def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 
     for rank, r in enumerate(rows, 1):
         r["rank"], r["name"] = rank, names[str(r["aor"])]
     rows += _unranked(con, start, end, count, scope, len(days))
+    rows += [{"rank": None, "aor": c, "name": names[c], "arrests": None, "per_day": None,
+              "covered": False, "note": "not covered: no record of this office in the "
+                                        "releases counted for this window"}
+             for c in uncovered]
     meta = dict(result.meta)
     if baseline is None:
         meta["baseline_note"] = (f"no data in the baseline period {goals.baseline[0]} to "
@@ -44,8 +51,8 @@ def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 
     common = {k: meta.pop(k) for k in ("window", "window_days", "level", "fdr")}
     return FairAnswer(rows, (start, end), int(common["window_days"]), targets is not None,
                       float(common["fdr"]), float(common["level"]), goals.describe(), meta,
-                      count=count, scope=scope, method=_method({**meta, **common}),
-                      source=metrics.source(con, start, end))
+                      uncovered, count=count, scope=scope,
+                      method=_method({**meta, **common}), source=metrics.source(con, start, end))
 
 
 def _window_targets(goals: Goals, days: list[date], codes: list[str],
@@ -55,7 +62,7 @@ def _window_targets(goals: Goals, days: list[date], codes: list[str],
         return None
     per_day = [goals.targets(d, shares) for d in days]
     active = [t for t in per_day if t]
-    if not active or any(len(t) != len(codes) for t in active):
+    if not active or any(c not in t for t in active for c in codes):
         return None
     return np.array([np.mean([t[c] for t in active]) for c in codes])
 
