@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import privacy, reference
+from icestats import params, privacy, reference
 from icestats.answers import BreakdownAnswer, Coverage, GoalAnswer, OfficesAnswer, Source
 from icestats.counting import (
     BREAKDOWNS,
@@ -85,23 +85,28 @@ def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) ->
     return sorted({c for _, have in rows for c in codes if c not in set(have or [])})
 
 
-def check_office(code: str) -> str:
-    code = code.strip().upper()
-    known = [o.code for o in reference.offices()] + [reference.UNKNOWN]
-    if code not in known:
-        raise UsageError(f"unknown office '{code}' (expected a code such as CHI; see aor.csv)")
-    return code
+def check_office(value: str) -> str:
+    """An office code from a code or a name (``params.office``)."""
+    return params.office(value)
 
 
 def date_range(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
            aor: str | None) -> tuple[Coverage, str, dict[str, Any]]:
     cov = require_data(con)
-    params: dict[str, Any] = {"start": start or cov.start, "end": end or cov.end}
+    assert cov.start is not None and cov.end is not None
+    first, last = start or cov.start, end or cov.end
+    if last < cov.start or first > cov.end:
+        raise UsageError(f"--from {first} --to {last} is outside the data ({cov.start} to "
+                         f"{cov.end})")
+    if last < first:
+        raise UsageError(f"--from {first} is after --to {last} (the data cover {cov.start} "
+                         f"to {cov.end})")
+    binds: dict[str, Any] = {"start": first, "end": last}
     where = "apprehension_date BETWEEN $start AND $end"
     if aor:
         where += " AND aor = $aor"
-        params["aor"] = check_office(aor)
-    return cov, where, params
+        binds["aor"] = check_office(aor)
+    return cov, where, binds
 
 
 def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
@@ -109,12 +114,12 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
                 count: str = "arrests", scope: str = "all") -> pa.Table:
     """Daily counts: ``date, arrests`` (every covered day, zeros included) or, with ``by``,
     ``date, <by>, arrests`` (one row per date and value with arrests)."""
-    _, where, params = date_range(con, start, end, aor)
+    _, where, binds = date_range(con, start, end, aor)
     if by is None:
-        return arrow(con, national_sql(where, count, scope), params)
+        return arrow(con, national_sql(where, count, scope), binds)
     sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
               FROM ({by_day_sql(by, where, count, scope)}) ORDER BY 1, 2"""
-    return privacy.suppress(arrow(con, sql, params), [by], "day")
+    return privacy.suppress(arrow(con, sql, binds), [by], "day")
 
 
 def national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str = "arrests",
@@ -130,6 +135,8 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
          as_of: date | None = None, include_incomplete: bool = False,
          count: str = "arrests", scope: str = "all") -> GoalAnswer:
     """National arrests per day against the goal, at ``as_of`` (default: last complete day)."""
+    trend_window = params.days(trend_window, "--window")
+    goal_per_day = params.positive(goal_per_day, "--goal")
     cov = require_data(con)
     day = window_end(cov, as_of, include_incomplete)
     assert cov.start is not None
@@ -185,10 +192,9 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
             scope: str = "all") -> OfficesAnswer:
     """Field offices ranked by arrests per day in the window ending at ``as_of``, with the
     previous window and the share of the national total; HQ and unknown last, unranked."""
+    window = params.days(window, "--window")
     cov = require_data(con)
     day = window_end(cov, as_of, include_incomplete)
-    if window < 1:
-        raise UsageError("--window must be at least 1 day")
     _office_ref(con)
     sql = f"""
         WITH c AS (SELECT aor,
@@ -236,7 +242,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     """Counts and shares of each value of ``by`` in each period, long and wide."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
-    cov, where, params = date_range(con, start, end, aor)
+    cov, where, binds = date_range(con, start, end, aor)
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     sql = f"""
@@ -248,12 +254,12 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
               FROM ({by_day_sql(by, where, count, scope)}) GROUP BY ALL)
         ORDER BY 1, 3 DESC, 2
     """
-    table = privacy.suppress(arrow(con, sql, params), [by], period)
+    table = privacy.suppress(arrow(con, sql, binds), [by], period)
     columns, wide = _wide(table, by, top)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=params["start"], end=params["end"], aor=params.get("aor"), count=count,
-        scope=scope, source=source(con, params["start"], params["end"]),
+        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
+        scope=scope, source=source(con, binds["start"], binds["end"]),
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
 

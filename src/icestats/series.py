@@ -31,8 +31,8 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
           scope: str = "all", top: int = TOP) -> DailyAnswer:
     """Daily counts (the export form), the series a chart draws (with 7-day means) and the
     totals a table shows (by month, or by category)."""
-    cov, _, params = date_range(con, start, end, aor)
-    first, last = params["start"], params["end"]
+    cov, _, binds = date_range(con, start, end, aor)
+    first, last = binds["start"], binds["end"]
     rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
     everything = daily_table(con, start=first, end=last, aor=aor, count=count, scope=scope)
     days = everything["date"].to_pylist()
@@ -43,8 +43,8 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
     else:
-        dense, totals = _by_series(con, rows, by, days, params, count, scope, top)
-    return DailyAnswer(rows, by, params.get("aor"), first, last, cov, _series(days, dense, cov),
+        dense, totals = _by_series(con, rows, by, days, binds, count, scope, top)
+    return DailyAnswer(rows, by, binds.get("aor"), first, last, cov, _series(days, dense, cov),
                        totals, _weekly(days, dense), total,
                        count=count, scope=scope, source=source(con, first, last),
                        method="daily counts; mean_7: mean of the day and the 6 before it "
@@ -126,15 +126,15 @@ def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
 
 
 def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
-               params: dict[str, Any], count: str, scope: str, top: int
+               binds: dict[str, Any], count: str, scope: str, top: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
     """The ``top`` categories as dense daily series, and every category's total."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
-                                                           if "aor" in params else "")
+                                                           if "aor" in binds else "")
     sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
               FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
     span = "day" if len(days) <= 1 else None
-    totals = privacy.suppress(arrow(con, sql, params), ["key", by], span)
+    totals = privacy.suppress(arrow(con, sql, binds), ["key", by], span)
     cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
                               strict=True)][:top]
     index = {d: i for i, d in enumerate(days)}

@@ -22,13 +22,28 @@ app = typer.Typer(
          "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
          "agency, nowcast, events, forecast; write a report or export. Every command takes "
          "--db (default ./icestats.duckdb) and --json.",
-    no_args_is_help=True, add_completion=False, rich_markup_mode="rich")
+    no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
+
+def _version(value: bool) -> None:
+    if value:
+        from icestats import __version__
+
+        print(f"icestats {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, metavar="",
+        help="Print the version and exit.")] = False) -> None:
+    """Field-office performance statistics from U.S. ICE arrest releases."""
+
 Db = Annotated[Path, typer.Option("--db", envvar="ICESTATS_DB",
                                   help="Database file (env ICESTATS_DB).")]
-Json = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Json = Annotated[bool, typer.Option("--json", metavar="", help="Print machine-readable JSON.")]
 Count = Annotated[str, typer.Option(
     "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
 Scope = Annotated[str, typer.Option(
@@ -37,7 +52,7 @@ Scope = Annotated[str, typer.Option(
 AsOf = Annotated[str | None, typer.Option(
     "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
 Tail = Annotated[bool, typer.Option(
-    "--include-incomplete", help="Let windows reach into the incomplete last 14 days.")]
+    "--include-incomplete", metavar="", help="Let windows reach into the incomplete last 14 days.")]
 From = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
 To = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
 Office = Annotated[str | None, typer.Option("--aor", help="One office code, e.g. CHI.")]

@@ -40,7 +40,7 @@ def generate(
                                                              "(default: from the suffix).")] = None,
     sheet_rows: Annotated[int, typer.Option(help="Data rows per sheet before the next sheet."
                                             )] = 1_000_000,
-    events: Annotated[bool, typer.Option(help="Include the Los Angeles and Chicago "
+    events: Annotated[bool, typer.Option(metavar="", help="Include the Los Angeles and Chicago "
                                               "operations.")] = True,
     json_out: Json = False,
 ) -> None:
@@ -143,7 +143,7 @@ def serve(
                                            "--allow-remote.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     allow_remote: Annotated[bool, typer.Option(
-        "--allow-remote", help="Allow binding an address other than loopback.")] = False,
+        "--allow-remote", metavar="", help="Allow binding an address other than loopback.")] = False,
 ) -> None:
     """The dashboard and JSON API (read-only) at http://127.0.0.1:8000 (API list at /api)."""
     import ipaddress

@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 from scipy import stats as st
 
-from icestats import metrics, reference
+from icestats import metrics, params, reference
 from icestats.answers import EventsAnswer
 from icestats.errors import UsageError
 from icestats.stats import office_matrix
@@ -116,9 +116,13 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
         d = date.fromisoformat(when.strip())
     except ValueError:
         raise UsageError(f"{where}: '{when}' is not a date (expected YYYY-MM-DD)") from None
-    code = office.strip().upper()
+    try:
+        code = params.office(office)
+    except UsageError as exc:
+        raise UsageError(f"{where}: {exc}") from None
     if code not in reference.field_office_codes():
-        raise UsageError(f"{where}: unknown office '{office}' (expected a code such as CHI)")
+        raise UsageError(f"{where}: '{office}' is not a field office (expected a code such "
+                         "as CHI)")
     return Event(d, code, label.strip() or f"{code} {d}")
 
 

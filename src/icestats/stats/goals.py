@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from icestats import reference
+from icestats import params, reference
 from icestats.errors import UsageError
 
 ALLOCATIONS = ("population", "noncitizen", "undocumented", "baseline")
@@ -126,7 +126,7 @@ def load(path: str | Path | None, *, national: float | None = None,
     if path is not None:
         goals = _parse(Path(path))
     if national is not None:
-        goals.national_per_day = national
+        goals.national_per_day = params.positive(national, "--goal")
     if allocation is not None:
         goals.allocation = allocation
     if goals.allocation not in ALLOCATIONS:
@@ -145,7 +145,7 @@ def _parse(path: Path) -> Goals:
     nat = data.get("national", {})
     base = nat.get("baseline", ["2024-01-01", "2024-12-31"])
     goals = Goals(
-        national_per_day=float(nat.get("per_day", 3000)),
+        national_per_day=params.positive(nat.get("per_day", 3000), f"{path}: national.per_day"),
         start=_date(nat.get("from", DEFAULT_FROM), f"{path}: national.from"),
         end=_date(nat.get("to"), f"{path}: national.to"),
         allocation=str(nat.get("allocation", "noncitizen")),
@@ -154,10 +154,15 @@ def _parse(path: Path) -> Goals:
     )
     codes = set(reference.field_office_codes())
     for i, o in enumerate(data.get("office", [])):
-        aor = str(o.get("aor", "")).upper()
+        where = f"{path}: office #{i + 1}"
+        try:
+            aor = params.office(str(o.get("aor", "")))
+        except UsageError:
+            aor = str(o.get("aor", ""))
         if aor not in codes:
-            raise UsageError(f"{path}: office #{i + 1}: unknown office '{aor}'")
-        goals.offices.append(OfficeTarget(aor, float(o["per_day"]),
+            raise UsageError(f"{where}: unknown office '{aor}'")
+        per_day = params.positive(o.get("per_day"), f"{where}: per_day")
+        goals.offices.append(OfficeTarget(aor, per_day,
                                           _date(o.get("from"), f"{path}: office {aor}"),
                                           _date(o.get("to"), f"{path}: office {aor}")))
     return goals

@@ -1,0 +1,79 @@
+"""Inputs, the same everywhere: bad windows, goals and date ranges are one clear line and a
+non-zero exit (HTTP 422 from the API); offices by code or by name; --version."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import icestats
+from icestats import __version__
+from icestats.errors import UsageError
+
+from conftest import make_release, run
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("inputs")
+    release = make_release(tmp / "r.csv", rows=3000, start=date(2025, 3, 1),
+                           end=date(2025, 6, 30))
+    path = tmp / "db.duckdb"
+    assert run("ingest", release, "--db", path).exit_code == 0
+    return path
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["goal", "--window", "0"], "--window must be a whole number of days from 1"),
+    (["goal", "--goal", "inf"], "--goal must be a finite number above 0"),
+    (["goal", "--goal", "-5"], "--goal must be a finite number above 0"),
+    (["offices", "--window", "0"], "--window must be a whole number of days"),
+    (["offices", "--fair", "--goal", "nan"], "--goal must be a finite number above 0"),
+    (["breakdown", "--by", "gender", "--from", "2025-06-01", "--to", "2025-05-01"],
+     "--from 2025-06-01 is after --to 2025-05-01"),
+    (["breakdown", "--by", "gender", "--from", "2030-01-01"], "is outside the data"),
+    (["daily", "--from", "1999-01-01", "--to", "1999-02-01"], "is outside the data"),
+    (["breakdown", "--by", "shoe_size"], "unknown breakdown 'shoe_size'"),
+    (["daily", "--aor", "Gotham"], "unknown office 'Gotham'"),
+])
+def test_bad_values_are_one_line(db: Path, args: list[str], fragment: str) -> None:
+    r = run(*args, "--db", db)
+    assert r.exit_code == 2, r.output
+    assert fragment in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_offices_by_name_in_any_spelling(db: Path) -> None:
+    by_code = json.loads(run("daily", "--aor", "CHI", "--db", db, "--json").stdout)
+    for spelling in ("Chicago", "chicago area of responsibility", "CHICAGO"):
+        r = json.loads(run("daily", "--aor", spelling, "--db", db, "--json").stdout)
+        assert r["rows"] == by_code["rows"] and r["aor"] == "CHI"
+    stp = json.loads(run("daily", "--aor", "St. Paul", "--db", db, "--json").stdout)
+    assert stp["aor"] == "SPM"
+
+
+def test_python_api_takes_date_strings(db: Path) -> None:
+    with icestats.connect(db) as ice:
+        a = ice.goal(as_of="2025-05-01")
+        b = ice.goal(as_of=date(2025, 5, 1))
+        assert a.to_dict() == b.to_dict()
+        with pytest.raises(UsageError, match="not a date"):
+            ice.daily(start="May 1")
+
+
+def test_version() -> None:
+    r = run("--version")
+    assert r.exit_code == 0 and r.stdout.strip() == f"icestats {__version__}"
+
+
+def test_api_rejects_infinite_goals(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
+    for url in ("/api/goal?goal=inf", "/api/goal?goal=nan", "/api/fair?goal=inf",
+                "/api/breakdown?by=gender&from=2025-06-01&to=2025-05-01"):
+        assert client.get(url).status_code == 422, url
