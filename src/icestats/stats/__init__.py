@@ -19,6 +19,11 @@ def office_matrix(con: duckdb.DuckDBPyConnection, start: date, end: date,
                   ) -> tuple[list[date], list[str], np.ndarray]:
     """(covered days in [start, end], office codes, days x offices counts, zeros filled)."""
     codes = reference.field_office_codes() if codes is None else codes
+    cov = metrics.require_data(con)
+    assert cov.start is not None and cov.end is not None
+    start, end = max(start, cov.start), min(end, cov.end)
+    if end < start:  # e.g. a baseline year before the data: no days
+        return [], codes, np.zeros((0, len(codes)))
     days = list(metrics.daily_table(con, start=start, end=end, count=count,
                                     scope=scope)["date"].to_pylist())
     index = {d: i for i, d in enumerate(days)}
