@@ -6,11 +6,13 @@ Every SQL snippet here is fixed text chosen by name, never formatted from user i
 
 from __future__ import annotations
 
+from datetime import date
+
 from icestats.errors import UsageError
 
 COUNTS = ("arrests", "records")
 SCOPES = ("all", "interior")
-PERIODS = ("day", "week", "month", "quarter", "year")
+PERIODS = ("day", "week", "month", "quarter", "year", "fy")  # fy: October to September
 CUSTODIAL_METHODS = ("CAP Local Incarceration", "CAP State Incarceration",
                      "CAP Federal Incarceration", "287(g) Program",
                      "Law Enforcement Agency Response Unit")
@@ -96,6 +98,33 @@ def by_day_sql(by: str, where: str, count: str, scope: str = "all") -> str:
         FROM (SELECT apprehension_date, {cols}, count(*) AS n FROM {counted_sql(count, scope)}
               WHERE {where} GROUP BY ALL)
         GROUP BY ALL"""
+
+
+def period_start_sql(period: str, col: str) -> str:
+    """The first day of the period holding ``col`` (weeks start on Monday; federal fiscal
+    years on 1 October of the year before their number)."""
+    check(period, PERIODS, "period")
+    if period == "fy":
+        return (f"make_date(CAST(year({col}) AS INTEGER) - CASE WHEN month({col}) >= 10 "
+                f"THEN 0 ELSE 1 END, 10, 1)")
+    return f"CAST(date_trunc('{period}', {col}) AS DATE)"
+
+
+def period_days(period: str, start: date) -> int:
+    """How many days the whole period starting on ``start`` has."""
+    import calendar
+
+    if period == "day":
+        return 1
+    if period == "week":
+        return 7
+    if period == "month":
+        return calendar.monthrange(start.year, start.month)[1]
+    if period == "quarter":
+        return sum(calendar.monthrange(start.year, start.month + k)[1] for k in range(3))
+    if period == "year":
+        return 366 if calendar.isleap(start.year) else 365
+    return 366 if calendar.isleap(start.year + 1) else 365  # fy: Oct..Sep, Feb of year+1
 
 
 def national_sql(where: str, count: str, scope: str = "all") -> str:

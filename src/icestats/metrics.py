@@ -22,6 +22,8 @@ from icestats.counting import (
     check,
     counted_sql,
     national_sql,
+    period_days,
+    period_start_sql,
 )
 from icestats.errors import UsageError
 from icestats.numbers import round_half_up
@@ -249,19 +251,36 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
         SELECT period, {by}, arrests,
                round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
                CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total
-        FROM (SELECT CAST(date_trunc('{period}', apprehension_date) AS DATE) AS period,
+        FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
                      {by}, CAST(sum(n) AS BIGINT) AS arrests
               FROM ({by_day_sql(by, where, count, scope)}) GROUP BY ALL)
         ORDER BY 1, 3 DESC, 2
     """
     table = privacy.suppress(arrow(con, sql, binds), [by], period)
     columns, wide = _wide(table, by, top)
+    _mark_partial(con, wide, period, binds["start"], binds["end"])
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
         start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
         scope=scope, source=source(con, binds["start"], binds["end"]),
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
+
+
+def _mark_partial(con: duckdb.DuckDBPyConnection, wide: list[dict[str, Any]], period: str,
+                  start: date, end: date) -> None:
+    """Each period's days with data in the range, and whether it is partial: fewer days
+    than the whole period, or days inside the incomplete tail."""
+    rows = con.execute(f"""
+        SELECT {period_start_sql(period, "date")} AS p, count(*),
+               count(*) FILTER (WHERE incomplete)
+        FROM day_owner WHERE date BETWEEN $start AND $end GROUP BY 1""",
+        {"start": start, "end": end}).fetchall()
+    days = {p: (n, tail) for p, n, tail in rows}
+    for w in wide:
+        n, tail = days.get(w["period"], (0, 0))
+        w.update(days=n, period_days=period_days(period, w["period"]),
+                 incomplete_days=tail, partial=n < period_days(period, w["period"]) or tail > 0)
 
 
 def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:

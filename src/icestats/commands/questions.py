@@ -123,7 +123,8 @@ def breakdown(
                                          "at-large), agency, agency_group, program, type, "
                                          "citizenship, gender, age_group.")],
     db: Db = DEFAULT_DB,
-    period: Annotated[str, typer.Option(help="day, week, month, quarter or year.")] = "month",
+    period: Annotated[str, typer.Option(help="day, week, month, quarter, year or fy (federal "
+                                             "fiscal year, October to September).")] = "month",
     start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
     scope: Scope = "all", json_out: Json = False,
 ) -> None:

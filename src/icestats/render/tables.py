@@ -99,6 +99,8 @@ def period_label(start: date, period: str) -> str:
         return f"{start:%Y-%m}"
     if period == "year":
         return f"{start:%Y}"
+    if period == "fy":
+        return f"FY{start.year + 1}"
     return str(start)
 
 
@@ -118,9 +120,15 @@ def breakdown(console: Console, r: BreakdownAnswer) -> None:
         t.add_column(text(c), justify="right")
     t.add_column("total", justify="right", no_wrap=True)
     for p in r.wide:
-        t.add_row(period_label(p["period"], r.period), *(_cell(p["cells"][c]) for c in r.columns),
-                  num(p["total"]))
+        label = period_label(p["period"], r.period)
+        if p["partial"]:
+            label += f" ({p['days']} of {p['period_days']} days"
+            label += f", {p['incomplete_days']} incomplete)" if p["incomplete_days"] else ")"
+        t.add_row(label, *(_cell(p["cells"][c]) for c in r.columns), num(p["total"]))
     console.print(t)
+    if any(p["partial"] for p in r.wide):
+        console.print("Partial periods are marked: fewer days of data than the period has, "
+                      "or days in the incomplete tail (reporting lag).", style="dim")
     if r.suppressed:
         console.print("<10: small cell suppressed (personal attribute by single day); "
                       "'other' is suppressed when it holds a suppressed cell.", style="dim")
