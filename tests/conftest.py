@@ -11,8 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from icestats.cli import app
-from icestats.generate import Options, records
-from icestats.release_writer import write
+from icestats.generate import Options, records, write
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,7 @@ class Icestats:
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult]:
         """Load release files, each all or nothing; stops at the first bad file."""
-        from icestats.ingest.load import ingest_file
+        from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 
-from icestats import reference
+from icestats import reference, release_writer
 from icestats.ingest.layout import FIELDS
+from icestats.release_writer import Spec
 
 REDACTION_MARKERS = ("b(6), b(7)c", "(b)(6)(b)(7)(c)", "B(6), B(7)(C)", "b(6),b(7)(c)")
 # National arrests per day (ICE ERO administrative arrests), interpolated in log space.
@@ -353,15 +354,26 @@ def banner(rng: np.random.Generator, opts: Options, sheet: int) -> list[str | No
     return lines[:k]
 
 
+def spec(opts: Options) -> Spec:
+    """What the writer needs besides the records: header, banners, fixed metadata."""
+    return Spec(header=header_for(opts.layout),
+                banner=lambda rng, sheet: banner(rng, opts, sheet), seed=opts.seed,
+                created=datetime.combine(opts.end, time()))
+
+
+def write(cols: dict[str, np.ndarray], path: Path, fmt: str, opts: Options,
+          sheet_rows: int = 1_000_000) -> None:
+    """Write generated records (``records(opts)``) as a release file."""
+    release_writer.write(cols, path, fmt, spec(opts), sheet_rows)
+
+
 def generate(opts: Options, path: str | Path, fmt: str | None = None,
              sheet_rows: int = 1_000_000) -> dict[str, object]:
     """Write a release to ``path`` (format from ``fmt`` or the suffix); return a summary."""
-    from icestats import release_writer
-
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower() or "xlsx"
     cols = records(opts)
-    release_writer.write(cols, path, fmt, opts, sheet_rows)
+    write(cols, path, fmt, opts, sheet_rows)
     n = len(cols["aor"])
     return {"file": str(path), "format": fmt, "layout": opts.layout, "records": n,
             "start": opts.start.isoformat(), "end": opts.end.isoformat(), "seed": opts.seed}

@@ -22,6 +22,7 @@ from icestats.workbooks.tables import (
     parse_block,
     table_key,
 )
+from icestats.xlsx import Workbook
 
 SIGNATURE = re.compile(r"(?i)ice (detention (data|statistics)|initial book-?ins|alternatives to "
                        r"detention)")
@@ -54,8 +55,6 @@ class WorkbookResult:
 
 def read_grids(path: Path) -> list[tuple[str, Grid]]:
     """Every sheet as a grid of text (the same guarded reader as arrest releases)."""
-    from icestats.ingest.read import Workbook
-
     book = Workbook(path)
     grids = []
     for i, name in enumerate(book.names):
