@@ -4,6 +4,7 @@ sits above both; neither imports the other."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -30,8 +31,10 @@ def ingest_file(
     *,
     max_rejects: float = DEFAULT_MAX_REJECTS,
     progress: Progress | None = None,
+    today: date | None = None,
 ) -> IngestResult | WorkbookResult:
-    """Load ``path``; loading a file already in the store changes nothing."""
+    """Load ``path``; loading a file already in the store changes nothing. ``today``: the
+    day of loading (records dated after it cannot be true; default: the clock's)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "no such file")
@@ -46,7 +49,8 @@ def ingest_file(
                 return ingest_workbook(con, path, digest.result(), read_grids(data))
         return ingest_release(con, path, kind=inner, digest=digest, data=data, book=book,
                               max_rejects=max_rejects, progress=progress,
-                              compression=kind.compression if kind.fmt == "zip" else None)
+                              compression=kind.compression if kind.fmt == "zip" else None,
+                              today=today)
 
 
 def _is_detention_workbook(book: Workbook) -> bool:

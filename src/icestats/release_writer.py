@@ -55,20 +55,29 @@ def _tabular(cols: dict[str, np.ndarray], spec: Spec, path: Path, fmt: str) -> N
     import pyarrow as pa
 
     arrays = {}
-    for field, name in spec.header:
-        if fmt == "parquet" and field == "apprehension_date":
-            arrays[name] = pa.array(cols[field].astype("datetime64[s]"))
+    for name, header in spec.header:
+        if fmt == "parquet" and name == "apprehension_date":
+            arrays[header] = pa.array(cols[name].astype("datetime64[s]"))
         else:
-            arrays[name] = pa.array(_as_text(cols[field]), pa.string())
+            arrays[header] = pa.array(_as_text(cols[name]), pa.string())
     table = pa.table(arrays)
     if fmt == "csv":
         import pyarrow.csv as pcsv
 
-        pcsv.write_csv(table, path)
+        with path.open("wb") as fh:
+            for line in spec.csv_banner:  # a title line in column A, as real files have
+                fh.write((pcsv_quote(line) + "\n").encode())
+            pcsv.write_csv(table, fh)
     else:
         import pyarrow.parquet as pq
 
+        meta = {f"icestats.{k}": v for k, v in spec.properties.items()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
         pq.write_table(table, path, compression="zstd")
+
+
+def pcsv_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _xlsx(cols: dict[str, np.ndarray], spec: Spec, path: Path, sheet_rows: int) -> None:

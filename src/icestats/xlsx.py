@@ -107,3 +107,21 @@ class Workbook:
 def rows(batch: pa.RecordBatch) -> list[tuple[object, ...]]:
     cols = [c.to_pylist() for c in batch.columns]
     return list(zip(*cols, strict=True)) if cols else []
+
+
+def properties(path: Path) -> dict[str, str]:
+    """The workbook's document properties (title, subject, creator, keywords, description)
+    from ``docProps/core.xml``; empty when it has none or is not a zip."""
+    import re
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("docProps/core.xml")
+            if info.file_size > 1 << 20:
+                return {}
+            xml = z.read(info).decode("utf-8", "replace")
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+    return {m.group(1): m.group(2) for m in
+            re.finditer(r"<(?:\w+:)?(title|subject|creator|keywords|description)[^>]*>"
+                        r"([^<]*)<", xml)}

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from icestats.ingest.registry import UNREGISTERED, best_layout
+from icestats.schema import SYNTHETIC_MARK
 
 # Canonical field -> header spellings seen across releases (compared by header_key).
 # Identifiers of a person other than the one used for duplicates (Alien File Number, EID
@@ -145,3 +146,9 @@ def _duplicate_headers(cells: Sequence[object]) -> str | None:
                 return cell
             seen.add(key)
     return None
+
+
+def says_synthetic(rows: Sequence[Sequence[object]]) -> bool:
+    """True when a banner line (a row above the header) is icestats' synthetic mark."""
+    return any(isinstance(c, str) and c.strip().startswith(SYNTHETIC_MARK)
+               for row in rows for c in row)

@@ -13,11 +13,12 @@ import duckdb
 
 from icestats import store
 from icestats.errors import InputError
+from icestats.ingest.dates import set_aside
 from icestats.ingest.digest import AlreadyLoaded, Digest
 from icestats.ingest.episodes import mark_episodes
 from icestats.ingest.plan import Plan, drop, make_plan, register_aliases
 from icestats.ingest.read import read_sources
-from icestats.ingest.rows import file_errors, insert_source
+from icestats.ingest.rows import REJECTS_STORED, file_errors, insert_source
 from icestats.ingest.sources import Kind, Source
 from icestats.xlsx import Workbook
 
@@ -46,6 +47,8 @@ class IngestResult:
     columns_mapped: dict[str, str] = field(default_factory=dict)  # source column -> field
     columns_unmapped: list[str] = field(default_factory=list)  # source columns not stored
     rows_blank: int = 0  # rows with no value at all: skipped, counted, not stored
+    rows_implausible: int = 0  # of rows_rejected: dates that cannot be true (ingest.dates)
+    rejects_stored: int = 0  # of rows_rejected: rows stored in rejects (at most 10,000)
 
     @property
     def records_merged(self) -> int:
@@ -68,16 +71,18 @@ class _Run:
     digest: Digest
     book: Workbook | None = None
     progress: Progress | None = None
+    today: date | None = None
     layouts: set[str] = field(default_factory=set)
 
 
 def ingest_release(con: duckdb.DuckDBPyConnection, path: Path, *, kind: Kind,
                    digest: Digest, data: Path | None = None, book: Workbook | None = None,
                    max_rejects: float = DEFAULT_MAX_REJECTS,
-                   progress: Progress | None = None, compression: str | None = None
-                   ) -> IngestResult:
+                   progress: Progress | None = None, compression: str | None = None,
+                   today: date | None = None) -> IngestResult:
     """Load the arrest release ``path`` (read from ``data``, ``path`` itself unless it is
-    unwrapped from a zip); loading a file already in the store changes nothing."""
+    unwrapped from a zip); loading a file already in the store changes nothing. ``today``
+    is the day of loading (records dated after it are set aside; default: today)."""
     result = IngestResult(file=path.name, sha256="", file_format=kind.fmt,
                           compression=compression or kind.compression)
     if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_name = ?", [path.name]):
@@ -88,7 +93,7 @@ def ingest_release(con: duckdb.DuckDBPyConnection, path: Path, *, kind: Kind,
         except AlreadyLoaded:
             result.already_loaded = True
             return result
-    run = _Run(path, data or path, kind, result, digest, book, progress)
+    run = _Run(path, data or path, kind, result, digest, book, progress, today)
     row = store.fetch_one(con, "SELECT current_setting('threads')")
     threads = int(row[0]) if row else 1
     if book and len(book.names) > 1:
@@ -140,6 +145,12 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
     if not result.sheets:
         raise InputError(str(run.path), "no data: every sheet is empty")
     check_rejects(con, rid, run.path, result, max_rejects)
+    column = next((s for s, f in result.columns_mapped.items() if f == "apprehension_date"), "")
+    result.rows_implausible = set_aside(con, rid, run.path.name, column,
+                                        run.today or date.today(),
+                                        REJECTS_STORED - result.rejects_stored)
+    result.rows_rejected += result.rows_implausible
+    result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + result.rows_implausible)
     result.episodes = mark_episodes(con, rid)
     cov = store.fetch_one(
         con, "SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
@@ -166,7 +177,11 @@ def _load_sources(con: duckdb.DuckDBPyConnection, run: _Run, rid: int) -> None:
         if not result.sha256 and run.digest.done():  # a file loaded before stops here
             check_new(con, result, run.digest)
         plan = _plan_for(con, run, source, plan)
-        insert_source(con, rid, run.path, source, key, plan)
+        blank, rejected = insert_source(con, rid, run.path, source, key, plan,
+                                        REJECTS_STORED - result.rejects_stored)
+        result.rows_blank += blank
+        result.rows_rejected += rejected
+        result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + rejected)
         # DuckDB holds a transaction's appends in memory until it commits: commit each
         # sheet or chunk. This is the writer's private copy (store.Writer), switched in
         # only when the whole file is in; a failure takes the rows out again (_forget).
@@ -201,7 +216,6 @@ def _seen(run: _Run, source: Source) -> None:
     run.layouts.add(source.layout.name)
     result.columns_mapped.update(source.layout.mapped())
     result.columns_unmapped = sorted({*result.columns_unmapped, *source.layout.unmapped()})
-    result.rows_blank += source.blank_rows
     result.synthetic = result.synthetic or source.synthetic
 
 
@@ -216,7 +230,7 @@ def _record_release(con: duckdb.DuckDBPyConnection, run: _Run) -> None:
         "ignored_columns": json.dumps(r.columns_unmapped), "synthetic": r.synthetic,
         "columns_mapped": json.dumps(r.columns_mapped),
         "columns_unmapped": json.dumps(r.columns_unmapped), "rows_blank": r.rows_blank,
-        "compression": r.compression,
+        "rows_implausible": r.rows_implausible, "compression": r.compression,
     }
     con.execute(f"INSERT INTO releases BY NAME SELECT now() AS loaded_at, "
                 f"{', '.join(f'${k} AS {k}' for k in values)}", values)
@@ -231,20 +245,19 @@ def check_new(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: Dige
 
 def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: IngestResult,
                   limit: float) -> None:
-    rows = con.execute(
-        "SELECT sheet, source_row, column_name, reason, raw_value, "
-        "count(*) FILTER (WHERE reason <> 'blank row') OVER (), count(*) OVER () "
-        "FROM rejects WHERE release_id = ? ORDER BY reason = 'blank row', sheet, source_row "
-        "LIMIT 1", [rid]).fetchall()
-    if not rows:
+    """Refuse the file when more than ``limit`` of its rows have no usable date (blank
+    rows and dates that cannot be true do not count: see ingest.dates)."""
+    bad = result.rows_rejected
+    if not bad or bad <= limit * max(result.rows_read, 1):
         return
-    sheet, row, column, reason, raw, bad, rejected = rows[0]
-    result.rows_rejected = int(rejected)
-    if bad and bad > limit * max(result.rows_read, 1):
-        shown = f"'{raw}'" if raw is not None else "empty cell"
-        raise InputError(
-            str(path),
-            f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
-            f"{result.rows_read:,} rows have no usable apprehension date, more than the "
-            f"{limit:.1%} allowed (--max-rejects)",
-            sheet=sheet, row=row, column=column)
+    rows = con.execute(
+        "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "
+        "WHERE release_id = ? ORDER BY sheet, source_row LIMIT 1", [rid]).fetchall()
+    sheet, row, column, reason, raw = rows[0]
+    shown = f"'{raw}'" if raw is not None else "empty cell"
+    raise InputError(
+        str(path),
+        f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
+        f"{result.rows_read:,} rows have no usable apprehension date, more than the "
+        f"{limit:.1%} allowed (--max-rejects)",
+        sheet=sheet, row=row, column=column)

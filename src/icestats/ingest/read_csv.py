@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from icestats.errors import InputError
-from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
+from icestats.ingest.layout import (
+    HEADER_SCAN_ROWS,
+    Layout,
+    LayoutProblem,
+    detect_layout,
+    says_synthetic,
+)
 from icestats.ingest.sources import (
     Source,
     head_bytes,
@@ -40,8 +46,10 @@ _MANY_VALUES = frozenset({"apprehension_date", "identifier"})
 class Sniffed:
     """What the first bytes of a csv say: delimiter, encoding, layout, quoted newlines."""
 
-    def __init__(self, delim: str, encoding: str, layout: Layout, newlines: bool) -> None:
+    def __init__(self, delim: str, encoding: str, layout: Layout, newlines: bool,
+                 synthetic: bool = False) -> None:
         self.delim, self.encoding, self.layout, self.newlines = delim, encoding, layout, newlines
+        self.synthetic = synthetic
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
@@ -73,7 +81,8 @@ def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -
             continue
         newlines = any("\n" in cell or "\r" in cell
                        for row in csv.reader(io.StringIO(text), delimiter=delim) for cell in row)
-        return Sniffed(delim, encoding, layout, newlines)
+        return Sniffed(delim, encoding, layout, newlines,
+                       says_synthetic(rows[: layout.header_index]))
     assert found is not None
     raise problem(label, None, found, base=1)
 
@@ -91,7 +100,9 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
              f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
              f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
              f"compression = {literal(compression)}, parallel = {parallel})")
-    yield from _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2)
+    for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
+        source.synthetic = s.synthetic
+        yield source
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layout,

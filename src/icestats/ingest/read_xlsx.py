@@ -8,30 +8,40 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from icestats.ingest.layout import HEADER_SCAN_ROWS, Layout, LayoutProblem, detect_layout
+from icestats.ingest.layout import (
+    HEADER_SCAN_ROWS,
+    Layout,
+    LayoutProblem,
+    detect_layout,
+    says_synthetic,
+)
 from icestats.ingest.sources import Source, problem, row_numbers
-from icestats.xlsx import Workbook, rows
+from icestats.schema import SYNTHETIC_MARK
+from icestats.xlsx import Workbook, properties, rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
 def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Source]:
+    marked = SYNTHETIC_MARK in " ".join(properties(book.path).values())
     try:
         for sheet_no, name in enumerate(book.names):
             batch = book.sheet(sheet_no)
             book.prefetch(sheet_no + 1)
             if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
                 continue  # an empty sheet holds no rows to lose; load.py records it
+            head = rows(batch.slice(0, HEADER_SCAN_ROWS))
             try:
-                layout = detect_layout(rows(batch.slice(0, HEADER_SCAN_ROWS)))
+                layout = detect_layout(head)
             except LayoutProblem as p:
                 raise problem(book.label, name, p, base=1) from None
             table = select(batch, layout)
             relation = f"src_{sheet_no}"
             con.register(relation, table)
             yield Source(name, sheet_no, layout, relation, table.num_rows, table,
-                         label=f"sheet '{name}'", parts=len(book.names))
+                         label=f"sheet '{name}'", parts=len(book.names),
+                         synthetic=marked or says_synthetic(head[: layout.header_index]))
             con.unregister(relation)
     finally:
         book.close()

@@ -57,8 +57,13 @@ def date_ok() -> str:
     return f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
 
 
+REJECTS_STORED = 10_000  # reject rows stored per file; the rest are counted, not stored
+
+
 def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: Source,
-                  key: str, plan: Plan) -> None:
+                  key: str, plan: Plan, room: int = REJECTS_STORED) -> tuple[int, int]:
+    """Insert a source's rows; record those without a usable date (at most ``room`` of
+    them). Returns (blank rows, rejected rows): blank rows are counted, never stored."""
     ok = date_ok()
     select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
     with file_errors(path, source), parse_once(con, source):
@@ -67,8 +72,9 @@ def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: 
             f"{' '.join(plan.joins.values())} WHERE {ok}",
             {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
         ).fetchall()
-    if row[0][0] < source.rows:  # some rows have no usable date: record each
-        insert_rejects(con, rid, path.name, source, ok)
+    if row[0][0] == source.rows:
+        return 0, 0
+    return insert_rejects(con, rid, path.name, source, ok, room)  # some rows have no date
 
 
 @contextmanager
@@ -117,16 +123,20 @@ def reject_reason(source: Source) -> str:
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
-                   ok: str) -> None:
+                   ok: str, room: int = REJECTS_STORED) -> tuple[int, int]:
+    """(blank rows, rejected rows) among the rows without a usable date; the first
+    ``room`` rejected ones are stored with their reason."""
     c = partial(col, source, alias="s.")
-    con.execute(
-        f"""
-        INSERT INTO rejects
-        SELECT $rid, $file, $sheet, s.__row, $column, {reject_reason(source)},
-               left(CAST({c('apprehension_date')} AS VARCHAR), 200)
-        FROM {per_row(source)}
-        WHERE NOT coalesce({ok}, false)
-        """,
-        {"rid": rid, "file": file_name, "sheet": source.sheet,
-         "column": source.layout.columns["apprehension_date"]},
-    )
+    bad = (f"(SELECT s.__row AS row, {reject_reason(source)} AS reason, "
+           f"left(CAST({c('apprehension_date')} AS VARCHAR), 200) AS raw "
+           f"FROM {per_row(source)} WHERE NOT coalesce({ok}, false))")
+    counts = con.execute(f"SELECT count(*) FILTER (WHERE reason = 'blank row'), "
+                         f"count(*) FILTER (WHERE reason <> 'blank row') FROM {bad}").fetchall()
+    blank, rejected = int(counts[0][0]), int(counts[0][1])
+    if rejected and room > 0:
+        con.execute(
+            f"INSERT INTO rejects SELECT $rid, $file, $sheet, row, $column, reason, raw "
+            f"FROM {bad} WHERE reason <> 'blank row' ORDER BY row LIMIT $room",
+            {"rid": rid, "file": file_name, "sheet": source.sheet, "room": room,
+             "column": source.layout.columns["apprehension_date"]})
+    return blank, rejected
