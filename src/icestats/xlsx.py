@@ -5,6 +5,7 @@ parsed once as text, the next sheet on a background thread."""
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -48,10 +49,62 @@ def check_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
                                     f"(a decompression bomb?)")
 
 
+SPARSE_SCAN_BYTES = 64 << 20  # sheets up to this size (expanded) are checked for stray rows
+SPARSE_MIN_ROW = 100_000  # a last row beyond this, on a sheet this sparse, is refused
+SPARSE_RATIO = 20  # last row number / rows that hold cells
+_ROW = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
+
+
+def check_sparse(path: Path) -> None:
+    """Refuse a sheet whose last row is absurd for its bytes (a 6 KB sheet with a cell in
+    row 1,048,576): the Excel reader would build every row in between (a million rows of
+    work and a gigabyte for 25 columns) to find 20 rows of data."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = _sheet_names(z)
+            for info in z.infolist():
+                if info.filename in names and info.file_size <= SPARSE_SCAN_BYTES:
+                    _check_rows(path, names[info.filename], z.read(info))
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return  # the Excel reader says what is wrong
+
+
+def _check_rows(path: Path, sheet: str, xml: bytes) -> None:
+    rows = [int(r) for r in _ROW.findall(xml)]
+    if not rows:
+        return
+    last = max(rows)
+    if last > SPARSE_MIN_ROW and last > SPARSE_RATIO * len(rows):
+        cell = re.search(rb'<c\b[^>]*?\br="([A-Z]+)' + str(last).encode() + rb'"', xml)
+        raise InputError(str(path), f"refused: the sheet's last row is {last:,} but only "
+                         f"{len(rows):,} rows hold cells ({len(xml):,} bytes); remove the stray "
+                         f"cells below the data and save it again", sheet=sheet,
+                         cell=f"{cell.group(1).decode()}{last}" if cell else None)
+
+
+def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member -> sheet name (from the workbook and its relationships)."""
+    book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for m in re.finditer(r"<Relationship\b([^>]*)>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        target = attrs.get("Target", "").lstrip("/")
+        targets[attrs.get("Id", "")] = target if target.startswith("xl/") else f"xl/{target}"
+    out = {}
+    for m in re.finditer(r"<sheet\b([^>]*)/?>", book):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(1)))
+        rid = attrs.get("r:id", "")
+        if rid in targets:
+            out[targets[rid]] = attrs.get("name", "")
+    return out
+
+
 def open_workbook(path: Path) -> Any:  # fastexcel.ExcelReader (no type stubs)
     import fastexcel
 
     check_zip(path)
+    check_sparse(path)
     try:
         return fastexcel.read_excel(str(path))
     except (KeyboardInterrupt, SystemExit):
@@ -112,8 +165,6 @@ def rows(batch: pa.RecordBatch) -> list[tuple[object, ...]]:
 def properties(path: Path) -> dict[str, str]:
     """The workbook's document properties (title, subject, creator, keywords, description)
     from ``docProps/core.xml``; empty when it has none or is not a zip."""
-    import re
-
     try:
         with zipfile.ZipFile(path) as z:
             info = z.getinfo("docProps/core.xml")
