@@ -81,3 +81,40 @@ def test_rejects_are_stored_up_to_the_cap_and_all_counted(tmp_path: Path,
                                "FROM rejects").fetchall()
     assert (r.rows_loaded, r.rows_rejected, r.rejects_stored) == (60, 40, 25)
     assert kept == [(62, 86, 25)]  # the first 25 bad rows (lines 62-86)
+
+
+def test_a_schema_3_database_is_migrated(tmp_path: Path) -> None:
+    """A database written before the registry (schema 3, layouts '2023'/'2025') gains the
+    new columns in the order a new database has them; its releases keep their names and
+    are marked synthetic (the generator wrote them); loading into it works."""
+    import duckdb
+
+    from icestats import store
+    from icestats.schema import ADDED_IN_4
+
+    from conftest import make_release
+
+    db = tmp_path / "old.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        ice.ingest([make_release(tmp_path / "a.csv", rows=120)])
+    con = duckdb.connect(str(db))
+    for c in ADDED_IN_4:
+        con.execute(f"ALTER TABLE arrests DROP COLUMN {c}")
+    for c in ("synthetic", "columns_mapped", "columns_unmapped", "rows_blank",
+              "rows_implausible", "compression"):
+        con.execute(f"ALTER TABLE releases DROP COLUMN {c}")
+    con.execute("UPDATE releases SET layout = '2025'")
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    con = store.connect(db)
+    fresh = store.connect(tmp_path / "new.duckdb")
+    for table in ("arrests", "releases"):
+        assert con.execute(f"DESCRIBE {table}").fetchall() == \
+            fresh.execute(f"DESCRIBE {table}").fetchall()
+    assert con.execute("SELECT layout, synthetic, columns_unmapped FROM releases"
+                       ).fetchall() == [("2025", True, '["Birth Date"]')]
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == \
+        [(str(store.SCHEMA_VERSION),)]
+    con.close()
+    with icestats.connect(db, write=True) as ice:
+        assert ice.ingest([make_release(tmp_path / "b.csv", seed=4, rows=80)])[0].rows_loaded

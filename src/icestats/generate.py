@@ -394,7 +394,6 @@ def generate(opts: Options, path: str | Path, fmt: str | None = None,
     fmt = fmt or path.suffix.lstrip(".").lower() or "xlsx"
     cols = records(opts)
     write(cols, path, fmt, opts, sheet_rows)
-    n = len(cols["aor"])
     return {"file": str(path), "format": fmt, "layout": registry.resolve(opts.layout),
-            "synthetic": True, "records": n,
-            "start": opts.start.isoformat(), "end": opts.end.isoformat(), "seed": opts.seed}
+            "synthetic": True, "records": len(cols["aor"]), "start": opts.start.isoformat(),
+            "end": opts.end.isoformat(), "seed": opts.seed}

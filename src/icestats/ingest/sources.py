@@ -118,9 +118,7 @@ def head_bytes(path: Path, compression: str, n: int = 256 * 1024) -> bytes:
                 return fh.read(n)
         with path.open("rb") as fh:
             return fh.read(n)
-    except (OSError, EOFError, ValueError) as exc:
-        raise InputError(str(path), f"cannot read file ({first_line(exc, 160)})") from None
-    except Exception as exc:  # zstandard.ZstdError (no common base with OSError)
+    except Exception as exc:  # OSError, EOFError, zlib.error, zstandard.ZstdError
         raise InputError(str(path), f"cannot read file ({first_line(exc, 160)})") from None
 
 
