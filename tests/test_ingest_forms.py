@@ -165,3 +165,20 @@ def test_a_release_without_an_office_column_is_refused(tmp_path: Path) -> None:
     with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
         with pytest.raises(InputError, match="no office column"):
             ice.ingest([path])
+
+
+def test_the_file_s_own_date_format_first_and_every_other_still_read(tmp_path: Path) -> None:
+    """The format most first rows use is tried first (M/D/YYYY here); rows written another
+    way further down are still read."""
+    lines = ["Apprehension Date|Area of Responsibility|Apprehension Method"]
+    lines += [f"3/{d}/2025|Chicago Area of Responsibility|Located" for d in range(1, 29)]
+    lines += ["2025-03-29 23:10:00|HOUSTON|Located", "03/30/2025 11:15 PM|MIAMI|Located",
+              "45746|DAL|Located"]
+    path = tmp_path / "m.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+        got = ice.con.execute("SELECT CAST(apprehension_at AS VARCHAR) FROM arrests "
+                              "WHERE source_row > 29 ORDER BY source_row").fetchall()
+    assert r.rows_loaded == 31 and r.rows_rejected == 0
+    assert got == [("2025-03-29 23:10:00",), ("2025-03-30 23:15:00",), ("2025-03-30 00:00:00",)]

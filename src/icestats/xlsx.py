@@ -65,6 +65,8 @@ def check_sparse(path: Path) -> None:
             for info in z.infolist():
                 if info.filename in names and info.file_size <= SPARSE_SCAN_BYTES:
                     _check_rows(path, names[info.filename], z.read(info))
+    except InputError:
+        raise
     except Exception:  # a damaged zip (zlib, CRC, ...): the Excel reader says why
         return
 

@@ -39,18 +39,33 @@ def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
     return cols
 
 
-def per_row(source: Source) -> str:
+def per_row(source: Source, first: str | None = None) -> str:
     """The source relation with the per-row values every later expression reads."""
     ident = col(source, "identifier")
     id_state = (f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
                 f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END")
-    return (f"(SELECT *, {timestamp(source)} AS __ts, {id_state} AS __id "
+    return (f"(SELECT *, {timestamp(source, first)} AS __ts, {id_state} AS __id "
             f"FROM {source.relation} WHERE {source.where}) s")
 
 
-def timestamp(source: Source) -> str:
+def timestamp(source: Source, first: str | None = None) -> str:
     c = col(source, "apprehension_date")
-    return f"CAST({c} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(c)
+    return f"CAST({c} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(c, first)
+
+
+def date_format(con: duckdb.DuckDBPyConnection, source: Source, sample: int = 1000
+                ) -> str | None:
+    """The format most of a source's first dates are written in, when it is not ISO (which
+    DuckDB's cast reads first anyway): then tried first for every row."""
+    if source.typed_date or "apprehension_date" not in source.layout.columns:
+        return None
+    c = "apprehension_date"
+    counts = ", ".join(f"count(try_strptime(trim({c}), '{f}'))" for f in n.TS_FORMATS)
+    row = con.execute(f"SELECT count(try_cast(trim({c}) AS TIMESTAMP)), {counts} FROM "
+                      f"(SELECT {c} FROM {source.relation} WHERE {source.where} "
+                      f"LIMIT {int(sample)})").fetchall()[0]
+    best = max(range(1, len(row)), key=lambda k: row[k])
+    return n.TS_FORMATS[best - 1] if row[best] > row[0] else None
 
 
 def date_ok() -> str:
@@ -66,15 +81,17 @@ def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: 
     them). Returns (blank rows, rejected rows): blank rows are counted, never stored."""
     ok = date_ok()
     select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
+    with file_errors(path, source):
+        first = date_format(con, source)
     with file_errors(path, source), parse_once(con, source):
         row = con.execute(
-            f"INSERT INTO arrests BY NAME SELECT {select} FROM {per_row(source)} "
+            f"INSERT INTO arrests BY NAME SELECT {select} FROM {per_row(source, first)} "
             f"{' '.join(plan.joins.values())} WHERE {ok}",
             {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
         ).fetchall()
     if row[0][0] == source.rows:
         return 0, 0
-    return insert_rejects(con, rid, path.name, source, ok, room)  # some rows have no date
+    return insert_rejects(con, rid, path.name, source, ok, room, first)  # rows with no date
 
 
 @contextmanager
@@ -123,13 +140,14 @@ def reject_reason(source: Source) -> str:
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
-                   ok: str, room: int = REJECTS_STORED) -> tuple[int, int]:
+                   ok: str, room: int = REJECTS_STORED, first: str | None = None
+                   ) -> tuple[int, int]:
     """(blank rows, rejected rows) among the rows without a usable date; the first
     ``room`` rejected ones are stored with their reason."""
     c = partial(col, source, alias="s.")
     bad = (f"(SELECT s.__row AS row, {reject_reason(source)} AS reason, "
            f"left(CAST({c('apprehension_date')} AS VARCHAR), 200) AS raw "
-           f"FROM {per_row(source)} WHERE NOT coalesce({ok}, false))")
+           f"FROM {per_row(source, first)} WHERE NOT coalesce({ok}, false))")
     counts = con.execute(f"SELECT count(*) FILTER (WHERE reason = 'blank row'), "
                          f"count(*) FILTER (WHERE reason <> 'blank row') FROM {bad}").fetchall()
     blank, rejected = int(counts[0][0]), int(counts[0][1])
