@@ -182,3 +182,22 @@ def test_the_file_s_own_date_format_first_and_every_other_still_read(tmp_path: P
                               "WHERE source_row > 29 ORDER BY source_row").fetchall()
     assert r.rows_loaded == 31 and r.rows_rejected == 0
     assert got == [("2025-03-29 23:10:00",), ("2025-03-30 23:15:00",), ("2025-03-30 00:00:00",)]
+
+
+def test_quoted_newlines_far_down_a_large_csv(tmp_path: Path) -> None:
+    """The first quoted newline comes after the 256 KB the sniffer reads: DuckDB's parallel
+    reader refuses it, and the file is read again by one thread, giving every row."""
+    lines = ["Apprehension Date,Apprehension AOR,Apprehension Method,Apprehension Site Landmark"]
+    lines += [f"2025-03-01 10:{k % 60:02d}:00,CHI,Located,SITE NUMBER {k:06d} SOMEWHERE"
+              for k in range(9000)]
+    lines += ['2025-03-02 10:00:00,HOU,Located,"TWO\nLINES"', "2025-03-02 11:00:00,HOU,,"]
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 300_000
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+        got = ice.con.execute("SELECT site_landmark FROM arrests WHERE aor = 'HOU' "
+                              "ORDER BY source_row").fetchall()
+        assert ice.con.execute("SELECT count(*) FROM releases").fetchall() == [(1,)]
+    assert (r.rows_read, r.rows_loaded) == (9002, 9002)
+    assert got == [("TWO LINES",), (None,)]

@@ -4,7 +4,9 @@ sits above both; neither imports the other."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -13,6 +15,7 @@ from icestats.errors import InputError
 from icestats.ingest.digest import Digest
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
 from icestats.ingest.read import unwrapped
+from icestats.ingest.read_csv import NeedsSerial
 from icestats.ingest.sources import detect_kind
 from icestats.workbooks.load import (
     WorkbookResult,
@@ -47,10 +50,13 @@ def ingest_file(
             if _is_detention_workbook(book):
                 book.close()
                 return ingest_workbook(con, path, digest.result(), read_grids(data))
-        return ingest_release(con, path, kind=inner, digest=digest, data=data, book=book,
-                              max_rejects=max_rejects, progress=progress,
-                              compression=kind.compression if kind.fmt == "zip" else None,
-                              today=today)
+        load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
+                       max_rejects=max_rejects, progress=progress, today=today,
+                       compression=kind.compression if kind.fmt == "zip" else None)
+        try:
+            return load(kind=inner)
+        except NeedsSerial:  # (the failed try left the store as it was)
+            return load(kind=replace(inner, serial=True))
 
 
 def _is_detention_workbook(book: Workbook) -> bool:

@@ -34,7 +34,7 @@ def read_sources(con: duckdb.DuckDBPyConnection, path: Path, kind: Kind,
     if kind.fmt == "xlsx":
         yield from xlsx_sources(con, workbook or Workbook(path, label))
     elif kind.fmt == "csv":
-        yield from csv_sources(con, path, kind.compression, label)
+        yield from csv_sources(con, path, kind.compression, label, kind.serial)
     else:
         yield from parquet_sources(con, path)
 

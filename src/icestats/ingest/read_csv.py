@@ -87,15 +87,24 @@ def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -
     raise problem(label, None, found, base=1)
 
 
+# DuckDB's parallel scanner refuses quoted newlines with null padding: a file whose first
+# quoted newline comes after the sample is read again by one thread (``NeedsSerial``)
+PARALLEL_REFUSED = "does not support null_padding in conjunction with quoted new lines"
+
+
+class NeedsSerial(InputError):
+    """The file holds quoted newlines past the sniffed sample: read it with one thread."""
+
+
 def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "none",
-                label: str | None = None) -> Iterator[Source]:
+                label: str | None = None, serial: bool = False) -> Iterator[Source]:
     label = label or str(path)
     s = sniff_csv(path, compression, label)
     enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
     cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
     # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
     # stream is read by one thread anyway
-    parallel = "false" if s.newlines or compression != "none" else "true"
+    parallel = "false" if serial or s.newlines or compression != "none" else "true"
     query = (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
              f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
              f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
@@ -117,7 +126,7 @@ def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layo
         try:
             stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
         except duckdb.Error as exc:
-            raise unreadable(label, exc) from None
+            raise _unreadable(label, exc) from None
         first = first_row
         for k, table in enumerate(_batches(stream, label)):
             table, values = encode(table, pool)
@@ -133,6 +142,12 @@ def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layo
     finally:
         reader.close()
         pool.shutdown()
+
+
+def _unreadable(label: str, exc: BaseException) -> InputError:
+    if PARALLEL_REFUSED in str(exc):
+        return NeedsSerial(label, "quoted newlines past the first 256 KB")
+    return unreadable(label, exc)
 
 
 def encode(table: pa.Table, pool: ThreadPoolExecutor
@@ -173,8 +188,8 @@ def _batches(stream: pa.RecordBatchReader, label: str) -> Iterator[pa.Table]:
             batch = stream.read_next_batch()
         except StopIteration:
             break
-        except (duckdb.Error, pa.ArrowException) as exc:
-            raise unreadable(label, exc) from None
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            raise _unreadable(label, exc) from None
         pending.append(batch)
         size += len(batch)
         if size >= CHUNK_ROWS:

@@ -51,6 +51,7 @@ class Kind:
     fmt: str
     compression: str = "none"
     member: str | None = None
+    serial: bool = False  # csv: read by one thread (quoted newlines found past the sample)
 
 
 def _head(path: Path, n: int = 8) -> bytes:
