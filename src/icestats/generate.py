@@ -129,7 +129,7 @@ def daily_means(opts: Options) -> tuple[np.ndarray, list[str], np.ndarray]:
     return days, codes, mean * completeness(age, opts.tail_days)[:, None]
 
 
-def _pick(rng: np.random.Generator, values: Sequence[str], p: Sequence[float], n: int,
+def _pick(rng: np.random.Generator, values: Sequence[str | None], p: Sequence[float], n: int,
           mix: np.ndarray | None = None, p_late: Sequence[float] | None = None) -> np.ndarray:
     """Categorical draws; with ``mix`` (0..1 per row) the probabilities move from p to p_late."""
     p0 = np.asarray(p) / np.sum(p)
@@ -253,17 +253,15 @@ THREAT = ("1", "2", "3", None)
 def _real_layout_fields(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
     """The fields only the real layouts carry, from their own random stream (so the
     others stay as they were for a seed)."""
-    n = len(cols["aor"])
-    program = cols["final_program"].astype(str)
+    n, program = len(cols["aor"]), cols["final_program"].astype(str)
     cols["final_program_group"] = np.where(np.char.startswith(program, "Criminal"), "CAP",
                                            "Non-CAP").astype(object)
     cols["processing_disposition"] = _pick(rng, DISPOSITIONS, (.35, .3, .2, .1, .05), n)
     cols["case_criminality"] = cols["criminality"].copy()
     drift = rng.random(n) < 0.1  # a case's criminality differs from the arrest's sometimes
     cols["case_criminality"][drift] = _pick(rng, CRIMINALITY, (.5, .2, .3), int(drift.sum()))
-    cols["conviction_status"] = np.where(
-        cols["criminality"] == CRIMINALITY[0], "Convicted",
-        np.where(cols["criminality"] == CRIMINALITY[1], "Pending", None)).astype(object)
+    status = {CRIMINALITY[0]: "Convicted", CRIMINALITY[1]: "Pending"}.get
+    cols["conviction_status"] = np.asarray([status(c) for c in cols["criminality"]], object)
     for name in ("removal_threat_level", "apprehension_threat_level"):
         cols[name] = _pick(rng, THREAT, (.15, .15, .2, .5), n)
     codes = {v: k for k, v in STATES.items()}
@@ -304,13 +302,14 @@ def _secondary_dates(rng: np.random.Generator, cols: dict[str, np.ndarray], at: 
     n = len(at)
     departed = at + (rng.gamma(2.0, 20.0, n) * 86400).astype("timedelta64[s]")
     has = (rng.random(n) < 0.55) & (departed < np.datetime64(end, "s"))
-    cols["departed_date"] = np.where(has, departed.astype("datetime64[D]").astype(object), None)
-    cols["departure_country"] = np.where(has, cols["citizenship"], None)
+    none = np.array(None, dtype=object)
+    cols["departed_date"] = np.where(has, departed.astype("datetime64[D]").astype(object), none)
+    cols["departure_country"] = np.where(has, cols["citizenship"], none)
     final = rng.random(n) < 0.6
     cols["final_order"] = np.where(final, "YES", "NO").astype(object)
     order_at = at - (rng.gamma(1.5, 200.0, n) * 86400).astype("timedelta64[s]")
     cols["final_order_date"] = np.where(final, order_at.astype("datetime64[D]").astype(object),
-                                        None)
+                                        none)
 
 
 def _mess(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:

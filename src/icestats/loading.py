@@ -62,5 +62,5 @@ def ingest_file(
 def _is_detention_workbook(book: Workbook) -> bool:
     """ICE's detention statistics workbooks are recognized by content (the banners on
     their first sheet), not by file name."""
-    return bool(book.names) and is_detention_workbook([(book.names[0],
-                                                        [list(r) for r in book.head(0, 12)])])
+    head = [[None if v is None else str(v) for v in r] for r in book.head(0, 12)]
+    return bool(book.names) and is_detention_workbook([(book.names[0], head)])

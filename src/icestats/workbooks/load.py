@@ -189,7 +189,7 @@ def _store(con: duckdb.DuckDBPyConnection, result: WorkbookResult, parsed: list[
 
     wid = int(fetch_one(con, "SELECT coalesce(max(workbook_id), 0) + 1 FROM workbooks")[0])  # type: ignore[index]
     result.workbook_id = wid
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for p in parsed:
         kept = [v for v in p.values if v.month is None or v.month <= result.data_through]  # type: ignore[operator]
         rows.extend((p.key, p.block.sheet, list(v.dims), v.column, v.month, v.value, v.cell)
