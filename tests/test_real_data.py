@@ -103,3 +103,18 @@ def test_daily_from_the_client_agrees(real_db: Path) -> None:
     got = {r["aor"]: r["arrests"] for r in table}
     for code in OFFICES.values():
         assert got.get(code, 0) == expected[(code, day)], code
+
+
+def test_the_command_loads_a_real_file_as_shipped(tmp_path: Path) -> None:
+    import json
+
+    from conftest import run
+
+    result = run("ingest", FILES[0], "--db", tmp_path / "c.duckdb", "--json")
+    assert result.exit_code == 0, result.output
+    loaded = json.loads(result.stdout)["files"][0]
+    assert (loaded["layout"], loaded["synthetic"], loaded["compression"]) == \
+        ("2019-ICFO-53623", False, "gzip")
+    assert (loaded["rows_read"], loaded["rows_loaded"], loaded["rows_rejected"]) == \
+        (110_104, 110_104, 0)
+    assert loaded["columns_unmapped"] == []
