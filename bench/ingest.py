@@ -7,10 +7,15 @@ memory is its own):
 - csv and parquet: DuckDB's own read of the file into a table (the baseline) vs
   `icestats ingest`.
 
+With --real (issue 12 item 9), only the real shapes: the four shipped UWCHR csv.gz files
+in one `icestats ingest` process vs DuckDB's own read_csv of the same four into one table,
+and a 300,000-row xlsx through the whole `icestats ingest` process vs a process doing the
+raw fastexcel read.
+
 Each reader runs --repeat times (default 3), alternating with the one it is compared to;
 the table shows the median time and the largest peak memory.
 
-    .venv/bin/python bench/ingest.py [--rows 1000000] [--big 5000000] [--repeat 3]
+    .venv/bin/python bench/ingest.py [--rows 1000000] [--big 5000000] [--repeat 3] [--real]
 """
 
 from __future__ import annotations
@@ -43,6 +48,20 @@ elif kind == "icestats":
 elif kind == "pandas":
     import pandas as pd
     pd.read_excel(path, engine="openpyxl", nrows=extra, skiprows=6)
+elif kind == "cli":  # the whole command, as a user runs it (imports, writer copy, switch)
+    import subprocess
+    files = [str(p) for p in sorted(path.parent.glob(path.name))]
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([str(Path(sys.executable).parent / "icestats"), "ingest", *files,
+                        "--db", str(Path(tmp) / "c.duckdb")], check=True, capture_output=True)
+elif kind == "duckdb_real":  # the same files read by DuckDB into one table
+    import duckdb
+    files = [str(p) for p in sorted(path.parent.glob(path.name))]
+    with tempfile.TemporaryDirectory() as tmp:
+        con = duckdb.connect(str(Path(tmp) / "d.duckdb"))
+        con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, delim = '|', skip = 5, "
+                    "header = true, all_varchar = true)", [files])
+        con.close()
 elif kind == "duckdb":
     import duckdb
     with tempfile.TemporaryDirectory() as tmp:
@@ -50,9 +69,14 @@ elif kind == "duckdb":
         reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
         con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}('{path}')")
         con.close()
-# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec)
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's peak across exec);
+# the command's own peak when it ran as a child
 hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": int(hwm.split()[1]) / 1024}))
+rss = int(hwm.split()[1]) / 1024
+if kind == "cli":
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_mb": rss}))
 """
 
 
@@ -99,7 +123,11 @@ def main() -> None:
     ap.add_argument("--sheet-counts", default="1,2,4,8", help="sheets per workbook")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each reader, alternating; the median is shown")
+    ap.add_argument("--real", action="store_true", help="only the real shapes (item 9)")
     args = ap.parse_args()
+    if args.real:
+        real_shapes(args.repeat)
+        return
     xlsx = release(args.rows, "xlsx")
     raw, ours = side_by_side(["fastexcel", "icestats"], xlsx, args.repeat)
     pd = run("pandas", xlsx, args.pandas_rows)
@@ -122,6 +150,25 @@ def main() -> None:
               [("DuckDB read into a table (baseline)", duck), ("icestats ingest", mine)],
               duck["seconds"])
     sheets(args.sheet_rows, [int(k) for k in args.sheet_counts.split(",")])
+
+
+def real_shapes(repeat: int) -> None:
+    """The four real csv.gz files in one command vs DuckDB's read_csv of them; a 300k-row
+    xlsx through the whole command vs the raw fastexcel read in its own process."""
+    from importlib import resources
+
+    real = Path(str(resources.files("icestats") / "data" / "real"))
+    pattern = real / "EROArrests_FY*.csv.gz"  # the workers expand it
+    size = sum(p.stat().st_size for p in real.glob("*.csv.gz")) / 1e6
+    duck, mine = side_by_side(["duckdb_real", "cli"], pattern, repeat)
+    table(f"the four real UWCHR csv.gz files, 544,059 rows, {size:.1f} MB (target <= 1.5x)",
+          [("DuckDB read_csv of the four into one table", duck),
+           ("icestats ingest A B C D (whole process)", mine)], duck["seconds"])
+    xlsx = release(300_000, "xlsx")
+    raw, cli = side_by_side(["fastexcel", "cli"], xlsx, repeat)
+    table(f"xlsx, 300,000 rows, {xlsx.stat().st_size / 1e6:.0f} MB (target <= 1.3x)",
+          [("raw fastexcel read, every sheet (its own process)", raw),
+           ("icestats ingest (whole process)", cli)], raw["seconds"])
 
 
 def sheets(sheet_rows: int, counts: list[int]) -> None:

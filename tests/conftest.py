@@ -12,8 +12,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from icestats.cli import app
-from icestats.generate import Options, records
-from icestats.release_writer import write
+from icestats.generate import Options, records, write
 
 # No timed assertions: hypothesis' per-example deadline fails on a busy machine.
 settings.register_profile("icestats", deadline=None)

@@ -8,9 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from icestats import reference
 from icestats.generate import Options, national_rate, records
+from icestats.ingest import registry
+from icestats.schema import SYNTHETIC_MARK
 
 from conftest import make_release
 
@@ -83,3 +86,45 @@ def test_release_carries_the_real_mess(tmp_path: Path) -> None:
     tail = (day > last - 7).sum() / 7
     before = ((day > last - 35) & (day <= last - 21)).sum() / 14
     assert tail < 0.85 * before
+
+
+def _first_lines(path: Path, n: int) -> list[list[str]]:
+    import csv
+
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        return [next(reader) for _ in range(n)]
+
+
+@pytest.mark.parametrize("layout", [*registry.LAYOUTS, "2023", "2025"])
+def test_each_layout_written_with_the_real_headers_in_order(tmp_path: Path, layout: str) -> None:
+    path = make_release(tmp_path / "r.csv", layout=layout, rows=200)
+    banner, header = _first_lines(path, 2)
+    assert banner == [SYNTHETIC_MARK]
+    assert tuple(header) == registry.LAYOUTS[registry.resolve(layout)]
+
+
+def test_2026_apprehension_types_are_targeted_or_collateral(tmp_path: Path) -> None:
+    cols = records(Options(rows=3000, seed=4, layout="2026-ICLI-00005"))
+    assert set(Counter(cols["apprehension_type"].tolist())) == {"Targeted", "Collateral"}
+
+
+def test_files_are_unmistakably_synthetic_and_ingest_says_so(tmp_path: Path) -> None:
+    import zipfile
+
+    import icestats
+
+    files = [make_release(tmp_path / f"r{s}", rows=300, sheet_rows=120)
+             for s in (".xlsx", ".csv", ".parquet")]
+    with zipfile.ZipFile(files[0]) as z:
+        core = z.read("docProps/core.xml").decode()
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/"))
+    assert SYNTHETIC_MARK in core and "icestats generator" in core
+    for text in (core, sheets, files[1].read_text()):
+        assert "Immigration and Customs Enforcement" not in text
+        assert "FOIA" not in text and "ICFO" not in text and "ICLI" not in text
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        results = ice.ingest(files)
+        stored = ice.con.execute("SELECT synthetic FROM releases ORDER BY 1").fetchall()
+    assert [r.synthetic for r in results] == [True, True, True]
+    assert stored == [(True,)] * 3

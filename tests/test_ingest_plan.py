@@ -1,4 +1,4 @@
-"""The per-distinct-value plan (load._plan) gives exactly what the normalization rules
+"""The per-distinct-value plan (plan.make_plan) gives exactly what the normalization rules
 give row by row, whichever way it fills a column; parquet dates typed or as text load
 the same."""
 
@@ -12,9 +12,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from icestats import store
-from icestats.ingest import load
+from icestats.ingest import digest, rows
+from icestats.ingest import plan as plan_mod
 from icestats.ingest.layout import Layout
-from icestats.ingest.read import Source
+from icestats.ingest.sources import Source
 
 from conftest import run
 
@@ -47,24 +48,24 @@ def _relation(con: duckdb.DuckDBPyConnection) -> Source:
 def test_plan_matches_the_rules_row_by_row() -> None:
     con = duckdb.connect()
     store.migrate(con)
-    load._register_aliases(con)
+    plan_mod.register_aliases(con)
     source = _relation(con)
-    plan = load._plan(con, source)
+    plan = plan_mod.make_plan(con, source)
     # a column normalization leaves alone is read as it is; one it changes is joined
     assert plan.exprs["state"] == "s.state"
     assert plan.exprs["county"] == "d_county.county"
     assert plan.exprs["aor"] == "d_aor.aor"
     assert plan.exprs["reprocessed"].startswith("coalesce(s.method IN (SELECT v FROM")
-    names = [name for name, _f, _e in load._value_columns(lambda f: f)
+    names = [name for name, _f, _e in plan_mod.value_columns(lambda f: f)
              if name in plan.exprs]
     planned = con.execute(
         f"SELECT s.__row, {', '.join(f'{plan.exprs[n]} AS {n}' for n in names)} "
         f"FROM src_test s {' '.join(plan.joins.values())} ORDER BY 1").fetchall()
     # the reference: the same rules evaluated on every row, no plan
-    rules = {name: expr for name, _f, expr in load._value_columns(lambda f: f"r.{f}")}
+    rules = {name: expr for name, _f, expr in plan_mod.value_columns(lambda f: f"r.{f}")}
     by_row = con.execute(
         f"SELECT r.__row, {', '.join(f'{rules[n]} AS {n}' for n in names)} FROM src_test r "
-        f"LEFT JOIN aor_alias a ON a.key = {load.reference.aor_key_sql('r.aor')} "
+        f"LEFT JOIN aor_alias a ON a.key = {plan_mod.reference.aor_key_sql('r.aor')} "
         f"ORDER BY 1").fetchall()
     assert planned == by_row
     # and by hand, for a few cells
@@ -86,16 +87,16 @@ def test_plan_grows_with_each_chunk_and_matches_the_rules() -> None:
     values redoes those columns only, and every chunk comes out as the rules say."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from icestats.ingest.read import _encode
+    from icestats.ingest.read_csv import encode as _encode
 
     con = duckdb.connect()
     store.migrate(con)
-    load._register_aliases(con)
+    plan_mod.register_aliases(con)
     n = len(ROWS["aor"])
     full = pa.table({**ROWS, "apprehension_date": ["2025-03-01 08:00:00"] * n,
                      "identifier": [f"id{i}" for i in range(n)],
                      "__row": pa.array(range(2, n + 2), pa.int32())})
-    rules = {name: expr for name, _f, expr in load._value_columns(lambda f: f"r.{f}")}
+    rules = {name: expr for name, _f, expr in plan_mod.value_columns(lambda f: f"r.{f}")}
     plan = None
     with ThreadPoolExecutor(2) as pool:
         # rows 6-7 first (counties needing no change); then 0-2 (a redaction marker,
@@ -107,14 +108,14 @@ def test_plan_grows_with_each_chunk_and_matches_the_rules() -> None:
             source = Source(None, 0, Layout(0, COLUMNS, ()), f"chunk_{k}", len(table), table,
                             values=values)
             before = dict(plan.exprs) if plan else None
-            plan = load._plan(con, source, plan)
+            plan = plan_mod.make_plan(con, source, plan)
             if k == 0:
                 assert plan.exprs["county"] == "s.county"  # no value needs changing yet
             if k == 1:
                 assert plan.exprs["county"] == "d_county.county"  # the marker came
             if k == 2:
                 assert plan.exprs == before  # nothing new: nothing redone
-            names = [name for name, _f, _e in load._value_columns(lambda f: f)
+            names = [name for name, _f, _e in plan_mod.value_columns(lambda f: f)
                      if name in plan.exprs]
             planned = con.execute(
                 f"SELECT s.__row, {', '.join(f'{plan.exprs[c]} AS {c}' for c in names)} "
@@ -122,7 +123,7 @@ def test_plan_grows_with_each_chunk_and_matches_the_rules() -> None:
             by_row = con.execute(
                 f"SELECT r.__row, {', '.join(f'{rules[c]} AS {c}' for c in names)} "
                 f"FROM chunk_{k} r LEFT JOIN aor_alias a ON a.key = "
-                f"{load.reference.aor_key_sql('r.aor')} ORDER BY 1").fetchall()
+                f"{plan_mod.reference.aor_key_sql('r.aor')} ORDER BY 1").fetchall()
             assert planned == by_row and len(planned) == stop - start
 
 
@@ -166,14 +167,14 @@ def test_parquet_with_typed_or_text_dates_loads_the_same(tmp_path: Path) -> None
 def test_parquet_in_slices_loads_the_same_and_reports_progress(tmp_path: Path,
                                                                monkeypatch) -> None:  # noqa: ANN001
     import icestats
-    from icestats.ingest import read
+    from icestats.ingest import read_parquet
 
     from conftest import make_release
 
     release = make_release(tmp_path / "r.parquet", rows=300, extra=None)
     seen, steps = [], []
     for slice_rows in (5_000_000, 64):
-        monkeypatch.setattr(read, "SLICE_ROWS", slice_rows)
+        monkeypatch.setattr(read_parquet, "SLICE_ROWS", slice_rows)
         with icestats.connect(tmp_path / f"s{slice_rows}.duckdb", write=True) as ice:
             result = ice.ingest([release], progress=lambda *a: steps.append(a))[0]
             seen.append((result.rows_read, result.rows_loaded, result.episodes,
@@ -191,7 +192,7 @@ def test_csv_in_chunks_loads_the_same(tmp_path: Path, monkeypatch) -> None:  # n
     """A csv read in many small chunks (each bringing values the plan has not seen)
     stores exactly what one chunk stores."""
     import icestats
-    from icestats.ingest import read
+    from icestats.ingest import read_csv
     from test_counting import edge_records
 
     from conftest import make_release
@@ -199,7 +200,7 @@ def test_csv_in_chunks_loads_the_same(tmp_path: Path, monkeypatch) -> None:  # n
     release = make_release(tmp_path / "r.csv", rows=400, extra=edge_records())
     seen = []
     for chunk_rows in (1_000_000, 50):
-        monkeypatch.setattr(read, "CHUNK_ROWS", chunk_rows)
+        monkeypatch.setattr(read_csv, "CHUNK_ROWS", chunk_rows)
         steps: list[tuple] = []
         with icestats.connect(tmp_path / f"c{chunk_rows}.duckdb", write=True) as ice:
             result = ice.ingest([release], progress=lambda *a, s=steps: s.append(a))[0]
@@ -219,7 +220,7 @@ def test_reload_found_late_changes_nothing(tmp_path: Path, monkeypatch) -> None:
     import shutil
 
     import icestats
-    from icestats.ingest import read
+    from icestats.ingest import read_csv
 
     from conftest import make_release
 
@@ -227,8 +228,8 @@ def test_reload_found_late_changes_nothing(tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "db.duckdb"
     with icestats.connect(db, write=True) as ice:
         first = ice.ingest([release])[0]
-    monkeypatch.setattr(read, "CHUNK_ROWS", 64)
-    monkeypatch.setattr(load._Digest, "done", lambda self: False)
+    monkeypatch.setattr(read_csv, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(digest.Digest, "done", lambda self: False)
     copy = shutil.copyfile(release, tmp_path / "renamed.csv")
     with icestats.connect(db, write=True) as ice:
         again = ice.ingest([copy])[0]
@@ -249,8 +250,8 @@ def test_a_failing_insert_reports_its_own_error(tmp_path: Path, monkeypatch) -> 
     from conftest import make_release
 
     release = make_release(tmp_path / "r.csv", rows=50)
-    real = load._arrest_columns
-    monkeypatch.setattr(load, "_arrest_columns", lambda source, plan: [
+    real = rows.arrest_columns
+    monkeypatch.setattr(rows, "arrest_columns", lambda source, plan: [
         (name, "error('planted failure')" if name == "county" else expr)
         for name, expr in real(source, plan)])
     with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from icestats.ingest.load import IngestResult, Progress
     from icestats.stats.events import Event
     from icestats.stats.goals import Goals
+    from icestats.workbooks.load import WorkbookResult
 
 class Icestats:
     """An open icestats database; each question's method returns its answer object
@@ -81,10 +82,10 @@ class Icestats:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
-               progress: Progress | None = None) -> list[IngestResult]:
+               progress: Progress | None = None) -> list[IngestResult | WorkbookResult]:
         """Load release files and detention workbooks, each all or nothing; stops at the
         first bad file."""
-        from icestats.ingest.load import ingest_file
+        from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")

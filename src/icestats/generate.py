@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
 
-from icestats import reference
-from icestats.ingest.layout import FIELDS
+from icestats import reference, release_writer
+from icestats.ingest import registry
+from icestats.ingest.layout import match_header
+from icestats.ingest.normalize import STATES
+from icestats.release_writer import Spec
+from icestats.schema import SYNTHETIC_MARK
 
 REDACTION_MARKERS = ("b(6), b(7)c", "(b)(6)(b)(7)(c)", "B(6), B(7)(C)", "b(6),b(7)(c)")
 # National arrests per day (ICE ERO administrative arrests), interpolated in log space.
@@ -55,24 +59,17 @@ CASE_STATUS = ("ACTIVE", "8-Excluded/Removed - Inadmissible", "A-Proved Removabl
 CASE_CATEGORY = ("[8C] Excludable / Inadmissible - Administrative Final Order Issued",
                  "[16] Reinstated Final Order", "[11] Administratively Final Order",
                  "[3] Deportable - Under Adjudication by IJ", "[1A] Voluntary Departure")
-LAYOUT_2023 = ("apprehension_date", "state", "county", "aor", "final_program", "method",
-               "criminality", "case_status", "case_category", "departed_date",
-               "departure_country", "final_order", "final_order_date", "birth_year",
-               "citizenship", "gender", "site_landmark", "identifier")
-LAYOUT_2025 = ("apprehension_date", "state", "county", "aor", "final_program", "method",
-               "apprehension_type", "criminality", "agency", "case_status", "case_category",
-               "departed_date", "departure_country", "final_order", "final_order_date",
-               "birth_year", "citizenship", "gender", "site_landmark", "operation",
-               "case_threat_level", "identifier")
+# Source columns no canonical field takes (personal identifiers, a closing date): written
+# as release files write them when withheld, never stored by ingest.
+WITHHELD = "(b)(6)(b)(7)(c)"
 
 
 def header_for(layout: str) -> list[tuple[str, str]]:
-    """(canonical field, header text) in the column order of a layout."""
-    fields = LAYOUT_2025 if layout == "2025" else LAYOUT_2023
-    names = {f: FIELDS[f][0] for f in fields}
-    if layout == "2025":
-        names.update(aor="TOA Current Duty AOR", identifier="Anonymized Identifier")
-    return [(f, names[f]) for f in fields]
+    """(canonical field or '', header text) in the column order of a registered layout
+    (``ingest.registry``; '2023' and '2025' are aliases of the two DDP layouts)."""
+    headers = registry.LAYOUTS[registry.resolve(layout)]
+    fields = [match_header([h]) for h in headers]
+    return [(next(iter(f), ""), h) for f, h in zip(fields, headers, strict=True)]
 
 
 @dataclass
@@ -81,7 +78,7 @@ class Options:
     end: date = date(2025, 10, 15)
     rows: int | None = None  # about this many records (within ~1%); None: follow the volumes
     seed: int = 0
-    layout: str = "2025"
+    layout: str = "2026-ICLI-00005"  # a name in ingest.registry (or the alias 2023, 2025)
     events: bool = True  # the Los Angeles and Chicago operations
     effects: Sequence[tuple[str, date, float]] = ()  # (office, from date, factor) injected
     tail_days: int = 14  # reporting-lag tail: the last days are under-reported
@@ -132,7 +129,7 @@ def daily_means(opts: Options) -> tuple[np.ndarray, list[str], np.ndarray]:
     return days, codes, mean * completeness(age, opts.tail_days)[:, None]
 
 
-def _pick(rng: np.random.Generator, values: Sequence[str], p: Sequence[float], n: int,
+def _pick(rng: np.random.Generator, values: Sequence[str | None], p: Sequence[float], n: int,
           mix: np.ndarray | None = None, p_late: Sequence[float] | None = None) -> np.ndarray:
     """Categorical draws; with ``mix`` (0..1 per row) the probabilities move from p to p_late."""
     p0 = np.asarray(p) / np.sum(p)
@@ -142,10 +139,6 @@ def _pick(rng: np.random.Generator, values: Sequence[str], p: Sequence[float], n
         p1 = np.asarray(p_late) / np.sum(p_late)
         out[late] = np.asarray(values, dtype=object)[rng.choice(len(values), late.sum(), p=p1)]
     return out
-
-
-def _maybe(rng: np.random.Generator, values: np.ndarray, rate: float, fill: object) -> None:
-    values[rng.random(len(values)) < rate] = fill
 
 
 def daily_counts(opts: Options) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
@@ -198,7 +191,8 @@ def _aor_spelling(rng: np.random.Generator, codes: list[str], office: np.ndarray
     return out
 
 
-def _geography(rng: np.random.Generator, codes: list[str], office: np.ndarray):  # noqa: ANN202
+def _geography(rng: np.random.Generator, codes: list[str], office: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
     states = reference.office_states()
     state = np.empty(len(office), dtype=object)
     county = np.empty(len(office), dtype=object)
@@ -229,7 +223,7 @@ def records(opts: Options) -> dict[str, np.ndarray]:
     program[cols["method"] == "287(g) Program"] = "287(g) Program"
     cols["final_program"] = program
     cols["agency"] = _agency(rng, day, office, codes)
-    cols["apprehension_type"] = _pick(rng, ("Administrative", "Criminal"), (0.97, 0.03), n)
+    cols["apprehension_type"] = _pick(rng, ("Targeted", "Collateral"), (0.78, 0.22), n)
     cols["case_status"] = _pick(rng, CASE_STATUS, (0.5, 0.15, 0.15, 0.15, 0.05), n)
     cols["case_category"] = _pick(rng, CASE_CATEGORY, (0.3, 0.2, 0.2, 0.25, 0.05), n)
     cols["citizenship"] = _pick(rng, [c for c, _ in CITIZENSHIP], [p for _, p in CITIZENSHIP], n)
@@ -245,9 +239,35 @@ def records(opts: Options) -> dict[str, np.ndarray]:
     cols["identifier"] = np.asarray([f"{v:016X}" for v in ids], dtype=object)
     if opts.messy:
         _mess(rng, cols)
+    _real_layout_fields(np.random.default_rng(opts.seed + 101), cols)
     cols = _add_repeat_records(rng, cols, opts, codes)
     order = np.argsort(cols["apprehension_date"], kind="stable")
     return {k: v[order] for k, v in cols.items()}
+
+
+DISPOSITIONS = ("Warrant of Arrest/Notice to Appear", "REINSTATEMENT OF DEPORT ORDER I-871",
+                "Other", "Bag and Baggage", "Expedited Removal")
+THREAT = ("1", "2", "3", None)
+
+
+def _real_layout_fields(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
+    """The fields only the real layouts carry, from their own random stream (so the
+    others stay as they were for a seed)."""
+    n, program = len(cols["aor"]), cols["final_program"].astype(str)
+    cols["final_program_group"] = np.where(np.char.startswith(program, "Criminal"), "CAP",
+                                           "Non-CAP").astype(object)
+    cols["processing_disposition"] = _pick(rng, DISPOSITIONS, (.35, .3, .2, .1, .05), n)
+    cols["case_criminality"] = cols["criminality"].copy()
+    drift = rng.random(n) < 0.1  # a case's criminality differs from the arrest's sometimes
+    cols["case_criminality"][drift] = _pick(rng, CRIMINALITY, (.5, .2, .3), int(drift.sum()))
+    status = {CRIMINALITY[0]: "Convicted", CRIMINALITY[1]: "Pending"}.get
+    cols["conviction_status"] = np.asarray([status(c) for c in cols["criminality"]], object)
+    for name in ("removal_threat_level", "apprehension_threat_level"):
+        cols[name] = _pick(rng, THREAT, (.15, .15, .2, .5), n)
+    codes = {v: k for k, v in STATES.items()}
+    cols["duty_site"] = np.asarray([None if s is None else f"{s} DUTY SITE, {codes.get(s, '')}"
+                                    for s in cols["state"]], dtype=object)
+    cols["birth_date"] = cols[""] = np.full(n, WITHHELD, dtype=object)  # "": no field
 
 
 def _agency(rng: np.random.Generator, day: np.ndarray, office: np.ndarray,
@@ -282,13 +302,14 @@ def _secondary_dates(rng: np.random.Generator, cols: dict[str, np.ndarray], at: 
     n = len(at)
     departed = at + (rng.gamma(2.0, 20.0, n) * 86400).astype("timedelta64[s]")
     has = (rng.random(n) < 0.55) & (departed < np.datetime64(end, "s"))
-    cols["departed_date"] = np.where(has, departed.astype("datetime64[D]").astype(object), None)
-    cols["departure_country"] = np.where(has, cols["citizenship"], None)
+    none = np.array(None, dtype=object)
+    cols["departed_date"] = np.where(has, departed.astype("datetime64[D]").astype(object), none)
+    cols["departure_country"] = np.where(has, cols["citizenship"], none)
     final = rng.random(n) < 0.6
     cols["final_order"] = np.where(final, "YES", "NO").astype(object)
     order_at = at - (rng.gamma(1.5, 200.0, n) * 86400).astype("timedelta64[s]")
     cols["final_order_date"] = np.where(final, order_at.astype("datetime64[D]").astype(object),
-                                        None)
+                                        none)
 
 
 def _mess(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
@@ -299,7 +320,7 @@ def _mess(rng: np.random.Generator, cols: dict[str, np.ndarray]) -> None:
                        ("birth_year", 0.01), ("gender", 0.005), ("identifier", 0.004)):
         hit = rng.random(n) < rate
         cols[name][hit] = marker[rng.integers(0, len(marker), hit.sum())]
-    _maybe(rng, cols["identifier"], 0.004, None)
+    cols["identifier"][rng.random(n) < 0.004] = None
     junk = np.asarray([date(1900, 1, 1), date(2099, 12, 31), "00/00/0000"], dtype=object)
     for name in ("departed_date", "final_order_date"):
         hit = rng.random(n) < 0.006
@@ -340,28 +361,38 @@ def _code_of(spelling: object, codes: list[str]) -> int:
 
 
 def banner(rng: np.random.Generator, opts: Options, sheet: int) -> list[str | None]:
-    """Title lines above the header; their number varies (so does the header's row)."""
-    lines: list[str | None] = [
-        "U.S. Immigration and Customs Enforcement",
-        "Enforcement and Removal Operations - Administrative Arrests",
-        f"FOIA Request 2025-ICFO-{rng.integers(10000, 99999)}",
-        f"Data from {opts.start:%m/%d/%Y} through {opts.end:%m/%d/%Y}",
-        None,
-        f"Sheet {sheet + 1}",
-    ]
-    k = int(rng.integers(2, len(lines) + 1))
+    """Title lines above the header; their number varies (so does the header's row). The
+    first always says the file is synthetic; no line imitates ICE's (no FOIA number)."""
+    lines = [SYNTHETIC_MARK, f"Generated arrests, seed {opts.seed}, in a real release's "
+             f"column layout", f"Records from {opts.start:%m/%d/%Y} through {opts.end:%m/%d/%Y}",
+             None, f"Sheet {sheet + 1}"]
+    k = int(rng.integers(1, len(lines) + 1))
     return lines[:k]
+
+
+def spec(opts: Options) -> Spec:
+    """What the writer needs besides the records: header, banners, fixed metadata."""
+    return Spec(header=header_for(opts.layout),
+                banner=lambda rng, sheet: banner(rng, opts, sheet), seed=opts.seed,
+                created=datetime.combine(opts.end, time()),
+                properties={"title": SYNTHETIC_MARK, "comments": SYNTHETIC_MARK,
+                            "author": "icestats generator", "keywords": "synthetic"},
+                csv_banner=(SYNTHETIC_MARK,))
+
+
+def write(cols: dict[str, np.ndarray], path: Path, fmt: str, opts: Options,
+          sheet_rows: int = 1_000_000) -> None:
+    """Write generated records (``records(opts)``) as a release file."""
+    release_writer.write(cols, path, fmt, spec(opts), sheet_rows)
 
 
 def generate(opts: Options, path: str | Path, fmt: str | None = None,
              sheet_rows: int = 1_000_000) -> dict[str, object]:
     """Write a release to ``path`` (format from ``fmt`` or the suffix); return a summary."""
-    from icestats import release_writer
-
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower() or "xlsx"
     cols = records(opts)
-    release_writer.write(cols, path, fmt, opts, sheet_rows)
-    n = len(cols["aor"])
-    return {"file": str(path), "format": fmt, "layout": opts.layout, "records": n,
-            "start": opts.start.isoformat(), "end": opts.end.isoformat(), "seed": opts.seed}
+    write(cols, path, fmt, opts, sheet_rows)
+    return {"file": str(path), "format": fmt, "layout": registry.resolve(opts.layout),
+            "synthetic": True, "records": len(cols["aor"]), "start": opts.start.isoformat(),
+            "end": opts.end.isoformat(), "seed": opts.seed}

@@ -1,28 +1,47 @@
-"""Write generated release records as xlsx (banners, several sheets), csv or parquet."""
+"""Write generated release records as xlsx (banners, several sheets), csv or parquet.
+
+The writer knows nothing of the generator: it is handed the header (canonical field,
+header text, in column order), the banner lines and the document properties (``Spec``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from icestats.errors import UsageError
 
 FORMATS = ("xlsx", "csv", "parquet")
+Banner = Callable[[np.random.Generator, int], list[str | None]]  # (rng, sheet) -> lines
 
 
-def write(cols: dict[str, np.ndarray], path: Path, fmt: str, opts, sheet_rows: int) -> None:  # noqa: ANN001
-    from icestats.generate import header_for
+@dataclass(frozen=True)
+class Spec:
+    """What a file says besides its records."""
 
+    header: list[tuple[str, str]]  # (canonical field, header text) in column order
+    banner: Banner  # title lines above the header of each sheet
+    seed: int = 0  # the banner and header position are drawn from it
+    created: dt.datetime = dt.datetime(2025, 1, 1)  # fixed: a seed always gives the same bytes
+    properties: dict[str, str] = dc_field(default_factory=dict)  # xlsx document properties
+    csv_banner: tuple[str, ...] = ()  # lines above a csv header
+
+
+def write(cols: dict[str, np.ndarray], path: Path, fmt: str, spec: Spec,
+          sheet_rows: int) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-    header = header_for(opts.layout)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "xlsx":
-        _xlsx(cols, header, path, opts, sheet_rows)
+        _xlsx(cols, spec, path, sheet_rows)
     else:
-        _tabular(cols, header, path, fmt)
+        _tabular(cols, spec, path, fmt)
 
 
 def _as_text(values: np.ndarray) -> list[str | None]:
@@ -32,44 +51,50 @@ def _as_text(values: np.ndarray) -> list[str | None]:
             for v in values]
 
 
-def _tabular(cols: dict[str, np.ndarray], header: list[tuple[str, str]], path: Path,
-             fmt: str) -> None:
+def _tabular(cols: dict[str, np.ndarray], spec: Spec, path: Path, fmt: str) -> None:
     import pyarrow as pa
 
     arrays = {}
-    for field, name in header:
-        if fmt == "parquet" and field == "apprehension_date":
-            arrays[name] = pa.array(cols[field].astype("datetime64[s]"))
+    for name, header in spec.header:
+        if fmt == "parquet" and name == "apprehension_date":
+            arrays[header] = pa.array(cols[name].astype("datetime64[s]"))
         else:
-            arrays[name] = pa.array(_as_text(cols[field]), pa.string())
+            arrays[header] = pa.array(_as_text(cols[name]), pa.string())
     table = pa.table(arrays)
     if fmt == "csv":
         import pyarrow.csv as pcsv
 
-        pcsv.write_csv(table, path)
+        with path.open("wb") as fh:
+            for line in spec.csv_banner:  # a title line in column A, as real files have
+                fh.write((pcsv_quote(line) + "\n").encode())
+            pcsv.write_csv(table, fh)
     else:
         import pyarrow.parquet as pq
 
+        meta = {f"icestats.{k}": v for k, v in spec.properties.items()}
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **meta})
         pq.write_table(table, path, compression="zstd")
 
 
-def _xlsx(cols: dict[str, np.ndarray], header: list[tuple[str, str]], path: Path, opts,  # noqa: ANN001
-          sheet_rows: int) -> None:
+def pcsv_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _xlsx(cols: dict[str, np.ndarray], spec: Spec, path: Path, sheet_rows: int) -> None:
     import xlsxwriter
 
-    from icestats.generate import banner
-
-    rng = np.random.default_rng(opts.seed + 7)
+    header = spec.header
+    rng = np.random.default_rng(spec.seed + 7)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     # Fixed metadata so that a seed always gives the same bytes.
-    wb.set_properties({"created": dt.datetime.combine(opts.end, dt.time())})
+    wb.set_properties({**spec.properties, "created": spec.created})
     stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
     n = len(cols["aor"])
     columns = [_cells(cols[f], f) for f, _ in header]
     for sheet, first in enumerate(range(0, max(n, 1), sheet_rows)):
         ws = wb.add_worksheet(f"Arrests {sheet + 1}" if n > sheet_rows else "Arrests")
-        top = banner(rng, opts, sheet)
+        top = spec.banner(rng, sheet)
         for r, line in enumerate(top):
             if line:
                 ws.write_string(r, 0, line)
@@ -81,13 +106,12 @@ def _xlsx(cols: dict[str, np.ndarray], header: list[tuple[str, str]], path: Path
 
 def _cells(values: np.ndarray, field: str) -> list[object]:
     if values.dtype.kind == "M":
-        return values.astype("datetime64[s]").tolist()
-    if field == "birth_year":
-        return [v if not isinstance(v, str) else v for v in values.tolist()]
-    return values.tolist()
+        return list(values.astype("datetime64[s]").tolist())
+    return list(values.tolist())
 
 
-def _write_body(ws, columns: list[list[object]], lo: int, hi: int, top: int, stamp, day) -> None:  # noqa: ANN001
+def _write_body(ws: Any, columns: list[list[object]], lo: int, hi: int, top: int, stamp: Any,
+                day: Any) -> None:
     write_string, write_number, write_datetime = ws.write_string, ws.write_number, \
         ws.write_datetime
     for i in range(lo, hi):

@@ -15,9 +15,12 @@ from pathlib import Path
 import duckdb
 
 from icestats.errors import StoreError, first_line
-from icestats.schema import TEXT_FIELDS
+from icestats.schema import ADDED_IN_4, TEXT_FIELDS
 
-SCHEMA_VERSION = 3  # 2: arrests.owned; 3: id_hash as a 128-bit number
+# 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
+# name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
+# fields of ADDED_IN_4)
+SCHEMA_VERSION = 4
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
 SCHEMA = [
@@ -26,19 +29,23 @@ SCHEMA = [
         release_id INTEGER PRIMARY KEY, file_name VARCHAR, file_sha256 VARCHAR UNIQUE,
         file_format VARCHAR, layout VARCHAR, sheets VARCHAR, loaded_at TIMESTAMP,
         coverage_start DATE, coverage_end DATE, rows_read BIGINT, rows_loaded BIGINT,
-        rows_rejected BIGINT, episodes BIGINT, ignored_columns VARCHAR)""",
+        rows_rejected BIGINT, episodes BIGINT, ignored_columns VARCHAR,
+        synthetic BOOLEAN DEFAULT false, columns_mapped VARCHAR DEFAULT '{}',
+        columns_unmapped VARCHAR DEFAULT '[]', rows_blank BIGINT DEFAULT 0,
+        rows_implausible BIGINT DEFAULT 0, compression VARCHAR DEFAULT 'none')""",
     f"""CREATE TABLE IF NOT EXISTS arrests (
         release_id INTEGER NOT NULL, sheet VARCHAR, sheet_no SMALLINT NOT NULL,
         source_row INTEGER NOT NULL,
         apprehension_at TIMESTAMP NOT NULL, apprehension_date DATE NOT NULL,
         aor VARCHAR NOT NULL, aor_status VARCHAR NOT NULL, aor_raw VARCHAR,
-        {", ".join(f"{c} VARCHAR" for c in TEXT_FIELDS)},
+        {", ".join(f"{c} VARCHAR" for c in TEXT_FIELDS if c not in ADDED_IN_4)},
         departed_date DATE, departed_date_raw VARCHAR,
         final_order_date DATE, final_order_date_raw VARCHAR,
         birth_year SMALLINT, birth_year_raw VARCHAR,
         id_hash UHUGEINT, id_status VARCHAR NOT NULL,
         reprocessed BOOLEAN NOT NULL, episode_start BOOLEAN NOT NULL,
-        owned BOOLEAN NOT NULL DEFAULT false)""",
+        owned BOOLEAN NOT NULL DEFAULT false,
+        {", ".join(f"{c} VARCHAR" for c in ADDED_IN_4)})""",
     """CREATE TABLE IF NOT EXISTS rejects (
         release_id INTEGER, file_name VARCHAR, sheet VARCHAR, source_row INTEGER,
         column_name VARCHAR, reason VARCHAR, raw_value VARCHAR)""",
@@ -104,9 +111,28 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         # Hashes are needed only while their release loads (episodes are then stored).
         con.execute("ALTER TABLE arrests ALTER COLUMN id_hash SET DATA TYPE UHUGEINT "
                     "USING NULL")
+    if row is not None and int(row[0]) < 4:
+        _migrate_4(con)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     # A per-database random key: identifier hashes cannot be linked across databases.
     con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])
+
+
+def _migrate_4(con: duckdb.DuckDBPyConnection) -> None:
+    """The real layouts: new arrests fields (NULL for rows loaded before), and per release
+    whether it is synthetic and which columns were mapped. Releases loaded before were the
+    generator's ('2023'/'2025' layouts keep their names); their unmapped columns were kept
+    as ignored_columns."""
+    for c in ADDED_IN_4:
+        con.execute(f"ALTER TABLE arrests ADD COLUMN IF NOT EXISTS {c} VARCHAR")
+    for c, decl in (("synthetic", "BOOLEAN DEFAULT false"),
+                    ("columns_mapped", "VARCHAR DEFAULT '{}'"),
+                    ("columns_unmapped", "VARCHAR DEFAULT '[]'"),
+                    ("rows_blank", "BIGINT DEFAULT 0"), ("rows_implausible", "BIGINT DEFAULT 0"),
+                    ("compression", "VARCHAR DEFAULT 'none'")):
+        con.execute(f"ALTER TABLE releases ADD COLUMN IF NOT EXISTS {c} {decl}")
+    con.execute("UPDATE releases SET synthetic = layout IN ('2023', '2025'), "
+                "columns_unmapped = coalesce(ignored_columns, '[]')")
 
 
 def id_key(con: duckdb.DuckDBPyConnection) -> str:

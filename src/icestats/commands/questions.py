@@ -36,7 +36,8 @@ NationalGoal = Annotated[float | None, typer.Option(
 @handle_errors
 def status(
     db: Db = DEFAULT_DB, json_out: Json = False,
-    show_tables: Annotated[bool, typer.Option("--tables", metavar="", help="List every workbook table "
+    show_tables: Annotated[bool, typer.Option("--tables", metavar="",
+                                              help="List every workbook table "
                                                                "kept without a name.")] = False,
 ) -> None:
     """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
@@ -87,7 +88,8 @@ def offices(
     window: Annotated[int, typer.Option(help="Window in days.")] = 28,
     as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
     scope: Scope = "all",
-    fair: Annotated[bool, typer.Option("--fair", metavar="", help="Rates, baseline ratios, targets, "
+    fair: Annotated[bool, typer.Option("--fair", metavar="",
+                                       help="Rates, baseline ratios, targets, "
                                                       "attainment with intervals, shrinkage "
                                                       "and a below-target flag.")] = False,
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
@@ -208,7 +210,8 @@ def events(
     event: Annotated[list[str] | None, typer.Option(
         "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
     window: Annotated[int, typer.Option(help="Days before and after the date.")] = 28,
-    example: Annotated[bool, typer.Option("--example", metavar="", help="Print the example events file "
+    example: Annotated[bool, typer.Option("--example", metavar="",
+                                          help="Print the example events file "
                                                             "and exit.")] = False,
     count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
 ) -> None:

@@ -33,9 +33,10 @@ def generate(
     start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2024-10-01",
     end: Annotated[str, typer.Option(help="Last day (YYYY-MM-DD).")] = "2025-10-15",
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same file.")] = 0,
-    layout: Annotated[str, typer.Option(help="2023 (Apprehension AOR, Unique Identifier) or "
-                                             "2025 (TOA Current Duty AOR, Arresting Agency, "
-                                             "Anonymized Identifier).")] = "2025",
+    layout: Annotated[str, typer.Option(help="A release layout: 2019-ICFO-53623, "
+                                             "2022-ICFO-09023, 2022-ICFO-22955, "
+                                             "2024-ICFO-39357 (alias 2023), 2026-ICLI-00005 "
+                                             "(alias 2025).")] = "2026-ICLI-00005",
     fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv or parquet "
                                                              "(default: from the suffix).")] = None,
     sheet_rows: Annotated[int, typer.Option(help="Data rows per sheet before the next sheet."
@@ -50,8 +51,13 @@ def generate(
     from icestats.generate import generate as gen
     from icestats.params import as_date
 
-    if layout not in ("2023", "2025"):
-        raise UsageError(f"--layout must be 2023 or 2025, not '{layout}'")
+    from icestats.ingest import registry
+
+    try:
+        layout = registry.resolve(layout)
+    except KeyError:
+        raise UsageError(f"unknown --layout '{layout}' (expected one of "
+                         f"{', '.join([*registry.LAYOUTS, *registry.LEGACY])})") from None
     first, last = as_date(start, "--start"), as_date(end, "--end")
     assert first and last
     if last < first:
@@ -143,7 +149,8 @@ def serve(
                                            "--allow-remote.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     allow_remote: Annotated[bool, typer.Option(
-        "--allow-remote", metavar="", help="Allow binding an address other than loopback.")] = False,
+        "--allow-remote", metavar="",
+        help="Allow binding an address other than loopback.")] = False,
 ) -> None:
     """The dashboard and JSON API (read-only) at http://127.0.0.1:8000 (API list at /api)."""
     import ipaddress

@@ -15,7 +15,7 @@ _MARKER_STRIP = r"[ \t\n\r\f\v(),;/&.]|and"
 _MARKER_RE = r"^(b[67][a-f]?)+$"
 PRIMARY_RANGE = (date(2000, 1, 1), date(2099, 12, 31))
 SECONDARY_RANGE = (date(1950, 1, 1), date(2040, 12, 31))
-_TS_FORMATS = (
+TS_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M",
     "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
@@ -42,8 +42,15 @@ def redacted_sql(col: str) -> str:
     return f"(CASE WHEN {maybe} THEN coalesce({full}, false) ELSE false END)"
 
 
+BLANK_MARKERS = ("", "--")  # '--' is how several releases write an empty cell
+
+
+def is_blank(value: str | None) -> bool:
+    return value is None or value.strip() in BLANK_MARKERS
+
+
 def blank_sql(col: str) -> str:
-    return f"({col} IS NULL OR trim({col}) = '')"
+    return f"({col} IS NULL OR trim({col}) = '' OR trim({col}) = '--')"
 
 
 def text_sql(col: str) -> str:
@@ -56,12 +63,16 @@ def text_sql(col: str) -> str:
             f"ELSE trim({col}) END")
 
 
-def timestamp_sql(col: str) -> str:
-    """Parse a date-time written any of the ways releases write it, or an Excel serial."""
+def timestamp_sql(col: str, first: str | None = None) -> str:
+    """Parse a date-time written any of the ways releases write it, or an Excel serial.
+    ``first``: the format the file mostly uses (``rows.date_format``), tried before the
+    others (each failed try costs: eleven of them for a M/D/YYYY date)."""
     # ISO first, the common case: untrimmed (cheaper per row than trimming; DuckDB's cast
     # skips most surrounding spaces itself, not all: ' 2024-01-31 ' needs the second try)
-    tries = ", ".join([f"try_cast({col} AS TIMESTAMP)", f"try_cast(trim({col}) AS TIMESTAMP)"]
-                      + [f"try_strptime(trim({col}), '{f}')" for f in _TS_FORMATS])
+    lead = [f"try_strptime({col}, '{first}')"] if first in TS_FORMATS else []
+    tries = ", ".join([*lead, f"try_cast({col} AS TIMESTAMP)",
+                       f"try_cast(trim({col}) AS TIMESTAMP)"]
+                      + [f"try_strptime(trim({col}), '{f}')" for f in TS_FORMATS])
     micros = f"CAST(round(CAST(trim({col}) AS DOUBLE) * 86400e6) AS BIGINT)"
     serial = (f"CASE WHEN regexp_full_match(trim({col}), '\\d{{4,5}}(\\.\\d+)?') "
               f"THEN TIMESTAMP '1899-12-30' + to_microseconds({micros}) END")
@@ -81,8 +92,11 @@ def secondary_date_sql(col: str) -> tuple[str, str]:
     return value, raw
 
 
-def birth_year_sql(col: str) -> tuple[str, str]:
-    num = f"try_cast(try_cast(trim({col}) AS DOUBLE) AS INTEGER)"
+def birth_year_sql(col: str, from_date: bool = False) -> tuple[str, str]:
+    """(year, raw text when unusable) from a Birth Year cell, or from a Birth Date cell
+    (``from_date``: its year, where the date is not redacted)."""
+    num = f"year({timestamp_sql(col)})" if from_date else \
+        f"try_cast(try_cast(trim({col}) AS DOUBLE) AS INTEGER)"
     usable = f"({num} BETWEEN 1900 AND 2030)"
     value = f"CASE WHEN {usable} THEN CAST({num} AS SMALLINT) END"
     raw = f"CASE WHEN NOT {blank_sql(col)} AND NOT coalesce({usable}, false) THEN trim({col}) END"
@@ -95,3 +109,37 @@ def criminality_sql(col: str) -> str:
             f"WHEN {col} ILIKE '%pending%' THEN '2 Pending Criminal Charges' "
             f"WHEN {col} ILIKE '%other%immigration%' THEN '3 Other Immigration Violator' "
             f"ELSE {text_sql(col)} END")
+
+
+STATES = {
+    "AL": "ALABAMA", "AK": "ALASKA", "AZ": "ARIZONA", "AR": "ARKANSAS", "CA": "CALIFORNIA",
+    "CO": "COLORADO", "CT": "CONNECTICUT", "DE": "DELAWARE", "DC": "DISTRICT OF COLUMBIA",
+    "FL": "FLORIDA", "GA": "GEORGIA", "HI": "HAWAII", "ID": "IDAHO", "IL": "ILLINOIS",
+    "IN": "INDIANA", "IA": "IOWA", "KS": "KANSAS", "KY": "KENTUCKY", "LA": "LOUISIANA",
+    "ME": "MAINE", "MD": "MARYLAND", "MA": "MASSACHUSETTS", "MI": "MICHIGAN",
+    "MN": "MINNESOTA", "MS": "MISSISSIPPI", "MO": "MISSOURI", "MT": "MONTANA",
+    "NE": "NEBRASKA", "NV": "NEVADA", "NH": "NEW HAMPSHIRE", "NJ": "NEW JERSEY",
+    "NM": "NEW MEXICO", "NY": "NEW YORK", "NC": "NORTH CAROLINA", "ND": "NORTH DAKOTA",
+    "OH": "OHIO", "OK": "OKLAHOMA", "OR": "OREGON", "PA": "PENNSYLVANIA",
+    "RI": "RHODE ISLAND", "SC": "SOUTH CAROLINA", "SD": "SOUTH DAKOTA", "TN": "TENNESSEE",
+    "TX": "TEXAS", "UT": "UTAH", "VT": "VERMONT", "VA": "VIRGINIA", "WA": "WASHINGTON",
+    "WV": "WEST VIRGINIA", "WI": "WISCONSIN", "WY": "WYOMING", "PR": "PUERTO RICO",
+    "GU": "GUAM", "VI": "VIRGIN ISLANDS", "MP": "NORTHERN MARIANA ISLANDS",
+}
+_SITE_STATE_RE = r"(?:^|[^A-Z])([A-Z]{2})\s*$"
+
+
+def state_from_site(site: str | None) -> str | None:
+    """The state a duty site names by its closing USPS code ('BROADVIEW, IL' -> ILLINOIS)."""
+    if is_blank(site) or is_redacted(site):
+        return None
+    m = re.search(_SITE_STATE_RE, str(site).upper())
+    return STATES.get(m.group(1)) if m else None
+
+
+def state_from_site_sql(col: str) -> str:
+    """SQL twin of ``state_from_site``."""
+    pairs = ", ".join(f"'{k}': '{v}'" for k, v in STATES.items())
+    code = f"regexp_extract(upper({col}), '{_SITE_STATE_RE}', 1)"
+    return (f"CASE WHEN {blank_sql(col)} OR {redacted_sql(col)} THEN NULL "
+            f"ELSE MAP {{{pairs}}}[{code}] END")

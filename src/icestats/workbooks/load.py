@@ -22,6 +22,7 @@ from icestats.workbooks.tables import (
     parse_block,
     table_key,
 )
+from icestats.xlsx import Workbook
 
 SIGNATURE = re.compile(r"(?i)ice (detention (data|statistics)|initial book-?ins|alternatives to "
                        r"detention)")
@@ -54,8 +55,6 @@ class WorkbookResult:
 
 def read_grids(path: Path) -> list[tuple[str, Grid]]:
     """Every sheet as a grid of text (the same guarded reader as arrest releases)."""
-    from icestats.ingest.read import Workbook
-
     book = Workbook(path)
     grids = []
     for i, name in enumerate(book.names):
@@ -155,9 +154,9 @@ def _parse_facilities(grid: Grid, block: Block, sheet_fy: int | None) -> Parsed:
     for r in block.body_rows:
         dims = tuple(clean(grid[r][c]) for c in dim_cols)
         for c in numeric:
-            if clean(grid[r][c]):
-                p.values.append(Value(dims, labels[c], None, float(grid[r][c]),  # type: ignore[arg-type]
-                                      cell_ref(r, c)))
+            text = clean(grid[r][c])
+            if text:
+                p.values.append(Value(dims, labels[c], None, float(text), cell_ref(r, c)))
     return p
 
 
@@ -188,11 +187,14 @@ def _store(con: duckdb.DuckDBPyConnection, result: WorkbookResult, parsed: list[
            raw: list) -> None:
     import pyarrow as pa
 
-    wid = int(fetch_one(con, "SELECT coalesce(max(workbook_id), 0) + 1 FROM workbooks")[0])  # type: ignore[index]
+    row = fetch_one(con, "SELECT coalesce(max(workbook_id), 0) + 1 FROM workbooks")
+    assert row is not None
+    wid = int(row[0])
     result.workbook_id = wid
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for p in parsed:
-        kept = [v for v in p.values if v.month is None or v.month <= result.data_through]  # type: ignore[operator]
+        through = result.data_through
+        kept = [v for v in p.values if v.month is None or (through and v.month <= through)]
         rows.extend((p.key, p.block.sheet, list(v.dims), v.column, v.month, v.value, v.cell)
                     for v in kept)
         con.execute("INSERT INTO wb_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

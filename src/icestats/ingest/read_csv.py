@@ -1,0 +1,199 @@
+"""csv releases (plain, gzip or zstd: DuckDB decompresses as it reads): delimiter, encoding
+and header found in the first 256 KB; DuckDB streams the file as Arrow chunks of
+CHUNK_ROWS rows, numbered in file order; the few-valued columns are dictionary-encoded so
+each chunk arrives with its distinct values."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from icestats.errors import InputError
+from icestats.ingest.layout import (
+    HEADER_SCAN_ROWS,
+    Layout,
+    LayoutProblem,
+    detect_layout,
+    says_synthetic,
+)
+from icestats.ingest.sources import (
+    Source,
+    head_bytes,
+    literal,
+    problem,
+    quote,
+    row_numbers,
+    unreadable,
+)
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+CSV_DELIMITERS = (",", ";", "\t", "|")
+CHUNK_ROWS = 1_000_000  # csv rows per chunk: memory stays bounded by a chunk
+SNIFF_BYTES = 256 * 1024
+# Fields with few distinct values (every field but these two): csv chunks carry them as
+# Arrow dictionaries, so their distinct values are known without a pass over the rows.
+_MANY_VALUES = frozenset({"apprehension_date", "identifier"})
+
+
+class Sniffed:
+    """What the first bytes of a csv say: delimiter, encoding, layout, quoted newlines."""
+
+    def __init__(self, delim: str, encoding: str, layout: Layout, newlines: bool,
+                 synthetic: bool = False) -> None:
+        self.delim, self.encoding, self.layout, self.newlines = delim, encoding, layout, newlines
+        self.synthetic = synthetic
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")
+
+
+def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -> Sniffed:
+    label = label or str(path)
+    raw = head_bytes(path, compression, SNIFF_BYTES)
+    if b"\x00" in raw[:4096]:
+        raise InputError(label, "not a release file: binary content that is not xlsx, "
+                                "parquet, csv (plain, gzip, zstd) or zip")
+    text, encoding = _decode(raw)
+    if len(raw) == SNIFF_BYTES:  # the last line may be cut: leave it out
+        text = text[: text.rfind("\n") + 1] or text
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    found: LayoutProblem | None = None
+    for delim in CSV_DELIMITERS:
+        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        try:
+            layout = detect_layout(rows)
+        except LayoutProblem as p:
+            found = found if found and found.row is not None else p
+            continue
+        newlines = any("\n" in cell or "\r" in cell
+                       for row in csv.reader(io.StringIO(text), delimiter=delim) for cell in row)
+        return Sniffed(delim, encoding, layout, newlines,
+                       says_synthetic(rows[: layout.header_index]))
+    assert found is not None
+    raise problem(label, None, found, base=1)
+
+
+# DuckDB's parallel scanner refuses quoted newlines with null padding: a file whose first
+# quoted newline comes after the sample is read again by one thread (``NeedsSerial``)
+PARALLEL_REFUSED = "does not support null_padding in conjunction with quoted new lines"
+
+
+class NeedsSerial(InputError):
+    """The file holds quoted newlines past the sniffed sample: read it with one thread."""
+
+
+def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "none",
+                label: str | None = None, serial: bool = False) -> Iterator[Source]:
+    label = label or str(path)
+    s = sniff_csv(path, compression, label)
+    enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
+    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
+    # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
+    # stream is read by one thread anyway
+    parallel = "false" if serial or s.newlines or compression != "none" else "true"
+    query = (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
+             f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
+             f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
+             f"compression = {literal(compression)}, parallel = {parallel})")
+    for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
+        source.synthetic = s.synthetic
+        yield source
+
+
+def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layout,
+            first_row: int) -> Iterator[Source]:
+    """Stream a DuckDB read of a csv file as Arrow chunks, numbering the rows as they come
+    (DuckDB keeps file order): ``first_row`` is the line of the first record."""
+    import pyarrow as pa
+
+    reader = con.cursor()  # a second connection: the loading one has a transaction open
+    pool = ThreadPoolExecutor(2)
+    try:
+        try:
+            stream = reader.sql(query).to_arrow_reader(CHUNK_ROWS)
+        except duckdb.Error as exc:
+            raise _unreadable(label, exc) from None
+        first = first_row
+        for k, table in enumerate(_batches(stream, label)):
+            table, values = encode(table, pool)
+            table = table.append_column("__row", row_numbers(first, len(table)))
+            table = pa.Table.from_batches(table.to_batches(max_chunksize=65_536),
+                                          schema=table.schema)
+            relation = f"src_chunk_{k}"
+            con.register(relation, table)
+            yield Source(None, 0, layout, relation, len(table), table, values=values,
+                         label=f"rows {first:,}-{first + len(table) - 1:,}")
+            con.unregister(relation)
+            first += len(table)
+    finally:
+        reader.close()
+        pool.shutdown()
+
+
+def _unreadable(label: str, exc: BaseException) -> InputError:
+    if PARALLEL_REFUSED in str(exc):
+        return NeedsSerial(label, "quoted newlines past the first 256 KB")
+    return unreadable(label, exc)
+
+
+def encode(table: pa.Table, pool: ThreadPoolExecutor
+           ) -> tuple[pa.Table, dict[str, frozenset[str | None]]]:
+    """Dictionary-encode the few-valued columns (two at a time: pyarrow releases the GIL)
+    and return their distinct values. Loading then costs less too: DuckDB reads a
+    dictionary column as dictionary vectors. (The C library's allocator keeps freed pages
+    for the next chunk; pyarrow's default gives them back and faults them in again: 2% of
+    a csv load.)"""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    memory = pa.system_memory_pool()
+    names = [n for n in table.column_names if n not in _MANY_VALUES]
+    encoded = dict(zip(names, pool.map(
+        lambda n: pc.dictionary_encode(table.column(n), memory_pool=memory), names),
+        strict=True))
+    values = {}
+    for name, column in encoded.items():
+        found: set[str | None] = {None} if column.null_count else set()
+        for chunk in column.chunks:
+            found.update(chunk.dictionary.to_pylist())
+        values[name] = frozenset(found)
+    table = pa.table({n: encoded.get(n, table.column(n)) for n in table.column_names})
+    return table, values
+
+
+def _batches(stream: pa.RecordBatchReader, label: str) -> Iterator[pa.Table]:
+    """DuckDB's batches (about 28K rows from a csv) gathered into chunks of CHUNK_ROWS:
+    the work per chunk (a statement, a plan update, a commit) is then paid a few times,
+    not hundreds."""
+    import pyarrow as pa
+
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    while True:
+        try:
+            batch = stream.read_next_batch()
+        except StopIteration:
+            break
+        except (duckdb.Error, pa.ArrowException, OSError) as exc:
+            raise _unreadable(label, exc) from None
+        pending.append(batch)
+        size += len(batch)
+        if size >= CHUNK_ROWS:
+            yield pa.Table.from_batches(pending)
+            pending, size = [], 0
+    if size:
+        yield pa.Table.from_batches(pending)

@@ -1,0 +1,62 @@
+"""xlsx releases: each sheet parsed once as text (``icestats.xlsx``), its header found in
+the first rows, its body registered as Arrow with the sheet row numbers in ``__row``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from icestats.ingest.layout import (
+    HEADER_SCAN_ROWS,
+    Layout,
+    LayoutProblem,
+    detect_layout,
+    says_synthetic,
+)
+from icestats.ingest.sources import Source, problem, row_numbers
+from icestats.schema import SYNTHETIC_MARK
+from icestats.xlsx import Workbook, properties, rows
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Source]:
+    marked = SYNTHETIC_MARK in " ".join(properties(book.path).values())
+    try:
+        for sheet_no, name in enumerate(book.names):
+            batch = book.sheet(sheet_no)
+            book.prefetch(sheet_no + 1)
+            if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
+                continue  # an empty sheet holds no rows to lose; load.py records it
+            head = rows(batch.slice(0, HEADER_SCAN_ROWS))
+            try:
+                layout = detect_layout(head)
+            except LayoutProblem as p:
+                raise problem(book.label, name, p, base=1) from None
+            table = select(batch, layout)
+            relation = f"src_{sheet_no}"
+            con.register(relation, table)
+            yield Source(name, sheet_no, layout, relation, table.num_rows, table,
+                         label=f"sheet '{name}'", parts=len(book.names),
+                         synthetic=marked or says_synthetic(head[: layout.header_index]))
+            con.unregister(relation)
+    finally:
+        book.close()
+
+
+def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:
+    """The body below the header: the layout's columns under canonical names, the sheet
+    row number in ``__row``, in chunks so that DuckDB can scan them in parallel."""
+    import pyarrow as pa
+
+    header = rows(batch.slice(layout.header_index, 1))[0]
+    index = {field: header.index(src) for field, src in layout.columns.items()}
+    body = batch.slice(layout.header_index + 1)
+    arrays = [body.column(i) for i in index.values()]
+    first = layout.header_index + 2
+    numbers = row_numbers(first, body.num_rows)
+    table = pa.Table.from_arrays([*arrays, numbers], names=[*index, "__row"])
+    return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)

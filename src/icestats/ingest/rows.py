@@ -1,0 +1,160 @@
+"""The insert SQL: a source row -> an arrests row (one ``INSERT ... SELECT`` per sheet,
+chunk or slice), and the rows that cannot be loaded -> ``rejects`` with their reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+import duckdb
+
+from icestats.ingest import normalize as n
+from icestats.ingest.layout import FIELDS
+from icestats.ingest.plan import FLAG_OUTPUTS, Plan, birth_field, col, value_columns
+from icestats.ingest.sources import Source, unreadable
+
+
+def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
+    """(column, SQL expression) pairs that turn a source row ``s`` (``per_row``) into an
+    arrests row."""
+    c = partial(col, source, alias="s.")
+    cols = [
+        ("release_id", "$rid"), ("sheet", "$sheet"), ("sheet_no", "$sheet_no"),
+        ("source_row", "s.__row"), ("apprehension_at", "s.__ts"),
+        ("apprehension_date", "CAST(s.__ts AS DATE)"),
+    ]
+    cols += [(name, plan.exprs.get(name, "false" if name in FLAG_OUTPUTS else "NULL"))
+             for name, _fld, _expr in value_columns(c, birth_field(source))]
+    cols += [
+        ("id_hash", f"CASE WHEN s.__id = 'present' "
+                    f"THEN md5_number($key || '|' || trim({c('identifier')})) END"),
+        ("id_status", "s.__id"),
+        ("episode_start", "true"),
+        # the newest release usually owns its days: only rows whose ownership differs
+        # are updated afterwards (store.recompute_day_owner)
+        ("owned", "true"),
+    ]
+    return cols
+
+
+def per_row(source: Source, first: str | None = None) -> str:
+    """The source relation with the per-row values every later expression reads."""
+    ident = col(source, "identifier")
+    id_state = (f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
+                f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END")
+    return (f"(SELECT *, {timestamp(source, first)} AS __ts, {id_state} AS __id "
+            f"FROM {source.relation} WHERE {source.where}) s")
+
+
+def timestamp(source: Source, first: str | None = None) -> str:
+    c = col(source, "apprehension_date")
+    return f"CAST({c} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(c, first)
+
+
+def date_format(con: duckdb.DuckDBPyConnection, source: Source, sample: int = 1000
+                ) -> str | None:
+    """The format most of a source's first dates are written in, when it is not ISO (which
+    DuckDB's cast reads first anyway): then tried first for every row."""
+    if source.typed_date or "apprehension_date" not in source.layout.columns:
+        return None
+    c = "apprehension_date"
+    counts = ", ".join(f"count(try_strptime(trim({c}), '{f}'))" for f in n.TS_FORMATS)
+    row = con.execute(f"SELECT count(try_cast(trim({c}) AS TIMESTAMP)), {counts} FROM "
+                      f"(SELECT {c} FROM {source.relation} WHERE {source.where} "
+                      f"LIMIT {int(sample)})").fetchall()[0]
+    best = max(range(1, len(row)), key=lambda k: row[k])
+    return n.TS_FORMATS[best - 1] if row[best] > row[0] else None
+
+
+def date_ok() -> str:
+    return f"(s.__ts IS NOT NULL AND {n.in_range_sql('s.__ts', n.PRIMARY_RANGE)})"
+
+
+REJECTS_STORED = 10_000  # reject rows stored per file; the rest are counted, not stored
+
+
+def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: Source,
+                  key: str, plan: Plan, room: int = REJECTS_STORED) -> tuple[int, int]:
+    """Insert a source's rows; record those without a usable date (at most ``room`` of
+    them). Returns (blank rows, rejected rows): blank rows are counted, never stored."""
+    ok = date_ok()
+    select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
+    with file_errors(path, source):
+        first = date_format(con, source)
+    with file_errors(path, source), parse_once(con, source):
+        row = con.execute(
+            f"INSERT INTO arrests BY NAME SELECT {select} FROM {per_row(source, first)} "
+            f"{' '.join(plan.joins.values())} WHERE {ok}",
+            {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
+        ).fetchall()
+    if row[0][0] == source.rows:
+        return 0, 0
+    return insert_rejects(con, rid, path.name, source, ok, room, first)  # rows with no date
+
+
+@contextmanager
+def parse_once(con: duckdb.DuckDBPyConnection, source: Source) -> Iterator[None]:
+    """Text dates are parsed once per row. DuckDB would otherwise parse twice: pushing the
+    date filter below the projection that computes ``__ts`` copies the parse into the
+    filter, and hoisting common subexpressions computes ``trim`` of every date although
+    the first, untrimmed try almost always succeeds. (Not for a parquet view: its row
+    filter must be pushed down to skip row groups, and its dates are typed.)"""
+    if source.table is None:
+        yield
+        return
+    con.execute("SET disabled_optimizers = 'filter_pushdown,common_subexpressions'")
+    yield  # (if the insert fails, the rollback resets it: not before the rollback)
+    con.execute("RESET disabled_optimizers")
+
+
+@contextmanager
+def file_errors(path: Path, source: Source) -> Iterator[None]:
+    """DuckDB reads a parquet file while the statement runs: its errors (damaged pages,
+    bad metadata) are the file's, reported as one line. Errors in our own SQL are not."""
+    try:
+        yield
+    except (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException,
+            duckdb.ConstraintException):
+        raise
+    except duckdb.Error as exc:
+        if source.table is not None:  # a sheet or chunk already in memory
+            raise
+        raise unreadable(path, exc) from None
+
+
+def reject_reason(source: Source) -> str:
+    """Why a row without a usable apprehension date is not loaded (SQL over ``s``)."""
+    c = partial(col, source, alias="s.")
+    when = f"{c('apprehension_date')} IS NULL" if source.typed_date else \
+        n.blank_sql(c("apprehension_date"))
+    blank_row = " AND ".join([n.blank_sql(c(f)) for f in FIELDS if f in source.layout.columns
+                              and f != "apprehension_date"] + [when])
+    redacted = "" if source.typed_date else \
+        f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
+    return (f"CASE WHEN {blank_row} THEN 'blank row' "
+            f"WHEN {when} THEN 'missing apprehension date' {redacted}"
+            f"WHEN s.__ts IS NULL THEN 'unparseable apprehension date' "
+            f"ELSE 'apprehension date out of range' END")
+
+
+def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
+                   ok: str, room: int = REJECTS_STORED, first: str | None = None
+                   ) -> tuple[int, int]:
+    """(blank rows, rejected rows) among the rows without a usable date; the first
+    ``room`` rejected ones are stored with their reason."""
+    c = partial(col, source, alias="s.")
+    bad = (f"(SELECT s.__row AS row, {reject_reason(source)} AS reason, "
+           f"left(CAST({c('apprehension_date')} AS VARCHAR), 200) AS raw "
+           f"FROM {per_row(source, first)} WHERE NOT coalesce({ok}, false))")
+    counts = con.execute(f"SELECT count(*) FILTER (WHERE reason = 'blank row'), "
+                         f"count(*) FILTER (WHERE reason <> 'blank row') FROM {bad}").fetchall()
+    blank, rejected = int(counts[0][0]), int(counts[0][1])
+    if rejected and room > 0:
+        con.execute(
+            f"INSERT INTO rejects SELECT $rid, $file, $sheet, row, $column, reason, raw "
+            f"FROM {bad} WHERE reason <> 'blank row' ORDER BY row LIMIT $room",
+            {"rid": rid, "file": file_name, "sheet": source.sheet, "room": room,
+             "column": source.layout.columns["apprehension_date"]})
+    return blank, rejected

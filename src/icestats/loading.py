@@ -1,0 +1,66 @@
+"""Which loader a file goes to: an arrest release (``ingest``) or an ICE detention
+statistics workbook (``workbooks``), recognized by content, not by name. This module
+sits above both; neither imports the other."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import duckdb
+
+from icestats.errors import InputError
+from icestats.ingest.digest import Digest
+from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
+from icestats.ingest.read import unwrapped
+from icestats.ingest.read_csv import NeedsSerial
+from icestats.ingest.sources import detect_kind
+from icestats.workbooks.load import (
+    WorkbookResult,
+    ingest_workbook,
+    is_detention_workbook,
+    read_grids,
+)
+from icestats.xlsx import Workbook
+
+__all__ = ["DEFAULT_MAX_REJECTS", "IngestResult", "Progress", "WorkbookResult", "ingest_file"]
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    *,
+    max_rejects: float = DEFAULT_MAX_REJECTS,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> IngestResult | WorkbookResult:
+    """Load ``path``; loading a file already in the store changes nothing. ``today``: the
+    day of loading (records dated after it cannot be true; default: the clock's)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), "no such file")
+    kind = detect_kind(path)
+    digest = Digest(path)
+    with unwrapped(path, kind) as (data, inner):
+        book = None
+        if inner.fmt == "xlsx":
+            book = Workbook(data, str(path))
+            if _is_detention_workbook(book):
+                book.close()
+                return ingest_workbook(con, path, digest.result(), read_grids(data))
+        load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
+                       max_rejects=max_rejects, progress=progress, today=today,
+                       compression=kind.compression if kind.fmt == "zip" else None)
+        try:
+            return load(kind=inner)
+        except NeedsSerial:  # (the failed try left the store as it was)
+            return load(kind=replace(inner, serial=True))
+
+
+def _is_detention_workbook(book: Workbook) -> bool:
+    """ICE's detention statistics workbooks are recognized by content (the banners on
+    their first sheet), not by file name."""
+    head = [[None if v is None else str(v) for v in r] for r in book.head(0, 12)]
+    return bool(book.names) and is_detention_workbook([(book.names[0], head)])

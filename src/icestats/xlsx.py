@@ -1,0 +1,180 @@
+"""The one xlsx reader (fastexcel/calamine) under both release ingest and the detention
+workbooks: a guarded open (decompression bombs refused from the zip directory), each sheet
+parsed once as text, the next sheet on a background thread."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from icestats.errors import InputError, first_line
+
+if TYPE_CHECKING:  # pyarrow is imported where a sheet is read
+    import pyarrow as pa
+
+MAX_EXPANDED = 4 << 30  # bytes an xlsx may expand to (override: ICESTATS_MAX_EXPANDED_MB)
+MAX_RATIO = 200  # compression ratio beyond which a large member is a bomb, not a sheet
+
+
+def expand_limit() -> int:
+    return int(os.environ.get("ICESTATS_MAX_EXPANDED_MB", MAX_EXPANDED >> 20)) << 20
+
+
+def check_zip(path: Path) -> None:
+    """Refuse a decompression bomb from the zip directory, before anything is expanded."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            members = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip (legacy .xls) or damaged: the Excel reader says which
+    check_members(path, members)
+
+
+def check_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    limit = expand_limit()
+    total = sum(m.file_size for m in members)
+    worst = max(members, key=lambda m: m.file_size / max(m.compress_size, 1), default=None)
+    if total > limit:
+        raise InputError(str(path), f"refused: the file would expand to "
+                                    f"{total / 2**20:,.0f} MB, more than the "
+                                    f"{limit >> 20:,} MB allowed (ICESTATS_MAX_EXPANDED_MB)")
+    if worst and worst.file_size > 64 << 20 and \
+            worst.file_size / max(worst.compress_size, 1) > MAX_RATIO:
+        raise InputError(str(path), f"refused: '{worst.filename}' is compressed "
+                                    f"{worst.file_size // max(worst.compress_size, 1):,} to 1 "
+                                    f"(a decompression bomb?)")
+
+
+SPARSE_SCAN_BYTES = 64 << 20  # sheets up to this size (expanded) are checked for stray rows
+SPARSE_MIN_ROW = 100_000  # a last row beyond this, on a sheet this sparse, is refused
+SPARSE_RATIO = 20  # last row number / rows that hold cells
+_ROW = re.compile(rb"<row\b[^>]*?\br=\"(\d+)\"")
+
+
+def check_sparse(path: Path) -> None:
+    """Refuse a sheet whose last row is absurd for its bytes (a 6 KB sheet with a cell in
+    row 1,048,576): the Excel reader would build every row in between (a million rows of
+    work and a gigabyte for 25 columns) to find 20 rows of data."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = _sheet_names(z)
+            for info in z.infolist():
+                if info.filename in names and info.file_size <= SPARSE_SCAN_BYTES:
+                    _check_rows(path, names[info.filename], z.read(info))
+    except InputError:
+        raise
+    except Exception:  # a damaged zip (zlib, CRC, ...): the Excel reader says why
+        return
+
+
+def _check_rows(path: Path, sheet: str, xml: bytes) -> None:
+    rows = [int(r) for r in _ROW.findall(xml)]
+    if not rows:
+        return
+    last = max(rows)
+    if last > SPARSE_MIN_ROW and last > SPARSE_RATIO * len(rows):
+        cell = re.search(rb'<c\b[^>]*?\br="([A-Z]+)' + str(last).encode() + rb'"', xml)
+        raise InputError(str(path), f"refused: the sheet's last row is {last:,} but only "
+                         f"{len(rows):,} rows hold cells ({len(xml):,} bytes); remove the stray "
+                         f"cells below the data and save it again", sheet=sheet,
+                         cell=f"{cell.group(1).decode()}{last}" if cell else None)
+
+
+def _sheet_names(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet member -> sheet name (from the workbook and its relationships)."""
+    book = z.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = z.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    targets = {}
+    for m in re.finditer(r"<Relationship\b([^>]*)>", rels):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        target = attrs.get("Target", "").lstrip("/")
+        targets[attrs.get("Id", "")] = target if target.startswith("xl/") else f"xl/{target}"
+    out = {}
+    for m in re.finditer(r"<sheet\b([^>]*)/?>", book):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(1)))
+        rid = attrs.get("r:id", "")
+        if rid in targets:
+            out[targets[rid]] = attrs.get("name", "")
+    return out
+
+
+def open_workbook(path: Path) -> Any:  # fastexcel.ExcelReader (no type stubs)
+    import fastexcel
+
+    check_zip(path)
+    check_sparse(path)
+    try:
+        return fastexcel.read_excel(str(path))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # fastexcel's errors, and Rust panics (BaseException)
+        reason = first_line(exc, 160)
+        if "zip" in reason.lower():
+            reason = "damaged or truncated: its zip container is invalid"
+        raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
+
+
+class Workbook:
+    """An xlsx file whose sheets are each parsed once, as text, in sheet order; the next
+    sheet is parsed on a background thread while the current one is loaded (so at most
+    two sheets are in memory, never the whole release)."""
+
+    def __init__(self, path: Path, label: str | None = None) -> None:
+        self.path = path
+        self.label = label or str(path)  # how errors name the file
+        self.reader = open_workbook(path)
+        self.names: list[str] = list(self.reader.sheet_names)
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: dict[int, Future[pa.RecordBatch]] = {}
+
+    def _parse(self, i: int) -> pa.RecordBatch:
+        try:
+            return self.reader.load_sheet(i, header_row=None, skip_rows=0,
+                                          dtypes="string").to_arrow()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # includes Rust panics from a malformed sheet
+            raise InputError(self.label, f"cannot read sheet "
+                             f"({first_line(exc, 160)})", sheet=self.names[i]) from None
+
+    def prefetch(self, i: int) -> None:
+        if i < len(self.names) and i not in self._pending:
+            self._pending[i] = self._pool.submit(self._parse, i)
+
+    def sheet(self, i: int) -> pa.RecordBatch:
+        """Sheet i as text (absolute rows: row k is the sheet's row k + 1); forgets it."""
+        self.prefetch(i)
+        return self._pending.pop(i).result()
+
+    def head(self, i: int, n: int) -> list[tuple[object, ...]]:
+        """The first n rows of sheet i (parsed and kept for ``sheet``)."""
+        self.prefetch(i)
+        return rows(self._pending[i].result().slice(0, n))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def rows(batch: pa.RecordBatch) -> list[tuple[object, ...]]:
+    cols = [c.to_pylist() for c in batch.columns]
+    return list(zip(*cols, strict=True)) if cols else []
+
+
+def properties(path: Path) -> dict[str, str]:
+    """The workbook's document properties (title, subject, creator, keywords, description)
+    from ``docProps/core.xml``; empty when it has none or is not a zip."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.getinfo("docProps/core.xml")
+            if info.file_size > 1 << 20:
+                return {}
+            xml = z.read(info).decode("utf-8", "replace")
+    except Exception:  # missing or damaged: no properties to read
+        return {}
+    return {m.group(1): m.group(2) for m in
+            re.finditer(r"<(?:\w+:)?(title|subject|creator|keywords|description)[^>]*>"
+                        r"([^<]*)<", xml)}

@@ -1,0 +1,120 @@
+"""The real FY2016-FY2019 arrests shipped with icestats (FOIA 2019-ICFO-53623), loaded as
+they are: fiscal-year totals equal ICE's published figures, and per-office daily counts
+equal a count made here with Python's gzip and csv alone."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections import Counter
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import icestats
+
+REAL = Path(str(resources.files("icestats") / "data" / "real"))
+FILES = [REAL / f"EROArrests_FY{y}.csv.gz" for y in (2016, 2017, 2018, 2019)]
+# the office names as this release writes them, mapped by hand (not through icestats)
+OFFICES = {"Chicago Area of Responsibility": "CHI", "Houston Area of Responsibility": "HOU",
+           "Miami Area of Responsibility": "MIA", "Seattle Area of Responsibility": "SEA",
+           "New York City Area of Responsibility": "NYC"}
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database holding the four files, built once per test session."""
+    db = tmp_path_factory.mktemp("real") / "real.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        results = ice.ingest(FILES)
+    assert [r.rows_rejected for r in results] == [0, 0, 0, 0]
+    return db
+
+
+def _counted(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_fiscal_year_totals_equal_ice_published_figures(real_db: Path) -> None:
+    rows = _counted(real_db, """
+        SELECT year(apprehension_date + INTERVAL 3 MONTH) AS fy, count(*)
+        FROM arrests WHERE owned AND episode_start GROUP BY 1 ORDER BY 1""")
+    assert rows == [(2016, 110_104), (2017, 143_470), (2018, 158_581), (2019, 131_904)]
+    last = _counted(real_db, "SELECT max(apprehension_date) FROM arrests")
+    assert last == [(date(2019, 9, 1),)]
+
+
+def test_each_release_records_its_layout_and_columns(real_db: Path) -> None:
+    rows = _counted(real_db, "SELECT layout, synthetic, compression, columns_mapped, "
+                             "columns_unmapped FROM releases ORDER BY release_id")
+    assert len(rows) == 4
+    for layout, synthetic, compression, mapped, unmapped in rows:
+        assert (layout, synthetic, compression, unmapped) == \
+            ("2019-ICFO-53623", False, "gzip", "[]")
+        assert '"Birth Date": "birth_year"' in mapped
+        assert '"Processing Disposition": "processing_disposition"' in mapped
+
+
+def _independent_counts(path: Path) -> Counter[tuple[str, date]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        for _ in range(5):  # ICE's banner lines
+            fh.readline()
+        reader = csv.reader(fh, delimiter="|")
+        header = next(reader)
+        aor, when = header.index("Area of Responsibility"), header.index("Apprehension Date")
+        out: Counter[tuple[str, date]] = Counter()
+        for row in reader:
+            if row[aor] in OFFICES:
+                day = datetime.strptime(row[when], "%m/%d/%Y").date()
+                out[(OFFICES[row[aor]], day)] += 1
+    return out
+
+
+@pytest.mark.parametrize("year,days", [
+    (2016, [date(2016, 3, 15), date(2016, 9, 30)]),
+    (2018, [date(2017, 10, 2), date(2018, 6, 12)]),
+    (2019, [date(2019, 1, 8), date(2019, 9, 1)]),
+])
+def test_office_daily_counts_match_an_independent_count(real_db: Path, year: int,
+                                                        days: list[date]) -> None:
+    expected = _independent_counts(REAL / f"EROArrests_FY{year}.csv.gz")
+    for day in days:
+        for code in OFFICES.values():
+            got = _counted(real_db, "SELECT count(*) FROM arrests WHERE owned AND "
+                                    "episode_start AND aor = ? AND apprehension_date = ?",
+                           [code, day])[0][0]
+            assert got == expected[(code, day)], (code, day)
+    assert sum(expected.values()) > 1000  # the offices above hold many of the rows
+
+
+def test_daily_from_the_client_agrees(real_db: Path) -> None:
+    """The library's own daily table gives the same per-office counts."""
+    expected = _independent_counts(REAL / "EROArrests_FY2018.csv.gz")
+    day = date(2018, 6, 12)
+    with icestats.connect(real_db) as ice:
+        table = ice.daily("aor", start=day, end=day).rows.to_pylist()
+    got = {r["aor"]: r["arrests"] for r in table}
+    for code in OFFICES.values():
+        assert got.get(code, 0) == expected[(code, day)], code
+
+
+def test_the_command_loads_a_real_file_as_shipped(tmp_path: Path) -> None:
+    import json
+
+    from conftest import run
+
+    result = run("ingest", FILES[0], "--db", tmp_path / "c.duckdb", "--json")
+    assert result.exit_code == 0, result.output
+    loaded = json.loads(result.stdout)["files"][0]
+    assert (loaded["layout"], loaded["synthetic"], loaded["compression"]) == \
+        ("2019-ICFO-53623", False, "gzip")
+    assert (loaded["rows_read"], loaded["rows_loaded"], loaded["rows_rejected"]) == \
+        (110_104, 110_104, 0)
+    assert loaded["columns_unmapped"] == []
