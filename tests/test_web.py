@@ -119,6 +119,7 @@ SAME_ANSWER = [
     (["daily", "--by", "criminality", "--aor", "LOS"], "/api/daily?by=criminality&aor=LOS"),
     (["daily"], "/api/daily"),
     (["agency"], "/api/agency"),
+    (["fiscal-years", "--scope", "interior"], "/api/fiscal_years?scope=interior"),
     (["revisions"], "/api/revisions"),
     (["nowcast"], "/api/nowcast"),
     (["events", "--event", "2025-06-06,LOS,Los Angeles"],

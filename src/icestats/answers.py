@@ -280,6 +280,15 @@ class DailyAnswer(Answer):
 
 
 @dataclass
+class FiscalYearsAnswer(Answer):
+    question: ClassVar[str] = "fiscal_years"
+    years: list[dict[str, Any]]  # fiscal_year, days, period_days, arrests, published, ...
+
+    def body(self) -> dict[str, Any]:
+        return {"years": self.years}
+
+
+@dataclass
 class AgencyAnswer(Answer):
     question: ClassVar[str] = "agency"
     book_ins: pa.Table

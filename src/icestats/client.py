@@ -24,6 +24,7 @@ from icestats.answers import (
     DailyAnswer,
     EventsAnswer,
     FairAnswer,
+    FiscalYearsAnswer,
     ForecastAnswer,
     GoalAnswer,
     NowcastAnswer,
@@ -174,6 +175,10 @@ class Icestats:
         return store_forecast(self.con, goals or goals_mod.load(None), horizon, fit_days,
                               count, level, scope)
 
+    def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
+        """Arrests per federal fiscal year beside ICE's published totals."""
+        return metrics.fiscal_years(self.con, count, scope)
+
     def agency(self) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks), who is
         detained, and arrests a day by month from the releases beside them."""
@@ -181,7 +186,9 @@ class Icestats:
             raise UsageError("no detention statistics workbook loaded; load one with "
                              "`icestats ingest FY25_detentionStats_final.xlsx`")
         months = detention.book_ins(self.con)
-        arrests = metrics.arrests_per_month(self.con)
+        shown = set(months["month"].to_pylist()) if months.num_rows else set()
+        arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
+                   if m in shown} if metrics.coverage(self.con).start else {}
         return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
                             source=self._all_sources(),
                             method="book-ins per month from the newest workbook covering it; "
@@ -222,7 +229,9 @@ class Icestats:
         if not months:
             return None
         before = [m for m in months if m["month"] + timedelta(days=m["days"] - 1) <= day]
-        m = (before or months)[-1]
+        if not before or (day - before[-1]["month"]).days > 62:
+            return None  # no workbook month near this day: nothing to put beside it
+        m = before[-1]
         return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
 
 

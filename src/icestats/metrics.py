@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats import params, privacy, reference
-from icestats.answers import BreakdownAnswer, Coverage, GoalAnswer, OfficesAnswer, Source
+from icestats.answers import (
+    BreakdownAnswer,
+    Coverage,
+    FiscalYearsAnswer,
+    GoalAnswer,
+    OfficesAnswer,
+    Source,
+)
 from icestats.counting import (
     BREAKDOWNS,
     PERIODS,
@@ -314,6 +321,32 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
                             else round_half_up(100 * n / total, 2), "suppressed": hidden}
         wide.append({"period": p, "cells": out, "total": total})
     return shown + (["other"] if rest else []), wide
+
+
+def fiscal_years(con: duckdb.DuckDBPyConnection, count: str = "arrests",
+                 scope: str = "all") -> FiscalYearsAnswer:
+    """Arrests counted per federal fiscal year beside ICE's published totals (where ICE
+    published one and the data cover the whole year)."""
+    cov = require_data(con)
+    rows = con.execute(f"""
+        SELECT {period_start_sql("fy", "n.date")} AS fy, count(*) AS days,
+               sum(n.arrests) AS arrests
+        FROM ({national_sql("true", count, scope)}) n GROUP BY 1 ORDER BY 1""",
+        {"start": date.min, "end": date.max}).fetchall()
+    published = reference.published_arrests()
+    years = []
+    for start, days, arrests in rows:
+        year, full = start.year + 1, period_days("fy", start)
+        pub = published.get(year) if days == full else None
+        years.append({"fiscal_year": year, "first": start, "days": days, "period_days": full,
+                      "arrests": int(arrests), "per_day": round_half_up(arrests / days, 1),
+                      "published": pub[0] if pub else None,
+                      "difference": int(arrests) - pub[0] if pub else None,
+                      "published_source": pub[1] if pub else None})
+    return FiscalYearsAnswer(years, count=count, scope=scope,
+                             source=source(con, cov.start, cov.end),
+                             method="arrests counted per federal fiscal year (October to "
+                                    "September); ICE's published total beside whole years")
 
 
 def arrests_per_month(con: duckdb.DuckDBPyConnection, count: str = "arrests",

@@ -143,15 +143,17 @@ def id_key(con: duckdb.DuckDBPyConnection) -> str:
 
 def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DAYS) -> None:
     """For each covered date the owner is the release whose coverage ends latest
-    (ties: the one loaded last); the owner's last ``tail_days`` days are incomplete."""
+    (ties: the one loaded last). The last ``tail_days`` days of the newest data are
+    incomplete (reporting lag); the tail of an older release that later releases follow
+    (the fiscal-year files of one FOIA answer) is not."""
     con.execute("DELETE FROM day_owner")
     con.execute(
         """
         INSERT INTO day_owner
-        SELECT d, release_id, d > coverage_end - CAST(? AS INTEGER) FROM (
+        SELECT d, release_id, d > newest - CAST(? AS INTEGER) FROM (
             SELECT CAST(unnest(generate_series(coverage_start, coverage_end, INTERVAL 1 DAY))
                         AS DATE) AS d,
-                   release_id, coverage_end
+                   release_id, coverage_end, max(coverage_end) OVER () AS newest
             FROM releases)
         QUALIFY row_number() OVER (PARTITION BY d ORDER BY coverage_end DESC,
                                    release_id DESC) = 1

@@ -159,6 +159,20 @@ def daily(
     emit(db, json_out, r, tables.daily)
 
 
+@app.command("fiscal-years")
+@handle_errors
+def fiscal_years(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
+                 json_out: Json = False) -> None:
+    """Arrests per federal fiscal year (October to September) beside ICE's published
+    administrative-arrest totals."""
+    import icestats
+    from icestats.render import tables
+
+    with icestats.connect(db) as ice:
+        r = ice.fiscal_years(count=count, scope=scope)
+    emit(db, json_out, r, tables.fiscal_years)
+
+
 @app.command()
 @handle_errors
 def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:

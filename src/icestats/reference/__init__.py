@@ -68,6 +68,14 @@ def aor_key_sql(col: str) -> str:
 
 
 @cache
+def published_arrests() -> dict[int, tuple[int, str]]:
+    """ICE's published administrative arrests by fiscal year: {year: (arrests, source)}."""
+    with _open("published.csv") as fh:
+        return {int(r["fiscal_year"]): (int(r["administrative_arrests"]), r["source"])
+                for r in csv.DictReader(fh)}
+
+
+@cache
 def aor_aliases() -> dict[str, str]:
     """Map of aor_key(spelling) -> code, for every name, code and alias."""
     table: dict[str, str] = {}

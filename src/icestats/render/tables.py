@@ -13,6 +13,7 @@ from icestats.answers import (
     Answer,
     BreakdownAnswer,
     DailyAnswer,
+    FiscalYearsAnswer,
     GoalAnswer,
     OfficesAnswer,
     StatusAnswer,
@@ -148,19 +149,34 @@ def daily(console: Console, r: DailyAnswer) -> None:
     source_line(console, r)
 
 
+def fiscal_years(console: Console, r: FiscalYearsAnswer) -> None:
+    t = Table(title=f"{r.count.capitalize()} by federal fiscal year, beside ICE's published "
+                    f"totals")
+    for col in ("fiscal year", "days", r.count, "per day", "ICE published", "difference"):
+        t.add_column(col, justify="left" if col == "fiscal year" else "right", no_wrap=True)
+    for y in r.years:
+        label = f"FY{y['fiscal_year']}" + ("" if y["days"] == y["period_days"]
+                                           else f" ({y['days']} of {y['period_days']} days)")
+        t.add_row(label, num(y["days"]), num(y["arrests"]), num(y["per_day"]),
+                  num(y["published"]), num(y["difference"]) if y["published"] else "–")
+    console.print(t)
+    source_line(console, r)
+
+
 def status(console: Console, s: StatusAnswer, db: str) -> None:
     t = Table(title=f"Releases in {db}")
     t.add_column("id", justify="right", no_wrap=True)
-    t.add_column("file", overflow="fold", min_width=24)
-    for col in ("coverage", "rows read", "loaded", "rejected", "merged", "days counted"):
+    t.add_column("file", overflow="fold", min_width=12)
+    for col in ("from", "to", "rows read", "loaded", "rejected", "merged", "days"):
         t.add_column(col, justify="right", no_wrap=True)
     for r in s.releases.to_pylist():
-        name = text(r["file_name"])
-        name.append(f" ({r['file_format']}, {r['layout']} layout)", style="dim")
-        t.add_row(str(r["release_id"]), name, f"{r['coverage_start']} to {r['coverage_end']}",
-                  num(r["rows_read"]), num(r["rows_loaded"]), num(r["rows_rejected"]),
-                  num(r["merged"]), num(r["days_counted"]))
+        t.add_row(str(r["release_id"]), text(r["file_name"]), str(r["coverage_start"]),
+                  str(r["coverage_end"]), num(r["rows_read"]),
+                  num(r["rows_loaded"]), num(r["rows_rejected"]), num(r["merged"]),
+                  num(r["days_counted"]))
     console.print(t)
+    for r in s.releases.to_pylist():
+        console.print(_columns_line(r))
     cov = s.coverage
     console.print(f"Coverage: {cov.start} to {cov.end}; complete through {cov.complete_through}"
                   + (f", incomplete from {cov.incomplete_from} (reporting lag)"
@@ -172,3 +188,20 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
                          ("Unrecognized office spellings", s.unrecognized_aor_values)):
         if items:
             console.print(Text(f"{label}: " + "; ".join(f"{k}: {v:,}" for k, v in items.items())))
+
+
+def _columns_line(r: dict[str, Any]) -> Text:
+    """Release N: real or generated, its layout and form, columns mapped and not mapped."""
+    import json
+
+    mapped = json.loads(r.get("columns_mapped") or "{}")
+    unmapped = json.loads(r.get("columns_unmapped") or r.get("ignored_columns") or "[]")
+    kind = {True: ("GENERATED", "yellow"), False: ("REAL", "green")}.get(
+        r.get("synthetic"), ("real or generated: unknown", "dim"))
+    line = Text(f"[{r['release_id']}] ")
+    line.append(kind[0], style=f"bold {kind[1]}")
+    form = r["file_format"] + (f", {r['compression']}" if r.get("compression") not in
+                               (None, "none") else "")
+    line.append(f" · {r['layout']} layout ({form}) · {len(mapped)} columns mapped; not mapped: "
+                + (", ".join(unmapped) if unmapped else "none"))
+    return line

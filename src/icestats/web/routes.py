@@ -129,6 +129,11 @@ def events(i: Ice, event: Annotated[list[str] | None, Query(
     return answer(i, i.events(evs, window=window, count=count, scope=scope))
 
 
+@router.get("/fiscal_years")
+def fiscal_years(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+    return answer(i, i.fiscal_years(count=count, scope=scope))
+
+
 @router.get("/agency")
 def agency(i: Ice) -> dict[str, Any]:
     return answer(i, i.agency())
