@@ -196,8 +196,9 @@ def _columns_line(r: dict[str, Any]) -> Text:
 
     mapped = json.loads(r.get("columns_mapped") or "{}")
     unmapped = json.loads(r.get("columns_unmapped") or r.get("ignored_columns") or "[]")
-    kind = {True: ("GENERATED", "yellow"), False: ("REAL", "green")}.get(
-        r.get("synthetic"), ("real or generated: unknown", "dim"))
+    synthetic = r.get("synthetic")
+    kind = ("GENERATED", "yellow") if synthetic else ("REAL", "green") \
+        if synthetic is False else ("real or generated: unknown", "dim")
     line = Text(f"[{r['release_id']}] ")
     line.append(kind[0], style=f"bold {kind[1]}")
     form = r["file_format"] + (f", {r['compression']}" if r.get("compression") not in
