@@ -20,6 +20,7 @@ demo: $(BIN)/icestats
 
 lint: $(BIN)/icestats
 	$(BIN)/ruff check src tests bench docs
+	$(BIN)/mypy
 
 test: $(BIN)/icestats lint
 	$(BIN)/pytest
