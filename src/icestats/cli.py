@@ -42,17 +42,31 @@ def _err(message: str) -> None:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """User errors become one line on stderr and a non-zero exit, never a traceback."""
+    """Every failure becomes one line on stderr and a non-zero exit, never a traceback:
+    user errors exit 1 (2 for usage), Ctrl-C 130, an operating-system error 1, anything
+    else 70 with its traceback written to a file named in the line (errors.last_resort)."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import click
+
+        from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, is_interrupt
         try:
             return fn(*args, **kwargs)
         except IcestatsError as exc:
+            if is_interrupt(exc):
+                _err(INTERRUPTED_MESSAGE)
+                raise typer.Exit(EXIT_INTERRUPTED) from None
             _err(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            _err("interrupted; nothing was changed by an unfinished load")
-            raise typer.Exit(130) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException,
+                SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the last resort, by design
+            from icestats.errors import last_resort
+
+            code, line = last_resort(exc, f"icestats {fn.__name__}")
+            _err(line)
+            raise typer.Exit(code) from None
     return wrapper
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from icestats import detention, metrics, schema, store
-from icestats.errors import UsageError
+from icestats.errors import IcestatsError, StoreError, UsageError, is_interrupt
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -26,8 +26,11 @@ class Icestats:
         self.path = Path(path)
         self.write = write
         self._writer: store.Writer | None = None
+        self._unsafe = False  # a load failed in a way that may have left part of it
+        self._loaded = 0  # files loaded through this connection (re-loads not counted)
         if write:  # load into a copy, switched in atomically by close()
             self._writer = store.Writer(self.path)
+            assert self._writer.con is not None
             self.con = self._writer.con
         else:
             self.con = store.connect(self.path, read_only=True)
@@ -42,31 +45,61 @@ class Icestats:
     def __enter__(self) -> Icestats:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._writer is not None and exc[0] is not None and \
-                not issubclass(exc[0], Exception):  # type: ignore[arg-type]
-            self._writer.abort()  # interrupted (Ctrl-C): leave the database as it was
-            self._writer = None
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> None:
+        if self._writer is not None and exc is not None and not self._may_keep(exc):
+            # interrupted, or failed other than by a clean user error: nothing changes
+            writer, self._writer = self._writer, None
+            writer.abort()
+            return
         self.close()
+
+    def _may_keep(self, exc: BaseException) -> bool:
+        """Completed files may still be switched in after a user error (the failed file
+        rolled itself back); never after an interrupt or any other failure, and not when
+        nothing was loaded (a first load that fails leaves no database behind)."""
+        return isinstance(exc, IcestatsError) and not self._unsafe and not is_interrupt(exc) \
+            and self._loaded > 0
 
     def close(self) -> None:
         """Close; a writer switches its loaded copy in (completed files only: a file that
-        failed was rolled back inside the copy)."""
+        failed cleanly was rolled back inside the copy) after a consistency check. After a
+        load that failed otherwise (interrupt, a failed rollback) the copy is discarded and
+        StoreError says so."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
+            if self._unsafe:
+                writer.abort()
+                raise StoreError(f"{self.path}: a load failed part way, so nothing was "
+                                 "changed (every file of this connection was discarded)")
             writer.commit()
         else:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult]:
-        """Load release files, each all or nothing; stops at the first bad file."""
+        """Load release files, each all or nothing; stops at the first bad file.
+
+        A user error (``InputError``) leaves the files before it loaded. Any other failure
+        marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
+        interrupt is raised as ``KeyboardInterrupt``."""
         from icestats.ingest.load import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
-        return [ingest_file(self.con, f, max_rejects=max_rejects, progress=progress)
-                for f in files]
+        results = []
+        for f in files:
+            try:
+                results.append(ingest_file(self.con, f, max_rejects=max_rejects,
+                                           progress=progress))
+                self._loaded += not results[-1].already_loaded
+            except BaseException as exc:
+                if not isinstance(exc, IcestatsError) or is_interrupt(exc):
+                    self._unsafe = True
+                if is_interrupt(exc) and not isinstance(exc, KeyboardInterrupt):
+                    raise KeyboardInterrupt from exc
+                raise
+        return results
 
     def status(self) -> dict[str, object]:
         return metrics.status(self.con)

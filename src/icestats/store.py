@@ -9,8 +9,12 @@ Tables:
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -61,39 +65,67 @@ SCHEMA = [
 ]
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store; read-only opening requires an existing, initialized database."""
+def connect(path: str | Path, *, read_only: bool = False, shown_as: str | Path | None = None,
+            allow_older: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; read-only opening requires an existing, initialized database.
+
+    A database written by a newer icestats, or a DuckDB file holding tables but no icestats
+    ``meta``, is refused (never adopted); ``allow_older`` lets a read-only check pass an
+    older or empty database that a writer will migrate. ``shown_as`` is the path named in
+    messages (a writer opens a working copy; the user knows the database by its name)."""
     path = Path(path)
+    shown = Path(shown_as) if shown_as is not None else path
+    if path.is_dir():
+        raise StoreError(f"--db {shown} is a directory, not a database file")
     if read_only and not path.exists():
-        raise StoreError(f"no database at {path}; load a release first with `icestats ingest`")
+        raise StoreError(f"no database at {shown}; load a release first with `icestats ingest`")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise StoreError(f"cannot open database {path}: {first_line(exc)}") from None
+        raise StoreError(f"cannot open database {shown}: {first_line(exc)}") from None
     except duckdb.Error as exc:
-        raise StoreError(f"{path} is not an icestats database: {first_line(exc)}") \
+        raise StoreError(f"{shown} is not an icestats database: {first_line(exc)}") \
             from None
-    if read_only:
-        _check_version(con, path)
-    else:
-        migrate(con)
+    try:
+        _check_version(con, shown, writing=allow_older or not read_only)
+        if not read_only:
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    try:
-        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
-    except duckdb.CatalogException:
-        raise StoreError(f"{path} is not an icestats database (no meta table)") from None
-    if row is None or int(row[0]) > SCHEMA_VERSION:
-        raise StoreError(f"{path} was written by a newer icestats (schema {row and row[0]})")
-    if int(row[0]) < SCHEMA_VERSION:
-        raise StoreError(f"{path} was written by an older icestats (schema {row[0]}); load any "
-                         "file into it once (`icestats ingest`) to upgrade it")
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path, *, writing: bool = False
+                   ) -> int | None:
+    """The database's schema version; None for an empty DuckDB file (writers initialize
+    it). Refuses a foreign file and one from a newer icestats; a reader also refuses an
+    older one (only a writer migrates)."""
+    tables = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()}
+    if not tables and writing:
+        return None
+    if "meta" not in tables:
+        raise StoreError(f"{path} is not an icestats database (it holds tables but no icestats "
+                         "meta table); use another --db" if tables else
+                         f"{path} is not an icestats database (no meta table)")
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    if row is None or not str(row[0]).isdigit():
+        raise StoreError(f"{path} is not an icestats database (no schema version in its meta "
+                         "table); use another --db")
+    version = int(row[0])
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer icestats (schema {version}; this one "
+                         f"knows up to {SCHEMA_VERSION}); upgrade icestats to use it")
+    if version < SCHEMA_VERSION and not writing:
+        raise StoreError(f"{path} was written by an older icestats (schema {version}); load "
+                         "any file into it once (`icestats ingest`) to upgrade it")
+    return version
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema when missing; record the version and the identifier-hash key."""
+    """Create the schema when missing and record the version."""
     for statement in SCHEMA:
         con.execute(statement)
     row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
@@ -105,14 +137,89 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ALTER TABLE arrests ALTER COLUMN id_hash SET DATA TYPE UHUGEINT "
                     "USING NULL")
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    # A per-database random key: identifier hashes cannot be linked across databases.
-    con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])
+    # (The identifier-hash key is kept in a file beside the database, not here: see
+    # key_path. A key older versions stored in meta is moved out by take_legacy_key.)
+
+
+# --- the identifier-hash key: a file beside the database, never inside it -------------
+# Whoever holds the database file alone cannot test guessed identifiers against the hashes.
+KEY_VARIABLE = "icestats_id_key"  # a session variable: set by Writer, never stored
+_LOADING = re.compile(r"\.loading-\d+$")
+
+
+def key_path(db: str | Path) -> Path:
+    """``<db>.key``: the identifier-hash key of database ``db`` (owner-only, 0600)."""
+    db = Path(db)
+    return db.with_name(db.name + ".key")
+
+
+def read_key(db: str | Path) -> str | None:
+    """The key of database ``db``, or None when its key file is missing."""
+    try:
+        text = key_path(db).read_text().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read the key file {key_path(db)} ({exc.strerror})") from None
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise StoreError(f"the key file {key_path(db)} is damaged (expected 64 hex digits)")
+    return text
+
+
+def write_key(db: str | Path, key: str) -> Path:
+    """Write ``<db>.key`` with owner-only permissions, atomically (temporary name, rename)."""
+    import os
+
+    target = key_path(db)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, key.encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def take_legacy_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Remove a key that schema 3 and earlier kept in ``meta``; return it (migration)."""
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'id_key'")
+    if row is None:
+        return None
+    con.execute("DELETE FROM meta WHERE key = 'id_key'")
+    return str(row[0])
+
+
+def id_key_for(db: str | Path) -> str:
+    """The key of database ``db``; created (file written now) when it has none."""
+    key = read_key(db)
+    if key is None:
+        key = secrets.token_hex(32)
+        write_key(db, key)
+    return key
 
 
 def id_key(con: duckdb.DuckDBPyConnection) -> str:
-    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'id_key'")
-    assert row is not None
-    return str(row[0])
+    """The identifier-hash key for loading through ``con``: the one the Writer set for its
+    target database, else the key file beside the connection's database file (created
+    when missing), else (an in-memory database) a key for this session only."""
+    row = fetch_one(con, f"SELECT getvariable('{KEY_VARIABLE}')")
+    if row is not None and row[0]:
+        return str(row[0])
+    row = fetch_one(con, "SELECT path FROM duckdb_databases() "
+                         "WHERE database_name = current_database()")
+    if row is not None and row[0]:
+        key = id_key_for(_LOADING.sub("", str(row[0])))
+    else:
+        key = secrets.token_hex(32)
+    con.execute(f"SET VARIABLE {KEY_VARIABLE} = ?", [key])
+    return key
 
 
 def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DAYS) -> None:
@@ -153,15 +260,84 @@ def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None):  # n
 
 
 BLOCK_POOL = "512MB"  # memory a writer keeps for DuckDB's blocks (allocated as used)
+ROOM_MARGIN = 256 << 20  # free space a writer wants beyond a copy of the database
+
+
+def check_consistent(con: duckdb.DuckDBPyConnection, shown: str | Path) -> None:
+    """Refuse to switch in a database where rows belong to no release or a release's
+    recorded counts differ from the rows present (what a half-undone load leaves)."""
+    orphans, orphan_rejects, miscounted, over_rejected = fetch_one(con, """
+        SELECT (SELECT count(*) FROM arrests a ANTI JOIN releases r USING (release_id)),
+               (SELECT count(*) FROM rejects j ANTI JOIN releases r USING (release_id)
+                WHERE j.release_id IS NOT NULL),
+               (SELECT count(*) FROM releases r LEFT JOIN (
+                    SELECT release_id, count(*) AS n FROM arrests GROUP BY 1) a
+                    USING (release_id) WHERE r.rows_loaded <> coalesce(a.n, 0)),
+               (SELECT count(*) FROM releases r JOIN (
+                    SELECT release_id, count(*) AS n FROM rejects GROUP BY 1) j
+                    USING (release_id) WHERE j.n > r.rows_rejected)""") or (0, 0, 0, 0)
+    if orphans or orphan_rejects or miscounted or over_rejected:
+        raise StoreError(
+            f"{shown}: the loaded copy is inconsistent ({orphans:,} arrest rows and "
+            f"{orphan_rejects:,} rejects of no release, {miscounted + over_rejected} releases "
+            "whose counts differ from their rows); it was discarded, nothing changed")
+
+
+def check_room(path: Path) -> None:
+    """Before copying: ``--db`` names a file in a writable directory with room for a copy
+    of the database (free space >= its size + ROOM_MARGIN)."""
+    import os
+    import shutil
+
+    if path.is_dir():
+        raise StoreError(f"--db {path} is a directory, not a database file")
+    parent = path.parent
+    if parent.exists() and not parent.is_dir():
+        raise StoreError(f"cannot create {path}: {parent} is not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the directory {parent} ({exc.strerror})") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot write in {parent} (read-only or no permission): a load "
+                         "writes a copy of the database beside it; nothing changed")
+    size = path.stat().st_size if path.exists() else 0
+    free = shutil.disk_usage(parent).free
+    if free < size + ROOM_MARGIN:
+        raise StoreError(f"not enough free space in {parent} for a load: {free >> 20:,} MB free, "
+                         f"{(size + ROOM_MARGIN) >> 20:,} MB needed (a copy of the database, "
+                         f"{size >> 20:,} MB, and room for the new rows); nothing changed")
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[list[int]]:
+    """While switching in, Ctrl-C is recorded instead of raised (main thread only), so the
+    switch is decided in one place: before the rename it aborts, after it completes."""
+    import signal
+    import threading
+
+    got: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
 
 
 class Writer:
     """Write access by copy and atomic switch (DuckDB allows one writing process and no
     readers beside it, so writers never touch the live file):
 
-    1. take ``<db>.lock`` (one writer at a time, waits for another);
-    2. copy the database to ``<db>.loading-<pid>`` beside it and open that;
-    3. on ``commit``: checkpoint, close, fsync, rename over the database (atomic).
+    1. check the directory is writable with room for a copy; take ``<db>.lock`` (one
+       writer at a time, waits for another);
+    2. copy the database to ``<db>.loading-<pid>`` beside it and open that; the key of the
+       target database (``<db>.key``) is set on the connection (``id_key``);
+    3. on ``commit``: consistency check, checkpoint, close, fsync, rename over the
+       database (atomic). Any failure on the way aborts: the database stays as it was.
 
     Readers (the dashboard, other commands) keep reading the file they opened; a reader
     that sees a new inode reopens. A crash before the rename leaves the database as it was;
@@ -169,55 +345,148 @@ class Writer:
     """
 
     def __init__(self, path: str | Path) -> None:
-        import fcntl
         import os
-        import shutil
 
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")  # noqa: SIM115
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
-        self._clean_stale()
         self.work = self.path.with_name(f"{self.path.name}.loading-{os.getpid()}")
-        if self.path.exists():
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self._lock: IO[str] | None = None
+        self.new_key = False  # True when this writer made a key (none was found)
+        self._had_data = False  # the database held releases before this writer
+        self._key_to_write: str | None = None
+        check_room(self.path)
+        if self.path.exists():  # refuse a foreign or newer file before making any file
+            connect(self.path, read_only=True, allow_older=True).close()
+        try:
+            self._open()
+        except BaseException as exc:
+            self.abort()
+            if isinstance(exc, OSError):
+                raise StoreError(f"cannot prepare a copy of {self.path} for loading "
+                                 f"({exc.strerror or exc})") from None
+            raise
+
+    def _open(self) -> None:
+        import shutil
+
+        self._take_lock()
+        self._clean_stale()
+        self._had_data = self.path.exists()
+        if self._had_data:
             shutil.copyfile(self.path, self.work)
-        self.con = connect(self.work)
+        self.con = connect(self.work, shown_as=self.path)
         # Loading allocates and frees blocks all the time; a pool of blocks kept for this
         # connection spares the kernel zeroing fresh pages for each (about 2% of a load).
         self.con.execute(f"SET block_allocator_memory = '{BLOCK_POOL}'")
+        legacy = take_legacy_key(self.con)  # migration: the key leaves the database
+        key = read_key(self.path)
+        self._key_to_write = None if key is not None else legacy or secrets.token_hex(32)
+        self.new_key = key is None and legacy is None
+        if self._had_data:
+            self._had_data = fetch_one(self.con, "SELECT count(*) FROM releases") != (0,)
+        self.con.execute(f"SET VARIABLE {KEY_VARIABLE} = ?", [key or self._key_to_write])
+
+    def _take_lock(self) -> None:
+        """``flock`` on ``<db>.lock``; an aborted first load removes that file (no stray
+        file beside a database that was never made), so a writer that waited checks that
+        the file it locked is still the one at that path, else locks the new one."""
+        import fcntl
+        import os
+
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        while True:
+            lock = open(lock_path, "a")  # noqa: SIM115 - held until _release
+            self._lock = lock
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if os.fstat(lock.fileno()).st_ino == os.stat(lock_path).st_ino:
+                    return
+            except FileNotFoundError:
+                pass
+            self._lock = None
+            lock.close()
 
     def _clean_stale(self) -> None:
         for stale in self.path.parent.glob(self.path.name + ".loading-*"):
             stale.unlink(missing_ok=True)  # we hold the lock: no writer is using it
 
     def commit(self) -> None:
+        """Switch the loaded copy in; on any failure (or Ctrl-C) before the rename, abort."""
         import os
 
-        self.con.execute("CHECKPOINT")
-        self.con.close()
-        with open(self.work, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.work, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        assert self.con is not None, "writer already closed"
+        with _sigint_deferred() as interrupted:
+            try:
+                check_consistent(self.con, self.path)
+                self.con.execute("CHECKPOINT")
+                self.con.close()
+                self.con = None
+                with open(self.work, "rb") as fh:
+                    os.fsync(fh.fileno())
+                if interrupted:
+                    raise KeyboardInterrupt
+                self._write_key()
+                os.replace(self.work, self.path)
+            except BaseException as exc:
+                self.abort()
+                if isinstance(exc, OSError | duckdb.Error):
+                    raise StoreError(f"cannot write {self.path} ({_reason(exc)}); nothing "
+                                     "changed") from None
+                raise
         try:
-            os.fsync(dir_fd)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
         finally:
-            os.close(dir_fd)
-        self._release()
+            self._release()
+
+    def _write_key(self) -> None:
+        if self._key_to_write is None:
+            return
+        write_key(self.path, self._key_to_write)
+        if self.new_key and self._had_data:
+            import logging
+
+            logging.getLogger("icestats").warning(
+                "note: %s had no key file (%s); a new identifier-hash key was made: hashes of "
+                "releases loaded from now on cannot be linked to older ones (episodes are "
+                "counted within a release, so no count changes)", self.path,
+                key_path(self.path).name)
 
     def abort(self) -> None:
+        """Discard the copy and release the lock; safe to call twice, never raises for a
+        copy that is already gone."""
+        con, self.con = self.con, None
         try:
-            self.con.close()
+            if con is not None:
+                try:
+                    con.close()
+                except duckdb.Error:
+                    pass  # a connection broken by an interrupt: the file goes anyway
         finally:
             self.work.unlink(missing_ok=True)
             Path(str(self.work) + ".wal").unlink(missing_ok=True)
+            if self._lock is not None and not self.path.exists():  # a first load failed
+                self.path.with_name(self.path.name + ".lock").unlink(missing_ok=True)
             self._release()
 
     def _release(self) -> None:
         import fcntl
 
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+            finally:
+                lock.close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return first_line(exc)
 
 
 class LiveReader:
