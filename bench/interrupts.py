@@ -112,9 +112,16 @@ class Summary:
         return "\n".join(lines)
 
 
+def _default_sigint() -> None:
+    # A process started in the background inherits SIGINT ignored, and Python then keeps
+    # it ignored: the trials would measure nothing. Ctrl-C at a terminal is SIG_DFL.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _ingest(release: Path, db: Path) -> subprocess.Popen:
     return subprocess.Popen([*CLI, "ingest", str(release), "--db", str(db)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
 
 
 def _next_writer(db: Path) -> None:

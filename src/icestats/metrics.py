@@ -142,7 +142,9 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
         return arrow(con, national_sql(where, count), params)
     sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
               FROM ({by_day_sql(by, where, count)}) ORDER BY 1, 2"""
-    return privacy.suppress(arrow(con, sql, params), [by], "day")
+    wide = dict(zip(("start", "end"), privacy.widen([by], start, end), strict=True))
+    return privacy.suppress(arrow(con, sql, {**params, **wide}), [by], 1, period="day",
+                            period_column="date", keep=(start, end))
 
 
 def national_sql(where: str, count: str) -> str:
@@ -314,16 +316,28 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
         params["aor"] = check_office(aor)
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
+    # (_days: days of data each period covers; _shown: those inside the requested range;
+    # counts come from privacy.widen's range, so a personal attribute's cells are decided
+    # on whole years and a period the range cuts is suppressed, never counted in part.)
     sql = f"""
+        WITH spans AS (SELECT CAST(date_trunc('{period}', date) AS DATE) AS period,
+                              count(*) AS _days,
+                              count(*) FILTER (WHERE date BETWEEN $start AND $end) AS _shown
+                       FROM day_owner GROUP BY 1)
         SELECT period, {by}, arrests,
-               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share
+               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
+               _days, _shown
         FROM (SELECT CAST(date_trunc('{period}', apprehension_date) AS DATE) AS period,
                      {by}, CAST(sum(n) AS BIGINT) AS arrests
-              FROM ({by_day_sql(by, where, count)}) GROUP BY ALL)
+              FROM ({by_day_sql(by, where.replace("$start", "$lo").replace("$end", "$hi"),
+                                count)}) GROUP BY ALL) JOIN spans USING (period)
+        WHERE _shown > 0
         ORDER BY 1, 3 DESC, 2
     """
-    table = arrow(con, sql, params)
-    return privacy.suppress(table, [by], period)
+    lo, hi = privacy.widen([by], start or cov.start, end or cov.end)
+    table = arrow(con, sql, {**params, "lo": lo, "hi": hi})
+    return privacy.suppress(table, [by], "_days", days_shown="_shown", period=period,
+                            period_column="period")
 
 
 def status(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
