@@ -77,6 +77,7 @@ class Trial:
     traceback: bool
     strays: int
     strays_after_next_writer: int = 0
+    after_exit: bool = False  # the load had finished before the signal was sent
 
 
 @dataclass
@@ -100,7 +101,9 @@ class Summary:
             if not mine:
                 continue
             c = self.counts(sig)
-            lines.append(f"{sig}: {len(mine)} trials: clean-old {c['clean-old']}, clean-new "
+            late = sum(t.after_exit for t in mine)
+            lines.append(f"{sig}: {len(mine)} trials ({late} sent after the load had ended): "
+                         f"clean-old {c['clean-old']}, clean-new "
                          f"{c['clean-new']}, mixed {c['mixed']}, unreadable {c['unreadable']}")
             codes = ", ".join(f"{o} exit {e} ({lines} line{'s' * (lines != 1)}): {n}"
                               for (o, e, lines), n in sorted(self.exit_codes(sig).items()))
@@ -164,6 +167,7 @@ def run_trials(ctrl_c: int, kill: int, *, rows: int = 200_000, base_rows: int = 
         delay = rng.uniform(0.0, 1.1 * summary.load_seconds)
         proc = _ingest(big_csv, trial_db)
         time.sleep(delay)
+        after_exit = proc.poll() is not None
         proc.send_signal(signal.SIGINT if sig == "SIGINT" else signal.SIGKILL)
         _, err = proc.communicate()
         try:
@@ -172,13 +176,14 @@ def run_trials(ctrl_c: int, kill: int, *, rows: int = 200_000, base_rows: int = 
         except duckdb.Error:
             outcome = "unreadable"
         trial = Trial(sig, delay, outcome, proc.returncode, len(err.splitlines()),
-                      "Traceback" in err, len(strays(trial_db)))
+                      "Traceback" in err, len(strays(trial_db)), after_exit=after_exit)
         if trial.strays:
             _next_writer(trial_db)
             trial.strays_after_next_writer = len(strays(trial_db))
         summary.trials.append(trial)
         if verbose:
-            print(f"{k + 1:4d} {sig:7s} at {delay:5.2f} s: {outcome:9s} exit "
+            print(f"{k + 1:4d} {sig:7s} at {delay:5.2f} s{' (ended)' * after_exit}: "
+                  f"{outcome:9s} exit "
                   f"{proc.returncode:4d} {err.strip()[:100]}", flush=True)
     return summary
 

@@ -45,6 +45,10 @@ class StoreError(IcestatsError):
     """The database is missing, locked or from an incompatible version."""
 
 
+class OutputError(IcestatsError):
+    """An output file cannot be written (full disk, read-only folder, a directory)."""
+
+
 class UsageError(IcestatsError):
     """A bad option value (unknown office, bad date, unknown breakdown)."""
 
