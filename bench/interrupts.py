@@ -78,6 +78,16 @@ class Trial:
     strays: int
     strays_after_next_writer: int = 0
     after_exit: bool = False  # the load had finished before the signal was sent
+    startup: bool = False  # Ctrl-C while Python imported the modules: no icestats code ran
+
+
+def _during_imports(err: str) -> bool:
+    """A KeyboardInterrupt traceback whose icestats frames are all module imports (Python
+    prints it before `icestats.cli` has defined its handler; nothing was opened)."""
+    frames = [line for line in err.splitlines() if line.startswith('  File "')]
+    ours = [f for f in frames if "icestats" in f]
+    return err.rstrip().endswith("KeyboardInterrupt") and all(f.endswith("in <module>")
+                                                              for f in ours)
 
 
 @dataclass
@@ -108,7 +118,8 @@ class Summary:
             codes = ", ".join(f"{o} exit {e} ({lines} line{'s' * (lines != 1)}): {n}"
                               for (o, e, lines), n in sorted(self.exit_codes(sig).items()))
             lines.append(f"  exit codes: {codes}")
-            lines.append(f"  tracebacks: {sum(t.traceback for t in mine)}; stderr of more "
+            lines.append(f"  tracebacks: {sum(t.traceback for t in mine)} (of which while Python "
+                         f"imported the modules: {sum(t.startup for t in mine)}); stderr of more "
                          f"than one line: {sum(t.stderr_lines > 1 for t in mine)}; "
                          f"working files left: {sum(t.strays > 0 for t in mine)} trials, "
                          f"after the next writer: {sum(t.strays_after_next_writer for t in mine)}")
@@ -176,7 +187,8 @@ def run_trials(ctrl_c: int, kill: int, *, rows: int = 200_000, base_rows: int = 
         except duckdb.Error:
             outcome = "unreadable"
         trial = Trial(sig, delay, outcome, proc.returncode, len(err.splitlines()),
-                      "Traceback" in err, len(strays(trial_db)), after_exit=after_exit)
+                      "Traceback" in err, len(strays(trial_db)), after_exit=after_exit,
+                      startup=sig == "SIGINT" and "Traceback" in err and _during_imports(err))
         if trial.strays:
             _next_writer(trial_db)
             trial.strays_after_next_writer = len(strays(trial_db))

@@ -137,30 +137,6 @@ def test_is_interrupt_follows_the_chain() -> None:
     assert not is_interrupt(RuntimeError("Query interrupted by the planner"))
 
 
-@pytest.mark.slow
-def test_ctrl_c_and_sigkill_at_random_moments_never_mix(tmp_path: Path) -> None:
-    """The short version of bench/interrupts.py: 10 Ctrl-C and 10 SIGKILL trials."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    from interrupts import run_trials
-
-    summary = run_trials(10, 10, rows=40_000, base_rows=2_000, seed=3, workdir=tmp_path)
-    print("\n" + summary.report())
-    assert len(summary.trials) == 20
-    assert [t for t in summary.trials if t.outcome not in ("clean-old", "clean-new")] == []
-    for t in summary.trials:
-        assert not t.traceback and t.stderr_lines <= 1, t
-        assert t.strays_after_next_writer == 0, t
-        if t.signal == "SIGINT":
-            assert t.strays == 0, t
-            # 130: interrupted (one line); -2 or 130 without a line: before the command
-            # started (Python's own handling); 0: the load had completed
-            assert t.exit_code in (0, 130, -2), t
-            assert t.exit_code != 0 or t.outcome == "clean-new", t
-            assert t.exit_code != 130 or t.outcome == "clean-old", t
-
-
 # --- item 3: databases it owns ----------------------------------------------------------
 
 def test_foreign_and_newer_databases_are_refused(tmp_path: Path) -> None:
