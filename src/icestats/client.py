@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from icestats import detention, metrics, schema, store
-from icestats.errors import IcestatsError, StoreError, UsageError, is_interrupt
+from icestats.errors import IcestatsError, UsageError, is_interrupt
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -64,14 +64,13 @@ class Icestats:
     def close(self) -> None:
         """Close; a writer switches its loaded copy in (completed files only: a file that
         failed cleanly was rolled back inside the copy) after a consistency check. After a
-        load that failed otherwise (interrupt, a failed rollback) the copy is discarded and
-        StoreError says so."""
+        load that failed otherwise (interrupt, a failed rollback) the copy is discarded:
+        nothing this connection loaded is kept."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
-            if self._unsafe:
+            if self._unsafe:  # (the failure was raised by ingest: nothing to add)
                 writer.abort()
-                raise StoreError(f"{self.path}: a load failed part way, so nothing was "
-                                 "changed (every file of this connection was discarded)")
+                return
             writer.commit()
         else:
             self.con.close()

@@ -152,20 +152,30 @@ def _margins(table: pa.Table, dims: list[str], period: str | None,
 
 def _complement(counts: list[int], primary: list[bool], hidden: list[bool],
                 groups: list[list[int]], threshold: int) -> None:
-    """Secondary suppression (rule 4): grow ``hidden`` until no group pins a cell."""
-    changed = True
-    while changed:
-        changed = False
-        for rows in groups:
-            while any(hidden[i] for i in rows):
-                shown = [i for i in rows if not hidden[i]]
-                if not shown or _protected(rows, counts, primary, hidden, threshold):
-                    break
-                smallest = min(counts[i] for i in shown)
-                for i in shown:
-                    if counts[i] == smallest:
-                        hidden[i] = True
-                changed = True
+    """Secondary suppression (rule 4): grow ``hidden`` until no group pins a cell. A group
+    is revisited whenever one of its cells becomes hidden through another group."""
+    member_of: dict[int, list[int]] = {}
+    for g, rows in enumerate(groups):
+        for i in rows:
+            member_of.setdefault(i, []).append(g)
+    pending = [g for g, rows in enumerate(groups) if any(hidden[i] for i in rows)]
+    queued = set(pending)
+    while pending:
+        g = pending.pop()
+        queued.discard(g)
+        rows = groups[g]
+        while True:
+            shown = [i for i in rows if not hidden[i]]
+            if not shown or _protected(rows, counts, primary, hidden, threshold):
+                break
+            smallest = min(counts[i] for i in shown)
+            for i in shown:
+                if counts[i] == smallest:
+                    hidden[i] = True
+                    for other in member_of[i]:
+                        if other != g and other not in queued:
+                            queued.add(other)
+                            pending.append(other)
 
 
 def _protected(rows: list[int], counts: list[int], primary: list[bool], hidden: list[bool],
