@@ -194,8 +194,10 @@ def test_a_key_in_meta_is_moved_out(tmp_path: Path, db: Path) -> None:
     assert run("ingest", make_release(tmp_path / "n.csv", rows=100, seed=8), "--db", db
                ).exit_code == 0
     assert store.read_key(db) == legacy
+    assert legacy.encode() not in db.read_bytes()  # not even in freed blocks: rewritten
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM meta WHERE key = 'id_key'").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM releases").fetchall() == [(2,)]
 
 
 def test_a_lost_key_reads_fine_and_a_load_makes_a_new_one(

@@ -379,12 +379,44 @@ class Writer:
         # connection spares the kernel zeroing fresh pages for each (about 2% of a load).
         self.con.execute(f"SET block_allocator_memory = '{BLOCK_POOL}'")
         legacy = take_legacy_key(self.con)  # migration: the key leaves the database
+        if legacy is not None:
+            self._rewrite()
         key = read_key(self.path)
         self._key_to_write = None if key is not None else legacy or secrets.token_hex(32)
         self.new_key = key is None and legacy is None
         if self._had_data:
             self._had_data = fetch_one(self.con, "SELECT count(*) FROM releases") != (0,)
         self.con.execute(f"SET VARIABLE {KEY_VARIABLE} = ?", [key or self._key_to_write])
+
+    def _rewrite(self) -> None:
+        """Copy every table into a fresh file: a deleted row stays readable in the freed
+        blocks of a DuckDB file, so the moved-out key must not survive in the copy."""
+        import os
+
+        assert self.con is not None
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        fresh = self.work.with_name(self.work.name + "-rewrite")
+        fresh.unlink(missing_ok=True)
+        con = connect(fresh, shown_as=self.path)
+        try:
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(self.work)])
+            for (table,) in con.execute(
+                    "SELECT table_name FROM duckdb_tables() WHERE database_name = 'old' "
+                    "INTERSECT SELECT table_name FROM duckdb_tables() "
+                    "WHERE database_name = current_database()").fetchall():
+                con.execute(f'DELETE FROM "{table}"')
+                con.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM old."{table}"')
+            con.execute("DETACH old")
+            con.execute("CHECKPOINT")
+        except BaseException:
+            con.close()
+            fresh.unlink(missing_ok=True)
+            raise
+        con.close()
+        os.replace(fresh, self.work)
+        self.con = connect(self.work, shown_as=self.path)
+        self.con.execute(f"SET block_allocator_memory = '{BLOCK_POOL}'")
 
     def _take_lock(self) -> None:
         """``flock`` on ``<db>.lock``; an aborted first load removes that file (no stray
