@@ -70,9 +70,10 @@ _OS_ERRNOS = frozenset({"ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR"
 
 
 def is_interrupt(exc: BaseException | None) -> bool:
-    """True for Ctrl-C: ``KeyboardInterrupt``, DuckDB's ``InterruptException`` or its older
-    ``RuntimeError('Query interrupted')``, here or anywhere in the exception's chain (a
-    rollback that fails after an interrupt raises its own error)."""
+    """True for Ctrl-C: ``KeyboardInterrupt``, DuckDB's ``RuntimeError('Query
+    interrupted')`` (what DuckDB 2.0 raises on SIGINT) or ``InterruptException`` (from
+    ``con.interrupt()``), here or anywhere in the exception's chain (a rollback that fails
+    after an interrupt raises its own error)."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
