@@ -211,3 +211,24 @@ def test_weeks_are_never_shown_with_a_personal_attribute(attacked: Path) -> None
         crim = ice.breakdown("criminality", period="week", start=date(2025, 3, 5),
                              end=date(2025, 3, 5)).to_pylist()
         assert crim and all(r["arrests"] is not None for r in crim)
+
+
+def test_the_one_day_week_attack_through_the_cli_and_the_api(attacked: Path) -> None:
+    """Issue 16's exact attack: `--period week --from D --to D`, with and without --aor."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(attacked))
+    for extra in ([], ["--aor", "CHI"]):
+        out = run("breakdown", "--by", "citizenship", "--period", "week", "--from",
+                  "2025-04-02", "--to", "2025-04-02", "--db", attacked, "--json", *extra)
+        assert out.exit_code == 0, out.output
+        rows = json.loads(out.stdout)["rows"]
+        assert rows and all(r["arrests"] is None for r in rows)
+        query = "&aor=CHI" if extra else ""
+        api = client.get(f"/api/breakdown?by=citizenship&period=week&from=2025-04-02"
+                         f"&to=2025-04-02{query}").json()["rows"]
+        assert api and all(r["arrests"] is None for r in api)
