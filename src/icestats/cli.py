@@ -45,17 +45,31 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every failure becomes one line on stderr and a non-zero exit, never a traceback:
     user errors exit 1 (2 for usage), Ctrl-C 130, an operating-system error 1, anything
     else 70 with its traceback written to a file named in the line (errors.last_resort)."""
+    def interrupted() -> typer.Exit:
+        import signal
+        import threading
+
+        from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
+
+        _err(INTERRUPTED_MESSAGE)
+        # The command process is ending: a second SIGINT (a repeated Ctrl-C, or one DuckDB
+        # still has pending) must not cut the exit short (exit -2, no line). Only in the
+        # icestats process itself, never in a host that calls the app (tests, notebooks).
+        if Path(sys.argv[0]).name in ("icestats", "cli.py") and \
+                threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return typer.Exit(EXIT_INTERRUPTED)
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
 
-        from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE, is_interrupt
+        from icestats.errors import is_interrupt
         try:
             return fn(*args, **kwargs)
         except IcestatsError as exc:
             if is_interrupt(exc):
-                _err(INTERRUPTED_MESSAGE)
-                raise typer.Exit(EXIT_INTERRUPTED) from None
+                raise interrupted() from None
             _err(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException,
@@ -64,6 +78,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except BaseException as exc:  # noqa: BLE001 - the last resort, by design
             from icestats.errors import last_resort
 
+            if is_interrupt(exc):
+                raise interrupted() from None
             code, line = last_resort(exc, f"icestats {fn.__name__}")
             _err(line)
             raise typer.Exit(code) from None
