@@ -84,6 +84,8 @@ class Trial:
 def _during_imports(err: str) -> bool:
     """A KeyboardInterrupt traceback whose icestats frames are all module imports (Python
     prints it before `icestats.cli` has defined its handler; nothing was opened)."""
+    if "Could not import runpy module" in err:  # Ctrl-C before Python found `-m`'s module
+        return True
     frames = [line for line in err.splitlines() if line.startswith('  File "')]
     ours = [f for f in frames if "icestats" in f]
     return err.rstrip().endswith("KeyboardInterrupt") and all(f.endswith("in <module>")
@@ -188,7 +190,7 @@ def run_trials(ctrl_c: int, kill: int, *, rows: int = 200_000, base_rows: int = 
             outcome = "unreadable"
         trial = Trial(sig, delay, outcome, proc.returncode, len(err.splitlines()),
                       "Traceback" in err, len(strays(trial_db)), after_exit=after_exit,
-                      startup=sig == "SIGINT" and "Traceback" in err and _during_imports(err))
+                      startup=sig == "SIGINT" and bool(err) and _during_imports(err))
         if trial.strays:
             _next_writer(trial_db)
             trial.strays_after_next_writer = len(strays(trial_db))
