@@ -83,6 +83,9 @@ def is_interrupt(exc: BaseException | None) -> bool:
             return True
         if isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted":
             return True
+        if type(exc).__module__.lstrip("_").startswith("duckdb") and \
+                "KeyboardInterrupt" in first_line(exc):  # Ctrl-C inside a DuckDB callback
+            return True  # (register: "reading the schema ... failed: KeyboardInterrupt")
         exc = exc.__cause__ or exc.__context__
     return False
 
