@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import counting, detention, metrics, schema, series, store
+from icestats import breakdowns, counting, detention, metrics, schema, series, store, writer
 from icestats.answers import (
     AgencyAnswer,
     BookInsNear,
@@ -33,7 +33,7 @@ from icestats.answers import (
     Source,
     StatusAnswer,
 )
-from icestats.errors import UsageError
+from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day, as_date
 
 if TYPE_CHECKING:
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from icestats.stats.goals import Goals
     from icestats.workbooks.load import WorkbookResult
 
+
 class Icestats:
     """An open icestats database; each question's method returns its answer object
     (tables as pyarrow Tables: ``.to_pandas()``, ``polars.from_arrow``; ``.to_dict()``)."""
@@ -49,9 +50,12 @@ class Icestats:
     def __init__(self, path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> None:
         self.path = Path(path)
         self.write = write
-        self._writer: store.Writer | None = None
+        self._writer: writer.Writer | None = None
+        self._unsafe = False  # a load failed in a way that may have left part of it
+        self._loaded = 0  # files loaded through this connection (re-loads not counted)
         if write:  # load into a copy, switched in atomically by close()
-            self._writer = store.Writer(self.path)
+            self._writer = writer.Writer(self.path)
+            assert self._writer.con is not None
             self.con = self._writer.con
         else:
             self.con = store.connect(self.path, read_only=True)
@@ -61,23 +65,38 @@ class Icestats:
         """Wrap an open connection (the web app hands each request its own cursor)."""
         ice = cls.__new__(cls)
         ice.path, ice.write, ice.con, ice._writer = Path(path), False, con, None
+        ice._unsafe, ice._loaded = False, 0
         return ice
 
     def __enter__(self) -> Icestats:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        if self._writer is not None and exc_type is not None and \
-                not issubclass(exc_type, Exception):
-            self._writer.abort()  # interrupted (Ctrl-C): leave the database as it was
-            self._writer = None
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> None:
+        if self._writer is not None and exc is not None and not self._may_keep(exc):
+            # interrupted, or failed other than by a clean user error: nothing changes
+            writer, self._writer = self._writer, None
+            writer.abort()
+            return
         self.close()
+
+    def _may_keep(self, exc: BaseException) -> bool:
+        """Completed files may still be switched in after a user error (the failed file
+        rolled itself back); never after an interrupt or any other failure, and not when
+        nothing was loaded (a first load that fails leaves no database behind)."""
+        return isinstance(exc, IcestatsError) and not self._unsafe and not is_interrupt(exc) \
+            and self._loaded > 0
 
     def close(self) -> None:
         """Close; a writer switches its loaded copy in (completed files only: a file that
-        failed was rolled back inside the copy)."""
+        failed cleanly was rolled back inside the copy) after a consistency check. After a
+        load that failed otherwise (interrupt, a failed rollback) the copy is discarded:
+        nothing this connection loaded is kept."""
         if self._writer is not None:
             writer, self._writer = self._writer, None
+            if self._unsafe:  # (the failure was raised by ingest: nothing to add)
+                writer.abort()
+                return
             writer.commit()
         else:
             self.con.close()
@@ -85,13 +104,28 @@ class Icestats:
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None) -> list[IngestResult | WorkbookResult]:
         """Load release files and detention workbooks, each all or nothing; stops at the
-        first bad file."""
+        first bad file.
+
+        A user error (``InputError``) leaves the files before it loaded. Any other failure
+        marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
+        interrupt is raised as ``KeyboardInterrupt``."""
         from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
-        return [ingest_file(self.con, f, max_rejects=max_rejects, progress=progress)
-                for f in files]
+        results = []
+        for f in files:
+            try:
+                results.append(ingest_file(self.con, f, max_rejects=max_rejects,
+                                           progress=progress))
+                self._loaded += not results[-1].already_loaded
+            except BaseException as exc:
+                if not isinstance(exc, IcestatsError) or is_interrupt(exc):
+                    self._unsafe = True
+                if is_interrupt(exc) and not isinstance(exc, KeyboardInterrupt):
+                    raise KeyboardInterrupt from exc
+                raise
+        return results
 
     # -- questions -------------------------------------------------------------------
 
@@ -127,7 +161,7 @@ class Icestats:
                   aor: str | None = None, count: str = "arrests",
                   scope: str = "all") -> BreakdownAnswer:
         """Counts and shares by one category (``by``) in each period."""
-        return metrics.breakdown(self.con, by, period=period, start=as_date(start, "--from"),
+        return breakdowns.breakdown(self.con, by, period=period, start=as_date(start, "--from"),
                                  end=as_date(end, "--to"), aor=aor, count=count, scope=scope)
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,

@@ -45,7 +45,75 @@ class StoreError(IcestatsError):
     """The database is missing, locked or from an incompatible version."""
 
 
+class OutputError(IcestatsError):
+    """An output file cannot be written (full disk, read-only folder, a directory)."""
+
+
 class UsageError(IcestatsError):
     """A bad option value (unknown office, bad date, unknown breakdown)."""
 
     exit_code = 2
+
+
+class Interrupted(IcestatsError):
+    """Ctrl-C (or DuckDB's interrupt): the unfinished load was discarded."""
+
+    exit_code = 130
+
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug, with its traceback in a file
+INTERRUPTED_MESSAGE = "interrupted; nothing was changed (an unfinished load is discarded)"
+# Errors of the machine, not of icestats: one line naming the file, exit 1, no traceback.
+_OS_ERRNOS = frozenset({"ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EISDIR", "ENOTDIR",
+                        "ENOENT", "EFBIG", "EMFILE", "ENAMETOOLONG", "EIO"})
+
+
+def is_interrupt(exc: BaseException | None) -> bool:
+    """True for Ctrl-C: ``KeyboardInterrupt``, DuckDB's ``RuntimeError('Query
+    interrupted')`` (what DuckDB 2.0 raises on SIGINT) or ``InterruptException`` (from
+    ``con.interrupt()``), here or anywhere in the exception's chain (a rollback that fails
+    after an interrupt raises its own error)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt | Interrupted):
+            return True
+        if any(c.__name__ == "InterruptException" for c in type(exc).__mro__):
+            return True
+        if isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted":
+            return True
+        if type(exc).__module__.lstrip("_").startswith("duckdb") and \
+                "KeyboardInterrupt" in first_line(exc):  # Ctrl-C inside a DuckDB callback
+            return True  # (register: "reading the schema ... failed: KeyboardInterrupt")
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def last_resort(exc: BaseException, what: str) -> tuple[int, str]:
+    """(exit code, one line) for an exception no other handler knew: an operating-system
+    error names its file (exit 1); anything else is a bug: its full traceback goes to a
+    file in the temporary directory, named in the line (exit ``EXIT_INTERNAL``)."""
+    import errno
+
+    if is_interrupt(exc):
+        return EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
+    if isinstance(exc, OSError) and errno.errorcode.get(exc.errno or -1) in _OS_ERRNOS:
+        where = f" {exc.filename}" if exc.filename else ""
+        return 1, f"{what}: cannot use{where} ({exc.strerror or first_line(exc)})"
+    return EXIT_INTERNAL, f"{what} failed unexpectedly ({type(exc).__name__}: " \
+        f"{first_line(exc, 120)}); {_write_traceback(exc)}"
+
+
+def _write_traceback(exc: BaseException) -> str:
+    import os
+    import tempfile
+    import traceback
+
+    try:
+        fd, name = tempfile.mkstemp(prefix="icestats-error-", suffix=".txt")
+        with os.fdopen(fd, "w") as fh:
+            traceback.print_exception(exc, file=fh)
+    except OSError as err:
+        return f"the traceback could not be written ({err.strerror})"
+    return f"full traceback in {name} (please report it)"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 
-from icestats.errors import UsageError
+from icestats.errors import OutputError, UsageError
 
 FORMATS = ("csv", "parquet", "json")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run as a formula or a DDE command when a cell starts with it:
+# the OWASP list, the pipe and semicolon (LibreOffice, some locales) and the fullwidth
+# forms that spreadsheets fold to ASCII (U+FF1D, U+FF0B, U+FF0D, U+FF20).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", ";",
+                  "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def neutralize(value: str | None) -> str | None:
@@ -20,21 +27,42 @@ def neutralize(value: str | None) -> str | None:
     return value
 
 
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Write to a temporary name beside ``path``; it is renamed over ``path`` only when the
+    block completes (after fsync), and removed otherwise: a full disk, a read-only folder or
+    Ctrl-C never leaves a truncated or 0-byte output. OS errors become ``OutputError``."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a directory")
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield tmp
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path} ({exc.strerror or exc}); nothing was "
+                          "written") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format '{fmt}' (expected one of {', '.join(FORMATS)})")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
+    with atomic_output(path) as tmp:
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
 
-        pq.write_table(table, path)
-    elif fmt == "json":
-        from icestats.jsonout import dumps
+            pq.write_table(table, tmp)
+        elif fmt == "json":
+            from icestats.jsonout import dumps
 
-        path.write_text(dumps(table, indent=None), encoding="utf-8")
-    else:
-        path.write_text(csv_text(table), encoding="utf-8", newline="")
+            tmp.write_text(dumps(table, indent=None), encoding="utf-8")
+        else:
+            tmp.write_text(csv_text(table), encoding="utf-8", newline="")
 
 
 def csv_text(table: pa.Table) -> str:

@@ -14,7 +14,6 @@ import duckdb
 
 from icestats import params, privacy, reference
 from icestats.answers import (
-    BreakdownAnswer,
     Coverage,
     FiscalYearsAnswer,
     GoalAnswer,
@@ -22,11 +21,7 @@ from icestats.answers import (
     Source,
 )
 from icestats.counting import (
-    BREAKDOWNS,
-    PERIODS,
-    TOP,
     by_day_sql,
-    check,
     counted_sql,
     national_sql,
     period_days,
@@ -128,7 +123,12 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
         return arrow(con, national_sql(where, count, scope), binds)
     sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
               FROM ({by_day_sql(by, where, count, scope)}) ORDER BY 1, 2"""
-    return privacy.suppress(arrow(con, sql, binds), [by], "day")
+    # a personal attribute's day cells are decided on whole years (privacy.widen), then
+    # the requested days are cut out: every range shows the same cells
+    wide = privacy.widen([by], binds["start"], binds["end"])
+    table = arrow(con, sql, {**binds, "start": wide[0], "end": wide[1]})
+    return privacy.suppress(table, [by], 1, period="day", period_column="date",
+                            keep=(binds["start"], binds["end"]))
 
 
 def national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str = "arrests",
@@ -243,84 +243,6 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
                          scope=scope, source=source(con, first, day),
                          method="arrests in the window / covered days in the window; change "
                                 "against the window before; share of the national total")
-
-
-def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
-              start: date | None = None, end: date | None = None, aor: str | None = None,
-              count: str = "arrests", scope: str = "all", top: int = TOP) -> BreakdownAnswer:
-    """Counts and shares of each value of ``by`` in each period, long and wide."""
-    check(by, BREAKDOWNS, "breakdown")
-    check(period, PERIODS, "period")
-    cov, where, binds = date_range(con, start, end, aor)
-    # Count by day first (a few thousand groups), then roll days up into periods:
-    # date_trunc on every one of millions of rows costs more than the whole count.
-    sql = f"""
-        SELECT period, {by}, arrests,
-               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
-               CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total
-        FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
-                     {by}, CAST(sum(n) AS BIGINT) AS arrests
-              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY ALL)
-        ORDER BY 1, 3 DESC, 2
-    """
-    table = privacy.suppress(arrow(con, sql, binds), [by], period)
-    columns, wide = _wide(table, by, top)
-    _mark_partial(con, wide, period, binds["start"], binds["end"])
-    return BreakdownAnswer(
-        by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
-        scope=scope, source=source(con, binds["start"], binds["end"]),
-        method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
-               f"largest values over the range as columns, the rest as 'other'")
-
-
-def _mark_partial(con: duckdb.DuckDBPyConnection, wide: list[dict[str, Any]], period: str,
-                  start: date, end: date) -> None:
-    """Each period's days with data in the range, and whether it is partial: fewer days
-    than the whole period, or days inside the incomplete tail."""
-    rows = con.execute(f"""
-        SELECT {period_start_sql(period, "date")} AS p, count(*),
-               count(*) FILTER (WHERE incomplete)
-        FROM day_owner WHERE date BETWEEN $start AND $end GROUP BY 1""",
-        {"start": start, "end": end}).fetchall()
-    days = {p: (n, tail) for p, n, tail in rows}
-    for w in wide:
-        n, tail = days.get(w["period"], (0, 0))
-        w.update(days=n, period_days=period_days(period, w["period"]),
-                 incomplete_days=tail, partial=n < period_days(period, w["period"]) or tail > 0)
-
-
-def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:
-    """Periods as rows, the ``top`` largest categories (then "other") as cells."""
-    rows = table.to_pylist()
-    totals: dict[str, int] = {}
-    for r in rows:
-        totals[r[by]] = totals.get(r[by], 0) + (r["arrests"] or 0)
-    cats = sorted(totals, key=lambda c: (-totals[c], c))
-    shown, rest = sorted(cats[:top]), set(cats[top:])
-    periods: dict[date, dict[str, dict[str, Any]]] = {}
-    period_total: dict[date, int] = {}
-    for r in rows:
-        periods.setdefault(r["period"], {})[r[by]] = r
-        period_total[r["period"]] = r["period_total"]
-    wide = []
-    for p, cells in periods.items():
-        total = period_total[p]
-        out: dict[str, Any] = {}
-        for c in shown:
-            cell = cells.get(c)
-            out[c] = {"arrests": cell["arrests"] if cell else 0,
-                      "share": cell["share"] if cell else 0.0,
-                      "suppressed": bool(cell and cell.get("suppressed"))}
-        if rest:
-            parts = [cells[c] for c in rest if c in cells]
-            hidden = any(x.get("suppressed") for x in parts)
-            n = sum(x["arrests"] or 0 for x in parts)
-            out["other"] = {"arrests": None if hidden else n,
-                            "share": None if hidden or not total
-                            else round_half_up(100 * n / total, 2), "suppressed": hidden}
-        wide.append({"period": p, "cells": out, "total": total})
-    return shown + (["other"] if rest else []), wide
 
 
 def fiscal_years(con: duckdb.DuckDBPyConnection, count: str = "arrests",

@@ -125,16 +125,32 @@ def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
                      "partial": pa.array([r["partial"] for r in rows], pa.bool_())})
 
 
+def _from_cells(rows: pa.Table, by: str) -> pa.Table:
+    """A personal attribute's totals over the range, from its published day cells: a
+    category with a suppressed day is not totalled (its total would reveal the cell)."""
+    import pyarrow as pa
+
+    sums: dict[str, int | None] = {}
+    for c, n in zip(rows[by].to_pylist(), rows["arrests"].to_pylist(), strict=True):
+        prev = sums.get(c, 0)
+        sums[c] = None if n is None or prev is None else prev + n
+    order = sorted(sums, key=lambda c: (-(sums[c] or -1), c))
+    return pa.table({"key": pa.array(order, pa.string()),
+                     "arrests": pa.array([sums[c] for c in order], pa.int64())})
+
+
 def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
                binds: dict[str, Any], count: str, scope: str, top: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
     """The ``top`` categories as dense daily series, and every category's total."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
                                                            if "aor" in binds else "")
-    sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
-              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
-    span = "day" if len(days) <= 1 else None
-    totals = privacy.suppress(arrow(con, sql, binds), ["key", by], span)
+    if privacy.is_personal([by]):
+        totals = _from_cells(rows, by)
+    else:
+        sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
+                  FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
+        totals = arrow(con, sql, binds)
     cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
                               strict=True)][:top]
     index = {d: i for i, d in enumerate(days)}

@@ -9,13 +9,18 @@ Tables:
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from icestats.errors import StoreError, first_line
 from icestats.schema import ADDED_IN_4, TEXT_FIELDS
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
 # name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
@@ -68,39 +73,67 @@ SCHEMA = [
 ]
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store; read-only opening requires an existing, initialized database."""
+def connect(path: str | Path, *, read_only: bool = False, shown_as: str | Path | None = None,
+            allow_older: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; read-only opening requires an existing, initialized database.
+
+    A database written by a newer icestats, or a DuckDB file holding tables but no icestats
+    ``meta``, is refused (never adopted); ``allow_older`` lets a read-only check pass an
+    older or empty database that a writer will migrate. ``shown_as`` is the path named in
+    messages (a writer opens a working copy; the user knows the database by its name)."""
     path = Path(path)
+    shown = Path(shown_as) if shown_as is not None else path
+    if path.is_dir():
+        raise StoreError(f"--db {shown} is a directory, not a database file")
     if read_only and not path.exists():
-        raise StoreError(f"no database at {path}; load a release first with `icestats ingest`")
+        raise StoreError(f"no database at {shown}; load a release first with `icestats ingest`")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
-        raise StoreError(f"cannot open database {path}: {first_line(exc)}") from None
+        raise StoreError(f"cannot open database {shown}: {first_line(exc)}") from None
     except duckdb.Error as exc:
-        raise StoreError(f"{path} is not an icestats database: {first_line(exc)}") \
+        raise StoreError(f"{shown} is not an icestats database: {first_line(exc)}") \
             from None
-    if read_only:
-        _check_version(con, path)
-    else:
-        migrate(con)
+    try:
+        _check_version(con, shown, writing=allow_older or not read_only)
+        if not read_only:
+            migrate(con)
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    try:
-        row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
-    except duckdb.CatalogException:
-        raise StoreError(f"{path} is not an icestats database (no meta table)") from None
-    if row is None or int(row[0]) > SCHEMA_VERSION:
-        raise StoreError(f"{path} was written by a newer icestats (schema {row and row[0]})")
-    if int(row[0]) < SCHEMA_VERSION:
-        raise StoreError(f"{path} was written by an older icestats (schema {row[0]}); load any "
-                         "file into it once (`icestats ingest`) to upgrade it")
+def _check_version(con: duckdb.DuckDBPyConnection, path: Path, *, writing: bool = False
+                   ) -> int | None:
+    """The database's schema version; None for an empty DuckDB file (writers initialize
+    it). Refuses a foreign file and one from a newer icestats; a reader also refuses an
+    older one (only a writer migrates)."""
+    tables = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+    ).fetchall()}
+    if not tables and writing:
+        return None
+    if "meta" not in tables:
+        raise StoreError(f"{path} is not an icestats database (it holds tables but no icestats "
+                         "meta table); use another --db" if tables else
+                         f"{path} is not an icestats database (no meta table)")
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    if row is None or not str(row[0]).isdigit():
+        raise StoreError(f"{path} is not an icestats database (no schema version in its meta "
+                         "table); use another --db")
+    version = int(row[0])
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer icestats (schema {version}; this one "
+                         f"knows up to {SCHEMA_VERSION}); upgrade icestats to use it")
+    if version < SCHEMA_VERSION and not writing:
+        raise StoreError(f"{path} was written by an older icestats (schema {version}); load "
+                         "any file into it once (`icestats ingest`) to upgrade it")
+    return version
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the schema when missing; record the version and the identifier-hash key."""
+    """Create the schema when missing and record the version."""
     for statement in SCHEMA:
         con.execute(statement)
     row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
@@ -114,8 +147,72 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     if row is not None and int(row[0]) < 4:
         _migrate_4(con)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    # A per-database random key: identifier hashes cannot be linked across databases.
-    con.execute("INSERT OR IGNORE INTO meta VALUES ('id_key', ?)", [secrets.token_hex(32)])
+    # (The identifier-hash key is kept in a file beside the database, not here: see
+    # key_path. A key older versions stored in meta is moved out by take_legacy_key.)
+
+
+# --- the identifier-hash key: a file beside the database, never inside it -------------
+# Whoever holds the database file alone cannot test guessed identifiers against the hashes.
+KEY_VARIABLE = "icestats_id_key"  # a session variable: set by Writer, never stored
+_LOADING = re.compile(r"\.loading-\d+$")
+
+
+def key_path(db: str | Path) -> Path:
+    """``<db>.key``: the identifier-hash key of database ``db`` (owner-only, 0600)."""
+    db = Path(db)
+    return db.with_name(db.name + ".key")
+
+
+def read_key(db: str | Path) -> str | None:
+    """The key of database ``db``, or None when its key file is missing."""
+    try:
+        text = key_path(db).read_text().strip()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read the key file {key_path(db)} ({exc.strerror})") from None
+    if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+        raise StoreError(f"the key file {key_path(db)} is damaged (expected 64 hex digits)")
+    return text
+
+
+def write_key(db: str | Path, key: str) -> Path:
+    """Write ``<db>.key`` with owner-only permissions, atomically (temporary name, rename)."""
+    import os
+
+    target = key_path(db)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, key.encode() + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def take_legacy_key(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Remove a key that schema 3 and earlier kept in ``meta``; return it (migration)."""
+    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'id_key'")
+    if row is None:
+        return None
+    con.execute("DELETE FROM meta WHERE key = 'id_key'")
+    return str(row[0])
+
+
+def id_key_for(db: str | Path) -> str:
+    """The key of database ``db``; created (file written now) when it has none."""
+    key = read_key(db)
+    if key is None:
+        key = secrets.token_hex(32)
+        write_key(db, key)
+    return key
 
 
 def _migrate_4(con: duckdb.DuckDBPyConnection) -> None:
@@ -136,9 +233,20 @@ def _migrate_4(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def id_key(con: duckdb.DuckDBPyConnection) -> str:
-    row = fetch_one(con, "SELECT value FROM meta WHERE key = 'id_key'")
-    assert row is not None
-    return str(row[0])
+    """The identifier-hash key for loading through ``con``: the one the Writer set for its
+    target database, else the key file beside the connection's database file (created
+    when missing), else (an in-memory database) a key for this session only."""
+    row = fetch_one(con, f"SELECT getvariable('{KEY_VARIABLE}')")
+    if row is not None and row[0]:
+        return str(row[0])
+    row = fetch_one(con, "SELECT path FROM duckdb_databases() "
+                         "WHERE database_name = current_database()")
+    if row is not None and row[0]:
+        key = id_key_for(_LOADING.sub("", str(row[0])))
+    else:
+        key = secrets.token_hex(32)
+    con.execute(f"SET VARIABLE {KEY_VARIABLE} = ?", [key])
+    return key
 
 
 def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DAYS) -> None:
@@ -175,130 +283,6 @@ def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -
     return rows[0] if rows else None
 
 
-def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None):  # noqa: ANN201
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> pa.Table:
     """Run a query and return a pyarrow Table (parameters bound, never formatted in)."""
     return con.sql(sql, params=params).to_arrow_table()
-
-
-BLOCK_POOL = "512MB"  # memory a writer keeps for DuckDB's blocks (allocated as used)
-
-
-class Writer:
-    """Write access by copy and atomic switch (DuckDB allows one writing process and no
-    readers beside it, so writers never touch the live file):
-
-    1. take ``<db>.lock`` (one writer at a time, waits for another);
-    2. copy the database to ``<db>.loading-<pid>`` beside it and open that;
-    3. on ``commit``: checkpoint, close, fsync, rename over the database (atomic).
-
-    Readers (the dashboard, other commands) keep reading the file they opened; a reader
-    that sees a new inode reopens. A crash before the rename leaves the database as it was;
-    stale working files are removed by the next writer.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        import fcntl
-        import os
-        import shutil
-
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = open(self.path.with_name(self.path.name + ".lock"), "w")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
-        self._clean_stale()
-        self.work = self.path.with_name(f"{self.path.name}.loading-{os.getpid()}")
-        if self.path.exists():
-            shutil.copyfile(self.path, self.work)
-        self.con = connect(self.work)
-        # Loading allocates and frees blocks all the time; a pool of blocks kept for this
-        # connection spares the kernel zeroing fresh pages for each (about 2% of a load).
-        self.con.execute(f"SET block_allocator_memory = '{BLOCK_POOL}'")
-
-    def _clean_stale(self) -> None:
-        for stale in self.path.parent.glob(self.path.name + ".loading-*"):
-            stale.unlink(missing_ok=True)  # we hold the lock: no writer is using it
-
-    def commit(self) -> None:
-        import os
-
-        self.con.execute("CHECKPOINT")
-        self.con.close()
-        with open(self.work, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.work, self.path)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-        self._release()
-
-    def abort(self) -> None:
-        try:
-            self.con.close()
-        finally:
-            self.work.unlink(missing_ok=True)
-            Path(str(self.work) + ".wal").unlink(missing_ok=True)
-            self._release()
-
-    def _release(self) -> None:
-        import fcntl
-
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
-
-
-class LiveReader:
-    """A long-lived read-only view of a database that follows ``Writer``'s switches.
-
-    Each use gets its own cursor. When the file's inode changes (a writer switched a new
-    version in), new uses wait while the uses in flight finish, then every connection to
-    the old version is closed (DuckDB hands back the cached old instance while one is
-    open) and the new version is opened. A use never sees a partial release."""
-
-    def __init__(self, path: str | Path) -> None:
-        import threading
-
-        self.path = Path(path)
-        self.con = connect(self.path, read_only=True)
-        self._inode = self._stat()
-        self._cv = threading.Condition()
-        self._active = 0
-        self._switching = False
-
-    def _stat(self) -> tuple[int, int]:
-        st = self.path.stat()
-        return st.st_ino, st.st_mtime_ns
-
-    def cursor(self):  # noqa: ANN201 - a context manager yielding a DuckDB cursor
-        from contextlib import contextmanager
-
-        @contextmanager
-        def use():  # noqa: ANN202
-            with self._cv:
-                while self._switching:
-                    self._cv.wait()
-                if self._stat() != self._inode:
-                    self._switch()
-                self._active += 1
-                cur = self.con.cursor()
-            try:
-                yield cur
-            finally:
-                cur.close()
-                with self._cv:
-                    self._active -= 1
-                    self._cv.notify_all()
-        return use()
-
-    def _switch(self) -> None:
-        self._switching = True
-        try:
-            while self._active:
-                self._cv.wait()
-            self.con.close()
-            self.con = connect(self.path, read_only=True)
-            self._inode = self._stat()
-        finally:
-            self._switching = False
-            self._cv.notify_all()

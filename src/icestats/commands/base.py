@@ -69,18 +69,50 @@ def err(message: str) -> None:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """User errors become one line on stderr and a non-zero exit, never a traceback."""
+    """Every failure becomes one line on stderr and a non-zero exit, never a traceback:
+    user errors exit 1 (2 for usage), Ctrl-C 130, an operating-system error 1, anything
+    else 70 with its traceback written to a file named in the line (errors.last_resort)."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import click
+
+        from icestats.errors import is_interrupt
         try:
             return fn(*args, **kwargs)
         except IcestatsError as exc:
+            if is_interrupt(exc):
+                raise _interrupted() from None
             err(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err("interrupted; nothing was changed by an unfinished load")
-            raise typer.Exit(130) from None
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException,
+                SystemExit, GeneratorExit):
+            raise
+        except BaseException as exc:
+            from icestats.errors import last_resort
+
+            if is_interrupt(exc):
+                raise _interrupted() from None
+            code, line = last_resort(exc, f"icestats {fn.__name__}")
+            err(line)
+            raise typer.Exit(code) from None
     return wrapper
+
+
+def _interrupted() -> typer.Exit:
+    import signal
+    import sys
+    import threading
+
+    from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
+
+    err(INTERRUPTED_MESSAGE)
+    # The command process is ending: a second SIGINT (a repeated Ctrl-C, or one DuckDB
+    # still has pending) must not cut the exit short (exit -2, no line). Only in the
+    # icestats process itself, never in a host that calls the app (tests, notebooks).
+    if Path(sys.argv[0]).name in ("icestats", "cli.py") and \
+            threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return typer.Exit(EXIT_INTERRUPTED)
 
 
 def console() -> Console:

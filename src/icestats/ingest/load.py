@@ -183,7 +183,7 @@ def _load_sources(con: duckdb.DuckDBPyConnection, run: _Run, rid: int) -> None:
         result.rows_rejected += rejected
         result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + rejected)
         # DuckDB holds a transaction's appends in memory until it commits: commit each
-        # sheet or chunk. This is the writer's private copy (store.Writer), switched in
+        # sheet or chunk. This is the writer's private copy (writer.Writer), switched in
         # only when the whole file is in; a failure takes the rows out again (_forget).
         con.execute("COMMIT")
         con.execute("BEGIN TRANSACTION")

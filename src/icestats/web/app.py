@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from icestats import __version__, store
+from icestats import __version__, reader
 from icestats.errors import IcestatsError, UsageError
 from icestats.web.routes import router
 
@@ -35,7 +35,7 @@ def create_app(db: str | Path, hosts: Sequence[str] = ()) -> FastAPI:
     """The app over ``db``; it answers requests for loopback names and ``hosts`` only."""
     app = FastAPI(title="icestats API", version=__version__, docs_url=None, redoc_url=None,
                   description="Arrests per day, nationally and per ICE field office.")
-    app.state.reader = store.LiveReader(Path(db))  # fails early, clearly, if the db is bad
+    app.state.reader = reader.LiveReader(Path(db))  # fails early, clearly, if the db is bad
     app.include_router(router)
     app.add_api_route("/api", api_docs, response_class=HTMLResponse)
     app.add_api_route("/", index, response_class=HTMLResponse)

@@ -8,6 +8,7 @@ checked against the sum of their parts; a mismatch is reported, not silently use
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +35,26 @@ NAMED = (
 )
 NOT_ADDITIVE = re.compile(r"average|length|percent|rate|%|alos|alip|cost", re.I)  # a column
 MEAN_TABLE = re.compile(r"^(ice )?average|length of stay by", re.I)  # a table of means
+# Text a spreadsheet or a script writes for a number it could not compute: an error, never
+# a row label (as a label it would silently take its column's values out of the table).
+NUMBER_LIKE = re.compile(r"^\s*[-+]?(nan|inf(inity)?|#num!|#value!|#div/0!)\s*$", re.I)
+ABS_TOLERANCE = 0.5  # published counts are integers; shown rounded
+REL_TOLERANCE = 1e-9  # of the magnitudes compared (values stored as doubles)
+
+
+def close(a: float, b: float) -> bool:
+    """Equal within half a unit or a relative 1e-9 of the larger magnitude (so that a
+    part of -1e300 can never pass for a rounding difference)."""
+    return abs(a - b) <= max(ABS_TOLERANCE, REL_TOLERANCE * max(abs(a), abs(b)))
+
+
+def number(raw: str, title: str, column: str, cell: str) -> float:
+    """A number cell's value; a non-finite one (1e400, an overflow) is an error."""
+    value = float(raw)
+    if not math.isfinite(value):
+        raise TableProblem(f"table '{title}': '{clean(raw)}' in column '{column}' is not a "
+                           "finite number", cell)
+    return value
 
 
 class TableProblem(Exception):
@@ -115,7 +136,8 @@ def parse_block(grid: Grid, block: Block, sheet_fy: int | None) -> Parsed:
             if not is_number(raw):
                 raise TableProblem(f"table '{block.title}': '{clean(raw)}' in column "
                                    f"'{header[c]}' is not a number", cell_ref(r, c))
-            parsed.values.append(Value(dims, header[c], month_start(header[c], fy), float(raw),
+            value = number(raw or "", block.title, header[c], cell_ref(r, c))
+            parsed.values.append(Value(dims, header[c], month_start(header[c], fy), value,
                                        cell_ref(r, c)))
     if not MEAN_TABLE.search(block.title):
         parsed.mismatches = check_totals(parsed)
@@ -132,6 +154,10 @@ def _label_columns(grid: Grid, block: Block, body: list[int], header: dict[int, 
     labels = []
     for c in block.columns:
         texts = [_at(grid, r, c) for r in body if clean(_at(grid, r, c))]
+        odd = next((r for r in body if NUMBER_LIKE.match(_at(grid, r, c) or "")), None)
+        if odd is not None:
+            raise TableProblem(f"table '{block.title}': '{clean(_at(grid, odd, c))}' in column "
+                               f"'{header[c]}' is not a number", cell_ref(odd, c))
         if texts and all(is_number(t) for t in texts):
             break
         if MONTHS.get(header[c].lower()[:3]) and len(header[c]) <= 9 or header[c] == "Total":
@@ -185,7 +211,7 @@ def _groups(labels: list[str], values: list[float]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
     group, need, acc = "", 0.0, 0.0
     for label, value in zip(labels, values, strict=True):
-        closed = not group or abs(acc - need) <= 0.5
+        closed = not group or close(acc, need)
         if label == "Total" or (label not in repeated and closed):
             group, need, acc = ("", 0.0, 0.0) if label == "Total" else (label, value, 0.0)
             out.append((label,))
@@ -206,8 +232,8 @@ def check_totals(p: Parsed) -> list[str]:
     for dims in sorted({v.dims for v in p.values}):
         total = cells.get((dims, "Total"))
         if total is not None and parts_cols:
-            s = sum(cells[(dims, c)].value for c in parts_cols if (dims, c) in cells)
-            if abs(s - total.value) > 0.5:
+            s = math.fsum(cells[(dims, c)].value for c in parts_cols if (dims, c) in cells)
+            if not close(s, total.value):
                 problems.append(f"{total.cell}: Total {total.value:g} but the columns sum to "
                                 f"{s:g}")
     for (dims, col), total in cells.items():
@@ -222,9 +248,9 @@ def check_totals(p: Parsed) -> list[str]:
             v = cells.get((node, col)) or cells.get((node + ("Total",), col))
             if v is not None:
                 parts.append(v.value)
-        excess = sum(parts) - total.value
-        nested = any(abs(excess - p) <= 0.5 for p in parts)  # a row that subtotals others
-        if len(parts) > 1 and abs(excess) > 0.5 and not nested:  # one part is a subset
+        whole = math.fsum(parts)
+        nested = any(close(whole - p, total.value) for p in parts)  # a row subtotals others
+        if len(parts) > 1 and not close(whole, total.value) and not nested:
             problems.append(f"{total.cell}: Total {total.value:g} but its rows sum to "
-                            f"{sum(parts):g}")
+                            f"{whole:g}")
     return problems

@@ -1,0 +1,127 @@
+"""The breakdown answer: counts and shares by one category in each period, long (one row
+per period and value) and wide (the largest values as columns, the rest as "other"), each
+period with its days of data and whether it is partial. Small cells of a personal
+attribute are suppressed by ``privacy`` (decided on whole years, whole periods only).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from icestats import privacy
+from icestats.answers import BreakdownAnswer
+from icestats.counting import (
+    BREAKDOWNS,
+    PERIODS,
+    TOP,
+    by_day_sql,
+    check,
+    period_days,
+    period_start_sql,
+)
+from icestats.metrics import date_range, source
+from icestats.numbers import round_half_up
+from icestats.store import arrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
+              start: date | None = None, end: date | None = None, aor: str | None = None,
+              count: str = "arrests", scope: str = "all", top: int = TOP) -> BreakdownAnswer:
+    """Counts and shares of each value of ``by`` in each period, long and wide."""
+    check(by, BREAKDOWNS, "breakdown")
+    check(period, PERIODS, "period")
+    cov, where, binds = date_range(con, start, end, aor)
+    # Count by day first (a few thousand groups), then roll days up into periods:
+    # date_trunc on every one of millions of rows costs more than the whole count.
+    # (_days: days of data each period covers; _shown: those inside the requested range;
+    # counts come from privacy.widen's range, so a personal attribute's cells are decided
+    # on whole years and a period the range cuts is suppressed, never counted in part.)
+    sql = f"""
+        WITH spans AS (SELECT {period_start_sql(period, "date")} AS period,
+                              count(*) AS _days,
+                              count(*) FILTER (WHERE date BETWEEN $start AND $end) AS _shown
+                       FROM day_owner GROUP BY 1)
+        SELECT period, {by}, arrests,
+               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
+               CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total,
+               _days, _shown
+        FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
+                     {by}, CAST(sum(n) AS BIGINT) AS arrests
+              FROM ({by_day_sql(by, where.replace("$start", "$lo").replace("$end", "$hi"),
+                                count, scope)}) GROUP BY ALL) JOIN spans USING (period)
+        WHERE _shown > 0
+        ORDER BY 1, 3 DESC, 2
+    """
+    lo, hi = privacy.widen([by], binds["start"], binds["end"])
+    raw = arrow(con, sql, {**binds, "lo": lo, "hi": hi})
+    cut = {p for p, d, n in zip(raw["period"].to_pylist(), raw["_days"].to_pylist(),
+                                raw["_shown"].to_pylist(), strict=True) if n < d}
+    table = privacy.suppress(raw, [by], "_days", days_shown="_shown", period=period,
+                             period_column="period")
+    columns, wide = _wide(table, by, top)
+    if privacy.is_personal([by]):  # a cut period is counted whole: its total is not shown
+        for w in wide:
+            if w["period"] in cut:
+                w["total"] = None
+    _mark_partial(con, wide, period, binds["start"], binds["end"])
+    return BreakdownAnswer(
+        by, period, table.drop_columns(["period_total"]), wide, columns,
+        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
+        scope=scope, source=source(con, binds["start"], binds["end"]),
+        method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
+               f"largest values over the range as columns, the rest as 'other'")
+
+
+def _mark_partial(con: duckdb.DuckDBPyConnection, wide: list[dict[str, Any]], period: str,
+                  start: date, end: date) -> None:
+    """Each period's days with data in the range, and whether it is partial: fewer days
+    than the whole period, or days inside the incomplete tail."""
+    rows = con.execute(f"""
+        SELECT {period_start_sql(period, "date")} AS p, count(*),
+               count(*) FILTER (WHERE incomplete)
+        FROM day_owner WHERE date BETWEEN $start AND $end GROUP BY 1""",
+        {"start": start, "end": end}).fetchall()
+    days = {p: (n, tail) for p, n, tail in rows}
+    for w in wide:
+        n, tail = days.get(w["period"], (0, 0))
+        w.update(days=n, period_days=period_days(period, w["period"]),
+                 incomplete_days=tail, partial=n < period_days(period, w["period"]) or tail > 0)
+
+
+def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """Periods as rows, the ``top`` largest categories (then "other") as cells."""
+    rows = table.to_pylist()
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r[by]] = totals.get(r[by], 0) + (r["arrests"] or 0)
+    cats = sorted(totals, key=lambda c: (-totals[c], c))
+    shown, rest = sorted(cats[:top]), set(cats[top:])
+    periods: dict[date, dict[str, dict[str, Any]]] = {}
+    period_total: dict[date, int] = {}
+    for r in rows:
+        periods.setdefault(r["period"], {})[r[by]] = r
+        period_total[r["period"]] = r["period_total"]
+    wide = []
+    for p, cells in periods.items():
+        total = period_total[p]
+        out: dict[str, Any] = {}
+        for c in shown:
+            cell = cells.get(c)
+            out[c] = {"arrests": cell["arrests"] if cell else 0,
+                      "share": cell["share"] if cell else 0.0,
+                      "suppressed": bool(cell and cell.get("suppressed"))}
+        if rest:
+            parts = [cells[c] for c in rest if c in cells]
+            hidden = any(x.get("suppressed") for x in parts)
+            n = sum(x["arrests"] or 0 for x in parts)
+            out["other"] = {"arrests": None if hidden else n,
+                            "share": None if hidden or not total
+                            else round_half_up(100 * n / total, 2), "suppressed": hidden}
+        wide.append({"period": p, "cells": out, "total": total})
+    return shown + (["other"] if rest else []), wide
