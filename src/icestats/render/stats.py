@@ -69,7 +69,10 @@ def nowcast(console: Console, r: NowcastAnswer) -> None:
                   f"{num(100 * d['completeness'], 0)}%",
                   f"{num(d['nowcast'], 0)} [{num(d['low'], 0)}–{num(d['high'], 0)}]")
     console.print(t)
-    console.print(f"Reported {num(r.reported_total)}; nowcast {num(r.nowcast_total, 0)}.")
+    console.print(f"Reported {num(r.reported_total)}; nowcast {num(r.nowcast_total, 0)}"
+                  + ("." if r.corrected else " (no correction: the reported counts stand; "
+                                             "the interval's top is the largest lag the "
+                                             "test could miss)."))
     source_line(console, r)
 
 
