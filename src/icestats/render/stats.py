@@ -156,13 +156,12 @@ def backtest(console: Console, b: dict[str, Any]) -> None:
 def surges(console: Console, r: SurgesAnswer) -> None:
     t = Table(title=f"Surges, {r.window[0]} to {r.window[1]} ({len(r.offices_scanned)} "
                     f"offices scanned)", caption=Text(r.method))
-    for c in ("office", "start", "end", "days", "before/day", "during/day",
-              "ratio [95% CI]"):
+    for c in ("office", "start", "end", "days", "before/day", "ratio, 95% CI"):
         t.add_column(c, justify="left" if c == "office" else "right", no_wrap=True)
     for s in r.surges:
         t.add_row(s["office"], str(s["start"]), "ongoing" if s["ongoing"] else str(s["end"]),
-                  str(s["days"]), num(s["per_day_before"]), num(s["per_day_during"]),
-                  f"x{s['ratio']:.2f} [{s['low']:.2f}–{s['high']:.2f}]")
+                  str(s["days"]), num(s["per_day_before"]),
+                  f"x{s['ratio']:.2f} {s['low']:.2f}–{s['high']:.2f}")
     console.print(t)
     if not r.surges:
         console.print("No surge found.")

@@ -11,10 +11,12 @@ cut misses). ``sd`` is the long-run sd of the noise: the robust sd of z
 around its running median times sqrt((1 + r) / (1 - r)), r the lag-1 autocorrelation of
 those residuals (runs of busy days are not mistaken for a change).
 
-A surge is a run of consecutive segments each at least ``min_ratio`` times the segment
-before the run: start = the run's first day, end = its last day (``ongoing`` when the run
-reaches the end of the data), ratio = exp(mean z of the run - mean z of the segment
-before), with a 95% interval from the long-run sd of both means. Written by hand (50
+A surge is a run of consecutive segments each at least ``min_ratio`` times the usual level
+before it, the nearest earlier segment of at least 28 days (so the return from a short
+dip, such as the Christmas weeks, is not a surge): start = the run's first day, end = its
+last day (``ongoing`` when the run reaches the end of the data), ratio = exp(mean z of
+the run - mean z of that segment), with a 95% interval from the long-run sd of both
+means. A rise in the first 28 days of the data has nothing to be measured against. Written by hand (50
 lines, tested on simulations) rather than with ``ruptures``, to keep the long-run sd and
 the segment bookkeeping in view.
 """
@@ -37,6 +39,7 @@ from icestats.stats.forecast import log_counts, weekday_effects
 THRESHOLD = 4.5
 MIN_DAYS = 7
 MIN_RATIO = 1.3
+BASE_DAYS = 28  # a surge is measured against the nearest earlier segment this long
 
 
 def _running_median(z: np.ndarray, width: int = 29) -> np.ndarray:
@@ -112,16 +115,20 @@ def surges_in(z: np.ndarray, sd: float, threshold: float = THRESHOLD,
     means = [float(z[a:b].mean()) for a, b in segs]
     out, i = [], 1
     while i < len(segs):
-        base = means[i - 1]
+        bases = [h for h in range(i) if segs[h][1] - segs[h][0] >= BASE_DAYS]
+        if not bases:
+            i += 1
+            continue
+        h = bases[-1]  # the usual level: the nearest earlier segment of 28+ days
         j = i
-        while j < len(segs) and means[j] - base >= np.log(min_ratio):
+        while j < len(segs) and means[j] - means[h] >= np.log(min_ratio):
             j += 1
         if j == i:
             i += 1
             continue
         a, b = segs[i][0], segs[j - 1][1]
-        n_base = segs[i - 1][1] - segs[i - 1][0]
-        diff = float(z[a:b].mean()) - base
+        n_base = segs[h][1] - segs[h][0]
+        diff = float(z[a:b].mean()) - means[h]
         se = sd * np.sqrt(1 / (b - a) + 1 / n_base)
         out.append(Surge(a, b, float(np.exp(diff)), float(np.exp(diff - 1.96 * se)),
                          float(np.exp(diff + 1.96 * se))))
