@@ -16,7 +16,8 @@ before it, the nearest earlier segment of at least 28 days (so the return from a
 dip, such as the Christmas weeks, is not a surge): start = the run's first day, end = its
 last day (``ongoing`` when the run reaches the end of the data), ratio = exp(mean z of
 the run - mean z of that segment), with a 95% interval from the long-run sd of both
-means. A rise in the first 28 days of the data has nothing to be measured against. Written by hand (50
+means. A segment that rises x``min_ratio`` over a settled segment inside a run starts a
+surge of its own (an operation on top of a slow rise). A rise in the first 28 days of the data has nothing to be measured against. Written by hand (50
 lines, tested on simulations) rather than with ``ruptures``, to keep the long-run sd and
 the segment bookkeeping in view.
 """
@@ -120,10 +121,11 @@ def surges_in(z: np.ndarray, sd: float, threshold: float = THRESHOLD,
             i += 1
             continue
         h = bases[-1]  # the usual level: the nearest earlier segment of 28+ days
-        j = i
-        while j < len(segs) and means[j] - means[h] >= np.log(min_ratio):
+        j = i + 1
+        while j < len(segs) and means[j] - means[h] >= np.log(min_ratio) and \
+                not _new_rise(segs, means, j, min_ratio):
             j += 1
-        if j == i:
+        if means[i] - means[h] < np.log(min_ratio):
             i += 1
             continue
         a, b = segs[i][0], segs[j - 1][1]
@@ -132,8 +134,16 @@ def surges_in(z: np.ndarray, sd: float, threshold: float = THRESHOLD,
         se = sd * np.sqrt(1 / (b - a) + 1 / n_base)
         out.append(Surge(a, b, float(np.exp(diff)), float(np.exp(diff - 1.96 * se)),
                          float(np.exp(diff + 1.96 * se))))
-        i = j + 1
+        i = j
     return out
+
+
+def _new_rise(segs: list[tuple[int, int]], means: list[float], j: int,
+              min_ratio: float) -> bool:
+    """Segment ``j`` rises ``min_ratio`` over a settled (28+ day) segment before it: a
+    surge of its own (an operation on top of a slow rise), not the rest of the last one."""
+    a, b = segs[j - 1]
+    return b - a >= BASE_DAYS and means[j] - means[j - 1] >= np.log(min_ratio)
 
 
 def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) -> date | None:
