@@ -172,7 +172,7 @@ class Icestats:
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         from icestats.stats import goals as goals_mod
-        from icestats.stats.forecast import store_forecast
+        from icestats.stats.forecast_store import store_forecast
 
         return store_forecast(self.con, goals or goals_mod.load(None), horizon, fit_days,
                               count, level, scope, as_of=as_of_date(as_of), backtest=backtest)

@@ -19,7 +19,8 @@ from datetime import date
 import numpy as np
 from scipy import stats as st
 
-from icestats.stats.forecast import forecast_counts, log_counts
+from icestats.stats.forecast import forecast_counts
+from icestats.stats.levels import log_counts
 
 
 @dataclass

@@ -17,9 +17,10 @@ dip, such as the Christmas weeks, is not a surge): start = the run's first day, 
 last day (``ongoing`` when the run reaches the end of the data), ratio = exp(mean z of
 the run - mean z of that segment), with a 95% interval from the long-run sd of both
 means. A segment that rises x``min_ratio`` over a settled segment inside a run starts a
-surge of its own (an operation on top of a slow rise). A rise in the first 28 days of the data has nothing to be measured against. Written by hand (50
-lines, tested on simulations) rather than with ``ruptures``, to keep the long-run sd and
-the segment bookkeeping in view.
+surge of its own (an operation on top of a slow rise). A rise in the first 28 days of the
+data has nothing to be measured against. Written by hand (about 80 lines, tested on
+simulations) rather than with ``ruptures``, to keep the long-run sd and the segment
+bookkeeping in view.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from icestats import metrics, reference
 from icestats.answers import SurgesAnswer
 from icestats.errors import UsageError
 from icestats.stats import office_matrix
-from icestats.stats.forecast import log_counts, weekday_effects
+from icestats.stats.levels import log_counts, weekday_effects
 
 THRESHOLD = 4.5
 MIN_DAYS = 7
