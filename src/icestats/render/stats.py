@@ -102,7 +102,8 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
     for c in ("week from", "arrests/day", f"{pct_} interval for the week's mean"):
         t.add_column(c, justify="left" if c == "week from" else "right", no_wrap=True)
     for w in r.weeks:
-        t.add_row(str(w["week_from"]), num(w["mean"]), f"{num(w['low'], 0)}–{num(w['high'], 0)}")
+        start = str(w["week_from"]) + ("" if w["days"] == 7 else f" ({w['days']} days)")
+        t.add_row(start, num(w["mean"]), f"{num(w['low'], 0)}–{num(w['high'], 0)}")
     console.print(t)
     m30 = n["next_30_days_mean_interval"]
     console.print(f"Observed: {num(n['observed_mean_last_14_days'], 0)} a day over the last 14 "
@@ -112,6 +113,8 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
                   f"mean {num(m30['low'], 0)}–{num(m30['high'], 0)}].")
     if n.get("goal_per_day"):
         console.print(Text(f"Goal of {num(n['goal_per_day'], 0)} a day: {n['goal_met']}."))
+    else:
+        console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
     o = Table(title="Offices: observed, model level, next 30 days and their targets")
     for c in ("office", "last 14/day", "last 28/day", "level/day",
               f"next 30 days/day [{pct_}]", "target/day", "chance of target"):
