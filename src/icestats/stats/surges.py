@@ -16,11 +16,11 @@ before it, the nearest earlier segment of at least 28 days (so the return from a
 dip, such as the Christmas weeks, is not a surge): start = the run's first day, end = its
 last day (``ongoing`` when the run reaches the end of the data), ratio = exp(mean z of
 the run - mean z of that segment), with a 95% interval from the long-run sd of both
-means. A segment that rises x``min_ratio`` over a settled segment inside a run starts a
-surge of its own (an operation on top of a slow rise). A rise in the first 28 days of the
-data has nothing to be measured against. Written by hand (about 80 lines, tested on
-simulations) rather than with ``ruptures``, to keep the long-run sd and the segment
-bookkeeping in view.
+means. A segment that rises x``min_ratio`` over the segment before it inside a run starts
+a surge of its own (an operation on top of a slow rise or of a shock). A rise in the
+first 28 days of the data has nothing to be measured against. Written by hand (about 80
+lines, tested on simulations) rather than with ``ruptures``, to keep the long-run sd and
+the segment bookkeeping in view.
 """
 
 from __future__ import annotations
@@ -141,10 +141,9 @@ def surges_in(z: np.ndarray, sd: float, threshold: float = THRESHOLD,
 
 def _new_rise(segs: list[tuple[int, int]], means: list[float], j: int,
               min_ratio: float) -> bool:
-    """Segment ``j`` rises ``min_ratio`` over a settled (28+ day) segment before it: a
-    surge of its own (an operation on top of a slow rise), not the rest of the last one."""
-    a, b = segs[j - 1]
-    return b - a >= BASE_DAYS and means[j] - means[j - 1] >= np.log(min_ratio)
+    """Segment ``j`` rises ``min_ratio`` over the segment before it: a surge of its own (an
+    operation on top of a slow rise or a shock), not the rest of the run before it."""
+    return means[j] - means[j - 1] >= np.log(min_ratio)
 
 
 def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) -> date | None:
@@ -205,5 +204,6 @@ def store_surges(con: duckdb.DuckDBPyConnection, start: date | None = None,
         method=f"change-point scan of each office's weekday-adjusted log(arrests + 0.5) "
                f"(interval CUSUM, binary segmentation, split when the statistic exceeds "
                f"{threshold} long-run sd, parts of at least {MIN_DAYS} days); a surge is a "
-               f"run of segments at least x{min_ratio} the segment before it; ratio and "
-               f"95% interval of the run's level over that segment's")
+               f"run of segments at least x{min_ratio} the usual level before it (the nearest "
+               f"earlier segment of {BASE_DAYS}+ days); ratio and 95% interval of the run's "
+               f"level over that segment's")
