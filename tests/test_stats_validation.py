@@ -63,7 +63,7 @@ def real_series(db: Path) -> tuple[list[date], np.ndarray]:
 
 def test_real_backtest_covers_within_five_points(real_db: Path) -> None:
     """24 offices + national, 12 origins from 2016-03-30 to 2019-07-19, 30 days ahead, fitted
-    on 182 days, 300 paths, seed 0: measured 83.0% (80%) and 93.7% (95%)."""
+    on 182 days, 300 paths, seed 0: measured 83.8% (80%) and 94.1% (95%)."""
     days, y = real_series(real_db)
     origins = origins_every(len(days), 182, 30, 12)
     assert len(origins) == 12 and y.shape[1] == 25
@@ -86,9 +86,8 @@ def test_simulated_backtest_covers_within_five_points(seed: int, shock: float) -
 
 def test_the_forecast_follows_a_level_shift() -> None:
     """Counts at 10 a day for 150 days, then 40: from the end the model's level is near 40
-    (a trend through the whole window would say about 28), and a date for a goal it has
-    reached is withheld because the series broke within 28 days... only if it did; here
-    the shift is 32 days back, so the date is given."""
+    (a trend through the whole window would say about 28); the shift is 32 days back, so
+    a goal it has reached gets a date (the next day) and a goal ten times higher none."""
     rng = np.random.default_rng(5)
     days = [date(2019, 1, 1) + timedelta(days=i) for i in range(182)]
     y = np.concatenate([rng.poisson(10, 150), rng.poisson(40, 32)]).astype(float)[:, None]
@@ -96,7 +95,7 @@ def test_the_forecast_follows_a_level_shift() -> None:
     level = float(np.exp(fc.fit.level[0]) * fc.fit.day_factor[0] - 0.5)
     assert 34 < level < 46 and 34 < fc.mean30[0] < 46
     g = goal_block(fc, 0, days, y[:, 0], 30.0, 30)
-    assert g["goal_probability"] > 0.95 and g["recent_break"] is None
+    assert g["goal_probability"] > 0.85 and g["recent_break"] is None
     assert g["goal_date"] == days[-1] + timedelta(days=1)
     far = goal_block(fc, 0, days, y[:, 0], 400.0, 30)
     assert far["goal_probability"] < 0.5 and far["goal_date"] is None

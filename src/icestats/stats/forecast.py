@@ -14,7 +14,10 @@ glitches) are clipped in the filter's update, so one empty day does not drag the
 Forecasts are simulated paths (default 1,000): the level's filtered distribution at the
 origin, random-walk steps ahead, and day noise resampled from the series' own
 standardized innovations (heavy tails and holidays included, not a normal curve).
-Daily intervals are path quantiles; the 30-day interval is the quantile of each path's
+If the paths' spread of the 30-day mean is below the filter's own in-sample error for it
+(the mean squared log error of the filtered level as a forecast of the next 30 days'
+mean), every path gets a constant level offset making up the difference. Daily
+intervals are path quantiles; the 30-day interval is the quantile of each path's
 30-day mean (not an average of daily bounds); the chance of reaching a goal is the share
 of paths whose expected level reaches it on some day within the horizon.
 """
@@ -51,6 +54,7 @@ class Fit:
     q: np.ndarray  # the chosen signal-to-noise ratio
     noise_dow: int  # weekday of the first noise row
     day_factor: np.ndarray  # mean of exp(weekday + noise) over the fit: level -> count + 0.5
+    month_error_var: np.ndarray  # in-sample squared log error of the level for 30 days
 
 
 def _robust_sd(z: np.ndarray) -> np.ndarray:
@@ -69,6 +73,7 @@ def _filter(z: np.ndarray) -> tuple[np.ndarray, ...]:
     clip = CLIP * _robust_sd(z)[:, None]
     sum_log_f, sum_v2 = np.zeros_like(a), np.zeros_like(a)
     std_innov = np.zeros((n, k, len(Q_GRID)))
+    history = np.zeros((n, k, len(Q_GRID)))
     for t in range(n):
         f = p + 1.0
         v = z[t][:, None] - a
@@ -78,10 +83,11 @@ def _filter(z: np.ndarray) -> tuple[np.ndarray, ...]:
         a = a + gain * vc
         p = p * (1 - gain) + q
         std_innov[t] = v / root_f
+        history[t] = a
         if t >= BURN:
             sum_log_f += np.log(f)
             sum_v2 += vc ** 2 / f
-    return a, p, sum_log_f, sum_v2, std_innov
+    return a, p, sum_log_f, sum_v2, std_innov, history
 
 
 def fit_local_level(days: list[date], y: np.ndarray) -> Fit:
@@ -90,7 +96,7 @@ def fit_local_level(days: list[date], y: np.ndarray) -> Fit:
     wk = weekday_effects(days, ly)
     dow = np.array([d.weekday() for d in days])
     z = ly - wk[dow]
-    a, p, sum_log_f, sum_v2, innov = _filter(z)
+    a, p, sum_log_f, sum_v2, innov, history = _filter(z)
     m = max(len(days) - BURN, 1)
     sigma2 = sum_v2 / m
     loglik = -0.5 * (m * np.log(np.maximum(sigma2, 1e-12)) + sum_log_f)
@@ -102,7 +108,20 @@ def fit_local_level(days: list[date], y: np.ndarray) -> Fit:
     rows_dow = (first + np.arange(noise.shape[0])) % 7
     factor = np.exp(wk[rows_dow] + noise).mean(axis=0)
     return Fit(wk, a[cols, best], p[cols, best] * s2, Q_GRID[best] * s2, noise, Q_GRID[best],
-               first, factor)
+               first, factor, _month_error_var(y, history[:, cols, best], factor))
+
+
+def _month_error_var(y: np.ndarray, levels: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """k: mean squared log error of the filter's level as a forecast of the next 30 days'
+    mean, over every day of the fit with 30 days after it (in-sample, one-sided)."""
+    n = y.shape[0]
+    if n < BURN + 31:
+        return np.zeros(y.shape[1])
+    c = np.vstack([np.zeros((1, y.shape[1])), np.cumsum(y, axis=0)])
+    t = np.arange(BURN, n - 30)
+    ahead = (c[t + 31] - c[t + 1]) / 30
+    pred = np.exp(levels[t]) * factor[None, :] - 0.5
+    return np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2, axis=0)
 
 
 def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = PATHS
@@ -163,6 +182,11 @@ def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float 
     future = [days[-1] + timedelta(days=h) for h in range(1, horizon + 1)]
     levels = level_paths(fit, horizon, rng, paths)
     counts = count_paths(fit, future, levels, rng)
+    model_var = np.log(counts[:, :30, :].mean(axis=1) + 0.5).var(axis=0)
+    extra = np.maximum(fit.month_error_var - model_var, 0.0)
+    if extra.any():  # the level drifts more than its random walk says: widen it to match
+        levels = levels + np.sqrt(extra) * rng.standard_normal((paths, 1, len(extra)))
+        counts = count_paths(fit, future, levels, rng)
     bands = {"lo80": np.quantile(counts, 0.10, axis=0, method="lower"),
              "hi80": np.quantile(counts, 0.90, axis=0, method="higher"),
              "lo95": np.quantile(counts, 0.025, axis=0, method="lower"),
