@@ -5,10 +5,11 @@ level mu_t observed with noise, mu_t = mu_{t-1} + eta_t (a random walk: the leve
 stays where it moved, so an operation or a collapse is followed within days instead of
 being averaged into a trend). The weekday effects s are the series' own (medians of the
 log counts around their centred 7-day mean, over the fit window). The two variances are
-estimated by maximum likelihood (concentrated over the noise variance, on a grid of 25
+estimated by maximum likelihood (concentrated over the noise variance, on a grid of 22
 signal-to-noise ratios), with a Kalman filter written here and vectorized over series and
-grid (statsmodels' UnobservedComponents gives the same model but takes seconds per series,
-too slow for 26 series in a command). Innovations beyond 3.5 robust sd (holidays, data
+grid: 6 ms for 25 series of 182 days, where statsmodels' UnobservedComponents (local level
+and a weekday seasonal) took 0.11 s a series, about 3 s a forecast and over a minute for
+a 24-origin backtest (measured on the real FY2016-19 series). Innovations beyond 3.5 robust sd (holidays, data
 glitches) are clipped in the filter's update, so one empty day does not drag the level.
 
 Forecasts are simulated paths (default 1,000): the level's filtered distribution at the
