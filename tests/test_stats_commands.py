@@ -71,6 +71,9 @@ def test_nowcast_uses_the_overlap(db: Path) -> None:
     for d in out["days"]:
         assert d["low"] <= d["nowcast"] <= d["high"] and d["nowcast"] >= d["reported"]
     assert out["nowcast_total"] > out["reported_total"]
+    # the triangle's curve comes with its standard error, carried into the intervals
+    assert out["corrected"] is True and out["tail_test"] is None
+    assert len(out["curve_sd"]) == 28 and out["curve_sd"][0] > 0
 
 
 def test_events_file_and_inline(db: Path) -> None:
