@@ -1,4 +1,5 @@
-"""Run every benchmark in bench/ (`make bench`): ingest, queries, report, scale.
+"""Run every benchmark in bench/ (`make bench`): ingest, queries, report, scale, and validate
+(the statistics harness: coverage and errors, docs/methods.md).
 
 Fixtures are generated once and cached in bench/out (several GB at 20M rows).
 """
@@ -9,7 +10,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-for name in ("ingest", "queries", "report", "scale"):
+for name in ("ingest", "queries", "report", "scale", "validate"):
     print(f"\n== bench/{name}.py", flush=True)
     sys.argv = [str(HERE / f"{name}.py")]
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

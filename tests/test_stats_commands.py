@@ -71,6 +71,9 @@ def test_nowcast_uses_the_overlap(db: Path) -> None:
     for d in out["days"]:
         assert d["low"] <= d["nowcast"] <= d["high"] and d["nowcast"] >= d["reported"]
     assert out["nowcast_total"] > out["reported_total"]
+    # the triangle's curve comes with its standard error, carried into the intervals
+    assert out["corrected"] is True and out["tail_test"] is None
+    assert len(out["curve_sd"]) == 28 and out["curve_sd"][0] > 0
 
 
 def test_events_file_and_inline(db: Path) -> None:
@@ -87,19 +90,50 @@ def test_events_file_and_inline(db: Path) -> None:
 
 def test_forecast(db: Path) -> None:
     out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "30").stdout)
-    assert len(out["days"]) == 30 and out["fit_days"] == 90
-    assert all(d["low"] <= d["mean"] <= d["high"] for d in out["days"])
-    assert out["goal_met"].startswith("not within the horizon")
+    assert len(out["days"]) == 30 and out["fit_days"] == 182 and out["as_of"] == "2025-10-01"
+    for d in out["days"]:
+        assert set(d) == {"date", "mean", "lo80", "hi80", "lo95", "hi95", "low", "high"}
+        assert d["lo95"] <= d["lo80"] <= d["mean"] <= d["hi80"] <= d["hi95"]
+    m30 = out["next_30_days_mean_interval"]
+    assert m30["low"] <= out["next_30_days_mean"] <= m30["high"] and m30["level"] == 0.95
+    assert 0 <= out["goal_probability"] <= 1 and "chance" in out["goal_met"]
+    assert out["goal_date"] is None  # 3,000 a day is far above a generated 2025 release
     low = json.loads(run("forecast", "--db", db, "--json", "--goal", "100").stdout)
-    assert low["goal_met"] == "already at or above the goal"
+    assert low["goal_probability"] == 1.0
+    # a date only when the series has not shifted in its last 28 days
+    assert (low["goal_date"] is None) == (low["recent_break"] is not None)
     assert len(low["offices"]) == 25
+    assert all(len(o["days"]) == 90 and "target_probability" in o for o in low["offices"])
 
 
-def test_a_nearly_flat_trend_gives_no_date() -> None:
-    """Found by the load test: a tiny positive slope once overflowed the date."""
-    from icestats.stats.forecast import fit_forecast
+def test_forecast_observed_means_are_the_data(db: Path) -> None:
+    """The observed 14- and 28-day means printed beside the model equal the daily counts."""
+    out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "7").stdout)
+    daily = json.loads(run("daily", "--db", db, "--json", "--from", "2025-09-04", "--to",
+                           "2025-10-01").stdout)["rows"]
+    counts = [r["arrests"] for r in daily]
+    assert len(counts) == 28
+    assert out["observed_mean_last_28_days"] == pytest.approx(np.mean(counts))
+    assert out["observed_mean_last_14_days"] == pytest.approx(np.mean(counts[-14:]))
 
-    days = [date(2025, 1, 1) + (date(2025, 1, 2) - date(2025, 1, 1)) * i for i in range(60)]
-    y = np.array([5.0 + 1e-9 * i for i in range(60)])
-    out = fit_forecast(days, y, 30, 1000.0)
-    assert out["goal_met_date"] is None and "10 years" in out["goal_met"]
+
+def test_forecast_as_of_uses_only_data_up_to_it(db: Path) -> None:
+    out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "14", "--as-of",
+                         "2025-08-01", "--level", "0.8").stdout)
+    assert out["as_of"] == "2025-08-01" and out["fit"][1] == "2025-08-01"
+    assert out["days"][0]["date"] == "2025-08-02" and out["level"] == 0.8
+    assert out["weeks"][0]["level"] == 0.8 and len(out["weeks"]) == 2
+    bad = run("forecast", "--db", db, "--level", "1.5")
+    assert bad.exit_code == 2 and "--level" in bad.stderr
+
+
+def test_forecast_backtest_on_own_data(db: Path) -> None:
+    out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "7",
+                         "--backtest").stdout)
+    b = out["backtest"]
+    assert b["origins"] == 12 and b["horizon"] == 30 and b["series"] == 26
+    for m in b["methods"].values():
+        assert 0 <= m["coverage_80"] <= m["coverage_95"] <= 1
+        assert m["days_scored"] == 12 * 26 * 30
+    text = run("forecast", "--db", db, "--horizon", "7", "--backtest").stdout
+    assert "Backtest on this data" in text and "local level" in text

@@ -32,6 +32,7 @@ from icestats.answers import (
     RevisionsAnswer,
     Source,
     StatusAnswer,
+    SurgesAnswer,
 )
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day, as_date
@@ -199,15 +200,26 @@ class Icestats:
 
         return store_events(self.con, events, window, count, level, scope)
 
-    def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 90,
-                 count: str = "arrests", scope: str = "all",
-                 level: float = 0.95) -> ForecastAnswer:
-        """National and per-office forecasts and when the goal would be met."""
+    def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 182,
+                 count: str = "arrests", scope: str = "all", level: float = 0.95,
+                 as_of: Day = None, backtest: bool = False) -> ForecastAnswer:
+        """National and per-office forecasts from ``as_of`` (data up to that day only), the
+        chance of reaching the goal; with ``backtest``, coverage and errors measured on
+        this database's own data."""
         from icestats.stats import goals as goals_mod
-        from icestats.stats.forecast import store_forecast
+        from icestats.stats.forecast_store import store_forecast
 
         return store_forecast(self.con, goals or goals_mod.load(None), horizon, fit_days,
-                              count, level, scope)
+                              count, level, scope, as_of=as_of_date(as_of), backtest=backtest)
+
+    def surges(self, *, start: Day = None, end: Day = None, count: str = "arrests",
+               scope: str = "all", threshold: float = 4.5,
+               min_ratio: float = 1.3) -> SurgesAnswer:
+        """Every covered office's surges (change-point scan) with their size."""
+        from icestats.stats.surges import store_surges
+
+        return store_surges(self.con, as_date(start, "--from"), as_date(end, "--to"), count,
+                            scope, threshold, min_ratio)
 
     def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
         """Arrests per federal fiscal year beside ICE's published totals."""

@@ -249,21 +249,58 @@ def events(
 def forecast(
     db: Db = DEFAULT_DB,
     horizon: Annotated[int, typer.Option(help="Days ahead.")] = 90,
-    fit_days: Annotated[int, typer.Option(help="Complete days the trend is fitted on.")] = 90,
+    fit_days: Annotated[int, typer.Option(help="Days up to the origin the model is fitted "
+                                               "on.")] = 182,
+    as_of: AsOf = None,
+    level: Annotated[float, typer.Option(help="Interval level for the 30-day and weekly "
+                                              "means and the daily low/high (0.5 to "
+                                              "0.99).")] = 0.95,
+    backtest: Annotated[bool, typer.Option("--backtest", metavar="",
+                                           help="Also measure the intervals' coverage and "
+                                                "the errors on this database's own data "
+                                                "(12 origins, 30 days ahead).")] = False,
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
     allocation: Allocation = None, count: Count = "arrests", scope: Scope = "all",
     json_out: Json = False,
 ) -> None:
-    """National and per-office daily arrests ahead, with prediction intervals, and the date
-    the goal would be met at the current trend (or "not within the horizon")."""
+    """National and per-office daily arrests ahead with 80% and 95% intervals (a local-level
+    model that follows level changes), the observed recent means beside the model's level,
+    and the chance of reaching the goal within the horizon."""
     import icestats
     from icestats.errors import UsageError
     from icestats.render import stats as render_stats
     from icestats.stats import goals as goals_mod
 
-    if horizon < 1 or fit_days < 14:
-        raise UsageError("--horizon must be at least 1 and --fit-days at least 14")
+    if not 1 <= horizon <= 365 or fit_days < 28:
+        raise UsageError("--horizon must be 1 to 365 and --fit-days at least 28")
+    if not 0.5 <= level <= 0.99:
+        raise UsageError("--level must be between 0.5 and 0.99")
     goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
     with icestats.connect(db) as ice:
-        r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count, scope=scope)
+        r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count, scope=scope,
+                         level=level, as_of=as_of, backtest=backtest)
     emit(db, json_out, r, render_stats.forecast)
+
+
+@app.command()
+@handle_errors
+def surges(
+    db: Db = DEFAULT_DB, start: From = None, end: To = None,
+    threshold: Annotated[float, typer.Option(help="Change-point threshold in long-run sd "
+                                                  "(higher: fewer, surer surges).")] = 4.5,
+    min_ratio: Annotated[float, typer.Option(help="Smallest rise listed (x1.3 = +30%).")
+                         ] = 1.3,
+    count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
+) -> None:
+    """Unannounced surges: a change-point scan of every office's weekday-adjusted daily
+    arrests, each surge with its start, end and size (ratio with a 95% interval)."""
+    import icestats
+    from icestats.errors import UsageError
+    from icestats.render import stats as render_stats
+
+    if threshold < 2 or min_ratio <= 1:
+        raise UsageError("--threshold must be at least 2 and --min-ratio above 1")
+    with icestats.connect(db) as ice:
+        r = ice.surges(start=start, end=end, count=count, scope=scope, threshold=threshold,
+                       min_ratio=min_ratio)
+    emit(db, json_out, r, render_stats.surges)

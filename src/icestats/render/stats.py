@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from icestats.answers import EventsAnswer, FairAnswer, ForecastAnswer, NowcastAnswer
+from icestats.answers import (
+    EventsAnswer,
+    FairAnswer,
+    ForecastAnswer,
+    NowcastAnswer,
+    SurgesAnswer,
+)
 from icestats.render.format import interval, num, text
 from icestats.render.tables import source_line
 
@@ -61,7 +69,10 @@ def nowcast(console: Console, r: NowcastAnswer) -> None:
                   f"{num(100 * d['completeness'], 0)}%",
                   f"{num(d['nowcast'], 0)} [{num(d['low'], 0)}–{num(d['high'], 0)}]")
     console.print(t)
-    console.print(f"Reported {num(r.reported_total)}; nowcast {num(r.nowcast_total, 0)}.")
+    console.print(f"Reported {num(r.reported_total)}; nowcast {num(r.nowcast_total, 0)}"
+                  + ("." if r.corrected else " (no correction: the reported counts stand; "
+                                             "the interval's top is the largest lag the "
+                                             "test could miss)."))
     source_line(console, r)
 
 
@@ -85,31 +96,79 @@ def events(console: Console, r: EventsAnswer) -> None:
 
 
 def forecast(console: Console, r: ForecastAnswer) -> None:
-    n = r.national
-    t = Table(title=f"National forecast, {r.horizon_days} days (weekly means of the daily "
-                    f"forecast)", caption=Text(r.method))
-    for c in ("week from", "arrests/day", "95% prediction interval"):
+    n, pct_ = r.national, f"{r.level:.0%}"
+    t = Table(title=f"National forecast from {r.as_of}, {r.horizon_days} days: mean per day "
+                    f"of each 7 days ahead", caption=Text(r.method))
+    for c in ("week from", "arrests/day", f"{pct_} interval for the week's mean"):
         t.add_column(c, justify="left" if c == "week from" else "right", no_wrap=True)
     for w in r.weeks:
-        t.add_row(str(w["week_from"]), num(w["mean"]),
-                  f"{num(w['mean_of_daily_low'], 0)}–{num(w['mean_of_daily_high'], 0)}")
+        start = str(w["week_from"]) + ("" if w["days"] == 7 else f" ({w['days']} days)")
+        t.add_row(start, num(w["mean"]), f"{num(w['low'], 0)}–{num(w['high'], 0)}")
     console.print(t)
-    console.print(f"Level now {num(n['level_per_day_now'], 0)} a day; trend "
-                  f"{n['trend_percent_per_30_days']:+.1f}% per 30 days.")
-    if "goal_met" in n:
+    m30 = n["next_30_days_mean_interval"]
+    console.print(f"Observed: {num(n['observed_mean_last_14_days'], 0)} a day over the last 14 "
+                  f"days, {num(n['observed_mean_last_28_days'], 0)} over the last 28; model "
+                  f"level {num(n['model_level_per_day'], 0)} a day. Next 30 days: "
+                  f"{num(n['next_30_days_mean'], 0)} a day [{pct_} interval for the 30-day "
+                  f"mean {num(m30['low'], 0)}–{num(m30['high'], 0)}].")
+    if n.get("goal_per_day"):
         console.print(Text(f"Goal of {num(n['goal_per_day'], 0)} a day: {n['goal_met']}."))
-    o = Table(title="Offices: next 30 days and their targets")
-    for c in ("office", "now/day", "trend/30 days", "next 30 days/day", "target/day",
-              "target met"):
-        o.add_column(c, justify="left" if c in ("office", "target met") else "right")
+    else:
+        console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
+    o = Table(title="Offices: observed, model level, next 30 days and their targets")
+    for c in ("office", "last 14/day", "last 28/day", "level/day",
+              f"next 30 days/day [{pct_}]", "target/day", "chance of target"):
+        o.add_column(c, justify="left" if c == "office" else "right")
     for x in r.offices:
-        o.add_row(x["aor"], num(x["level_per_day_now"]),
-                  f"{x['trend_percent_per_30_days']:+.1f}%",
-                  f"{num(x['next_30_days_mean'])} [{num(x['next_30_days_low'], 0)}–"
-                  f"{num(x['next_30_days_high'], 0)}]", num(x["target_per_day"]),
-                  text(x["target_met"]))
+        i = x["next_30_days_mean_interval"]
+        chance = x["target_probability"]
+        o.add_row(x["aor"], num(x["observed_mean_last_14_days"]),
+                  num(x["observed_mean_last_28_days"]), num(x["model_level_per_day"]),
+                  f"{num(x['next_30_days_mean'])} [{num(i['low'], 0)}–{num(i['high'], 0)}]",
+                  num(x["target_per_day"]),
+                  "" if chance is None else f"{chance:.0%}" +
+                  (f" by {x['target_date']}" if x["target_date"] else "") +
+                  (f" (shift {x['recent_break']})" if x["recent_break"] else ""))
     console.print(o)
     if r.not_covered:
         console.print(f"Not forecast (no record of them in the releases fitted): "
+                      f"{', '.join(r.not_covered)}.", style="yellow")
+    if r.backtest is not None:
+        backtest(console, r.backtest)
+    source_line(console, r)
+
+
+def backtest(console: Console, b: dict[str, Any]) -> None:
+    if not b.get("methods"):
+        console.print(Text(f"Backtest: {b.get('note', 'no origins')}."))
+        return
+    t = Table(title=f"Backtest on this data: {b['origins']} origins {b['from']} to {b['to']}, "
+                    f"{b['horizon']} days ahead, {b['series']} series (national and offices), "
+                    f"fitted on {b['fit_days']} days")
+    for c in ("method", "80% interval covered", "95% covered", "30-day mean in its 80%",
+              "median |error| of a day", "median |error| of the 30-day mean"):
+        t.add_column(c, justify="left" if c == "method" else "right")
+    for name, m in b["methods"].items():
+        t.add_row(name.replace("_", " "), f"{m['coverage_80']:.1%}", f"{m['coverage_95']:.1%}",
+                  f"{m['coverage_30_day_mean_80']:.1%}",
+                  f"{m['median_abs_error_day_share']:.0%} of the 30-day mean",
+                  f"{m['median_abs_pct_error_30_day_mean']:.1f}%")
+    console.print(t)
+
+
+def surges(console: Console, r: SurgesAnswer) -> None:
+    t = Table(title=f"Surges, {r.window[0]} to {r.window[1]} ({len(r.offices_scanned)} "
+                    f"offices scanned)", caption=Text(r.method))
+    for c in ("office", "start", "end", "days", "before/day", "ratio, 95% CI"):
+        t.add_column(c, justify="left" if c == "office" else "right", no_wrap=True)
+    for s in r.surges:
+        t.add_row(s["office"], str(s["start"]), "ongoing" if s["ongoing"] else str(s["end"]),
+                  str(s["days"]), num(s["per_day_before"]),
+                  f"x{s['ratio']:.2f} {s['low']:.2f}–{s['high']:.2f}")
+    console.print(t)
+    if not r.surges:
+        console.print("No surge found.")
+    if r.not_covered:
+        console.print(f"Not scanned (no record of them in the releases): "
                       f"{', '.join(r.not_covered)}.", style="yellow")
     source_line(console, r)

@@ -1,11 +1,23 @@
-"""Nowcast of the incomplete tail: the newest days of a release are under-reported.
+"""Nowcast of the incomplete tail: the newest days of a release may be under-reported.
 
 Completeness c(a) is the share of a day's arrests already in a release whose data end
-``a`` days after that day. With two overlapping releases it is estimated from their
-difference: for each age a, the older release's count for the day ``a`` days before its
-end, over the newer release's count for the same day (once the newer release has had at
-least TAIL_DAYS to mature), pooled over offices and release pairs, made non-decreasing in
-age and capped at 1. With one release, DEFAULT_CURVE is assumed and said so.
+``a`` days after that day.
+
+- **Two or more releases of the same days** (vintages): c(a) comes from their reporting
+  triangle: for each age a, the older release's count for the day ``a`` days before its
+  end over the newer release's count for the same day (once the newer release has had at
+  least TAIL_DAYS to mature), pooled over release pairs, capped at 1 and made
+  non-decreasing in age. Its uncertainty (binomial thinning with the overdispersion seen
+  across ages) is carried into the intervals by simulation.
+- **One release**: no correction unless the tail is shown to be depressed. The last 7
+  days are compared with what the 8 weeks before the tail predict for them (a log-linear
+  trend through the weekly totals, each weekday's share of its week); the log ratio is
+  scored against the same statistic for every earlier week of the release (its null
+  distribution: trends, operations and holidays included). Depressed when one-sided
+  p < 0.01; then the depression's size b in c(a) = 1 - b exp(-a/4) is estimated from the
+  tail's 14 days (the curve's shape is assumed; its size is measured) and the tail is
+  corrected. Otherwise the nowcast is the reported count; the upper bound is what the
+  largest depression the test could miss would add.
 """
 
 from __future__ import annotations
@@ -25,26 +37,32 @@ from icestats.stats.fair import Period, dispersion
 from icestats.store import TAIL_DAYS
 
 MAX_AGE = 28
+DRAWS = 4000
+P_DEPRESSED = 0.01
 
 
-def default_curve(age: np.ndarray) -> np.ndarray:
-    """The curve assumed with one release, 1 - 0.5 exp(-age/4): half of the last day's
-    arrests reported, 89% of those a week old, 99% at two weeks; 1 from then on."""
-    return np.where(age < TAIL_DAYS, 1.0 - 0.5 * np.exp(-np.asarray(age) / 4.0), 1.0)
+def lag_shape(age: np.ndarray) -> np.ndarray:
+    """exp(-age/4): the assumed shape of a depression (most at the newest day)."""
+    return np.where(np.asarray(age) < TAIL_DAYS, np.exp(-np.asarray(age) / 4.0), 0.0)
 
 
 @dataclass
 class Curve:
     completeness: np.ndarray  # by age 0..MAX_AGE-1
+    sd: np.ndarray  # its standard error by age
     source: str
     pairs: int = 0
 
-    def at(self, age: int) -> float:
-        return float(self.completeness[age]) if age < len(self.completeness) else 1.0
+    def at(self, age: int) -> tuple[float, float]:
+        if age < len(self.completeness):
+            return float(self.completeness[age]), float(self.sd[age])
+        return 1.0, 0.0
 
 
-def estimate_curve(pairs: list[tuple[dict[date, float], date, dict[date, float], date]]
-                   ) -> Curve | None:
+Pair = tuple[dict[date, float], date, dict[date, float], date]
+
+
+def estimate_curve(pairs: list[Pair]) -> Curve | None:
     """Pairs of (older counts by day, older end, newer counts by day, newer end)."""
     num, den = np.zeros(MAX_AGE), np.zeros(MAX_AGE)
     used = 0
@@ -60,31 +78,107 @@ def estimate_curve(pairs: list[tuple[dict[date, float], date, dict[date, float],
         used += 1
     if not used or not (den > 0).any():
         return None
-    c = np.where(den > 0, num / np.maximum(den, 1), np.nan)
-    c = np.minimum(c, 1.0)
+    c = np.where(den > 0, np.minimum(num / np.maximum(den, 1), 1.0), np.nan)
     for a in range(MAX_AGE):  # unknown ages take the next known one; then non-decreasing
         if np.isnan(c[a]):
             later = c[a + 1:][~np.isnan(c[a + 1:])]
             c[a] = later[0] if len(later) else 1.0
     c = np.maximum.accumulate(c)
-    return Curve(c, f"estimated from {used} pair(s) of overlapping releases", used)
+    var = c * (1 - c) / np.maximum(den, 1)
+    inner = (c > 0) & (c < 1) & (den > 0)
+    phi = 1.0
+    if inner.sum() > 2:  # overdispersion of the thinning, from the scatter across ages
+        phi = max(1.0, float(((num - c * den)[inner] ** 2 / (den * var * den)[inner]).sum()
+                             / (inner.sum() - 1)))
+    return Curve(c, np.sqrt(phi * var), f"estimated from {used} pair(s) of overlapping "
+                 "releases (reporting triangle)", used)
+
+
+def _expected_week(y: np.ndarray, dow: np.ndarray, at: int) -> tuple[float, np.ndarray]:
+    """From the 56 days ending at index ``at - 14``: the expected total of the 7 days
+    ending at ``at`` (log-linear trend through weekly totals) and each weekday's share."""
+    ref = y[at - 69:at - 13]
+    weeks = ref.reshape(8, 7).sum(axis=1)
+    t = np.arange(8.0)
+    slope, icpt = np.polyfit(t, np.log(weeks + 0.5), 1)
+    share = np.array([ref[dow[at - 69:at - 13] == k].sum() for k in range(7)])
+    share = (share + 0.5) / (share.sum() + 3.5)
+    return float(np.exp(icpt + slope * 9.5)), share  # the 7 days 1.5 weeks past the last
+
+
+def _log_ratio(y: np.ndarray, at: int, dow: np.ndarray) -> float:
+    expected, _ = _expected_week(y, dow, at)
+    return float(np.log((y[at - 6:at + 1].sum() + 0.5) / (expected + 0.5)))
+
+
+def tail_test(counts: dict[date, float], end: date) -> dict[str, Any]:
+    """Is the newest week depressed against what the weeks before it predict?"""
+    first = min(counts)
+    days = [first + timedelta(days=i) for i in range((end - first).days + 1)]
+    y = np.array([counts.get(d, 0.0) for d in days])
+    dow = np.array([d.weekday() for d in days])
+    last = len(y) - 1
+    if last < 69 + 7 * 4:
+        return {"tested": False, "depressed": False,
+                "note": "too short to test (fewer than 13 weeks)"}
+    null = np.array([_log_ratio(y, at, dow) for at in range(last - TAIL_DAYS - 7, 68, -7)])
+    sd = float(np.sqrt(np.mean(null ** 2)))
+    obs = _log_ratio(y, last, dow)
+    p = float(st.norm.cdf(obs / max(sd, 1e-6)))
+    return {"tested": True, "ratio_last_7_days": float(np.exp(obs)), "null_sd_log": sd,
+            "null_weeks": len(null), "p_value": p, "depressed": p < P_DEPRESSED,
+            "y": y, "dow": dow}
+
+
+def single_release_curve(test: dict[str, Any]) -> Curve:
+    """The curve for one release: estimated size when depressed; else completeness 1 with
+    the largest undetectable depression as its uncertainty."""
+    age = np.arange(MAX_AGE)
+    shape = lag_shape(age)
+    w7 = float(shape[:7].mean())
+    if not test.get("tested"):
+        return Curve(np.ones(MAX_AGE), np.zeros(MAX_AGE), "no correction: " + test["note"])
+    sd_b = test["null_sd_log"] / w7
+    if not test["depressed"]:
+        z = st.norm.ppf(1 - P_DEPRESSED)
+        b_up = min(max((1 - np.exp(-z * test["null_sd_log"])) / w7, 0.0), 0.95)
+        return Curve(np.ones(MAX_AGE), b_up * shape / z,
+                     f"no correction: the last 7 days are not depressed (ratio "
+                     f"{test['ratio_last_7_days']:.3f} to the weeks before, one-sided p = "
+                     f"{test['p_value']:.3f} against {test['null_weeks']} earlier weeks)")
+    y, dow, last = test["y"], test["dow"], len(test["y"]) - 1
+    expected, share = _expected_week(y, dow, last)
+    exp_day = np.array([expected * share[dow[last - a]] for a in range(TAIL_DAYS)])
+    r = y[last - np.arange(TAIL_DAYS)] / np.maximum(exp_day, 0.5)
+    wa = shape[:TAIL_DAYS]
+    b = float(np.clip(-((r - 1) * wa).sum() / (wa ** 2).sum(), 0.0, 0.95))
+    return Curve(1 - b * shape, sd_b * shape,
+                 f"one release, tail depressed (last 7 days at {test['ratio_last_7_days']:.3f}"
+                 f" of the weeks before, one-sided p = {test['p_value']:.4f}): completeness "
+                 f"1 - {b:.3f} exp(-age/4), its size estimated from the tail")
 
 
 def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0,
-            level: float = 0.95, days: int = TAIL_DAYS) -> list[dict[str, Any]]:
-    """Corrected counts for the last ``days`` days before ``end``, with intervals."""
-    z = st.norm.ppf(0.5 + level / 2)
+            level: float = 0.95, days: int = TAIL_DAYS, seed: int = 0
+            ) -> list[dict[str, Any]]:
+    """Corrected counts for the last ``days`` days before ``end``, with intervals from
+    draws of the completeness (its uncertainty) and of the unreported arrests."""
+    rng = np.random.default_rng(seed)
+    tail = (1 - level) / 2
     out = []
     for a in range(days - 1, -1, -1):
         d = end - timedelta(days=a)
         y = counts.get(d, 0.0)
-        c = max(curve.at(a), 1e-6)
-        est = y / c
-        sd = np.sqrt(phi * y * (1 - c)) / c
+        c, sd = curve.at(a)
+        draws = np.clip(c + sd * rng.standard_normal(DRAWS), 0.05, 1.0)
+        est = y / draws
+        noise = np.sqrt(phi * est * (1 - draws)) * rng.standard_normal(DRAWS)
+        total = np.maximum(est + noise, y)
+        lo, hi = np.quantile(total, [tail, 1 - tail])
         out.append({"date": d, "age_days": a, "reported": int(y),
-                    "completeness": round_half_up(c, 4), "nowcast": round_half_up(est, 1),
-                    "low": round_half_up(max(y, est - z * sd), 1),
-                    "high": round_half_up(est + z * sd, 1)})
+                    "completeness": round_half_up(c, 4), "nowcast": round_half_up(y / c, 1),
+                    "low": round_half_up(float(min(lo, y / c)), 1),
+                    "high": round_half_up(float(max(hi, y / c)), 1)})
     return out
 
 
@@ -102,25 +196,39 @@ def release_counts(con: duckdb.DuckDBPyConnection, count: str = "arrests", scope
     return [(rid, end, days) for rid, (end, days) in sorted(out.items())]
 
 
+def choose_curve(releases: list[tuple[int, date, dict[date, float]]]
+                 ) -> tuple[Curve, dict[str, Any] | None]:
+    """The triangle's curve when releases overlap, else the single-release test's."""
+    pairs = [(o[2], o[1], n[2], n[1]) for i, o in enumerate(releases) for n in releases[i + 1:]]
+    curve = estimate_curve(pairs)
+    if curve is not None:
+        return curve, None
+    _, end, counts = releases[-1]
+    test = tail_test(counts, end)
+    public = {k: v for k, v in test.items() if k not in ("y", "dow")}
+    return single_release_curve(test), public
+
+
 def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
                   level: float = 0.95, scope: str = "all") -> NowcastAnswer:
     metrics.require_data(con)
     releases = sorted(release_counts(con, count, scope), key=lambda r: (r[1], r[0]))
-    pairs = [(o[2], o[1], n[2], n[1]) for i, o in enumerate(releases) for n in releases[i + 1:]]
-    curve = estimate_curve(pairs)
-    if curve is None:
-        curve = Curve(default_curve(np.arange(MAX_AGE)), "assumed default curve "
-                      "1 - 0.5 exp(-age/4) for the last 14 days (one release loaded)")
+    curve, test = choose_curve(releases)
     rid, end, counts = releases[-1]
     days = sorted(d for d in counts if d <= end - timedelta(days=TAIL_DAYS))[-56:]
     phi = float(dispersion(Period(days, np.array([[counts[d]] for d in days])))[0]) \
         if len(days) > 2 else 1.0
     rows = nowcast(counts, end, curve, phi, level)
+    corrected = bool((curve.completeness[:TAIL_DAYS] < 1).any())
     return NowcastAnswer(
         rid, end, curve.source, [round_half_up(float(c), 4) for c in curve.completeness],
         round_half_up(phi, 2), level, rows, sum(int(r["reported"]) for r in rows),
-        round_half_up(sum(float(r["nowcast"]) for r in rows), 1), count=count, scope=scope,
+        round_half_up(sum(float(r["nowcast"]) for r in rows), 1), corrected=corrected,
+        tail_test=test, curve_sd=[round_half_up(float(s), 4) for s in curve.sd],
+        count=count, scope=scope,
         source=metrics.source(con, end - timedelta(days=TAIL_DAYS - 1), end),
-        method="reported / completeness(age); interval from the unreported share with "
-               "quasi-Poisson dispersion; the tail is excluded from goal attainment and "
-               "office evaluation unless --include-incomplete")
+        method="reported / completeness(age); completeness from the reporting triangle of "
+               "overlapping releases, or with one release 1 unless the tail is shown to be "
+               "depressed; intervals from draws of the completeness and quasi-Poisson "
+               "unreported arrests; the tail is excluded from goal attainment and office "
+               "evaluation unless --include-incomplete")

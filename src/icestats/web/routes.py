@@ -107,15 +107,25 @@ def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any
 
 
 @router.get("/forecast")
-def forecast(i: Ice, horizon: Window = 90, fit_days: Annotated[int, Query(ge=14, le=3650)] = 90,
+def forecast(i: Ice, horizon: Window = 90,
+             fit_days: Annotated[int, Query(ge=28, le=3650)] = 182,
              goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-             allocation: str | None = None, count: str = "arrests",
-             scope: str = "all") -> dict[str, Any]:
+             allocation: str | None = None, count: str = "arrests", scope: str = "all",
+             as_of: Day = None, level: Annotated[float, Query(ge=0.5, le=0.99)] = 0.95,
+             backtest: bool = False) -> dict[str, Any]:
     from icestats.stats import goals as goals_mod
 
     g = goals_mod.load(None, national=goal, allocation=allocation)
     return answer(i, i.forecast(g, horizon=horizon, fit_days=fit_days, count=count,
-                                scope=scope))
+                                scope=scope, as_of=as_of, level=level, backtest=backtest))
+
+
+@router.get("/surges")
+def surges(i: Ice, start: From = None, end: To = None, count: str = "arrests",
+           scope: str = "all", threshold: Annotated[float, Query(ge=2, le=20)] = 4.5,
+           min_ratio: Annotated[float, Query(gt=1, le=20)] = 1.3) -> dict[str, Any]:
+    return answer(i, i.surges(start=start, end=end, count=count, scope=scope,
+                              threshold=threshold, min_ratio=min_ratio))
 
 
 @router.get("/events")

@@ -1,0 +1,92 @@
+"""The forecast over the store: the national and office series, the answer, and the
+backtest on the database's own data (``icestats forecast [--as-of] [--backtest]``)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from icestats import metrics, reference
+from icestats.answers import ForecastAnswer
+from icestats.stats import office_matrix, window_bounds
+from icestats.stats.backtest import origins_every, rolling_origin
+from icestats.stats.forecast import (
+    FIT_DAYS,
+    PATHS,
+    forecast_counts,
+    goal_block,
+    series_block,
+    week_rows,
+)
+from icestats.stats.goals import Goals
+
+
+def _series(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, scope: str,
+            codes: list[str]) -> tuple[list[date], np.ndarray]:
+    """Days and a days x (1 + offices) matrix: national first, then ``codes``."""
+    days, _, counts = office_matrix(con, start, end, count, codes, scope)
+    national = np.array(metrics.daily_table(con, start=start, end=end, count=count,
+                                            scope=scope)["arrests"].to_pylist(), dtype=float)
+    return days, np.column_stack([national, counts])
+
+
+def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 90,
+                   fit_days: int = FIT_DAYS, count: str = "arrests", level: float = 0.95,
+                   scope: str = "all", as_of: date | None = None, backtest: bool = False,
+                   seed: int = 0) -> ForecastAnswer:
+    """National and per-office forecasts from ``as_of`` (default: the last complete day),
+    using only the ``fit_days`` up to it."""
+    start, end = window_bounds(con, fit_days, as_of, False)
+    uncovered = metrics.uncovered_offices(con, start, end)
+    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    days, y = _series(con, start, end, count, scope, codes)
+    fc = forecast_counts(days, y, horizon, level, seed)
+    target_day = end + timedelta(days=1)
+    nat = series_block(fc, 0, days, y[:, 0], level)
+    if goals.active(target_day):
+        nat.update(goal_block(fc, 0, days, y[:, 0], goals.national_per_day, horizon))
+    targets = goals.targets(target_day)
+    offices = []
+    for j, code in enumerate(codes, start=1):
+        o: dict[str, Any] = {"aor": code, **series_block(fc, j, days, y[:, j], level)}
+        t = targets.get(code)
+        g = goal_block(fc, j, days, y[:, j], t, horizon) if t else {}
+        o.update({"target_per_day": t, "target_probability": g.get("goal_probability"),
+                  "target_date": g.get("goal_date"), "target_met": g.get("goal_met"),
+                  "recent_break": g.get("recent_break")})
+        offices.append(o)
+    checked = store_backtest(con, count, scope, fit_days, end) if backtest else None
+    return ForecastAnswer(
+        horizon, level, nat, week_rows(fc, 0, level), offices, goals.describe(), uncovered,
+        as_of=end, backtest=checked, count=count, scope=scope,
+        source=metrics.source(con, start, end),
+        method=f"local level (random walk) on log(arrests + 0.5) with each series' own "
+               f"weekday effects, fitted by maximum likelihood (Kalman filter) on the "
+               f"{len(days)} days to {end}; intervals from {PATHS} simulated paths with "
+               f"day noise block-resampled from the series' own innovations; the 30-day "
+               f"and weekly intervals are for the mean over those days; a goal is the "
+               f"chance its expected level reaches it within {horizon} days")
+
+
+def store_backtest(con: duckdb.DuckDBPyConnection, count: str, scope: str, fit_days: int,
+                   end: date, origins: int = 12, horizon: int = 30) -> dict[str, Any]:
+    """Rolling-origin backtest on the data up to ``end``: national and covered offices,
+    ``origins`` origins, ``horizon`` days ahead (local level and the old trend method)."""
+    cov = metrics.require_data(con)
+    assert cov.start is not None
+    uncovered = metrics.uncovered_offices(con, cov.start, end)
+    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    days, y = _series(con, cov.start, end, count, scope, codes)
+    # short data: a shorter fit window, so that the origins can be at least a week apart
+    fit_days = min(fit_days, max(28, len(days) - horizon - 7 * (origins - 1)))
+    at = origins_every(len(days), fit_days, horizon, origins)
+    if not at:
+        return {"origins": 0, "note": f"too little data: a backtest needs {fit_days} days "
+                                      f"to fit and {horizon} after each origin"}
+    return {"from": days[at[0]], "to": days[at[-1]], "series": len(codes) + 1,
+            "origins": len(at), "horizon": horizon, "fit_days": fit_days,
+            "methods": {m: rolling_origin(days, y, at, horizon, fit_days, m, paths=500)
+                        for m in ("local_level", "trend")}}

@@ -1,0 +1,168 @@
+"""The validation harness in small: rolling-origin backtests on the real FY2016-19 series and
+on simulations with persistent shocks and operations, the surge scan on simulations with
+known surges, and the forecast, nowcast and surges answers on real and generated data.
+
+Every count below is fixed by its seed; bench/validate.py runs the same checks with more
+origins and seeds (its figures are in docs/methods.md).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import icestats
+from icestats import metrics, reference
+from icestats.stats import office_matrix
+from icestats.stats.backtest import origins_every, rolling_origin
+from icestats.stats.forecast import forecast_counts, goal_block
+from icestats.stats.simulate import simulate
+from icestats.stats.surges import scan
+from icestats.stats.trials import null_surges, surge_trial
+from icestats.web.app import create_app
+
+from conftest import make_release, run
+
+REAL = Path(str(resources.files("icestats") / "data" / "real"))
+
+
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("real_validation") / "real.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        ice.ingest([REAL / f"EROArrests_FY{y}.csv.gz" for y in (2016, 2017, 2018, 2019)])
+    return db
+
+
+@pytest.fixture(scope="module")
+def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("surges")
+    rel = make_release(tmp / "r.parquet", seed=41, rows=40_000, start=date(2025, 3, 1),
+                       end=date(2025, 10, 15))
+    db = tmp / "db.duckdb"
+    assert run("ingest", rel, "--db", db).exit_code == 0
+    return db
+
+
+def real_series(db: Path) -> tuple[list[date], np.ndarray]:
+    with icestats.connect(db) as ice:
+        cov = metrics.coverage(ice.con)
+        assert cov.start is not None and cov.complete_through is not None
+        missing = metrics.uncovered_offices(ice.con, cov.start, cov.complete_through)
+        assert missing == ["HAL"]  # Harlingen was inside San Antonio before 2022
+        codes = [c for c in reference.field_office_codes() if c not in missing]
+        days, _, y = office_matrix(ice.con, cov.start, cov.complete_through, codes=codes)
+    return days, np.column_stack([y.sum(axis=1), y])
+
+
+def test_real_backtest_covers_within_five_points(real_db: Path) -> None:
+    """24 offices + national, 12 origins from 2016-03-30 to 2019-07-19, 30 days ahead, fitted
+    on 182 days, 300 paths, seed 0: measured 83.8% (80%) and 94.1% (95%)."""
+    days, y = real_series(real_db)
+    origins = origins_every(len(days), 182, 30, 12)
+    assert len(origins) == 12 and y.shape[1] == 25
+    r = rolling_origin(days, y, origins, 30, 182, "local_level", paths=300)
+    assert r["days_scored"] == 12 * 25 * 30
+    assert abs(r["coverage_80"] - 0.80) <= 0.05 and abs(r["coverage_95"] - 0.95) <= 0.05
+    old = rolling_origin(days, y, origins, 30, 182, "trend")
+    assert r["median_abs_pct_error_30_day_mean"] < old["median_abs_pct_error_30_day_mean"]
+
+
+@pytest.mark.parametrize("seed,shock", [(7, 0.30), (8, 0.15)])
+def test_simulated_backtest_covers_within_five_points(seed: int, shock: float) -> None:
+    """8 offices, 400 days, AR(1) log-level shocks (sd 0.30 / 0.15, coefficient 0.97), about
+    one operation per two offices (steps, humps, shifts), holidays; 12 origins."""
+    s = simulate(seed, n_days=400, offices=8, shock_sd=shock, operations=0.5)
+    r = rolling_origin(s.days, s.counts, origins_every(400, 182, 30, 12), 30, 182,
+                       "local_level", paths=300)
+    assert abs(r["coverage_80"] - 0.80) <= 0.05 and abs(r["coverage_95"] - 0.95) <= 0.05
+
+
+def test_the_forecast_follows_a_level_shift() -> None:
+    """Counts at 10 a day for 150 days, then 40: from the end the model's level is near 40
+    (a trend through the whole window would say about 28); the shift is 32 days back, so
+    a goal it has reached gets a date (the next day) and a goal ten times higher none."""
+    rng = np.random.default_rng(5)
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(182)]
+    y = np.concatenate([rng.poisson(10, 150), rng.poisson(40, 32)]).astype(float)[:, None]
+    fc = forecast_counts(days, y, 30, seed=1)
+    level = float(np.exp(fc.fit.level[0]) * fc.fit.day_factor[0] - 0.5)
+    assert 34 < level < 46 and 34 < fc.mean30[0] < 46
+    g = goal_block(fc, 0, days, y[:, 0], 30.0, 30)
+    assert g["goal_probability"] > 0.85 and g["recent_break"] is None
+    assert g["goal_date"] == days[-1] + timedelta(days=1)
+    far = goal_block(fc, 0, days, y[:, 0], 400.0, 30)
+    assert far["goal_probability"] < 0.5 and far["goal_date"] is None
+    assert "below one half" in far["goal_met"]
+
+
+def test_no_goal_date_right_after_a_shift() -> None:
+    rng = np.random.default_rng(6)
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(120)]
+    y = np.concatenate([rng.poisson(10, 100), rng.poisson(40, 20)]).astype(float)[:, None]
+    g = goal_block(forecast_counts(days, y, 30, seed=1), 0, days, y[:, 0], 20.0, 30)
+    assert g["goal_date"] is None and g["recent_break"] is not None
+    assert abs((g["recent_break"] - days[100]).days) <= 3 and "shifted on" in g["goal_met"]
+
+
+def test_surges_found_on_simulations() -> None:
+    """20 single-office years (seeds 0..19), x2 for 14 to 70 days: 19 found with the start
+    within 5 days; 48 office-years without any operation (seeds 0, 1): 1 false surge."""
+    assert sum(surge_trial(i, 0.0)["found"] for i in range(20)) == 19
+    assert null_surges(range(2), 0.0)["false_per_office_year"] <= 1 / 24
+
+
+def test_surges_answer_and_api_agree(generated_db: Path) -> None:
+    """The generator's Chicago operation (x2.5 from 2025-09-08) is found; the CLI's JSON is
+    the API's."""
+    cli = json.loads(run("surges", "--db", generated_db, "--json").stdout)
+    chi = [s for s in cli["surges"] if s["office"] == "CHI"]
+    assert any(abs((date.fromisoformat(s["start"]) - date(2025, 9, 8)).days) <= 5 and
+               s["low"] > 1.5 for s in chi), chi
+    for s in cli["surges"]:
+        assert set(s) >= {"office", "start", "end", "ratio", "low", "high"}
+        assert s["low"] <= s["ratio"] <= s["high"] and s["start"] <= s["end"]
+    assert cli["window"][1] == "2025-10-01" and "change-point" in cli["method"]
+    api = TestClient(create_app(generated_db), base_url="http://127.0.0.1").get(
+        "/api/surges").json()
+    assert cli.pop("database") == str(generated_db) and api.pop("database") == \
+        generated_db.name
+    assert cli == api
+    text = run("surges", "--db", generated_db).stdout
+    assert "Surges" in text and "CHI" in text
+
+
+def test_forecast_api_with_new_options(generated_db: Path) -> None:
+    cli = json.loads(run("forecast", "--db", generated_db, "--json", "--horizon", "14",
+                         "--as-of", "2025-09-01", "--level", "0.8").stdout)
+    api = TestClient(create_app(generated_db), base_url="http://127.0.0.1").get(
+        "/api/forecast?horizon=14&as_of=2025-09-01&level=0.8").json()
+    cli.pop("database"), api.pop("database")
+    assert cli == api and cli["as_of"] == "2025-09-01"
+
+
+def test_real_data_answers(real_db: Path) -> None:
+    """On the real FY2016-19 release: the nowcast leaves the (complete) tail alone; the surge
+    scan finds the rise of early 2017 in Chicago; the forecast leaves Harlingen out."""
+    with icestats.connect(real_db) as ice:
+        now = ice.nowcast()
+        found = ice.surges()
+        fc = ice.forecast(horizon=30)
+    assert not now.corrected and now.nowcast_total == now.reported_total
+    assert all(d["low"] <= d["reported"] <= d["high"] for d in now.days)
+    assert now.tail_test is not None and now.tail_test["p_value"] > 0.01
+    chi = [s for s in found.surges if s["office"] == "CHI"]
+    assert any(date(2017, 1, 1) <= s["start"] <= date(2017, 2, 28) for s in chi)
+    assert found.not_covered == ["HAL"] and fc.not_covered == ["HAL"]
+    assert len(fc.offices) == 24 and all(len(o["days"]) == 30 for o in fc.offices)
+
+
+def test_scan_skips_offices_without_arrests() -> None:
+    days = [date(2020, 1, 1) + timedelta(days=i) for i in range(60)]
+    assert scan(days, np.zeros((60, 1)), ["X"]) == []
