@@ -65,5 +65,5 @@ def export_aor(db: Path, tmp: Path, count: str = "arrests") -> dict[tuple[str, s
     assert result.exit_code == 0, result.output
     with out.open() as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["date", "aor", "arrests"]
-    return {(d, a): int(n) for d, a, n in rows[1:]}
+    assert rows[0] == ["date", "aor", "arrests", "source_file", "synthetic"]
+    return {(d, a): int(n) for d, a, n, _, _ in rows[1:]}

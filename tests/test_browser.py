@@ -79,6 +79,8 @@ def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa:
     page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
     page.goto(server + "/")
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#source")).to_contain_text(
+        "GENERATED (synthetic) arrest records from r.parquet")  # the real/generated banner
     with icestats.connect(db) as ice:
         national = ice.daily().rows
         chi = ice.daily("criminality", aor="CHI").rows

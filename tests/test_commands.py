@@ -120,7 +120,8 @@ def test_export_formats_agree(loaded: tuple[Path, dict], tmp_path: Path) -> None
     assert {(r["date"], r["aor"]): r["arrests"] for r in js} == ref
     assert run("export", "daily", "--db", db, "-o", tmp_path / "n.csv").exit_code == 0
     lines = (tmp_path / "n.csv").read_text().splitlines()
-    assert lines[0] == "date,arrests"
+    assert lines[0] == "date,arrests,source_file,synthetic"
+    assert all(line.endswith(",r.xlsx,true") for line in lines[1:])  # generated, and says so
     assert len(lines) - 1 == (END - START).days + 1  # every covered day, zeros included
 
 
@@ -189,7 +190,7 @@ def test_breakdown_table_shows_the_answer_shares(loaded: tuple[Path, dict]) -> N
         assert p["total"] == sum(r["arrests"] or 0 for r in _true_rows(db, p["period"]))
         for c in out["columns"]:
             cell = p["cells"][c]
-            want = "<10" if cell["suppressed"] else \
+            want = "(s)" if cell["suppressed"] else \
                 f"{cell['arrests']:,} ({_whole(cell['share'])}%)"
             assert want in line, (want, line)
 

@@ -118,3 +118,65 @@ def test_the_command_loads_a_real_file_as_shipped(tmp_path: Path) -> None:
     assert (loaded["rows_read"], loaded["rows_loaded"], loaded["rows_rejected"]) == \
         (110_104, 110_104, 0)
     assert loaded["columns_unmapped"] == []
+
+
+BORDER_METHODS = {"Patrol Border", "Inspections", "Anti-Smuggling", "Patrol Interior",
+                  "Boat Patrol", "Traffic Check", "Crewman/Stowaway",
+                  "Transportation Check Aircraft", "Transportation Check Bus",
+                  "Transportation Check Passenger Train", "Transportation Check Freight Train"}
+
+
+def _interior_by_office(path: Path) -> Counter:
+    """UWCHR's interior rule applied here with csv alone: (office, fy-day) counts."""
+    import re
+
+    out: Counter = Counter()
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh, delimiter="|")
+        for row in rows:
+            if row and row[0] == "Area of Responsibility":
+                break
+        for aor, when, method, landmark, *_ in rows:
+            if aor not in OFFICES:
+                continue
+            if method in BORDER_METHODS or re.search("CBP|USBP|Border Patrol", method) or \
+                    re.search("PORT OF ENTRY|AIRPORT|BORDER", landmark):
+                continue
+            out[OFFICES[aor]] += 1
+    return out
+
+
+def test_interior_scope_export_by_office_on_the_real_rows(real_db: Path, tmp_path: Path) -> None:
+    from conftest import run
+
+    out = tmp_path / "interior.csv"
+    r = run("export", "daily", "--by", "aor", "--scope", "interior", "--from", "2015-10-01",
+            "--to", "2016-09-30", "--db", real_db, "-o", out)
+    assert r.exit_code == 0, r.output
+    got: Counter = Counter()
+    with out.open(newline="") as fh:
+        for row in csv.DictReader(fh):
+            assert row["synthetic"] == "false" and row["source_file"] == FILES[0].name
+            got[row["aor"]] += int(row["arrests"])
+    want = _interior_by_office(FILES[0])
+    assert {k: got[k] for k in want} == dict(want)
+    everything = run("export", "daily", "--by", "aor", "--from", "2015-10-01", "--to",
+                     "2016-09-30", "--db", real_db, "-o", tmp_path / "all.csv")
+    assert everything.exit_code == 0
+    with (tmp_path / "all.csv").open(newline="") as fh:
+        total = sum(int(r["arrests"]) for r in csv.DictReader(fh))
+    assert total == 110_104 and sum(got.values()) < total
+
+
+def test_real_numbers_are_labelled_real_everywhere(real_db: Path) -> None:
+    import json
+
+    from conftest import run
+
+    for args in (["goal"], ["offices"], ["fiscal-years"], ["status"],
+                 ["breakdown", "--by", "custody", "--period", "fy"], ["daily", "--aor", "CHI"]):
+        text = run(*args, "--db", real_db).stdout
+        assert "REAL data: REAL arrest records from EROArrests_FY" in text, args
+        assert "GENERATED" not in text
+        js = json.loads(run(*args, "--db", real_db, "--json").stdout)
+        assert js["synthetic"] is False and "EROArrests_FY2019.csv.gz" in js["source"]["text"]

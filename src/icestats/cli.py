@@ -1,19 +1,38 @@
 """The ``icestats`` command: parse arguments, call the library, render its answer.
 
-The commands live in ``icestats.commands`` (questions and tools); importing them here
-registers them on the one typer app.
+The commands live in ``icestats.commands`` (questions and tools). ``main`` imports them
+inside its Ctrl-C guard, so an interrupt while the command starts up is one line and exit
+130 too; ``icestats.cli.app`` is the one typer app (for tests and ``python -m``).
 """
 
 from __future__ import annotations
 
-from icestats.commands import questions, tools
-from icestats.commands.base import app
+import sys
+from typing import Any
 
-__all__ = ["app", "main", "questions", "tools"]
+
+def _app() -> Any:
+    from icestats.commands import questions, tools  # noqa: F401 - registers the commands
+    from icestats.commands.base import app
+
+    return app
 
 
 def main() -> None:
+    from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
+
+    try:
+        app = _app()
+    except KeyboardInterrupt:
+        sys.stderr.write(f"error: {INTERRUPTED_MESSAGE}\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
     app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return _app()
+    raise AttributeError(f"module 'icestats.cli' has no attribute {name!r}")
 
 
 if __name__ == "__main__":

@@ -67,7 +67,7 @@ DIMENSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "state": ("state",),
 }
 BREAKDOWNS = ("criminality", "method", "custody", "agency", "agency_group", "program", "type",
-              "citizenship", "gender", "age_group")
+              "citizenship", "gender", "age_group", "state")
 TOP = 8  # categories shown as their own column or series; the rest are "other"
 
 

@@ -79,8 +79,10 @@ def csv_text(table: pa.Table) -> str:
 
 
 def _csv_values(column: pa.ChunkedArray) -> list[object]:
-    """ISO dates, empty for null, and text that cannot run as a spreadsheet formula."""
+    """ISO dates, true/false, empty for null, and text that cannot run as a formula."""
     values = column.to_pylist()
     if pa.types.is_string(column.type):
         return [neutralize(v) for v in values]
+    if pa.types.is_boolean(column.type):
+        return ["" if v is None else "true" if v else "false" for v in values]
     return ["" if v is None else v.isoformat() if isinstance(v, date) else v for v in values]

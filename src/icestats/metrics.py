@@ -120,15 +120,23 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
     ``date, <by>, arrests`` (one row per date and value with arrests)."""
     _, where, binds = date_range(con, start, end, aor)
     if by is None:
-        return arrow(con, national_sql(where, count, scope), binds)
-    sql = f"""SELECT apprehension_date AS date, {by}, n AS arrests
-              FROM ({by_day_sql(by, where, count, scope)}) ORDER BY 1, 2"""
+        return arrow(con, _with_source(national_sql(where, count, scope)), binds)
+    sql = _with_source(f"""SELECT apprehension_date AS date, {by}, n AS arrests
+                           FROM ({by_day_sql(by, where, count, scope)})""")
     # a personal attribute's day cells are decided on whole years (privacy.widen), then
     # the requested days are cut out: every range shows the same cells
     wide = privacy.widen([by], binds["start"], binds["end"])
     table = arrow(con, sql, {**binds, "start": wide[0], "end": wide[1]})
     return privacy.suppress(table, [by], 1, period="day", period_column="date",
                             keep=(binds["start"], binds["end"]))
+
+
+def _with_source(sql: str) -> str:
+    """Each day's row with the file counted for it and whether that file is generated
+    (every export says which numbers are real)."""
+    return f"""SELECT t.*, r.file_name AS source_file, r.synthetic
+               FROM ({sql}) t JOIN day_owner o ON o.date = t.date
+               JOIN releases r ON r.release_id = o.release_id ORDER BY ALL"""
 
 
 def national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str = "arrests",

@@ -123,7 +123,7 @@ def offices(
 def breakdown(
     by: Annotated[str, typer.Option(help="criminality, method, custody (custodial vs "
                                          "at-large), agency, agency_group, program, type, "
-                                         "citizenship, gender, age_group.")],
+                                         "citizenship, gender, age_group, state.")],
     db: Db = DEFAULT_DB,
     period: Annotated[str, typer.Option(help="day, week, month, quarter, year or fy (federal "
                                              "fiscal year, October to September).")] = "month",

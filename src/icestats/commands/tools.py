@@ -186,7 +186,8 @@ def export_daily(
     start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
     scope: Scope = "all",
 ) -> None:
-    """Daily counts: `date,arrests`, or with --by aor exactly `date,aor,arrests`."""
+    """Daily counts: `date,arrests`, or with --by aor `date,aor,arrests`, each row with
+    the file counted for its day and whether that file is generated."""
     import icestats
     from icestats.exports import write_table
 

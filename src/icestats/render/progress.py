@@ -16,6 +16,7 @@ def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None
         yield None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
     from rich.progress import Progress as Bar
 
@@ -23,11 +24,12 @@ def ingest_progress(path: Path, quiet: bool = False) -> Iterator[Progress | None
     bar = Bar(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
               TimeElapsedColumn(), console=console, transient=True,
               disable=not console.is_terminal)
-    task = bar.add_task(f"loading {path.name}", total=None)
+    name = escape(path.name)  # a file name is data: never read as markup
+    task = bar.add_task(f"loading {name}", total=None)
 
     def update(what: str, done: int, total: int | None) -> None:
         bar.update(task, completed=done, total=total,
-                   description=f"loading {path.name} [dim](done: {what})")
+                   description=f"loading {name} [dim](done: {escape(what)})")
 
     with bar:
         yield update

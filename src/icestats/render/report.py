@@ -253,7 +253,10 @@ def _provenance(status: StatusAnswer) -> str:
 
 
 def write(ice: Icestats, out: str | Path, goal_per_day: float = 3000.0) -> Path:
+    from icestats.exports import atomic_output
+
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(build(ice, goal_per_day), encoding="utf-8")
+    html = build(ice, goal_per_day)
+    with atomic_output(path) as tmp:  # renamed over ``path`` only when complete
+        tmp.write_text(html, encoding="utf-8")
     return path

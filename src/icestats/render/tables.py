@@ -107,7 +107,7 @@ def period_label(start: date, period: str) -> str:
 
 def _cell(c: dict[str, Any]) -> str:
     if c["suppressed"]:
-        return "<10"
+        return "(s)"
     if c["arrests"] is None:
         return "–"
     return f"{num(c['arrests'])} ({num(c['share'], 0)}%)"
@@ -131,8 +131,10 @@ def breakdown(console: Console, r: BreakdownAnswer) -> None:
         console.print("Partial periods are marked: fewer days of data than the period has, "
                       "or days in the incomplete tail (reporting lag).", style="dim")
     if r.suppressed:
-        console.print("<10: small cell suppressed (personal attribute by single day); "
-                      "'other' is suppressed when it holds a suppressed cell.", style="dim")
+        console.print("(s): suppressed, a small cell or a cell that would reveal one (a "
+                      "personal attribute by short spans, weeks or cut periods: see "
+                      "docs/reliability.md); 'other' is suppressed when it holds one.",
+                      style="dim")
     source_line(console, r)
 
 

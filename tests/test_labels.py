@@ -1,0 +1,50 @@
+"""Generated numbers say so in every output: CLI tables, JSON, API, report, exports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import icestats
+from icestats.render.report import build
+from icestats.web.app import create_app
+
+from conftest import loaded_db, run
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return loaded_db(tmp_path_factory.mktemp("labels"), seed=17, rows=8_000)
+
+
+QUESTIONS = [["goal"], ["offices"], ["offices", "--fair"], ["fiscal-years"], ["status"],
+             ["breakdown", "--by", "criminality"], ["daily"], ["agency"], ["nowcast"],
+             ["forecast", "--horizon", "14"]]
+
+
+@pytest.mark.parametrize("args", QUESTIONS, ids=" ".join)
+def test_every_table_and_json_says_generated(db: Path, args: list[str]) -> None:
+    text = run(*args, "--db", db).stdout
+    assert "GENERATED data: GENERATED (synthetic) arrest records from r.parquet" in text
+    js = json.loads(run(*args, "--db", db, "--json").stdout)
+    assert js["synthetic"] is True and js["source"]["releases"] == [
+        {"file": "r.parquet", "synthetic": True}]
+
+
+def test_api_report_and_exports_say_generated(db: Path, tmp_path: Path) -> None:
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
+    for url in ("/api/goal", "/api/offices", "/api/daily", "/api/breakdown", "/api/agency"):
+        assert client.get(url).json()["synthetic"] is True, url
+    with icestats.connect(db) as ice:
+        html = build(ice)
+    assert "id='source-banner'" in html and "GENERATED data: these arrest numbers are " \
+        "synthetic" in html
+    out = tmp_path / "d.csv"
+    assert run("export", "daily", "--by", "aor", "--db", db, "-o", out).exit_code == 0
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and {(r["source_file"], r["synthetic"]) for r in rows} == {("r.parquet", "true")}
