@@ -159,11 +159,13 @@ class Icestats:
                                include_incomplete=include_incomplete, count=count, scope=scope)
 
     def breakdown(self, by: str, *, period: str = "month", start: Day = None, end: Day = None,
-                  aor: str | None = None, count: str = "arrests",
-                  scope: str = "all") -> BreakdownAnswer:
-        """Counts and shares by one category (``by``) in each period."""
+                  aor: str | None = None, count: str = "arrests", scope: str = "all",
+                  top: int = counting.TOP) -> BreakdownAnswer:
+        """Counts and shares by one category (``by``) in each period (the ``top`` largest
+        values as their own columns, the rest as "other")."""
         return breakdowns.breakdown(self.con, by, period=period, start=as_date(start, "--from"),
-                                 end=as_date(end, "--to"), aor=aor, count=count, scope=scope)
+                                    end=as_date(end, "--to"), aor=aor, count=count,
+                                    scope=scope, top=top)
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
               aor: str | None = None, count: str = "arrests", scope: str = "all",

@@ -177,7 +177,7 @@ def _small_multiples(ice: Icestats) -> str:
 
 
 def _composition(ice: Icestats, by: str, label: str) -> str:
-    b = ice.breakdown(by, period="month")
+    b = ice.breakdown(by, period="month", top=10)
     periods = [f"{p['period']:%Y-%m}" for p in b.wide]
     shares = {(f"{p['period']:%Y-%m}", c): float(p["cells"][c]["share"] or 0.0)
               for p in b.wide for c in b.columns}
