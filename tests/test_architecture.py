@@ -52,11 +52,7 @@ def _imports(path: Path, name: str, known: set[str]) -> set[str]:
 
 def _graph() -> dict[str, set[str]]:
     mods = _modules()
-    graph = {m: _imports(p, m, set(mods)) for m, p in mods.items()}
-    # importing a.b.c runs a/__init__ and a/b/__init__ first: those edges are implied,
-    # not cycles of their own, so a package's __init__ is not an importer of its children
-    # unless it names them.
-    return graph
+    return {m: _imports(p, m, set(mods)) for m, p in mods.items()}
 
 
 def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -115,6 +111,20 @@ def test_data_flows_one_way() -> None:
             bad = {d for d in deps if d.startswith(("icestats.render", "icestats.web",
                                                     "icestats.commands", "icestats.cli"))}
             assert not bad, f"{mod} imports an output module: {bad}"
+
+
+def test_the_two_pipelines_are_apart() -> None:
+    """Release ingest and workbook loading never import each other; loading.py, above
+    both, is the only dispatch; the one xlsx reader sits below both."""
+    graph = _graph()
+    for mod, deps in graph.items():
+        if mod.startswith("icestats.ingest"):
+            assert not {d for d in deps if d.startswith("icestats.workbooks")}, mod
+        if mod.startswith("icestats.workbooks"):
+            assert not {d for d in deps if d.startswith("icestats.ingest")}, mod
+    assert "icestats.xlsx" in graph["icestats.workbooks.load"]
+    assert "icestats.generate" not in graph["icestats.release_writer"]
+    assert {"icestats.ingest.load", "icestats.workbooks.load"} <= graph["icestats.loading"]
 
 
 @pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: p.name)
