@@ -49,9 +49,8 @@ def generate(
     from icestats.errors import UsageError
     from icestats.generate import Options
     from icestats.generate import generate as gen
-    from icestats.params import as_date
-
     from icestats.ingest import registry
+    from icestats.params import as_date
 
     try:
         layout = registry.resolve(layout)
