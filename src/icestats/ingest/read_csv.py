@@ -132,7 +132,8 @@ def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
             f"compression = {literal(compression)}, parallel = {str(parallel).lower()})")
 
 
-SMALL_BYTES = {"none": 256 << 20, "gzip": 24 << 20}  # a csv read whole, as one source
+# a csv of at most about one chunk (CHUNK_ROWS rows) is read whole: bytes per row allowed
+SMALL_ROW_BYTES = {"none": 256, "gzip": 24}
 
 
 def is_small(path: Path, compression: str) -> bool:
@@ -140,8 +141,8 @@ def is_small(path: Path, compression: str) -> bool:
     whole into a temporary table: no Arrow (pyarrow's import alone is 0.3 s of a
     process), and a gzip file is inflated by Python's zlib, then read by DuckDB's parallel
     reader (both cores) rather than by DuckDB's one-thread inflate."""
-    limit = SMALL_BYTES.get(compression)
-    return limit is not None and path.stat().st_size <= limit
+    per_row = SMALL_ROW_BYTES.get(compression)
+    return per_row is not None and path.stat().st_size <= per_row * CHUNK_ROWS
 
 
 def small_csv(con: duckdb.DuckDBPyConnection, path: Path, compression: str, label: str,
