@@ -19,7 +19,7 @@ from icestats.ingest.layout import (
 from icestats.ingest.read_csv import encode
 from icestats.ingest.sources import Source, problem, row_numbers
 from icestats.schema import SYNTHETIC_MARK
-from icestats.xlsx import Workbook, properties, rows
+from icestats.xlsx import PARSERS, Workbook, properties, rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -31,7 +31,8 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
     try:
         for sheet_no, name in enumerate(book.names):
             batch = book.sheet(sheet_no)
-            book.prefetch(sheet_no + 1)
+            for ahead in range(1, PARSERS + 1):  # the next sheets parse meanwhile
+                book.prefetch(sheet_no + ahead)
             if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
                 continue  # an empty sheet holds no rows to lose; load.py records it
             head = rows(batch.slice(0, HEADER_SCAN_ROWS))
