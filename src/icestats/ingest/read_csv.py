@@ -1,7 +1,9 @@
 """csv releases (plain, gzip or zstd: DuckDB decompresses as it reads): delimiter, encoding
 and header found in the first 256 KB; DuckDB streams the file as Arrow chunks of
 CHUNK_ROWS rows, numbered in file order; the few-valued columns are dictionary-encoded so
-each chunk arrives with its distinct values."""
+each chunk arrives with its distinct values. A csv of about one chunk or less is read whole
+into a temporary table instead (``small_csv``: gzip inflated by Python, then read by
+DuckDB's parallel reader; no Arrow)."""
 
 from __future__ import annotations
 
