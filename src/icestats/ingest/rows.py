@@ -61,8 +61,9 @@ def date_table(con: duckdb.DuckDBPyConnection, source: Source, first: str | None
     """Text dates parsed once per distinct value when a source repeats them (a release
     dated by day holds a few hundred dates: the real csv files), as the one-cell columns
     are (plan.py): the tries of ``timestamp_sql`` cost far more per row than a hash probe.
-    None when most dates differ (timestamps to the second): each row is parsed then."""
-    if source.typed_date or "apprehension_date" not in source.layout.columns:
+    None when most dates differ (timestamps to the second): each row is parsed then; and
+    for a parquet view (counting its dates would read the file once more)."""
+    if source.typed_date or source.file_view or "apprehension_date" not in source.layout.columns:
         return None
     row = con.execute(f"SELECT approx_count_distinct(apprehension_date) FROM "
                       f"{source.relation} WHERE {source.where}").fetchall()
