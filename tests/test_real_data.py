@@ -136,7 +136,7 @@ def _interior_by_office(path: Path) -> Counter:
         for row in rows:
             if row and row[0] == "Area of Responsibility":
                 break
-        for aor, when, method, landmark, *_ in rows:
+        for aor, _when, method, landmark, *_ in rows:
             if aor not in OFFICES:
                 continue
             if method in BORDER_METHODS or re.search("CBP|USBP|Border Patrol", method) or \

@@ -5,6 +5,7 @@ parsed once as text, the next sheet on a background thread."""
 from __future__ import annotations
 
 import os
+import queue
 import re
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -118,28 +119,41 @@ def open_workbook(path: Path) -> Any:  # fastexcel.ExcelReader (no type stubs)
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
 
 
+PARSERS = 2  # sheets parsed at once (one per core), each by its own reader
+
+
 class Workbook:
-    """An xlsx file whose sheets are each parsed once, as text, in sheet order; the next
-    sheet is parsed on a background thread while the current one is loaded (so at most
-    two sheets are in memory, never the whole release)."""
+    """An xlsx file whose sheets are each parsed once, as text, in sheet order. The next
+    sheets are parsed on background threads (``PARSERS``, each with its own fastexcel
+    reader: one reader parses one sheet at a time; the parse releases the GIL) while the
+    current one is loaded, so at most ``PARSERS + 1`` sheets are in memory, never the
+    whole release."""
 
     def __init__(self, path: Path, label: str | None = None) -> None:
         self.path = path
         self.label = label or str(path)  # how errors name the file
         self.reader = open_workbook(path)
         self.names: list[str] = list(self.reader.sheet_names)
-        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
         self._pending: dict[int, Future[pa.RecordBatch]] = {}
+        self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._readers.put(self.reader)
 
     def _parse(self, i: int) -> pa.RecordBatch:
         try:
-            return self.reader.load_sheet(i, header_row=None, skip_rows=0,
-                                          dtypes="string").to_arrow()
+            reader = self._readers.get_nowait()
+        except queue.Empty:  # a second parser: the file was checked when it was opened
+            reader = _reopen(self.path, self.label)
+        try:
+            return reader.load_sheet(i, header_row=None, skip_rows=0,
+                                     dtypes="string").to_arrow()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
             raise InputError(self.label, f"cannot read sheet "
                              f"({first_line(exc, 160)})", sheet=self.names[i]) from None
+        finally:
+            self._readers.put(reader)
 
     def prefetch(self, i: int) -> None:
         if i < len(self.names) and i not in self._pending:
@@ -157,6 +171,18 @@ class Workbook:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _reopen(path: Path, label: str) -> Any:  # fastexcel.ExcelReader
+    import fastexcel
+
+    try:
+        return fastexcel.read_excel(str(path))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
+        raise InputError(label, f"not a readable Excel workbook ({first_line(exc, 160)})"
+                         ) from None
 
 
 def rows(batch: pa.RecordBatch) -> list[tuple[object, ...]]:

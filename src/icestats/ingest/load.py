@@ -197,8 +197,10 @@ def _load_sources(con: duckdb.DuckDBPyConnection, run: _Run, rid: int) -> None:
 
 def _plan_for(con: duckdb.DuckDBPyConnection, run: _Run, source: Source, plan: Plan | None
               ) -> Plan:
-    """A new plan per sheet; slices of a file and chunks with values share one."""
-    if plan is None or (source.values is None and plan.relation != source.relation):
+    """A new plan per sheet; slices of a file and chunks with values share one (chunks of
+    one csv share its layout; each sheet has its own)."""
+    if plan is None or plan.layout is not source.layout or (
+            source.values is None and plan.relation != source.relation):
         if plan is not None:
             drop(con, plan)
         with file_errors(run.path, source):

@@ -11,6 +11,7 @@ import duckdb
 
 from icestats import reference, store
 from icestats.ingest import normalize as n
+from icestats.ingest.layout import Layout
 from icestats.ingest.sources import Source
 from icestats.schema import SECONDARY_DATES, TEXT_FIELDS
 
@@ -71,6 +72,7 @@ class Plan:
     chunks keeps one plan, each chunk adding only the values it brings that are new."""
 
     relation: str
+    layout: Layout | None = None  # the layout it was made for (csv chunks share one)
     exprs: dict[str, str] = field(default_factory=dict)
     joins: dict[str, str] = field(default_factory=dict)  # source field -> its join
     tables: list[str] = field(default_factory=list)
@@ -91,7 +93,7 @@ def make_plan(con: duckdb.DuckDBPyConnection, source: Source, plan: Plan | None 
     per row than any CASE). The rules are the SQL of ``value_columns``, applied to the
     distinct values: read from the source, or, for chunks that arrive with their values
     (``Source.values``), the values so far, redone only for columns with new ones."""
-    plan = plan or Plan(source.relation)
+    plan = plan or Plan(source.relation, source.layout)
     by_field: dict[str, list[tuple[str, str]]] = {}
     for name, fld, expr in value_columns(lambda f: "v", birth_field(source)):
         if fld in source.layout.columns:

@@ -1,20 +1,27 @@
 """csv releases (plain, gzip or zstd: DuckDB decompresses as it reads): delimiter, encoding
 and header found in the first 256 KB; DuckDB streams the file as Arrow chunks of
 CHUNK_ROWS rows, numbered in file order; the few-valued columns are dictionary-encoded so
-each chunk arrives with its distinct values."""
+each chunk arrives with its distinct values. A csv of about one chunk or less is read whole
+into a temporary table instead (``small_csv``: gzip inflated by Python, then read by
+DuckDB's parallel reader; no Arrow)."""
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
+import shutil
+import tempfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
 
-from icestats.errors import InputError
+from icestats.errors import InputError, first_line
 from icestats.ingest.layout import (
     HEADER_SCAN_ROWS,
     Layout,
@@ -100,6 +107,9 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
                 label: str | None = None, serial: bool = False) -> Iterator[Source]:
     label = label or str(path)
     s = sniff_csv(path, compression, label)
+    if is_small(path, compression):
+        yield from small_csv(con, path, compression, label, s, serial)
+        return
     enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
     cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
     # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
@@ -112,6 +122,75 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
     for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
         source.synthetic = s.synthetic
         yield source
+
+
+def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
+    """DuckDB's read of the csv: every column as text, under the layout's field names."""
+    enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
+    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
+    return (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
+            f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
+            f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
+            f"compression = {literal(compression)}, parallel = {str(parallel).lower()})")
+
+
+# a csv of at most about one chunk (CHUNK_ROWS rows) is read whole: bytes per row allowed
+SMALL_ROW_BYTES = {"none": 256, "gzip": 24}
+
+
+def is_small(path: Path, compression: str) -> bool:
+    """A csv of about a chunk or less (the real releases: 1-2 MB of gzip each) is read
+    whole into a temporary table: no Arrow (pyarrow's import alone is 0.3 s of a
+    process), and a gzip file is inflated by Python's zlib, then read by DuckDB's parallel
+    reader (both cores) rather than by DuckDB's one-thread inflate."""
+    per_row = SMALL_ROW_BYTES.get(compression)
+    return per_row is not None and path.stat().st_size <= per_row * CHUNK_ROWS
+
+
+def small_csv(con: duckdb.DuckDBPyConnection, path: Path, compression: str, label: str,
+              s: Sniffed, serial: bool) -> Iterator[Source]:
+    """The whole file as one source: a temporary table in file order (DuckDB keeps
+    insertion order), its row ids giving each row's line."""
+    with inflated(path, compression, label) as plain:
+        query = read_query(plain, s, "none", not (serial or s.newlines))
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE src_csv_rows AS {query}")
+        except duckdb.Error as exc:
+            raise _unreadable(label, exc) from None
+    # rows appended in an open transaction have provisional row ids (from 2**55): commit
+    # (nothing of the release is in yet; load.py commits after each source anyway)
+    con.execute("COMMIT")
+    con.execute("BEGIN TRANSACTION")
+    first = s.layout.header_index + 2
+    con.execute(f"CREATE OR REPLACE TEMP VIEW src_csv AS SELECT *, "
+                f"CAST(rowid + {first} AS INTEGER) AS __row FROM src_csv_rows")
+    row = con.execute("SELECT count(*) FROM src_csv_rows").fetchall()
+    rows = int(row[0][0])
+    yield Source(None, 0, s.layout, "src_csv", rows, materialized=True,
+                 synthetic=s.synthetic, label=f"rows {first:,}-{first + rows - 1:,}")
+    # (after a failure the rollback drops the view; the table is replaced by the next
+    # small csv or goes with the connection)
+    con.execute("DROP VIEW src_csv")
+    con.execute("DROP TABLE src_csv_rows")
+
+
+@contextmanager
+def inflated(path: Path, compression: str, label: str) -> Iterator[Path]:
+    """A gzip file inflated to a temporary file (removed afterwards); a plain one as is."""
+    if compression == "none":
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
+    try:
+        target = folder / "release.csv"
+        try:
+            with gzip.open(path, "rb") as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(label, f"cannot read file ({first_line(exc, 160)})") from None
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layout,

@@ -4,6 +4,7 @@ the first rows, its body registered as Arrow with the sheet row numbers in ``__r
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -15,9 +16,10 @@ from icestats.ingest.layout import (
     detect_layout,
     says_synthetic,
 )
+from icestats.ingest.read_csv import encode
 from icestats.ingest.sources import Source, problem, row_numbers
 from icestats.schema import SYNTHETIC_MARK
-from icestats.xlsx import Workbook, properties, rows
+from icestats.xlsx import PARSERS, Workbook, properties, rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,10 +27,12 @@ if TYPE_CHECKING:
 
 def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Source]:
     marked = SYNTHETIC_MARK in " ".join(properties(book.path).values())
+    pool = ThreadPoolExecutor(2)
     try:
         for sheet_no, name in enumerate(book.names):
             batch = book.sheet(sheet_no)
-            book.prefetch(sheet_no + 1)
+            for ahead in range(1, PARSERS + 1):  # the next sheets parse meanwhile
+                book.prefetch(sheet_no + ahead)
             if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
                 continue  # an empty sheet holds no rows to lose; load.py records it
             head = rows(batch.slice(0, HEADER_SCAN_ROWS))
@@ -36,15 +40,19 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
                 layout = detect_layout(head)
             except LayoutProblem as p:
                 raise problem(book.label, name, p, base=1) from None
-            table = select(batch, layout)
+            # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
+            # their distinct values without a pass in DuckDB, and a cheaper insert
+            table, values = encode(select(batch, layout), pool)
+            del batch
             relation = f"src_{sheet_no}"
             con.register(relation, table)
             yield Source(name, sheet_no, layout, relation, table.num_rows, table,
-                         label=f"sheet '{name}'", parts=len(book.names),
+                         label=f"sheet '{name}'", parts=len(book.names), values=values,
                          synthetic=marked or says_synthetic(head[: layout.header_index]))
             con.unregister(relation)
     finally:
         book.close()
+        pool.shutdown()
 
 
 def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:

@@ -39,13 +39,40 @@ def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
     return cols
 
 
-def per_row(source: Source, first: str | None = None) -> str:
-    """The source relation with the per-row values every later expression reads."""
+def per_row(source: Source, first: str | None = None, dates: str | None = None) -> str:
+    """The source relation with the per-row values every later expression reads; with
+    ``dates`` (``date_table``) each row's timestamp is a join to its parsed distinct date."""
     ident = col(source, "identifier")
     id_state = (f"CASE WHEN {n.blank_sql(ident)} THEN 'blank' "
                 f"WHEN {n.redacted_sql(ident)} THEN 'redacted' ELSE 'present' END")
-    return (f"(SELECT *, {timestamp(source, first)} AS __ts, {id_state} AS __id "
-            f"FROM {source.relation} WHERE {source.where}) s")
+    if dates is None:
+        return (f"(SELECT *, {timestamp(source, first)} AS __ts, {id_state} AS __id "
+                f"FROM {source.relation} WHERE {source.where}) s")
+    return (f"(SELECT r.*, d.__dts AS __ts, {id_state} AS __id FROM {source.relation} r "
+            f"LEFT JOIN {dates} d ON r.apprehension_date IS NOT DISTINCT FROM d.__v "
+            f"WHERE {source.where}) s")
+
+
+DATES_TABLE = "values_apprehension_date"
+
+
+def date_table(con: duckdb.DuckDBPyConnection, source: Source, first: str | None
+               ) -> str | None:
+    """Text dates parsed once per distinct value when a source repeats them (a release
+    dated by day holds a few hundred dates: the real csv files), as the one-cell columns
+    are (plan.py): the tries of ``timestamp_sql`` cost far more per row than a hash probe.
+    None when most dates differ (timestamps to the second): each row is parsed then; and
+    for a parquet view (counting its dates would read the file once more)."""
+    if source.typed_date or source.file_view or "apprehension_date" not in source.layout.columns:
+        return None
+    row = con.execute(f"SELECT approx_count_distinct(apprehension_date) FROM "
+                      f"{source.relation} WHERE {source.where}").fetchall()
+    if int(row[0][0]) * 4 > source.rows:
+        return None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {DATES_TABLE} AS SELECT __v, "
+                f"{n.timestamp_sql('__v', first)} AS __dts FROM (SELECT DISTINCT "
+                f"apprehension_date AS __v FROM {source.relation} WHERE {source.where})")
+    return DATES_TABLE
 
 
 def timestamp(source: Source, first: str | None = None) -> str:
@@ -83,12 +110,15 @@ def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: 
     select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
     with file_errors(path, source):
         first = date_format(con, source)
+        dates = date_table(con, source, first)
     with file_errors(path, source), parse_once(con, source):
         row = con.execute(
-            f"INSERT INTO arrests BY NAME SELECT {select} FROM {per_row(source, first)} "
-            f"{' '.join(plan.joins.values())} WHERE {ok}",
+            f"INSERT INTO arrests BY NAME SELECT {select} FROM "
+            f"{per_row(source, first, dates)} {' '.join(plan.joins.values())} WHERE {ok}",
             {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
         ).fetchall()
+    if dates is not None:
+        con.execute(f"DROP TABLE {dates}")
     if row[0][0] == source.rows:
         return 0, 0
     return insert_rejects(con, rid, path.name, source, ok, room, first)  # rows with no date
@@ -101,7 +131,7 @@ def parse_once(con: duckdb.DuckDBPyConnection, source: Source) -> Iterator[None]
     filter, and hoisting common subexpressions computes ``trim`` of every date although
     the first, untrimmed try almost always succeeds. (Not for a parquet view: its row
     filter must be pushed down to skip row groups, and its dates are typed.)"""
-    if source.table is None:
+    if source.file_view:
         yield
         return
     con.execute("SET disabled_optimizers = 'filter_pushdown,common_subexpressions'")
@@ -119,7 +149,7 @@ def file_errors(path: Path, source: Source) -> Iterator[None]:
             duckdb.ConstraintException):
         raise
     except duckdb.Error as exc:
-        if source.table is not None:  # a sheet or chunk already in memory
+        if not source.file_view:  # a sheet, chunk or small csv already read
             raise
         raise unreadable(path, exc) from None
 
