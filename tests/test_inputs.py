@@ -77,3 +77,12 @@ def test_api_rejects_infinite_goals(db: Path) -> None:
     for url in ("/api/goal?goal=inf", "/api/goal?goal=nan", "/api/fair?goal=inf",
                 "/api/breakdown?by=gender&from=2025-06-01&to=2025-05-01"):
         assert client.get(url).status_code == 422, url
+
+
+def test_offices_list_needs_no_database() -> None:
+    r = run("offices", "--list", "--json", "--db", "nowhere.duckdb")
+    assert r.exit_code == 0
+    out = json.loads(r.stdout)["offices"]
+    assert len(out) == 26 and {"code": "SPM", "name": "St. Paul"}.items() <= next(
+        o for o in out if o["code"] == "SPM").items()
+    assert "St. Paul" in run("offices", "--list").stdout

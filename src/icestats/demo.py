@@ -82,6 +82,8 @@ def main() -> None:
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
     console = Console()
+    if not console.is_terminal:  # piped: print at 100 columns, so no number is cut
+        console = Console(width=100)
     t0 = time.perf_counter()
     real_db = real(console, out)
     generated_db = generated(console, out)

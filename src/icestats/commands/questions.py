@@ -95,10 +95,18 @@ def offices(
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
     allocation: Allocation = None,
     fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
+    list_offices: Annotated[bool, typer.Option(
+        "--list", metavar="", help="List the offices: codes, names and the spellings "
+                                   "--aor accepts; no database needed.")] = False,
     json_out: Json = False,
 ) -> None:
     """The 25 field offices ranked by arrests per day, with change and national share;
     with --fair, evaluated fairly against their targets and their own baseline."""
+    if list_offices:
+        from icestats.render.tables import office_list
+
+        office_list(console(), json_out)
+        return
     import icestats
     from icestats.render import stats as render_stats
     from icestats.render import tables

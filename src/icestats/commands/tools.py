@@ -116,7 +116,10 @@ def _loaded_line(f: Path, r: object) -> str:
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
     return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
-            f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}; "
+            f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
+            + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "
+               f"loading or far from the rest; see status)" if r.rows_implausible else "")
+            + "; "
             f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
             + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
 

@@ -21,13 +21,14 @@ from icestats.render.tables import source_line
 
 def fair(console: Console, r: FairAnswer) -> None:
     t = Table(title=f"Fair office evaluation, {r.window[0]} to {r.window[1]} "
-                    f"({r.window_days} days)",
-              caption=Text(f"{r.method}. Rate: arrests per 100,000 noncitizen residents a "
-                           f"year (ACS 2024). Target: {r.goals['source']}."))
-    cols = ("rank", "office", "arrests/day", "rate", "vs baseline [95% CI]", "target/day",
-            "attainment [95% CI]", "shrunk", "flag")
+                    f"({r.window_days} days)", padding=(0, 1), pad_edge=False)
+    narrow = console.width < 110  # the optional column goes first, and the table says so
+    cols = ("#", "office", "per day", "rate", "vs base [95%]", "target", "attain. [95%]",
+            *(() if narrow else ("shrunk",)), "flag")
     for c in cols:
-        t.add_column(c, justify="left" if c in ("office", "flag") else "right", no_wrap=True)
+        t.add_column(c, justify="left" if c in ("office", "flag") else "right",
+                     no_wrap=c != "office", min_width=12 if c == "office" else None,
+                     max_width=16 if c == "office" else None)
     for o in r.offices:
         ranked = o["rank"] is not None
         t.add_row(
@@ -36,13 +37,19 @@ def fair(console: Console, r: FairAnswer) -> None:
             interval(o.get("baseline_ratio"), o.get("baseline_low"), o.get("baseline_high")),
             num(o.get("target_per_day")),
             interval(o.get("attainment"), o.get("attainment_low"), o.get("attainment_high")),
-            num(o.get("shrunk_attainment"), 2),
-            Text("below target", style="bold red") if o.get("below_target") else
-            Text("not covered" if o.get("covered") is False else "" if ranked
-                 else "not ranked", style="dim"),
+            *(() if narrow else (num(o.get("shrunk_attainment"), 2),)),
+            Text("below", style="bold red") if o.get("below_target") else
+            Text("no data" if o.get("covered") is False else "" if ranked
+                 else "unranked", style="dim"),
             style="" if ranked else "dim")
     console.print(t)
-    notes = []
+    notes = [f"per day: arrests a day; rate: per 100,000 noncitizen residents a year (ACS "
+             f"2024); vs base: against the office's own baseline; attain.: arrests over the "
+             f"target ({r.goals['source']}); shrunk: empirical Bayes attainment (the ranking); "
+             f"below: below target with the false discovery rate held; no data: not covered. "
+             f"Method: {r.method}."]
+    if narrow:
+        notes.append("The shrunk column is left out below 110 columns (it is in --json).")
     if not r.targets_in_force:
         notes.append("No target is in force in this window (see --goals).")
     if r.details.get("baseline_note"):

@@ -151,6 +151,25 @@ def daily(console: Console, r: DailyAnswer) -> None:
     source_line(console, r)
 
 
+def office_list(console: Console, json_out: bool) -> None:
+    """The offices ``--aor`` accepts: code, name, and the spellings seen in releases."""
+    from icestats import reference
+    from icestats.jsonout import dumps
+
+    offices: list[dict[str, Any]] = [
+        {"code": o.code, "name": o.name, "spellings": list(o.aliases)}
+        for o in reference.offices()]
+    if json_out:
+        print(dumps({"offices": offices}))
+        return
+    t = Table(title="Field offices (--aor takes a code or any of these names)")
+    for col in ("code", "name", "spellings"):
+        t.add_column(col)
+    for o in offices:
+        t.add_row(o["code"], text(o["name"]), text(", ".join(o["spellings"])))
+    console.print(t)
+
+
 def fiscal_years(console: Console, r: FiscalYearsAnswer) -> None:
     t = Table(title=f"{r.count.capitalize()} by federal fiscal year, beside ICE's published "
                     f"totals")

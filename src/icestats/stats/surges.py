@@ -205,5 +205,5 @@ def store_surges(con: duckdb.DuckDBPyConnection, start: date | None = None,
                f"(interval CUSUM, binary segmentation, split when the statistic exceeds "
                f"{threshold} long-run sd, parts of at least {MIN_DAYS} days); a surge is a "
                f"run of segments at least x{min_ratio} the usual level before it (the nearest "
-               f"earlier segment of {BASE_DAYS}+ days); ratio and 95% interval of the run's "
-               f"level over that segment's")
+               f"earlier segment of {BASE_DAYS}+ days); the ratio is the run's level over that "
+               f"segment's level, with a 95% interval")
