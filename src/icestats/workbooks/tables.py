@@ -194,8 +194,8 @@ def _strip_trailing(labels: list[str]) -> list[str]:
 
 def _first_number(grid: Grid, r: int, label_col: int) -> float:
     for v in grid[r][label_col + 1:]:
-        if is_number(v):
-            return float(v)  # type: ignore[arg-type]
+        if v is not None and is_number(v):
+            return float(v)
     return 0.0
 
 
