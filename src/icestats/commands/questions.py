@@ -36,9 +36,8 @@ NationalGoal = Annotated[float | None, typer.Option(
 @handle_errors
 def status(
     db: Db = DEFAULT_DB, json_out: Json = False,
-    show_tables: Annotated[bool, typer.Option("--tables", metavar="",
-                                              help="List every workbook table "
-                                                               "kept without a name.")] = False,
+    show_tables: Annotated[bool, typer.Option(
+        "--tables", metavar="", help="List every workbook table kept without a name.")] = False,
 ) -> None:
     """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
     tail, workbook tables (named, kept raw, total mismatches)."""
