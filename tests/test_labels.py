@@ -48,3 +48,14 @@ def test_api_report_and_exports_say_generated(db: Path, tmp_path: Path) -> None:
     with out.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert rows and {(r["source_file"], r["synthetic"]) for r in rows} == {("r.parquet", "true")}
+
+
+def test_daily_shares_are_of_the_whole_range(db: Path) -> None:
+    """A category share in the daily answer is of the range's total arrests, suppressed
+    categories included (not of the categories that happen to be shown)."""
+    with icestats.connect(db) as ice:
+        a = ice.daily("gender", start="2025-06-01", end="2025-06-30")
+    total = a.total["arrests"]
+    for r in a.totals.to_pylist():
+        if r["arrests"] is not None:
+            assert r["share_percent"] == round(100 * r["arrests"] / total + 1e-9, 1)

@@ -43,7 +43,7 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
     else:
-        dense, totals = _by_series(con, rows, by, days, binds, count, scope, top)
+        dense, totals = _by_series(con, rows, by, days, binds, count, scope, top, n)
     return DailyAnswer(rows, by, binds.get("aor"), first, last, cov, _series(days, dense, cov),
                        totals, _weekly(days, dense), total,
                        count=count, scope=scope, source=source(con, first, last),
@@ -140,9 +140,10 @@ def _from_cells(rows: pa.Table, by: str) -> pa.Table:
 
 
 def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
-               binds: dict[str, Any], count: str, scope: str, top: int
+               binds: dict[str, Any], count: str, scope: str, top: int, grand: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
-    """The ``top`` categories as dense daily series, and every category's total."""
+    """The ``top`` categories as dense daily series, and every category's total with its
+    share of ``grand``, the range's total (suppressed categories included)."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
                                                            if "aor" in binds else "")
     if privacy.is_personal([by]):
@@ -159,7 +160,6 @@ def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: li
                        rows["arrests"].to_pylist(), strict=True):
         if c in dense and d in index:
             dense[c][index[d]] = n
-    grand = sum(n or 0 for n in totals["arrests"].to_pylist())
     out = [{"key": k, "arrests": n, "days": len(days),
             "per_day": None if n is None else round_half_up(n / max(len(days), 1), 1),
             "share_percent": None if n is None or not grand
