@@ -40,17 +40,20 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     # (_days: days of data each period covers; _shown: those inside the requested range;
-    # counts come from privacy.widen's range, so a personal attribute's cells are decided
-    # on whole years and a period the range cuts is suppressed, never counted in part.)
+    # _tail: those of them in the incomplete tail. Counts come from privacy.widen's range,
+    # so a personal attribute's cells are decided on whole years and a period the range
+    # cuts is suppressed, never counted in part.)
     sql = f"""
         WITH spans AS (SELECT {period_start_sql(period, "date")} AS period,
                               count(*) AS _days,
-                              count(*) FILTER (WHERE date BETWEEN $start AND $end) AS _shown
+                              count(*) FILTER (WHERE date BETWEEN $start AND $end) AS _shown,
+                              count(*) FILTER (WHERE incomplete AND date BETWEEN $start AND $end)
+                                  AS _tail
                        FROM day_owner GROUP BY 1)
         SELECT period, {by}, arrests,
                round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
                CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total,
-               _days, _shown
+               _days, _shown, _tail
         FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
                      {by}, CAST(sum(n) AS BIGINT) AS arrests
               FROM ({by_day_sql(by, where.replace("$start", "$lo").replace("$end", "$hi"),
@@ -60,16 +63,17 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     """
     lo, hi = privacy.widen([by], binds["start"], binds["end"])
     raw = arrow(con, sql, {**binds, "lo": lo, "hi": hi})
-    cut = {p for p, d, n in zip(raw["period"].to_pylist(), raw["_days"].to_pylist(),
-                                raw["_shown"].to_pylist(), strict=True) if n < d}
+    spans = {p: (shown, days, tail) for p, days, shown, tail in zip(
+        *(raw[c].to_pylist() for c in ("period", "_days", "_shown", "_tail")), strict=True)}
     table = privacy.suppress(raw, [by], "_days", days_shown="_shown", period=period,
                              period_column="period")
     columns, wide = _wide(table, by, top)
     if privacy.is_personal([by]):  # a cut period is counted whole: its total is not shown
         for w in wide:
-            if w["period"] in cut:
+            shown, days, _ = spans[w["period"]]
+            if shown < days:
                 w["total"] = None
-    _mark_partial(con, wide, period, binds["start"], binds["end"])
+    _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
         start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
@@ -78,20 +82,16 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
                f"largest values over the range as columns, the rest as 'other'")
 
 
-def _mark_partial(con: duckdb.DuckDBPyConnection, wide: list[dict[str, Any]], period: str,
-                  start: date, end: date) -> None:
+def _mark_partial(wide: list[dict[str, Any]], period: str,
+                  spans: dict[date, tuple[int, int, int]]) -> None:
     """Each period's days with data in the range, and whether it is partial: fewer days
-    than the whole period, or days inside the incomplete tail."""
-    rows = con.execute(f"""
-        SELECT {period_start_sql(period, "date")} AS p, count(*),
-               count(*) FILTER (WHERE incomplete)
-        FROM day_owner WHERE date BETWEEN $start AND $end GROUP BY 1""",
-        {"start": start, "end": end}).fetchall()
-    days = {p: (n, tail) for p, n, tail in rows}
+    than the whole period, or days inside the incomplete tail (``spans``: days shown, days
+    of data, days in the tail, from the breakdown's own query)."""
     for w in wide:
-        n, tail = days.get(w["period"], (0, 0))
-        w.update(days=n, period_days=period_days(period, w["period"]),
-                 incomplete_days=tail, partial=n < period_days(period, w["period"]) or tail > 0)
+        shown, _, tail = spans[w["period"]]
+        whole = period_days(period, w["period"])
+        w.update(days=shown, period_days=whole, incomplete_days=tail,
+                 partial=shown < whole or tail > 0)
 
 
 def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:

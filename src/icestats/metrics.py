@@ -62,12 +62,8 @@ def window_end(cov: Coverage, as_of: date | None, include_incomplete: bool) -> d
 def source(con: duckdb.DuckDBPyConnection, start: date | None = None,
            end: date | None = None) -> Source:
     """The releases counted for the days in [start, end] (all days by default)."""
-    cols = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'releases'"
-    ).fetchall()}
-    synthetic = "r.synthetic" if "synthetic" in cols else "CAST(NULL AS BOOLEAN)"
-    rows = con.execute(f"""
-        SELECT r.file_name, {synthetic} FROM releases r
+    rows = con.execute("""
+        SELECT r.file_name, r.synthetic FROM releases r
         WHERE r.release_id IN (SELECT release_id FROM day_owner
                                WHERE date BETWEEN $start AND $end)
         ORDER BY r.release_id""", {"start": start or date.min, "end": end or date.max}

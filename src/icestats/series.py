@@ -34,7 +34,8 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
     cov, _, binds = date_range(con, start, end, aor)
     first, last = binds["start"], binds["end"]
     rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
-    everything = daily_table(con, start=first, end=last, aor=aor, count=count, scope=scope)
+    everything = rows if by is None else daily_table(con, start=first, end=last, aor=aor,
+                                                      count=count, scope=scope)
     days = everything["date"].to_pylist()
     n = sum(everything["arrests"].to_pylist())
     total = {"arrests": n, "days": len(days),
