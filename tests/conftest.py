@@ -53,6 +53,14 @@ def loaded_db(tmp: Path, seed: int, rows: int = 30_000) -> Path:
     return path
 
 
+def small_db(tmp: Path) -> Path:
+    """A database holding one small generated csv release (300 records)."""
+    path = tmp / "db.duckdb"
+    assert run("ingest", make_release(tmp / "base.csv", rows=300), "--db", path
+               ).exit_code == 0
+    return path
+
+
 def run(*args: str) -> object:
     """Invoke the CLI in-process; returns click's Result (exit_code, stdout, stderr)."""
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)

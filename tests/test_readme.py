@@ -79,12 +79,8 @@ def test_the_matcher() -> None:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("readme")
     data = resources.files("icestats") / "data"
-    for sub in ("real",):
-        for f in (data / sub).iterdir():
-            if f.name.endswith((".gz", ".xlsx")):
-                shutil.copy(str(f), tmp / f.name)
-    for f in data.iterdir():
-        if f.name.endswith(".xlsx"):
+    for f in [*(data / "real").iterdir(), *data.iterdir()]:
+        if f.name.endswith((".csv.gz", ".xlsx")):
             shutil.copy(str(f), tmp / f.name)
     return tmp
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from test_bad_input import HEADER_2023, good_rows, snapshot
 
-from conftest import export_aor, make_release, run
+from conftest import export_aor, make_release, run, small_db
 from reference_impl import daily_by_aor, read_release
 
 CLI = [sys.executable, "-m", "icestats.cli"]
@@ -34,10 +34,7 @@ CLI = [sys.executable, "-m", "icestats.cli"]
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "db.duckdb"
-    assert run("ingest", make_release(tmp_path / "base.csv", rows=300), "--db", path
-               ).exit_code == 0
-    return path
+    return small_db(tmp_path)
 
 
 def _csv_text(rows: list[list[object]], delimiter: str = ",") -> str:
