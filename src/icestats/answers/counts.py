@@ -1,0 +1,179 @@
+"""Answers that count: status, the goal, offices, breakdowns, daily series, fiscal years,
+and the ICE detention statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from icestats.answers.base import Answer, Coverage
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass
+class StatusAnswer(Answer):
+    question: ClassVar[str] = "status"
+    releases: pa.Table
+    coverage: Coverage
+    rows_loaded: int
+    rows_rejected: int
+    records_merged: int
+    rejects_by_reason: dict[str, int]
+    aor_not_matched: dict[str, int]
+    unrecognized_aor_values: dict[str, int]
+    workbooks: pa.Table
+    tables: pa.Table
+
+    def body(self) -> dict[str, Any]:
+        return {"releases": self.releases, "coverage": self.coverage,
+                "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
+                "records_merged": self.records_merged,
+                "rejects_by_reason": self.rejects_by_reason,
+                "aor_not_matched": self.aor_not_matched,
+                "unrecognized_aor_values": self.unrecognized_aor_values,
+                "workbooks": self.workbooks, "tables": self.tables}
+
+
+@dataclass
+class BookInsNear:
+    """ICE's own count of initial book-ins a day, for the month nearest an as-of date."""
+
+    month: date
+    book_ins_per_day: float | None
+    cbp_share_percent: float | None
+    workbook: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"month": self.month, "book_ins_per_day": self.book_ins_per_day,
+                "cbp_share_percent": self.cbp_share_percent, "workbook": self.workbook,
+                "source": "ICE detention statistics workbook (real data)"}
+
+
+@dataclass
+class GoalAnswer(Answer):
+    question: ClassVar[str] = "goal"
+    goal: float
+    as_of: date
+    coverage: Coverage
+    latest_day: int
+    windows: list[dict[str, Any]]
+    trend: dict[str, Any]
+    include_incomplete: bool = False
+    book_ins: BookInsNear | None = None
+
+    @property
+    def as_of_incomplete(self) -> bool:
+        return self.coverage.incomplete(self.as_of)
+
+    @property
+    def latest_percent_of_goal(self) -> float | None:
+        from icestats.numbers import round_half_up
+
+        return round_half_up(100 * self.latest_day / self.goal) if self.goal else None
+
+    def body(self) -> dict[str, Any]:
+        return {"goal_per_day": self.goal, "as_of": self.as_of,
+                "as_of_incomplete": self.as_of_incomplete,
+                "latest_day_arrests": self.latest_day,
+                "latest_day_percent_of_goal": self.latest_percent_of_goal,
+                "latest_day_shortfall": self.goal - self.latest_day,
+                "windows": self.windows, "trend": self.trend,
+                "coverage": self.coverage, "incomplete_tail_included": self.include_incomplete,
+                "book_ins": self.book_ins}
+
+
+@dataclass
+class OfficesAnswer(Answer):
+    question: ClassVar[str] = "offices"
+    offices: pa.Table
+    window_days: int
+    days_with_data: int
+    as_of: date
+    coverage: Coverage
+    not_covered: list[str] = field(default_factory=list)  # offices the releases lack
+
+    @property
+    def as_of_incomplete(self) -> bool:
+        return self.coverage.incomplete(self.as_of)
+
+    def body(self) -> dict[str, Any]:
+        return {"window_days": self.window_days, "days_with_data": self.days_with_data,
+                "as_of": self.as_of, "as_of_incomplete": self.as_of_incomplete,
+                "offices": self.offices, "not_covered": self.not_covered}
+
+
+@dataclass
+class BreakdownAnswer(Answer):
+    question: ClassVar[str] = "breakdown"
+    by: str
+    period: str
+    rows: pa.Table  # period, <by>, arrests, share, [suppressed]
+    wide: list[dict[str, Any]]  # per period: label, cells (top categories + other), total
+    columns: list[str]  # the categories shown as columns (top N by total), then "other"
+    start: date | None = None
+    end: date | None = None
+    aor: str | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return "suppressed" in self.rows.column_names and any(
+            self.rows["suppressed"].to_pylist())
+
+    def body(self) -> dict[str, Any]:
+        return {"by": self.by, "period": self.period, "from": self.start, "to": self.end,
+                "aor": self.aor, "rows": self.rows, "columns": self.columns,
+                "periods": self.wide}
+
+
+@dataclass
+class DailyAnswer(Answer):
+    question: ClassVar[str] = "daily"
+    rows: pa.Table  # date, [<by>,] arrests: the export form
+    by: str | None
+    aor: str | None
+    start: date
+    end: date
+    coverage: Coverage
+    series: pa.Table  # date, key, arrests, mean_7, mean_28 (null until full), incomplete
+    totals: pa.Table  # key, arrests, share_percent, days, per_day, partial
+    weekly: pa.Table  # key, week_from, mean_per_day (whole 7-day blocks from the start)
+    total: dict[str, Any]  # arrests, days and per day over the whole range
+
+    def body(self) -> dict[str, Any]:
+        return {"by": self.by, "aor": self.aor, "from": self.start, "to": self.end,
+                "coverage": self.coverage, "rows": self.rows, "series": self.series,
+                "totals": self.totals, "total": self.total, "weekly": self.weekly}
+
+
+@dataclass
+class FiscalYearsAnswer(Answer):
+    question: ClassVar[str] = "fiscal_years"
+    years: list[dict[str, Any]]  # fiscal_year, days, period_days, arrests, published, ...
+
+    def body(self) -> dict[str, Any]:
+        return {"years": self.years}
+
+
+@dataclass
+class AgencyAnswer(Answer):
+    question: ClassVar[str] = "agency"
+    book_ins: pa.Table
+    detained: pa.Table
+    arrests_per_day_by_month: dict[date, float]
+
+    def body(self) -> dict[str, Any]:
+        return {"book_ins_by_month": self.book_ins, "detained_by_criminality": self.detained,
+                "arrests_per_day_by_month": self.arrests_per_day_by_month}
+
+
+@dataclass
+class RevisionsAnswer(Answer):
+    question: ClassVar[str] = "revisions"
+    table_key: str
+    rows: pa.Table
+
+    def body(self) -> dict[str, Any]:
+        return {"table": self.table_key, "rows": self.rows}
