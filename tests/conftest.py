@@ -75,3 +75,17 @@ def export_aor(db: Path, tmp: Path, count: str = "arrests") -> dict[tuple[str, s
         rows = list(csv.reader(fh))
     assert rows[0] == ["date", "aor", "arrests", "source_file", "synthetic"]
     return {(d, a): int(n) for d, a, n, _, _ in rows[1:]}
+
+
+@pytest.fixture(scope="session")
+def real_full_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped real data: the four FY2016-19 arrest files and the two detention
+    workbooks, in one database built once per session (the README's and the demo's)."""
+    from importlib import resources
+
+    data = resources.files("icestats") / "data"
+    files = sorted(str(f) for f in [*(data / "real").iterdir(), *data.iterdir()]
+                   if f.name.endswith((".csv.gz", ".xlsx")))
+    db = tmp_path_factory.mktemp("real_full") / "real.duckdb"
+    assert run("ingest", *files, "--db", db).exit_code == 0
+    return db

@@ -23,6 +23,7 @@ import icestats
 from icestats.generate import Options, generate
 from icestats.render import detention as detention_render
 from icestats.render import tables
+from icestats.render.fit import FitConsole
 from icestats.render.report import write as write_report
 
 
@@ -81,9 +82,11 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
-    console = Console()
-    if not console.is_terminal:  # piped: print at 100 columns, so no number is cut
-        console = Console(width=100)
+    # Tables fit the terminal's width (optional columns left out, or rows stacked); piped,
+    # the demo prints at 100 columns.
+    console = FitConsole()
+    if not console.is_terminal:
+        console = FitConsole(width=100)
     t0 = time.perf_counter()
     real_db = real(console, out)
     generated_db = generated(console, out)

@@ -65,13 +65,14 @@ def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
             tmp.write_text(csv_text(table), encoding="utf-8", newline="")
 
 
-def csv_text(table: pa.Table) -> str:
-    """RFC 4180 csv (CRLF, so a bare CR in a value is quoted), formula-safe."""
+def csv_text(table: pa.Table, delimiter: str = ",") -> str:
+    """RFC 4180 csv (CRLF, so a bare CR in a value is quoted), formula-safe; with a tab
+    ``delimiter``, the same as tsv."""
     import csv
     import io
 
     buf = io.StringIO(newline="")
-    out = csv.writer(buf)
+    out = csv.writer(buf, delimiter=delimiter)
     out.writerow(table.column_names)
     columns = [_csv_values(table[name]) for name in table.column_names]
     out.writerows(zip(*columns, strict=True))

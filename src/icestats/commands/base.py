@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Field-office performance statistics from U.S. ICE arrest releases. Load releases "
          "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
-         "agency, nowcast, events, forecast; write a report or export. Every command takes "
-         "--db (default ./icestats.duckdb) and --json.",
+         "agency, nowcast, events, forecast; explore with `icestats sql`; write a report or "
+         "export. Every command takes --db (default ./icestats.duckdb) and --format (table, "
+         "csv, tsv, markdown, json; --json for short).",
     no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -43,7 +45,11 @@ def _main(version: Annotated[bool, typer.Option(
 
 Db = Annotated[Path, typer.Option("--db", envvar="ICESTATS_DB",
                                   help="Database file (env ICESTATS_DB).")]
-Json = Annotated[bool, typer.Option("--json", metavar="", help="Print machine-readable JSON.")]
+Json = Annotated[bool, typer.Option("--json", metavar="", help="Print machine-readable JSON "
+                                                                "(the same as --format json).")]
+Fmt = Annotated[str | None, typer.Option(
+    "--format", help="table (default), csv, tsv, markdown (the answer's tables, exact numbers, "
+                     "with the source) or json.")]
 Count = Annotated[str, typer.Option(
     "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
 Scope = Annotated[str, typer.Option(
@@ -116,18 +122,31 @@ def _interrupted() -> typer.Exit:
 
 
 def console() -> Console:
-    from rich.console import Console
+    """The terminal: tables that do not fit its width drop optional columns or stack."""
+    from icestats.render.fit import FitConsole
 
-    return Console()
+    return FitConsole()
+
+
+# Set by `icestats export NAME`: the answer a question command computes is written to a
+# file by this function instead of being printed.
+EXPORT: ContextVar[Callable[[Answer], None] | None] = ContextVar("export", default=None)
 
 
 def emit(db: Path, json_out: bool, answer: Answer,
-         render: Callable[[Console, Any], None]) -> None:
-    """Print an answer as JSON (with the database it came from) or as rich tables."""
-    from icestats.jsonout import dumps
+         render: Callable[[Console, Any], None], fmt: str | None = None) -> None:
+    """Print an answer as rich tables, csv, tsv, markdown or JSON (``--format``; the
+    database it came from is always named), or hand it to ``export``."""
+    import sys
 
-    if json_out:
-        print(dumps({"database": str(db), **answer.to_dict()}))
-    else:
+    from icestats.render import formats
+
+    out = formats.resolve(json_out, fmt)
+    export = EXPORT.get()
+    if export is not None:
+        export(answer)
+    elif out == "table":
         render(console(), answer)
         print(f"database: {db}")
+    else:
+        sys.stdout.write(formats.render(answer, out, str(db)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,7 @@ from icestats.commands.base import (
     AsOf,
     Count,
     Db,
+    Fmt,
     From,
     Json,
     Office,
@@ -24,6 +25,11 @@ from icestats.commands.base import (
     handle_errors,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from icestats.answers import StatusAnswer
+
 GoalsFile = Annotated[Path | None, typer.Option(
     "--goals", help="Goals file (TOML): national goal, allocation key, per-office targets.")]
 Allocation = Annotated[str | None, typer.Option(
@@ -35,23 +41,22 @@ NationalGoal = Annotated[float | None, typer.Option(
 @app.command()
 @handle_errors
 def status(
-    db: Db = DEFAULT_DB, json_out: Json = False,
+    db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None,
     show_tables: Annotated[bool, typer.Option(
         "--tables", metavar="", help="List every workbook table kept without a name.")] = False,
 ) -> None:
     """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
     tail, workbook tables (named, kept raw, total mismatches)."""
     import icestats
-    from icestats.render import detention, tables
 
     with icestats.connect(db) as ice:
         s = ice.status()
-    if json_out:
-        from icestats.jsonout import dumps
+    emit(db, json_out, s, lambda out, a: _status(out, a, db, show_tables), fmt)
 
-        print(dumps({"database": str(db), **s.to_dict()}))
-        return
-    out = console()
+
+def _status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
+    from icestats.render import detention, tables
+
     if s.releases.num_rows:
         tables.status(out, s, str(db))
     detention.workbooks(out, s, show_tables)
@@ -68,7 +73,7 @@ def goal(
     goal_per_day: Annotated[float, typer.Option("--goal", help="Goal in arrests a day.")] = 3000,
     window: Annotated[int, typer.Option(help="Trend window in days (7, 28, 90...).")] = 28,
     as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False,
+    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """National arrests per day (latest day, rolling means) against the goal, and the trend."""
     import icestats
@@ -77,7 +82,7 @@ def goal(
     with icestats.connect(db) as ice:
         r = ice.goal(goal_per_day, window=window, as_of=as_of,
                      include_incomplete=include_incomplete, count=count, scope=scope)
-    emit(db, json_out, r, tables.goal)
+    emit(db, json_out, r, tables.goal, fmt)
 
 
 @app.command()
@@ -97,7 +102,7 @@ def offices(
     list_offices: Annotated[bool, typer.Option(
         "--list", metavar="", help="List the offices: codes, names and the spellings "
                                    "--aor accepts; no database needed.")] = False,
-    json_out: Json = False,
+    json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """The 25 field offices ranked by arrests per day, with change and national share;
     with --fair, evaluated fairly against their targets and their own baseline."""
@@ -118,11 +123,11 @@ def offices(
         if fair:
             emit(db, json_out, ice.fair_offices(
                 goals, window=window, as_of=as_of, include_incomplete=include_incomplete,
-                count=count, scope=scope, fdr=fdr), render_stats.fair)
+                count=count, scope=scope, fdr=fdr), render_stats.fair, fmt)
             return
         r = ice.offices(window=window, as_of=as_of, include_incomplete=include_incomplete,
                         count=count, scope=scope)
-    emit(db, json_out, r, tables.offices)
+    emit(db, json_out, r, tables.offices, fmt)
 
 
 @app.command()
@@ -135,7 +140,7 @@ def breakdown(
     period: Annotated[str, typer.Option(help="day, week, month, quarter, year or fy (federal "
                                              "fiscal year, October to September).")] = "month",
     start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False,
+    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """Counts and shares over time by one category."""
     import icestats
@@ -144,7 +149,7 @@ def breakdown(
     with icestats.connect(db) as ice:
         r = ice.breakdown(by, period=period, start=start, end=end, aor=aor, count=count,
                           scope=scope)
-    emit(db, json_out, r, tables.breakdown)
+    emit(db, json_out, r, tables.breakdown, fmt)
 
 
 @app.command()
@@ -154,7 +159,7 @@ def daily(
     by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
                                                 "agency_group, program, type, ...")] = None,
     start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False,
+    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """Daily counts: totals by month (or by category with --by), the daily series and its
     7-day means in --json."""
@@ -163,13 +168,13 @@ def daily(
 
     with icestats.connect(db) as ice:
         r = ice.daily(by, start=start, end=end, aor=aor, count=count, scope=scope)
-    emit(db, json_out, r, tables.daily)
+    emit(db, json_out, r, tables.daily, fmt)
 
 
 @app.command("fiscal-years")
 @handle_errors
 def fiscal_years(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
-                 json_out: Json = False) -> None:
+                 json_out: Json = False, fmt: Fmt = None) -> None:
     """Arrests per federal fiscal year (October to September) beside ICE's published
     administrative-arrest totals."""
     import icestats
@@ -177,12 +182,12 @@ def fiscal_years(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "
 
     with icestats.connect(db) as ice:
         r = ice.fiscal_years(count=count, scope=scope)
-    emit(db, json_out, r, tables.fiscal_years)
+    emit(db, json_out, r, tables.fiscal_years, fmt)
 
 
 @app.command()
 @handle_errors
-def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
+def agency(db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None) -> None:
     """ICE vs CBP: monthly book-ins by arresting agency (ICE's detention statistics), per
     day, CBP share; who is detained; arrests per day beside them when releases are loaded."""
     import icestats
@@ -190,13 +195,13 @@ def agency(db: Db = DEFAULT_DB, json_out: Json = False) -> None:
 
     with icestats.connect(db) as ice:
         r = ice.agency()
-    emit(db, json_out, r, detention.agency)
+    emit(db, json_out, r, detention.agency, fmt)
 
 
 @app.command()
 @handle_errors
 def revisions(
-    db: Db = DEFAULT_DB, json_out: Json = False,
+    db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None,
     table: Annotated[str, typer.Option(help="Workbook table key.")] = "book_ins_by_agency",
 ) -> None:
     """How later workbooks of a fiscal year revised each month (newest wins)."""
@@ -205,13 +210,13 @@ def revisions(
 
     with icestats.connect(db) as ice:
         r = ice.revisions(table)
-    emit(db, json_out, r, detention.revisions)
+    emit(db, json_out, r, detention.revisions, fmt)
 
 
 @app.command()
 @handle_errors
 def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
-            json_out: Json = False) -> None:
+            json_out: Json = False, fmt: Fmt = None) -> None:
     """Correct the incomplete last weeks of the newest release (reporting lag), with
     intervals; the completeness curve is estimated when two releases overlap."""
     import icestats
@@ -219,7 +224,7 @@ def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
 
     with icestats.connect(db) as ice:
         r = ice.nowcast(count=count, scope=scope)
-    emit(db, json_out, r, render_stats.nowcast)
+    emit(db, json_out, r, render_stats.nowcast, fmt)
 
 
 @app.command()
@@ -234,7 +239,7 @@ def events(
     example: Annotated[bool, typer.Option("--example", metavar="",
                                           help="Print the example events file "
                                                             "and exit.")] = False,
-    count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
+    count: Count = "arrests", scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """Change in an office's daily arrests after an operation or leadership change, against
     the other offices (difference in differences), with a placebo check."""
@@ -248,7 +253,7 @@ def events(
     evs = load_events(file, event or [])
     with icestats.connect(db) as ice:
         r = ice.events(evs, window=window, count=count, scope=scope)
-    emit(db, json_out, r, render_stats.events)
+    emit(db, json_out, r, render_stats.events, fmt)
 
 
 @app.command()
@@ -268,7 +273,7 @@ def forecast(
                                                 "(12 origins, 30 days ahead).")] = False,
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
     allocation: Allocation = None, count: Count = "arrests", scope: Scope = "all",
-    json_out: Json = False,
+    json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """National and per-office daily arrests ahead with 80% and 95% intervals (a local-level
     model that follows level changes), the observed recent means beside the model's level,
@@ -286,7 +291,7 @@ def forecast(
     with icestats.connect(db) as ice:
         r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count, scope=scope,
                          level=level, as_of=as_of, backtest=backtest)
-    emit(db, json_out, r, render_stats.forecast)
+    emit(db, json_out, r, render_stats.forecast, fmt)
 
 
 @app.command()
@@ -297,7 +302,7 @@ def surges(
                                                   "(higher: fewer, surer surges).")] = 4.5,
     min_ratio: Annotated[float, typer.Option(help="Smallest rise listed (x1.3 = +30%).")
                          ] = 1.3,
-    count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
+    count: Count = "arrests", scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
 ) -> None:
     """Unannounced surges: a change-point scan of every office's weekday-adjusted daily
     arrests, each surge with its start, end and size (ratio with a 95% interval)."""
@@ -310,4 +315,4 @@ def surges(
     with icestats.connect(db) as ice:
         r = ice.surges(start=start, end=end, count=count, scope=scope, threshold=threshold,
                        min_ratio=min_ratio)
-    emit(db, json_out, r, render_stats.surges)
+    emit(db, json_out, r, render_stats.surges, fmt)

@@ -1,0 +1,124 @@
+"""An answer's tables, by name: what ``--format csv|tsv|markdown`` prints and what
+``icestats export NAME`` writes, with the answer's exact numbers (never display strings).
+
+Every table of an answer is found in its ``body()``: an Arrow table as it is, a list of row
+objects as a table (nested objects flattened to ``parent_child`` columns, lists as JSON
+text). The answer's single values (window, as-of day, totals, trend) form the
+``summary`` table (name, and its ``value`` as text or its ``number``). ``MAIN`` names
+the tables a terminal format prints.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from icestats.answers import Answer
+
+# The tables ``--format csv|tsv|markdown`` prints, by question (the first one is what
+# ``export NAME --format csv|parquet`` writes unless --table names another).
+MAIN: dict[str, tuple[str, ...]] = {
+    "status": ("releases", "workbooks"), "goal": ("summary", "windows"),
+    "offices": ("offices",), "fair": ("offices",), "breakdown": ("rows",),
+    "daily": ("totals",), "fiscal_years": ("years",),
+    "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
+    "nowcast": ("days",), "events": ("events",), "forecast": ("weeks", "offices"),
+    "surges": ("surges",),
+}
+
+
+def tables(answer: Answer) -> dict[str, pa.Table]:
+    """Every table of ``answer`` by name, ``summary`` first."""
+    import pyarrow as pa
+
+    out: dict[str, pa.Table] = {}
+    summary: dict[str, Any] = {}
+    for key, value in answer.body().items():
+        if isinstance(value, pa.Table):
+            out[key] = value
+        elif _is_rows(value):
+            out[key] = table_of(value)
+        elif isinstance(value, dict) and value and all(isinstance(k, date) for k in value):
+            out[key] = pa.table({"date": list(value), "value": list(value.values())})
+        else:
+            _flatten(key, value, summary)
+    summary.update(count=answer.count, scope=answer.scope, source=answer.source.text,
+                   synthetic=answer.source.synthetic)
+    numbers = [v if isinstance(v, int | float) and not isinstance(v, bool) else None
+               for v in summary.values()]
+    rows = {"name": list(summary),
+            "value": [None if n is not None else _text(v)
+                      for n, v in zip(numbers, summary.values(), strict=True)],
+            "number": pa.array(numbers, pa.float64())}
+    return {"summary": pa.table(rows), **out}
+
+
+def main_tables(answer: Answer) -> list[str]:
+    """The names of the tables a terminal format prints for ``answer`` (those it has)."""
+    have = tables(answer)
+    names = [n for n in MAIN.get(answer.question, ()) if n in have]
+    return names or [n for n in have if n != "summary"][:1] or ["summary"]
+
+
+def table_of(rows: list[dict[str, Any]]) -> pa.Table:
+    """Row objects as an Arrow table: the union of their keys in order; nested objects
+    flattened; a column whose values mix kinds becomes text."""
+    import pyarrow as pa
+
+    flat = []
+    for r in rows:
+        f: dict[str, Any] = {}
+        for k, v in r.items():
+            _flatten(k, v, f)
+        flat.append(f)
+    names: dict[str, None] = {}
+    for f in flat:
+        names.update(dict.fromkeys(f))
+    columns = {}
+    for n in names:
+        values = [f.get(n) for f in flat]
+        try:
+            columns[n] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns[n] = pa.array([None if v is None else _text(v) for v in values],
+                                  pa.string())
+    return pa.table(columns) if columns else pa.table({})
+
+
+def _is_rows(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _flatten(key: str, value: object, into: dict[str, Any]) -> None:
+    if isinstance(value, dict) and not (value and all(isinstance(k, date) for k in value)):
+        for k, v in value.items():
+            _flatten(f"{key}_{k}", v, into)
+    elif isinstance(value, list | tuple):
+        into[key] = json.dumps(_plain(value), ensure_ascii=False)
+    elif hasattr(value, "to_dict"):
+        _flatten(key, value.to_dict(), into)
+    else:
+        into[key] = value
+
+
+def _plain(value: object) -> Any:
+    from icestats.jsonout import plain
+
+    return plain(value)
+
+
+def _text(value: object) -> str | None:
+    """A summary value as text: ISO dates, true/false, numbers as Python writes them."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    return json.dumps(_plain(value), ensure_ascii=False)
