@@ -1,6 +1,6 @@
 """The ``icestats`` command: parse arguments, call the library, render its answer.
 
-The commands live in ``icestats.commands`` (questions and tools). ``main`` imports them
+The commands live in ``icestats.commands`` (questions, tools and explore). ``main`` imports them
 inside its Ctrl-C guard, so an interrupt while the command starts up is one line and exit
 130 too; ``icestats.cli.app`` is the one typer app (for tests and ``python -m``).
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 
 def _app() -> Any:
-    from icestats.commands import questions, tools  # noqa: F401 - registers the commands
+    from icestats.commands import explore, questions, tools  # noqa: F401 - registers them
     from icestats.commands.base import app
 
     return app
