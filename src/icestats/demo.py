@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -40,13 +41,19 @@ def load(console: Console, db: Path, files: list[Path]) -> None:
         console.print(f"(already loaded into {db}: same files)", style="dim")
 
 
+def banner(console: Console, title: str, style: str) -> None:
+    """A rule, then the title on lines of its own (a rule's title is cut to one line)."""
+    console.rule(style=style)
+    console.print(title, style=style, highlight=False)
+
+
 def real(console: Console, out: Path) -> Path:
     db = out / "real.duckdb"
     console.print(f"Loading ICE's real arrest records FY2016-2019 and two real detention "
                   f"statistics workbooks into {db} ...")
     load(console, db, shipped("real", ".csv.gz") + shipped("", ".xlsx"))
-    console.rule("[bold green]REAL DATA: ICE arrest records FY2016 to 2019-09-01 (FOIA "
-                 "2019-ICFO-53623) and ICE's own detention statistics")
+    banner(console, "REAL DATA: ICE arrest records FY2016 to 2019-09-01 (FOIA "
+                    "2019-ICFO-53623) and ICE's own detention statistics", "bold green")
     with icestats.connect(db) as ice:
         tables.fiscal_years(console, ice.fiscal_years())
         tables.goal(console, ice.goal())
@@ -65,7 +72,7 @@ def generated(console: Console, out: Path) -> Path:
                       f"offices, 2024-10-01 to 2025-10-15) to {release} ...")
         generate(Options(seed=2025), release)
     load(console, db, [release, *shipped("", ".xlsx")])
-    console.rule("[bold yellow]GENERATED arrest release: realistic, NOT real ICE data")
+    banner(console, "GENERATED arrest release: realistic, NOT real ICE data", "bold yellow")
     with icestats.connect(db) as ice:
         tables.goal(console, ice.goal())
         tables.offices(console, ice.offices())
@@ -82,10 +89,10 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
-    # Tables fit the terminal's width (optional columns left out, or rows stacked); piped,
-    # the demo prints at 100 columns.
+    # Tables fit the terminal's width (optional columns left out, or rows stacked); piped
+    # without COLUMNS, the demo prints at 100 columns.
     console = FitConsole()
-    if not console.is_terminal:
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
         console = FitConsole(width=100)
     t0 = time.perf_counter()
     real_db = real(console, out)

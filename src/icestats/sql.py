@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
+    from icestats.answers import Source
     from icestats.client import Icestats
 
 MAX_ROWS = 100_000  # a query's answer larger than this is refused (use export datasette)
@@ -78,8 +79,19 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS) -> SqlAnswer:
     if rows.num_rows > max_rows:
         raise UsageError(f"the query returned {rows.num_rows:,} rows, more than "
                          f"{max_rows:,}; aggregate it or add a LIMIT")
-    return SqlAnswer(query, rows, source=ice.status().source,
+    return SqlAnswer(query, rows, source=_source(ice, names),
                      method="read-only SQL over icestats' views (counted aggregates)")
+
+
+def _source(ice: Icestats, names: set[str]) -> Source:
+    """The files the named views come from: releases, ICE's workbooks or both."""
+    from icestats.answers import Source
+    from icestats.views import VIEWS
+
+    every = ice.status().source
+    books = {VIEWS[n].workbooks for n in names}
+    return Source(every.releases if False in books else (),
+                  every.workbooks if True in books else ())
 
 
 def sandbox(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:

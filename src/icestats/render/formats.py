@@ -102,7 +102,7 @@ def _md(v: object) -> str:
         return "true" if v else "false"
     if isinstance(v, date):
         return v.isoformat()
-    s = neutralize(str(v)) or ""
+    s = (neutralize(v) or "") if isinstance(v, str) else str(v)  # (numbers are not formulas)
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
 
