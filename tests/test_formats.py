@@ -116,3 +116,15 @@ def test_a_bad_format_is_one_line(db: Path) -> None:
     for args in (["--format", "xml"], ["--format", "csv", "--json"]):
         result = run("offices", "--db", db, *args)
         assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_office_list_prints_in_every_format() -> None:
+    from icestats import reference
+
+    offices = reference.offices()
+    rows = list(csv.DictReader(io.StringIO(run("offices", "--list", "--format", "csv").stdout)))
+    assert [(r["code"], r["name"]) for r in rows] == [(o.code, o.name) for o in offices]
+    tsv = run("offices", "--list", "--format", "tsv").stdout.splitlines()
+    assert tsv[0] == "code\tname\tspellings" and len(tsv) == len(offices) + 1
+    md = run("offices", "--list", "--format", "markdown").stdout.splitlines()
+    assert md[0] == "| code | name | spellings |" and len(md) == len(offices) + 2

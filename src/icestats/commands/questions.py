@@ -107,9 +107,10 @@ def offices(
     """The 25 field offices ranked by arrests per day, with change and national share;
     with --fair, evaluated fairly against their targets and their own baseline."""
     if list_offices:
+        from icestats.render.formats import resolve
         from icestats.render.tables import office_list
 
-        office_list(console(), json_out)
+        office_list(console(), resolve(json_out, fmt))
         return
     import icestats
     from icestats.render import stats as render_stats

@@ -151,7 +151,7 @@ def daily(console: Console, r: DailyAnswer) -> None:
     source_line(console, r)
 
 
-def office_list(console: Console, json_out: bool) -> None:
+def office_list(console: Console, fmt: str) -> None:
     """The offices ``--aor`` accepts: code, name, and the spellings seen in releases."""
     from icestats import reference
     from icestats.jsonout import dumps
@@ -159,8 +159,19 @@ def office_list(console: Console, json_out: bool) -> None:
     offices: list[dict[str, Any]] = [
         {"code": o.code, "name": o.name, "spellings": list(o.aliases)}
         for o in reference.offices()]
-    if json_out:
+    if fmt == "json":
         print(dumps({"offices": offices}))
+        return
+    if fmt != "table":
+        import pyarrow as pa
+
+        from icestats.exports import csv_text
+        from icestats.render.formats import markdown_table
+
+        t = pa.table({"code": [o["code"] for o in offices], "name": [o["name"] for o in offices],
+                      "spellings": ["; ".join(o["spellings"]) for o in offices]})
+        print(markdown_table(t) if fmt == "markdown" else
+              csv_text(t, "\t" if fmt == "tsv" else ",").replace("\r\n", "\n"), end="")
         return
     t = Table(title="Field offices (--aor takes a code or any of these names)")
     for col in ("code", "name", "spellings"):
