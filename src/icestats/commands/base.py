@@ -22,8 +22,8 @@ app = typer.Typer(
     help="Field-office performance statistics from U.S. ICE arrest releases. Load releases "
          "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
          "agency, nowcast, events, forecast; explore with `icestats sql`; write a report or "
-         "export. Every command takes --db (default ./icestats.duckdb) and --format (table, "
-         "csv, tsv, markdown, json; --json for short).",
+         "export. Every command takes --db (default ./icestats.duckdb); every question "
+         "--format (table, csv, tsv, markdown, json; --json for short).",
     no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")

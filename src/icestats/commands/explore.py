@@ -53,7 +53,7 @@ def sql(
         return
     import icestats
     from icestats import sql as sql_mod
-    from icestats.render.formats import rows_table
+    from icestats.render.tables import rows_table
 
     sql_mod.check(query)  # refused before the database is opened
     with icestats.connect(db) as ice:
@@ -107,8 +107,9 @@ def export_command(name: str, command: Callable[..., Any], **fixed: Any) -> None
             EXPORT.reset(token)
 
     export.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    export.__doc__ = f"Write the {name} answer (see `icestats {command.__name__.replace('_', '-')}"\
-                     f" --help` for its options) to csv, tsv, json, parquet or xlsx."
+    question = command.__name__.replace("_", "-") + (" --fair" if fixed.get("fair") else "")
+    export.__doc__ = (f"Write the {name} answer (options as `icestats {question}`) to csv, "
+                      f"tsv, json, parquet or xlsx.")
     export.__name__ = f"export_{name.replace('-', '_')}"
     export_app.command(name)(export)
 
@@ -133,7 +134,7 @@ def export_datasette(
     db: Db = DEFAULT_DB,
 ) -> None:
     """An SQLite file of the read-only views (suppression applied) and a Datasette
-    metadata.json (titles, descriptions, units, sources, real or generated): serve it with
+    metadata.json (titles, descriptions, columns, sources, real or generated): serve it with
     `datasette DIR/icestats.db -m DIR/metadata.json`."""
     import icestats
     from icestats.datasette import write

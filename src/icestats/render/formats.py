@@ -16,7 +16,6 @@ from icestats.errors import UsageError
 
 if TYPE_CHECKING:
     import pyarrow as pa
-    from rich.console import Console
 
     from icestats.answers import Answer
 
@@ -105,34 +104,3 @@ def _md(v: object) -> str:
     s = (neutralize(v) or "") if isinstance(v, str) else str(v)  # (numbers are not formulas)
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
 
-
-def rows_table(console: Console, answer: Answer, table: pa.Table, title: str) -> None:
-    """Any Arrow table as a rich table (numbers right-aligned, formatted by ``num``), then
-    the answer's source line: ``icestats sql``'s table format."""
-    import pyarrow as pa
-    from rich.table import Table
-
-    from icestats.render.format import text
-    from icestats.render.tables import source_line
-
-    t = Table(title=title)
-    numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
-               or pa.types.is_decimal(f.type) for f in table.schema]
-    for name, right in zip(table.column_names, numeric, strict=True):
-        t.add_column(name, justify="right" if right else "left")
-    for row in table.to_pylist():
-        t.add_row(*(_shown(v) if right else text(v)
-                    for v, right in zip(row.values(), numeric, strict=True)))
-    console.print(t)
-    source_line(console, answer)
-
-
-def _shown(v: object) -> str:
-    """A number of a query's answer (DuckDB sums are decimals) as people read it."""
-    from decimal import Decimal
-
-    from icestats.render.format import num
-
-    if isinstance(v, Decimal):
-        v = int(v) if v == v.to_integral_value() else float(v)
-    return num(v, 2) if isinstance(v, float) else num(v)

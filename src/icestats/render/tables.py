@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +19,9 @@ from icestats.answers import (
     StatusAnswer,
 )
 from icestats.render.format import num, pct, signed, text
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 def source_line(console: Console, answer: Answer) -> None:
@@ -238,3 +241,30 @@ def _columns_line(r: dict[str, Any]) -> Text:
     line.append(f" · {r['layout']} layout ({form}) · {len(mapped)} columns mapped; not mapped: "
                 + (", ".join(unmapped) if unmapped else "none"))
     return line
+
+
+def rows_table(console: Console, answer: Answer, table: pa.Table, title: str) -> None:
+    """Any Arrow table as a rich table (numbers right-aligned, formatted by ``num``), then
+    the answer's source line: ``icestats sql``'s table format."""
+    import pyarrow as pa
+    from rich.table import Table
+
+    t = Table(title=title)
+    numeric = [pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+               or pa.types.is_decimal(f.type) for f in table.schema]
+    for name, right in zip(table.column_names, numeric, strict=True):
+        t.add_column(name, justify="right" if right else "left")
+    for row in table.to_pylist():
+        t.add_row(*(_shown(v) if right else text(v)
+                    for v, right in zip(row.values(), numeric, strict=True)))
+    console.print(t)
+    source_line(console, answer)
+
+
+def _shown(v: object) -> str:
+    """A number of a query's answer (DuckDB sums are decimals) as people read it."""
+    from decimal import Decimal
+
+    if isinstance(v, Decimal):
+        v = int(v) if v == v.to_integral_value() else float(v)
+    return num(v, 2) if isinstance(v, float) else num(v)
