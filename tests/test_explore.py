@@ -223,3 +223,10 @@ def test_datasette_serves_the_export(db: Path, tmp_path: Path) -> None:
     assert "GENERATED" in tables["arrests_daily"]["description"]
     assert tables["arrests_daily"]["columns"]["count_kind"].startswith("arrests")
     assert "Arrests a day by field office" in page
+
+
+def test_a_huge_answer_is_refused_without_computing_it(db: Path) -> None:
+    result = run("sql", "SELECT r.release_id, x.range FROM releases r, range(1000000000000) x",
+                 "--db", db)
+    assert result.exit_code == 2
+    assert "has more than 100,000 rows; aggregate it or add a LIMIT" in result.stderr

@@ -68,8 +68,8 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS) -> SqlAnswer:
         raise UsageError(f"the query names no view; the views are: {', '.join(views.VIEWS)}")
     mem = sandbox(views.build(ice, sorted(names)))
     try:
-        result = mem.sql(query)
-        rows = result.to_arrow_table() if result is not None else None
+        result = mem.sql(query)  # (at most one row more than allowed is ever computed)
+        rows = result.limit(max_rows + 1).to_arrow_table() if result is not None else None
     except duckdb.Error as exc:  # the user's query failed
         raise UsageError(_explain(exc)) from None
     finally:
@@ -77,8 +77,8 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS) -> SqlAnswer:
     if rows is None:
         raise UsageError("the query returned nothing")
     if rows.num_rows > max_rows:
-        raise UsageError(f"the query returned {rows.num_rows:,} rows, more than "
-                         f"{max_rows:,}; aggregate it or add a LIMIT")
+        raise UsageError(f"the query's answer has more than {max_rows:,} rows; aggregate "
+                         "it or add a LIMIT (or use `icestats export datasette`)")
     return SqlAnswer(query, rows, source=_source(ice, names),
                      method="read-only SQL over icestats' views (counted aggregates)")
 
