@@ -124,6 +124,10 @@ SAME_ANSWER = [
     (["nowcast"], "/api/nowcast"),
     (["events", "--event", "2025-06-06,LOS,Los Angeles"],
      "/api/events?event=2025-06-06,LOS,Los%20Angeles"),
+    (["events", "--event", "2025-06-06,LOS,LA", "--event", "2025-08-01,CHI,x", "--window",
+      "14", "--pre", "84", "--count", "records"],
+     "/api/events?event=2025-06-06,LOS,LA&event=2025-08-01,CHI,x&window=14&pre=84"
+     "&count=records"),
     (["forecast", "--horizon", "30"], "/api/forecast?horizon=30"),
 ]
 

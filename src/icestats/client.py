@@ -196,11 +196,12 @@ class Icestats:
         return store_nowcast(self.con, count, level, scope)
 
     def events(self, events: list[Event], *, window: int = 28, count: str = "arrests",
-               scope: str = "all", level: float = 0.95) -> EventsAnswer:
-        """Effects of events against the other offices, with placebos."""
+               scope: str = "all", level: float = 0.95, pre: int = 182) -> EventsAnswer:
+        """Effects of events against a synthetic control of the other offices, with
+        placebo inference, a pre-trend check, the event study and the displacement."""
         from icestats.stats.events import store_events
 
-        return store_events(self.con, events, window, count, level, scope)
+        return store_events(self.con, events, window, count, level, scope, pre)
 
     def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 182,
                  count: str = "arrests", scope: str = "all", level: float = 0.95,

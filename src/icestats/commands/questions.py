@@ -230,14 +230,18 @@ def events(
                                                             "`icestats events --example`.")] = None,
     event: Annotated[list[str] | None, typer.Option(
         "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
-    window: Annotated[int, typer.Option(help="Days before and after the date.")] = 28,
+    window: Annotated[int, typer.Option(help="Days after the date the main effect is "
+                                             "measured over (whole weeks).")] = 28,
+    pre: Annotated[int, typer.Option(help="Days before the date the synthetic control is "
+                                          "fitted on (whole weeks).")] = 182,
     example: Annotated[bool, typer.Option("--example", metavar="",
                                           help="Print the example events file "
                                                             "and exit.")] = False,
     count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
 ) -> None:
-    """Change in an office's daily arrests after an operation or leadership change, against
-    the other offices (difference in differences), with a placebo check."""
+    """Change in an office's arrests after an operation or leadership change, against a
+    synthetic control of the other offices, with placebo intervals, a pre-trend check, the
+    weekly event study and the change in the other offices (displacement)."""
     import icestats
     from icestats.render import stats as render_stats
     from icestats.stats.events import example_file, load_events
@@ -247,7 +251,7 @@ def events(
         return
     evs = load_events(file, event or [])
     with icestats.connect(db) as ice:
-        r = ice.events(evs, window=window, count=count, scope=scope)
+        r = ice.events(evs, window=window, count=count, scope=scope, pre=pre)
     emit(db, json_out, r, render_stats.events)
 
 

@@ -131,12 +131,13 @@ def surges(i: Ice, start: From = None, end: To = None, count: str = "arrests",
 @router.get("/events")
 def events(i: Ice, event: Annotated[list[str] | None, Query(
                description="DATE,OFFICE,LABEL; default: the example events file")] = None,
-           window: Annotated[int, Query(ge=7, le=180)] = 28, count: str = "arrests",
+           window: Annotated[int, Query(ge=7, le=180)] = 28,
+           pre: Annotated[int, Query(ge=28, le=728)] = 182, count: str = "arrests",
            scope: str = "all") -> dict[str, Any]:
     from icestats.stats.events import example_file, load_events
 
     evs = load_events(None if event else example_file(), event or [])
-    return answer(i, i.events(evs, window=window, count=count, scope=scope))
+    return answer(i, i.events(evs, window=window, count=count, scope=scope, pre=pre))
 
 
 @router.get("/fiscal_years")
