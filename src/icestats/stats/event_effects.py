@@ -116,6 +116,17 @@ def estimate(g: synth.Grid, unit: int, donors: list[int], event: int, pre: int,
     return f, space, time, effects
 
 
+def core(su: Setup, g: synth.Grid, office: str, excluded: set[str],
+         horizons: tuple[int, ...]) -> tuple[list[int], list[dict[str, Any]], Estimate | None]:
+    """(donors, all surges found among the candidates, the estimate) for ``office``."""
+    candidates = [c for c in su.codes if c != office and c not in excluded]
+    surges = surging(su, candidates)
+    donors, _ = pool(g, su, office, excluded, surges)
+    est = estimate(g, su.codes.index(office), donors, g.event, su.pre_weeks, horizons,
+                   su.alpha)
+    return donors, surges, est
+
+
 def study(g: synth.Grid, f: synth.Fit, others: list[synth.Fit], alpha: float = synth.ALPHA
           ) -> list[dict[str, Any]]:
     """The weekly event study: each week's ratio to the synthetic, with its interval."""

@@ -10,6 +10,7 @@ eight weeks of the event, which the surge filter should take out of the donors.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,8 @@ def event_trial(seed: int, shock_sd: float, factor: float, operations: int = 4,
     codes = [f"X{j}" for j in range(24)]
     su = fx.Setup(s.days, codes, s.counts, s.days[EVENT_DAY], 26, window_weeks)
     g = synth.grid(s.days, s.counts, su.when)
-    donors, surging = fx.pool(g, su, "X0", set(), fx.surging(su, codes[1:]))
-    left = {r["office"] for r in surging}
-    r = fx.estimate(g, 0, donors, g.event, 26, (2, 4, 8))
+    _, surges, r = fx.core(su, g, "X0", set(), (2, 4, 8))
+    left = {x["office"] for x in surges if not x.get("taken_back")}
     assert r is not None
     out: dict[str, Any] = {"operated_left_out": sum(codes[j] in left for j in operated),
                            "operated": len(operated),
@@ -48,6 +48,25 @@ def event_trial(seed: int, shock_sd: float, factor: float, operations: int = 4,
         out[f"excludes_1_{7 * h}"] = float(not low <= 1.0 <= high)
         out[f"width_{7 * h}"] = float(np.log(high / low)) if low > 0 else np.inf
     return out
+
+
+def real_dates(days: list[date], codes: list[str], counts: np.ndarray, when: list[date],
+               pre_weeks: int = 26, window_weeks: int = 4) -> dict[str, Any]:
+    """Every office on real series at dates with no known event: the share of 95%
+    intervals (of the ``window_weeks`` effect) that exclude no effect. Real series have
+    real operations at unknown dates, so this bounds the false alarm rate from above."""
+    n = excl = 0
+    for t in when:
+        for office in codes:
+            su = fx.Setup(days, codes, counts, t, pre_weeks, window_weeks)
+            g = synth.grid(days, counts, t)
+            r = fx.core(su, g, office, set(), (window_weeks,))[2]
+            if r is None or window_weeks not in r[3] or r[3][window_weeks]["low"] is None:
+                continue
+            e = r[3][window_weeks]
+            n += 1
+            excl += not e["low"] <= 1 <= e["high"]
+    return {"intervals": n, "exclude_1": excl / max(n, 1)}
 
 
 def event_trials(seeds: range, shock_sd: float, factor: float, operations: int = 4

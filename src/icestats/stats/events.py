@@ -84,12 +84,9 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str]) -> dict[str, Any]:
                        f"{7 * w} complete days from {ev.date} in the data "
                        f"({su.days[0]} to {su.days[-1]})"}
     su = replace(su, pre_weeks=pre)
-    candidates = [c for c in su.codes if c != ev.office and c not in excluded]
-    surges = fx.surging(su, candidates)
-    donors, left_out = fx.pool(g, su, ev.office, excluded, surges)
+    donors, surges, r = fx.core(su, g, ev.office, excluded,
+                                tuple(sorted({h // 7 for h in fx.HORIZONS} | {w})))
     unit = su.codes.index(ev.office)
-    r = fx.estimate(g, unit, donors, g.event, pre,
-                    tuple(sorted({h // 7 for h in fx.HORIZONS} | {w})), su.alpha)
     if r is None or w not in r[3]:
         return head | {"effect": None, "note": "no complete weeks for the fit"}
     f, space, time, effects = r
@@ -108,7 +105,8 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str]) -> dict[str, Any]:
                 "weights": {su.codes[d]: float(x) for d, x in
                             sorted(zip(donors, f.weights, strict=True), key=lambda t: -t[1])
                             if x >= 0.005},
-                "donors": [su.codes[d] for d in donors], "left_out_surging": left_out,
+                "donors": [su.codes[d] for d in donors],
+                "left_out_surging": [x for x in surges if not x.get("taken_back")],
                 "taken_back_surging": [r for r in surges if r.get("taken_back")],
                 "left_out_other": sorted(excluded - {ev.office})},
         "placebos": {"space": len(space), "time": len(time),
