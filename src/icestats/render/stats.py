@@ -100,7 +100,7 @@ def events(console: Console, r: EventsAnswer) -> None:
     for e in r.events:
         head = Text(f"{e['office']} {e['date']}\n", style="bold") + text(e["label"])
         if e.get("effect") is None:
-            t.add_row(head, Text(e["note"]), "", "", "")
+            t.add_row(head + Text(f"\n{e['note']}", style="yellow"), NONE, NONE, NONE, NONE)
             continue
         t.add_row(head, *(_effect_cell(x) for x in e["effects"]), _effect_cell(e["pre_trend"]))
     console.print(t)
