@@ -13,16 +13,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 from scipy import stats as st
 from typer.testing import CliRunner
 
 import icestats
 from icestats import reference
 from icestats.cli import app
+from icestats.render.report import build
 from icestats.stats import goals as goals_mod
 from icestats.stats.fair import Period, evaluate
 from icestats.stats.fair_trials import fair_trials
 from icestats.stats.weekday import Profiles, office_profiles
+from icestats.web.app import create_app
 
 from conftest import make_release, run
 
@@ -183,7 +186,9 @@ def test_underperformers_cli_table_and_errors(db: Path) -> None:
                          "--json").stdout)
     assert out["question"] == "underperformers" and out["n"] == 5
     assert all(len(m["bottom"]) == 5 for m in out["measures"])
-    assert "underlying daily rate" in out["intervals_for"]["attainment_low/high"]
+    assert "underlying daily rate" in out["intervals_for"]["rank_low/high"]
+    fair = json.loads(run("offices", "--fair", "--db", db, "--json").stdout)
+    assert "underlying daily rate" in fair["intervals_for"]["attainment_low/high"]
     for args in (["--underperformers"], ["--fair"]):
         text = CliRunner().invoke(app, ["offices", *args, "--db", str(db)],
                                   env={"COLUMNS": "100"}).stdout
@@ -193,6 +198,19 @@ def test_underperformers_cli_table_and_errors(db: Path) -> None:
     bad = run("offices", "--underperformers", "--n", "25", "--db", db)
     assert bad.exit_code == 2 and bad.stderr.strip() == \
         "error: --n must be 1 to 24: 25 offices are ranked in this window"
+
+
+def test_report_and_api(db: Path) -> None:
+    with icestats.connect(db) as ice:
+        html = build(ice)
+        lowest = ice.underperformers().measures[0]["bottom"][0]
+    table = html[html.index("<table id='underperformers'>"):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == 13  # the header and the 12 lowest
+    assert f"<td>{lowest['aor']} " in table and "The list depends on the yardstick" in html
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")
+    assert client.get("/api/underperformers?n=0").status_code == 422
+    assert client.get("/api/underperformers?n=3").json()["n"] == 3
 
 
 def test_fair_trials_false_flags_and_rank_coverage() -> None:

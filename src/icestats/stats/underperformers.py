@@ -71,8 +71,15 @@ def underperformers(con: duckdb.DuckDBPyConnection, goals: Goals, *, n: int = 12
                f"{a.fdr}. Fair evaluation: {a.method}")
 
 
-KEPT = ("targets_note", "baseline_note", "areas_note", "baseline", "intervals_for",
-        "rank_draws", "rank_seed")
+KEPT = ("targets_note", "baseline_note", "areas_note", "baseline", "rank_draws", "rank_seed")
+INTERVALS_FOR = {
+    "rank_low/high": "the rank (1 = highest) of the office's underlying daily rate among the "
+                     "ranked offices under that yardstick (95%), from posterior draws of "
+                     "every office's rate: the uncertainty is about the rate the counts "
+                     "reveal, not measurement error (the counts are exact)",
+    "p_bottom": "the probability, over the same draws, that the office is among the n "
+                "lowest under that yardstick",
+}
 
 
 def _details(fair: dict[str, Any], skipped: dict[str, str], attainment: bool,
@@ -80,6 +87,7 @@ def _details(fair: dict[str, Any], skipped: dict[str, str], attainment: bool,
     """The fair answer's notes that apply here, and why a yardstick is missing or says
     nothing new."""
     out: dict[str, Any] = {k: fair[k] for k in KEPT if k in fair}
+    out["intervals_for"] = INTERVALS_FOR
     out["weekday_note"] = fair["weekday"]["note"]
     if skipped:
         out["measures_left_out"] = skipped
