@@ -259,14 +259,16 @@ def _meta(window: Period, disp: Dispersion, profiles: Profiles, codes: list[str]
                       "toward the national pattern by empirical Bayes; "
                       "weekday_own_weight: how much of its own pattern an office keeps",
             "mostly_national": small,
-            "note": _weekday_note(small, len(codes)),
+            "note": _weekday_note(small, len(codes), profiles.weeks),
         },
         "rank_draws": DRAWS, "rank_seed": SEED,
         "intervals_for": INTERVALS_FOR,
     }
 
 
-def _weekday_note(small: list[str], k: int) -> str:
+def _weekday_note(small: list[str], k: int, weeks: int) -> str:
+    if weeks < 2:
+        return "fewer than two whole weeks of data: no weekday pattern is used"
     if not small:
         return "every office keeps at least half of its own weekday pattern"
     if len(small) == k:
