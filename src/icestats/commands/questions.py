@@ -94,6 +94,11 @@ def offices(
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
     allocation: Allocation = None,
     fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
+    underperformers: Annotated[bool, typer.Option(
+        "--underperformers", metavar="", help="The --n lowest offices under each yardstick "
+        "side by side, with rank intervals and the below-target test.")] = False,
+    n: Annotated[int, typer.Option("--n", help="How many lowest offices (with "
+                                               "--underperformers).")] = 12,
     list_offices: Annotated[bool, typer.Option(
         "--list", metavar="", help="List the offices: codes, names and the spellings "
                                    "--aor accepts; no database needed.")] = False,
@@ -110,11 +115,18 @@ def offices(
     from icestats.render import stats as render_stats
     from icestats.render import tables
 
-    if fair:  # the goals file is checked before the database is opened
+    if fair or underperformers:  # the goals file is checked before the database is opened
         from icestats.stats import goals as goals_mod
 
         goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
     with icestats.connect(db) as ice:
+        if underperformers:
+            from icestats.render.underperformers import table
+
+            emit(db, json_out, ice.underperformers(
+                goals, n=n, window=window, as_of=as_of, include_incomplete=include_incomplete,
+                count=count, scope=scope, fdr=fdr), table)
+            return
         if fair:
             emit(db, json_out, ice.fair_offices(
                 goals, window=window, as_of=as_of, include_incomplete=include_incomplete,

@@ -22,47 +22,66 @@ from icestats.render.tables import source_line
 def fair(console: Console, r: FairAnswer) -> None:
     t = Table(title=f"Fair office evaluation, {r.window[0]} to {r.window[1]} "
                     f"({r.window_days} days)", padding=(0, 1), pad_edge=False)
-    narrow = console.width < 110  # the optional column goes first, and the table says so
-    cols = ("#", "office", "per day", "rate", "vs base [95%]", "target", "attain. [95%]",
+    narrow = console.width < 120  # the optional columns go first, and the table says so
+    cols = ("rank [95%]", "office", "per day", *(() if narrow else ("rate",)),
+            "vs base [95%]", *(() if narrow else ("target",)), "attain. [95%]", "P(<1)",
             *(() if narrow else ("shrunk",)), "flag")
     for c in cols:
         t.add_column(c, justify="left" if c in ("office", "flag") else "right",
-                     no_wrap=c != "office", min_width=12 if c == "office" else None,
-                     max_width=16 if c == "office" else None)
+                     no_wrap=True, max_width=16 if c == "office" else None)
     for o in r.offices:
         ranked = o["rank"] is not None
         t.add_row(
-            num(o["rank"]), text(o["name"]), num(o["per_day"]),
-            num(o.get("per_100k_noncitizens_yr"), 0),
+            rank_cell(o), text(o["name"]), num(o["per_day"]),
+            *(() if narrow else (num(o.get("per_100k_noncitizens_yr"), 0),)),
             interval(o.get("baseline_ratio"), o.get("baseline_low"), o.get("baseline_high")),
-            num(o.get("target_per_day")),
+            *(() if narrow else (num(o.get("target_per_day")),)),
             interval(o.get("attainment"), o.get("attainment_low"), o.get("attainment_high")),
+            num(o.get("p_attainment_below_1"), 2),
             *(() if narrow else (num(o.get("shrunk_attainment"), 2),)),
             Text("below", style="bold red") if o.get("below_target") else
             Text("no data" if o.get("covered") is False else "" if ranked
                  else "unranked", style="dim"),
             style="" if ranked else "dim")
     console.print(t)
-    notes = [f"per day: arrests a day; rate: per 100,000 noncitizen residents a year (ACS "
-             f"2024); vs base: against the office's own baseline; attain.: arrests over the "
-             f"target ({r.goals['source']}); shrunk: empirical Bayes attainment (the ranking); "
-             f"below: below target with the false discovery rate held; no data: not covered. "
-             f"Method: {r.method}."]
+    for n in _fair_notes(r, narrow):
+        console.print(Text(n))
+    source_line(console, r)
+
+
+def rank_cell(o: dict[str, Any]) -> str:
+    """3 [1–6]: the rank and the 95% interval of the rank."""
+    if o.get("rank") is None:
+        return "–"
+    return f"{o['rank']} [{o['rank_low']}–{o['rank_high']}]"
+
+
+def _fair_notes(r: FairAnswer, narrow: bool) -> list[str]:
+    notes = [f"rank: by shrunk attainment (arrests a day without a target), with the 95% "
+             f"interval of the rank; per day: arrests a day; rate: per 100,000 noncitizen "
+             f"residents a year (ACS 2024); vs base: against the office's own baseline; "
+             f"attain.: arrests over the target ({r.goals['source']}); P(<1): probability "
+             f"that the office's underlying rate is below its target; shrunk: empirical "
+             f"Bayes attainment; below: below target with the false discovery rate held; "
+             f"no data: not covered. Intervals are for the underlying daily rate, not for "
+             f"measurement error. Method: {r.method}."]
     if narrow:
-        notes.append("The shrunk column is left out below 110 columns (it is in --json).")
+        notes.append("The rate, target and shrunk columns are left out below 120 columns "
+                     "(they are in --json).")
     if not r.targets_in_force:
         notes.append("No target is in force in this window (see --goals).")
-    if r.details.get("baseline_note"):
-        notes.append(f"Baseline: {r.details['baseline_note']}.")
+    for key in ("targets_note", "baseline_note", "areas_note"):
+        if r.details.get(key):
+            notes.append(f"{key.split('_')[0].capitalize()}: {r.details[key]}.")
+    if r.details.get("weekday"):
+        notes.append(f"Weekday: {r.details['weekday']['note']}.")
     if r.targets_in_force:
         notes.append(f"Below target with the false discovery rate held at {r.fdr:.0%}: "
                      + (", ".join(r.flagged) if r.flagged else "none") + ".")
     if r.not_covered:
         notes.append("Not covered by the releases counted for this window (not ranked, not "
                      f"flagged): {', '.join(r.not_covered)}.")
-    for n in notes:
-        console.print(Text(n))
-    source_line(console, r)
+    return notes
 
 
 def nowcast(console: Console, r: NowcastAnswer) -> None:

@@ -101,6 +101,22 @@ def fair(i: Ice, window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = 
                                     scope=scope, fdr=fdr))
 
 
+@router.get("/underperformers")
+def underperformers(i: Ice, n: Annotated[int, Query(ge=1, le=24)] = 12,
+                    window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
+                    include_incomplete: bool = False,
+                    goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
+                    allocation: str | None = None,
+                    fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05, count: str = "arrests",
+                    scope: str = "all") -> dict[str, Any]:
+    from icestats.stats import goals as goals_mod
+
+    g = goals_mod.load(None, national=goal, allocation=allocation)
+    return answer(i, i.underperformers(g, n=n, window=window, as_of=as_of,
+                                       include_incomplete=include_incomplete, count=count,
+                                       scope=scope, fdr=fdr))
+
+
 @router.get("/nowcast")
 def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
     return answer(i, i.nowcast(count=count, scope=scope))
