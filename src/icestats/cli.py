@@ -21,10 +21,24 @@ def _app() -> Any:
     return app
 
 
+def _command(app: Any) -> Any:
+    """The click command typer builds from ``app``, with ``--help`` shown without typer's
+    ``<bool>`` type label (the other flags say metavar="" where they are declared)."""
+    import click
+    import typer.main
+
+    command = typer.main.get_command(app)
+    for cmd in [command, *getattr(command, "commands", {}).values()]:
+        option = cmd.get_help_option(click.Context(cmd, info_name=cmd.name))
+        if option is not None:
+            option.metavar = ""
+    return command
+
+
 def main() -> None:
     try:
-        app = _app()
-        app()  # (the commands catch their own; this covers typer parsing the arguments)
+        command = _command(_app())
+        command()  # (the commands catch their own; this covers typer parsing the arguments)
     except KeyboardInterrupt:
         _say_interrupted()
         raise SystemExit(130) from None
