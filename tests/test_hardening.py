@@ -394,6 +394,7 @@ def test_ctrl_c_while_the_command_starts_is_one_line(monkeypatch: pytest.MonkeyP
     def interrupted_imports() -> object:
         raise KeyboardInterrupt
 
+    monkeypatch.setattr(cli, "_command", lambda app: app)
     if where == "imports":
         monkeypatch.setattr(cli, "_app", interrupted_imports)
     else:
@@ -412,6 +413,7 @@ def test_a_commands_own_exit_130_is_not_said_twice(monkeypatch: pytest.MonkeyPat
     def command_interrupted() -> None:
         raise SystemExit(130) from None  # (after handle_errors printed its one line)
 
+    monkeypatch.setattr(cli, "_command", lambda app: app)
     monkeypatch.setattr(cli, "_app", lambda: command_interrupted)
     with pytest.raises(SystemExit):
         cli.main()
