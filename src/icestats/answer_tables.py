@@ -27,7 +27,7 @@ MAIN: dict[str, tuple[str, ...]] = {
     "daily": ("totals",), "fiscal_years": ("years",),
     "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
     "nowcast": ("days",), "events": ("events",), "forecast": ("weeks", "offices"),
-    "surges": ("surges",),
+    "surges": ("surges",), "underperformers": ("offices",),
 }
 
 

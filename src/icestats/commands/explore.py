@@ -107,7 +107,8 @@ def export_command(name: str, command: Callable[..., Any], **fixed: Any) -> None
             EXPORT.reset(token)
 
     export.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    question = command.__name__.replace("_", "-") + (" --fair" if fixed.get("fair") else "")
+    question = command.__name__.replace("_", "-") + "".join(
+        f" --{flag}" for flag in ("fair", "underperformers") if fixed.get(flag))
     export.__doc__ = (f"Write the {name} answer (options as `icestats {question}`) to csv, "
                       f"tsv, json, parquet or xlsx.")
     export.__name__ = f"export_{name.replace('-', '_')}"
@@ -116,9 +117,13 @@ def export_command(name: str, command: Callable[..., Any], **fixed: Any) -> None
 
 for _name, _command, _fixed in (
         ("status", questions.status, {"show_tables": False}),
-        ("goal", questions.goal, {}), ("offices", questions.offices,
-                                       {"fair": False, "list_offices": False}),
-        ("fair", questions.offices, {"fair": True, "list_offices": False}),
+        ("goal", questions.goal, {}),
+        ("offices", questions.offices, {"fair": False, "underperformers": False,
+                                        "list_offices": False}),
+        ("fair", questions.offices, {"fair": True, "underperformers": False,
+                                     "list_offices": False}),
+        ("underperformers", questions.offices, {"fair": False, "underperformers": True,
+                                                "list_offices": False}),
         ("breakdown", questions.breakdown, {}), ("fiscal-years", questions.fiscal_years, {}),
         ("agency", questions.agency, {}), ("revisions", questions.revisions, {}),
         ("nowcast", questions.nowcast, {}), ("events", questions.events, {"example": False}),

@@ -12,7 +12,7 @@ from icestats import __version__
 from icestats.answers import FairAnswer, GoalAnswer, StatusAnswer
 from icestats.client import Icestats
 from icestats.jsonout import plain
-from icestats.render import charts
+from icestats.render import charts, underperformers
 from icestats.render.charts import esc
 from icestats.render.format import interval, num, pct
 from icestats.render.map import office_map
@@ -96,6 +96,7 @@ def _arrests(ice: Icestats, goals: Goals, goal_per_day: float,
                    f"{g.book_ins.month:%Y-%m} (real data).</p>")
     fair = ice.fair_offices(goals)
     out += _offices(ice, fair, data)
+    out.append(underperformers.html(ice.underperformers(goals)))
     out.append("<h2>Who is arrested, and how</h2>")
     for by, label in BREAKDOWNS:
         out.append(_composition(ice, by, label))
