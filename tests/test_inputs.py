@@ -95,9 +95,12 @@ def test_help_has_no_bool_labels_and_no_hard_breaks(monkeypatch: pytest.MonkeyPa
     from icestats import cli
 
     monkeypatch.setenv("COLUMNS", "200")
-    names = sorted(cli._command(cli._app()).commands)
-    assert {"goal", "offices", "events", "ingest", "export"} <= set(names)
-    for args in [[], *[[n] for n in names]]:
+    command = cli._command(cli._app())
+    names = sorted(command.commands)
+    assert {"goal", "offices", "events", "ingest", "export", "sql"} <= set(names)
+    exports = sorted(command.commands["export"].commands)  # type: ignore[attr-defined]
+    assert {"daily", "goal", "fair", "datasette"} <= set(exports)
+    for args in [[], *[[n] for n in names], *[["export", n] for n in exports]]:
         monkeypatch.setattr("sys.argv", ["icestats", *args, "--help"])
         with pytest.raises(SystemExit) as done:
             cli.main()

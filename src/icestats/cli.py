@@ -28,7 +28,10 @@ def _command(app: Any) -> Any:
     import typer.main
 
     command = typer.main.get_command(app)
-    for cmd in [command, *getattr(command, "commands", {}).values()]:
+    todo = [command]
+    while todo:  # every command, those of groups (export ...) too
+        cmd = todo.pop()
+        todo.extend(getattr(cmd, "commands", {}).values())
         option = cmd.get_help_option(click.Context(cmd, info_name=cmd.name))
         if option is not None:
             option.metavar = ""
