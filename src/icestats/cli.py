@@ -28,7 +28,7 @@ def _command(app: Any) -> Any:
     import typer.main
 
     command = typer.main.get_command(app)
-    todo = [command]
+    todo: list[Any] = [command]
     while todo:  # every command, those of groups (export ...) too
         cmd = todo.pop()
         todo.extend(getattr(cmd, "commands", {}).values())
