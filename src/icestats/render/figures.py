@@ -12,6 +12,7 @@ from icestats.render.specs import CONFIG, NARROW, Width
 
 Spec = dict[str, Any]
 WIDE = 800
+PHONE = 364  # a 390 px screen less the page's margins at that size
 CSS = """
 figure{margin:14px 0}.chart{display:block;height:auto;width:100%;margin:8px 0}
 .chart.narrow{display:none}.map{max-width:100%}
@@ -45,7 +46,7 @@ class Figures:
         label = " ".join(wide["title"]["text"])
         return (f"<figure id='{esc(chart_id)}' data-source='{esc(wide['usermeta']['source'])}'>"
                 + vega.svg(wide, css_class="chart wide", label=label)
-                + vega.svg(make(NARROW), css_class="chart narrow", label=label) + "</figure>")
+                + _narrow(make, label) + "</figure>")
 
     def page(self, title: str) -> Spec:
         """Every chart collected, one below the other, as one specification."""
@@ -53,3 +54,20 @@ class Figures:
                  for s in self.specs]
         return {"title": {"text": title, "fontSize": 18}, "vconcat": parts, "spacing": 40,
                 "config": CONFIG, "padding": 16}
+
+
+def _narrow(make: Callable[[Width], Spec], label: str) -> str:
+    """The phone rendering: at most ``PHONE`` px wide with its axes and legends, so that it
+    is drawn at its own size (text at 11 px or more); a chart whose axes or legends take
+    more room than usual is drawn again, narrower by the excess."""
+    import re
+
+    from icestats.render import vega
+
+    out = vega.svg(make(NARROW), css_class="chart narrow", label=label)
+    m = re.search(r'width="([\d.]+)"', out)
+    excess = float(m.group(1)) - PHONE if m else 0
+    if excess > 0:
+        out = vega.svg(make(max(120, NARROW - int(excess) - 1)), css_class="chart narrow",
+                       label=label)
+    return out

@@ -50,12 +50,12 @@ CONFIG: Spec = {
     "text": {"fontSize": 12, "color": INK},
     "view": {"stroke": None},
 }
-NARROW = 340  # the report's phone rendering (the page is 390 px wide, less its margins)
+NARROW = 280  # the plot width of the report's phone rendering (with its axes, within 366 px)
 
 
 def _wrap(text: str, width: Width, px: float) -> list[str]:
     chars = max(30, int((width or NARROW) / (px * 0.55)))
-    return textwrap.wrap(text, chars) or [""]
+    return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
 
 
 def base(title: str, source: Source | str, width: Width, *, note: str = "") -> Spec:
@@ -239,7 +239,7 @@ def sparklines(panels: list[dict[str, Any]], source: Source, title: str, width: 
     rows = [{"office": f"{p['name']}: {p['label']}", "week_from": w["week_from"],
              "mean_per_day": w["mean_per_day"]} for p in panels for w in plain(p["weeks"])]
     order = [f"{p['name']}: {p['label']}" for p in panels]
-    panel = max(110, ((width or NARROW) - 12 * columns) // columns)
+    panel = max(100, ((width or NARROW) - 40 * columns) // columns)
     spec = base(title, source, width)
     spec.update({"width": panel, "autosize": "pad", "data": {"values": rows}, "columns": columns,
                  "facet": {"field": "office", "type": "nominal", "sort": order,

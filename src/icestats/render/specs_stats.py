@@ -55,14 +55,15 @@ def funnel(fair: FairAnswer, width: Width) -> Spec:
             for o in plain(fair.ranked)]
     x = {"field": "expected", "type": "quantitative", "scale": {"type": "log"},
          "title": "expected arrests in the window (log scale)"}
-    return {**base("Funnel: attainment against size", fair.source, width), "height": 260,
+    return {**base("Funnel: attainment against size", fair.source, width,
+                   note="Control limits: 95% dashed, 99.8% solid."), "height": 260,
             "layer": [
                 {"data": {"values": limits},
                  "mark": {"type": "line", "color": "#767676"},
                  "encoding": {"x": x, "y": {"field": "value", "type": "quantitative"},
                               "detail": [{"field": "side"}, {"field": "limit"}],
                               "strokeDash": {"field": "limit", "type": "nominal",
-                                             "title": None, "scale": {
+                                             "legend": None, "scale": {
                                                  "domain": ["95% limits", "99.8% limits"],
                                                  "range": [[4, 3], [1, 0]]}}}},
                 {"data": {"values": dots}, "mark": {"type": "point", "filled": True,
@@ -95,7 +96,7 @@ def forecast(fc: ForecastAnswer, history: DailyAnswer, width: Width) -> Spec:
            {"field": "hi95", "title": "95% high", "format": ",.0f"}]
     legend = {"field": "series", "type": "nominal", "title": None, "scale": {
         "domain": ["history: daily", "history: 7-day mean", "forecast mean"],
-        "range": [DAILY, SERIES[2], SERIES[0]]}}
+        "range": [DAILY, SERIES[2], SERIES[0]]}, "legend": {"columns": 1}}
 
     def band(lo: str, hi: str, color: str, label: str) -> Spec:
         return {"data": {"values": days}, "transform": [{"calculate": f"'{label}'",
