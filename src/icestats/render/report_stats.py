@@ -70,7 +70,8 @@ def _study(event: dict[str, Any], source: Source, width: Width) -> dict[str, Any
 def forecast(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
     fc = ice.forecast(goals, horizon=90)
     nat: dict[str, Any] = fc.national
-    history = ice.daily(start=nat["fit"][0]) if nat.get("fit") else ice.daily()
+    history = ice.daily(start=nat["fit"][0], end=nat["fit"][1]) if nat.get("fit") \
+        else ice.daily()
     out = ["<h3>Forecast</h3>",
            fig(lambda w: specs_stats.forecast(fc, history, w), "forecast")]
     if "goal_met" in nat:
