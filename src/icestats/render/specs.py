@@ -54,7 +54,8 @@ NARROW = 280  # the plot width of the report's phone rendering (with its axes, w
 
 
 def _wrap(text: str, width: Width, px: float) -> list[str]:
-    chars = max(30, int((width or NARROW) / (px * 0.55)))
+    """Lines that fit ``width`` (the container's: a phone's 360 px at the least)."""
+    chars = max(30, int((width or 360) / (px * 0.55)))
     return textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False) or [""]
 
 
@@ -191,14 +192,15 @@ def months(d: DailyAnswer, title: str, width: Width) -> Spec:
                {"field": "arrests", "title": "arrests", "format": ","},
                {"field": "days", "title": "days counted"}, {"field": "kind", "title": "month"}]
     else:
-        y = {"field": "arrests", "type": "quantitative", "title": "arrests"}
-        x = {"field": "key", "type": "nominal", "title": d.by, "sort": None,
-             "axis": {"labelAngle": -45, "labelLimit": 140}}
+        x = {"field": "arrests", "type": "quantitative", "title": "arrests"}
+        y = {"field": "key", "type": "nominal", "title": d.by, "sort": None,
+             "axis": {"labelLimit": 150}}
         color = {"value": SERIES[0]}
         tip = [{"field": "key", "title": d.by}, {"field": "arrests", "format": ","},
                {"field": "share_percent", "title": "share %", "format": ".1f"},
                {"field": "per_day", "title": "arrests a day", "format": ",.1f"}]
-    return {**base(title, d.source, width), "height": 220, "data": {"values": rows},
+    height = 220 if d.by is None else 22 * len(rows)
+    return {**base(title, d.source, width), "height": height, "data": {"values": rows},
             "mark": {"type": "bar"}, "encoding": {"x": x, "y": y, "color": color,
                                                   "tooltip": tip}}
 

@@ -34,7 +34,7 @@ def intervals(fair: FairAnswer, value: str, low: str, high: str, title: str, axi
             "data": {"values": rows},
             "layer": [{"mark": {"type": "rule", "strokeWidth": 2},
                        "encoding": {"y": y, "x": x, "x2": {"field": "high"}, "color": color}},
-                      {"mark": {"type": "point", "filled": True, "size": 50},
+                      {"mark": {"type": "point", "filled": True, "size": 50, "opacity": 1},
                        "encoding": {"y": y, "x": {"field": "value", "type": "quantitative"},
                                     "color": color, "tooltip": tip}},
                       {"data": {"values": [{"ref": 1}]},
@@ -66,7 +66,7 @@ def funnel(fair: FairAnswer, width: Width) -> Spec:
                                              "legend": None, "scale": {
                                                  "domain": ["95% limits", "99.8% limits"],
                                                  "range": [[4, 3], [1, 0]]}}}},
-                {"data": {"values": dots}, "mark": {"type": "point", "filled": True,
+                {"data": {"values": dots}, "mark": {"type": "point", "filled": True, "opacity": 1,
                                                     "size": 50},
                  "encoding": {"x": x, "y": {"field": "attainment", "type": "quantitative",
                                             "title": "attainment (1 = on target)"},
@@ -152,6 +152,6 @@ def event_study(event: dict[str, Any], source: Source, width: Width) -> Spec:
                       {"mark": {"type": "rule", "color": SERIES[0], "strokeWidth": 2},
                        "encoding": {"x": x, "y": {**y, "field": "low"},
                                     "y2": {"field": "high"}}},
-                      {"mark": {"type": "point", "filled": True, "size": 50,
+                      {"mark": {"type": "point", "filled": True, "size": 50, "opacity": 1,
                                 "color": SERIES[0]},
                        "encoding": {"x": x, "y": y, "tooltip": tip}}]}
