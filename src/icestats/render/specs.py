@@ -251,7 +251,7 @@ def sparklines(panels: list[dict[str, Any]], source: Source, title: str, width: 
                                                                  "color": SERIES[0]},
                           "encoding": {
                               "x": {"field": "week_from", "type": "temporal", "title": None,
-                                    "axis": {"format": "%b", "tickCount": 3}},
+                                    "axis": {"tickCount": 3, "labelFontSize": 11}},
                               "y": {"field": "mean_per_day", "type": "quantitative",
                                     "title": None, "axis": {"tickCount": 2}},
                               "tooltip": [{"field": "week_from", "type": "temporal",
