@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,8 @@ def test_the_report_svg_carries_the_answers_numbers_and_no_script(db: Path, html
     figure = re.search(r"<figure id='multiples'.*?</figure>", html, re.S)
     assert figure
     for code, n in sums.items():
-        assert f"{names[code]}: {_half_up(n, 28)}/day" in figure.group(0), code
+        label = f">{escape(names[code])}</tspan><tspan x=\"0\" dy=\"14\">{_half_up(n, 28)}/day<"
+        assert label in figure.group(0), code  # the panel's header: name, then the figure
     national = re.search(r"<figure id='national'.*?</figure>", html, re.S)
     assert national and "goal 3,000 a day" in national.group(0)
     assert "Source: GENERATED (synthetic) arrest records from r.parquet." in national.group(0)

@@ -245,7 +245,8 @@ def sparklines(panels: list[dict[str, Any]], source: Source, title: str, width: 
     spec = base(title, source, width)
     spec.update({"width": panel, "autosize": "pad", "data": {"values": rows}, "columns": columns,
                  "facet": {"field": "office", "type": "nominal", "sort": order,
-                           "title": None, "header": {"labelFontSize": 12, "labelLimit": panel}},
+                           "title": None, "header": {"labelFontSize": 12, "labelLimit": panel + 30,
+                                                      "labelExpr": "split(datum.value, ': ')"}},
                  "resolve": {"scale": {"y": "independent"}},
                  "spec": {"width": panel, "height": 60, "mark": {"type": "line",
                                                                  "color": SERIES[0]},
