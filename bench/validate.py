@@ -11,6 +11,12 @@ quotes them.
     level shifts down), fixed-date holidays, negative binomial noise.
 (c) Nowcast: complete releases, one release with a reporting lag, two releases with a
     slower lag; (d) surges: a x2 hump of 14-70 days, and series without any operation.
+(e) Fair evaluation: 24 offices with their own weekday patterns and AR(1) shocks, every
+    office exactly at target: the below-target test's false-flag rate, the power at 80% of
+    target, and the coverage of the true rank by the 95% rank intervals.
+(f) Events: the synthetic control's 95% intervals with no effect and with a true x1.8
+    step, AR(1) shocks of sd 0.15 and 0.30, four other offices with x1.5-x4 operations
+    near the event (stats/event_trials.py).
 """
 
 from __future__ import annotations
@@ -116,11 +122,71 @@ def surges(quick: bool) -> None:
               f"false surges per office-year on null series: {false:.2f}")
 
 
+def fair(quick: bool) -> None:
+    from icestats.stats.fair_trials import fair_trials
+
+    seeds = range(40 if quick else 200)
+    print(f"(e) fair evaluation: {len(seeds)} simulated 28-day windows x 24 offices, each "
+          "office exactly at target (one-sided tests at 5%)")
+    for shock in (0.0, 0.15, 0.30):
+        r = fair_trials(seeds, shock)
+        print(f"  AR shock sd {shock:<4}  false flags: {r['false_flag_rate']:5.1%} (previous "
+              f"method {r['false_flag_rate_old']:5.1%}); BH flags any: {r['bh_any_rate']:4.1%}"
+              f"; found at 80% of target: {r['found_at_80pct']:5.1%} (previous "
+              f"{r['found_at_80pct_old']:5.1%}); true rank inside its 95% interval: "
+              f"{r['rank_coverage']:5.1%}")
+
+
+def events(quick: bool) -> None:
+    from icestats.stats.event_trials import event_trials
+
+    seeds = range(20 if quick else 100)
+    print(f"(f) events: {len(seeds)} trials each, 24 offices, event on day 560 of 640, "
+          "4 other offices with x1.5-x4 operations near it")
+    for shock in (0.15, 0.30):
+        for factor in (1.0, 1.8):
+            r = event_trials(seeds, shock, factor)
+            cover = "  ".join(f"{d}d {r[f'covered_{d}']:5.1%}" for d in (14, 28, 56))
+            print(f"  AR sd {shock:<4} true x{factor:<3}  95% interval covers the truth: "
+                  f"{cover}   excludes 1 (28d): {r['excludes_1_28']:5.1%}   operated donors "
+                  f"left out {r['operated_left_out']:.2f}/{r['operated']:.0f}, clean ones "
+                  f"{r['clean_left_out']:.1f}/19   placebos {r['placebos']:.0f}")
+    real_event_dates(quick)
+
+
+def real_event_dates(quick: bool) -> None:
+    """Every covered office of the real FY2016-19 series at dates 8 weeks apart."""
+    from datetime import date, timedelta
+
+    import icestats
+    from icestats import metrics, reference
+    from icestats.stats import office_matrix
+    from icestats.stats.event_trials import real_dates
+
+    with icestats.connect(real_db()) as ice:
+        cov = metrics.coverage(ice.con)
+        assert cov.start is not None and cov.complete_through is not None
+        missing = metrics.uncovered_offices(ice.con, cov.start, cov.complete_through)
+        codes = [c for c in reference.field_office_codes() if c not in missing]
+        days, _, y = office_matrix(ice.con, cov.start, cov.complete_through, codes=codes)
+    first, step = date(2017, 4, 2), 56 * (3 if quick else 1)
+    when = [first + timedelta(days=step * i) for i in range(800 // step)]
+    r = real_dates(days, codes, y, when)
+    print(f"  real FY2016-19, {len(codes)} offices x {len(when)} dates ({when[0]} to "
+          f"{when[-1]}, every {step} days): {r['intervals']} 28-day intervals, "
+          f"{r['exclude_1']:.1%} exclude no effect (real operations included)")
+
+
 def main(argv: list[str]) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer origins and seeds")
+    p.add_argument("--only", choices=("forecasts", "nowcasts", "surges", "fair", "events"),
+                   help="run one part")
     args = p.parse_args(argv)
-    for part in (forecasts, nowcasts, surges):
+    parts = (forecasts, nowcasts, surges, fair, events)
+    for part in parts:
+        if args.only and part.__name__ != args.only:
+            continue
         t = time.perf_counter()
         part(args.quick)
         print(f"  [{time.perf_counter() - t:.0f} s]", flush=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 import duckdb
@@ -367,3 +368,53 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path,
     assert out.read_bytes() == b"a\r\n1\r\n" and _files(tmp_path) == ["out.csv"]
     with pytest.raises(OutputError, match="is a directory"):
         exports.write_table(pa.table({"a": [1]}), tmp_path, "csv")
+
+
+# --- Ctrl-C as the command starts -------------------------------------------------------
+
+def _typer_interrupted() -> None:
+    """What typer does with a Ctrl-C while it builds the commands: a silent exit 130."""
+    import click
+
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as e:
+            raise click.exceptions.Exit(130) from e
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)  # (typer.core._main, as of typer 0.29)
+
+
+@pytest.mark.parametrize("where", ["imports", "typer"])
+def test_ctrl_c_while_the_command_starts_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str],
+                                                     where: str) -> None:
+    from icestats import cli
+
+    def interrupted_imports() -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_command", lambda app: app)
+    if where == "imports":
+        monkeypatch.setattr(cli, "_app", interrupted_imports)
+    else:
+        monkeypatch.setattr(cli, "_app", lambda: _typer_interrupted)
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+    assert exit_.value.code == 130
+    assert capsys.readouterr().err == ("error: interrupted; nothing was changed (an "
+                                       "unfinished load is discarded)\n")
+
+
+def test_a_commands_own_exit_130_is_not_said_twice(monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from icestats import cli
+
+    def command_interrupted() -> None:
+        raise SystemExit(130) from None  # (after handle_errors printed its one line)
+
+    monkeypatch.setattr(cli, "_command", lambda app: app)
+    monkeypatch.setattr(cli, "_app", lambda: command_interrupted)
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert capsys.readouterr().err == ""

@@ -86,3 +86,25 @@ def test_offices_list_needs_no_database() -> None:
     assert len(out) == 26 and {"code": "SPM", "name": "St. Paul"}.items() <= next(
         o for o in out if o["code"] == "SPM").items()
     assert "St. Paul" in run("offices", "--list").stdout
+
+
+def test_help_has_no_bool_labels_and_no_hard_breaks(monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command's --help, as `icestats` prints it: no `<bool>` type label on any flag
+    (--help included), and a sentence wraps with the width, not at a fixed break."""
+    from icestats import cli
+
+    monkeypatch.setenv("COLUMNS", "200")
+    names = sorted(cli._command(cli._app()).commands)
+    assert {"goal", "offices", "events", "ingest", "export"} <= set(names)
+    for args in [[], *[[n] for n in names]]:
+        monkeypatch.setattr("sys.argv", ["icestats", *args, "--help"])
+        with pytest.raises(SystemExit) as done:
+            cli.main()
+        assert done.value.code == 0
+        out = capsys.readouterr().out
+        assert "--help" in out and "<bool>" not in out, args
+        rows = [ln.strip("│ ") for ln in out.splitlines() if ln.startswith("│ --")]
+        assert all(len(r) < 190 for r in rows)
+        if args == ["goal"]:  # one sentence on one line at 200 columns
+            assert "Last day of the window (YYYY-MM-DD); default: last complete day." in out

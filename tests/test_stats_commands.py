@@ -80,10 +80,15 @@ def test_events_file_and_inline(db: Path) -> None:
     example = run("events", "--example").stdout
     assert "CHI" in example and "2025-09-08" in example
     out = json.loads(run("events", "--event", "2025-09-08,CHI,Midway Blitz", "--db", db,
-                         "--json").stdout)
+                         "--json", "--window", "21").stdout)
     (ev,) = out["events"]
-    assert ev["effect"] > 1.5 and ev["low"] > 1 and ev["placebo_p"] < 0.1
-    assert "difference in differences" in out["method"] and out["window_days"] == 28
+    # the generator's x2.5 from 2025-09-08 (data complete through 2025-10-01: three weeks)
+    assert ev["effect"] > 1.8 and ev["low"] > 1 and ev["p"] < 0.05
+    assert ev["effects"][1] == {"days": 28, "ratio": None, "note": "beyond the data"}
+    assert "synthetic control" in out["method"] and out["window_days"] == 21
+    short = json.loads(run("events", "--event", "2025-09-08,CHI,x", "--db", db,
+                           "--json").stdout)["events"][0]
+    assert short["effect"] is None and "28 complete days" in short["note"]
     bad = run("events", "--event", "2025-13-01,CHI,x", "--db", db)
     assert bad.exit_code == 2 and "not a date" in bad.stderr
 

@@ -112,6 +112,8 @@ SAME_ANSWER = [
     (["offices", "--window", "7", "--scope", "interior"],
      "/api/offices?window=7&scope=interior"),
     (["offices", "--fair", "--goal", "2000"], "/api/fair?goal=2000"),
+    (["offices", "--underperformers", "--n", "10", "--allocation", "population"],
+     "/api/underperformers?n=10&allocation=population"),
     (["breakdown", "--by", "gender", "--period", "day", "--from", "2025-09-01", "--to",
       "2025-09-10"], "/api/breakdown?by=gender&period=day&from=2025-09-01&to=2025-09-10"),
     (["breakdown", "--by", "agency_group", "--period", "quarter", "--aor", "CHI"],
@@ -124,6 +126,10 @@ SAME_ANSWER = [
     (["nowcast"], "/api/nowcast"),
     (["events", "--event", "2025-06-06,LOS,Los Angeles"],
      "/api/events?event=2025-06-06,LOS,Los%20Angeles"),
+    (["events", "--event", "2025-06-06,LOS,LA", "--event", "2025-08-01,CHI,x", "--window",
+      "14", "--pre", "84", "--count", "records"],
+     "/api/events?event=2025-06-06,LOS,LA&event=2025-08-01,CHI,x&window=14&pre=84"
+     "&count=records"),
     (["forecast", "--horizon", "30"], "/api/forecast?horizon=30"),
 ]
 

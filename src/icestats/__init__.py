@@ -6,23 +6,27 @@ Importing the package is cheap; DuckDB and Arrow load on first use (``connect``)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from icestats.errors import IcestatsError
-from icestats.schema import DEFAULT_DB
-
+# Nothing is imported at start-up, not even ``typing``: the ``icestats`` command imports
+# this package before its Ctrl-C guard (cli.main) can run, so the shorter that moment,
+# the rarer a traceback for a Ctrl-C pressed as the command starts.
+TYPE_CHECKING = False  # (mypy reads a name TYPE_CHECKING as typing's)
 if TYPE_CHECKING:
+    from typing import Any
+
     from icestats.client import Icestats
+    from icestats.errors import IcestatsError
 
 __version__ = "0.1.0"
 __all__ = ["Icestats", "IcestatsError", "__version__", "connect"]
 
 
-def connect(path: Any = DEFAULT_DB, *, write: bool = False) -> Icestats:
-    """Open an icestats database (read-only unless ``write=True``); see Icestats."""
+def connect(path: Any = None, *, write: bool = False) -> Icestats:
+    """Open an icestats database (read-only unless ``write=True``; default
+    ``./icestats.duckdb`` or ``$ICESTATS_DB``); see Icestats."""
     from icestats.client import connect as _connect
+    from icestats.schema import DEFAULT_DB
 
-    return _connect(path, write=write)
+    return _connect(DEFAULT_DB if path is None else path, write=write)
 
 
 def __getattr__(name: str) -> Any:
@@ -30,4 +34,8 @@ def __getattr__(name: str) -> Any:
         from icestats.client import Icestats
 
         return Icestats
+    if name == "IcestatsError":
+        from icestats.errors import IcestatsError
+
+        return IcestatsError
     raise AttributeError(f"module 'icestats' has no attribute {name!r}")

@@ -8,7 +8,10 @@ inside its Ctrl-C guard, so an interrupt while the command starts up is one line
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # (no typing import at start-up: see icestats/__init__.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _app() -> Any:
@@ -18,15 +21,43 @@ def _app() -> Any:
     return app
 
 
+def _command(app: Any) -> Any:
+    """The click command typer builds from ``app``, with ``--help`` shown without typer's
+    ``<bool>`` type label (the other flags say metavar="" where they are declared)."""
+    import click
+    import typer.main
+
+    command = typer.main.get_command(app)
+    for cmd in [command, *getattr(command, "commands", {}).values()]:
+        option = cmd.get_help_option(click.Context(cmd, info_name=cmd.name))
+        if option is not None:
+            option.metavar = ""
+    return command
+
+
 def main() -> None:
+    try:
+        command = _command(_app())
+        command()  # (the commands catch their own; this covers typer parsing the arguments)
+    except KeyboardInterrupt:
+        _say_interrupted()
+        raise SystemExit(130) from None
+    except SystemExit as exc:
+        # typer turns a Ctrl-C outside the commands (while it builds them) into a silent
+        # exit 130: its Exit is raised "from" the KeyboardInterrupt; the commands' own
+        # exit 130 (after their one line) is raised from None
+        if exc.code == 130 and exc.__context__ is not None and \
+                isinstance(exc.__context__.__cause__, KeyboardInterrupt):
+            _say_interrupted()
+        raise
+
+
+def _say_interrupted() -> None:
+    # (imported here, not at the top: an interrupted import is simply done again)
     from icestats.errors import EXIT_INTERRUPTED, INTERRUPTED_MESSAGE
 
-    try:
-        app = _app()
-    except KeyboardInterrupt:
-        sys.stderr.write(f"error: {INTERRUPTED_MESSAGE}\n")
-        raise SystemExit(EXIT_INTERRUPTED) from None
-    app()
+    assert EXIT_INTERRUPTED == 130
+    sys.stderr.write(f"error: {INTERRUPTED_MESSAGE}\n")
 
 
 def __getattr__(name: str) -> Any:

@@ -33,6 +33,7 @@ from icestats.answers import (
     Source,
     StatusAnswer,
     SurgesAnswer,
+    UnderperformersAnswer,
 )
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day, as_date
@@ -188,6 +189,21 @@ class Icestats:
                             as_of=as_of_date(as_of), include_incomplete=include_incomplete,
                             count=count, scope=scope, q=fdr)
 
+    def underperformers(self, goals: Goals | None = None, *, n: int = 12, window: int = 28,
+                        as_of: Day = None, include_incomplete: bool = False,
+                        count: str = "arrests", scope: str = "all",
+                        fdr: float = 0.05) -> UnderperformersAnswer:
+        """The ``n`` lowest offices under each yardstick (arrests a day, per resident, per
+        noncitizen, attainment of the allocated target, change against their own baseline)
+        side by side, each with its rank interval; which are low under every yardstick,
+        which only under some, and which are below target (false discovery rate ``fdr``)."""
+        from icestats.stats import goals as goals_mod
+        from icestats.stats.underperformers import underperformers
+
+        return underperformers(self.con, goals or goals_mod.load(None), n=n, window=window,
+                               as_of=as_of_date(as_of), include_incomplete=include_incomplete,
+                               count=count, scope=scope, q=fdr)
+
     def nowcast(self, *, count: str = "arrests", scope: str = "all",
                 level: float = 0.95) -> NowcastAnswer:
         """Corrected counts for the incomplete tail of the newest release, with intervals."""
@@ -196,11 +212,12 @@ class Icestats:
         return store_nowcast(self.con, count, level, scope)
 
     def events(self, events: list[Event], *, window: int = 28, count: str = "arrests",
-               scope: str = "all", level: float = 0.95) -> EventsAnswer:
-        """Effects of events against the other offices, with placebos."""
+               scope: str = "all", level: float = 0.95, pre: int = 182) -> EventsAnswer:
+        """Effects of events against a synthetic control of the other offices, with
+        placebo inference, a pre-trend check, the event study and the displacement."""
         from icestats.stats.events import store_events
 
-        return store_events(self.con, events, window, count, level, scope)
+        return store_events(self.con, events, window, count, level, scope, pre)
 
     def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 182,
                  count: str = "arrests", scope: str = "all", level: float = 0.95,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 
-from icestats.errors import InputError
 from icestats.ingest.digest import Digest
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
 from icestats.ingest.read import unwrapped
@@ -39,17 +38,18 @@ def ingest_file(
     """Load ``path``; loading a file already in the store changes nothing. ``today``: the
     day of loading (records dated after it cannot be true; default: the clock's)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(str(path), "no such file")
+    digest = Digest(path)  # (refuses what is not a regular file, each kind in its own words)
     kind = detect_kind(path)
-    digest = Digest(path)
     with unwrapped(path, kind) as (data, inner):
         book = None
         if inner.fmt == "xlsx":
             book = Workbook(data, str(path))
             if _is_detention_workbook(book):
                 book.close()
-                return ingest_workbook(con, path, digest.result(), read_grids(data))
+                grids = read_grids(data)
+                sha = digest.result()
+                digest.check_unchanged()
+                return ingest_workbook(con, path, sha, grids)
         load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
                        max_rejects=max_rejects, progress=progress, today=today,
                        compression=kind.compression if kind.fmt == "zip" else None)

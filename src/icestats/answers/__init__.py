@@ -29,6 +29,7 @@ from icestats.answers.stats import (
     NowcastAnswer,
     SurgesAnswer,
 )
+from icestats.answers.underperformers import UnderperformersAnswer
 
 __all__ = [
     "AgencyAnswer",
@@ -48,4 +49,5 @@ __all__ = [
     "Source",
     "StatusAnswer",
     "SurgesAnswer",
+    "UnderperformersAnswer",
 ]

@@ -70,10 +70,11 @@ class EventsAnswer(Answer):
     window_days: int
     level: float
     data: tuple[date | None, date | None]
+    pre_days: int = 182  # the synthetic control's fit period before each event
 
     def body(self) -> dict[str, Any]:
-        return {"events": self.events, "window_days": self.window_days, "level": self.level,
-                "data": list(self.data)}
+        return {"events": self.events, "window_days": self.window_days,
+                "pre_days": self.pre_days, "level": self.level, "data": list(self.data)}
 
 
 @dataclass

@@ -94,6 +94,11 @@ def offices(
     goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
     allocation: Allocation = None,
     fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
+    underperformers: Annotated[bool, typer.Option(
+        "--underperformers", metavar="", help="The --n lowest offices under each yardstick "
+        "side by side, with rank intervals and the below-target test.")] = False,
+    n: Annotated[int, typer.Option("--n", help="How many lowest offices (with "
+                                               "--underperformers).")] = 12,
     list_offices: Annotated[bool, typer.Option(
         "--list", metavar="", help="List the offices: codes, names and the spellings "
                                    "--aor accepts; no database needed.")] = False,
@@ -110,11 +115,18 @@ def offices(
     from icestats.render import stats as render_stats
     from icestats.render import tables
 
-    if fair:  # the goals file is checked before the database is opened
+    if fair or underperformers:  # the goals file is checked before the database is opened
         from icestats.stats import goals as goals_mod
 
         goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
     with icestats.connect(db) as ice:
+        if underperformers:
+            from icestats.render.underperformers import table
+
+            emit(db, json_out, ice.underperformers(
+                goals, n=n, window=window, as_of=as_of, include_incomplete=include_incomplete,
+                count=count, scope=scope, fdr=fdr), table)
+            return
         if fair:
             emit(db, json_out, ice.fair_offices(
                 goals, window=window, as_of=as_of, include_incomplete=include_incomplete,
@@ -230,14 +242,18 @@ def events(
                                                             "`icestats events --example`.")] = None,
     event: Annotated[list[str] | None, typer.Option(
         "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
-    window: Annotated[int, typer.Option(help="Days before and after the date.")] = 28,
+    window: Annotated[int, typer.Option(help="Days after the date the main effect is "
+                                             "measured over (whole weeks).")] = 28,
+    pre: Annotated[int, typer.Option(help="Days before the date the synthetic control is "
+                                          "fitted on (whole weeks).")] = 182,
     example: Annotated[bool, typer.Option("--example", metavar="",
                                           help="Print the example events file "
                                                             "and exit.")] = False,
     count: Count = "arrests", scope: Scope = "all", json_out: Json = False,
 ) -> None:
-    """Change in an office's daily arrests after an operation or leadership change, against
-    the other offices (difference in differences), with a placebo check."""
+    """Change in an office's arrests after an operation or leadership change, against a
+    synthetic control of the other offices, with placebo intervals, a pre-trend check, the
+    weekly event study and the change in the other offices (displacement)."""
     import icestats
     from icestats.render import stats as render_stats
     from icestats.stats.events import example_file, load_events
@@ -247,7 +263,7 @@ def events(
         return
     evs = load_events(file, event or [])
     with icestats.connect(db) as ice:
-        r = ice.events(evs, window=window, count=count, scope=scope)
+        r = ice.events(evs, window=window, count=count, scope=scope, pre=pre)
     emit(db, json_out, r, render_stats.events)
 
 

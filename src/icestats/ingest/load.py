@@ -160,6 +160,7 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
     if not result.rows_loaded:
         raise InputError(str(run.path), "no loadable rows (every row was rejected)")
     result.layout = "+".join(sorted(run.layouts))
+    run.digest.check_unchanged()
     _record_release(con, run)
     store.recompute_day_owner(con)
 

@@ -166,3 +166,20 @@ def county_offices() -> dict[str, str]:
             key = (state.strip(), _county_key(county))
             out[r["geoid"]] = whole.get(key[0]) or named.get(key) or r["aor"]
     return out
+
+
+@cache
+def office_locations() -> dict[str, tuple[float, float]]:
+    """Office code -> (latitude, longitude) of its city (two decimals)."""
+    with _open("office_locations.csv") as fh:
+        return {r["code"]: (float(r["lat"]), float(r["lon"])) for r in csv.DictReader(fh)}
+
+
+def distance_km(a: str, b: str) -> float:
+    """Great-circle distance between two offices' cities (haversine, Earth radius 6,371 km)."""
+    import math
+
+    (la1, lo1), (la2, lo2) = office_locations()[a], office_locations()[b]
+    p1, p2, dl = math.radians(la1), math.radians(la2), math.radians(lo2 - lo1)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))

@@ -15,7 +15,7 @@ from icestats import __version__
 from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
 from icestats.client import Icestats
 from icestats.jsonout import plain
-from icestats.render import report_stats, specs, specs_stats
+from icestats.render import report_stats, specs, specs_stats, underperformers
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num, pct
@@ -99,6 +99,7 @@ def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, o
                    f"{g.book_ins.month:%Y-%m} (real data).</p>")
     fair = ice.fair_offices(goals)
     out += _offices(ice, fair, data, fig)
+    out.append(underperformers.html(ice.underperformers(goals)))
     out.append("<h2>Who is arrested, and how</h2>")
     for by, label in BREAKDOWNS:
         out.append(fig(partial(_composition, ice.breakdown(by, period="month", top=10),

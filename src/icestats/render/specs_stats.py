@@ -134,7 +134,9 @@ def event_study(event: dict[str, Any], source: Source, width: Width) -> Spec:
     their intervals; 1 is no change, week 0 starts on the event day."""
     rows = plain(event["study"])
     x = {"field": "week", "type": "quantitative", "title": "weeks from the event"}
-    y = {"field": "ratio", "type": "quantitative", "scale": {"type": "log"},
+    y = {"field": "ratio", "type": "quantitative",
+         "scale": {"type": "log", "nice": False, "padding": 8},
+         "axis": {"values": [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8], "format": "~g"},
          "title": "ratio to the comparison (1 = no change)"}
     tip = [{"field": "week"}, {"field": "start", "title": "week from"},
            {"field": "ratio", "format": ".2f"}, {"field": "low", "title": "low",

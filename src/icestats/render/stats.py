@@ -15,54 +15,73 @@ from icestats.answers import (
     NowcastAnswer,
     SurgesAnswer,
 )
-from icestats.render.format import interval, num, text
+from icestats.render.format import NONE, interval, num, text
 from icestats.render.tables import source_line
 
 
 def fair(console: Console, r: FairAnswer) -> None:
     t = Table(title=f"Fair office evaluation, {r.window[0]} to {r.window[1]} "
                     f"({r.window_days} days)", padding=(0, 1), pad_edge=False)
-    narrow = console.width < 110  # the optional column goes first, and the table says so
-    cols = ("#", "office", "per day", "rate", "vs base [95%]", "target", "attain. [95%]",
+    narrow = console.width < 120  # the optional columns go first, and the table says so
+    cols = ("rank [95%]", "office", "per day", *(() if narrow else ("rate",)),
+            "vs base [95%]", *(() if narrow else ("target",)), "attain. [95%]", "P(<1)",
             *(() if narrow else ("shrunk",)), "flag")
     for c in cols:
         t.add_column(c, justify="left" if c in ("office", "flag") else "right",
-                     no_wrap=c != "office", min_width=12 if c == "office" else None,
-                     max_width=16 if c == "office" else None)
+                     no_wrap=True, max_width=16 if c == "office" else None)
     for o in r.offices:
         ranked = o["rank"] is not None
         t.add_row(
-            num(o["rank"]), text(o["name"]), num(o["per_day"]),
-            num(o.get("per_100k_noncitizens_yr"), 0),
+            rank_cell(o), text(o["name"]), num(o["per_day"]),
+            *(() if narrow else (num(o.get("per_100k_noncitizens_yr"), 0),)),
             interval(o.get("baseline_ratio"), o.get("baseline_low"), o.get("baseline_high")),
-            num(o.get("target_per_day")),
+            *(() if narrow else (num(o.get("target_per_day")),)),
             interval(o.get("attainment"), o.get("attainment_low"), o.get("attainment_high")),
+            num(o.get("p_attainment_below_1"), 2),
             *(() if narrow else (num(o.get("shrunk_attainment"), 2),)),
             Text("below", style="bold red") if o.get("below_target") else
             Text("no data" if o.get("covered") is False else "" if ranked
                  else "unranked", style="dim"),
             style="" if ranked else "dim")
     console.print(t)
-    notes = [f"per day: arrests a day; rate: per 100,000 noncitizen residents a year (ACS "
-             f"2024); vs base: against the office's own baseline; attain.: arrests over the "
-             f"target ({r.goals['source']}); shrunk: empirical Bayes attainment (the ranking); "
-             f"below: below target with the false discovery rate held; no data: not covered. "
-             f"Method: {r.method}."]
+    for n in _fair_notes(r, narrow):
+        console.print(Text(n))
+    source_line(console, r)
+
+
+def rank_cell(o: dict[str, Any]) -> str:
+    """3 [1–6]: the rank and the 95% interval of the rank."""
+    if o.get("rank") is None:
+        return "–"
+    return f"{o['rank']} [{o['rank_low']}–{o['rank_high']}]"
+
+
+def _fair_notes(r: FairAnswer, narrow: bool) -> list[str]:
+    notes = [f"rank: by shrunk attainment (arrests a day without a target), with the 95% "
+             f"interval of the rank; per day: arrests a day; rate: per 100,000 noncitizen "
+             f"residents a year (ACS 2024); vs base: against the office's own baseline; "
+             f"attain.: arrests over the target ({r.goals['source']}); P(<1): probability "
+             f"that the office's underlying rate is below its target; shrunk: empirical "
+             f"Bayes attainment; below: below target with the false discovery rate held; "
+             f"no data: not covered. Intervals are for the underlying daily rate, not for "
+             f"measurement error. Method: {r.method}."]
     if narrow:
-        notes.append("The shrunk column is left out below 110 columns (it is in --json).")
+        notes.append("The rate, target and shrunk columns are left out below 120 columns "
+                     "(they are in --json).")
     if not r.targets_in_force:
         notes.append("No target is in force in this window (see --goals).")
-    if r.details.get("baseline_note"):
-        notes.append(f"Baseline: {r.details['baseline_note']}.")
+    for key in ("targets_note", "baseline_note", "areas_note"):
+        if r.details.get(key):
+            notes.append(f"{key.split('_')[0].capitalize()}: {r.details[key]}.")
+    if r.details.get("weekday"):
+        notes.append(f"Weekday: {r.details['weekday']['note']}.")
     if r.targets_in_force:
         notes.append(f"Below target with the false discovery rate held at {r.fdr:.0%}: "
                      + (", ".join(r.flagged) if r.flagged else "none") + ".")
     if r.not_covered:
         notes.append("Not covered by the releases counted for this window (not ranked, not "
                      f"flagged): {', '.join(r.not_covered)}.")
-    for n in notes:
-        console.print(Text(n))
-    source_line(console, r)
+    return notes
 
 
 def nowcast(console: Console, r: NowcastAnswer) -> None:
@@ -83,23 +102,73 @@ def nowcast(console: Console, r: NowcastAnswer) -> None:
     source_line(console, r)
 
 
+def _effect_cell(e: dict[str, Any] | None) -> str:
+    """x2.15 (+115%) / its 95% interval / its p, one per line (numbers never split)."""
+    if not e or e.get("ratio") is None:
+        return NONE
+    bounds = "no bound" if e.get("low") is None else f"{e['low']:.2f}–{e['high']:.2f}"
+    return f"{e['text']}\n{bounds}\np {e['p']:.3f}"
+
+
 def events(console: Console, r: EventsAnswer) -> None:
-    t = Table(title=f"Event effects ({r.window_days} days before and after)",
-              caption=Text(r.method))
-    for c in ("office", "date", "event", "before/day", "after/day", "effect [95% CI]",
-              "placebo p", "placebos with an effect"):
-        t.add_column(c, justify="left" if c in ("office", "event") else "right")
+    t = Table(title=f"Event effects against a synthetic control ({r.pre_days} days before "
+                    f"to fit)", padding=(0, 1))
+    t.add_column("event", ratio=1, min_width=16)
+    for c in ("14 days", "28 days", "56 days", f"pre-trend ({r.window_days} d)"):
+        t.add_column(c, justify="right", no_wrap=True)
     for e in r.events:
+        head = Text(f"{e['office']} {e['date']}\n", style="bold") + text(e["label"])
         if e.get("effect") is None:
-            t.add_row(e["office"], str(e["date"]), text(e["label"]), "–", "–", text(e["note"]),
-                      "", "")
+            t.add_row(head + Text(f"\n{e['note']}", style="yellow"), NONE, NONE, NONE, NONE)
             continue
-        t.add_row(e["office"], str(e["date"]), text(e["label"]), num(e["before_per_day"]),
-                  num(e["after_per_day"]), interval(e["effect"], e["low"], e["high"]),
-                  num(e["placebo_p"], 2),
-                  f"{e['placebos_with_an_effect']} of {e['placebo_offices']}")
+        t.add_row(head, *(_effect_cell(x) for x in e["effects"]), _effect_cell(e["pre_trend"]))
     console.print(t)
+    console.print(Text("Each cell: the effect over that many days from the event (arrests "
+                       f"over the synthetic control's), its {r.level:.0%} interval by test "
+                       "inversion against the placebos, and the placebo p of no effect. "
+                       f"Pre-trend: the {r.window_days}-day estimate at the date minus "
+                       f"{r.window_days} days (should show no effect). Method: {r.method}."))
+    for e in r.events:
+        if e.get("effect") is not None:
+            _event_detail(console, e)
     source_line(console, r)
+
+
+def _event_detail(console: Console, e: dict[str, Any]) -> None:
+    f, p = e["fit"], e["placebos"]
+    weights = ", ".join(f"{c} {w:.2f}" for c, w in f["weights"].items())
+    left = ", ".join(f"{x['office']} (x{x['ratio']:.1f} from {x['start']})"
+                     for x in f["left_out_surging"]) or "none"
+    console.print(Text(
+        f"{e['office']} {e['date']}: {num(e['before_per_day'])} arrests a day in the "
+        f"{e['window_days']} days before, {num(e['after_per_day'])} after against "
+        f"{num(e['synthetic_per_day'])} for the synthetic control "
+        f"({e['added_per_day']:+.1f} a day). Fitted on {f['pre_weeks']} weeks; weights: "
+        f"{weights}; pre-period RMSPE {f['rmspe_pre']:.3f} (log weekly). Donors left out "
+        f"for a surge of their own: "
+        f"{left}. Placebos: {p['space']} in space, {p['time']} in time; the smallest "
+        f"attainable p is {p['min_p']:.3f}; Abadie's RMSPE-ratio p {e['placebo_p']:.3f}."))
+    weeks = [w for w in e["study"] if -4 <= w["week"] <= 7]
+    console.print(Text("Weekly, arrests over the synthetic's (* the interval excludes 1): " +
+                       ", ".join(f"{w['week']:+d}={w['ratio']:.2f}" + (
+                           "*" if w["low"] is not None and not w["low"] <= 1 <= w["high"]
+                           else "") for w in weeks) + "."))
+    t = Table(title=f"Other offices, {e['window_days']} days after {e['date']} (nearest 8; "
+                    "all in --json)", padding=(0, 1))
+    for c in ("office", "km", "per day", "vs synthetic", f"{e['window_days']}-day effect",
+              "95% interval"):
+        t.add_column(c, justify="left" if c == "office" else "right", no_wrap=True)
+    for d in e["displacement"][:8]:
+        if d.get("ratio") is None:
+            t.add_row(d["office"], num(d["distance_km"]), NONE, NONE, Text(d["note"]), "")
+            continue
+        t.add_row(d["office"] + ("" if d["donor"] else "*"), num(d["distance_km"]),
+                  num(d["per_day"]), f"{d['added_per_day']:+.1f}", d["text"],
+                  "no bound" if d["low"] is None else f"{d['low']:.2f}–{d['high']:.2f}")
+    console.print(t)
+    console.print(Text("* not a donor (a surge or an event of its own). A neighbour whose "
+                       "interval lies below 1 lost arrests while the event office gained: "
+                       "arrests moved rather than added."))
 
 
 def forecast(console: Console, r: ForecastAnswer) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from typing import Any
 
 import duckdb
@@ -11,32 +12,91 @@ import numpy as np
 from icestats import metrics, reference
 from icestats.answers import FairAnswer
 from icestats.stats import office_matrix, window_bounds
-from icestats.stats.fair import FDR, LEVEL, Period, evaluate
+from icestats.stats.fair import FDR, LEVEL, FairResult, Period, evaluate
 from icestats.stats.goals import Goals
+from icestats.stats.weekday import office_profiles
+
+# Offices carved out of another's area: when the releases have no record of the newer one
+# (Harlingen was inside San Antonio's area before 2022), its residents and its share of
+# the goal are counted with the office that then covered them.
+ABSORBED_BY = {"HAL": "SNA"}
+PROFILE_DAYS = 364  # the weekday patterns come from the 52 weeks up to the window's end
+
+
+@dataclass
+class Evaluation:
+    """The fair answer with what the underperformers question reuses."""
+
+    answer: FairAnswer
+    result: FairResult
+    codes: list[str]  # the ranked offices, in the order of ``result.draws``' columns
+    targets: np.ndarray | None
+    populations: dict[str, dict[str, float]]
+    relative_targets: bool = False
 
 
 def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
                  as_of: date | None = None, include_incomplete: bool = False,
                  count: str = "arrests", scope: str = "all", q: float = FDR,
                  level: float = LEVEL) -> FairAnswer:
+    return evaluation(con, goals, window=window, as_of=as_of,
+                      include_incomplete=include_incomplete, count=count, scope=scope, q=q,
+                      level=level).answer
+
+
+def evaluation(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
+               as_of: date | None = None, include_incomplete: bool = False,
+               count: str = "arrests", scope: str = "all", q: float = FDR,
+               level: float = LEVEL, relative_targets: bool = False,
+               baseline_fallback: bool = False) -> Evaluation:
+    """The fair evaluation. ``relative_targets``: when no target is in force in the window,
+    share the window's own national arrests by the allocation key instead (attainment 1 =
+    the office's share); ``baseline_fallback``: when the goals' baseline period holds no
+    data, use the 52 weeks before the window."""
     start, end = window_bounds(con, window, as_of, include_incomplete)
     uncovered = metrics.uncovered_offices(con, start, end)
     codes = [c for c in reference.field_office_codes() if c not in uncovered]
     days, _, counts = office_matrix(con, start, end, count, codes, scope)
-    win = Period(days, counts)
+    goals, fallback_note = _baseline_goals(con, goals, start, count, codes, scope,
+                                           baseline_fallback)
     base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count, codes=codes,
                                               scope=scope)
     baseline = Period(base_days, base_counts) if base_days else None
     shares = None
     if baseline is not None and base_counts.sum():
         shares = dict(zip(codes, base_counts.sum(axis=0) / base_counts.sum(), strict=True))
-    targets = _window_targets(goals, days, codes, shares)
-    result = evaluate(win, codes, targets, baseline, q, level)
+    targets = _window_targets(goals, days, codes, shares, uncovered)
+    relative = targets is None and relative_targets and counts.sum() > 0
+    if relative:
+        targets = _relative_targets(goals, codes, shares, uncovered, counts.sum() / len(days))
+    prof_days, _, prof_counts = office_matrix(con, end - timedelta(days=PROFILE_DAYS - 1),
+                                              end, count, codes, scope)
+    pops = _populations(uncovered)
+    result = evaluate(Period(days, counts), codes, targets, baseline, q, level,
+                      office_profiles(prof_days, prof_counts), pops)
+    answer = _answer(con, goals, result, (start, end), uncovered, baseline, count, scope,
+                     targets is not None, len(days))
+    if fallback_note:
+        answer.details["baseline_note"] = fallback_note
+    if relative:
+        answer.details["targets_note"] = _relative_note(goals, counts.sum() / len(days))
+    areas = [f"{a} is not covered: its residents and its share of the goal are counted with "
+             f"{b}, whose area held it then" for a, b in ABSORBED_BY.items()
+             if a in uncovered and b in codes]
+    if areas:
+        answer.details["areas_note"] = "; ".join(areas)
+    return Evaluation(answer, result, codes, targets, pops, relative)
+
+
+def _answer(con: duckdb.DuckDBPyConnection, goals: Goals, result: FairResult,
+            span: tuple[date, date], uncovered: list[str], baseline: Period | None,
+            count: str, scope: str, in_force: bool, n: int) -> FairAnswer:
+    start, end = span
     names = {o.code: o.name for o in reference.offices()}
     rows = sorted(result.rows, key=lambda r: -float(r.get("shrunk_attainment", r["per_day"])))
     for rank, r in enumerate(rows, 1):
         r["rank"], r["name"] = rank, names[str(r["aor"])]
-    rows += _unranked(con, start, end, count, scope, len(days))
+    rows += _unranked(con, start, end, count, scope, n)
     rows += [{"rank": None, "aor": c, "name": names[c], "arrests": None, "per_day": None,
               "covered": False, "note": "not covered: no record of this office in the "
                                         "releases counted for this window"}
@@ -49,22 +109,75 @@ def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 
         meta["baseline_note"] = (f"the data cover {baseline.n} days of the baseline period "
                                  f"{goals.baseline[0]} to {goals.baseline[1]}")
     common = {k: meta.pop(k) for k in ("window", "window_days", "level", "fdr")}
-    return FairAnswer(rows, (start, end), int(common["window_days"]), targets is not None,
+    return FairAnswer(rows, (start, end), int(common["window_days"]), in_force,
                       float(common["fdr"]), float(common["level"]), goals.describe(), meta,
                       uncovered, count=count, scope=scope,
                       method=_method({**meta, **common}), source=metrics.source(con, start, end))
 
 
+def _baseline_goals(con: duckdb.DuckDBPyConnection, goals: Goals, start: date, count: str,
+                    codes: list[str], scope: str, fallback: bool) -> tuple[Goals, str | None]:
+    """The goals with the 52 weeks before the window as baseline, when asked and the
+    configured baseline period holds no data."""
+    if not fallback:
+        return goals, None
+    days, _, _ = office_matrix(con, *goals.baseline, count=count, codes=codes, scope=scope)
+    if days:
+        return goals, None
+    cov = metrics.require_data(con)
+    assert cov.start is not None
+    first = max(start - timedelta(days=PROFILE_DAYS), cov.start)
+    if first >= start:
+        return goals, None
+    last = start - timedelta(days=1)
+    return replace(goals, baseline=(first, last)), (
+        f"no data in the configured baseline period {goals.baseline[0]} to "
+        f"{goals.baseline[1]}; the baseline is the {(last - first).days + 1} days before the "
+        f"window, {first} to {last}")
+
+
+def _populations(uncovered: list[str]) -> dict[str, dict[str, float]]:
+    pops = {c: dict(v) for c, v in reference.populations().items()}
+    for a, b in ABSORBED_BY.items():
+        if a in uncovered and b not in uncovered:
+            pops[b] = {k: v + pops[a][k] for k, v in pops[b].items()}
+    return pops
+
+
 def _window_targets(goals: Goals, days: list[date], codes: list[str],
-                    shares: dict[str, float] | None) -> np.ndarray | None:
+                    shares: dict[str, float] | None, uncovered: list[str]
+                    ) -> np.ndarray | None:
     """Mean target per day over the window's days on which a target is in force."""
     if goals.allocation == "baseline" and shares is None:
         return None
-    per_day = [goals.targets(d, shares) for d in days]
+    per_day = [_absorbed(goals.targets(d, shares), uncovered) for d in days]
     active = [t for t in per_day if t]
     if not active or any(c not in t for t in active for c in codes):
         return None
     return np.array([np.mean([t[c] for t in active]) for c in codes])
+
+
+def _absorbed(targets: dict[str, float], uncovered: list[str]) -> dict[str, float]:
+    out = dict(targets)
+    for a, b in ABSORBED_BY.items():
+        if a in uncovered and b in out and a in out:
+            out[b] += out.pop(a)
+    return out
+
+
+def _relative_targets(goals: Goals, codes: list[str], shares: dict[str, float] | None,
+                      uncovered: list[str], national_per_day: float) -> np.ndarray | None:
+    if goals.allocation == "baseline" and shares is None:
+        return None
+    share = _absorbed(goals.shares(shares), uncovered)
+    total = sum(share[c] for c in codes)
+    return np.array([national_per_day * share[c] / total for c in codes])
+
+
+def _relative_note(goals: Goals, national_per_day: float) -> str:
+    return (f"no target is in force in this window; each office's target is its share "
+            f"(by {goals.allocation}) of the ranked offices' own {national_per_day:,.1f} "
+            f"arrests a day: attainment below 1 means below its share")
 
 
 def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, scope: str,
@@ -78,8 +191,12 @@ def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
 
 def _method(meta: dict[str, Any]) -> str:
     return (f"{meta['model']} count model (variance = mean x (1 + mean/k) from daily counts "
-            f"around weekday-adjusted means; an office far beyond it keeps its own); "
-            f"{int(100 * float(meta['level']))}% intervals on "
+            f"around each office's weekday-adjusted means, its own weekday pattern shrunk "
+            f"toward the national one; an office far beyond it keeps its own); "
+            f"{int(100 * float(meta['level']))}% intervals (for the underlying daily rate) on "
             f"the log scale with t quantiles; attainment = arrests / (target x days); "
-            f"empirical Bayes gamma-Poisson shrinkage toward the offices' mean; below-target "
-            f"flag = one-sided test, Benjamini-Hochberg at FDR {meta['fdr']}")
+            f"empirical Bayes gamma-Poisson shrinkage toward the offices' mean (the ranking) "
+            f"and P(attainment < 1) from its posterior; rank interval from "
+            f"{meta['rank_draws']:,} seeded draws of every office's rate; below-target "
+            f"flag = one-sided test with the variance at the target, Benjamini-Hochberg at "
+            f"FDR {meta['fdr']}")

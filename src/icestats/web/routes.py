@@ -102,6 +102,22 @@ def fair(i: Ice, window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = 
                                     scope=scope, fdr=fdr))
 
 
+@router.get("/underperformers")
+def underperformers(i: Ice, n: Annotated[int, Query(ge=1, le=24)] = 12,
+                    window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
+                    include_incomplete: bool = False,
+                    goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
+                    allocation: str | None = None,
+                    fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05, count: str = "arrests",
+                    scope: str = "all") -> dict[str, Any]:
+    from icestats.stats import goals as goals_mod
+
+    g = goals_mod.load(None, national=goal, allocation=allocation)
+    return answer(i, i.underperformers(g, n=n, window=window, as_of=as_of,
+                                       include_incomplete=include_incomplete, count=count,
+                                       scope=scope, fdr=fdr))
+
+
 @router.get("/nowcast")
 def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
     return answer(i, i.nowcast(count=count, scope=scope))
@@ -132,12 +148,13 @@ def surges(i: Ice, start: From = None, end: To = None, count: str = "arrests",
 @router.get("/events")
 def events(i: Ice, event: Annotated[list[str] | None, Query(
                description="DATE,OFFICE,LABEL; default: the example events file")] = None,
-           window: Annotated[int, Query(ge=7, le=180)] = 28, count: str = "arrests",
+           window: Annotated[int, Query(ge=7, le=180)] = 28,
+           pre: Annotated[int, Query(ge=28, le=728)] = 182, count: str = "arrests",
            scope: str = "all") -> dict[str, Any]:
     from icestats.stats.events import example_file, load_events
 
     evs = load_events(None if event else example_file(), event or [])
-    return answer(i, i.events(evs, window=window, count=count, scope=scope))
+    return answer(i, i.events(evs, window=window, count=count, scope=scope, pre=pre))
 
 
 @router.get("/fiscal_years")
