@@ -99,7 +99,8 @@ def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, o
                    f"{g.book_ins.month:%Y-%m} (real data).</p>")
     fair = ice.fair_offices(goals)
     out += _offices(ice, fair, data, fig)
-    out.append(underperformers.html(ice.underperformers(goals)))
+    # its wide table scrolls inside the section, never the page, on a phone
+    out.append(f"<div class='scroll'>{underperformers.html(ice.underperformers(goals))}</div>")
     out.append("<h2>Who is arrested, and how</h2>")
     for by, label in BREAKDOWNS:
         out.append(fig(partial(_composition, ice.breakdown(by, period="month", top=10),
