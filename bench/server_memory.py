@@ -1,9 +1,9 @@
 """The server's memory over a long run: RSS of `icestats serve` every N requests.
 
 Starts `icestats serve` on a free loopback port and sends requests in a fixed rotation
-over the API endpoints (with varying parameters), the page, its static files, bad
-parameters and unknown paths, with one of the slow statistics (fair, surges, forecast:
-seconds each) every 250 requests, from 4 client threads; prints the server's resident
+of cheap requests (status, the page, its static files, a bad parameter, an unknown
+path) with, every 25th request, the next of every answer the API gives (with varying
+parameters), from 4 client threads; prints the server's resident
 memory (RSS, from /proc) after each block and the growth from the first block's end to
 the last (a leak shows as steady growth; a cache that fills, as growth that stops).
 
@@ -24,15 +24,16 @@ from pathlib import Path
 import httpx
 
 ICESTATS = Path(sys.executable).with_name("icestats")
-PATHS = [
-    "/api/status", "/api/goal?window={w}", "/api/offices?window={w}",
-    "/api/daily?by=aor&start=2017-0{m}-01&end=2017-0{m}-28", "/api/breakdown?by=gender",
-    "/api/breakdown?by=citizenship&period=quarter", "/api/fiscal_years", "/api/agency",
-    "/", "/static/app.js", "/api/goal?window={w}&goal=abc", "/api/nope",
-    "/api/nowcast",
-]
-HEAVY = ["/api/fair?window=28", "/api/surges", "/api/forecast?horizon=30"]  # seconds each
-HEAVY_EVERY = 250  # requests
+# Cheap requests (the request machinery: middleware, cursors, JSON, errors) ...
+PATHS = ["/api/status", "/", "/static/app.js", "/api/goal?window={w}&goal=abc", "/api/nope",
+         "/api/breakdown?by=gender"]
+# ... and, every HEAVY_EVERY requests, the next of every answer the API gives
+HEAVY = ["/api/goal?window={w}", "/api/offices?window={w}", "/api/fiscal_years",
+         "/api/daily?by=aor&start=2017-0{m}-01&end=2017-0{m}-28", "/api/agency",
+         "/api/breakdown?by=citizenship&period=quarter", "/api/nowcast", "/api/fair?window=28",
+         "/api/surges", "/api/forecast?horizon=30", "/api/underperformers",
+         "/api/events?example=true", "/api/revisions"]
+HEAVY_EVERY = 25  # requests
 
 
 def rss_mb(pid: int) -> float:
@@ -67,7 +68,8 @@ def main() -> None:
                 time.sleep(0.2)
         light = itertools.cycle(p.format(w=w, m=m) for w, m, p in
                                 itertools.product((7, 28, 91), (1, 2, 3), PATHS))
-        heavy = itertools.cycle(HEAVY)
+        heavy = itertools.cycle(p.format(w=w, m=m) for w, m, p in
+                                itertools.product((7, 28, 91), (1, 2, 3), HEAVY))
         sent = itertools.count(1)
         urls = (next(heavy) if next(sent) % HEAVY_EVERY == 0 else next(light)
                 for _ in itertools.repeat(None))

@@ -1,9 +1,11 @@
-"""Regenerate docs/img/dashboard.png and docs/img/report.png (the README's pictures).
+"""Regenerate the README's pictures in docs/img: the dashboard and the report, each at
+1400 px (a desktop) and 390 px (a phone).
 
     .venv/bin/python docs/screenshots.py
 
-Builds the demo database if missing (make demo), serves it, and photographs the dashboard
-(Chicago, by criminality) and the top of the report with Debian's chromium.
+Builds the demo databases if missing (make demo), serves the generated one, and
+photographs the dashboard (Chicago by criminality; national on the phone) and the top of
+the report with Debian's chromium.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DB = ROOT / "demo" / "icestats.duckdb"
+DB = ROOT / "demo" / "generated.duckdb"
 IMG = ROOT / "docs" / "img"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = [  # file, page, viewport width, height
+    ("dashboard.png", "/?aor=CHI&by=criminality", 1400, 1250),
+    ("dashboard-phone.png", "/", 390, 1700),
+    ("report.png", "report", 1400, 1700),
+    ("report-phone.png", "report", 390, 1700),
+]
 
 
 def main() -> None:
@@ -27,22 +35,24 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "icestats.demo", "--dir", str(DB.parent)],
                        check=True)
     IMG.mkdir(parents=True, exist_ok=True)
-    report = ROOT / "demo" / "report.html"
+    report = ROOT / "demo" / "report-generated.html"
     subprocess.run([sys.executable, "-m", "icestats.cli", "report", "--db", str(DB), "-o",
                     str(report)], check=True)
     url, server = serve_in_thread(DB)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        page = browser.new_page(viewport={"width": 1000, "height": 860})
-        page.goto(f"{url}/?aor=CHI&by=criminality")
-        expect(page.locator("#table-title")).to_contain_text("Chicago")
-        page.screenshot(path=str(IMG / "dashboard.png"))
-        page = browser.new_page(viewport={"width": 1000, "height": 1300})
-        page.goto(report.as_uri())
-        page.screenshot(path=str(IMG / "report.png"))
+        for name, where, width, height in SHOTS:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            if where == "report":
+                page.goto(report.as_uri())
+            else:
+                page.goto(url + where)
+                expect(page.locator("body")).to_have_attribute("data-ready", "1")
+                page.wait_for_selector("#chart2 svg")
+            page.screenshot(path=str(IMG / name))
+            print(f"wrote {IMG / name}")
         browser.close()
     server.should_exit = True
-    print(f"wrote {IMG / 'dashboard.png'} and {IMG / 'report.png'}")
 
 
 if __name__ == "__main__":

@@ -70,13 +70,59 @@ def _table(page) -> dict[str, int]:  # noqa: ANN001
     return out
 
 
+def _half_up(num: int, den: int) -> float:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float((Decimal(num) / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _rolling(values: list[int], n: int) -> list[float | None]:
+    """The n-day mean, computed here with numpy sums (not the library's code), rounded
+    half up to one decimal."""
+    import numpy as np
+
+    sums = np.convolve(np.array(values, dtype=np.int64), np.ones(n, dtype=np.int64), "valid")
+    return [None] * (n - 1) + [_half_up(int(m), n) for m in sums]
+
+
+def _layer_rows(spec: dict, field: str) -> list[dict]:
+    """The data values of the first layer of ``spec`` whose rows carry ``field``."""
+    for layer in spec["layer"]:
+        rows = layer.get("data", {}).get("values", [])
+        if rows and field in rows[0]:
+            return rows
+    raise AssertionError(f"no layer with {field}")
+
+
+def _contrast(color: str) -> float:
+    """WCAG contrast of a #rrggbb or rgb() colour against white."""
+    import re
+
+    if color.startswith("#"):
+        rgb = [int(color[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [int(float(x)) for x in re.findall(r"[\d.]+", color)[:3]]
+    c = [v / 255 for v in rgb]
+    lum = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+    return 1.05 / (0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2] + 0.05)
+
+
+SMALLEST_TEXT = """() => [...document.querySelectorAll('svg text')].filter(t => t.checkVisibility()
+  && t.textContent.trim()).map(t => parseFloat(getComputedStyle(t).fontSize)
+  * Math.hypot(t.getScreenCTM().a, t.getScreenCTM().b)).reduce((a, b) => Math.min(a, b), 99)
+  """  # the drawn size: the font size times the element's scale (rotation aside)
+SCROLL = "document.scrollingElement.scrollWidth"
+
+
 def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa: ANN001
                                         tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
     hosts: set[str] = set()
+    errors: list[str] = []
     page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server + "/")
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
     expect(page.locator("#source")).to_contain_text(
@@ -84,25 +130,45 @@ def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa:
     with icestats.connect(db) as ice:
         national = ice.daily().rows
         chi = ice.daily("criminality", aor="CHI").rows
+    days, counts = national["date"].to_pylist(), national["arrests"].to_pylist()
     months = Counter()
-    for d, n in zip(national["date"].to_pylist(), national["arrests"].to_pylist(), strict=True):
+    for d, n in zip(days, counts, strict=True):
         months[f"{d:%Y-%m}"] += n
     assert _table(page) == {**_partial(months, national), "total": sum(months.values())}
-    assert page.locator("#chart g.series").count() == 2
+    # The chart's numbers are the library's, checked against numpy: 7- and 28-day means...
+    series, bars = page.evaluate("window.icestatsCharts")
+    rows = _layer_rows(series, "mean_7")
+    assert [r["arrests"] for r in rows] == counts
+    assert [r["mean_7"] for r in rows] == _rolling(counts, 7)
+    assert [r["mean_28"] for r in rows] == _rolling(counts, 28)
+    # ... and arrests a day by month over the days of that month in the range.
+    ndays = Counter(f"{d:%Y-%m}" for d in days)
+    assert {r["key"]: r["per_day"] for r in bars["data"]["values"]} == {
+        m: _half_up(n, ndays[m]) for m, n in months.items()}
+    assert page.locator("#chart .role-title-text").first.text_content().startswith(
+        "Daily arrests, national")
+    for color in page.eval_on_selector_all(
+            "#chart .role-legend-symbol path, #chart2 .role-legend-symbol path",
+            "els => els.map(e => e.getAttribute('fill') || e.getAttribute('stroke'))"):
+        assert _contrast(color) >= 3, color
+    _tooltip_shows_a_value(page)
 
     page.select_option("#aor", "CHI")
     page.select_option("#by", "criminality")
     expect(page.locator("#table-title")).to_have_text("Totals by criminality, Chicago (CHI)")
+    expect(page.locator("#chart-title")).to_have_text(
+        "Arrests by criminality (7-day means), Chicago (CHI)")  # the label follows
     expected = Counter()
     for c, n in zip(chi["criminality"].to_pylist(), chi["arrests"].to_pylist(), strict=True):
         expected[c] += n
     assert _table(page) == {**expected, "total": sum(expected.values())}
-    assert page.locator("#chart g.series").count() == len(expected)
+    series = page.evaluate("window.icestatsCharts")[0]
+    assert {r["key"] for r in _layer_rows(series, "mean_7")} == set(expected)
     assert "aor=CHI" in page.url and "by=criminality" in page.url  # shareable state
     assert "aor=CHI" in page.locator("#csv").get_attribute("href")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     assert (tmp_path / "dashboard.png").stat().st_size > 10_000
-    assert hosts == {server.split("/")[2]}
+    assert hosts == {server.split("/")[2]} and errors == []
 
     shared = browser.new_page()  # the shared URL restores the same view
     shared.goto(page.url)
@@ -110,10 +176,69 @@ def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa:
     assert _table(shared) == _table(page)
 
 
+def _tooltip_shows_a_value(page) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    points = page.locator("#chart g.mark-symbol path")
+    assert points.count() > 100
+    points.nth(100).hover(force=True)  # a day's (invisible) point carries its tooltip
+    tip = page.locator("#vg-tooltip-element.visible")
+    expect(tip).to_be_visible()
+    assert "arrests a day" in tip.inner_text() and "series" in tip.inner_text()
+
+
+def test_dashboard_several_offices_and_bad_urls(server: str, browser, db: Path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/?aor=CHI,NYC")
+    expect(page.locator("#table-title")).to_have_text("Totals, CHI, NYC")
+    with icestats.connect(db) as ice:
+        want = {f"{ice.daily(aor=c).total['arrests']:,}" for c in ("CHI", "NYC")}
+    assert {r.locator("td").nth(1).inner_text() for r in
+            page.locator("#table tbody tr").all()} == want
+    series = page.evaluate("window.icestatsCharts")[0]
+    assert {r["key"] for r in _layer_rows(series, "mean_7")} == {"Chicago", "New York City"}
+    for url, words in (("/?by=nope", "Unknown breakdown"), ("/?aor=XXX", "Unknown office XXX"),
+                       ("/?from=2025-09-01&to=2025-08-01", "reversed"),
+                       ("/?from=yesterday", "not a date")):
+        page.goto(server + url)
+        expect(page.locator("#message")).to_contain_text(words)
+        assert page.locator("#message").is_visible()
+        assert page.locator("#chart svg").count() == 0
+    assert errors == []
+    options = page.eval_on_selector_all("#by option", "os => os.map(o => o.value)")
+    from icestats.counting import BREAKDOWNS
+
+    assert set(options) == {"", "aor", *BREAKDOWNS}  # every dimension the library offers
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_both_pages_fit_the_screen(server: str, db: Path, browser, tmp_path: Path,  # noqa: ANN001
+                                   width: int) -> None:
+    """No sideways scroll; chart text at least 11 px as drawn (the report's phone
+    rendering at 390 px)."""
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(server + "/?aor=CHI&by=criminality")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    page.wait_for_selector("#chart2 svg")
+    assert page.evaluate(SCROLL) <= width
+    assert page.evaluate(SMALLEST_TEXT) >= 11
+    out = tmp_path / "report.html"
+    assert run("report", "--db", db, "-o", out).exit_code == 0
+    page.goto(out.as_uri())
+    assert page.evaluate(SCROLL) <= width
+    assert page.evaluate(SMALLEST_TEXT) >= 11
+
+
 def test_report_renders_offline(db: Path, browser, tmp_path: Path) -> None:  # noqa: ANN001
     out = tmp_path / "report.html"
     assert run("report", "--db", db, "-o", out).exit_code == 0
-    context = browser.new_context(offline=True)
+    context = browser.new_context(offline=True, viewport={"width": 1400, "height": 900})
     page = context.new_page()
     requested: list[str] = []
     page.route("**/*", lambda route: (requested.append(route.request.url),
@@ -121,18 +246,16 @@ def test_report_renders_offline(db: Path, browser, tmp_path: Path) -> None:  # n
                                           "file:") else route.abort()))
     page.goto(out.as_uri())
     assert [u for u in requested if not u.startswith("file:")] == []
-    counts = {
-        "#national polyline.series": 3, "#attainment g.row": 25, "#funnel circle.dot": 25,
-        "#multiples g.panel": 25, "#map g.office": 25, "#forecast polyline.series": 3,
-        "#agency polyline.series": 2,
-    }
-    for selector, n in counts.items():
-        assert page.locator(selector).count() == n, selector
-    for by in ("criminality", "custody", "agency_group", "program"):
-        assert page.locator(f"#comp-{by} rect.seg").count() > 0
+    for fig in ("national", "attainment", "funnel", "multiples", "forecast", "agency",
+                *(f"comp-{by}" for by in ("criminality", "custody", "agency_group", "program"))):
+        assert page.locator(f"#{fig} svg.wide").is_visible(), fig
+        assert page.locator(f"#{fig} svg.narrow").count() == 1, fig
+    assert page.locator("#map g.office").count() == 25
+    assert page.locator("#map text.label").count() == 25
     box = page.locator("#map").bounding_box()
     assert box and box["width"] > 500 and box["height"] > 300  # drawn, not just present
     assert page.locator("#office-table tr").count() == 1 + 27
+    assert page.locator("#surges").count() == 1
     context.close()
 
 
@@ -162,8 +285,10 @@ def test_text_from_the_data_is_escaped_everywhere(tmp_path: Path, browser) -> No
     cells = page.locator("#table tbody td:first-child").all_inner_texts()
     for evil in EVIL:
         assert evil in cells
-    page.locator("#legend span").first.hover()
-    assert page.locator("#table img, #legend img, #table script").count() == 0
+    page.wait_for_selector("#chart svg")
+    page.locator("#chart g.mark-symbol path").first.hover(force=True)
+    assert page.locator("#table img, #chart img, #table script, #chart script, "
+                        "#vg-tooltip-element img").count() == 0
     assert page.title() == "icestats dashboard" and dialogs == []
     srv.should_exit = True
 
@@ -172,7 +297,7 @@ def test_text_from_the_data_is_escaped_everywhere(tmp_path: Path, browser) -> No
     page = browser.new_page()
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(out.as_uri())
-    legend = " ".join(page.locator("#comp-program text").all_text_contents())
+    legend = " ".join(page.locator("#comp-program svg.wide text").all_text_contents())
     for evil in EVIL:
         assert evil in legend
     assert page.locator("main script:not([type='application/json']), main img").count() == 0

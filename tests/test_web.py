@@ -152,3 +152,30 @@ def test_host_header_must_be_ours(db: Path) -> None:
     ok = TestClient(create_app(db), base_url="http://localhost:8000")
     r = ok.head("/api/status")
     assert r.status_code == 200 and r.content == b"" and r.headers["cache-control"] == "no-store"
+
+
+def test_chart_specifications_are_the_answers(client: TestClient, db: Path) -> None:
+    """/api/charts/daily: the dashboard's Vega-Lite specifications carry the daily
+    answer's rows as they are; several offices give one series each; the Vega bundle is
+    served by icestats itself."""
+    r = client.get("/api/charts/daily?aor=CHI")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["title"] == "Daily arrests, Chicago (CHI)"
+    series, months = body["charts"]
+    answer = client.get("/api/daily?aor=CHI").json()
+    lines = [layer for layer in series["layer"] if layer["mark"]["type"] == "line"][0]
+    assert lines["data"]["values"] == answer["series"]
+    assert months["data"]["values"] == [{**t, "kind": "partial month" if t["partial"]
+                                         else "whole month"} for t in answer["totals"]]
+    assert series["usermeta"]["source"] == answer["source"]["text"]
+    two = client.get("/api/charts/daily?aor=CHI,NYC").json()["charts"][0]
+    keys = {row["key"] for layer in two["layer"] for row in layer.get("data", {}).get(
+        "values", []) if "key" in row}
+    assert keys == {"Chicago", "New York City"}
+    bad = client.get("/api/charts/daily?aor=CHI,NYC&by=gender")
+    assert bad.status_code == 422 and "one office at a time" in bad.json()["detail"]
+    assert client.get("/api/charts/daily?aor=Nowhere").status_code == 422
+    js = client.get("/vendor/vega.js")
+    assert js.status_code == 200 and "window.vegaEmbed" in js.text
+    assert js.headers["content-type"].startswith("text/javascript")

@@ -127,18 +127,25 @@ def _loaded_line(f: Path, r: object) -> str:
 @app.command()
 @handle_errors
 def report(
-    out: Annotated[Path, typer.Option("-o", "--out", help="HTML file to write.")] = Path(
+    out: Annotated[Path, typer.Option("-o", "--out", help="File to write.")] = Path(
         "report.html"),
     db: Db = DEFAULT_DB,
     goal_per_day: Annotated[float, typer.Option("--goal", help="Goal a day.")] = 3000,
+    fmt: Annotated[str | None, typer.Option("--format", help="html (the whole report), png "
+                                                             "or pdf (its charts, one below "
+                                                             "the other); default: from the "
+                                                             "suffix, else html.")] = None,
 ) -> None:
     """One self-contained HTML report (works offline): goal, offices with intervals, every
-    office's series, composition, map, events, forecast, ICE vs CBP, provenance."""
+    office's series, composition, map, surges, events, forecast, ICE vs CBP, provenance."""
     import icestats
-    from icestats.render.report import write
+    from icestats.params import positive
+    from icestats.render.report import FORMATS, write
 
+    suffix = out.suffix.lstrip(".").lower()
     with icestats.connect(db) as ice:
-        path = write(ice, out, goal_per_day)
+        path = write(ice, out, positive(goal_per_day, "--goal"),
+                     fmt or (suffix if suffix in FORMATS else "html"))
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB) from database {db}")
 

@@ -10,7 +10,9 @@ from functools import cache
 from importlib import resources
 
 from icestats import reference
-from icestats.render.charts import FONT, esc
+from icestats.render.figures import esc
+
+FONT = 'font-family="Liberation Sans,DejaVu Sans,Arial,sans-serif" font-size="12"'
 
 
 @cache
@@ -39,8 +41,10 @@ def _ring(arcs: list[list[tuple[float, float]]], ring: list[int]) -> str:
 
 
 def office_map(values: dict[str, float], *, title: str, label: Callable[[float], str],
-               chart_id: str = "map") -> str:
-    """SVG of the 25 office areas colored by ``values`` (code -> number)."""
+               source: str, chart_id: str = "map") -> str:
+    """A figure: the SVG of the 25 office areas colored by ``values`` (code -> number),
+    each named on the map (and in its tooltip); title, source and legend as HTML above
+    it, so that they stay legible on a phone where the map is scaled down."""
     arcs, geoms = _topology()
     county_office = reference.county_offices()
     names = {o.code: o.name for o in reference.offices()}
@@ -58,9 +62,8 @@ def office_map(values: dict[str, float], *, title: str, label: Callable[[float],
                 paths.setdefault(office, []).append(_ring(arcs, ring))
                 for a in ring:
                     arc_offices.setdefault(a if a >= 0 else ~a, set()).add(office)
-    out = [f'<svg class="chart map" id="{esc(chart_id)}" viewBox="0 0 975 640" role="img" '
-           f'aria-label="{esc(title)}" {FONT}>',
-           f'<text x="8" y="18" font-size="13" font-weight="600">{esc(title)}</text>']
+    out = [f'<svg class="chart map" id="{esc(chart_id)}" viewBox="0 0 975 610" role="img" '
+           f'aria-label="{esc(title)}" {FONT}>']
     for office, rings in sorted(paths.items()):
         v = values.get(office)
         color = _color((v - lo) / (hi - lo) if v is not None and hi > lo else None)
@@ -71,8 +74,36 @@ def office_map(values: dict[str, float], *, title: str, label: Callable[[float],
     border = [a for a, offs in arc_offices.items() if len(offs) > 1]
     d = "".join("M" + "L".join(f"{x},{y}" for x, y in arcs[a]) for a in border)
     out.append(f'<path class="borders" d="{d}" fill="none" stroke="#fff" stroke-width="1.2"/>')
-    out.append(_legend(lo, hi, label) + "</svg>")
-    return "".join(out)
+    out += [_label(names[o], rings, _color(_t(values.get(o), lo, hi))) for o, rings in
+            sorted(paths.items())]
+    return (f"<figure class='map-figure'><figcaption><b>{esc(title)}</b><br><span class='note'>"
+            f"Source: {esc(source)}. Hover an office for its value.</span>"
+            f"{_legend(lo, hi, label)}</figcaption>{''.join(out)}</svg></figure>")
+
+
+def _t(v: float | None, lo: float, hi: float) -> float | None:
+    return (v - lo) / (hi - lo) if v is not None and hi > lo else None
+
+
+def _label(name: str, rings: list[str], fill: str) -> str:
+    """The office's name at the median of its counties' centres (inside the bulk of its
+    area even when it has islands or Alaska), dark or light against its fill."""
+    import statistics
+
+    cx, cy = [], []
+    for ring in rings:
+        pts = [tuple(map(float, p.split(","))) for p in ring[1:-1].split("L")]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        cx.append((max(xs) + min(xs)) / 2)
+        cy.append((max(ys) + min(ys)) / 2)
+    # Alaska and Hawaii are insets at the bottom left: an office is named on the mainland.
+    main = [(x, y) for x, y in zip(cx, cy, strict=True) if not (x < 380 and y > 470)]
+    if main:
+        cx, cy = [x for x, _ in main], [y for _, y in main]
+    best = (0.0, statistics.median(cx), statistics.median(cy))
+    ink = "#ffffff" if int(fill[1:3], 16) < 120 else "#1d1d1d"
+    return (f'<text class="label" x="{best[1]:.0f}" y="{best[2]:.0f}" text-anchor="middle" '
+            f'fill="{ink}" font-size="13" pointer-events="none">{esc(name)}</text>')
 
 
 def _color(t: float | None) -> str:
@@ -84,7 +115,5 @@ def _color(t: float | None) -> str:
 
 
 def _legend(lo: float, hi: float, label: Callable[[float], str]) -> str:
-    stops = "".join(f'<rect x="{640 + 30 * i}" y="610" width="30" height="10" '
-                    f'fill="{_color(i / 9)}"/>' for i in range(10))
-    return (f'<g class="legend">{stops}<text x="640" y="604">{esc(label(lo))}</text>'
-            f'<text x="940" y="604" text-anchor="end">{esc(label(hi))}</text></g>')
+    stops = "".join(f"<span style='background:{_color(i / 9)}'></span>" for i in range(10))
+    return (f"<span class='legend'>{esc(label(lo))} {stops} {esc(label(hi))}</span>")

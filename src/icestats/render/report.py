@@ -1,21 +1,26 @@
 """`icestats report`: one self-contained HTML file (inline CSS and SVG, no JavaScript, no
-network). Every number comes from the same client methods as the CLI and the API."""
+network), or its charts as one PNG or PDF. Every number comes from the same client methods
+as the CLI and the API; every chart is a Vega-Lite specification (``render/specs.py``)
+drawn offline by vl-convert, twice: for a wide screen and for a phone (CSS shows one)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icestats import __version__
-from icestats.answers import FairAnswer, GoalAnswer, StatusAnswer
+from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
 from icestats.client import Icestats
 from icestats.jsonout import plain
-from icestats.render import charts, underperformers
-from icestats.render.charts import esc
-from icestats.render.format import interval, num, pct
+from icestats.render import report_stats, specs, specs_stats, underperformers
+from icestats.render.figures import CSS as FIGURE_CSS
+from icestats.render.figures import Figures, esc
+from icestats.render.format import num, pct
 from icestats.render.map import office_map
+from icestats.render.specs import Width
 
 if TYPE_CHECKING:
     from icestats.stats.goals import Goals
@@ -24,19 +29,25 @@ CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1d;background:#fafafa}
 main{max-width:900px;margin:0 auto;padding:12px 20px 60px;background:#fff}
 h1{font-size:26px;margin:18px 0 4px}h2{margin-top:38px;border-bottom:2px solid #1f5aa6}
-.note{color:#555;font-size:13px}.chart{width:100%;height:auto;margin:8px 0}
+.note{color:#555;font-size:13px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 8px;
 border-bottom:1px solid #e6e6e6;text-align:right}th{background:#f2f4f8}
-td:first-child,th:first-child{text-align:left}.flag{color:#d1495b;font-weight:600}
+td:first-child,th:first-child{text-align:left}.flag{color:#b02a40;font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}
 .real{background:#e8f5e9;padding:6px 10px;border-left:4px solid #2e7d32}
 .synthetic{background:#fff8e1;padding:6px 10px;border-left:4px solid #f9a825}
-"""
+""" + FIGURE_CSS
 BREAKDOWNS = (("criminality", "Criminality"), ("custody", "Custodial vs at-large"),
               ("agency_group", "Arresting agency"), ("program", "Program"))
+TITLE = "ICE arrests against the goal: field-office statistics"
 
 
 def build(ice: Icestats, goal_per_day: float = 3000.0) -> str:
     """The whole report as one HTML string."""
+    return _build(ice, goal_per_day, Figures())
+
+
+def _build(ice: Icestats, goal_per_day: float, fig: Figures) -> str:
     from icestats.stats import goals as goals_mod
 
     goals = goals_mod.load(None, national=goal_per_day)
@@ -45,17 +56,16 @@ def build(ice: Icestats, goal_per_day: float = 3000.0) -> str:
     data: dict[str, object] = {"generated_by": f"icestats {__version__}",
                                "source": status.source.to_dict()}
     if status.releases.num_rows:
-        sections += _arrests(ice, goals, goal_per_day, data)
+        sections += _arrests(ice, goals, goal_per_day, data, fig)
     if status.workbooks.num_rows:
-        sections.append(_agency(ice, data))
+        sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))
-    title = "ICE arrests against the goal: field-office statistics"
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
             f"style-src 'unsafe-inline'; img-src data:\">"
-            f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
-            f"<h1>{esc(title)}</h1><p class='note'>Made by icestats {esc(__version__)} on "
+            f"<title>{esc(TITLE)}</title><style>{CSS}</style></head><body><main>"
+            f"<h1>{esc(TITLE)}</h1><p class='note'>Made by icestats {esc(__version__)} on "
             f"{date.today()} from {esc(ice.path.name)}. Works offline: no scripts, no "
             f"network.</p>{''.join(sections)}"
             f"<script type='application/json' id='icestats-data'>"
@@ -75,33 +85,32 @@ def _banner(status: StatusAnswer) -> str:
     return f"<p class='{css}' id='source-banner'><b>{esc(label)}</b>{esc(s.text)}.</p>"
 
 
-def _arrests(ice: Icestats, goals: Goals, goal_per_day: float,
-             data: dict[str, object]) -> list[str]:
+def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, object],
+             fig: Figures) -> list[str]:
     g = ice.goal(goal_per_day)
-    series = ice.daily().series.to_pylist()
-    dates = [r["date"] for r in series]
+    daily = ice.daily()
     data["goal"] = g.to_dict()
     out = [_goal_text(g),
-           charts.line_chart(dates, [("daily", [float(r["arrests"]) for r in series],
-                                      "#b8c7dc"),
-                                     ("7-day mean", [r["mean_7"] for r in series], "#1f5aa6"),
-                                     ("28-day mean", [r["mean_28"] for r in series],
-                                      "#d1495b")],
-                             hline=(goal_per_day, f"goal {goal_per_day:,.0f}/day"),
-                             shade_from=g.coverage.incomplete_from,
-                             title="National arrests per day", chart_id="national")]
+           fig(lambda w: specs.daily(daily, "National arrests per day", w, goal=goal_per_day),
+               "national")]
     if g.book_ins:
         out.append(f"<p class='real'>ICE's own detention statistics: "
                    f"{num(g.book_ins.book_ins_per_day, 0)} initial book-ins a day in "
                    f"{g.book_ins.month:%Y-%m} (real data).</p>")
     fair = ice.fair_offices(goals)
-    out += _offices(ice, fair, data)
-    out.append(underperformers.html(ice.underperformers(goals)))
+    out += _offices(ice, fair, data, fig)
+    # its wide table scrolls inside the section, never the page, on a phone
+    out.append(f"<div class='scroll'>{underperformers.html(ice.underperformers(goals))}</div>")
     out.append("<h2>Who is arrested, and how</h2>")
     for by, label in BREAKDOWNS:
-        out.append(_composition(ice, by, label))
-    out += _events_forecast(ice, goals)
+        out.append(fig(partial(_composition, ice.breakdown(by, period="month", top=10),
+                               f"{label}: share of arrests by month"), f"comp-{by}"))
+    out += report_stats.sections(ice, goals, fig)
     return out
+
+
+def _composition(b: BreakdownAnswer, title: str, width: Width) -> dict[str, Any]:
+    return specs.composition(b, title, width)
 
 
 def _goal_text(g: GoalAnswer) -> str:
@@ -115,39 +124,37 @@ def _goal_text(g: GoalAnswer) -> str:
             f"shortfall {num(w[28]['shortfall_per_day'], 0)} a day.</p>")
 
 
-def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object]) -> list[str]:
+def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
+             fig: Figures) -> list[str]:
     data["offices"] = [{k: o.get(k) for k in ("aor", "arrests", "per_day", "attainment",
                                               "below_target")} for o in fair.offices]
-    ranked = fair.ranked
     out = [f"<h2>Field offices</h2><p class='note'>{esc(fair.method)}. Window "
            f"{fair.window[0]} to {fair.window[1]}.</p>"]
     if fair.targets_in_force:
-        out.append(charts.interval_chart(ranked, value="attainment", low="attainment_low",
-                                         high="attainment_high", title="Attainment of target "
-                                         "(95% interval; red: below target, FDR 5%)",
-                                         chart_id="attainment"))
-        out.append(charts.funnel_chart([(o["name"], o["expected_arrests"], o["attainment"],
-                                         o["below_target"]) for o in ranked],
-                                       fair.details["funnel"],
-                                       title="Funnel: attainment against size",
-                                       chart_id="funnel"))
-    elif any(o.get("baseline_ratio") for o in ranked):
-        out.append(charts.interval_chart(ranked, value="baseline_ratio", low="baseline_low",
-                                         high="baseline_high", title="Arrests a day against "
-                                         "the office's own baseline", chart_id="attainment"))
+        out.append(fig(lambda w: specs_stats.intervals(
+            fair, "attainment", "attainment_low", "attainment_high", "Attainment of target "
+            "(95% interval; red: below target, FDR 5%)", "attainment (1 = on target)", w),
+            "attainment"))
+        out.append(fig(lambda w: specs_stats.funnel(fair, w), "funnel"))
+    elif any(o.get("baseline_ratio") for o in fair.ranked):
+        out.append(fig(lambda w: specs_stats.intervals(
+            fair, "baseline_ratio", "baseline_low", "baseline_high", "Arrests a day against "
+            "the office's own baseline (95% interval)", "ratio to baseline (1 = same)", w),
+            "attainment"))
     out.append(_office_table(fair.offices))
-    rate = {str(o["aor"]): float(o["per_100k_noncitizens_yr"]) for o in ranked
+    rate = {str(o["aor"]): float(o["per_100k_noncitizens_yr"]) for o in fair.ranked
             if o.get("per_100k_noncitizens_yr") is not None}
     out.append(office_map(rate, title="Arrests per 100,000 noncitizen residents a year "
                           f"({fair.window[0]} to {fair.window[1]})",
-                          label=lambda v: f"{v:,.0f}"))
-    out.append(_small_multiples(ice))
+                          label=lambda v: f"{v:,.0f}", source=fair.source.text))
+    out.append(_small_multiples(ice, data, fig))
     return out
 
 
 def _office_table(rows: list[dict[str, Any]]) -> str:
-    head = ("<table id='office-table'><tr><th>office</th><th>arrests/day</th><th>target/day"
-            "</th><th>attainment</th><th>shrunk</th><th>vs baseline</th><th>flag</th></tr>")
+    head = ("<div class='scroll'><table id='office-table'><tr><th>office</th><th>arrests/day"
+            "</th><th>target/day</th><th>attainment</th><th>shrunk</th><th>vs baseline</th>"
+            "<th>flag</th></tr>")
     body = []
 
     def f(o: dict[str, Any], k: str, d: int = 2) -> str:
@@ -158,77 +165,40 @@ def _office_table(rows: list[dict[str, Any]]) -> str:
                     f"<td>{f(o, 'shrunk_attainment')}</td><td>{f(o, 'baseline_ratio')}</td>"
                     f"<td class='flag'>{'below target' if o.get('below_target') else ''}"
                     f"</td></tr>")
-    return head + "".join(body) + "</table>"
+    return head + "".join(body) + "</table></div>"
 
 
-def _small_multiples(ice: Icestats) -> str:
-    """Every office's weekly means, labelled with its 28-day mean (the offices answer)."""
-    offices = ice.offices(window=28).offices.to_pylist()
-    latest = {o["aor"]: (o["name"], o["per_day"]) for o in offices if o["rank"] is not None}
+def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
+    """Every office's weekly means, labelled with its 28-day mean (the offices answer:
+    the mean over the latest 28 complete days)."""
+    offices = ice.offices(window=28)
+    latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
     weekly = ice.daily("aor", top=len(latest) + 2).weekly.to_pylist()
-    weeks: dict[str, list[float]] = {}
-    for w in weekly:
-        if w["key"] in latest:
-            weeks.setdefault(w["key"], []).append(float(w["mean_per_day"] or 0.0))
-    panels = [(latest[c][0], weeks.get(c, []), float(latest[c][1] or 0.0))
-              for c in sorted(latest, key=lambda c: -(latest[c][1] or 0))]
-    return charts.small_multiples(panels, title="Every office: arrests a day, weekly means "
-                                  "(each on its own scale; label: the latest 28-day mean)",
-                                  chart_id="multiples")
+    panels = [{"aor": o["aor"], "name": o["name"], "per_day": o["per_day"],
+               "label": f"{num(o['per_day'], 1)}/day",
+               "weeks": [w for w in weekly if w["key"] == o["aor"]]}
+              for o in sorted(latest, key=lambda o: -(o["per_day"] or 0))]
+    data["sparklines"] = [{k: p[k] for k in ("aor", "name", "per_day")} for p in panels]
+    title = ("Every office: arrests a day, weekly means (each on its own scale; label: the "
+             "mean over the latest 28 complete days)")
+    return fig(lambda w: specs.sparklines(panels, offices.source, title, w,
+                                          columns=5 if (w or 0) > 600 else 2), "multiples")
 
 
-def _composition(ice: Icestats, by: str, label: str) -> str:
-    b = ice.breakdown(by, period="month", top=10)
-    periods = [f"{p['period']:%Y-%m}" for p in b.wide]
-    shares = {(f"{p['period']:%Y-%m}", c): float(p["cells"][c]["share"] or 0.0)
-              for p in b.wide for c in b.columns}
-    return charts.stacked_shares(periods, b.columns, shares, title=f"{label}: share of "
-                                 "arrests by month", chart_id=f"comp-{by}")
-
-
-def _events_forecast(ice: Icestats, goals: Goals) -> list[str]:
-    from icestats.stats.events import example_file, load_events
-
-    out = ["<h2>Events and forecast</h2>"]
-    ev = ice.events(load_events(example_file(), []))
-    rows = "".join(f"<tr><td>{esc(e['label'])}</td><td>{esc(e['office'])}</td>"
-                   f"<td>{e['date']}</td><td>" +
-                   (f"{interval(e['effect'], e['low'], e['high'])}</td><td>"
-                    f"{num(e['placebo_p'], 2)}" if e.get("effect") else
-                    f"{esc(e.get('note', ''))}</td><td>") + "</td></tr>" for e in ev.events)
-    out.append(f"<p class='note'>{esc(ev.method)}.</p><table id='events'><tr><th>event"
-               f"</th><th>office</th><th>date</th><th>effect [95% CI]</th><th>placebo p"
-               f"</th></tr>{rows}</table>")
-    fc = ice.forecast(goals, horizon=90).national
-    fdays = fc["days"]
-    out.append(charts.line_chart([d["date"] for d in fdays],
-                                 [("forecast", [d["mean"] for d in fdays], "#1f5aa6"),
-                                  ("95% low", [d["low"] for d in fdays], "#9db4d6"),
-                                  ("95% high", [d["high"] for d in fdays], "#9db4d6")],
-                                 hline=(fc["goal_per_day"], "goal") if "goal_per_day" in fc
-                                 else None, title="National forecast, next 90 days",
-                                 chart_id="forecast"))
-    if "goal_met" in fc:
-        out.append(f"<p>Goal of {num(fc['goal_per_day'], 0)} a day: {esc(fc['goal_met'])}.</p>")
-    return out
-
-
-def _agency(ice: Icestats, data: dict[str, object]) -> str:
-    months = ice.agency().book_ins.to_pylist()
+def _agency(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
+    a = ice.agency()
+    months = a.book_ins.to_pylist()
     data["book_ins"] = months
-    dates = [m["month"] for m in months]
-    chart = charts.line_chart(dates, [("ICE", [float(m["ice"] or 0) for m in months], "#1f5aa6"),
-                                      ("CBP", [float(m["cbp"] or 0) for m in months], "#d1495b")],
-                              title="ICE initial book-ins a month by arresting agency",
-                              chart_id="agency")
+    chart = fig(lambda w: specs.agency(a, w), "agency")
     rows = "".join(f"<tr><td>{m['month']:%Y-%m}{' (partial)' if m['partial'] else ''}</td>"
                    f"<td>{num(m['ice'])}</td><td>{num(m['cbp'])}</td><td>{num(m['total'])}</td>"
                    f"<td>{num(m['per_day'])}</td><td>{pct(m['cbp_share_percent'])}</td></tr>"
                    for m in months)
     return (f"<h2>ICE vs Border Patrol (real data)</h2><p class='real'>From ICE's own detention "
             f"statistics workbooks: book-ins into detention after ICE's or CBP's arrests."
-            f"</p>{chart}<table id='agency-table'><tr><th>month</th><th>ICE</th><th>CBP</th>"
-            f"<th>total</th><th>a day</th><th>CBP share</th></tr>{rows}</table>")
+            f"</p>{chart}<div class='scroll'><table id='agency-table'><tr><th>month</th>"
+            f"<th>ICE</th><th>CBP</th><th>total</th><th>a day</th><th>CBP share</th></tr>"
+            f"{rows}</table></div>")
 
 
 def _provenance(status: StatusAnswer) -> str:
@@ -246,18 +216,37 @@ def _provenance(status: StatusAnswer) -> str:
             f"release whose data end latest is used. The last 14 days of a release are "
             f"incomplete (shaded) and excluded from windows. Small cells pairing a personal "
             f"attribute with single days or sub-office places are suppressed below 10. "
-            f"Methods in detail: docs/methods.md.</p><table id='releases'><tr><th>release "
-            f"file</th><th>coverage</th><th>rows read</th><th>loaded</th><th>rejected</th>"
-            f"<th>merged</th></tr>{rel}</table><p>Rejected rows: {rejects or 'none'}.</p>"
-            + (f"<table id='workbooks'><tr><th>workbook</th><th>fiscal year</th><th>data "
-               f"through</th><th>tables</th></tr>{wbs}</table>" if wbs else ""))
+            f"Methods in detail: docs/methods.md.</p><div class='scroll'><table id='releases'>"
+            f"<tr><th>release file</th><th>coverage</th><th>rows read</th><th>loaded</th>"
+            f"<th>rejected</th>"
+            f"<th>merged</th></tr>{rel}</table></div><p>Rejected rows: {rejects or 'none'}.</p>"
+            + (f"<div class='scroll'><table id='workbooks'><tr><th>workbook</th><th>fiscal "
+               f"year</th><th>data through</th><th>tables</th></tr>{wbs}</table></div>"
+               if wbs else ""))
 
 
-def write(ice: Icestats, out: str | Path, goal_per_day: float = 3000.0) -> Path:
+FORMATS = ("html", "png", "pdf")
+
+
+def write(ice: Icestats, out: str | Path, goal_per_day: float = 3000.0,
+          fmt: str = "html") -> Path:
+    """The report as HTML, or its charts (one below the other, each with its title and
+    source line) as one PNG or PDF."""
     from icestats.exports import atomic_output
+    from icestats.render import vega
 
+    if fmt not in FORMATS:
+        from icestats.errors import UsageError
+
+        raise UsageError(f"unknown report format '{fmt}' (expected one of "
+                         f"{', '.join(FORMATS)})")
     path = Path(out)
-    html = build(ice, goal_per_day)
+    fig = Figures(svg=fmt == "html")
+    html = _build(ice, goal_per_day, fig)
     with atomic_output(path) as tmp:  # renamed over ``path`` only when complete
-        tmp.write_text(html, encoding="utf-8")
+        if fmt == "html":
+            tmp.write_text(html, encoding="utf-8")
+        else:
+            page = fig.page(TITLE)
+            tmp.write_bytes(vega.png(page) if fmt == "png" else vega.pdf(page))
     return path

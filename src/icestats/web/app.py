@@ -39,6 +39,7 @@ def create_app(db: str | Path, hosts: Sequence[str] = ()) -> FastAPI:
     app.include_router(router)
     app.add_api_route("/api", api_docs, response_class=HTMLResponse)
     app.add_api_route("/", index, response_class=HTMLResponse)
+    app.add_api_route("/vendor/vega.js", vega_bundle, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.middleware("http")(headers)
     app.add_exception_handler(IcestatsError, user_error)
@@ -84,6 +85,15 @@ async def user_error(request: Request, exc: Exception) -> Response:
 
 def index() -> str:
     return (STATIC / "index.html").read_text(encoding="utf-8")
+
+
+def vega_bundle() -> Response:
+    """Vega, Vega-Lite and vega-embed from vl-convert's bundle, served by icestats itself
+    (the dashboard loads no script from another site)."""
+    from icestats.render.vega import javascript_bundle
+
+    return Response(javascript_bundle(), media_type="text/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 def api_docs(request: Request) -> str:

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from icestats.answers import Answer
 from icestats.client import Icestats
 from icestats.errors import UsageError
+from icestats.jsonout import plain
 
 router = APIRouter(prefix="/api")
 Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
@@ -170,3 +171,36 @@ def agency(i: Ice) -> dict[str, Any]:
 def revisions(i: Ice, table: str = "book_ins_by_agency") -> dict[str, Any]:
     return answer(i, i.revisions(table))
 
+
+
+@router.get("/charts/daily")
+def charts_daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
+                 end: To = None, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+    """The dashboard's charts as Vega-Lite specifications (``render/specs.py``, the same
+    the report draws): the daily series and what the table shows. ``aor``: one office
+    code or several separated by commas (several: each office's 7-day mean)."""
+    from icestats import reference
+    from icestats.params import office
+    from icestats.render import specs
+    from icestats.stats import goals as goals_mod
+
+    codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
+    names = {o.code: o.name for o in reference.offices()}
+    if len(codes) > 1:
+        if by:
+            raise UsageError("a breakdown shows one office at a time; choose one office or "
+                             "no breakdown")
+        answers = {names.get(c, c): i.daily(None, start=start, end=end, aor=c, count=count,
+                                            scope=scope) for c in codes}
+        title = "7-day mean of arrests a day: " + ", ".join(answers)
+        return plain({"title": title,
+                      "charts": [specs.offices(answers, title, None, points=True)]})
+    a = i.daily(by or None, start=start, end=end, aor=codes[0] if codes else None,
+                count=count, scope=scope)
+    where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
+    title = (f"Arrests by {by} (7-day means), {where}" if by else f"Daily arrests, {where}")
+    table = f"Totals by {by}, {where}" if by else f"Arrests a day by month, {where}"
+    goal = goals_mod.Goals().national_per_day if not codes and not by else None
+    return plain({"title": title, "charts": [specs.daily(a, title, None, points=True,
+                                                         goal=goal),
+                                             specs.months(a, table, None)]})

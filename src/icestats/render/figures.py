@@ -1,0 +1,73 @@
+"""The report's figures: each chart's Vega-Lite specification drawn as inline SVG twice,
+for a wide screen and for a phone (the page's CSS shows one, no script needed), and kept
+for the PNG/PDF page that puts every chart one below the other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+from icestats.render.specs import CONFIG, NARROW, Width
+
+Spec = dict[str, Any]
+WIDE = 800
+PHONE = 364  # a 390 px screen less the page's margins at that size
+CSS = """
+figure{margin:14px 0}.chart{display:block;height:auto;width:100%;margin:8px 0}
+.chart.narrow{display:none}.map{max-width:100%}
+.legend{display:inline-flex;align-items:center;gap:0;margin-left:8px;font-size:13px}
+.legend span{display:inline-block;width:18px;height:10px}
+@media (max-width:640px){main{padding:10px 12px 40px}.chart.wide{display:none}
+.chart.narrow{display:block}.map .label{display:none}}
+"""
+
+
+def esc(text: object) -> str:
+    return escape(str(text), quote=True)
+
+
+class Figures:
+    """Called with a function of the width (``Width`` -> specification) and an id: the
+    figure's HTML (two SVGs inside ``<figure id=...>``); ``svg=False`` only collects the
+    specifications (for PNG/PDF)."""
+
+    def __init__(self, *, svg: bool = True) -> None:
+        self.specs: list[Spec] = []
+        self.draw = svg
+
+    def __call__(self, make: Callable[[Width], Spec], chart_id: str) -> str:
+        from icestats.render import vega
+
+        wide = make(WIDE)
+        self.specs.append(wide)
+        if not self.draw:
+            return ""
+        label = " ".join(wide["title"]["text"])
+        return (f"<figure id='{esc(chart_id)}' data-source='{esc(wide['usermeta']['source'])}'>"
+                + vega.svg(wide, css_class="chart wide", label=label)
+                + _narrow(make, label) + "</figure>")
+
+    def page(self, title: str) -> Spec:
+        """Every chart collected, one below the other, as one specification."""
+        parts = [{k: v for k, v in s.items() if k not in ("config", "autosize")}
+                 for s in self.specs]
+        return {"title": {"text": title, "fontSize": 18}, "vconcat": parts, "spacing": 40,
+                "config": CONFIG, "padding": 16}
+
+
+def _narrow(make: Callable[[Width], Spec], label: str) -> str:
+    """The phone rendering: at most ``PHONE`` px wide with its axes and legends, so that it
+    is drawn at its own size (text at 11 px or more); a chart whose axes or legends take
+    more room than usual is drawn again, narrower by the excess."""
+    import re
+
+    from icestats.render import vega
+
+    out = vega.svg(make(NARROW), css_class="chart narrow", label=label)
+    m = re.search(r'width="([\d.]+)"', out)
+    excess = float(m.group(1)) - PHONE if m else 0
+    if excess > 0:
+        out = vega.svg(make(max(120, NARROW - int(excess) - 1)), css_class="chart narrow",
+                       label=label)
+    return out

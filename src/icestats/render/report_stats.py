@@ -1,0 +1,80 @@
+"""The report's statistics sections: surges found, events with their event study, and the
+national forecast as bands after its history."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from icestats import reference
+from icestats.render import specs_stats
+from icestats.render.figures import Figures, esc
+from icestats.render.format import interval, num
+from icestats.render.specs import Width
+
+if TYPE_CHECKING:
+    from icestats.answers import EventsAnswer, Source, SurgesAnswer
+    from icestats.client import Icestats
+    from icestats.stats.goals import Goals
+
+
+def sections(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
+    from icestats.stats.events import example_file, load_events
+
+    out = ["<h2>Surges, events and forecast</h2>", surges(ice.surges())]
+    out += events(ice.events(load_events(example_file(), [])), fig)
+    out += forecast(ice, goals, fig)
+    return out
+
+
+def _names() -> dict[str, str]:
+    return {o.code: o.name for o in reference.offices()}
+
+
+def surges(s: SurgesAnswer) -> str:
+    """The surges answer as a table: office, start, end, days, size with its interval."""
+    names = _names()
+    rows = "".join(f"<tr><td>{esc(names.get(x['office'], x['office']))}</td>"
+                   f"<td>{x['start']}</td><td>{x['end']}{' (ongoing)' if x.get('ongoing') else ''}"
+                   f"</td><td>{num(x['days'])}</td><td>×{interval(x['ratio'], x['low'], x['high'])}"
+                   f"</td></tr>" for x in s.surges)
+    return (f"<h3>Surges found</h3><p class='note'>{esc(s.method)}. Window {s.window[0]} to "
+            f"{s.window[1]}, {num(s.offices_scanned)} offices scanned. Source: "
+            f"{esc(s.source.text)}.</p>"
+            + (f"<div class='scroll'><table id='surges'><tr><th>office</th><th>start</th>"
+               f"<th>end</th><th>days</th><th>size [95% CI]</th></tr>{rows}</table></div>"
+               if s.surges else "<p id='surges'>No surge found.</p>"))
+
+
+def events(ev: EventsAnswer, fig: Figures) -> list[str]:
+    """The events table and, for each event whose answer carries a weekly ``study``, its
+    event-study chart."""
+    rows = "".join(f"<tr><td>{esc(e['label'])}</td><td>{esc(e['office'])}</td>"
+                   f"<td>{e['date']}</td><td>" +
+                   (f"{interval(e['effect'], e['low'], e['high'])}</td><td>"
+                    f"{num(e['placebo_p'], 2)}" if e.get("effect") else
+                    f"{esc(e.get('note', ''))}</td><td>") + "</td></tr>" for e in ev.events)
+    out = [f"<h3>Events</h3><p class='note'>{esc(ev.method)}.</p><div class='scroll'>"
+           f"<table id='events'><tr><th>event</th><th>office</th><th>date</th>"
+           f"<th>effect [95% CI]</th><th>placebo p</th></tr>{rows}</table></div>"]
+    for k, e in enumerate(ev.events):
+        if e.get("study"):
+            out.append(fig(partial(_study, e, ev.source), f"event-study-{k}"))
+    return out
+
+
+def _study(event: dict[str, Any], source: Source, width: Width) -> dict[str, Any]:
+    return specs_stats.event_study(event, source, width)
+
+
+def forecast(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
+    fc = ice.forecast(goals, horizon=90)
+    nat: dict[str, Any] = fc.national
+    history = ice.daily(start=nat["fit"][0], end=nat["fit"][1]) if nat.get("fit") \
+        else ice.daily()
+    out = ["<h3>Forecast</h3>",
+           fig(lambda w: specs_stats.forecast(fc, history, w), "forecast")]
+    if "goal_met" in nat:
+        out.append(f"<p>Goal of {num(nat['goal_per_day'], 0)} a day: "
+                   f"{esc(nat['goal_met'])}.</p>")
+    return out
