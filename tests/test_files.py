@@ -119,3 +119,16 @@ def test_a_workbook_replaced_while_it_is_read_is_refused(tmp_path: Path, db: Pat
                                  "was read; nothing was loaded from it (load it again once it "
                                  "is complete)\n")
     assert snapshot(db) == before
+
+
+@pytest.mark.parametrize("command", ["status", "offices", "ingest"])
+def test_a_db_that_is_a_fifo_or_device_is_refused_at_once(tmp_path: Path, command: str
+                                                          ) -> None:
+    release = make_release(tmp_path / "r.csv", rows=50)
+    for db in (_fifo(tmp_path), Path("/dev/null")):
+        args = (command, release) if command == "ingest" else (command,)
+        result = run(*args, "--db", db)  # (opening the FIFO would block: it is never opened)
+        assert result.exit_code == 1
+        assert _one_line(result) == (f"error: --db {db} is not a regular file (a pipe, device "
+                                     "or socket), not a database file\n")
+        (tmp_path / "pipe.csv").unlink(missing_ok=True)

@@ -85,6 +85,9 @@ def connect(path: str | Path, *, read_only: bool = False, shown_as: str | Path |
     shown = Path(shown_as) if shown_as is not None else path
     if path.is_dir():
         raise StoreError(f"--db {shown} is a directory, not a database file")
+    if path.exists() and not path.is_file():  # a FIFO would block the open; a device...
+        raise StoreError(f"--db {shown} is not a regular file (a pipe, device or socket), "
+                         "not a database file")
     if read_only and not path.exists():
         raise StoreError(f"no database at {shown}; load a release first with `icestats ingest`")
     try:

@@ -55,6 +55,9 @@ def check_room(path: Path) -> None:
 
     if path.is_dir():
         raise StoreError(f"--db {path} is a directory, not a database file")
+    if path.exists() and not path.is_file():  # (copying a FIFO would block)
+        raise StoreError(f"--db {path} is not a regular file (a pipe, device or socket), "
+                         "not a database file")
     parent = path.parent
     if parent.exists() and not parent.is_dir():
         raise StoreError(f"cannot create {path}: {parent} is not a directory")
