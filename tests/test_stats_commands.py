@@ -111,6 +111,20 @@ def test_forecast(db: Path) -> None:
     assert all(len(o["days"]) == 90 and "target_probability" in o for o in low["offices"])
 
 
+def test_forecast_summary_names_its_span(db: Path) -> None:
+    """With a horizon under 30 days the "next 30 days" summary is of the horizon, and says
+    so: the mean of exactly those days, labelled with their number."""
+    import numpy as np
+
+    out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "7").stdout)
+    assert out["next_30_days_span"] == 7
+    assert out["next_30_days_mean"] == pytest.approx(np.mean([d["mean"] for d in out["days"]]),
+                                                     rel=0.02)
+    text = run("forecast", "--db", db, "--horizon", "7").stdout
+    assert "Next 7 days:" in text and "interval for the 7-day mean" in text
+    assert "Next 30 days" not in text
+
+
 def test_forecast_observed_means_are_the_data(db: Path) -> None:
     """The observed 14- and 28-day means printed beside the model equal the daily counts."""
     out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "7").stdout)

@@ -182,18 +182,19 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
         t.add_row(start, num(w["mean"]), f"{num(w['low'], 0)}–{num(w['high'], 0)}")
     console.print(t)
     m30 = n["next_30_days_mean_interval"]
+    span = n["next_30_days_span"]  # 30, or the horizon when it is shorter
     console.print(f"Observed: {num(n['observed_mean_last_14_days'], 0)} a day over the last 14 "
                   f"days, {num(n['observed_mean_last_28_days'], 0)} over the last 28; model "
-                  f"level {num(n['model_level_per_day'], 0)} a day. Next 30 days: "
-                  f"{num(n['next_30_days_mean'], 0)} a day [{pct_} interval for the 30-day "
+                  f"level {num(n['model_level_per_day'], 0)} a day. Next {span} days: "
+                  f"{num(n['next_30_days_mean'], 0)} a day [{pct_} interval for the {span}-day "
                   f"mean {num(m30['low'], 0)}–{num(m30['high'], 0)}].")
     if n.get("goal_per_day"):
         console.print(Text(f"Goal of {num(n['goal_per_day'], 0)} a day: {n['goal_met']}."))
     else:
         console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
-    o = Table(title="Offices: observed, model level, next 30 days and their targets")
+    o = Table(title=f"Offices: observed, model level, next {span} days and their targets")
     for c in ("office", "last 14/day", "last 28/day", "level/day",
-              f"next 30 days/day [{pct_}]", "target/day", "chance of target"):
+              f"next {span} days/day [{pct_}]", "target/day", "chance of target"):
         o.add_column(c, justify="left" if c == "office" else "right")
     for x in r.offices:
         i = x["next_30_days_mean_interval"]

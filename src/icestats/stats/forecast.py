@@ -240,6 +240,7 @@ def series_block(fc: Forecast, j: int, days: list[date], y: np.ndarray,
             "level_step_sd_log": float(np.sqrt(f.step_var[j])),
             "noise_sd_log": float(np.std(f.noise[:, j])),
             "next_30_days_mean": float(fc.mean30[j]),
+            "next_30_days_span": min(30, len(fc.future)),  # (the horizon, when shorter)
             "next_30_days_mean_interval": {"level": level,
                                            "low": float(fc.mean30_interval[0, j]),
                                            "high": float(fc.mean30_interval[1, j])},
