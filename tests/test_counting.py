@@ -114,3 +114,42 @@ def test_every_column_is_the_same_from_xlsx_csv_and_parquet(tmp_path: Path) -> N
                                    ).fetchall()
     assert rows[".xlsx"] == rows[".csv"] == rows[".parquet"]
     assert len(rows[".csv"]) > 1900
+
+
+@pytest.mark.parametrize("end_weekday", range(7))
+def test_goal_slope_does_not_depend_on_the_weekday_the_window_ends(end_weekday: int) -> None:
+    """A weekly pattern plus a rise of exactly 2 a day: the slope is 2 whichever weekday the
+    28-day window ends on (a plain least-squares slope swung with it)."""
+    from datetime import date, timedelta
+
+    from icestats.metrics import weekday_adjusted_slope
+
+    pattern = [120, 130, 125, 140, 150, 60, 40]  # Monday..Sunday
+    end = date(2019, 8, 12) + timedelta(days=end_weekday)
+    days = [end - timedelta(days=27 - i) for i in range(28)]
+    values = [pattern[d.weekday()] + 2 * i for i, d in enumerate(days)]
+    assert weekday_adjusted_slope(days, values) == pytest.approx(2.0, abs=1e-9)
+
+
+def test_goal_slope_equals_an_independent_within_weekday_regression() -> None:
+    """Frisch-Waugh: the slope with one level per weekday is the plain slope of the counts on
+    the day number after both are centred within each weekday."""
+    import random
+    from datetime import date, timedelta
+
+    from icestats.metrics import weekday_adjusted_slope
+
+    rng = random.Random(7)
+    days = [date(2017, 3, 1) + timedelta(days=i) for i in range(31)]
+    values = [rng.randint(200, 500) for _ in days]
+    groups: dict[int, list[int]] = {}
+    for i, d in enumerate(days):
+        groups.setdefault(d.weekday(), []).append(i)
+    t_c, y_c = [0.0] * len(days), [0.0] * len(days)
+    for idx in groups.values():
+        mt = sum(idx) / len(idx)
+        my = sum(values[i] for i in idx) / len(idx)
+        for i in idx:
+            t_c[i], y_c[i] = i - mt, values[i] - my
+    expected = sum(a * b for a, b in zip(t_c, y_c, strict=True)) / sum(a * a for a in t_c)
+    assert weekday_adjusted_slope(days, values) == pytest.approx(expected, rel=1e-9)

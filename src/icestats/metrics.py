@@ -168,7 +168,23 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
         _trend(dates, values, day, trend_window), include_incomplete=include_incomplete,
         count=count, scope=scope, source=source(con, cov.start, day),
         method="mean daily count over trailing windows ending at as_of; trend is the "
-               "least-squares slope of daily counts over the trend window")
+               "least-squares slope of daily counts over the trend window, with one level "
+               "per weekday (none for windows under 14 days)")
+
+
+def weekday_adjusted_slope(days: list[date], values: list[int]) -> float:
+    """Least-squares slope of daily counts on the day number, with one level per weekday:
+    a plain slope over a window depends on the weekday the window ends on (a window
+    ending on a Friday closes on busy days, one ending on a Sunday on quiet ones)."""
+    import numpy as np
+
+    t = np.array([(d - days[0]).days for d in days], dtype=float)
+    weekday = np.array([d.weekday() for d in days])
+    x = np.column_stack([t, *[(weekday == k).astype(float) for k in range(7)]])
+    keep = x[:, 1:].any(axis=0)  # (weekdays with no day in the window have no level)
+    x = np.column_stack([x[:, 0], x[:, 1:][:, keep]])
+    coef = np.linalg.lstsq(x, np.array(values, dtype=float), rcond=None)[0]
+    return float(coef[0])
 
 
 def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str, Any]:
@@ -183,11 +199,9 @@ def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str,
         out["previous_mean_per_day"] = round_half_up(pm, 1)
         change = 100 * (sum(cur) / len(cur) - pm) / pm if pm else None
         out["change_percent"] = None if change is None else round_half_up(change)
-    if len(cur) >= 3:
-        xs = list(range(len(cur)))
-        mx, my = sum(xs) / len(xs), sum(cur) / len(cur)
-        sxx = sum((x - mx) ** 2 for x in xs)
-        slope = sum((x - mx) * (y - my) for x, y in zip(xs, cur, strict=True)) / sxx
+    cur_dates = [d for d in dates if d > day - timedelta(days=w)]
+    if len(cur) >= 14:  # every weekday at least twice
+        slope = weekday_adjusted_slope(cur_dates, cur)
         out["slope_per_day_per_30_days"] = round_half_up(30 * slope, 1)
     return out
 

@@ -59,7 +59,8 @@ def goal(console: Console, r: GoalAnswer) -> None:
     line = Text(f"Trend over {tr['window_days']} days: ")
     line.append_text(signed(tr["change_percent"]))
     line.append(f" against the previous {tr['window_days']} days "
-                f"({num(tr['previous_mean_per_day'])}/day); slope ")
+                f"({num(tr['previous_mean_per_day'])}/day); slope within the window "
+                "(weekdays adjusted) ")
     line.append_text(signed(tr["slope_per_day_per_30_days"], suffix=f" {unit}/day per 30 days"))
     console.print(line)
     cov = r.coverage
