@@ -19,7 +19,8 @@ group) with what it actually shows — not the name of its period:
    finer periods of one coarser period — the cells are audited as an attacker would: each
    suppressed cell lies in [1, 9] (below the threshold) or at least 10 (a complementary
    cell), and the group total is known. While some suppressed cell of a group has only one
-   possible value, the next smallest cell of the group (with its ties) is suppressed too.
+   possible value (always so for a group's only suppressed cell, complementary or not), the
+   next smallest cell of the group (with its ties) is suppressed too.
    Groups are revisited until none changes. A group whose every cell is suppressed and
    still pins a cell (a period whose total is itself tiny) cannot be protected by
    suppression; the national series is published by design.
@@ -187,6 +188,11 @@ def _protected(rows: list[int], counts: list[int], primary: list[bool], hidden: 
     consistent with the group total and the shown cells (an attacker's view: a primary
     cell is in [1, threshold-1], any other suppressed cell is at least threshold)."""
     cells = [i for i in rows if hidden[i]]
+    if len(cells) == 1:
+        # the group's total minus its shown cells IS the one suppressed cell, primary or
+        # complementary (a complementary cell known here unlocks the groups it is also in:
+        # FY2019 males minus the shown months gave the suppressed 1-day September)
+        return False
     total = sum(counts[i] for i in cells)
     lows = {i: 1 if primary[i] else threshold for i in cells}
     low_sum = sum(lows.values())
