@@ -85,6 +85,19 @@ def test_hostile_sql_is_refused_in_one_line(db: Path, sql: str, message: str) ->
     assert not list(db.parent.glob("out.csv")) and not list(db.parent.glob("other.duckdb"))
 
 
+def test_a_query_that_runs_too_long_is_stopped_in_one_line(db: Path) -> None:
+    """DuckDB has no statement timeout: a cross join that would run for hours is stopped
+    by the timer and reported as a timeout, not as a Ctrl-C (exit 2, not 130)."""
+    joined = ", ".join(f"arrests_daily t{i}" for i in range(6))
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    result = run("sql", f"SELECT count(*) FROM {joined}", "--db", db, "--timeout", "0.5")
+    assert result.exit_code == 2
+    assert result.stderr == ("error: the query ran longer than 0.5 s and was stopped; "
+                             "aggregate sooner or narrow it (--timeout SECONDS to wait "
+                             "longer)\n")
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+
+
 def test_no_view_exposes_a_record_or_a_personal_attribute_by_office(db: Path) -> None:
     from icestats import views
 

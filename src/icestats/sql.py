@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from icestats.client import Icestats
 
 MAX_ROWS = 100_000  # a query's answer larger than this is refused (use export datasette)
+TIMEOUT_SECONDS = 60.0  # a query running longer is stopped (a cross join never ends)
 _FIRST_WORD = re.compile(r"^\s*\(*\s*(\w+)", re.S)
 
 
@@ -56,8 +57,13 @@ def check(query: str) -> None:
                          f"{first or 'this statement'}")
 
 
-def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS) -> SqlAnswer:
-    """The rows of ``query`` over the views of ``ice``'s database."""
+def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS,
+        timeout: float = TIMEOUT_SECONDS) -> SqlAnswer:
+    """The rows of ``query`` over the views of ``ice``'s database; a query still running
+    after ``timeout`` seconds is stopped (DuckDB has no statement timeout: a timer
+    interrupts the sandbox's connection, and only a stop it made reads as a timeout)."""
+    import threading
+
     import duckdb
 
     from icestats import views
@@ -67,13 +73,31 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS) -> SqlAnswer:
     if not names:
         raise UsageError(f"the query names no view; the views are: {', '.join(views.VIEWS)}")
     mem = sandbox(views.build(ice, sorted(names)))
+    stopped = threading.Event()
+
+    def stop() -> None:
+        stopped.set()
+        mem.interrupt()
+
+    timer = threading.Timer(timeout, stop)
+    timer.start()
+    rows = None
     try:
         result = mem.sql(query)  # (at most one row more than allowed is ever computed)
         rows = result.limit(max_rows + 1).to_arrow_table() if result is not None else None
-    except duckdb.Error as exc:  # the user's query failed
-        raise UsageError(_explain(exc)) from None
+    except BaseException as exc:  # the user's query failed, ran too long, or Ctrl-C
+        # (DuckDB reports the timer's interrupt as a KeyboardInterrupt: the timeout's error
+        # is raised below, outside this handler, so that it is not read as a Ctrl-C)
+        if not stopped.is_set():
+            if isinstance(exc, duckdb.Error) and not isinstance(exc, duckdb.InterruptException):
+                raise UsageError(_explain(exc)) from None
+            raise
     finally:
+        timer.cancel()
         mem.close()
+    if stopped.is_set():
+        raise UsageError(f"the query ran longer than {timeout:g} s and was stopped; "
+                         "aggregate sooner or narrow it (--timeout SECONDS to wait longer)")
     if rows is None:
         raise UsageError("the query returned nothing")
     if rows.num_rows > max_rows:

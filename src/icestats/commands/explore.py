@@ -42,6 +42,8 @@ def sql(
     db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None,
     list_views: Annotated[bool, typer.Option("--views", metavar="",
                                              help="List the views and their columns.")] = False,
+    timeout: Annotated[float, typer.Option(
+        min=0.1, max=3600, help="Stop a query still running after this many seconds.")] = 60.0,
 ) -> None:
     """Read-only SQL over documented views of counted aggregates (arrests a day by office
     and category, personal attributes national by month with suppression, releases,
@@ -57,7 +59,7 @@ def sql(
 
     sql_mod.check(query)  # refused before the database is opened
     with icestats.connect(db) as ice:
-        answer = sql_mod.run(ice, query)
+        answer = sql_mod.run(ice, query, timeout=timeout)
     emit(db, json_out, answer, lambda out, a: rows_table(
         out, a, a.rows, f"{a.rows.num_rows:,} rows"), fmt)
 
