@@ -59,3 +59,20 @@ def test_daily_shares_are_of_the_whole_range(db: Path) -> None:
     for r in a.totals.to_pylist():
         if r["arrests"] is not None:
             assert r["share_percent"] == round(100 * r["arrests"] / total + 1e-9, 1)
+
+
+def test_agency_names_the_arrest_files_only_when_it_shows_their_months(tmp_path: Path) -> None:
+    """ICE's FY2025 workbook beside real FY2016 records: the book-ins months share none with
+    the records, so the answer's (and its chart's) source is the workbook alone."""
+    from importlib import resources
+
+    import icestats
+
+    data = resources.files("icestats") / "data"
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        ice.ingest([Path(str(data / "real" / "EROArrests_FY2016.csv.gz")),
+                    Path(str(data / "FY25_detentionStats_final.xlsx"))])
+    with icestats.connect(tmp_path / "db.duckdb") as ice:
+        a = ice.agency()
+    assert a.arrests_per_day_by_month == {}
+    assert a.source.text == "REAL ICE detention statistics from FY25_detentionStats_final.xlsx"

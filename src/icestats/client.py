@@ -254,8 +254,9 @@ class Icestats:
         shown = set(months["month"].to_pylist()) if months.num_rows else set()
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
                    if m in shown} if metrics.coverage(self.con).start else {}
+        every = self._all_sources()  # (the releases only when months of arrests are shown)
         return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
-                            source=self._all_sources(),
+                            source=every if arrests else Source((), every.workbooks),
                             method="book-ins per month from the newest workbook covering it; "
                                    "per day over the days the workbook covers; arrests a day "
                                    "from the releases for complete months only")

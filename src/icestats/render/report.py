@@ -34,6 +34,7 @@ table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 8px
 border-bottom:1px solid #e6e6e6;text-align:right}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}.flag{color:#b02a40;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%}
+.scroll td{white-space:nowrap}
 .real{background:#e8f5e9;padding:6px 10px;border-left:4px solid #2e7d32}
 .synthetic{background:#fff8e1;padding:6px 10px;border-left:4px solid #f9a825}
 """ + FIGURE_CSS
@@ -173,7 +174,8 @@ def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> st
     the mean over the latest 28 complete days)."""
     offices = ice.offices(window=28)
     latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
-    weekly = ice.daily("aor", top=len(latest) + 2).weekly.to_pylist()
+    history = ice.daily("aor", top=len(latest) + 2)  # (drawn: its source is the chart's)
+    weekly = history.weekly.to_pylist()
     panels = [{"aor": o["aor"], "name": o["name"], "per_day": o["per_day"],
                "label": f"{num(o['per_day'], 1)}/day",
                "weeks": [w for w in weekly if w["key"] == o["aor"]]}
@@ -181,7 +183,7 @@ def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> st
     data["sparklines"] = [{k: p[k] for k in ("aor", "name", "per_day")} for p in panels]
     title = ("Every office: arrests a day, weekly means (each on its own scale; label: the "
              "mean over the latest 28 complete days)")
-    return fig(lambda w: specs.sparklines(panels, offices.source, title, w,
+    return fig(lambda w: specs.sparklines(panels, history.source, title, w,
                                           columns=5 if (w or 0) > 600 else 2), "multiples")
 
 
