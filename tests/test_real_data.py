@@ -205,3 +205,18 @@ def test_no_suppressed_cell_is_the_only_one_of_its_margin(real_db: Path, by: str
             if sum(flags) == 1 and len(flags) > 1]
     assert lone == []
     assert any(r["suppressed"] for r in months)  # (the test has something to check)
+
+
+def test_the_report_studies_the_example_event_the_real_data_hold(real_db: Path) -> None:
+    """The report's events on the real FY2016-19 data: the example file's Northern California
+    operation (the 2025 ones fall outside), with its weekly event study to draw."""
+    from icestats.render.report_stats import report_events
+
+    with icestats.connect(real_db) as ice:
+        chosen = report_events(ice)
+        answer = ice.events(chosen)
+    assert [(str(e.date), e.office) for e in chosen] == [("2018-02-25", "SFR")]
+    (ev,) = answer.events
+    assert [w["week"] for w in ev["study"]] == list(range(-8, 8))
+    week0 = next(w for w in ev["study"] if w["week"] == 0)
+    assert week0["ratio"] == pytest.approx(2.09, abs=0.005) and week0["low"] > 1

@@ -15,16 +15,25 @@ from icestats.render.specs import Width
 if TYPE_CHECKING:
     from icestats.answers import EventsAnswer, Source, SurgesAnswer
     from icestats.client import Icestats
+    from icestats.stats.events import Event
     from icestats.stats.goals import Goals
 
 
 def sections(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
-    from icestats.stats.events import example_file, load_events
-
     out = ["<h2>Surges, events and forecast</h2>", surges(ice.surges())]
-    out += events(ice.events(load_events(example_file(), [])), fig)
+    out += events(ice.events(report_events(ice)), fig)
     out += forecast(ice, goals, fig)
     return out
+
+
+def report_events(ice: Icestats) -> list[Event]:
+    """The example events the data hold (all of them when the data hold none)."""
+    from icestats.stats.events import example_file, load_events
+
+    every = load_events(example_file(), [])
+    cov = ice.status().coverage
+    inside = [e for e in every if cov.start and cov.end and cov.start <= e.date <= cov.end]
+    return inside or every
 
 
 def _names() -> dict[str, str]:
@@ -56,7 +65,11 @@ def events(ev: EventsAnswer, fig: Figures) -> list[str]:
                     f"{esc(e.get('note', ''))}</td><td>") + "</td></tr>" for e in ev.events)
     out = [f"<h3>Events</h3><p class='note'>{esc(ev.method)}.</p><div class='scroll'>"
            f"<table id='events'><tr><th>event</th><th>office</th><th>date</th>"
-           f"<th>effect [95% CI]</th><th>placebo p</th></tr>{rows}</table></div>"]
+           f"<th>effect [95% CI]</th><th>p of any change (RMSPE ratio)</th></tr>{rows}</table>"
+           f"</div><p class='note'>The effect is the geometric mean of the weekly ratios over "
+           f"the window, with its interval; the p is Abadie's test of any change in any week "
+           f"(a one-week spike included), so it can be small while the interval includes 1."
+           f"</p>"]
     for k, e in enumerate(ev.events):
         if e.get("study"):
             out.append(fig(partial(_study, e, ev.source), f"event-study-{k}"))

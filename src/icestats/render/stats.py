@@ -147,7 +147,10 @@ def _event_detail(console: Console, e: dict[str, Any]) -> None:
         f"{weights}; pre-period RMSPE {f['rmspe_pre']:.3f} (log weekly). Donors left out "
         f"for a surge of their own: "
         f"{left}. Placebos: {p['space']} in space, {p['time']} in time; the smallest "
-        f"attainable p is {p['min_p']:.3f}; Abadie's RMSPE-ratio p {e['placebo_p']:.3f}."))
+        f"attainable p is {p['min_p']:.3f}; Abadie's RMSPE-ratio p {e['placebo_p']:.3f} (of "
+        f"any change in any week, a one-week spike included: it can be small while the "
+        f"interval for the {e['window_days']}-day effect includes 1). Effects are "
+        f"geometric means of the weekly ratios; the a-day figures above are arithmetic."))
     weeks = [w for w in e["study"] if -4 <= w["week"] <= 7]
     console.print(Text("Weekly, arrests over the synthetic's (* the interval excludes 1): " +
                        ", ".join(f"{w['week']:+d}={w['ratio']:.2f}" + (
