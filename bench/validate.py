@@ -45,7 +45,9 @@ def real_db() -> Path:
     return path
 
 
-def real_series() -> tuple[list, np.ndarray]:
+def real_offices() -> tuple[list, list[str], np.ndarray, np.ndarray]:
+    """The real FY2016-19 daily counts through the last complete day: days, the covered
+    offices' codes, their counts (days x offices) and the national count."""
     import icestats
     from icestats import metrics, reference
     from icestats.stats import office_matrix
@@ -59,6 +61,11 @@ def real_series() -> tuple[list, np.ndarray]:
         nat = np.array(metrics.daily_table(ice.con, start=cov.start,
                                            end=cov.complete_through)["arrests"].to_pylist(),
                        dtype=float)
+    return days, codes, y, nat
+
+
+def real_series() -> tuple[list, np.ndarray]:
+    days, _, y, nat = real_offices()
     return days, np.column_stack([nat, y])
 
 
@@ -158,17 +165,9 @@ def real_event_dates(quick: bool) -> None:
     """Every covered office of the real FY2016-19 series at dates 8 weeks apart."""
     from datetime import date, timedelta
 
-    import icestats
-    from icestats import metrics, reference
-    from icestats.stats import office_matrix
     from icestats.stats.event_trials import real_dates
 
-    with icestats.connect(real_db()) as ice:
-        cov = metrics.coverage(ice.con)
-        assert cov.start is not None and cov.complete_through is not None
-        missing = metrics.uncovered_offices(ice.con, cov.start, cov.complete_through)
-        codes = [c for c in reference.field_office_codes() if c not in missing]
-        days, _, y = office_matrix(ice.con, cov.start, cov.complete_through, codes=codes)
+    days, codes, y, _ = real_offices()
     first, step = date(2017, 4, 2), 56 * (3 if quick else 1)
     when = [first + timedelta(days=step * i) for i in range(800 // step)]
     r = real_dates(days, codes, y, when)
