@@ -20,7 +20,7 @@ from icestats.render.format import num
 
 from conftest import small_db
 
-WIDTHS = ("60", "80", "100")
+WIDTHS = ("60", "80", "100", "120")
 BOX = re.compile(r"[│┃|]")
 CONTINUES = re.compile(r"\.?\d[\d,.]*%?([\s)\]]|$)|%([)\]]|$)")  # the rest of a cut number
 # command, the table in its --json answer, and the fields whose values the table shows
