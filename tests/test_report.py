@@ -142,3 +142,29 @@ def test_forecast_spec_has_both_bands_after_the_history(db: Path) -> None:
     hist = [layer for layer in spec["layer"] if layer.get("data", {}).get("values")
             and "mean_7" in layer["data"]["values"][0]][0]["data"]["values"]
     assert hist[-1]["date"] < days[0]["date"]  # the history comes before the forecast
+
+
+def test_every_chart_has_its_numbers_as_a_table(html: str) -> None:
+    """A text alternative for every chart: its data as a table folded under it."""
+    import re
+
+    figures = re.findall(r"<figure id='([^']+)'.*?</figure>", html, flags=re.S)
+    blocks = re.findall(r"<figure id='[^']+'.*?</figure>", html, flags=re.S)
+    assert len(figures) >= 4
+    for fid, block in zip(figures, blocks, strict=True):
+        if "<svg" not in block:  # (the map is drawn by hand, with its own labels)
+            continue
+        assert "<details class='data'><summary>The numbers in this chart" in block, fid
+        assert block.count("<tr>") >= 2, fid
+
+
+def test_data_table_is_the_specs_rows() -> None:
+    from icestats.render.figures import data_table
+
+    spec = {"layer": [{"data": {"values": [{"x": 1}]}},
+                      {"data": {"values": [{"date": "2019-01-01", "mean": 2.5, "_k": 1},
+                                           {"date": "2019-01-02", "mean": None, "_k": 2}]}}]}
+    assert data_table(spec) == (
+        "<details class='data'><summary>The numbers in this chart</summary><div class='scroll'>"
+        "<table><tr><th>date</th><th>mean</th></tr><tr><td>2019-01-01</td><td>2.5</td></tr>"
+        "<tr><td>2019-01-02</td><td></td></tr></table></div></details>")

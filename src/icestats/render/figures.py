@@ -46,7 +46,7 @@ class Figures:
         label = " ".join(wide["title"]["text"])
         return (f"<figure id='{esc(chart_id)}' data-source='{esc(wide['usermeta']['source'])}'>"
                 + vega.svg(wide, css_class="chart wide", label=label)
-                + _narrow(make, label) + "</figure>")
+                + _narrow(make, label) + data_table(wide) + "</figure>")
 
     def page(self, title: str) -> Spec:
         """Every chart collected, one below the other, as one specification."""
@@ -54,6 +54,45 @@ class Figures:
                  for s in self.specs]
         return {"title": {"text": title, "fontSize": 18}, "vconcat": parts, "spacing": 40,
                 "config": CONFIG, "padding": 16}
+
+
+MAX_TABLE_ROWS = 400
+
+
+def _largest_values(node: Any) -> list[dict[str, Any]]:
+    """The chart's main data: the longest ``values`` list anywhere in the specification
+    (the tail, goal and label layers hold a row or two)."""
+    best: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        values = node.get("values")
+        if isinstance(values, list) and values and isinstance(values[0], dict):
+            best = values
+        for v in node.values():
+            found = _largest_values(v)
+            best = found if len(found) > len(best) else best
+    elif isinstance(node, list):
+        for v in node:
+            found = _largest_values(v)
+            best = found if len(found) > len(best) else best
+    return best
+
+
+def data_table(spec: Spec) -> str:
+    """The chart's text alternative: its data as a table, folded under the chart (the
+    values as the chart has them: the answer's rows, nulls shown as blanks)."""
+    rows = _largest_values(spec)
+    if not rows:
+        return ""
+    cols = [c for c in rows[0] if not str(c).startswith("_") and
+            not isinstance(rows[0][c], dict | list)]
+    shown = rows[:MAX_TABLE_ROWS]
+    more = (f" (the first {MAX_TABLE_ROWS:,} of {len(rows):,} rows; all of them in the "
+            "answer's --json)") if len(rows) > MAX_TABLE_ROWS else ""
+    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{'' if r.get(c) is None else esc(r.get(c))}</td>"
+                                    for c in cols) + "</tr>" for r in shown)
+    return (f"<details class='data'><summary>The numbers in this chart{esc(more)}</summary>"
+            f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div></details>")
 
 
 def _narrow(make: Callable[[Width], Spec], label: str) -> str:
