@@ -243,3 +243,48 @@ def test_a_huge_answer_is_refused_without_computing_it(db: Path) -> None:
                  "--db", db)
     assert result.exit_code == 2
     assert "has more than 100,000 rows; aggregate it or add a LIMIT" in result.stderr
+
+
+def test_datasette_serves_export_o_file_over_loopback(db: Path, tmp_path: Path) -> None:
+    """`export datasette -o FILE.db`, then `datasette FILE.db -m FILE.metadata.json` as a
+    user runs it: a real server on loopback answers with the stored counts and the labels."""
+    pytest.importorskip("datasette")
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    out = tmp_path / "ice.db"
+    result = run("export", "datasette", "-o", str(out), "--db", str(db))
+    assert result.exit_code == 0, result.output
+    meta = tmp_path / "ice.metadata.json"
+    assert json.loads(meta.read_text())["databases"]["ice"]["tables"]["arrests_daily"][
+        "data"] == "GENERATED"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("datasette")
+    server = subprocess.Popen([str(exe), "serve", str(out), "-m", str(meta), "--port",
+                               str(port), "--host", "127.0.0.1"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}/ice/releases.json?_shape=array"
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as r:
+                    rows = json.loads(r.read())
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("datasette did not answer")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/metadata.json") as r:
+            served = json.loads(r.read())
+    finally:
+        server.terminate()
+        server.wait(10)
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute("SELECT file_name, rows_loaded FROM releases").fetchall()
+    assert sorted((r["file_name"], r["rows_loaded"]) for r in rows) == sorted(stored)
+    assert "arrests_daily" in served["databases"]["ice"]["tables"]

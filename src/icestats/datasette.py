@@ -29,22 +29,28 @@ FACETS = {"arrests_daily": ["aor", "count_kind", "incomplete"],
           "workbook_values": ["workbook", "table_key"]}
 
 
-def write(ice: Icestats, out_dir: Path) -> tuple[Path, Path, dict[str, int]]:
-    """Write ``icestats.db`` and ``metadata.json`` into ``out_dir``."""
+def write(ice: Icestats, out: Path) -> tuple[Path, Path, dict[str, int]]:
+    """Write ``out`` (a ``.db`` file) and ``NAME.metadata.json`` beside it, or, when ``out``
+    is a folder, ``icestats.db`` and ``metadata.json`` into it."""
     from icestats import views
 
     tables = views.build(ice)
     source = ice.status().source
-    path, meta = out_dir / f"{DB_NAME}.db", out_dir / "metadata.json"
+    if out.suffix == ".db":
+        path, meta = out, out.with_name(f"{out.stem}.metadata.json")
+    else:
+        path, meta = out / f"{DB_NAME}.db", out / "metadata.json"
     with atomic_output(path) as tmp:
         _sqlite(tables, tmp)
     with atomic_output(meta) as tmp:
-        tmp.write_text(json.dumps(metadata(source, tables), indent=2, ensure_ascii=False),
+        tmp.write_text(json.dumps(metadata(source, tables, path.stem), indent=2,
+                                  ensure_ascii=False),
                        encoding="utf-8")
     return path, meta, {n: t.num_rows for n, t in tables.items()}
 
 
-def metadata(source: SourceT, tables: dict[str, pa.Table]) -> dict[str, Any]:
+def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NAME
+             ) -> dict[str, Any]:
     """Datasette metadata: per table title, description, columns, source and license."""
     from icestats.answers import Source
     from icestats.views import VIEWS
@@ -72,7 +78,7 @@ def metadata(source: SourceT, tables: dict[str, pa.Table]) -> dict[str, Any]:
             "source": "icestats (ICE ERO arrest releases under FOIA; ICE detention "
                       "statistics)",
             "license": RELEASE_LICENSE,
-            "databases": {DB_NAME: {"tables": out}}}
+            "databases": {database: {"tables": out}}}  # (Datasette: named by its file)
 
 
 def _sqlite(tables: dict[str, pa.Table], path: Path) -> None:

@@ -136,17 +136,25 @@ for _name, _command, _fixed in (
 @export_app.command("datasette")
 @handle_errors
 def export_datasette(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write icestats.db and "
-                                                 "metadata.json to.")],
+    out_dir: Annotated[Path | None, typer.Argument(
+        help="Folder to write icestats.db and metadata.json to.")] = None,
     db: Db = DEFAULT_DB,
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="FILE.db to write instead (its metadata beside it, "
+                               "FILE.metadata.json).")] = None,
 ) -> None:
     """An SQLite file of the read-only views (suppression applied) and a Datasette
     metadata.json (titles, descriptions, columns, sources, real or generated): serve it with
     `datasette DIR/icestats.db -m DIR/metadata.json`."""
     import icestats
     from icestats.datasette import write
+    from icestats.errors import UsageError
 
+    if (out_dir is None) == (output is None):
+        raise UsageError("give a folder or -o FILE.db (one of them)")
+    if output is not None and output.suffix != ".db":
+        raise UsageError(f"-o {output}: expected a file name ending in .db")
     with icestats.connect(db) as ice:
-        path, meta, counts = write(ice, out_dir)
+        path, meta, counts = write(ice, output if output is not None else out_dir)
     print(f"wrote {path} ({len(counts)} tables, {sum(counts.values()):,} rows) and {meta} "
           f"(from database {db}); serve with: datasette {path} -m {meta}", file=sys.stderr)
