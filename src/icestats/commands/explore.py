@@ -154,7 +154,9 @@ def export_datasette(
         raise UsageError("give a folder or -o FILE.db (one of them)")
     if output is not None and output.suffix != ".db":
         raise UsageError(f"-o {output}: expected a file name ending in .db")
+    target = output or out_dir
+    assert target is not None
     with icestats.connect(db) as ice:
-        path, meta, counts = write(ice, output if output is not None else out_dir)
+        path, meta, counts = write(ice, target)
     print(f"wrote {path} ({len(counts)} tables, {sum(counts.values()):,} rows) and {meta} "
           f"(from database {db}); serve with: datasette {path} -m {meta}", file=sys.stderr)
