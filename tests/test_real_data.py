@@ -220,3 +220,19 @@ def test_the_report_studies_the_example_event_the_real_data_hold(real_db: Path) 
     assert [w["week"] for w in ev["study"]] == list(range(-8, 8))
     week0 = next(w for w in ev["study"] if w["week"] == 0)
     assert week0["ratio"] == pytest.approx(2.09, abs=0.005) and week0["low"] > 1
+
+
+def test_nowcast_says_the_last_real_day_looks_cut(real_db: Path) -> None:
+    """2019-09-01, the FY2019 file's last day, holds 4 arrests: the nowcast says it looks
+    cut, against the median of the 8 Sundays before the incomplete tail, counted here."""
+    import statistics
+    from datetime import date, timedelta
+
+    with icestats.connect(real_db) as ice:
+        answer = ice.nowcast()
+        rows = {r["date"]: r["arrests"] for r in ice.daily().rows.to_pylist()}
+    sundays = [rows[date(2019, 8, 18) - timedelta(days=7 * k)] for k in range(8)]
+    cut = answer.last_day_cut
+    assert cut is not None and cut["date"] == date(2019, 9, 1)
+    assert cut["reported"] == rows[date(2019, 9, 1)] == 4
+    assert cut["usual"] == pytest.approx(statistics.median(sundays), abs=0.05)

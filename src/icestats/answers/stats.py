@@ -53,12 +53,13 @@ class NowcastAnswer(Answer):
     corrected: bool = True  # False: the reported counts are kept (no depression shown)
     tail_test: dict[str, Any] | None = None  # one release: is the tail depressed?
     curve_sd: list[float] = field(default_factory=list)  # the curve's standard error
+    last_day_cut: dict[str, Any] | None = None  # the release's last day looks partial
 
     def body(self) -> dict[str, Any]:
         return {"release_id": self.release_id, "release_end": self.release_end,
                 "curve_source": self.curve_source, "curve": self.curve,
                 "curve_sd": self.curve_sd, "corrected": self.corrected,
-                "tail_test": self.tail_test,
+                "tail_test": self.tail_test, "last_day_cut": self.last_day_cut,
                 "dispersion": self.dispersion, "level": self.level, "days": self.days,
                 "reported_total": self.reported_total, "nowcast_total": self.nowcast_total}
 

@@ -99,6 +99,8 @@ def nowcast(console: Console, r: NowcastAnswer) -> None:
                   + ("." if r.corrected else " (no correction: the reported counts stand; "
                                              "the interval's top is the largest lag the "
                                              "test could miss)."))
+    if r.last_day_cut:
+        console.print(Text(f"Note: {r.last_day_cut['note']}."))
     source_line(console, r)
 
 

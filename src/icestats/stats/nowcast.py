@@ -209,6 +209,25 @@ def choose_curve(releases: list[tuple[int, date, dict[date, float]]]
     return single_release_curve(test), public
 
 
+CUT_SHARE = 0.25  # a last day under this share of its weekday's usual count looks cut
+
+
+def last_day_cut(counts: dict[date, float], end: date) -> dict[str, Any] | None:
+    """A release's last day is often partial (the extract was taken during it): flag it
+    when it holds under CUT_SHARE of the median of the same weekday in the 8 weeks before
+    the incomplete tail. Said beside the nowcast, never corrected: one day's cut cannot be
+    told from a quiet day by its size alone."""
+    before = [counts.get(end - timedelta(days=TAIL_DAYS + 7 * k)) for k in range(8)]
+    usual = [v for v in before if v is not None]
+    reported = counts.get(end, 0.0)
+    if len(usual) < 4 or not (med := float(np.median(usual))) or reported >= CUT_SHARE * med:
+        return None
+    return {"date": end, "reported": int(reported), "usual": round_half_up(med, 1),
+            "note": f"the release's last day ({end}) holds {int(reported)} against a usual "
+                    f"{med:,.0f} on that weekday: it looks cut (taken during the day); read "
+                    f"it as partial"}
+
+
 def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
                   level: float = 0.95, scope: str = "all") -> NowcastAnswer:
     metrics.require_data(con)
@@ -225,7 +244,7 @@ def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
         round_half_up(phi, 2), level, rows, sum(int(r["reported"]) for r in rows),
         round_half_up(sum(float(r["nowcast"]) for r in rows), 1), corrected=corrected,
         tail_test=test, curve_sd=[round_half_up(float(s), 4) for s in curve.sd],
-        count=count, scope=scope,
+        last_day_cut=last_day_cut(counts, end), count=count, scope=scope,
         source=metrics.source(con, end - timedelta(days=TAIL_DAYS - 1), end),
         method="reported / completeness(age); completeness from the reporting triangle of "
                "overlapping releases, or with one release 1 unless the tail is shown to be "
