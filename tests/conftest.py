@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,12 +54,16 @@ def loaded_db(tmp: Path, seed: int, rows: int = 30_000) -> Path:
     return path
 
 
+def release_db(tmp: Path, name: str = "base.csv", **release: Any) -> Path:
+    """A database holding one generated release ``tmp/name`` (make_release's options)."""
+    path = tmp / "db.duckdb"
+    assert run("ingest", make_release(tmp / name, **release), "--db", path).exit_code == 0
+    return path
+
+
 def small_db(tmp: Path) -> Path:
     """A database holding one small generated csv release (300 records)."""
-    path = tmp / "db.duckdb"
-    assert run("ingest", make_release(tmp / "base.csv", rows=300), "--db", path
-               ).exit_code == 0
-    return path
+    return release_db(tmp, rows=300)
 
 
 def run(*args: str) -> object:

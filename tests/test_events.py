@@ -15,7 +15,7 @@ from scipy.optimize import minimize
 from icestats import reference
 from icestats.stats import synth
 
-from conftest import export_aor, make_release, run
+from conftest import export_aor, release_db, run
 
 
 def test_weights_recover_a_convex_combination() -> None:
@@ -80,12 +80,8 @@ def test_office_distances() -> None:
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated release 2025-03-01..10-15 (the generator doubles LOS from 2025-06-06
     to 07-31)."""
-    tmp = tmp_path_factory.mktemp("events")
-    path = tmp / "db.duckdb"
-    rel = make_release(tmp / "r.parquet", seed=31, rows=60_000, start=date(2025, 3, 1),
-                       end=date(2025, 10, 15))
-    assert run("ingest", rel, "--db", path).exit_code == 0
-    return path
+    return release_db(tmp_path_factory.mktemp("events"), "r.parquet", seed=31, rows=60_000,
+                      start=date(2025, 3, 1), end=date(2025, 10, 15))
 
 
 def _refit(db: Path, tmp: Path, ev: dict) -> tuple[dict[str, float], float, float]:

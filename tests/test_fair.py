@@ -27,19 +27,15 @@ from icestats.stats.fair_trials import fair_trials
 from icestats.stats.weekday import Profiles, office_profiles
 from icestats.web.app import create_app
 
-from conftest import make_release, run
+from conftest import release_db, run
 
 MONDAY = date(2025, 1, 6)
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("fair")
-    rel = make_release(tmp / "r.parquet", seed=43, rows=40_000, start=date(2025, 3, 1),
-                       end=date(2025, 10, 15))
-    path = tmp / "db.duckdb"
-    assert run("ingest", rel, "--db", path).exit_code == 0
-    return path
+    return release_db(tmp_path_factory.mktemp("fair"), "r.parquet", seed=43, rows=40_000,
+                      start=date(2025, 3, 1), end=date(2025, 10, 15))
 
 
 def matrix(ice: icestats.Icestats, start: date, end: date, codes: list[str]) -> np.ndarray:

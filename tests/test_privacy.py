@@ -15,7 +15,7 @@ import pytest
 
 from icestats import privacy
 
-from conftest import make_release, run
+from conftest import make_release, release_db, run
 
 
 def table() -> pa.Table:
@@ -90,12 +90,8 @@ def test_daily_citizenship_through_the_library(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("attack")
-    db = tmp / "db.duckdb"
-    release = make_release(tmp / "r.csv", rows=24_000, seed=11, start=date(2025, 3, 1),
-                           end=date(2025, 6, 30))
-    assert run("ingest", release, "--db", db).exit_code == 0
-    return db
+    return release_db(tmp_path_factory.mktemp("attack"), "r.csv", rows=24_000, seed=11,
+                      start=date(2025, 3, 1), end=date(2025, 6, 30))
 
 
 def _truth(db: Path, by: str) -> dict[tuple[date, str], int]:

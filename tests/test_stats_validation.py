@@ -27,7 +27,7 @@ from icestats.stats.surges import scan
 from icestats.stats.trials import null_surges, surge_trial
 from icestats.web.app import create_app
 
-from conftest import make_release, run
+from conftest import release_db, run
 
 REAL = Path(str(resources.files("icestats") / "data" / "real"))
 
@@ -42,12 +42,8 @@ def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("surges")
-    rel = make_release(tmp / "r.parquet", seed=41, rows=40_000, start=date(2025, 3, 1),
-                       end=date(2025, 10, 15))
-    db = tmp / "db.duckdb"
-    assert run("ingest", rel, "--db", db).exit_code == 0
-    return db
+    return release_db(tmp_path_factory.mktemp("surges"), "r.parquet", seed=41, rows=40_000,
+                      start=date(2025, 3, 1), end=date(2025, 10, 15))
 
 
 def real_series(db: Path) -> tuple[list[date], np.ndarray]:
