@@ -23,7 +23,7 @@ lint: $(BIN)/icestats
 	$(BIN)/mypy
 
 test: $(BIN)/icestats lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m 'slow or not slow'  # every test; plain `pytest` runs the fast set
 
 bench: $(BIN)/icestats
 	$(BIN)/python bench/run_all.py

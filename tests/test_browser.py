@@ -16,8 +16,9 @@ import icestats
 from conftest import loaded_db, make_release, run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                                reason="Debian chromium is not installed (.ci/run installs it)")
+pytestmark = [pytest.mark.slow,  # run by `make test` and CI; plain `pytest` skips it
+              pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                 reason="Debian chromium is not installed (.ci/run installs it)")]
 FY25 = Path(str(resources.files("icestats") / "data" / "FY25_detentionStats_final.xlsx"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]

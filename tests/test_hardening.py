@@ -20,6 +20,8 @@ from test_bad_input import snapshot
 
 from conftest import make_release, run, small_db
 
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from icestats.ingest.episodes import mark_episodes
 from icestats.ingest.layout import FIELDS, LayoutProblem, detect_layout, header_key
 
 from reference_impl import episode_starts
+
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
 
 KNOWN_HEADERS = {header_key(a) for aliases in FIELDS.values() for a in aliases}
 banner_text = st.text(min_size=0, max_size=40).filter(lambda s: header_key(s) not in KNOWN_HEADERS)

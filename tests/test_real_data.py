@@ -16,6 +16,8 @@ import pytest
 
 import icestats
 
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
+
 REAL = Path(str(resources.files("icestats") / "data" / "real"))
 FILES = [REAL / f"EROArrests_FY{y}.csv.gz" for y in (2016, 2017, 2018, 2019)]
 # the office names as this release writes them, mapped by hand (not through icestats)

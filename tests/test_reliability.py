@@ -29,6 +29,8 @@ from test_bad_input import HEADER_2023, good_rows, snapshot
 from conftest import export_aor, make_release, run, small_db
 from reference_impl import daily_by_aor, read_release
 
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
+
 CLI = [sys.executable, "-m", "icestats.cli"]
 
 

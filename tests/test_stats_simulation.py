@@ -8,10 +8,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pytest
 
 from icestats import reference
 from icestats.generate import Options, daily_counts
 from icestats.stats.fair import Period, evaluate
+
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
 
 CODES = reference.field_office_codes()
 W0, W1 = date(2025, 8, 1), date(2025, 8, 28)  # a 28-day evaluation window

@@ -29,6 +29,8 @@ from icestats.web.app import create_app
 
 from conftest import release_db, run
 
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
+
 REAL = Path(str(resources.files("icestats") / "data" / "real"))
 
 

@@ -20,6 +20,8 @@ from icestats.render.format import num
 
 from conftest import small_db
 
+pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
+
 WIDTHS = ("60", "80", "100", "120")
 BOX = re.compile(r"[│┃|]")
 CONTINUES = re.compile(r"\.?\d[\d,.]*%?([\s)\]]|$)|%([)\]]|$)")  # the rest of a cut number
