@@ -104,9 +104,10 @@ class Icestats:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
-               progress: Progress | None = None) -> list[IngestResult | WorkbookResult]:
+               progress: Progress | None = None, aor: str | None = None
+               ) -> list[IngestResult | WorkbookResult]:
         """Load release files and detention workbooks, each all or nothing; stops at the
-        first bad file.
+        first bad file. ``aor``: the office of sheets with no office column.
 
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
@@ -119,7 +120,7 @@ class Icestats:
         for f in files:
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
-                                           progress=progress))
+                                           progress=progress, aor=aor))
                 self._loaded += not results[-1].already_loaded
             except BaseException as exc:
                 if not isinstance(exc, IcestatsError) or is_interrupt(exc):

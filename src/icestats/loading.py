@@ -34,10 +34,16 @@ def ingest_file(
     max_rejects: float = DEFAULT_MAX_REJECTS,
     progress: Progress | None = None,
     today: date | None = None,
+    aor: str | None = None,
 ) -> IngestResult | WorkbookResult:
     """Load ``path``; loading a file already in the store changes nothing. ``today``: the
-    day of loading (records dated after it cannot be true; default: the clock's)."""
+    day of loading (records dated after it cannot be true; default: the clock's); ``aor``:
+    the office (code or name) of a release's sheets that have no office column."""
     path = Path(path)
+    if aor is not None:
+        from icestats.params import office
+
+        aor = office(aor)
     digest = Digest(path)  # (refuses what is not a regular file, each kind in its own words)
     kind = detect_kind(path)
     with unwrapped(path, kind) as (data, inner):
@@ -51,7 +57,7 @@ def ingest_file(
                 digest.check_unchanged()
                 return ingest_workbook(con, path, sha, grids)
         load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
-                       max_rejects=max_rejects, progress=progress, today=today,
+                       max_rejects=max_rejects, progress=progress, today=today, aor=aor,
                        compression=kind.compression if kind.fmt == "zip" else None)
         try:
             return load(kind=inner)

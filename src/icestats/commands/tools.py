@@ -80,6 +80,9 @@ def ingest(
     max_rejects: Annotated[float, typer.Option(
         help="Refuse a file when more than this share of its rows have no usable "
              "apprehension date.")] = 0.01,
+    aor: Annotated[str | None, typer.Option(
+        help="Office (code or name) of sheets with no office column; else their title "
+             "line's.")] = None,
     json_out: Json = False,
 ) -> None:
     """Load release files into the database; each file all or nothing, re-loads are no-ops."""
@@ -90,7 +93,8 @@ def ingest(
     with icestats.connect(db, write=True) as ice:
         for f in files:
             with ingest_progress(f, quiet=json_out) as progress:
-                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
+                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
+                                          aor=aor))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:
@@ -115,6 +119,10 @@ def _loaded_line(f: Path, r: object) -> str:
                 + (f"; {len(r.total_mismatches)} total mismatches (see status)"
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
+    if not r.arrests_only:  # a release of other kinds (or several): a line per kind
+        return "\n".join([f"{f}:"] + [f"  {k.line()}" for k in r.kinds.values()]
+                         + ([f"  sheets not loaded (empty, or notes with no header): "
+                             f"{', '.join(r.empty_sheets)}"] if r.empty_sheets else []))
     return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "

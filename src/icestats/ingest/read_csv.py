@@ -47,7 +47,8 @@ CHUNK_ROWS = 1_000_000  # csv rows per chunk: memory stays bounded by a chunk
 SNIFF_BYTES = 256 * 1024
 # Fields with few distinct values (every field but these two): csv chunks carry them as
 # Arrow dictionaries, so their distinct values are known without a pass over the rows.
-_MANY_VALUES = frozenset({"apprehension_date", "identifier"})
+_MANY_VALUES = frozenset({"apprehension_date", "event_date", "identifier", "stay_book_in",
+                          "book_out"})
 
 
 class Sniffed:
@@ -68,7 +69,8 @@ def _decode(raw: bytes) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")
 
 
-def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -> Sniffed:
+def sniff_csv(path: Path, compression: str = "none", label: str | None = None,
+              aor: str | None = None) -> Sniffed:
     label = label or str(path)
     raw = head_bytes(path, compression, SNIFF_BYTES)
     if b"\x00" in raw[:4096]:
@@ -82,7 +84,7 @@ def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -
     for delim in CSV_DELIMITERS:
         rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
         try:
-            layout = detect_layout(rows)
+            layout = detect_layout(rows, aor)
         except LayoutProblem as p:
             found = found if found and found.row is not None else p
             continue
@@ -104,21 +106,17 @@ class NeedsSerial(InputError):
 
 
 def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "none",
-                label: str | None = None, serial: bool = False) -> Iterator[Source]:
+                label: str | None = None, serial: bool = False, aor: str | None = None
+                ) -> Iterator[Source]:
     label = label or str(path)
-    s = sniff_csv(path, compression, label)
+    s = sniff_csv(path, compression, label, aor)
     if is_small(path, compression):
         yield from small_csv(con, path, compression, label, s, serial)
         return
-    enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
-    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
     # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
     # stream is read by one thread anyway
-    parallel = "false" if serial or s.newlines or compression != "none" else "true"
-    query = (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
-             f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
-             f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
-             f"compression = {literal(compression)}, parallel = {parallel})")
+    parallel = not (serial or s.newlines or compression != "none")
+    query = read_query(path, s, compression, parallel)
     for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
         source.synthetic = s.synthetic
         yield source
@@ -127,9 +125,12 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
 def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
     """DuckDB's read of the csv: every column as text, under the layout's field names."""
     enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
-    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
+    cols = ", ".join([f"{quote(src)} AS {field}" for field, src in s.layout.columns.items()]
+                     + ([f"{literal(s.layout.office)} AS aor"] if s.layout.office else []))
+    # DDP's processed csv files (R's write.csv) write a missing value as NA
+    nulls = "nullstr = ['NA', ''], " if s.layout.name.endswith("-processed") else ""
     return (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
-            f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
+            f"skip = {s.layout.header_index}, header = true, all_varchar = true, {nulls}"
             f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
             f"compression = {literal(compression)}, parallel = {str(parallel).lower()})")
 

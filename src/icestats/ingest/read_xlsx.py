@@ -25,9 +25,18 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Source]:
+# A sheet this short with no header row is a summary or notes sheet (a release's "Summary"
+# and "Footnotes" tabs): not loaded, listed with the empty sheets, when another sheet of the
+# workbook holds records. A longer one without a header is an unknown layout.
+NOTES_ROWS = 200
+
+
+def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None = None
+                 ) -> Iterator[Source]:
     marked = SYNTHETIC_MARK in " ".join(properties(book.path).values())
     pool = ThreadPoolExecutor(2)
+    notes: list[tuple[str, LayoutProblem]] = []
+    yielded = False
     try:
         for sheet_no, name in enumerate(book.names):
             batch = book.sheet(sheet_no)
@@ -37,8 +46,11 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
                 continue  # an empty sheet holds no rows to lose; load.py records it
             head = rows(batch.slice(0, HEADER_SCAN_ROWS))
             try:
-                layout = detect_layout(head)
+                layout = detect_layout(head, aor)
             except LayoutProblem as p:
+                if p.message.startswith("unknown layout") and batch.num_rows <= NOTES_ROWS:
+                    notes.append((name, p))
+                    continue
                 raise problem(book.label, name, p, base=1) from None
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
@@ -49,7 +61,10 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
             yield Source(name, sheet_no, layout, relation, table.num_rows, table,
                          label=f"sheet '{name}'", parts=len(book.names), values=values,
                          synthetic=marked or says_synthetic(head[: layout.header_index]))
+            yielded = True
             con.unregister(relation)
+        if notes and not yielded:  # no sheet holds records: the first one says why
+            raise problem(book.label, notes[0][0], notes[0][1], base=1)
     finally:
         book.close()
         pool.shutdown()
@@ -64,7 +79,11 @@ def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Tab
     index = {field: header.index(src) for field, src in layout.columns.items()}
     body = batch.slice(layout.header_index + 1)
     arrays = [body.column(i) for i in index.values()]
+    names = list(index)
+    if layout.office is not None:  # the office of every row (title line or --aor)
+        arrays.append(pa.repeat(pa.scalar(layout.office, pa.string()), body.num_rows))
+        names.append("aor")
     first = layout.header_index + 2
     numbers = row_numbers(first, body.num_rows)
-    table = pa.Table.from_arrays([*arrays, numbers], names=[*index, "__row"])
+    table = pa.Table.from_arrays([*arrays, numbers], names=[*names, "__row"])
     return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)
