@@ -127,8 +127,9 @@ def signature(keys: set[str], key: Callable[[str], str]) -> str | None:
         return "detainers"
     if has("Event Date"):
         return "encounters"
-    if has("Removal Date", "Departure Date") or (
-            has("Departed Date") and has("Port of Departure", "Docket AOR", "Case AOR",
-                                         "Processing Disposition Code")):
+    arrest_dated = has(*ARREST_DATES, "Apprehension Date", "Arrest Date")
+    if has("Removal Date", "Departure Date") or has("Departed Date") and (
+            not arrest_dated or has("Port of Departure", "Docket AOR", "Case AOR",
+                                    "Processing Disposition Code")):
         return "removals"
     return None
