@@ -139,7 +139,7 @@ class Icestats:
         return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
                             s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
                             s["unrecognized_aor_values"], books["workbooks"], books["tables"],
-                            source=self._all_sources())
+                            kinds=s["kinds"], source=self._all_sources())
 
     def goal(self, goal: float = 3000.0, *, window: int = 28, as_of: Day = None,
              include_incomplete: bool = False, count: str = "arrests",

@@ -26,6 +26,9 @@ class StatusAnswer(Answer):
     unrecognized_aor_values: dict[str, int]
     workbooks: pa.Table
     tables: pa.Table
+    # per release and kind of event (release_kinds): encounters, detainers, arrests,
+    # book-ins, removals; None before any release is loaded
+    kinds: pa.Table | None = None
 
     def body(self) -> dict[str, Any]:
         return {"releases": self.releases, "coverage": self.coverage,
@@ -34,7 +37,7 @@ class StatusAnswer(Answer):
                 "rejects_by_reason": self.rejects_by_reason,
                 "aor_not_matched": self.aor_not_matched,
                 "unrecognized_aor_values": self.unrecognized_aor_values,
-                "workbooks": self.workbooks, "tables": self.tables}
+                "workbooks": self.workbooks, "tables": self.tables, "kinds": self.kinds}
 
 
 @dataclass
