@@ -43,6 +43,9 @@ def generate(
                                             )] = 1_000_000,
     events: Annotated[bool, typer.Option(metavar="", help="Include the Los Angeles and Chicago "
                                               "operations.")] = True,
+    linked: Annotated[bool, typer.Option(metavar="", help="OUT is a folder: one file per kind "
+                                              "(arrests, encounters, detainers, book-ins, "
+                                              "removals), identifiers linked.")] = False,
     json_out: Json = False,
 ) -> None:
     """Write a realistic synthetic arrest release (for demos, tests and benchmarks)."""
@@ -61,8 +64,14 @@ def generate(
     assert first and last
     if last < first:
         raise UsageError("--end is before --start")
-    summary = gen(Options(start=first, end=last, rows=rows, seed=seed, layout=layout,
-                          events=events), out, fmt, sheet_rows=sheet_rows)
+    opts = Options(start=first, end=last, rows=rows, seed=seed, layout=layout, events=events)
+    if linked:
+        from icestats.generate_linked import write_linked
+
+        summary = write_linked(opts, out, fmt or "xlsx", sheet_rows)
+        summary["records"] = sum(k["records"] for k in summary["kinds"].values())
+    else:
+        summary = gen(opts, out, fmt, sheet_rows=sheet_rows)
     if json_out:
         from icestats.jsonout import dumps
 

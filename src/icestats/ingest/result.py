@@ -44,8 +44,11 @@ class KindResult:
         label = LABELS[self.kind]
         office = "" if self.office_from == "column" else \
             f"; office from the {self.office_from} ({self.office_rule})"
-        return (f"{label}: loaded {self.rows_loaded:,} rows ({self.episodes:,} {label} after "
-                f"merging {self.rows_loaded - self.episodes:,} duplicate records), rejected "
+        counted = (f"{self.episodes:,} stays: the other rows are later placements of a stay "
+                   "or duplicates" if self.kind == "book_ins" else
+                   f"{self.episodes:,} {label} after merging "
+                   f"{self.rows_loaded - self.episodes:,} duplicate records")
+        return (f"{label}: loaded {self.rows_loaded:,} rows ({counted}), rejected "
                 f"{self.rows_rejected:,}; covers {self.coverage_start} to {self.coverage_end}; "
                 f"{self.layout} layout{office}")
 
