@@ -40,6 +40,9 @@ def _command(app: Any) -> Any:
 
 def main() -> None:
     try:
+        from icestats.prefetch import start_from_argv
+
+        start_from_argv(sys.argv)  # `ingest X.xlsx`: its parse overlaps the imports below
         command = _command(_app())
         command()  # (the commands catch their own; this covers typer parsing the arguments)
     except KeyboardInterrupt:

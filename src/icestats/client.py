@@ -104,25 +104,32 @@ class Icestats:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
-               progress: Progress | None = None, aor: str | None = None
-               ) -> list[IngestResult | WorkbookResult]:
+               progress: Progress | None = None, aor: str | None = None,
+               upcoming: Iterable[str | Path] = ()) -> list[IngestResult | WorkbookResult]:
         """Load release files and detention workbooks, each all or nothing; stops at the
         first bad file. ``aor``: the office of sheets with no office column.
 
+        ``upcoming``: files the caller will load next (their parse may start now).
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
         interrupt is raised as ``KeyboardInterrupt``."""
+        from icestats import prefetch
         from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
         results = []
-        for f in files:
+        todo = [*files]
+        later = [*todo[1:], *upcoming]
+        for k, f in enumerate(todo):
+            if k < len(later):  # the next workbook parses while this file loads
+                prefetch.prepare(later[k])
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
                                            progress=progress, aor=aor))
                 self._loaded += not results[-1].already_loaded
             except BaseException as exc:
+                prefetch.discard()
                 if not isinstance(exc, IcestatsError) or is_interrupt(exc):
                     self._unsafe = True
                 if is_interrupt(exc) and not isinstance(exc, KeyboardInterrupt):

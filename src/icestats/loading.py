@@ -49,7 +49,10 @@ def ingest_file(
     with unwrapped(path, kind) as (data, inner):
         book = None
         if inner.fmt == "xlsx":
-            book = Workbook(data, str(path))
+            from icestats import prefetch
+
+            book = (prefetch.take(data, str(path)) if data == path else None) or \
+                Workbook(data, str(path))
             if _is_detention_workbook(book):
                 book.close()
                 grids = read_grids(data)

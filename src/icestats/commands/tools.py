@@ -100,10 +100,10 @@ def ingest(
 
     results = []
     with icestats.connect(db, write=True) as ice:
-        for f in files:
+        for k, f in enumerate(files):
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
-                                          aor=aor))
+                                          aor=aor, upcoming=files[k + 1:k + 2]))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:

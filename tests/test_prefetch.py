@@ -1,0 +1,46 @@
+"""The next workbook is parsed while the current file loads: what is loaded is the same as
+without it; a file changed after it was prepared is read again; a FIFO or a csv is never
+prepared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import icestats
+from icestats import prefetch
+
+from conftest import make_release
+
+
+def test_a_prepared_workbook_is_taken_and_loads_the_same(tmp_path: Path) -> None:
+    a = make_release(tmp_path / "a.xlsx", seed=1, rows=400, sheet_rows=150)
+    b = make_release(tmp_path / "b.xlsx", seed=2, rows=300, sheet_rows=150)
+    with icestats.connect(tmp_path / "one.duckdb", write=True) as ice:
+        plain = [r.to_dict() for r in ice.ingest([a]) + ice.ingest([b])]
+    with icestats.connect(tmp_path / "two.duckdb", write=True) as ice:
+        piped = [r.to_dict() for r in ice.ingest([a], upcoming=[b])]
+        assert str(b.resolve()) in prefetch._prepared  # b parses while a loads
+        piped += [r.to_dict() for r in ice.ingest([b])]
+    assert prefetch._prepared == {}
+    for r in (*plain, *piped):
+        r.pop("release_id")
+    assert piped == plain
+
+
+def test_a_file_changed_after_it_was_prepared_is_read_again(tmp_path: Path) -> None:
+    a = make_release(tmp_path / "a.xlsx", seed=1, rows=200)
+    assert prefetch.prepare(a)
+    os.utime(a, ns=(1, 1))  # its time changes: it may have been rewritten
+    assert prefetch.take(a) is None
+
+
+def test_only_regular_xlsx_files_are_prepared(tmp_path: Path) -> None:
+    csv = make_release(tmp_path / "a.csv", rows=50)
+    fifo = tmp_path / "pipe.xlsx"
+    os.mkfifo(fifo)
+    assert not prefetch.prepare(csv)
+    assert not prefetch.prepare(fifo)  # opening it would block
+    assert not prefetch.prepare(tmp_path / "missing.xlsx")
+    prefetch.start_from_argv(["icestats", "ingest", "--db", str(csv), str(fifo)])
+    assert prefetch._prepared == {}
