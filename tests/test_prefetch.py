@@ -44,3 +44,26 @@ def test_only_regular_xlsx_files_are_prepared(tmp_path: Path) -> None:
     assert not prefetch.prepare(tmp_path / "missing.xlsx")
     prefetch.start_from_argv(["icestats", "ingest", "--db", str(csv), str(fifo)])
     assert prefetch._prepared == {}
+
+
+def test_the_next_gzip_csv_is_inflated_while_the_current_file_loads(tmp_path: Path) -> None:
+    import gzip
+    import shutil
+
+    a = make_release(tmp_path / "a.csv", seed=1, rows=300)
+    b = make_release(tmp_path / "b.csv", seed=2, rows=300)
+    for f in (a, b):
+        with f.open("rb") as src, gzip.open(f"{f}.gz", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+    a_gz, b_gz = Path(f"{a}.gz"), Path(f"{b}.gz")
+    with icestats.connect(tmp_path / "one.duckdb", write=True) as ice:
+        plain = [r.rows_loaded for r in ice.ingest([a, b])]
+    with icestats.connect(tmp_path / "two.duckdb", write=True) as ice:
+        first = ice.ingest([a_gz], upcoming=[b_gz])
+        assert str(b_gz.resolve()) in prefetch._inflated
+        piped = [r.rows_loaded for r in first + ice.ingest([b_gz])]
+    assert prefetch._inflated == {} and piped == plain
+    assert prefetch.prepare(a_gz)
+    ready = prefetch.take_inflated(a_gz)
+    assert ready is not None and ready.read_bytes() == a.read_bytes()
+    shutil.rmtree(ready.parent)

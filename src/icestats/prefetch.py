@@ -1,5 +1,5 @@
 """Parse the next xlsx file while the current one loads (and the first one while the
-process starts up).
+process starts up); inflate the next small gzip csv likewise.
 
 Parsing a sheet (fastexcel/calamine, one core, the GIL released) is most of an xlsx
 load, and it cannot start a sheet's insert before the whole sheet is parsed. A command
@@ -23,6 +23,11 @@ if TYPE_CHECKING:
     from icestats.xlsx import Workbook
 
 _XLSX_MAGIC = b"PK\x03\x04"
+_GZIP_MAGIC = b"\x1f\x8b"
+# a gzip csv this small is read whole (read_csv.is_small: 24 bytes a row, 1M rows): it is
+# inflated to a temporary file in the background while the previous file loads
+SMALL_GZIP = 24 * 1_000_000
+_inflated: dict[str, tuple[tuple[int, int, int], threading.Thread, list[Path]]] = {}
 _lock = threading.Lock()
 _prepared: dict[str, tuple[tuple[int, int, int], threading.Thread, list[Workbook]]] = {}
 
@@ -49,9 +54,12 @@ def prepare(path: str | Path) -> bool:
         return True
     try:
         with path.open("rb") as fh:
-            if fh.read(4) != _XLSX_MAGIC:
-                return False
+            magic = fh.read(4)
     except OSError:
+        return False
+    if magic[:2] == _GZIP_MAGIC and ident[0] <= SMALL_GZIP:
+        return _prepare_gzip(path, key, ident)
+    if magic != _XLSX_MAGIC:
         return False
     box: list[Workbook] = []
     thread = threading.Thread(target=_open, args=(path, box), daemon=True)
@@ -94,14 +102,70 @@ def take(path: str | Path, label: str | None = None) -> Workbook | None:
 
 
 def discard() -> None:
-    """Close every prepared workbook not taken (a command that stopped early)."""
+    """Close every prepared workbook not taken and remove every inflated file (a command
+    that stopped early)."""
+    import shutil
+
     with _lock:
         entries = list(_prepared.values())
+        inflated = list(_inflated.values())
         _prepared.clear()
+        _inflated.clear()
     for _ident, thread, box in entries:
         thread.join()
         for book in box:
             book.close()
+    for _ident, thread, files in inflated:
+        thread.join()
+        for f in files:
+            shutil.rmtree(f.parent, ignore_errors=True)
+
+
+def _prepare_gzip(path: Path, key: str, ident: tuple[int, int, int]) -> bool:
+    if key in _inflated:
+        return True
+    box: list[Path] = []
+    thread = threading.Thread(target=_inflate, args=(path, box), daemon=True)
+    with _lock:
+        _inflated[key] = (ident, thread, box)
+    thread.start()
+    return True
+
+
+def _inflate(path: Path, box: list[Path]) -> None:
+    import gzip
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
+    target = folder / "release.csv"
+    try:
+        with gzip.open(path, "rb") as src, target.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        box.append(target)
+    except Exception:  # the reader inflates it again and reports the problem
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def take_inflated(path: str | Path) -> Path | None:
+    """The inflated copy of the gzip file ``path`` (a temporary file the caller removes
+    with its folder), or None when none was prepared or the file changed since."""
+    import shutil
+
+    path = Path(path)
+    key = str(path.resolve()) if path.exists() else str(path)
+    with _lock:
+        entry = _inflated.pop(key, None)
+    if entry is None:
+        return None
+    ident, thread, box = entry
+    thread.join()
+    if not box:
+        return None
+    if _identity(path) != ident:
+        shutil.rmtree(box[0].parent, ignore_errors=True)
+        return None
+    return box[0]
 
 
 def start_from_argv(argv: list[str]) -> None:

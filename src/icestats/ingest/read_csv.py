@@ -181,9 +181,15 @@ def inflated(path: Path, compression: str, label: str) -> Iterator[Path]:
     if compression == "none":
         yield path
         return
-    folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
+    from icestats import prefetch
+
+    ready = prefetch.take_inflated(path) if compression == "gzip" else None
+    folder = ready.parent if ready else Path(tempfile.mkdtemp(prefix="icestats-gz-"))
     try:
         target = folder / "release.csv"
+        if ready is not None:  # inflated while the previous file loaded
+            yield target
+            return
         try:
             with gzip.open(path, "rb") as src, target.open("wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
