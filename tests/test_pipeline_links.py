@@ -121,3 +121,14 @@ def test_every_kind_is_in_its_real_layout(linked: tuple[Path, dict[str, Path]]) 
                                ).fetchall()
     assert sorted(files) == sorted(KIND_FILES)
     assert rows == [(k, "2026-ICLI-00005") for k in sorted(KIND_FILES)]
+
+
+def test_the_linked_release_as_workbooks(tmp_path: Path) -> None:
+    opts = Options(start=date(2025, 3, 1), end=date(2025, 4, 30), rows=300, seed=9,
+                   layout="2024-ICFO-39357")
+    summary = write_linked(opts, tmp_path, "xlsx")
+    files = [Path(v["file"]) for v in summary["kinds"].values()]
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        results = ice.ingest(files)
+    assert [sorted(r.kinds) for r in results] == [[k] for k in KIND_FILES]
+    assert all(r.synthetic and r.layout.startswith("2024-ICFO-39357") for r in results)

@@ -208,7 +208,7 @@ def removals(rng: np.random.Generator, people: People, stay: dict[str, np.ndarra
     rem = _base(rng, np.concatenate([ids, ids2]), np.concatenate([day, day2]),
                 np.concatenate([office, office2]),
                 np.concatenate([stay["criminality"][gone], crim2]))
-    arrested = dict(zip(people.ids, people.day, strict=True))
+    arrested = dict(zip(people.ids, people.day.astype(object), strict=True))  # python dates
     rem["linked_arrest_date"] = np.asarray(
         [arrested.get(i) for i in rem["identifier"]], dtype=object)
     rem["departure_country"] = rem["citizenship"]
