@@ -198,3 +198,43 @@ def test_the_newest_release_of_a_kind_owns_its_days(tmp_path: Path) -> None:
     got = _counts(db, "removals")
     assert got == {"2025-03-01": 1, "2025-03-02": 1, "2025-03-03": 2, "2025-03-04": 1,
                    "2025-03-05": 1, "2025-03-06": 1, "2025-03-07": 1, "2025-03-08": 1}
+
+
+def test_a_sheet_without_a_date_column_is_rejected_row_by_row(tmp_path: Path) -> None:
+    """Beside a sheet of arrests, a sheet of encounters with no date column: the arrests
+    load, each encounter is recorded as rejected with the reason (not counted against
+    --max-rejects); a file of such sheets alone loads nothing and is refused."""
+    undated = [["Event Area of Responsibility", "Landmark", "Processing Disposition"],
+               ["CHI", "x", "Detainer"], [None, None, None], ["HOU", "y", "Other"]]
+    path = _workbook(tmp_path / "r.xlsx", {"Arrests": ARRESTS, "Encounters": undated})
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+        rejects = ice.con.execute("SELECT sheet, source_row, kind, reason FROM rejects "
+                                  "ORDER BY source_row").fetchall()
+    enc = r.kinds["encounters"]
+    assert (enc.rows_read, enc.rows_rejected, enc.rows_blank, enc.rows_loaded) == (3, 2, 1, 0)
+    assert [(s, n, k) for s, n, k, _ in rejects] == [("Encounters", 2, "encounters"),
+                                                     ("Encounters", 4, "encounters")]
+    assert "no date column" in rejects[0][3]
+    alone = _workbook(tmp_path / "alone.xlsx", {"Encounters": undated})
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        with pytest.raises(InputError, match="no loadable rows"):
+            ice.ingest([alone])
+
+
+def test_a_rows_only_worksheet_dimension_is_read(tmp_path: Path) -> None:
+    """`<dimension ref="1:3"/>` (no columns: the Seattle CAP workbook's): calamine refuses
+    it, icestats reads the workbook from a copy without it."""
+    import re
+    import zipfile
+
+    path = _workbook(tmp_path / "w.xlsx", {"Arrests": ARRESTS})
+    bad = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="1:3"/>', data)
+            dst.writestr(info, data)
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        assert ice.ingest([bad])[0].rows_loaded == 2

@@ -189,3 +189,28 @@ def test_twenty_two_real_detainer_rows_load(tmp_path: Path) -> None:
     ids = {x["unique_identifier"] for x in rows}
     na = sum(x["departure_country"] == "NA" for x in rows)
     assert stored == [("SPM", 22, len(ids), dates[0], dates[-1], 22, 22, na)]
+
+
+CAP = DATA / "seattle" / \
+    "2018-ICFO-36170_Seattle_CAP_Encounters_Arrests_Removals_FY2017-FY2018YTD.xlsx"
+
+
+def test_the_seattle_cap_workbook_loads_what_has_a_date(tmp_path: Path) -> None:
+    """Its worksheets declare a rows-only dimension (read from a copy without it); its
+    arrests load, its encounters (no date column) and removals (dated only by the arrest)
+    are recorded as rejected, row by row, with the reason; it owns no national day."""
+    db = tmp_path / "cap.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        r = ice.ingest([CAP, ARRESTS[1]])[0]
+        reasons = ice.con.execute("""SELECT kind, reason, count(*) FROM rejects
+                                     GROUP BY ALL ORDER BY 1""").fetchall()
+        fy2017 = ice.con.execute("""SELECT count(*) FROM arrests WHERE owned AND episode_start
+                                    AND apprehension_date <= '2017-09-30'""").fetchall()
+    assert {k: (v.rows_loaded, v.rows_rejected) for k, v in r.kinds.items()} == {
+        "arrests": (1_410 + 2_656, 0), "encounters": (0, 7_829 + 11_712),
+        "removals": (0, 1_267 + 1_917)}
+    # the first 10,000 rejected rows of a file are stored (all are counted), in sheet order
+    assert [(k, n) for k, _reason, n in reasons] == [("encounters", 7_829 + 904),
+                                                      ("removals", 1_267)]
+    assert "no date column" in reasons[0][1]
+    assert fy2017 == [(143_470,)]  # the national FY2017 file still owns its days

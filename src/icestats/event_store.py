@@ -48,6 +48,9 @@ EVENT_SCHEMA = [
         kind VARCHAR NOT NULL, date DATE NOT NULL, release_id INTEGER, incomplete BOOLEAN,
         PRIMARY KEY (kind, date))""",
     "ALTER TABLE rejects ADD COLUMN IF NOT EXISTS kind VARCHAR",
+    # the one office every record names (title line, --aor, or one office in the rows);
+    # NULL: several offices (a release of every office)
+    "ALTER TABLE release_kinds ADD COLUMN IF NOT EXISTS one_office VARCHAR",
 ]
 
 
@@ -57,18 +60,21 @@ def migrate_events(con: duckdb.DuckDBPyConnection) -> None:
     for statement in EVENT_SCHEMA:
         con.execute(statement)
     con.execute("""
-        INSERT INTO release_kinds
-        SELECT release_id, 'arrests', layout, sheets, 'column', NULL, coverage_start,
-               coverage_end, rows_read, rows_loaded, rows_rejected, rows_blank,
-               rows_implausible, episodes
-        FROM releases
+        INSERT INTO release_kinds BY NAME
+        SELECT release_id, 'arrests' AS kind, layout, sheets, 'column' AS office_from,
+               coverage_start, coverage_end, rows_read, rows_loaded, rows_rejected,
+               rows_blank, rows_implausible, episodes,
+               (SELECT CASE WHEN count(DISTINCT aor) = 1 THEN min(aor) END FROM arrests a
+                WHERE a.release_id = r.release_id AND aor NOT IN ('UNK', 'HQ')) AS one_office
+        FROM releases r
         WHERE release_id NOT IN (SELECT release_id FROM release_kinds)""")
 
 
-# A release whose every row takes one office from its title line or --aor (one office's own
-# workbook) covers that office only: on a day that a release of every office also covers,
-# the latter counts (else one office's file would replace the nation's counts).
-OFFICE_ONLY = "office_from IN ('title line', '--aor option')"
+# A release whose records all name one office (its title line, --aor, or its rows: the
+# Seattle office's workbooks) covers that office only: on a day that a release of several
+# offices also covers, the latter counts (else one office's file would replace the
+# nation's counts).
+OFFICE_ONLY = "one_office IS NOT NULL"
 
 
 def recompute_kind_owner(con: duckdb.DuckDBPyConnection, kind: str, tail_days: int) -> None:
@@ -81,7 +87,7 @@ def recompute_kind_owner(con: duckdb.DuckDBPyConnection, kind: str, tail_days: i
         SELECT $kind, d, release_id, d > newest - CAST($tail AS INTEGER) FROM (
             SELECT CAST(unnest(generate_series(coverage_start, coverage_end, INTERVAL 1 DAY))
                         AS DATE) AS d,
-                   release_id, coverage_end, office_from, max(coverage_end) OVER () AS newest
+                   release_id, coverage_end, one_office, max(coverage_end) OVER () AS newest
             FROM release_kinds WHERE kind = $kind AND coverage_start IS NOT NULL)
         QUALIFY row_number() OVER (PARTITION BY d ORDER BY {OFFICE_ONLY}, coverage_end DESC,
                                    release_id DESC) = 1""", {"kind": kind, "tail": tail_days})

@@ -3,8 +3,9 @@ removals a day side by side, per office and period, with the ratios between them
 against a removal goal; book-ins by arresting agency. SQL over the store (kind_counts).
 
 A day counts toward a kind's rate only where that kind is covered (its releases' days,
-complete ones: the incomplete tail is left out unless asked for) by a release of every
-office: a one-office workbook (Seattle's) is left out of the national table.
+complete ones: the incomplete tail is left out unless asked for). Where a one-office
+release (the Seattle office's workbooks) is the only one covering a day, the other offices
+have no record of that day: the national row is then that office's.
 """
 
 from __future__ import annotations
@@ -35,18 +36,15 @@ RATIOS = (
      "months before, or none at all (expedited removals at the border): not the share of "
      "arrests ending in removal (see the linked shares for that, where identifiers allow)"),
 )
-OFFICE_ONLY = ("title line", "--aor option")
 
 
 def _days_sql(kind: str, period: str, complete: bool) -> str:
-    """(period start, days) the kind is covered by releases of every office."""
+    """(period start, days) the kind is covered."""
     tail = "AND NOT o.incomplete" if complete else ""
     return f"""
         SELECT {period_start_sql(period, 'o.date')} AS p, count(*) AS days
-        FROM {owner_table(kind)} o JOIN release_kinds k
-             ON k.release_id = o.release_id AND k.kind = '{kind}'
+        FROM {owner_table(kind)} o
         WHERE o.date BETWEEN $start AND $end {tail}
-          AND k.office_from NOT IN ('title line', '--aor option')
         GROUP BY 1"""
 
 
@@ -55,9 +53,7 @@ def _counts_sql(kind: str, period: str, complete: bool) -> str:
     return f"""
         SELECT {period_start_sql(period, 'c.date')} AS p, c.aor, count(*) AS n
         FROM {counted_kind_sql(kind)} c JOIN {owner_table(kind)} o ON o.date = c.date
-             JOIN release_kinds k ON k.release_id = c.release_id AND k.kind = '{kind}'
         WHERE c.date BETWEEN $start AND $end {tail}
-          AND k.office_from NOT IN ('title line', '--aor option')
         GROUP BY ALL"""
 
 

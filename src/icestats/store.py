@@ -271,7 +271,7 @@ def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DA
         SELECT d, release_id, d > newest - CAST(? AS INTEGER) FROM (
             SELECT CAST(unnest(generate_series(coverage_start, coverage_end, INTERVAL 1 DAY))
                         AS DATE) AS d,
-                   release_id, coverage_end, office_from, max(coverage_end) OVER () AS newest
+                   release_id, coverage_end, one_office, max(coverage_end) OVER () AS newest
             FROM release_kinds WHERE kind = 'arrests' AND coverage_start IS NOT NULL)
         QUALIFY row_number() OVER (PARTITION BY d ORDER BY {OFFICE_ONLY}, coverage_end DESC,
                                    release_id DESC) = 1

@@ -119,6 +119,40 @@ def open_workbook(path: Path) -> Any:  # fastexcel.ExcelReader (no type stubs)
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
 
 
+# A worksheet dimension naming rows only (`<dimension ref="1:1416"/>`, in the Seattle
+# office's 2018-ICFO-36170 workbook): Excel ignores it, calamine refuses the sheet
+# ("Range is missing the expected column component"). Such a workbook is read from a copy
+# without it (the cells are the same).
+_ROWS_ONLY_DIMENSION = re.compile(rb'<dimension ref="[0-9]+:[0-9]+"\s*/>')
+
+
+def rows_only_dimension(path: Path) -> bool:
+    """True when a worksheet of ``path`` opens with a rows-only dimension."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.filename.startswith("xl/worksheets/") and \
+                        info.filename.endswith(".xml"):
+                    with z.open(info) as fh:
+                        if _ROWS_ONLY_DIMENSION.search(fh.read(4096)):
+                            return True
+    except Exception:  # not a zip, or damaged: the Excel reader says why
+        return False
+    return False
+
+
+def without_dimension(path: Path, folder: Path) -> Path:
+    """A copy of the workbook in ``folder`` with its rows-only dimensions removed."""
+    target = folder / path.name
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = _ROWS_ONLY_DIMENSION.sub(b"", data, count=1)
+            dst.writestr(info, data)
+    return target
+
+
 PARSERS = 2  # sheets parsed at once (one per core), each by its own reader
 
 
@@ -132,7 +166,14 @@ class Workbook:
     def __init__(self, path: Path, label: str | None = None) -> None:
         self.path = path
         self.label = label or str(path)  # how errors name the file
-        self.reader = open_workbook(path)
+        self._copy: Path | None = None  # a repaired copy read instead (removed on close)
+        if rows_only_dimension(path):
+            import tempfile
+
+            check_zip(path)
+            self._copy = Path(tempfile.mkdtemp(prefix="icestats-xlsx-"))
+            self.path = without_dimension(path, self._copy)
+        self.reader = open_workbook(self.path)
         self.names: list[str] = list(self.reader.sheet_names)
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
         self._pending: dict[int, Future[pa.RecordBatch]] = {}
@@ -170,7 +211,12 @@ class Workbook:
         return rows(self._pending[i].result().slice(0, n))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=self._copy is not None, cancel_futures=True)
+        if self._copy is not None:
+            import shutil
+
+            shutil.rmtree(self._copy, ignore_errors=True)
+            self._copy = None
 
 
 def _reopen(path: Path, label: str) -> Any:  # fastexcel.ExcelReader

@@ -36,34 +36,39 @@ def finish_kinds(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: I
         k.episodes = mark_episodes(con, rid) if k.kind == "arrests" else \
             mark_event_episodes(con, rid, k.kind)
         _coverage(con, rid, k)
-        if not k.rows_loaded:
+        if not k.rows_loaded and not k.rows_undated:
             what = "" if k.kind == "arrests" else f" {k.kind.replace('_', '-')}"
             raise InputError(str(path), f"no loadable{what} rows (every row was rejected)")
     result.add_up()
 
 
+ONE_OFFICE = ("CASE WHEN count(DISTINCT aor) FILTER (WHERE aor NOT IN ('UNK', 'HQ')) = 1 "
+              "THEN min(aor) FILTER (WHERE aor NOT IN ('UNK', 'HQ')) END")
+
+
 def _coverage(con: duckdb.DuckDBPyConnection, rid: int, k: KindResult) -> None:
+    """The kind's first and last day, rows loaded, and its one office if it names one."""
     if k.kind == "arrests":
-        sql = ("SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
-               "WHERE release_id = ?")
+        sql = (f"SELECT min(apprehension_date), max(apprehension_date), count(*), {ONE_OFFICE} "
+               "FROM arrests WHERE release_id = ?")
         params: list[object] = [rid]
     else:
-        sql = ("SELECT min(event_date), max(event_date), count(*) FROM events "
+        sql = (f"SELECT min(event_date), max(event_date), count(*), {ONE_OFFICE} FROM events "
                "WHERE release_id = ? AND kind = ?")
         params = [rid, k.kind]
     row = store.fetch_one(con, sql, params)
     assert row is not None
-    k.coverage_start, k.coverage_end, k.rows_loaded = row
+    k.coverage_start, k.coverage_end, k.rows_loaded, k.one_office = row
 
 
 def record_kinds(con: duckdb.DuckDBPyConnection, rid: int, result: IngestResult) -> None:
     """One ``release_kinds`` row per kind; day ownership of those kinds recomputed."""
     for k in result.kinds.values():
         con.execute(
-            "INSERT INTO release_kinds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO release_kinds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [rid, k.kind, k.layout, json.dumps(k.sheets), k.office_from, k.office_rule,
              k.coverage_start, k.coverage_end, k.rows_read, k.rows_loaded, k.rows_rejected,
-             k.rows_blank, k.rows_implausible, k.episodes])
+             k.rows_blank, k.rows_implausible, k.episodes, k.one_office])
     recompute_owners(con, list(result.kinds))
 
 
@@ -80,8 +85,8 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, k: KindR
                   limit: float) -> None:
     """Refuse the file when more than ``limit`` of one kind's rows have no usable date
     (blank rows and dates that cannot be true do not count: see ingest.dates)."""
-    bad = k.rows_rejected
-    if not bad or bad <= limit * max(k.rows_read, 1):
+    bad = k.rows_rejected - k.rows_undated  # (sheets with no date column: said apart)
+    if not bad or bad <= limit * max(k.rows_read - k.rows_undated, 1):
         return
     rows = con.execute(
         "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "

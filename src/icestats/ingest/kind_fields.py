@@ -116,18 +116,20 @@ ARREST_DATES = ("Apprehension Date And Time", "Apprehension Date Time")
 
 def signature(keys: set[str], key: Callable[[str], str]) -> str | None:
     """The kind a header of no registered layout holds, by the date it carries (stated
-    order: a book-in date, a detainer date, an event date, a removal date; else None,
-    for arrests). A departure date alone is a removal only when nothing dates an arrest."""
+    order: a book-in date, a detainer date, an event date or an encounter's office, a
+    removal date; else None, for arrests). A departure date alone is a removal only when
+    nothing dates an arrest."""
     def has(*names: str) -> bool:
         return any(key(n) in keys for n in names)
 
     if has(*DATES["book_ins"], "Stay Book In Date Time"):
         return "book_ins"
+    arrest_dated = has(*ARREST_DATES, "Apprehension Date", "Arrest Date")
     if has(*DATES["detainers"]) and not has(*ARREST_DATES):
         return "detainers"
-    if has("Event Date"):
+    if has("Event Date", "Event Area of Responsibility") or (
+            has("Responsible AOR") and not arrest_dated):
         return "encounters"
-    arrest_dated = has(*ARREST_DATES, "Apprehension Date", "Arrest Date")
     if has("Removal Date", "Departure Date") or has("Departed Date") and (
             not arrest_dated or has("Port of Departure", "Docket AOR", "Case AOR",
                                     "Processing Disposition Code")):

@@ -109,12 +109,17 @@ class Layout:
 
 
 class LayoutProblem(Exception):
-    """Raised with (message, row index or None, column or None)."""
+    """Raised with (message, row index or None, column or None); ``undated``: the layout of
+    a sheet of a known kind whose header has no date column (its rows cannot be counted by
+    day: a workbook loads its other sheets and records these rows as rejected)."""
 
     def __init__(self, message: str, row: int | None = None,
-                 column: str | None = None) -> None:
+                 column: str | None = None, undated: Layout | None = None,
+                 headerless: bool = False) -> None:
         super().__init__(message)
         self.message, self.row, self.column = message, row, column
+        self.undated = undated
+        self.headerless = headerless  # no row named three known columns: notes, not data
 
 
 def match_header(cells: Sequence[object]) -> dict[str, str]:
@@ -151,9 +156,11 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
     the facility code.
 
     Raises LayoutProblem for an unknown layout or a header lacking a required column."""
+    seen = False
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         if len(_keys(cells) & _ANY_KIND) < MIN_KNOWN_HEADERS:
             continue
+        seen = True
         kind, name = header_kind(cells)
         found = match_header(cells) if kind == ARRESTS else \
             kind_fields.assign(kind, cells, header_key)
@@ -166,7 +173,7 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
             raise LayoutProblem(
                 f"this {kind.replace('_', '-')} sheet has no date column "
                 f"({' or '.join(repr(s) for s in spelled[:3])}): icestats counts events by day",
-                row=index, column=spelled[0])
+                row=index, column=spelled[0], undated=Layout(index, found, (), name, kind))
         dupes = _duplicate_headers(cells) if kind == ARRESTS else None
         if dupes:
             raise LayoutProblem("column appears twice in the header", row=index, column=dupes)
@@ -176,8 +183,8 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
         return Layout(index, found, ignored, name, kind, *where)
     raise LayoutProblem(
         "unknown layout: no header row with 'Apprehension Date' and an AOR column "
-        f"(or another kind's date and office) in the first {HEADER_SCAN_ROWS} rows"
-    )
+        f"(or another kind's date and office) in the first {HEADER_SCAN_ROWS} rows",
+        headerless=not seen)
 
 
 def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],

@@ -19,7 +19,7 @@ from icestats.ingest.finish import finish_kinds, recompute_owners, record_kinds
 from icestats.ingest.plan import Plan, drop, make_plan, register_aliases
 from icestats.ingest.read import read_sources
 from icestats.ingest.result import IngestResult, KindResult
-from icestats.ingest.rows import REJECTS_STORED, file_errors, insert_source
+from icestats.ingest.rows import REJECTS_STORED, file_errors, insert_source, reject_undated
 from icestats.ingest.sources import Kind, Source
 from icestats.xlsx import Workbook
 
@@ -136,10 +136,14 @@ def _load_sources(con: duckdb.DuckDBPyConnection, run: _Run, rid: int) -> None:
     for source in read_sources(con, run.data, run.kind, run.book, str(run.path), run.aor):
         if not result.sha256 and run.digest.done():  # a file loaded before stops here
             check_new(con, result, run.digest)
-        plan = _plan_for(con, run, source, plan)
-        blank, rejected = insert_source(con, rid, run.path, source, key, plan,
-                                        REJECTS_STORED - result.rejects_stored)
+        room = REJECTS_STORED - result.rejects_stored
         tally = result.kind(source.layout.kind)
+        if source.undated:  # a sheet with no date column: every row rejected, with why
+            blank, rejected = reject_undated(con, rid, run.path.name, source, room)
+            tally.rows_undated += rejected
+        else:
+            plan = _plan_for(con, run, source, plan)
+            blank, rejected = insert_source(con, rid, run.path, source, key, plan, room)
         tally.rows_blank += blank
         tally.rows_rejected += rejected
         result.rows_blank += blank
@@ -183,7 +187,7 @@ def _seen(run: _Run, source: Source) -> None:
     tally = result.kind(layout.kind)
     tally.rows_read += source.rows
     tally.layouts.add(layout.name)
-    tally.date_column = layout.columns[layout.date_field]
+    tally.date_column = layout.columns.get(layout.date_field, tally.date_column)
     if sheet not in tally.sheets:
         tally.sheets.append(sheet)
     tally.office_from, tally.office_rule = layout.office_from, layout.office_note

@@ -3,6 +3,7 @@ the first rows, its body registered as Arrow with the sheet row numbers in ``__r
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-# A sheet this short with no header row is a summary or notes sheet (a release's "Summary"
-# and "Footnotes" tabs): not loaded, listed with the empty sheets, when another sheet of the
-# workbook holds records. A longer one without a header is an unknown layout.
+# A sheet this short where no row names three known columns is a summary or notes sheet
+# (a release's "Summary" and "Footnotes" tabs): not loaded, listed with the empty sheets,
+# when another sheet of the workbook holds records. A longer one, or one with a header of
+# no known layout, is refused (an unknown layout).
 NOTES_ROWS = 200
 
 
@@ -48,10 +50,15 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None
             try:
                 layout = detect_layout(head, aor)
             except LayoutProblem as p:
-                if p.message.startswith("unknown layout") and batch.num_rows <= NOTES_ROWS:
+                if p.headerless and batch.num_rows <= NOTES_ROWS:
                     notes.append((name, p))
                     continue
-                raise problem(book.label, name, p, base=1) from None
+                if p.undated is None:
+                    raise problem(book.label, name, p, base=1) from None
+                yield undated(con, name, sheet_no, p, batch, len(book.names))
+                yielded = True
+                con.unregister(f"src_{sheet_no}")
+                continue
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
             table, values = encode(select(batch, layout), pool)
@@ -68,6 +75,25 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None
     finally:
         book.close()
         pool.shutdown()
+
+
+def undated(con: duckdb.DuckDBPyConnection, name: str, sheet_no: int, p: LayoutProblem,
+            batch: pa.RecordBatch, parts: int) -> Source:
+    """A sheet of a known kind without a date column (the Seattle CAP workbook's encounters):
+    its non-blank rows, numbered, for the loader to record as rejected with the reason."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert p.undated is not None
+    layout = p.undated
+    body = batch.slice(layout.header_index + 1)
+    numbers = row_numbers(layout.header_index + 2, body.num_rows)
+    filled = functools.reduce(pc.or_kleene, [pc.is_valid(c) for c in body.columns])
+    table = pa.table({"__row": numbers}).filter(filled)
+    relation = f"src_{sheet_no}"
+    con.register(relation, table)
+    return Source(name, sheet_no, layout, relation, body.num_rows, table,
+                  label=f"sheet '{name}'", parts=parts, undated=p.message)
 
 
 def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:

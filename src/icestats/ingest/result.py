@@ -25,9 +25,11 @@ class KindResult:
     rows_rejected: int = 0
     rows_blank: int = 0
     rows_implausible: int = 0
+    rows_undated: int = 0  # of rows_rejected: rows of sheets with no date column
     episodes: int = 0  # events counted (the kind's duplicate rule applied)
     coverage_start: date | None = None
     coverage_end: date | None = None
+    one_office: str | None = None  # the one office every loaded record names, if one
 
     @property
     def layout(self) -> str:
@@ -48,9 +50,14 @@ class KindResult:
                    "or duplicates" if self.kind == "book_ins" else
                    f"{self.episodes:,} {label} after merging "
                    f"{self.rows_loaded - self.episodes:,} duplicate records")
+        if not self.rows_loaded:
+            return (f"{label}: none loaded: {self.rows_undated:,} rows rejected, their sheets "
+                    f"have no date column ({self.layout} layout; {', '.join(self.sheets)})")
+        undated = f" ({self.rows_undated:,} in sheets with no date column)" \
+            if self.rows_undated else ""
         return (f"{label}: loaded {self.rows_loaded:,} rows ({counted}), rejected "
-                f"{self.rows_rejected:,}; covers {self.coverage_start} to {self.coverage_end}; "
-                f"{self.layout} layout{office}")
+                f"{self.rows_rejected:,}{undated}; covers {self.coverage_start} to "
+                f"{self.coverage_end}; {self.layout} layout{office}")
 
 
 @dataclass
@@ -93,6 +100,10 @@ class IngestResult:
     def add_up(self) -> None:
         """The file's totals from its kinds."""
         ks = list(self.kinds.values())
+        if not any(k.rows_loaded for k in ks):
+            from icestats.errors import InputError
+
+            raise InputError(self.file, "no loadable rows (every row was rejected)")
         for name in ("rows_loaded", "episodes"):
             setattr(self, name, sum(getattr(k, name) for k in ks))
         starts = [k.coverage_start for k in ks if k.coverage_start]

@@ -225,3 +225,20 @@ def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, sou
              "column": source.layout.columns[source.layout.date_field],
              "kind": source.layout.kind})
     return blank, rejected
+
+
+def reject_undated(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
+                   room: int = REJECTS_STORED) -> tuple[int, int]:
+    """Every non-blank row of a sheet with no date column, recorded as rejected with the
+    reason (the first ``room`` stored); returns (blank rows, rejected rows)."""
+    rejected = int(con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0])
+    if rejected and room > 0:
+        con.execute(
+            f"INSERT INTO rejects BY NAME SELECT $rid AS release_id, $file AS file_name, "
+            f"$sheet AS sheet, __row AS source_row, NULL AS column_name, $reason AS reason, "
+            f"NULL AS raw_value, $kind AS kind FROM {source.relation} ORDER BY __row "
+            f"LIMIT $room",
+            {"rid": rid, "file": file_name, "sheet": source.sheet, "room": room,
+             "reason": f"no date column: {source.layout.kind.replace('_', '-')} without a "
+                       f"date cannot be counted by day", "kind": source.layout.kind})
+    return source.rows - rejected, rejected
