@@ -238,3 +238,34 @@ def test_a_rows_only_worksheet_dimension_is_read(tmp_path: Path) -> None:
             dst.writestr(info, data)
     with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
         assert ice.ingest([bad])[0].rows_loaded == 2
+
+
+def test_a_schema_4_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    """A database of arrests written before the event kinds: its releases get their
+    release_kinds rows, the days it owns do not change, and other kinds load beside it."""
+    import duckdb
+
+    from icestats import store
+
+    from conftest import make_release
+
+    db = tmp_path / "old.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        ice.ingest([make_release(tmp_path / "a.csv", rows=200)])
+        before = ice.con.execute("SELECT * FROM day_owner ORDER BY date").fetchall()
+    con = duckdb.connect(str(db))
+    for table in ("events", "release_kinds", "kind_day_owner"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("ALTER TABLE rejects DROP COLUMN kind")
+    con.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    con.close()
+    with icestats.connect(db, write=True) as ice:
+        kinds = ice.con.execute("SELECT release_id, kind, rows_loaded, one_office "
+                                "FROM release_kinds").fetchall()
+        assert ice.con.execute("SELECT * FROM day_owner ORDER BY date").fetchall() == before
+        header = ["Departed Date", "Docket AOR", "Case Status"]
+        ice.ingest([_csv(tmp_path / "r.csv", [header, ["2025-03-05", "CHI", "x"]])])
+        version = ice.con.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                  ).fetchall()
+    assert [(r, k) for r, k, _n, _o in kinds] == [(1, "arrests")] and kinds[0][3] is None
+    assert version == [(str(store.SCHEMA_VERSION),)] == [("5",)]
