@@ -51,14 +51,23 @@ LIFT = ("Booked into Detention", "Detainer Declined by LEA",
 DETAINER_TYPE = ("I247A - Immigration Detainer - Notice of Action (as of May 2025)",)
 
 
+# Columns a release withholds in full (personal identifiers); other columns no field
+# reads are left blank (a real release fills many of them; blank keeps the generated
+# workbooks' size near the real ones': the writer's inline strings cost more than Excel's
+# shared strings)
+WITHHELD_COLUMNS = frozenset({"Alien File Number", "EID Case ID", "EID Subject ID",
+                              "EID DTA ID", "Birth Date"})
+
+
 def header_for_kind(kind: str, layout: str) -> list[tuple[str, str]]:
-    """(field or '', header) of a registered layout of ``kind``, in its column order."""
+    """(field, header) of a registered layout of ``kind``, in its column order; a column
+    no field reads is '' (withheld) or '-' (blank)."""
     if kind == "arrests":
         return header_for(layout)
     headers = registry.KIND_LAYOUTS[kind][layout]
     found = kind_fields.assign(kind, headers, header_key)
     by_header = {h: f for f, h in found.items()}
-    return [(by_header.get(h, ""), h) for h in headers]
+    return [(by_header.get(h, "" if h in WITHHELD_COLUMNS else "-"), h) for h in headers]
 
 
 class People:
@@ -96,7 +105,7 @@ def _base(rng: np.random.Generator, ids: np.ndarray, day: np.ndarray, office: np
         "case_status": _pick(rng, ("ACTIVE", "8-Excluded/Removed - Inadmissibility"),
                              (0.7, 0.3), n),
         "threat_level": _pick(rng, ("1", "2", "3", None), (0.15, 0.1, 0.1, 0.65), n),
-        "": np.full(n, WITHHELD, dtype=object),
+        "": np.full(n, WITHHELD, dtype=object), "-": np.full(n, None, dtype=object),
     }
 
 

@@ -87,6 +87,7 @@ def _xlsx(cols: dict[str, np.ndarray], spec: Spec, path: Path, sheet_rows: int) 
     header = spec.header
     rng = np.random.default_rng(spec.seed + 7)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb.use_zip64()  # a sheet of a million rows can pass 4 GB of XML
     # Fixed metadata so that a seed always gives the same bytes.
     wb.set_properties({**spec.properties, "created": spec.created})
     stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
