@@ -20,11 +20,11 @@ def html_table(answer: Answer, name: str, table_id: str, rows: list[Row] | None 
 
 
 def render(shown: Shown, table_id: str, title: bool = False) -> str:
-    head = "".join(f"<th{'' if c.left else ' class=num'}>{escape(c.label)}</th>"
+    head = "".join(f"<th{' class=t' if c.left else ''}>{escape(c.label)}</th>"
                    for c in shown.columns)
     body = "".join(
         f"<tr{' class=dim' if dim else ''}>" + "".join(
-            f"<td{'' if c.left else ' class=num'}>{escape(v)}</td>"
+            f"<td{' class=t' if c.left else ''}>{escape(v)}</td>"
             for c, v in zip(shown.columns, cells, strict=True)) + "</tr>"
         for cells, dim in zip(shown.cells(), shown.dim, strict=True))
     caption = f"<caption>{escape(shown.title)}</caption>" if title and shown.title else ""

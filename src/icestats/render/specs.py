@@ -266,7 +266,9 @@ def agency(a: AgencyAnswer, width: Width) -> Spec:
     """ICE and CBP book-ins a day by month; a partial month is a hollow point, not a drop
     in the line."""
     rows = plain(a.book_ins)
-    fields = {"ICE arrests": "ice", "CBP arrests": "cbp"}
+    # (book-ins into detention, by the agency that arrested: CBP is Border Patrol and the
+    # officers at ports of entry, so neither series is an arrest count)
+    fields = {"book-ins after ICE arrests": "ice", "book-ins after CBP arrests": "cbp"}
     fold = _fold(fields, "book_ins")
     enc = {"x": {"field": "month", "type": "temporal", "title": "month"},
            "y": {"field": "book_ins", "type": "quantitative", "title": "book-ins a month"},
@@ -274,7 +276,10 @@ def agency(a: AgencyAnswer, width: Width) -> Spec:
     tip = [{"field": "month", "type": "temporal", "format": "%B %Y"}, {"field": "series"},
            {"field": "book_ins", "title": "book-ins", "format": ","},
            {"field": "days", "title": "days reported"}]
-    return {**base("ICE initial book-ins a month, by arresting agency", a.source, width,
+    from icestats.answers import Source as Files
+
+    drawn = Files(workbooks=a.source.workbooks)  # (the chart draws the workbooks alone)
+    return {**base("ICE initial book-ins a month, by arresting agency", drawn, width,
                    note="Hollow point: a partial month (not all its days reported yet)."),
             "height": 240, "data": {"values": rows}, "transform": fold,
             "layer": [{"transform": [{"filter": "!datum.partial"}], "mark": "line",

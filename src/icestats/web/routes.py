@@ -41,7 +41,9 @@ Ice = Annotated[Icestats, Depends(ice)]
 
 
 def answer(i: Icestats, a: Answer) -> dict[str, Any]:
-    return {"database": i.path.name, **a.to_dict()}
+    from icestats.render.formats import json_answer
+
+    return plain(json_answer(a, i.path.name))
 
 
 @router.get("/status")
