@@ -24,6 +24,8 @@ PERIOD_LABEL = {"quarter": lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
                 "fy": lambda d: f"FY{d.year + 1}"}
 
 
+PARTIAL = ("*: a partial period: fewer days of data than the period has, or days in the "
+           "incomplete tail (reporting lag)")
 PERIOD_NAME = {"fy": "federal fiscal year", "day": "day", "week": "week (from Monday)"}
 
 
@@ -201,6 +203,15 @@ def _daily_columns(a: Answer) -> tuple[Col, ...]:
             Col("partial", "partial", show=False))
 
 
+def _daily_rows(a: Answer) -> list[Row]:
+    """The totals by month or category, then the whole range's."""
+    d = cast("DailyAnswer", a)
+    t = d.total
+    return [*d.totals.to_pylist(), {"key": "total", "arrests": t["arrests"], "days": t["days"],
+                                    "per_day": t["per_day"], "partial": False,
+                                    "share_percent": 100.0 if t["arrests"] else None}]
+
+
 def _daily_title(a: Answer) -> str:
     d = cast("DailyAnswer", a)
     return (f"{d.count.capitalize()} {'by month' if d.by is None else 'by ' + d.by}, "
@@ -284,8 +295,11 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("goal", "windows"): Spec(_goal_columns, _goal_title, _goal_rows, caption=_goal_caption),
     ("offices", "offices"): Spec(_offices_columns, _offices_title,
                                  dim=lambda r: r.get("rank") is None),
-    ("breakdown", "rows"): Spec(_breakdown_columns, _breakdown_title, _breakdown_rows),
-    ("daily", "totals"): Spec(_daily_columns, _daily_title),
+    ("breakdown", "rows"): Spec(_breakdown_columns, _breakdown_title, _breakdown_rows,
+                                caption=lambda a: PARTIAL if cast("BreakdownAnswer", a).by
+                                == "aor" and any(p["partial"] for p in cast(
+                                    "BreakdownAnswer", a).wide) else ""),
+    ("daily", "totals"): Spec(_daily_columns, _daily_title, _daily_rows),
     ("fiscal_years", "years"): Spec(
         _fy_columns, lambda a: f"{a.count.capitalize()} by federal fiscal year, beside ICE's "
                                f"published totals"),

@@ -28,8 +28,9 @@ def render(shown: Shown, table_id: str, title: bool = False) -> str:
             for c, v in zip(shown.columns, cells, strict=True)) + "</tr>"
         for cells, dim in zip(shown.cells(), shown.dim, strict=True))
     caption = f"<caption>{escape(shown.title)}</caption>" if title and shown.title else ""
+    after = f"<p class='note'>{escape(shown.caption)}</p>" if shown.caption else ""
     notes = "".join(
         f"<p class='note'>{escape(', '.join(labels) if k == 0 else 'The other columns')}: "
         f"{escape(where)}</p>" for k, (labels, where) in enumerate(shown.sources))
     return (f"<div class='scroll'><table id='{escape(table_id)}'>{caption}<tr>{head}</tr>"
-            f"{body}</table></div>{notes}")
+            f"{body}</table></div>{after}{notes}")

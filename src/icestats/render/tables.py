@@ -73,9 +73,8 @@ def breakdown(console: Console, r: BreakdownAnswer) -> None:
     if not_in_release(console, r):
         return
     print_table(console, r, "rows")
-    if any(p["partial"] for p in r.wide):
-        mark = "*: partial. " if r.by == "aor" else ""
-        console.print(f"{mark}Partial periods are marked: fewer days of data than the period "
+    if any(p["partial"] for p in r.wide) and r.by != "aor":  # (aor: the table's caption)
+        console.print("Partial periods are marked: fewer days of data than the period "
                       "has, or days in the incomplete tail (reporting lag).", style="dim")
     if r.suppressed:
         console.print("(s): suppressed, a small cell or a cell that would reveal one (a "
