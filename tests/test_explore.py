@@ -193,9 +193,18 @@ def test_export_every_answer_to_every_format(db: Path, tmp_path: Path, name: str
         ok("export", name, *args, "--db", db, "-o", tmp_path / f"{name}.{fmt}")
     assert json.loads((tmp_path / f"{name}.json").read_text()) == answer
     lines = (tmp_path / f"{name}.csv").read_text().splitlines()
-    assert lines[-1].startswith("# source: GENERATED data")
-    parsed = list(csv.DictReader(lines[:-1]))
+    parsed = list(csv.DictReader(lines))  # the table alone: no line before or after
+    assert all(None not in r for r in parsed)
+    side = json.loads((tmp_path / f"{name}.csv.source.json").read_text())
+    assert side["data"] == "GENERATED" and side["releases"] == [
+        {"file": "base.csv", "synthetic": True}]
+    assert side["columns"] and {c["name"] for c in side["columns"]} <= set(parsed[0]) | {
+        c["name"] for c in side["columns"]}
     book = openpyxl.load_workbook(tmp_path / f"{name}.xlsx")
+    for sheet in book.worksheets:  # flat: one value a cell, never a JSON list or object
+        for row in sheet.iter_rows(min_row=2, values_only=True):
+            assert not any(isinstance(v, str) and v and v[0] in "[{" and v[-1] in "]}"
+                           for v in row), (sheet.title, row)
     source = {r[0].value: r[1].value for r in book["source"].iter_rows()}
     assert source["data"] == "GENERATED" and source["release file"] == "base.csv (GENERATED)"
     parquet = pq.read_table(tmp_path / f"{name}.parquet")
@@ -216,7 +225,9 @@ def test_exported_offices_are_the_answer_numbers(db: Path, tmp_path: Path) -> No
     header = list(rows[0])
     got = [(r[header.index("aor")], r[header.index("arrests")], r[header.index("per_day")])
            for r in rows[1:]]
-    assert got == [(o["aor"], o["arrests"], o["per_day"]) for o in answer["offices"]]
+    # (Excel keeps 15 significant digits of the exact value)
+    assert got == [(o["aor"], o["arrests"], pytest.approx(o["per_day"], rel=1e-14))
+                   for o in answer["offices"]]
 
 
 def test_xlsx_cells_that_could_run_are_neutralized(tmp_path: Path) -> None:

@@ -93,10 +93,8 @@ def flat_tables(answer: Answer) -> dict[str, pa.Table]:
     """Every table of ``answer`` with one value a cell (an xlsx sheet each): a column of
     lists of records becomes a table of its own (``TABLE_COLUMN``, each record beside its
     row's first value), a list of plain values one text ("a; b"), nested objects
-    ``parent_child`` columns; declared columns first, in their spec's order."""
+    ``parent_child`` columns."""
     import pyarrow as pa
-
-    from icestats.render.columns import file_columns
 
     out: dict[str, pa.Table] = {}
     for name, t in tables(answer).items():
@@ -104,7 +102,7 @@ def flat_tables(answer: Answer) -> dict[str, pa.Table]:
         rows = raw if _is_rows(raw) else t.to_pylist()
         flat, children = _flat_rows(name, rows if isinstance(rows, list) else [])
         table = table_of(flat) if flat else t
-        out[name] = table.select(file_columns(answer, name, table.column_names))
+        out[name] = table
         out.update(children)
     return {k: v for k, v in out.items() if isinstance(v, pa.Table)}
 
@@ -125,8 +123,23 @@ def _flat_rows(name: str, rows: list[dict[str, Any]]
                 f[k] = f"{len(v)} rows (sheet {name}_{k})"
             elif isinstance(v, list | tuple):
                 f[k] = "; ".join("" if x is None else _text(x) or "" for x in v)
+            elif isinstance(v, str) and v[:1] in "[{" and v[-1:] in "]}":
+                f[k] = _unjson(v)  # (a JSON list or object stored as text, e.g. columns)
         flat.append(f)
     return flat, {n: table_of(_flat_rows(n, rs)[0]) for n, rs in children.items()}
+
+
+def _unjson(text: str) -> str:
+    """JSON text as one plain value: a list as "a; b", an object as "k: v; k2: v2"."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v) or ''}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_text(v) or "" for v in value)
+    return text
 
 
 def _is_rows(value: object) -> bool:

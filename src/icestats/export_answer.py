@@ -54,7 +54,7 @@ def write_answer(answer: Answer, path: Path, fmt: str, db: str,
         elif fmt == "parquet":
             _parquet(_ordered(answer, name, have[name]), answer, db, tmp)
         else:
-            sheets = flat_tables(answer)
+            sheets = {n: _ordered(answer, n, t) for n, t in flat_tables(answer).items()}
             _xlsx(sheets, answer, db, tmp)
     if fmt in ("csv", "tsv"):
         with atomic_output(sidecar(path)) as tmp:
@@ -74,7 +74,7 @@ def sidecar(path: Path) -> Path:
 
 def _sidecar(answer: Answer, name: str, db: str, path: Path) -> str:
     from icestats.jsonout import dumps
-    from icestats.render.columns import described
+    from icestats.render.shown import described
 
     s = answer.source
     meta = {"file": path.name, "table": name, "question": answer.question,
@@ -87,7 +87,7 @@ def _sidecar(answer: Answer, name: str, db: str, path: Path) -> str:
 
 
 def _ordered(answer: Answer, name: str, table: pa.Table) -> pa.Table:
-    from icestats.render.columns import file_columns
+    from icestats.render.shown import file_columns
 
     return table.select(file_columns(answer, name, table.column_names))
 

@@ -204,12 +204,15 @@ def _daily_columns(a: Answer) -> tuple[Col, ...]:
 
 
 def _daily_rows(a: Answer) -> list[Row]:
-    """The totals by month or category, then the whole range's."""
+    """The totals by month or category, then the whole range's, unless a row is suppressed
+    (privacy's decision): a total beside suppressed rows would give them away."""
     d = cast("DailyAnswer", a)
-    t = d.total
-    return [*d.totals.to_pylist(), {"key": "total", "arrests": t["arrests"], "days": t["days"],
-                                    "per_day": t["per_day"], "partial": False,
-                                    "share_percent": 100.0 if t["arrests"] else None}]
+    rows, t = d.totals.to_pylist(), d.total
+    if any(r["arrests"] is None for r in rows):
+        return rows
+    return [*rows, {"key": "total", "arrests": t["arrests"], "days": t["days"],
+                    "per_day": t["per_day"], "partial": False,
+                    "share_percent": 100.0 if t["arrests"] else None}]
 
 
 def _daily_title(a: Answer) -> str:

@@ -130,16 +130,17 @@ EVENTS = (
 
 
 def _event_rows(a: Answer) -> list[Row]:
+    """Each estimated event: its effect over 14, 28 and 56 days, then its pre-trend."""
     r = cast("EventsAnswer", a)
     out: list[Row] = []
     for e in r.events:
         if e.get("effect") is None:
             continue
-        spans = [f"{x['days']} days" if x.get("days") else label for x, label in zip(
-            e["effects"], ("14 days", "28 days", "56 days"), strict=False)]
-        parts = [*zip(spans, e["effects"], strict=True),
-                 (f"pre-trend ({r.window_days} d)", e["pre_trend"])]
-        for k, (span, x) in enumerate(parts):
+        spans = [(f"{x['days']} days", x) for x in e.get("effects") or [
+            {**e, "days": r.window_days, "ratio": e["effect"]}]]
+        if e.get("pre_trend"):
+            spans.append((f"pre-trend ({r.window_days} d)", e["pre_trend"]))
+        for k, (span, x) in enumerate(spans):
             out.append({"event": f"{e['office']} {e['date']} {e['label']}" if k == 0 else "",
                         "span": span, **_effect(x)})
     return out
@@ -149,7 +150,8 @@ def _effect(x: dict[str, Any] | None) -> Row:
     if not x or x.get("ratio") is None:
         return {"effect": NONE, "interval": NONE, "p": None}
     bounds = "no bound" if x.get("low") is None else f"{x['low']:.2f}–{x['high']:.2f}"
-    return {"effect": x["text"], "interval": bounds, "p": x.get("p")}
+    return {"effect": x.get("text") or f"x{x['ratio']:.2f}", "interval": bounds,
+            "p": x.get("p", x.get("placebo_p"))}
 
 
 DISPLACEMENT = (

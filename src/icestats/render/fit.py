@@ -48,7 +48,7 @@ def fit(console: Console, table: Table) -> RenderableType:
     for c, h in zip(columns, headers, strict=True):
         body = max((_max(console, x) for x in c._cells), default=len(h))
         if len(h) > body:
-            c.header = textwrap.fill(h, max(body, max(len(w) for w in h.split() or [h])))
+            c.header = Text(textwrap.fill(h, max(body, max(len(w) for w in h.split() or [h]))))
     dropped: list[str] = []
     while not _narrow(console, table, width):
         order = getattr(table, "drop_order", None)  # the column spec's priorities

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from icestats.answers import Answer
-    from icestats.render.columns import Shown
+    from icestats.render.shown import Shown
 
 FORMATS = ("table", "csv", "tsv", "markdown", "json")
 
@@ -85,7 +85,7 @@ def json_answer(answer: Answer, db: str) -> dict[str, object]:
     surface shows them (``display``: title, columns with label, unit and source, the cells
     as text, rounded once)."""
     from icestats.answer_tables import main_tables
-    from icestats.render.columns import spec
+    from icestats.render.shown import spec
 
     return {"database": db, **answer.to_dict(),
             "display": {n: display(answer, n) for n in main_tables(answer)
@@ -93,7 +93,7 @@ def json_answer(answer: Answer, db: str) -> dict[str, object]:
 
 
 def display(answer: Answer, name: str) -> dict[str, object]:
-    from icestats.render.columns import resolve
+    from icestats.render.shown import resolve
 
     shown = resolve(answer, name)
     return {"title": shown.title, "caption": shown.caption,
@@ -108,14 +108,14 @@ def delimited(answer: Answer, table: pa.Table, name: str, delimiter: str) -> str
     """One table: its declared columns in the spec's order, then the others; exact values;
     nothing before the header or after the last row."""
     from icestats.exports import csv_text
-    from icestats.render.columns import file_columns
+    from icestats.render.shown import file_columns
 
     ordered = table.select(file_columns(answer, name, table.column_names))
     return csv_text(ordered, delimiter).replace("\r\n", "\n")
 
 
 def markdown(answer: Answer, names: list[str], db: str) -> str:
-    from icestats.render.columns import resolve
+    from icestats.render.shown import resolve
 
     out = []
     for name in names:

@@ -223,8 +223,10 @@ def composition(b: BreakdownAnswer, title: str, width: Width) -> Spec:
             "encoding": {
                 "x": {"field": "period", "type": "ordinal", "title": "month", "sort": None,
                       "axis": {"labelAngle": -45}},
-                "y": {"field": "share", "type": "quantitative", "stack": "normalize",
-                      "title": "share of arrests", "axis": {"format": ".0%"}},
+                # stacked as the answer gives the shares: a suppressed cell is a gap at
+                # the top, never filled by stretching the others to 100%
+                "y": {"field": "share", "type": "quantitative", "stack": "zero",
+                      "title": "share of arrests (%)", "scale": {"domain": [0, 100]}},
                 "color": {"field": "category", "type": "nominal", "title": None,
                           "sort": list(b.columns), "scale": {"range": list(SERIES)},
                           "legend": {"columns": 1, "labelLimit": 320}},

@@ -17,8 +17,9 @@ from icestats.answers import (
     OfficesAnswer,
     StatusAnswer,
 )
-from icestats.render.columns import Col, Shown
+from icestats.render.columns import Col
 from icestats.render.format import num, pct, signed, text
+from icestats.render.shown import Shown
 from icestats.render.terminal import print_table, rich_table
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from icestats.render.columns import Row, Shown, resolve
+from icestats.render.shown import Row, Shown, resolve
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,7 +23,7 @@ def rich_table(shown: Shown, **options: object) -> Table:
     options = {"title": shown.title or None, "caption": shown.caption or None, **options}
     t = Table(**options)  # type: ignore[arg-type]
     for c in shown.columns:
-        t.add_column(c.label, justify="left" if c.left else "right", no_wrap=not c.wrap)
+        t.add_column(Text(c.label), justify="left" if c.left else "right", no_wrap=not c.wrap)
     for cells, dim, row in zip(shown.cells(), shown.dim, shown.rows, strict=True):
         t.add_row(*(_styled(c.kind, v, row, c.key) for c, v in zip(shown.columns, cells,
                                                                      strict=True)),
