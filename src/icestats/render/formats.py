@@ -131,8 +131,10 @@ def markdown_shown(shown: Shown) -> str:
     """A GitHub table of what people see: the spec's labels, numbers right-aligned."""
     lines = ["| " + " | ".join(_md(c.label) for c in shown.columns) + " |",
              "|" + "|".join(":---" if c.left else "---:" for c in shown.columns) + "|"]
-    for cells in shown.cells():
-        lines.append("| " + " | ".join(_md(v) for v in cells) + " |")
+    for cells in shown.cells():  # (only data text could be read as a formula)
+        lines.append("| " + " | ".join(_md(v) if c.left else _md_number(v)
+                                       for c, v in zip(shown.columns, cells, strict=True))
+                     + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -146,6 +148,10 @@ def markdown_table(t: pa.Table) -> str:
     for row in t.to_pylist():
         lines.append("| " + " | ".join(_md(v) for v in row.values()) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _md_number(v: str) -> str:
+    return v.replace("|", "\\|")
 
 
 def _md(v: object) -> str:
