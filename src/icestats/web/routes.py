@@ -76,8 +76,9 @@ def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = N
     if format == "csv":  # (several offices: the dashboard's offices side by side)
         from icestats.exports import daily_csv
 
+        offices: list[str | None] = list(codes) or [None]
         answers = [i.daily(by or None, start=start, end=end, aor=c, count=count, scope=scope)
-                   for c in codes or [None]]
+                   for c in offices]
         name = "_".join(["icestats_daily", "-".join(codes) or "national", by or "total"])
         return Response(daily_csv(answers), media_type="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}.csv"'})
