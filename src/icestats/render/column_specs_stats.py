@@ -69,7 +69,7 @@ def _place(key: str, n: int) -> Any:
         rank = r.get(f"{key}_rank")
         if rank is None:
             return NONE
-        mark = "▼" if key in r.get("_bottom", ()) else " "
+        mark = "▼" if key in r.get("_bottom", ()) else ""
         return f"{mark}{rank} {r[f'{key}_rank_low']}–{r[f'{key}_rank_high']}"
     return write
 

@@ -110,7 +110,7 @@ def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, o
     out.append("<h2>Who is arrested, and how</h2>")
     missing = []
     for by, label in BREAKDOWNS:
-        b = ice.breakdown(by, period="month", top=9)  # (9 and "other": ten colours)
+        b = ice.breakdown(by, period="month", top=10)  # (ten and "other": eleven colours)
         if b.missing:
             missing.append(label.lower())
             continue

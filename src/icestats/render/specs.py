@@ -31,7 +31,7 @@ INK = "#1d1d1d"
 BACKGROUND = "#ffffff"
 # Colours for series and categories, each at least 3:1 against BACKGROUND.
 SERIES = ("#1f5aa6", "#c2334d", "#8a6100", "#00798c", "#3d7d3d", "#7a4f9a", "#2e4057",
-          "#b34d00", "#5f6f1f", "#666666")
+          "#b34d00", "#5f6f1f", "#666666", "#8c3b6e")  # (ten values and "other")
 DAILY = "#6f87a8"  # the day's own count, drawn thin under its means (3.7:1)
 TAIL = "#f4d9a6"  # the incomplete tail's shading (an area, not a series)
 TAIL_INK = "#6b4a00"
