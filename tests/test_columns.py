@@ -221,6 +221,7 @@ def test_events_at_80_columns_is_a_table_without_orphan_lines(db: Path) -> None:
     rows = first_table_rows(out)
     spans = [x.split("│")[2].strip() for x in rows]
     assert [s for s in spans if s] == ["14 days", "28 days", "56 days", "pre-trend (28 d)"]
+    assert all(x.split("│")[1].strip() for x in rows if x.split("│")[2].strip())
     assert all(len(x) <= 80 for x in out.splitlines())
     stacked = [x for x in out.splitlines() if re.fullmatch(r"\s*(p \d\.\d+|[\d.]+–[\d.]+)",
                                                            x)]

@@ -75,3 +75,67 @@ def test_view_average_is_the_offices_per_day_for_all_24_offices(real_full_db: Pa
         assert view[code] == pytest.approx(value, abs=1e-12), code
         assert value == pytest.approx(raw[names[code]] / 28, abs=1e-12), code
     assert round(view["BAL"], 2) == 3.64
+
+
+def narrow(*args: object, width: int = 80) -> str:
+    import re
+
+    from typer.testing import CliRunner
+
+    from icestats.cli import app
+
+    result = CliRunner().invoke(app, [str(a) for a in args], env={"COLUMNS": str(width)},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return re.sub(r"\x1b\[[0-9;]*m", "", str(result.stdout))
+
+
+def test_dallas_share_is_rounded_once(real_full_db: Path) -> None:
+    """Dallas holds 1,224 of the 10,330 arrests of the 28 days to 2019-08-18: 11.849%,
+    shown 11.8% (before: 11.85 in the answer, then 11.9% on screen)."""
+    a = json.loads(ok("offices", "--db", real_full_db, "--json"))
+    dal = next(o for o in a["offices"] if o["aor"] == "DAL")
+    total = sum(o["arrests"] for o in a["offices"])
+    assert (dal["arrests"], total) == (1224, 10_330)
+    assert dal["share_percent"] == pytest.approx(100 * 1224 / 10_330, abs=1e-12)
+    row = next(r for r in a["display"]["offices"]["rows"] if r[2] == "DAL")
+    assert row[7] == "11.8%" and "11.8%" in narrow("offices", "--db", real_full_db)
+
+
+def test_what_foia_2019_icfo_53623_does_not_carry(real_full_db: Path) -> None:
+    """Criminality, agency and program are not in the release: said, never a 100%
+    '(blank)' table; the report draws citizenship, gender and method, which it has."""
+    import icestats
+    from icestats.render.report import _arrests
+
+    for by in ("criminality", "agency", "agency_group", "program"):
+        a = json.loads(ok("breakdown", "--by", by, "--db", real_full_db, "--json"))
+        assert a["rows"] == [] and "2019-ICFO-53623 layout" in a["not_in_release"], by
+    b = json.loads(ok("breakdown", "--by", "gender", "--period", "fy", "--db", real_full_db,
+                      "--json"))
+    assert b["not_in_release"] is None and sum(r["arrests"] or 0 for r in b["rows"]) > 0
+    from icestats.render.figures import Figures
+    from icestats.stats import goals
+
+    with icestats.connect(real_full_db) as ice:
+        html = "".join(_arrests(ice, goals.load(None, national=3000.0), 3000.0, {},
+                                Figures(svg=False)))
+    assert "Not in this release, so not drawn: criminality, arresting agency, program." in html
+
+
+def test_status_counts_the_real_arrests(real_full_db: Path) -> None:
+    a = json.loads(ok("status", "--db", real_full_db, "--json"))
+    assert a["arrests"] == 110_104 + 143_470 + 158_581 + 131_904
+    assert "arrests" in narrow("status", "--db", real_full_db, width=100).split("┡")[0]
+
+
+def test_real_events_and_underperformers_fit_80_columns(real_full_db: Path) -> None:
+    ev = narrow("events", "--event", "2018-02-25,SFR,Northern California operation", "--db",
+                real_full_db)
+    rows = [x for x in ev.split("└")[0].splitlines() if x.startswith("│ SFR 2018-02-25")]
+    assert "┃ event" in ev and [r.split("│")[2].strip() for r in rows] == [
+        "14 days", "28 days", "56 days", "pre-trend (28 d)"]
+    assert all(len(x) <= 80 for x in ev.splitlines())
+    under = narrow("offices", "--underperformers", "--db", real_full_db)
+    assert "┏" in under and all(len(x) <= 80 for x in under.splitlines())
+    assert "│BOS " in under.split("└")[0]

@@ -141,7 +141,8 @@ def _event_rows(a: Answer) -> list[Row]:
         if e.get("pre_trend"):
             spans.append((f"pre-trend ({r.window_days} d)", e["pre_trend"]))
         for k, (span, x) in enumerate(spans):
-            out.append({"event": f"{e['office']} {e['date']} {e['label']}" if k == 0 else "",
+            head = f"{e['office']} {e['date']}"  # (on every row: no row reads as the
+            out.append({"event": f"{head} {e['label']}" if k == 0 else head,  # rest of one)
                         "span": span, **_effect(x)})
     return out
 
