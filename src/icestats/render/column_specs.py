@@ -179,7 +179,8 @@ def _breakdown_title(a: Answer) -> str:
     b = cast("BreakdownAnswer", a)
     where = f", {b.aor}" if b.aor else ""
     if b.by == "aor":
-        return f"{b.count.capitalize()} by field office and {PERIOD_NAME.get(b.period, b.period)}"
+        return (f"{b.count.capitalize()} by field office and "
+                f"{PERIOD_NAME.get(b.period, b.period)}{where}")
     return (f"{b.count.capitalize()} by {b.by} and {b.period}{where} (count and share of the "
             f"{b.period})")
 

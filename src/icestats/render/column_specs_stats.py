@@ -77,9 +77,9 @@ def _place(key: str, n: int) -> Any:
 def _under_columns(a: Answer) -> tuple[Col, ...]:
     u = cast("UnderperformersAnswer", a)
     cols: list[Col] = [text("aor", "office"), text("name", "name", priority=8)]
-    for m in u.measures:
+    for i, m in enumerate(u.measures):  # (values left out right to left, ranks kept)
         k, short = m["key"], m["short"]
-        cols += [Col(f"{k}_value", f"{short} value", m["label"], m["digits"], priority=4),
+        cols += [Col(f"{k}_value", f"{short} value", m["label"], m["digits"], priority=4 + i),
                  Col(f"{k}_rank", short, f"rank among the {u.ranked} (1 = highest)",
                      parts=(f"{k}_rank_low", f"{k}_rank_high"), write=_place(k, u.n))]
     cols.append(Col("below_target", "below target", "false discovery rate held",

@@ -44,7 +44,10 @@ def print_table(console: Console, answer: Answer, name: str, rows: list[Row] | N
     """Print ``answer``'s table ``name`` and, where its columns come from different files,
     one line per group; returns what was shown (for notes under it)."""
     shown = resolve(answer, name, rows)
-    console.print(rich_table(shown, **options))
+    long = len(shown.caption) > 60  # (rich would centre and wrap it inside the table)
+    console.print(rich_table(shown, **({"caption": None} if long else {}), **options))
+    if long:
+        console.print(Text(shown.caption, style="dim"))
     for k, (labels, where) in enumerate(shown.sources):
         line = Text(f"{', '.join(labels) if k == 0 else 'the other columns'}: ", style="bold")
         line.append(where, style="green" if where.startswith("REAL") else "yellow")
