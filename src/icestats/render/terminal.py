@@ -43,9 +43,15 @@ def print_table(console: Console, answer: Answer, name: str, rows: list[Row] | N
                 **options: object) -> Shown:
     """Print ``answer``'s table ``name`` and, where its columns come from different files,
     one line per group; returns what was shown (for notes under it)."""
+    from rich.measure import Measurement
+
     shown = resolve(answer, name, rows)
-    long = len(shown.caption) > 60  # (rich would centre and wrap it inside the table)
-    console.print(rich_table(shown, **({"caption": None} if long else {}), **options))
+    table = rich_table(shown, **options)
+    width = Measurement.get(console, console.options, table).maximum
+    long = len(shown.caption) > min(width, console.width)  # (rich would wrap it inside)
+    if long:
+        table.caption = None
+    console.print(table)
     if long:
         console.print(Text(shown.caption, style="dim"))
     for k, (labels, where) in enumerate(shown.sources):
