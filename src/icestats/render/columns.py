@@ -1,18 +1,11 @@
-"""One column spec per answer table, rendered by every surface.
+"""The column spec's types: ``Col`` (one column of an answer table, as every surface
+shows it) and ``Spec`` (one answer table: its columns, title, the rows people see, the rows
+shown faint, a caption), and ``KINDS``, how a value is written (rounded once, here, by
+``render/format.num``, from the answer's exact value).
 
-A ``Spec`` names, for one table of one question, its columns in order (``Col``: the key in
-the answer's table, the label people read, the unit, the decimals shown, the priority when
-a narrow terminal must leave columns out, and whose numbers they are), its title, and
-which rows people see. The terminal (``render/terminal.py``), the report's HTML tables,
-``--format markdown``, the dashboard (the ``display`` block of a JSON answer) and the
-csv/tsv/xlsx/parquet headers all render from it:
-
-- people's surfaces show the columns with ``show`` in order, each value written by its
-  ``kind`` from the answer's exact value (rounded once, here, by ``render/format.num``);
-- files carry every key the spec declares (a cell's ``parts`` too), in the spec's order,
-  then any other column of the answer's table, with the exact values.
-
-The declarations are in ``render/column_specs.py`` and ``render/column_specs_stats.py``.
+The specs are declared in ``render/column_specs.py`` and ``render/column_specs_stats.py``
+and resolved against an answer by ``render/shown.py``; the terminal, the report, markdown,
+the dashboard's ``display`` block and the files' headers all draw from them.
 """
 
 from __future__ import annotations
