@@ -280,7 +280,7 @@ def test_datasette_serves_the_export(db: Path, tmp_path: Path) -> None:
     assert set(tables) >= {"arrests_daily", "arrests_monthly_personal", "releases"}
     assert tables["arrests_daily"]["data"] == "GENERATED"
     assert "GENERATED" in tables["arrests_daily"]["description"]
-    assert tables["arrests_daily"]["columns"]["arrests"].startswith("arrests: one per")
+    assert tables["arrests_daily"]["columns"]["arrests"].startswith("one per 24-hour")
     assert "Arrests a day by field office" in page
 
 

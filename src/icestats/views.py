@@ -146,10 +146,10 @@ def _fiscal_years(ice: Icestats) -> pa.Table:
     return pa.Table.from_pylist(ice.fiscal_years().years)
 
 
-ARRESTS = ("arrests: one per 24-hour episode of one identifier (the Deportation Data "
+ARRESTS = ("one per 24-hour episode of one identifier (the Deportation Data "
            "Project's rule; a record without an identifier is one arrest), each day counted "
            "from the release that owns it")
-RECORDS = "records: raw rows of that release, duplicates included"
+RECORDS = "raw rows of that release, duplicates included"
 _DAY = {"date": "day of apprehension", "aor": "field office code (see the offices view)",
         "arrests": ARRESTS, "records": RECORDS,
         "incomplete": "true inside the newest data's last 14 days (reporting lag)",
