@@ -67,3 +67,37 @@ def test_the_next_gzip_csv_is_inflated_while_the_current_file_loads(tmp_path: Pa
     ready = prefetch.take_inflated(a_gz)
     assert ready is not None and ready.read_bytes() == a.read_bytes()
     shutil.rmtree(ready.parent)
+
+
+def test_only_the_mapped_columns_are_parsed_and_checked(tmp_path: Path) -> None:
+    """A sheet is parsed for the columns its layout maps (found from its first rows read
+    without parsing it), with the same rows loaded as a whole parse; when the head does not
+    line up with the parsed range (a cell far below, left of the header), the sheet is
+    parsed again whole."""
+    import duckdb
+    import xlsxwriter
+
+    from icestats.ingest.read_xlsx import choose_columns
+    from icestats.xlsx import Workbook
+
+    path = tmp_path / "w.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Arrests")
+    ws.write_row(0, 1, ["Apprehension Date", "Notes", "Apprehension AOR", "Gender"])
+    for r in range(1, 80):
+        ws.write_row(r, 1, [f"2025-03-{1 + r % 28:02d}", "n", "CHI", "Male"])
+    ws.write(200, 0, "a stray cell in column A")
+    ws.write_row(201, 1, ["2025-03-05", "n", "HOU", "Female"])
+    wb.close()
+    book = Workbook(path, columns=choose_columns)
+    book.sheet(0)
+    assert book.selected[0] == [0, 2, 3]  # the head's columns (B, D, E as it reads them)
+    book.close()
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    rows = con.execute("SELECT source_row, aor, gender FROM arrests ORDER BY source_row"
+                       ).fetchall()
+    con.close()
+    assert r.rows_loaded == 80 and rows[0] == (2, "CHI", "Male")
+    assert rows[-1] == (202, "HOU", "Female")

@@ -42,7 +42,7 @@ def main() -> None:
     try:
         from icestats.prefetch import start_from_argv
 
-        start_from_argv(sys.argv)  # `ingest X.xlsx`: its parse overlaps the imports below
+        start_from_argv(sys.argv, _columns)  # `ingest X.xlsx`: parsed during the imports
         command = _command(_app())
         command()  # (the commands catch their own; this covers typer parsing the arguments)
     except KeyboardInterrupt:
@@ -56,6 +56,13 @@ def main() -> None:
                 isinstance(exc.__context__.__cause__, KeyboardInterrupt):
             _say_interrupted()
         raise
+
+
+def _columns(book: Any, i: int) -> list[int] | None:
+    """``read_xlsx.choose_columns``, imported in the parsing thread (not before it)."""
+    from icestats.ingest.read_xlsx import choose_columns
+
+    return choose_columns(book, i)
 
 
 def _say_interrupted() -> None:

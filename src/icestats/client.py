@@ -114,6 +114,7 @@ class Icestats:
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
         interrupt is raised as ``KeyboardInterrupt``."""
         from icestats import prefetch
+        from icestats.ingest.read_xlsx import choose_columns
         from icestats.loading import ingest_file
 
         if not self.write:
@@ -123,7 +124,7 @@ class Icestats:
         later = [*todo[1:], *upcoming]
         for k, f in enumerate(todo):
             if k < len(later):  # the next workbook parses while this file loads
-                prefetch.prepare(later[k])
+                prefetch.prepare(later[k], choose_columns)
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
                                            progress=progress, aor=aor))

@@ -15,6 +15,7 @@ from icestats.ingest.digest import Digest
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
 from icestats.ingest.read import unwrapped
 from icestats.ingest.read_csv import NeedsSerial
+from icestats.ingest.read_xlsx import choose_columns
 from icestats.ingest.sources import detect_kind
 from icestats.workbooks.load import (
     WorkbookResult,
@@ -52,7 +53,7 @@ def ingest_file(
             from icestats import prefetch
 
             book = (prefetch.take(data, str(path)) if data == path else None) or \
-                Workbook(data, str(path))
+                Workbook(data, str(path), columns=choose_columns)
             if _is_detention_workbook(book):
                 book.close()
                 grids = read_grids(data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,9 +43,13 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def prepare(path: str | Path) -> bool:
+Columns = Callable[["Workbook", int], "list[int] | None"]
+
+
+def prepare(path: str | Path, columns: Columns | None = None) -> bool:
     """Start opening ``path`` and parsing its first sheet in the background, when it is a
-    regular file that starts like an xlsx (by content, as ``detect_kind``); True if so."""
+    regular file that starts like an xlsx (by content, as ``detect_kind``); True if so.
+    ``columns``: which columns of a sheet to parse (``xlsx.Workbook``)."""
     path = Path(path)
     ident = _identity(path)
     if ident is None:
@@ -62,18 +67,18 @@ def prepare(path: str | Path) -> bool:
     if magic != _XLSX_MAGIC:
         return False
     box: list[Workbook] = []
-    thread = threading.Thread(target=_open, args=(path, box), daemon=True)
+    thread = threading.Thread(target=_open, args=(path, box, columns), daemon=True)
     with _lock:
         _prepared[key] = (ident, thread, box)
     thread.start()
     return True
 
 
-def _open(path: Path, box: list[Workbook]) -> None:
+def _open(path: Path, box: list[Workbook], columns: Columns | None) -> None:
     from icestats.xlsx import Workbook
 
     try:
-        book = Workbook(path)
+        book = Workbook(path, columns=columns)
         book.prefetch(0)
         box.append(book)
     except Exception:  # the loader opens it again and reports the problem in its words
@@ -168,12 +173,12 @@ def take_inflated(path: str | Path) -> Path | None:
     return box[0]
 
 
-def start_from_argv(argv: list[str]) -> None:
+def start_from_argv(argv: list[str], columns: Columns | None = None) -> None:
     """``icestats ingest FILE ...``: prepare the first file before the command's imports
     (typer, rich, DuckDB: most of a second) and the database copy, which then overlap its
     parse. Anything else: nothing."""
     if len(argv) < 3 or argv[1] != "ingest" or os.environ.get("ICESTATS_NO_PREFETCH"):
         return
     for arg in argv[2:]:  # the first argument that is an xlsx file (an option's value is not)
-        if not arg.startswith("-") and prepare(arg):
+        if not arg.startswith("-") and prepare(arg, columns):
             return

@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,9 +164,14 @@ class Workbook:
     current one is loaded, so at most ``PARSERS + 1`` sheets are in memory, never the
     whole release."""
 
-    def __init__(self, path: Path, label: str | None = None) -> None:
+    def __init__(self, path: Path, label: str | None = None,
+                 columns: Callable[[Workbook, int], list[int] | None] | None = None) -> None:
         self.path = path
         self.label = label or str(path)  # how errors name the file
+        # which columns of sheet i to parse (None: all); what was parsed of each sheet
+        self.columns = columns
+        self.selected: dict[int, list[int] | None] = {}
+        self.heads: dict[int, list[tuple[object, ...]]] = {}  # first rows, as the chooser read
         self._copy: Path | None = None  # a repaired copy read instead (removed on close)
         if rows_only_dimension(path):
             import tempfile
@@ -186,8 +192,10 @@ class Workbook:
         except queue.Empty:  # a second parser: the file was checked when it was opened
             reader = _reopen(self.path, self.label)
         try:
-            return reader.load_sheet(i, header_row=None, skip_rows=0,
-                                     dtypes="string").to_arrow()
+            cols = self._choose(i)
+            self.selected[i] = cols
+            return reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string",
+                                     use_columns=cols).to_arrow()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
@@ -195,6 +203,29 @@ class Workbook:
                              f"({first_line(exc, 160)})", sheet=self.names[i]) from None
         finally:
             self._readers.put(reader)
+
+    def _choose(self, i: int) -> list[int] | None:
+        if self.columns is None or i in self.selected:  # (a sheet parsed again: whole)
+            return None
+        try:
+            return self.columns(self, i)
+        except Exception:  # (a head that cannot be read: the whole sheet is parsed)
+            return None
+
+    def member(self, i: int) -> str | None:
+        """The zip member of sheet i (its worksheet XML), or None."""
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                members = list(_sheet_names(z))
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        return members[i] if i < len(members) else None
+
+    def whole(self, i: int) -> pa.RecordBatch:
+        """Sheet i parsed again with every column (when a selection did not check out)."""
+        self.selected[i] = None
+        self._pending.pop(i, None)
+        return self.sheet(i)
 
     def prefetch(self, i: int) -> None:
         if i < len(self.names) and i not in self._pending:

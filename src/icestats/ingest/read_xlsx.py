@@ -46,7 +46,7 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None
                 book.prefetch(sheet_no + ahead)
             if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
                 continue  # an empty sheet holds no rows to lose; load.py records it
-            head = rows(batch.slice(0, HEADER_SCAN_ROWS))
+            batch, head = _checked(book, sheet_no, batch)
             try:
                 layout = detect_layout(head, aor)
             except LayoutProblem as p:
@@ -75,6 +75,48 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None
     finally:
         book.close()
         pool.shutdown()
+
+
+def choose_columns(book: Workbook, i: int) -> list[int] | None:
+    """The columns of sheet i the layout maps (``Workbook.columns``), from its first rows
+    read without parsing the sheet (``xlsx_head``); None (every column) when that saves
+    nothing or the head names no known layout."""
+    from icestats.reference import HQ
+    from icestats.xlsx_head import head_rows
+
+    member = book.member(i)
+    if member is None:
+        return None
+    head = head_rows(book.path, member, HEADER_SCAN_ROWS)
+    book.heads[i] = head
+    try:
+        layout = detect_layout(head, HQ)  # (any office: only the columns matter here)
+    except LayoutProblem:
+        return None
+    header = head[layout.header_index]
+    keep = sorted(header.index(src) for src in layout.columns.values())
+    return keep if len(keep) < sum(1 for c in header if c is not None) else None
+
+
+def _checked(book: Workbook, i: int, batch: pa.RecordBatch
+             ) -> tuple[pa.RecordBatch, list[tuple[object, ...]]]:
+    """(the sheet, its first rows for header detection). A sheet parsed with some columns
+    only is trusted when its header row is the head's at those columns; else it is parsed
+    again whole."""
+    cols = book.selected.get(i)
+    if cols is None:
+        return batch, rows(batch.slice(0, HEADER_SCAN_ROWS))
+    head = book.heads.get(i, [])
+    parsed = rows(batch.slice(0, HEADER_SCAN_ROWS))
+    if len(parsed) == len(head) or len(parsed) == HEADER_SCAN_ROWS:
+        for k, row in enumerate(head[:len(parsed)]):
+            picked = tuple(row[c] if c < len(row) else None for c in cols)
+            text = all(v is None or isinstance(v, str) for v in picked)  # (numbers differ
+            if text and picked != parsed[k]:                            # in their form)
+                break
+        else:
+            return batch, head
+    return (whole := book.whole(i)), rows(whole.slice(0, HEADER_SCAN_ROWS))
 
 
 def undated(con: duckdb.DuckDBPyConnection, name: str, sheet_no: int, p: LayoutProblem,
