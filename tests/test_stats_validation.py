@@ -126,7 +126,7 @@ def test_surges_answer_and_api_agree(generated_db: Path) -> None:
     for s in cli["surges"]:
         assert set(s) >= {"office", "start", "end", "ratio", "low", "high"}
         assert s["low"] <= s["ratio"] <= s["high"] and s["start"] <= s["end"]
-    assert cli["window"][1] == "2025-10-01" and "change-point" in cli["method"]
+    assert cli["window"]["to"] == "2025-10-01" and "change-point" in cli["method"]
     api = TestClient(create_app(generated_db), base_url="http://127.0.0.1").get(
         "/api/surges").json()
     assert cli.pop("database") == str(generated_db) and api.pop("database") == \

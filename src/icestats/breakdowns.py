@@ -22,21 +22,26 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.metrics import date_range, source
 from icestats.numbers import round_half_up
+from icestats.slices import Window
 from icestats.store import arrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
-              start: date | None = None, end: date | None = None, aor: str | None = None,
-              count: str = "arrests", scope: str = "all", top: int = TOP) -> BreakdownAnswer:
-    """Counts and shares of each value of ``by`` in each period, long and wide."""
+def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str = "month",
+              top: int = TOP) -> BreakdownAnswer:
+    """Counts and shares of each value of ``by`` in each period of the window, long and
+    wide."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
-    cov, where, binds = date_range(con, start, end, aor)
+    count, scope, aor = w.slice.count, w.slice.scope, w.slice.office
+    binds: dict[str, Any] = {"start": w.first, "end": w.last}
+    where = "apprehension_date BETWEEN $start AND $end"
+    if aor:
+        where += " AND aor = $aor"
+        binds["aor"] = aor
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     # (_days: days of data each period covers; _shown: those inside the requested range;
@@ -69,15 +74,15 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
                              period_column="period")
     columns, wide = _wide(table, by, top)
     if privacy.is_personal([by]):  # a cut period is counted whole: its total is not shown
-        for w in wide:
-            shown, days, _ = spans[w["period"]]
+        for row in wide:
+            shown, days, _ = spans[row["period"]]
             if shown < days:
-                w["total"] = None
+                row["total"] = None
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
-        scope=scope, source=source(con, binds["start"], binds["end"]),
+        start=w.first, end=w.last, aor=aor, count=count, scope=scope, window=w,
+        source=w.source,
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
 

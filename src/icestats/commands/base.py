@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +19,11 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Field-office performance statistics from U.S. ICE arrest releases. Load releases "
-         "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
-         "agency, nowcast, events, forecast; explore with `icestats sql`; write a report or "
-         "export. Every command takes --db (default ./icestats.duckdb); every question "
-         "--format (table, csv, tsv, markdown, json; --json for short).",
+         "with `icestats ingest FILE...`, then ask: status, goal, offices, fair, "
+         "underperformers, breakdown, daily, agency, nowcast, events, forecast, surges; "
+         "explore with `icestats sql`; write a report or export. Every command takes --db "
+         "(default ./icestats.duckdb); every question --format (table, csv, tsv, markdown, "
+         "json; --json for short).",
     no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -50,18 +50,6 @@ Json = Annotated[bool, typer.Option("--json", metavar="", help="Print machine-re
 Fmt = Annotated[str | None, typer.Option(
     "--format", help="table (default), csv, tsv, markdown (the answer's tables, exact numbers, "
                      "with the source) or json.")]
-Count = Annotated[str, typer.Option(
-    "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
-Scope = Annotated[str, typer.Option(
-    "--scope", help="all (default) or interior: without border-related records (UWCHR's "
-                    "rule: border methods, CBP/Border Patrol, ports of entry, airports).")]
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
-Tail = Annotated[bool, typer.Option(
-    "--include-incomplete", metavar="", help="Let windows reach into the incomplete last 14 days.")]
-From = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
-To = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
-Office = Annotated[str | None, typer.Option("--aor", help="One office code, e.g. CHI.")]
 DEFAULT_DB = Path(schema.DEFAULT_DB)
 
 
@@ -128,24 +116,16 @@ def console() -> Console:
     return FitConsole()
 
 
-# Set by `icestats export NAME`: the answer a question command computes is written to a
-# file by this function instead of being printed.
-EXPORT: ContextVar[Callable[[Answer], None] | None] = ContextVar("export", default=None)
-
-
 def emit(db: Path, json_out: bool, answer: Answer,
          render: Callable[[Console, Any], None], fmt: str | None = None) -> None:
     """Print an answer as rich tables, csv, tsv, markdown or JSON (``--format``; the
-    database it came from is always named), or hand it to ``export``."""
+    database it came from is always named)."""
     import sys
 
     from icestats.render import formats
 
     out = formats.resolve(json_out, fmt)
-    export = EXPORT.get()
-    if export is not None:
-        export(answer)
-    elif out == "table":
+    if out == "table":
         render(console(), answer)
         print(f"database: {db}")
     else:

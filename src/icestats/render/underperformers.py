@@ -47,6 +47,12 @@ def lines(r: UnderperformersAnswer) -> list[str]:
 
 
 def table(console: Console, r: UnderperformersAnswer) -> None:
+    if not r.measures:  # fewer than two offices ranked: the note says so, nothing to list
+        console.print(Text(r.note + "."))
+        for line in lines(r)[4:]:
+            console.print(Text(line))
+        source_line(console, r)
+        return
     t = Table(title=f"The {r.n} lowest of {r.ranked} offices under each yardstick, "
                     f"{r.window[0]} to {r.window[1]} ({r.window_days} days)",
               padding=(0, 1), pad_edge=False)

@@ -15,11 +15,9 @@ import numpy as np
 from scipy import stats as st
 
 from icestats import reference
+from icestats.defaults import FDR, LEVEL
 from icestats.stats.ranks import DRAWS, SEED, rank_interval, rate_draws
 from icestats.stats.weekday import Profiles, office_profiles
-
-LEVEL = 0.95
-FDR = 0.05
 
 
 @dataclass
@@ -149,7 +147,8 @@ def shrink(y: np.ndarray, e: np.ndarray, phi: np.ndarray, level: float = LEVEL
     m = ys.sum() / es.sum()
     raw = ys / es
     sampling = (m / es).mean()
-    tau2 = max(raw.var(ddof=1) - sampling, 1e-6 * m * m)
+    spread = raw.var(ddof=1) if raw.size > 1 else 0.0  # (one office: no spread to measure)
+    tau2 = max(spread - sampling, 1e-6 * m * m)
     a, b = m * m / tau2, m / tau2
     post_a, post_b = a + ys, b + es
     mean = post_a / post_b

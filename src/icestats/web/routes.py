@@ -1,15 +1,18 @@
-"""The JSON API: one route per question, each the answer's ``to_dict()`` plus the database
-name, exactly what ``icestats Q --json`` prints (apart from the database path).
+"""The JSON API: one route per question, built from the question table
+(``questions.QUESTIONS``): each answer's ``to_dict()`` plus the database name, exactly what
+``icestats Q --json`` prints (apart from the database path).
 
-Routes are module functions on an APIRouter; the database comes in as a dependency
-(``ice``), so a test can call any route on its own. Parameters are typed and validated
-(a bad date or an unknown office is HTTP 422 with a message); no SQL or file path is
-taken from a request.
+Every parameter is declared by its ``Param``: its name, help, default and bounds are in
+the OpenAPI description (``/openapi.json``), and its value is parsed by the same ``Param``
+as the command line's, so a refused value is HTTP 422 with the same one-line message as
+the CLI's error (``{"detail": message}``). Routes take the database as a dependency
+(``ice``); no SQL or file path is taken from a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import inspect
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Annotated, Any
 
@@ -20,13 +23,13 @@ from icestats.answers import Answer
 from icestats.client import Icestats
 from icestats.errors import UsageError
 from icestats.jsonout import plain
+from icestats.params import Param
+from icestats.questions import QUESTIONS, Question
 
 router = APIRouter(prefix="/api")
-Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
 From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
 To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
-Window = Annotated[int, Query(ge=1, le=365)]
-Goal = Annotated[float, Query(gt=0, allow_inf_nan=False)]
+KW = inspect.Parameter.KEYWORD_ONLY
 
 
 def ice(request: Request) -> Iterator[Icestats]:
@@ -44,133 +47,70 @@ def answer(i: Icestats, a: Answer) -> dict[str, Any]:
     return {"database": i.path.name, **a.to_dict()}
 
 
-@router.get("/status")
-def status(i: Ice) -> dict[str, Any]:
-    return answer(i, i.status())
+def schema(p: Param) -> dict[str, Any]:
+    """A parameter's bounds, choices and default for the OpenAPI description."""
+    out: dict[str, Any] = {}
+    if p.low is not None:
+        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        out["exclusiveMaximum" if p.high_open else "maximum"] = p.high
+    if p.step > 1:
+        out["multipleOf"] = p.step
+    if p.choices:
+        out["enum"] = list(p.choices)
+    if p.default is not None:
+        out["default"] = plain(p.default)
+    return out
 
 
-@router.get("/goal")
-def goal(i: Ice, goal: Goal = 3000, window: Window = 28, as_of: Day = None,
-         include_incomplete: bool = False, count: str = "arrests",
-         scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.goal(goal, window=window, as_of=as_of,
-                            include_incomplete=include_incomplete, count=count, scope=scope))
+def query(p: Param) -> inspect.Parameter:
+    """The query parameter of ``p``: taken as text, parsed by ``p`` (see the module)."""
+    alias = p.api_name if p.api_name != p.name else None
+    info = Query(alias=alias, description=p.describe(), json_schema_extra=schema(p))
+    kind: Any = list[str] | None if p.kind == "list" else str | None
+    return inspect.Parameter(p.name, KW, default=None, annotation=Annotated[kind, info])
 
 
-@router.get("/offices")
-def offices(i: Ice, window: Window = 28, as_of: Day = None, include_incomplete: bool = False,
-            count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.offices(window=window, as_of=as_of,
-                               include_incomplete=include_incomplete, count=count, scope=scope))
+def endpoint(q: Question, extra: tuple[inspect.Parameter, ...] = (),
+             respond: Callable[..., Any] | None = None) -> Callable[..., Any]:
+    """The route function of ``q``: parse, ask, answer (or ``respond(i, answer, extra)``)."""
+    own = q.on("api")
+
+    def route(i: Icestats, **values: Any) -> Any:
+        parsed = q.parse({p.name: values[p.name] for p in own})
+        a = getattr(i, q.library)(**parsed)
+        if respond is not None:
+            return respond(i, a, {e.name: values[e.name] for e in extra})
+        return answer(i, a)
+
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("i", KW, annotation=Ice), *map(query, own), *extra])
+    route.__name__ = q.name
+    route.__doc__ = q.help
+    return route
 
 
-@router.get("/daily", response_model=None)
-def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
-          end: To = None, count: str = "arrests", scope: str = "all",
-          format: str = "json") -> Any:
-    if format not in ("json", "csv"):
+def daily_csv(i: Icestats, a: Any, extra: dict[str, Any]) -> Any:
+    """/api/daily answers JSON, or with format=csv its rows as a csv download."""
+    fmt = extra["format"] or "json"
+    if fmt not in ("json", "csv"):
         raise UsageError("format must be json or csv")
-    a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)
-    if format == "csv":
-        from icestats.exports import csv_text
+    if fmt == "json":
+        return answer(i, a)
+    from icestats.exports import csv_text
 
-        name = "_".join(["icestats_daily", aor or "national", by or "total"]) + ".csv"
-        return Response(csv_text(a.rows), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
-    return answer(i, a)
-
-
-@router.get("/breakdown")
-def breakdown(i: Ice, by: str = "criminality", period: str = "month", aor: str | None = None,
-              start: From = None, end: To = None, count: str = "arrests",
-              scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.breakdown(by, period=period, start=start, end=end, aor=aor or None,
-                                 count=count, scope=scope))
+    name = "_".join(["icestats_daily", a.aor or "national", a.by or "total"]) + ".csv"
+    return Response(csv_text(a.rows), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/fair")
-def fair(i: Ice, window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
-         include_incomplete: bool = False,
-         goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-         allocation: str | None = None, fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-         count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.fair_offices(g, window=window, as_of=as_of,
-                                    include_incomplete=include_incomplete, count=count,
-                                    scope=scope, fdr=fdr))
-
-
-@router.get("/underperformers")
-def underperformers(i: Ice, n: Annotated[int, Query(ge=1, le=24)] = 12,
-                    window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
-                    include_incomplete: bool = False,
-                    goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-                    allocation: str | None = None,
-                    fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05, count: str = "arrests",
-                    scope: str = "all") -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.underperformers(g, n=n, window=window, as_of=as_of,
-                                       include_incomplete=include_incomplete, count=count,
-                                       scope=scope, fdr=fdr))
-
-
-@router.get("/nowcast")
-def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.nowcast(count=count, scope=scope))
-
-
-@router.get("/forecast")
-def forecast(i: Ice, horizon: Window = 90,
-             fit_days: Annotated[int, Query(ge=28, le=3650)] = 182,
-             goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-             allocation: str | None = None, count: str = "arrests", scope: str = "all",
-             as_of: Day = None, level: Annotated[float, Query(ge=0.5, le=0.99)] = 0.95,
-             backtest: bool = False) -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.forecast(g, horizon=horizon, fit_days=fit_days, count=count,
-                                scope=scope, as_of=as_of, level=level, backtest=backtest))
-
-
-@router.get("/surges")
-def surges(i: Ice, start: From = None, end: To = None, count: str = "arrests",
-           scope: str = "all", threshold: Annotated[float, Query(ge=2, le=20)] = 4.5,
-           min_ratio: Annotated[float, Query(gt=1, le=20)] = 1.3) -> dict[str, Any]:
-    return answer(i, i.surges(start=start, end=end, count=count, scope=scope,
-                              threshold=threshold, min_ratio=min_ratio))
-
-
-@router.get("/events")
-def events(i: Ice, event: Annotated[list[str] | None, Query(
-               description="DATE,OFFICE,LABEL; default: the example events file")] = None,
-           window: Annotated[int, Query(ge=7, le=180)] = 28,
-           pre: Annotated[int, Query(ge=28, le=728)] = 182, count: str = "arrests",
-           scope: str = "all") -> dict[str, Any]:
-    from icestats.stats.events import example_file, load_events
-
-    evs = load_events(None if event else example_file(), event or [])
-    return answer(i, i.events(evs, window=window, count=count, scope=scope, pre=pre))
-
-
-@router.get("/fiscal_years")
-def fiscal_years(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.fiscal_years(count=count, scope=scope))
-
-
-@router.get("/agency")
-def agency(i: Ice) -> dict[str, Any]:
-    return answer(i, i.agency())
-
-
-@router.get("/revisions")
-def revisions(i: Ice, table: str = "book_ins_by_agency") -> dict[str, Any]:
-    return answer(i, i.revisions(table))
-
+FORMAT = inspect.Parameter("format", KW, default=None, annotation=Annotated[
+    str | None, Query(description="json (default) or csv (the daily rows).")])
+for _q in QUESTIONS.values():
+    _daily = _q.name == "daily"
+    router.add_api_route(f"/{_q.name}", endpoint(
+        _q, (FORMAT,) if _daily else (), daily_csv if _daily else None),
+        methods=["GET"], response_model=None, summary=_q.help)
 
 
 @router.get("/charts/daily")
