@@ -65,7 +65,9 @@ def err(message: str) -> None:
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every failure becomes one line on stderr and a non-zero exit, never a traceback:
     user errors exit 1 (2 for usage), Ctrl-C 130, an operating-system error 1, anything
-    else 70 with its traceback written to a file named in the line (errors.last_resort)."""
+    else 70 with its traceback written to a file named in the line (errors.last_resort).
+    A closed pipe (``icestats ... | head``) is no failure: exit 141 (as a Unix tool killed
+    by SIGPIPE), nothing said."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
@@ -82,8 +84,16 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 SystemExit, GeneratorExit):
             raise
         except BaseException as exc:
-            from icestats.errors import last_resort
+            from icestats.errors import (
+                EXIT_CLOSED_PIPE,
+                is_closed_pipe,
+                last_resort,
+                quiet_stdout,
+            )
 
+            if is_closed_pipe(exc):
+                quiet_stdout()
+                raise typer.Exit(EXIT_CLOSED_PIPE) from None
             if is_interrupt(exc):
                 raise _interrupted() from None
             code, line = last_resort(exc, f"icestats {fn.__name__}")
@@ -110,10 +120,21 @@ def _interrupted() -> typer.Exit:
 
 
 def console() -> Console:
-    """The terminal: tables that do not fit its width drop optional columns or stack."""
+    """The terminal: tables that do not fit its width drop optional columns or stack. A
+    closed pipe ends the command quietly, with the same exit as everywhere (141; rich's
+    own handler would exit 1)."""
     from icestats.render.fit import FitConsole
 
-    return FitConsole()
+    out = FitConsole()
+    out.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]
+    return out
+
+
+def _closed_pipe() -> None:
+    from icestats.errors import EXIT_CLOSED_PIPE, quiet_stdout
+
+    quiet_stdout()
+    raise SystemExit(EXIT_CLOSED_PIPE)
 
 
 def emit(db: Path, json_out: bool, answer: Answer,
