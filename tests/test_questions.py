@@ -53,12 +53,12 @@ class Probe(Answer):
 def _normal(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Both surfaces' library call in one form: the CLI reads an events file or texts
     before the database is opened (``events``), the API hands the texts over."""
-    from icestats.stats.events import load_events
+    from icestats.stats.events import given_events
 
     out = dict(kwargs)
     if "event" in out or "events" in out:
-        evs = out.pop("events", None) or load_events(None, out.pop("event", None) or [])
-        out.pop("file", None)
+        evs = out.pop("events", None) or given_events(out.pop("file", None),
+                                                      out.pop("event", None))
         out["events"] = [(e.date.isoformat(), e.office, e.label) for e in evs]
     return json.loads(json.dumps(out, default=str))
 

@@ -47,7 +47,7 @@ def release(tmp: Path, name: str, start: date, end: date, rows: int,
 @pytest.mark.parametrize("args,message", [
     (["events", "--event", "2019-02-25,SFR,before the data"],
      "error: event 2019-02-25 SFR 'before the data' is outside the data (2025-03-01 to "
-     "2025-10-01, the last complete day): nothing to measure"),
+     "2025-10-01, the last complete day): nothing to measure; give --event"),
     (["revisions", "--table", "foo"], "error: unknown --table 'foo' (the loaded workbooks "
                                       "have: book_ins_by_agency,"),
     (["fair", "--fdr", "2"], "error: --fdr must be a finite number above 0 and below 1, "

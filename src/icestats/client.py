@@ -189,9 +189,9 @@ class Icestats:
         w, _ = self._ask("offices", locals())
         return metrics.offices(self.con, w)
 
-    def breakdown(self, by: str, *, period: str = "month", start: Day = None, end: Day = None,
-                  aor: str | None = None, count: str = "arrests", scope: str = "all",
-                  top: int = counting.TOP) -> BreakdownAnswer:
+    def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
+                  end: Day = None, aor: str | None = None, count: str = "arrests",
+                  scope: str = "all", top: int = counting.TOP) -> BreakdownAnswer:
         """Counts and shares by one category (``by``) in each period (the ``top`` largest
         values as their own columns, the rest as "other")."""
         w, own = self._ask("breakdown", locals())
@@ -248,8 +248,8 @@ class Icestats:
         DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
         inference, a pre-trend check, the event study and the displacement."""
         w, own = self._ask("events", locals(), "events")
-        from icestats.stats.events import load_events, store_events
-        chosen = events if events is not None else load_events(own["file"], own["event"] or [])
+        from icestats.stats.events import given_events, store_events
+        chosen = events if events is not None else given_events(own["file"], own["event"])
         return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,

@@ -148,7 +148,7 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
                           "offices are ranked).", None, "offices", low=1, high=24),
         FAIR_WINDOW, *WINDOWED, *TARGETS), a.UnderperformersAnswer, ("offices",)),
     _Q("breakdown", "Counts and shares over time by one category.",
-       (Param("by", "choice", "The category.", choices=BREAKDOWNS, required=True),
+       (Param("by", "choice", "The category.", "criminality", choices=BREAKDOWNS),
         Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
                                   "October to September).", "month", choices=PERIODS),
         FROM, TO, AOR, COUNT, SCOPE, TOP_P), a.BreakdownAnswer, ("rows",),
@@ -176,7 +176,7 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        (Param("file", "path", "Events file (TOML); see `icestats events --example`.",
               surfaces=("cli",)),
         Param("event", "list", "DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,"
-                               "Midway Blitz."),
+                               "Midway Blitz; without it or --file: the example events."),
         Param("window", "days", "Days after the date the main effect is measured over.",
               WINDOW_DAYS, "days", low=7, high=182, step=7),
         Param("pre", "days", "Days before the date the synthetic control is fitted on.", 182,

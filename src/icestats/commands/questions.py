@@ -67,9 +67,9 @@ def read_files(q: Question, parsed: dict[str, Any]) -> dict[str, Any]:
 
         parsed["goals"] = goals_mod.load(parsed["goals"])
     if q.name == "events":
-        from icestats.stats.events import load_events
+        from icestats.stats.events import given_events
 
-        parsed["events"] = load_events(parsed.pop("file"), parsed.pop("event") or [])
+        parsed["events"] = given_events(parsed.pop("file"), parsed.pop("event"))
     return parsed
 
 

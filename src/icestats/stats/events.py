@@ -59,6 +59,13 @@ def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
     return events
 
 
+def given_events(path: str | Path | None, inline: list[str] | None) -> list[Event]:
+    """The events of a file and ``--event`` texts; neither given: the example events."""
+    if path is None and not inline:
+        return load_events(example_file(), [])
+    return load_events(path, inline or [])
+
+
 def _event(when: str, office: str, label: str, where: str) -> Event:
     try:
         d = date.fromisoformat(when.strip())
@@ -134,7 +141,7 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
         e = outside[0]
         raise UsageError(f"event {e.date} {e.office} {e.label!r} is outside the data "
                          f"({cov.start} to {end}, the last complete day): nothing to "
-                         f"measure")
+                         f"measure; give --event DATE,OFFICE,LABEL inside the data")
     # the pre-period, a year of earlier dates for the placebos in time, and 56 days after
     back = timedelta(days=pre + 7 * (synth.MAX_TIME_PLACEBOS + synth.HORIZON_WEEKS))
     lo = max(min(e.date for e in events) - back, cov.start)
