@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +30,12 @@ from conftest import release_db, run
 
 pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
 
-REAL = Path(str(resources.files("icestats") / "data" / "real"))
 
 
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("real_validation") / "real.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        ice.ingest([REAL / f"EROArrests_FY{y}.csv.gz" for y in (2016, 2017, 2018, 2019)])
-    return db
+@pytest.fixture(scope="session")
+def real_db(real_full_db: Path) -> Path:
+    """The session's one real database (conftest.real_full_db)."""
+    return real_full_db
 
 
 @pytest.fixture(scope="module")

@@ -33,4 +33,5 @@ class Answer:
                "synthetic": self.source.synthetic}
         if self.method:
             out["method"] = self.method
-        return plain(out)
+        result: dict[str, Any] = plain(out)
+        return result

@@ -99,7 +99,7 @@ def _pearson(period: Period, w: np.ndarray) -> np.ndarray:
     mu = y.sum(axis=0, keepdims=True) / w.sum(axis=0, keepdims=True) * w
     with np.errstate(divide="ignore", invalid="ignore"):
         chi = np.where(mu > 0, (y - mu) ** 2 / mu, 0.0).sum(axis=0)
-    return chi / (period.n - 1)
+    return np.asarray(chi / (period.n - 1))
 
 
 def ratio_interval(y: np.ndarray, e: np.ndarray, phi: np.ndarray, df: int,
@@ -121,7 +121,7 @@ def below_target_pvalues(y: np.ndarray, e: np.ndarray, phi0: np.ndarray, df: int
     (which understates the variance of an office that is truly at target and happened to
     come in low, and so flags it too often)."""
     z = (y - e) / np.sqrt(phi0 * e)
-    return st.t.cdf(z, max(df, 1))
+    return np.asarray(st.t.cdf(z, max(df, 1)))
 
 
 def benjamini_hochberg(p: np.ndarray, q: float = FDR) -> np.ndarray:

@@ -11,9 +11,10 @@ import numpy as np
 
 from icestats import reference
 from icestats.answers import FairAnswer
+from icestats.defaults import FDR, LEVEL
 from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
-from icestats.stats.fair import FDR, LEVEL, FairResult, Period, evaluate
+from icestats.stats.fair import FairResult, Period, evaluate
 from icestats.stats.goals import Goals
 from icestats.stats.weekday import office_profiles
 

@@ -49,7 +49,7 @@ def _running_median(z: np.ndarray, width: int = 29) -> np.ndarray:
     half = width // 2
     padded = np.pad(z, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-    return np.median(windows, axis=1)
+    return np.asarray(np.median(windows, axis=1))
 
 
 def adjusted(days: list[date], y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -144,7 +144,7 @@ def _new_rise(segs: list[tuple[int, int]], means: list[float], j: int,
               min_ratio: float) -> bool:
     """Segment ``j`` rises ``min_ratio`` over the segment before it: a surge of its own (an
     operation on top of a slow rise or a shock), not the rest of the run before it."""
-    return means[j] - means[j - 1] >= np.log(min_ratio)
+    return bool(means[j] - means[j - 1] >= np.log(min_ratio))
 
 
 def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) -> date | None:

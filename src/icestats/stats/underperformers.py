@@ -16,9 +16,9 @@ import duckdb
 import numpy as np
 
 from icestats.answers import UnderperformersAnswer
+from icestats.defaults import FDR, LEVEL
 from icestats.errors import UsageError
 from icestats.slices import Window
-from icestats.stats.fair import FDR, LEVEL
 from icestats.stats.goals import Goals
 from icestats.stats.offices import Evaluation, evaluation
 from icestats.stats.ranks import bottom_probability, point_ranks, rank_interval

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,8 +26,6 @@ from icestats.params import Param
 from icestats.questions import QUESTIONS, Question
 
 router = APIRouter(prefix="/api")
-From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
-To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
 KW = inspect.Parameter.KEYWORD_ONLY
 
 
@@ -113,34 +110,44 @@ for _q in QUESTIONS.values():
         methods=["GET"], response_model=None, summary=_q.help)
 
 
+DAILY = QUESTIONS["daily"]
+Text = Annotated[str | None, Query()]
+
+
 @router.get("/charts/daily")
-def charts_daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
-                 end: To = None, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+def charts_daily(i: Ice, aor: Text = None, by: Text = None,
+                 start: Annotated[str | None, Query(alias="from")] = None,
+                 end: Annotated[str | None, Query(alias="to")] = None, count: Text = None,
+                 scope: Text = None) -> dict[str, Any]:
     """The dashboard's charts as Vega-Lite specifications (``render/specs.py``, the same
     the report draws): the daily series and what the table shows. ``aor``: one office
-    code or several separated by commas (several: each office's 7-day mean)."""
+    code or several separated by commas (several: each office's 7-day mean). The other
+    parameters are the daily question's, parsed by its ``Param``s."""
     from icestats import reference
     from icestats.params import office
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
+    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope})
     codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
-        if by:
+        if p["by"]:
             raise UsageError("a breakdown shows one office at a time; choose one office or "
                              "no breakdown")
-        answers = {names.get(c, c): i.daily(None, start=start, end=end, aor=c, count=count,
-                                            scope=scope) for c in codes}
+        answers = {names.get(c, c): i.daily(**{**p, "aor": c}) for c in codes}
         title = "7-day mean of arrests a day: " + ", ".join(answers)
-        return plain({"title": title,
-                      "charts": [specs.offices(answers, title, None, points=True)]})
-    a = i.daily(by or None, start=start, end=end, aor=codes[0] if codes else None,
-                count=count, scope=scope)
+        return _charts(title, [specs.offices(answers, title, None, points=True)])
+    a = i.daily(**{**p, "aor": codes[0] if codes else None})
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
-    title = (f"Arrests by {by} (7-day means), {where}" if by else f"Daily arrests, {where}")
-    table = f"Totals by {by}, {where}" if by else f"Arrests a day by month, {where}"
-    goal = goals_mod.Goals().national_per_day if not codes and not by else None
-    return plain({"title": title, "charts": [specs.daily(a, title, None, points=True,
-                                                         goal=goal),
-                                             specs.months(a, table, None)]})
+    title = (f"Arrests by {p['by']} (7-day means), {where}" if p["by"]
+             else f"Daily arrests, {where}")
+    table = f"Totals by {p['by']}, {where}" if p["by"] else f"Arrests a day by month, {where}"
+    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] else None
+    return _charts(title, [specs.daily(a, title, None, points=True, goal=goal),
+                           specs.months(a, table, None)])
+
+
+def _charts(title: str, charts: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = plain({"title": title, "charts": charts})
+    return out
