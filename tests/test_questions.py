@@ -53,12 +53,11 @@ class Probe(Answer):
 def _normal(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Both surfaces' library call in one form: the CLI reads an events file or texts
     before the database is opened (``events``), the API hands the texts over."""
-    from icestats.stats.events import given_events
+    from icestats.stats.events import load_events
 
     out = dict(kwargs)
-    if "event" in out or "events" in out:
-        evs = out.pop("events", None) or given_events(out.pop("file", None),
-                                                      out.pop("event", None))
+    if out.get("event") or out.get("events"):
+        evs = out.pop("events", None) or load_events(out.pop("file", None), out.pop("event"))
         out["events"] = [(e.date.isoformat(), e.office, e.label) for e in evs]
     return json.loads(json.dumps(out, default=str))
 
@@ -205,6 +204,9 @@ def test_goal_window_and_fdr_are_written_once() -> None:
                 for a, d in zip(args, defaults, strict=True):
                     if a.arg in named and isinstance(d, ast.Constant) and d.value is not None:
                         raise AssertionError(f"{path.name}:{d.lineno}: {a.arg}={d.value}")
+            if isinstance(node, ast.keyword) and node.arg in named and \
+                    isinstance(node.value, ast.Constant) and not here:
+                raise AssertionError(f"{path.name}:{node.value.lineno}: {node.arg}= written")
             if isinstance(node, ast.Assign) and not here:
                 for t in node.targets:
                     if isinstance(t, ast.Name) and t.id in ("FDR", "WINDOW", "WINDOW_DAYS",

@@ -163,3 +163,15 @@ def test_the_report_works_whatever_the_latest_window_holds(
                         "report", "--db", str(db), "-o", str(tmp_path / "r.html")],
                        capture_output=True, text=True, env=ENV)
     assert r.returncode == 0 and r.stderr == "", r.stderr
+
+
+def test_events_without_an_event_study_the_example_events_the_data_hold(historic: Path,
+                                                                       db: Path) -> None:
+    """No --event or --file: the example events inside the data; none inside is refused
+    in one line (it was studied as if the data covered it)."""
+    r = run("events", "--db", historic)
+    assert r.exit_code == 2 and r.stderr.startswith(
+        "error: none of the example events (`icestats events --example`) is inside the data "
+        "(2023-01-02 to 2023-08-17, the last complete day)")
+    got = json.loads(run("events", "--db", db, "--json").stdout)
+    assert {e["office"] for e in got["events"]} == {"LOS", "CHI"}

@@ -248,8 +248,10 @@ class Icestats:
         DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
         inference, a pre-trend check, the event study and the displacement."""
         w, own = self._ask("events", locals(), "events")
-        from icestats.stats.events import given_events, store_events
-        chosen = events if events is not None else given_events(own["file"], own["event"])
+        from icestats.stats.events import example_events, load_events, store_events
+        if events is None and own["file"] is None and not own["event"]:
+            events = example_events(w.first, w.last)  # (the data's days, to the complete)
+        chosen = events if events is not None else load_events(own["file"], own["event"])
         return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,

@@ -176,7 +176,8 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        (Param("file", "path", "Events file (TOML); see `icestats events --example`.",
               surfaces=("cli",)),
         Param("event", "list", "DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,"
-                               "Midway Blitz; without it or --file: the example events."),
+                               "Midway Blitz; without it or --file: the example events "
+                               "inside the data."),
         Param("window", "days", "Days after the date the main effect is measured over.",
               WINDOW_DAYS, "days", low=7, high=182, step=7),
         Param("pre", "days", "Days before the date the synthetic control is fitted on.", 182,

@@ -66,10 +66,10 @@ def read_files(q: Question, parsed: dict[str, Any]) -> dict[str, Any]:
         from icestats.stats import goals as goals_mod
 
         parsed["goals"] = goals_mod.load(parsed["goals"])
-    if q.name == "events":
-        from icestats.stats.events import given_events
+    if q.name == "events" and (parsed["file"] is not None or parsed["event"]):
+        from icestats.stats.events import load_events
 
-        parsed["events"] = given_events(parsed.pop("file"), parsed.pop("event"))
+        parsed["events"] = load_events(parsed.pop("file"), parsed.pop("event"))
     return parsed
 
 

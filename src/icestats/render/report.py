@@ -173,7 +173,7 @@ def _office_table(rows: list[dict[str, Any]]) -> str:
 def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     """Every office's weekly means, labelled with its 28-day mean (the offices answer:
     the mean over the latest 28 complete days)."""
-    offices = ice.offices(window=28)
+    offices = ice.offices()  # (the default window: 28 days)
     latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
     history = ice.daily("aor", top=len(latest) + 2)  # (drawn: its source is the chart's)
     weekly = history.weekly.to_pylist()

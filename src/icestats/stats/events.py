@@ -59,11 +59,15 @@ def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
     return events
 
 
-def given_events(path: str | Path | None, inline: list[str] | None) -> list[Event]:
-    """The events of a file and ``--event`` texts; neither given: the example events."""
-    if path is None and not inline:
-        return load_events(example_file(), [])
-    return load_events(path, inline or [])
+def example_events(first: date, last: date) -> list[Event]:
+    """The example events (``icestats events --example``) from ``first`` to ``last``: what
+    ``events`` studies when it is given no event."""
+    inside = [e for e in load_events(example_file(), []) if first <= e.date <= last]
+    if not inside:
+        raise UsageError(f"none of the example events (`icestats events --example`) is "
+                         f"inside the data ({first} to {last}, the last complete day); give "
+                         f"--event DATE,OFFICE,LABEL or --file events.toml")
+    return inside
 
 
 def _event(when: str, office: str, label: str, where: str) -> Event:
