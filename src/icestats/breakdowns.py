@@ -13,6 +13,7 @@ import duckdb
 
 from icestats import privacy
 from icestats.answers import BreakdownAnswer
+from icestats.answers.rows import Cell, PeriodRow
 from icestats.counting import (
     BREAKDOWNS,
     PERIODS,
@@ -87,7 +88,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
                f"largest values over the range as columns, the rest as 'other'")
 
 
-def _mark_partial(wide: list[dict[str, Any]], period: str,
+def _mark_partial(wide: list[PeriodRow], period: str,
                   spans: dict[date, tuple[int, int, int]]) -> None:
     """Each period's days with data in the range, and whether it is partial: fewer days
     than the whole period, or days inside the incomplete tail (``spans``: days shown, days
@@ -95,11 +96,11 @@ def _mark_partial(wide: list[dict[str, Any]], period: str,
     for w in wide:
         shown, _, tail = spans[w["period"]]
         whole = period_days(period, w["period"])
-        w.update(days=shown, period_days=whole, incomplete_days=tail,
-                 partial=shown < whole or tail > 0)
+        w["days"], w["period_days"], w["incomplete_days"] = shown, whole, tail
+        w["partial"] = shown < whole or tail > 0
 
 
-def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:
+def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[PeriodRow]]:
     """Periods as rows, the ``top`` largest categories (then "other") as cells."""
     rows = table.to_pylist()
     totals: dict[str, int] = {}
@@ -112,10 +113,10 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
     for r in rows:
         periods.setdefault(r["period"], {})[r[by]] = r
         period_total[r["period"]] = r["period_total"]
-    wide = []
+    wide: list[PeriodRow] = []
     for p, cells in periods.items():
         total = period_total[p]
-        out: dict[str, Any] = {}
+        out: dict[str, Cell] = {}
         for c in shown:
             cell = cells.get(c)
             out[c] = {"arrests": cell["arrests"] if cell else 0,
@@ -128,5 +129,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
             out["other"] = {"arrests": None if hidden else n,
                             "share": None if hidden or not total
                             else round_half_up(100 * n / total, 2), "suppressed": hidden}
-        wide.append({"period": p, "cells": out, "total": total})
+        wide.append({"period": p, "cells": out, "total": total, "days": 0, "period_days": 0,
+                     "incomplete_days": 0, "partial": False})  # (days: _mark_partial)
     return shown + (["other"] if rest else []), wide

@@ -14,6 +14,7 @@ import duckdb
 
 from icestats import params, privacy, reference
 from icestats.answers import FiscalYearsAnswer, GoalAnswer, OfficesAnswer
+from icestats.answers.rows import FiscalYear, GoalTrend, GoalWindow
 from icestats.counting import (
     by_day_sql,
     counted_sql,
@@ -99,7 +100,7 @@ def goal(con: duckdb.DuckDBPyConnection, w: Window, goal_per_day: float = GOAL_P
     cov, day, trend_window = w.coverage, w.last, w.slice.window or w.days
     assert cov is not None and cov.start is not None and day is not None
     dates, values = national(con, cov.start, day, w.slice.count, w.slice.scope)
-    rows = []
+    rows: list[GoalWindow] = []
     for n in sorted(set(windows) | {trend_window}):
         recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=n)]
         mean = sum(recent) / len(recent)
@@ -133,13 +134,13 @@ def weekday_adjusted_slope(days: list[date], values: list[int]) -> float:
     return float(coef[0])
 
 
-def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str, Any]:
+def _trend(dates: list[date], values: list[int], day: date, w: int) -> GoalTrend:
     """Change of the window mean against the previous window, and the daily slope."""
     cur = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=w)]
     prev = [v for d, v in zip(dates, values, strict=True)
             if day - timedelta(days=2 * w) < d <= day - timedelta(days=w)]
-    out: dict[str, Any] = {"window_days": w, "previous_mean_per_day": None,
-                           "change_percent": None, "slope_per_day_per_30_days": None}
+    out: GoalTrend = {"window_days": w, "previous_mean_per_day": None,
+                      "change_percent": None, "slope_per_day_per_30_days": None}
     if prev:
         pm = sum(prev) / len(prev)
         out["previous_mean_per_day"] = round_half_up(pm, 1)
@@ -213,7 +214,7 @@ def fiscal_years(con: duckdb.DuckDBPyConnection, w: Window) -> FiscalYearsAnswer
         FROM ({national_sql("true", count, scope)}) n GROUP BY 1 ORDER BY 1""",
         {"start": w.first, "end": w.last}).fetchall()
     published = reference.published_arrests()
-    years = []
+    years: list[FiscalYear] = []
     for start, days, arrests in rows:
         year, full = start.year + 1, period_days("fy", start)
         pub = published.get(year) if days == full else None

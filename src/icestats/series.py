@@ -14,6 +14,7 @@ import duckdb
 
 from icestats import privacy
 from icestats.answers import Coverage, DailyAnswer
+from icestats.answers.rows import DailyTotal
 from icestats.counting import TOP, by_day_sql
 from icestats.metrics import daily_table
 from icestats.numbers import round_half_up
@@ -40,8 +41,8 @@ def daily(con: duckdb.DuckDBPyConnection, w: Window, by: str | None = None, *,
                                                       count=count, scope=scope)
     days = everything["date"].to_pylist()
     n = sum(everything["arrests"].to_pylist())
-    total = {"arrests": n, "days": len(days),
-             "per_day": round_half_up(n / len(days), 1) if days else None}
+    total: DailyTotal = {"arrests": n, "days": len(days),
+                         "per_day": round_half_up(n / len(days), 1) if days else None}
     if by is None:
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)

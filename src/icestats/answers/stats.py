@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any, ClassVar
 
 from icestats.answers.base import Answer, Window
+from icestats.answers.rows import SurgeRow
 
 
 @dataclass
@@ -102,7 +103,7 @@ class ForecastAnswer(Answer):
 class SurgesAnswer(Answer):
     question: ClassVar[str] = "surges"
     window: Window = field(kw_only=True)  # (always resolved: never None)
-    surges: list[dict[str, Any]]  # office, start, end, ongoing, days, ratio, low, high
+    surges: list[SurgeRow]
     offices_scanned: list[str]
     threshold: float
     min_ratio: float

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -109,7 +110,7 @@ def period_label(start: date, period: str) -> str:
     return str(start)
 
 
-def _cell(c: dict[str, Any]) -> str:
+def _cell(c: Mapping[str, Any]) -> str:
     if c["suppressed"]:
         return "(s)"
     if c["arrests"] is None:

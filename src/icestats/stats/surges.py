@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import duckdb
 import numpy as np
 
 from icestats import slices
 from icestats.answers import SurgesAnswer
+from icestats.answers.rows import SurgeRow
 from icestats.errors import UsageError
 from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
@@ -155,9 +155,9 @@ def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) ->
 
 
 def scan(days: list[date], counts: np.ndarray, codes: list[str],
-         threshold: float = THRESHOLD, min_ratio: float = MIN_RATIO) -> list[dict[str, Any]]:
+         threshold: float = THRESHOLD, min_ratio: float = MIN_RATIO) -> list[SurgeRow]:
     """Every office's surges, in date order."""
-    out = []
+    out: list[SurgeRow] = []
     for j, code in enumerate(codes):
         if counts[:, j].sum() == 0:
             continue
@@ -172,8 +172,8 @@ def scan(days: list[date], counts: np.ndarray, codes: list[str],
     return sorted(out, key=lambda r: (r["start"], r["office"]))
 
 
-def with_before(rows: list[dict[str, Any]], days: list[date], counts: np.ndarray,
-                codes: list[str]) -> list[dict[str, Any]]:
+def with_before(rows: list[SurgeRow], days: list[date], counts: np.ndarray,
+                codes: list[str]) -> list[SurgeRow]:
     """Arrests a day in the 28 days before each surge (observed, for the reader)."""
     index = {d: i for i, d in enumerate(days)}
     for r in rows:
