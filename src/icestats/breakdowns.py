@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import privacy
+from icestats import privacy, reference
 from icestats.answers import BreakdownAnswer
 from icestats.answers.rows import Cell, PeriodRow
 from icestats.counting import (
@@ -23,7 +23,7 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.numbers import round_half_up
+from icestats.metrics import not_in_release
 from icestats.slices import Window
 from icestats.store import arrow
 
@@ -43,6 +43,11 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
     if aor:
         where += " AND aor = $aor"
         binds["aor"] = aor
+    if by == "aor":  # every office is a column of its own
+        top = max(top, len(reference.offices()) + 2)
+    missing = not_in_release(con, by, w.first, w.last)
+    if missing:
+        where += " AND false"  # (nothing to count: the answer says why)
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     # (_days: days of data each period covers; _shown: those inside the requested range;
@@ -57,7 +62,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
                                   AS _tail
                        FROM day_owner GROUP BY 1)
         SELECT period, {by}, arrests,
-               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
+               100 * arrests / sum(arrests) OVER (PARTITION BY period) AS share,
                CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total,
                _days, _shown, _tail
         FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
@@ -82,8 +87,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=w.first, end=w.last, aor=aor, count=count, scope=scope, window=w,
-        source=w.source,
+        start=w.first, end=w.last, aor=aor, missing=missing, count=count, scope=scope,
+        window=w, source=w.source,
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
 
@@ -128,7 +133,7 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[PeriodRow
             n = sum(x["arrests"] or 0 for x in parts)
             out["other"] = {"arrests": None if hidden else n,
                             "share": None if hidden or not total
-                            else round_half_up(100 * n / total, 2), "suppressed": hidden}
+                            else 100 * n / total, "suppressed": hidden}
         wide.append({"period": p, "cells": out, "total": total, "days": 0, "period_days": 0,
                      "incomplete_days": 0, "partial": False})  # (days: _mark_partial)
     return shown + (["other"] if rest else []), wide

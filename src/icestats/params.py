@@ -130,16 +130,17 @@ class Param:
             hi = ("and below " if self.high_open else "and at most ") + _num(self.high)
         return " ".join(p for p in (lo, hi) if p)
 
-    def describe(self, choices: bool = True) -> str:
+    def describe(self, choices: bool | str = True) -> str:
         """The help line: what it is, its bounds and unit, its choices (unless the CLI's
-        metavar shows them: ``choices=False``) and its default."""
+        metavar shows them: ``choices=False``; a text: said instead) and its default."""
         parts = [self.help.rstrip(".") + "."]
         if self.kind in ("days", "int", "number") and self.bounds:
             unit = f" {self.unit}" if self.unit else ""
             step = f", a multiple of {self.step}" if self.step > 1 else ""
             parts.append(f"{self.bounds[0].upper()}{self.bounds[1:]}{unit}{step}.")
         if self.choices and choices:
-            parts.append(f"One of {', '.join(self.choices)}.")
+            parts.append(choices if isinstance(choices, str) else
+                         f"One of {', '.join(self.choices)}.")
         if self.default not in (None, False):
             value = self.default
             parts.append(f"Default {_num(value) if isinstance(value, float) else value}.")

@@ -133,7 +133,7 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
     _Q("goal", "National arrests per day (latest day, rolling means) against the goal, and "
        "the trend over the window.", (GOAL, replace(WINDOW, help="Trend window in days, "
                                                     "ending at the as-of day."), *WINDOWED),
-       a.GoalAnswer, ("summary", "windows")),
+       a.GoalAnswer, ("windows", "summary")),
     _Q("offices", "The 25 field offices ranked by arrests per day over the window, with the "
        "window before, the change and the national share.", (WINDOW, *WINDOWED),
        a.OfficesAnswer, ("offices",)),
@@ -148,15 +148,15 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
                           "offices are ranked).", None, "offices", low=1, high=24),
         FAIR_WINDOW, *WINDOWED, *TARGETS), a.UnderperformersAnswer, ("offices",)),
     _Q("breakdown", "Counts and shares over time by one category.",
-       (Param("by", "choice", "The category.", "criminality", choices=BREAKDOWNS),
+       (Param("by", "choice", "Category", "criminality", choices=BREAKDOWNS),
         Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
                                   "October to September).", "month", choices=PERIODS),
         FROM, TO, AOR, COUNT, SCOPE, TOP_P), a.BreakdownAnswer, ("rows",),
        fixed={"include_incomplete": True}),
     _Q("daily", "Daily counts: totals by month (or by category with --by), the daily series "
        "with 7- and 28-day means and weekly means.",
-       (Param("by", "choice", "A category: each value's own series.",
-              choices=("aor", *BREAKDOWNS)), FROM, TO, AOR, COUNT, SCOPE, TOP_P),
+       (Param("by", "choice", "Series by", choices=tuple(dict.fromkeys(("aor", *BREAKDOWNS)))),
+        FROM, TO, AOR, COUNT, SCOPE, TOP_P),
        a.DailyAnswer, ("totals",), fixed={"include_incomplete": True}),
     _Q("fiscal_years", "Arrests per federal fiscal year (October to September) beside ICE's "
        "published administrative-arrest totals.", (COUNT, SCOPE), a.FiscalYearsAnswer,

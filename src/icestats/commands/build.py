@@ -31,11 +31,22 @@ def metavar(p: Param) -> str:
     return METAVAR.get(p.kind, "")
 
 
+def long(p: Param) -> bool:
+    """Too many choices for one line of --help: they are listed in the command's help."""
+    return len(p.choices) > 8
+
+
+def command_help(text: str, params: Sequence[Param]) -> str:
+    """A command's help, with the choices of its parameters that have many."""
+    return text + "".join(f" {p.flag}: {', '.join(p.choices)}." for p in params
+                          if long(p) and "cli" in p.surfaces)
+
+
 def option(p: Param) -> inspect.Parameter:
     """The typer option of a parameter (its help says the default: typer's own
     ``[default: ...]`` would show the text the option arrives as)."""
-    text = p.describe(choices=not metavar(p).startswith("[")) + \
-        (" Required." if p.required else "")
+    shown = "One of those listed above." if long(p) else not metavar(p).startswith("[")
+    text = p.describe(choices=shown) + (" Required." if p.required else "")
     if p.kind == "flag":
         return inspect.Parameter(p.name, KW, default=bool(p.default), annotation=Annotated[
             bool, typer.Option(p.flag, metavar="", help=text)])

@@ -21,7 +21,7 @@ from icestats.commands.base import (
     export_app,
     handle_errors,
 )
-from icestats.commands.build import KW, common, options, register
+from icestats.commands.build import KW, command_help, common, options, register
 from icestats.commands.questions import ask
 from icestats.questions import QUESTIONS, Question
 
@@ -71,12 +71,12 @@ def _print_views(fmt: str) -> None:
         from icestats.jsonout import dumps
 
         print(dumps({n: {"title": v.title, "description": v.description,
-                         "columns": v.columns} for n, v in VIEWS.items()}))
+                         "columns": v.described_columns()} for n, v in VIEWS.items()}))
         return
     out = console()
     for name, v in VIEWS.items():
         out.print(f"[bold]{name}[/bold]: {v.title}. {v.description}", highlight=False)
-        for col, text in v.columns.items():
+        for col, text in v.described_columns().items():
             out.print(f"  {col}: {text}", highlight=False, markup=False)
 
 
@@ -90,8 +90,9 @@ def export_command(q: Question) -> None:
         what = write_answer(ask(q, values), out, fmt, str(db), values["part"])
         print(f"wrote {what} to {out} (from database {db})", file=sys.stderr)
 
-    register(q.name.replace("_", "-"), f"Write the {q.name} answer (options as `icestats "
-             f"{q.command}`) to csv, tsv, json, parquet or xlsx.", [
+    register(q.name.replace("_", "-"), command_help(
+        f"Write the {q.name} answer (options as `icestats {q.command}`) to csv, tsv, json, "
+        f"parquet or xlsx.", q.params), [
                  *options(q.params), *common(output=False),
                  inspect.Parameter("out", KW, annotation=Out),
                  inspect.Parameter("file_fmt", KW, default=None, annotation=FileFormat),

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from icestats.commands.base import console, emit
-from icestats.commands.build import KW, common, given, options, register
+from icestats.commands.build import KW, command_help, common, given, options, register
 from icestats.errors import UsageError
 from icestats.questions import QUESTIONS, Question
 
@@ -81,7 +81,8 @@ def answer_command(q: Question, extra: list[inspect.Parameter] | None = None,
             return
         emit(values["db"], values["json_out"], ask(q, values), renderer(q.name), values["fmt"])
 
-    register(q.command, q.help, [*options(q.params), *(extra or []), *common()], body)
+    register(q.command, command_help(q.help, q.params),
+             [*options(q.params), *(extra or []), *common()], body)
 
 
 def flag(name: str, option: str, text: str) -> inspect.Parameter:

@@ -10,7 +10,15 @@ from typing import Annotated, Any
 import typer
 
 from icestats.commands.base import DEFAULT_DB, Db, Json, app, err, export_app, handle_errors
-from icestats.commands.build import KW, common, given, option, options, register
+from icestats.commands.build import (
+    KW,
+    command_help,
+    common,
+    given,
+    option,
+    options,
+    register,
+)
 from icestats.questions import QUESTIONS, USER_GOAL
 
 
@@ -185,8 +193,9 @@ def _export_daily(values: dict[str, Any]) -> None:
     print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
 
 
-register("daily", "Daily counts: `date,arrests`, or with --by aor `date,aor,arrests`, each "
-         "row with the file counted for its day and whether that file is generated.", [
+register("daily", command_help(
+    "Daily counts: `date,arrests`, or with --by aor `date,aor,arrests`, each row with the "
+    "file counted for its day and whether that file is generated.", QUESTIONS["daily"].params), [
              inspect.Parameter("out", KW, annotation=Annotated[
                  Path, typer.Option("-o", "--out", help="File to write.")]),
              *options(QUESTIONS["daily"].params), *common(output=False),

@@ -41,7 +41,10 @@ Ice = Annotated[Icestats, Depends(ice)]
 
 
 def answer(i: Icestats, a: Answer) -> dict[str, Any]:
-    return {"database": i.path.name, **a.to_dict()}
+    from icestats.render.formats import json_answer
+
+    out: dict[str, Any] = plain(json_answer(a, i.path.name))
+    return out
 
 
 def schema(p: Param) -> dict[str, Any]:
@@ -68,37 +71,43 @@ def query(p: Param) -> inspect.Parameter:
     return inspect.Parameter(p.name, KW, default=None, annotation=Annotated[kind, info])
 
 
-def endpoint(q: Question, extra: tuple[inspect.Parameter, ...] = (),
-             respond: Callable[..., Any] | None = None) -> Callable[..., Any]:
-    """The route function of ``q``: parse, ask, answer (or ``respond(i, answer, extra)``)."""
-    own = q.on("api")
+def ask(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
+    """Parse ``q``'s own values, ask the library, answer with the JSON."""
+    return answer(i, getattr(i, q.library)(**q.parse({p.name: values[p.name]
+                                                       for p in q.on("api")})))
 
+
+def endpoint(q: Question, extra: tuple[inspect.Parameter, ...] = (),
+             respond: Callable[..., Any] = ask) -> Callable[..., Any]:
+    """The route function of ``q``: ``respond(i, q, values)`` (default: parse, ask,
+    answer) with the values of the question's parameters and ``extra``."""
     def route(i: Icestats, **values: Any) -> Any:
-        parsed = q.parse({p.name: values[p.name] for p in own})
-        a = getattr(i, q.library)(**parsed)
-        if respond is not None:
-            return respond(i, a, {e.name: values[e.name] for e in extra})
-        return answer(i, a)
+        return respond(i, q, values)
 
     route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter("i", KW, annotation=Ice), *map(query, own), *extra])
+        [inspect.Parameter("i", KW, annotation=Ice), *map(query, q.on("api")), *extra])
     route.__name__ = q.name
     route.__doc__ = q.help
     return route
 
 
-def daily_csv(i: Icestats, a: Any, extra: dict[str, Any]) -> Any:
-    """/api/daily answers JSON, or with format=csv its rows as a csv download."""
-    fmt = extra["format"] or "json"
+def daily(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
+    """/api/daily answers JSON, or with format=csv its rows as a csv download: with
+    several offices (aor=CHI,NYC), each office's rows one after the other."""
+    fmt = values.pop("format") or "json"
     if fmt not in ("json", "csv"):
         raise UsageError("format must be json or csv")
     if fmt == "json":
-        return answer(i, a)
-    from icestats.exports import csv_text
+        return ask(i, q, values)
+    from icestats.exports import daily_csv
 
-    name = "_".join(["icestats_daily", a.aor or "national", a.by or "total"]) + ".csv"
-    return Response(csv_text(a.rows), media_type="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    codes = [c.strip() for c in (values["aor"] or "").split(",") if c.strip()]
+    answers = [i.daily(**q.parse({**{p.name: values[p.name] for p in q.on("api")}, "aor": c}))
+               for c in codes or [None]]
+    name = "_".join(["icestats_daily", "-".join(codes) or "national",
+                     values["by"] or "total"])
+    return Response(daily_csv(answers), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
 FORMAT = inspect.Parameter("format", KW, default=None, annotation=Annotated[
@@ -106,7 +115,7 @@ FORMAT = inspect.Parameter("format", KW, default=None, annotation=Annotated[
 for _q in QUESTIONS.values():
     _daily = _q.name == "daily"
     router.add_api_route(f"/{_q.name}", endpoint(
-        _q, (FORMAT,) if _daily else (), daily_csv if _daily else None),
+        _q, (FORMAT,) if _daily else (), daily if _daily else ask),
         methods=["GET"], response_model=None, summary=_q.help)
 
 
