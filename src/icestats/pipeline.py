@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from icestats.counting import PERIODS, check, period_start_sql
+from icestats.defaults import WINDOW_DAYS
 from icestats.kind_counts import counted_kind_sql, owner_table
 from icestats.kinds import KINDS
 from icestats.numbers import round_half_up
@@ -120,7 +121,7 @@ REMOVAL_BREAKDOWNS = {"aor": "aor", "threat_level": "coalesce(threat_level, '(bl
 
 
 def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_GOAL_PER_YEAR,
-                 window: int = 28, as_of: date | None = None) -> dict[str, Any]:
+                 window: int = WINDOW_DAYS, as_of: date | None = None) -> dict[str, Any]:
     """Removals a day over the ``window`` complete days ending ``as_of`` (default: the last
     complete day of removals), against the goal a day; and that rate by office, threat
     level and criminality, each part's share of the goal."""
