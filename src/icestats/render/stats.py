@@ -199,7 +199,8 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
         console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
     o = Table(title=f"Offices: observed, model level, next {span} days and their targets")
     for c in ("office", "last 14/day", "last 28/day", "level/day",
-              f"next {span} days/day [{pct_}]", "target/day", "chance of target"):
+              f"next {span} days/day [{pct_}]", "target/day",
+              f"chance next {span} days ≥ target; month expected at it"):
         o.add_column(c, justify="left" if c == "office" else "right")
     for x in r.offices:
         i = x["next_30_days_mean_interval"]
@@ -209,7 +210,7 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
                   f"{num(x['next_30_days_mean'])} [{num(i['low'], 0)}–{num(i['high'], 0)}]",
                   num(x["target_per_day"]),
                   "" if chance is None else f"{chance:.0%}" +
-                  (f" by {x['target_date']}" if x["target_date"] else "") +
+                  (f"; {x['target_span']}" if x.get("target_span") else "") +
                   (f" (shift {x['recent_break']})" if x["recent_break"] else ""))
     console.print(o)
     if r.not_covered:
