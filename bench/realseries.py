@@ -122,6 +122,7 @@ class Triangle:
     newest: np.ndarray
     final: np.ndarray  # each month's value in its fiscal year's last workbook (NaN: none,
     # or the month was still in progress when that workbook was filed)
+    final_vintage: np.ndarray  # the index of the vintage that gave it (a large number: none)
     left_out: dict[str, int]
     source: str
 
@@ -226,6 +227,7 @@ def _triangle(ordered: list[tuple[tuple[int, date, date], dict[int, float]]],
     values = np.full((len(months), len(ordered)), np.nan)
     newest = np.zeros(len(ordered), dtype=int)
     final = np.full(len(months), np.nan)
+    final_vintage = np.full(len(months), 10 ** 6)
     for j, ((fy, filed, _), v) in enumerate(ordered):
         for m, x in v.items():
             values[row[m], j] = x
@@ -236,6 +238,7 @@ def _triangle(ordered: list[tuple[tuple[int, date, date], dict[int, float]]],
                 # a month still in progress when the year's last workbook was filed
                 # (September 2025 in the FY2025 final) has no final value
                 final[row[m]] = x if filed >= end + timedelta(days=14) else np.nan
+                final_vintage[row[m]] = j
     labels = [_month_start(m) for m in months]
     return Triangle(labels, [(k[1], k[2]) for k, _ in ordered], values, newest, final,
-                    left, source)
+                    final_vintage, left, source)
