@@ -151,6 +151,17 @@ def test_surges_found_on_simulations() -> None:
     assert null_surges(range(2), 0.0)["false_per_office_year"] <= 1 / 24
 
 
+def test_surges_found_on_an_independent_simulation() -> None:
+    """stats/simulate_alt (real office sizes, a national factor, moving holidays, ramped
+    operations), 20 office-years with a x2 hump (seeds 0..19): found with the start within
+    5 days in at least 17 without persistent office shocks and 12 with shocks of sd 0.30
+    (the bench's 100: docs/methods.md)."""
+    from icestats.stats.trials import surge_trial_alt
+
+    assert sum(surge_trial_alt(i, 0.0)["found"] for i in range(20)) >= 17
+    assert sum(surge_trial_alt(i, 0.30)["found"] for i in range(20)) >= 12
+
+
 def test_surges_answer_and_api_agree(generated_db: Path) -> None:
     """The generator's Chicago operation (x2.5 from 2025-09-08) is found; the CLI's JSON is
     the API's."""
