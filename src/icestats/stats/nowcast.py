@@ -202,7 +202,10 @@ def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0
             level: float = 0.95, days: int = TAIL_DAYS, seed: int = 0
             ) -> list[dict[str, Any]]:
     """Corrected counts for the last ``days`` days before ``end``, with intervals from
-    draws of the completeness (its uncertainty) and of the unreported arrests."""
+    draws of the completeness (its uncertainty) and of the unreported arrests. With a
+    range of completeness (one release that cannot show its own lag) the interval runs
+    from the reported count to the upper end of what the largest lag of the range would
+    add, its noise included: any lag in the range is inside it."""
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2
     out = []
@@ -211,13 +214,15 @@ def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0
         y = counts.get(d, 0.0)
         c, sd = curve.at(a)
         if curve.low is not None and a < len(curve.low):
-            draws = rng.uniform(float(curve.low[a]), 1.0, DRAWS)
+            draws = np.full(DRAWS, float(curve.low[a]))
         else:
             draws = np.clip(c + sd * rng.standard_normal(DRAWS), 0.05, 1.0)
         est = y / draws
         noise = np.sqrt(phi * est * (1 - draws)) * rng.standard_normal(DRAWS)
         total = np.maximum(est + noise, y)
         lo, hi = np.quantile(total, [tail, 1 - tail])
+        if curve.low is not None:
+            lo = y
         out.append({"date": d, "age_days": a, "reported": int(y),
                     "completeness": round_half_up(c, 4), "nowcast": round_half_up(y / c, 1),
                     "low": round_half_up(float(min(lo, y / c)), 1),
