@@ -323,7 +323,7 @@ def fair(quick: bool) -> None:
           f"{pct(before['split_half_beyond_1_96'])}); next window's rank inside the "
           f"predictive 95% interval {pct(after['next_rank_interval_holds_next_rank'])}, inside "
           f"the interval for the rate now {pct(after['rank_interval_holds_next_rank'])}")
-    check("5", "split halves, real FY2016-19", "|z| > 1.96 at most 7%",
+    check("5", "split halves, real FY2016-19", "abs(z) > 1.96 at most 7%",
           pct(after["split_half_beyond_1_96"]), after["split_half_beyond_1_96"] <= 0.07)
     check("5", "next window's rank inside its predictive 95% interval, real FY2016-19",
           "at least 85%", pct(after["next_rank_interval_holds_next_rank"]),
@@ -445,7 +445,8 @@ def surges(quick: bool) -> None:
     first = {(r["office"], r["start"]) for r in rows}
     for state, when in (("IL", date(2025, 9, 8)), ("MN", date(2025, 12, 1)),
                         ("MN", date(2026, 1, 6)), ("OR", date(2025, 10, 13))):
-        near = [d for o, d in first if o == state and abs((d - when).days) <= 7]
+        near = sorted((d for o, d in first if o == state and abs((d - when).days) <= 7),
+                      key=lambda d: abs((d - when).days))
         print(f"  real 2025-26 {state} operation from {when}: surge from "
               f"{near[0] if near else 'none within 7 days'}")
         check("7", f"real 2025-26 operation {state} {when}", "found within 7 days",
@@ -455,7 +456,7 @@ def surges(quick: bool) -> None:
 def table(markdown: bool) -> None:
     print("\nTargets of issue 21")
     if markdown:
-        print("| item | what | target | measured | |\n| --- | --- | --- | --- | --- |")
+        print("| item | what | target | measured | verdict |\n| --- | --- | --- | --- | --- |")
     for t in TARGETS:
         verdict = "stated" if t.ok is None else ("PASS" if t.ok else "FAIL")
         if markdown:

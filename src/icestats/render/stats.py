@@ -203,8 +203,7 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
         console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
     o = Table(title=f"Offices: observed, model level, next {span} days and their targets")
     for c in ("office", "last 14/day", "last 28/day", "level/day",
-              f"next {span} days/day [{pct_}]", "target/day",
-              f"chance next {span} days ≥ target; month expected at it"):
+              f"next {span} days/day [{pct_}]", "target/day", f"P(next {span} d ≥ target)"):
         o.add_column(c, justify="left" if c == "office" else "right")
     for x in r.offices:
         i = x["next_30_days_mean_interval"]

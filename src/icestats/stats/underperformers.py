@@ -235,6 +235,6 @@ def _headline(n: int, measures: list[dict[str, Any]], every: list[str],
     if k > 1 and stable["mean_overlap"] is not None:
         always = sum(v == k for v in stable["held"].values())
         text += (f" Over this window and the {k - 1} before it, {always} of the "
-                 f"{len(every)} are in the all-yardstick list every time (consecutive "
+                 f"{len(every)} were in the all-yardstick list each time (consecutive "
                  f"lists share {stable['mean_overlap']:.0%} of their offices).")
     return text
