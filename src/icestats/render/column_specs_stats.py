@@ -224,6 +224,8 @@ BACKTEST = (
         write=lambda r: f"{r['median_abs_error_day_share']:.0%} of the 30-day mean"),
     Col("median_abs_pct_error_30_day_mean", "median |error| of the 30-day mean",
         write=lambda r: f"{r['median_abs_pct_error_30_day_mean']:.1f}%"),
+    Col("median_signed_pct_error_30_day_mean", "median signed error of the 30-day mean",
+        write=lambda r: f"{r['median_signed_pct_error_30_day_mean']:+.1f}%"),
 )
 
 
