@@ -10,7 +10,6 @@ as ``"YYYY-MM-DD"`` strings.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,6 @@ from icestats import (
 )
 from icestats.answers import (
     AgencyAnswer,
-    BookInsNear,
     BreakdownAnswer,
     DailyAnswer,
     EventsAnswer,
@@ -46,6 +44,7 @@ from icestats.answers import (
     SurgesAnswer,
     UnderperformersAnswer,
 )
+from icestats.compose import book_ins_near, goals_of, months_window
 from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
@@ -68,6 +67,7 @@ class Icestats:
         self._writer: writer.Writer | None = None
         self._unsafe = False  # a load failed in a way that may have left part of it
         self._loaded = 0  # files loaded through this connection (re-loads not counted)
+        self._kind_cons: dict[str, duckdb.DuckDBPyConnection] = {}  # other kinds' cursors
         if write:  # load into a copy, switched in atomically by close()
             self._writer = writer.Writer(self.path)
             assert self._writer.con is not None
@@ -80,7 +80,7 @@ class Icestats:
         """Wrap an open connection (the web app hands each request its own cursor)."""
         ice = cls.__new__(cls)
         ice.path, ice.write, ice.con, ice._writer = Path(path), False, con, None
-        ice._unsafe, ice._loaded = False, 0
+        ice._unsafe, ice._loaded, ice._kind_cons = False, 0, {}
         return ice
 
     def __enter__(self) -> Icestats:
@@ -107,6 +107,9 @@ class Icestats:
         failed cleanly was rolled back inside the copy) after a consistency check. After a
         load that failed otherwise (interrupt, a failed rollback) the copy is discarded:
         nothing this connection loaded is kept."""
+        for cur in self._kind_cons.values():
+            cur.close()
+        self._kind_cons = {}
         if self._writer is not None:
             writer, self._writer = self._writer, None
             if self._unsafe:  # (the failure was raised by ingest: nothing to add)
@@ -166,7 +169,19 @@ class Icestats:
 
     def resolve(self, s: Slice) -> Window:
         """A slice resolved against this database (its days, coverage, files)."""
-        return slices.resolve(self.con, s)
+        return slices.resolve(self._on_kind(s.kind), s)
+
+    def _on(self, w: Window) -> duckdb.DuckDBPyConnection:
+        """The connection that counts the window's event kind (``self.con`` for arrests)."""
+        return self._on_kind(w.slice.kind)
+
+    def _on_kind(self, kind: str) -> duckdb.DuckDBPyConnection:
+        if kind == "arrests":
+            return self.con
+        if kind not in self._kind_cons:
+            from icestats.kind_counts import kind_connection
+            self._kind_cons[kind] = kind_connection(self.con, kind)
+        return self._kind_cons[kind]
 
     def status(self) -> StatusAnswer:
         """What is loaded: releases, workbooks, coverage, rows loaded / rejected / merged."""
@@ -180,44 +195,49 @@ class Icestats:
                             kinds=s["kinds"], source=self._all_sources(), window=whole)
 
     def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
-             as_of: Day = None, include_incomplete: bool = False, count: str = "arrests",
+             as_of: Day = None, include_incomplete: bool = False, kind: str = "arrests",
+             count: str = "arrests",
              scope: str = "all") -> GoalAnswer:
         """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
         with the trend over ``window`` days and ICE's book-ins beside them."""
         w, own = self._ask("goal", locals())
-        answer = metrics.goal(self.con, w, own["goal"])
-        answer.book_ins = self._book_ins_near(answer.as_of)
+        answer = metrics.goal(self._on(w), w, own["goal"])
+        answer.book_ins = book_ins_near(self.con, answer.as_of)
         if answer.book_ins is not None:
             answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
         return answer
 
     def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
-                include_incomplete: bool = False, count: str = "arrests",
+                include_incomplete: bool = False, kind: str = "arrests",
+                count: str = "arrests",
                 scope: str = "all") -> OfficesAnswer:
         """The 25 field offices ranked by arrests a day over ``window`` days."""
         w, _ = self._ask("offices", locals())
-        return metrics.offices(self.con, w)
+        return metrics.offices(self._on(w), w)
 
     def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
-                  end: Day = None, aor: str | None = None, count: str = "arrests",
+                  end: Day = None, aor: str | None = None, kind: str = "arrests",
+                  count: str = "arrests",
                   scope: str = "all", top: int = counting.TOP) -> BreakdownAnswer:
         """Counts and shares by one category (``by``) in each period (the ``top`` largest
         values as their own columns, the rest as "other")."""
         w, own = self._ask("breakdown", locals())
-        return breakdowns.breakdown(self.con, w, own["by"], period=own["period"],
+        return breakdowns.breakdown(self._on(w), w, own["by"], period=own["period"],
                                     top=own["top"])
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
-              aor: str | None = None, count: str = "arrests", scope: str = "all",
+              aor: str | None = None, kind: str = "arrests",
+              count: str = "arrests", scope: str = "all",
               top: int = counting.TOP) -> DailyAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
         categories with ``by``), weekly means, and totals by month or category."""
         w, own = self._ask("daily", locals())
-        return series.daily(self.con, w, own["by"], top=own["top"])
+        return series.daily(self._on(w), w, own["by"], top=own["top"])
 
     def fair_offices(self, goals: Goals | str | Path | None = None, *,
                      window: int = WINDOW_DAYS, as_of: Day = None,
-                     include_incomplete: bool = False, count: str = "arrests",
+                     include_incomplete: bool = False, kind: str = "arrests",
+                     count: str = "arrests",
                      scope: str = "all", goal: float | None = None,
                      allocation: str | None = None, fdr: float = FDR) -> FairAnswer:
         """Fair evaluation: rates, baseline ratios, attainment with intervals, shrinkage,
@@ -225,11 +245,12 @@ class Icestats:
         ``Goals``; ``goal`` and the file's targets apply to every day asked about."""
         w, own = self._ask("fair", locals())
         from icestats.stats.offices import fair_offices
-        return fair_offices(self.con, w, _goals(own), q=own["fdr"])
+        return fair_offices(self._on(w), w, goals_of(own), q=own["fdr"])
 
     def underperformers(self, goals: Goals | str | Path | None = None, *, n: int | None = None,
                         window: int = WINDOW_DAYS, as_of: Day = None,
-                        include_incomplete: bool = False, count: str = "arrests",
+                        include_incomplete: bool = False, kind: str = "arrests",
+                        count: str = "arrests",
                         scope: str = "all", goal: float | None = None,
                         allocation: str | None = None,
                         fdr: float = FDR) -> UnderperformersAnswer:
@@ -240,17 +261,18 @@ class Icestats:
         ``n`` defaults to 12, or all but one when fewer offices are ranked."""
         w, own = self._ask("underperformers", locals())
         from icestats.stats.underperformers import underperformers
-        return underperformers(self.con, w, _goals(own), n=own["n"], q=own["fdr"])
+        return underperformers(self._on(w), w, goals_of(own), n=own["n"], q=own["fdr"])
 
     def nowcast(self, *, count: str = "arrests", scope: str = "all",
                 level: float = LEVEL) -> NowcastAnswer:
         """Corrected counts for the incomplete tail of the newest release, with intervals."""
         w, own = self._ask("nowcast", locals())
         from icestats.stats.nowcast import store_nowcast
-        return store_nowcast(self.con, w, own["level"])
+        return store_nowcast(self._on(w), w, own["level"])
 
     def events(self, events: list[Event] | None = None, *, file: str | Path | None = None,
                event: list[str] | None = None, window: int = WINDOW_DAYS, pre: int = 182,
+               kind: str = "arrests",
                count: str = "arrests", scope: str = "all", level: float = LEVEL
                ) -> EventsAnswer:
         """Effects of events (``Event`` objects, an events ``file`` or ``event`` texts
@@ -261,34 +283,36 @@ class Icestats:
         if events is None and own["file"] is None and not own["event"]:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)
         chosen = events if events is not None else load_events(own["file"], own["event"])
-        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
+        return store_events(self._on(w), w, chosen, own["window"], own["level"], own["pre"])
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,
                  fit_days: int = 182, as_of: Day = None, level: float = LEVEL,
                  backtest: bool = False, goal: float | None = None,
-                 allocation: str | None = None, count: str = "arrests",
+                 allocation: str | None = None, kind: str = "arrests",
+                 count: str = "arrests",
                  scope: str = "all") -> ForecastAnswer:
         """National and per-office forecasts from ``as_of`` (data up to that day only), the
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
         from icestats.stats.forecast_store import store_forecast
-        return store_forecast(self.con, w, _goals(own), own["horizon"], own["level"],
+        return store_forecast(self._on(w), w, goals_of(own), own["horizon"], own["level"],
                               backtest=own["backtest"])
 
     def surges(self, *, start: Day = None, end: Day = None, threshold: float = 4.5,
-               min_ratio: float = 1.3, count: str = "arrests",
+               min_ratio: float = 1.3, kind: str = "arrests",
+               count: str = "arrests",
                scope: str = "all") -> SurgesAnswer:
         """Every covered office's surges (a change-point scan of the whole series), those
         overlapping ``start``..``end`` listed, with their size."""
         w, own = self._ask("surges", locals())
         from icestats.stats.surges import store_surges
-        return store_surges(self.con, w, own["threshold"], own["min_ratio"])
+        return store_surges(self._on(w), w, own["threshold"], own["min_ratio"])
 
     def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
         """Arrests per federal fiscal year beside ICE's published totals."""
         w, _ = self._ask("fiscal_years", locals())
-        return metrics.fiscal_years(self.con, w)
+        return metrics.fiscal_years(self._on(w), w)
 
     def agency(self) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks), who is
@@ -303,7 +327,7 @@ class Icestats:
         every = self._all_sources()  # (the releases only when months of arrests are shown)
         return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
                             source=every if arrests else Source((), every.workbooks),
-                            window=_months(months["month"].to_pylist(), every),
+                            window=months_window(months["month"].to_pylist(), every),
                             method="book-ins per month from the newest workbook covering it; "
                                    "per day over the days the workbook covers; arrests a day "
                                    "from the releases for complete months only")
@@ -319,7 +343,7 @@ class Icestats:
         rows = detention.revisions(self.con, own["table"])
         every = self._all_sources()
         return RevisionsAnswer(own["table"], rows, source=every,
-                               window=_months(rows["month"].to_pylist(), every))
+                               window=months_window(rows["month"].to_pylist(), every))
 
     # -- tables kept for notebooks ---------------------------------------------------
 
@@ -341,38 +365,6 @@ class Icestats:
             else ()
         books = detention.workbooks(self.con)["workbooks"]
         return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else ())
-
-    def _book_ins_near(self, day: date) -> BookInsNear | None:
-        """The last complete month of book-ins ending by ``day``, else the newest one."""
-        if not detention.has_workbooks(self.con):
-            return None
-        months = [m for m in detention.book_ins(self.con).to_pylist() if not m["partial"]]
-        if not months:
-            return None
-        before = [m for m in months if m["month"] + timedelta(days=m["days"] - 1) <= day]
-        if not before or (day - before[-1]["month"]).days > 62:
-            return None  # no workbook month near this day: nothing to put beside it
-        m = before[-1]
-        return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
-
-
-def _goals(own: dict[str, Any]) -> Goals:
-    """The goals asked for: a goals file or ``Goals`` (default: the built-in goal), with
-    the goal and allocation given over it."""
-    from icestats.stats import goals as goals_mod
-
-    return goals_mod.load(own.get("goals"), national=own.get("goal"),
-                          allocation=own.get("allocation"))
-
-
-def _months(months: list[date], source: Source) -> Window | None:
-    """The window of a workbook answer: the months it shows (book-ins, by month)."""
-    if not months:
-        return None
-    last = max(months)
-    end = date(last.year + last.month // 12, last.month % 12 + 1, 1) - timedelta(days=1)
-    s = Slice(kind="book_ins", time_grain="month", place_grain="nation")
-    return Window(s, min(months), end, len(set(months)), source=source)
 
 
 def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:

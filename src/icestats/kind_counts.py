@@ -77,3 +77,37 @@ def kinds_loaded(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Every kind the store holds records of, in pipeline order."""
     have = {k for (k,) in con.execute("SELECT DISTINCT kind FROM release_kinds").fetchall()}
     return [k for k in KINDS if k in have]
+
+
+# Arrest columns read from an event column of another name (the rest: same name, or NULL).
+_AS_ARREST = {"apprehension_at": "event_at", "apprehension_date": "event_date",
+              "site_landmark": "landmark", "case_threat_level": "threat_level",
+              "reprocessed": "false"}
+
+
+def kind_connection(con: duckdb.DuckDBPyConnection, kind: str
+                    ) -> duckdb.DuckDBPyConnection:
+    """A cursor on the same database in which ``arrests`` and ``day_owner`` are the rows and
+    day owners of ``kind`` (temporary views, seen by this cursor only), so that every
+    question (metrics, series, breakdowns, stats), written over arrests, counts the kind
+    with its own date, office, duplicate rule and day ownership. Arrest fields an event
+    kind does not carry read as NULL ('(blank)' in a breakdown). Arrests: ``con`` itself.
+
+    (Hand-written rather than a kind argument through every counting function: the SQL of
+    twenty functions is the same for every kind but its two relations.)"""
+    kind, _ = check(kind, "events")
+    if kind == ARRESTS:
+        return con
+    cur = con.cursor()
+    have = {str(r[0]) for r in cur.execute("DESCRIBE events").fetchall()}
+    cols = []
+    for name, typ, *_ in cur.execute("DESCRIBE main.arrests").fetchall():
+        src = _AS_ARREST.get(str(name), str(name))
+        cols.append(f"{src if src in have or src == 'false' else f'CAST(NULL AS {typ})'}"
+                    f" AS {name}")
+    cur.execute(f"CREATE TEMP VIEW arrests AS SELECT {', '.join(cols)} FROM main.events "
+                f"WHERE kind = '{kind}'")
+    cur.execute("CREATE TEMP VIEW day_owner AS SELECT date, release_id, incomplete "
+                f"FROM main.kind_day_owner WHERE kind = '{kind}'")
+    cur.execute(f"CREATE TEMP VIEW counted_kind AS SELECT '{kind}' AS kind")
+    return cur
