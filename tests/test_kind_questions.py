@@ -93,3 +93,26 @@ def test_tables_say_the_kind(linked: tuple[Path, dict[str, Path]]) -> None:
     assert "arrests" not in result.output.split("GENERATED")[0]
     bad = CliRunner().invoke(app, ["offices", "--kind", "stays", "--db", str(db)])
     assert bad.exit_code == 2 and "--kind" in bad.output
+
+
+def test_pipeline_side_by_side(linked: tuple[Path, dict[str, Path]]) -> None:
+    """`icestats pipeline`: each kind's events per office over its complete days equal the
+    csv count (removals, encounters); the API gives the same answer as the library."""
+    db, files = linked
+    with icestats.connect(db) as ice:
+        answer = ice.pipeline(period="fy")
+        one = ice.pipeline(aor="CHI", period="fy", goal=365250)
+    for kind, path, day_col, office_col in (
+            ("removals", files["removals"], "Departed Date", "Case AOR"),
+            ("encounters", files["encounters"], "Event Date", "Responsible AOR")):
+        expected = _per_office_day(path, day_col, office_col)
+        for row in answer.kinds:
+            last = OPTS.start + timedelta(days=row[f"{kind}_days"] - 1)
+            mine = sum(n for (d, a), n in expected.items()
+                       if d <= last and row["aor"] in (a, "all"))
+            assert row[kind] == mine, (kind, row["aor"])
+    assert {r["aor"] for r in one.kinds} == {"CHI", "all"}
+    assert one.removal_goal["goal_per_day"] == 1000.0  # 365,250 a year
+    result = CliRunner().invoke(app, ["pipeline", "--db", str(db)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "Removals against a goal" in result.output and "removals per arrest:" in result.output

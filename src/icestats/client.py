@@ -38,6 +38,7 @@ from icestats.answers import (
     GoalAnswer,
     NowcastAnswer,
     OfficesAnswer,
+    PipelineAnswer,
     RevisionsAnswer,
     Source,
     StatusAnswer,
@@ -45,7 +46,7 @@ from icestats.answers import (
     UnderperformersAnswer,
 )
 from icestats.compose import book_ins_near, goals_of, months_window
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
+from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
 from icestats.slices import Slice, Window
@@ -308,6 +309,17 @@ class Icestats:
         w, own = self._ask("surges", locals())
         from icestats.stats.surges import store_surges
         return store_surges(self._on(w), w, own["threshold"], own["min_ratio"])
+
+    def pipeline(self, *, period: str = "fy", start: Day = None, end: Day = None,
+                 aor: str | None = None, include_incomplete: bool = False,
+                 goal: float = REMOVAL_GOAL_PER_YEAR, window: int = WINDOW_DAYS
+                 ) -> PipelineAnswer:
+        """Encounters, detainers, arrests, book-ins and removals a day side by side per
+        office and ``period``, their ratios, removals against ``goal`` a year over
+        ``window`` days, the linked shares and book-ins by arresting agency."""
+        w, own = self._ask("pipeline", locals())
+        from icestats.pipeline import pipeline_answer
+        return pipeline_answer(self.con, w, own["period"], own["goal"], own["window"])
 
     def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
         """Arrests per federal fiscal year beside ICE's published totals."""

@@ -11,15 +11,19 @@ have no record of that day: the national row is then that office's.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from icestats.counting import PERIODS, check, period_start_sql
-from icestats.defaults import WINDOW_DAYS
+from icestats.defaults import REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.kind_counts import counted_kind_sql, owner_table
 from icestats.kinds import KINDS
 from icestats.numbers import round_half_up
+from icestats.slices import Source, Window
+
+if TYPE_CHECKING:
+    from icestats.answers import PipelineAnswer
 
 # (numerator, denominator, what the ratio can mean, what it cannot)
 RATIOS = (
@@ -114,7 +118,6 @@ def ratio_key(num: str, den: str) -> str:
 
 
 # --- removals against a removal goal ---------------------------------------------------
-REMOVAL_GOAL_PER_YEAR = 1_000_000  # the stated goal: one million removals a year
 DAYS_PER_YEAR = 365.25
 REMOVAL_BREAKDOWNS = {"aor": "aor", "threat_level": "coalesce(threat_level, '(blank)')",
                       "criminality": "coalesce(criminality, '(not recorded)')"}
@@ -194,3 +197,50 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"rows": out, "workbooks": [
         {k: r[k] for k in ("month", "ice", "cbp", "total", "cbp_share_percent", "workbook")}
         for r in workbook]}
+
+
+# --- the answer ------------------------------------------------------------------------
+def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
+                    goal_per_year: float, window: int) -> PipelineAnswer:
+    """``icestats pipeline`` over the slice's days (its --from/--to; the whole data by
+    default), one office when the slice names one (beside the nation, 'all')."""
+    from icestats.answers import PipelineAnswer
+    from icestats.pipeline_links import linked_shares
+
+    s = w.slice
+    keep = {*s.offices, "all"} if s.offices else None
+    kinds = [r for r in side_by_side(con, period, s.start, s.end, s.include_incomplete)
+             if keep is None or r["aor"] in keep]
+    goal = removal_goal(con, goal_per_year, window)
+    removals_by = [{"by": name, "value": r[name], **{k: v for k, v in r.items() if k != name}}
+                   for name, rows in goal.pop("by", {}).items() for r in rows
+                   if keep is None or name != "aor" or r[name] in keep]
+    links = linked_shares(con)
+    agency = book_ins_by_agency(con)
+    return PipelineAnswer(
+        period, kinds,
+        [{"ratio": label, "key": ratio_key(num, den), "cannot_mean": caveat}
+         for num, den, label, caveat in RATIOS],
+        goal, removals_by,
+        [r for r in links.pop("rows") if keep is None or r["aor"] in keep], links,
+        [r for r in agency["rows"] if keep is None or r["aor"] in keep],
+        agency["workbooks"], window=w, source=kinds_source(con),
+        method="each kind counted by its own date, office and duplicate rule "
+               "(docs/methods.md), a day over the complete days it covers in each period; "
+               "ratios from the unrounded rates; removals against the goal over the last "
+               f"{window} complete days of removals; linked shares only where identifiers "
+               "link the kinds of one release family, arrests followed for the whole window")
+
+
+def kinds_source(con: duckdb.DuckDBPyConnection) -> Source:
+    """Every release counted for some kind, and the workbooks."""
+    from icestats import detention
+
+    rows = con.execute("""SELECT file_name, synthetic FROM releases WHERE release_id IN
+                          (SELECT release_id FROM day_owner UNION
+                           SELECT release_id FROM kind_day_owner) ORDER BY release_id"""
+                       ).fetchall()
+    books = detention.workbooks(con)["workbooks"] if detention.has_workbooks(con) else None
+    return Source(tuple((str(n), s) for n, s in rows),
+                  tuple(books["file_name"].to_pylist()) if books is not None else (),
+                  records="event records")

@@ -23,7 +23,7 @@ from typing import Any
 
 from icestats import answers as a
 from icestats.counting import BREAKDOWNS, PERIODS, TOP
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
+from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.params import MAX_DAYS, Param
 from icestats.slices import COUNTS, KINDS, SCOPES, Slice
 
@@ -194,6 +194,21 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
                               "the errors on this database's own data.", False),
         GOALS, USER_GOAL, ALLOCATION, KIND, COUNT, SCOPE), a.ForecastAnswer,
        ("weeks", "offices")),
+    _Q("pipeline", "The enforcement pipeline per office and period: encounters, detainers, "
+       "arrests, book-ins and removals a day side by side, the ratios between them (with "
+       "what each can and cannot mean), removals against a removal goal by office, threat "
+       "level and criminality, the share of arrests booked in and removed within 30/90/180 "
+       "days where identifiers link the kinds, and book-ins by arresting agency.",
+       (Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
+                                  "October to September).", "fy", choices=PERIODS),
+        FROM, TO, AOR, TAIL,
+        Param("goal", "number", "Removal goal in removals a year (about 2,738 a day for one "
+                                "million).", REMOVAL_GOAL_PER_YEAR, "removals a year", low=0,
+              low_open=True),
+        Param("window", "days", "Days of removals, ending at their last complete day, "
+                                "measured against the goal.", WINDOW_DAYS, "days", low=1,
+              high=MAX_DAYS)),
+       a.PipelineAnswer, ("kinds", "removals_by", "linked")),
     _Q("surges", "Unannounced surges: a change-point scan of every office's weekday-adjusted "
        "daily arrests over the whole series; those overlapping --from/--to are listed.",
        (FROM, TO, Param("threshold", "number", "Change-point threshold in long-run sd "

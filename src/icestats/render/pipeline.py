@@ -34,3 +34,4 @@ def kinds_table(console: Console, s: StatusAnswer) -> None:
                   str(r["coverage_start"]), str(r["coverage_end"]), num(r["rows_loaded"]),
                   num(r["rows_rejected"]), num(r["counted"]), text(r["office_from"]))
     console.print(t)
+

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from icestats.render.column_specs import SPECS
+from icestats.render.column_specs_pipeline import SPECS as PIPELINE
 from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
 
 if TYPE_CHECKING:
     from icestats.answers import Answer
 
-REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS}
+REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE}
 
 
 @dataclass
