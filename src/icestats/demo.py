@@ -23,6 +23,7 @@ from rich.console import Console
 import icestats
 from icestats.generate import Options, generate
 from icestats.render import detention as detention_render
+from icestats.render import pipeline_answer as pipeline_render
 from icestats.render import tables
 from icestats.render.fit import FitConsole
 from icestats.render.report import write as write_report
@@ -49,9 +50,11 @@ def banner(console: Console, title: str, style: str) -> None:
 
 def real(console: Console, out: Path) -> Path:
     db = out / "real.duckdb"
-    console.print(f"Loading ICE's real arrest records FY2016-2019 and two real detention "
-                  f"statistics workbooks into {db} ...")
-    load(console, db, shipped("real", ".csv.gz") + shipped("", ".xlsx"))
+    console.print(f"Loading ICE's real arrest records FY2016-2019, encounters (FY2016/17/19) "
+                  f"and removals (FY2016-19) and two real detention statistics workbooks "
+                  f"into {db} ...")
+    load(console, db, shipped("real", ".csv.gz") + shipped("extra", ".csv.gz")
+         + shipped("", ".xlsx"))
     banner(console, "REAL DATA: ICE arrest records FY2016 to 2019-09-01 (FOIA "
                     "2019-ICFO-53623) and ICE's own detention statistics", "bold green")
     with icestats.connect(db) as ice:
@@ -60,6 +63,7 @@ def real(console: Console, out: Path) -> Path:
         tables.offices(console, ice.offices())
         tables.breakdown(console, ice.breakdown("custody", period="fy"))
         detention_render.agency(console, ice.agency())
+        pipeline_render.pipeline(console, ice.pipeline())
         report = write_report(ice, out / "report.html")
     console.print(f"Report of the real data: {report.resolve()}")
     return db

@@ -39,6 +39,6 @@ def pipeline(console: Console, p: PipelineAnswer) -> None:
     national = [r for r in p.book_ins_by_agency if r["aor"] == "all"]
     if national:
         print_table(console, p, "book_ins_by_agency", rows=national)
-    if p.workbook_book_ins:
-        print_table(console, p, "workbook_book_ins")
+        if p.workbook_book_ins:
+            print_table(console, p, "workbook_book_ins")
     source_line(console, p)

@@ -15,7 +15,7 @@ from icestats import __version__
 from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
 from icestats.client import Icestats
 from icestats.jsonout import plain
-from icestats.render import report_stats, specs, specs_stats, underperformers
+from icestats.render import report_pipeline, report_stats, specs, specs_stats, underperformers
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -64,6 +64,8 @@ def _build(ice: Icestats, goal_per_day: float | None, fig: Figures) -> str:
                                "source": status.source.to_dict()}
     if status.releases.num_rows:
         sections += _arrests(ice, goals, goals.national_per_day, data, fig)
+    if report_pipeline.wanted(status):
+        sections.append(report_pipeline.section(ice, data))
     if status.workbooks.num_rows:
         sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))
