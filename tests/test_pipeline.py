@@ -32,18 +32,22 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     q1 = _days(date(2025, 1, 1), date(2025, 3, 31))
     files = [
         _csv(tmp / "arrests.csv", ["Apprehension Date", "Apprehension AOR", "Apprehension Method"],
-             [[d.isoformat(), "CHI", "Located"] for d in q1 for _ in range(2)]),
+             [[d.isoformat(), "CHI", "Located"] for d in q1 for _ in range(2)]
+             + [["2025-03-31", "NYC", "Located"]]),  # (two offices: a national release)
         _csv(tmp / "encounters.csv", ["Event Date", "Responsible AOR", "Event Type"],
-             [[d.isoformat(), "CHI", "x"] for d in q1 for _ in range(5)]),
+             [[d.isoformat(), "CHI", "x"] for d in q1 for _ in range(5)]
+             + [["2025-03-31", "NYC", "x"]]),
         _csv(tmp / "removals.csv", ["Departed Date", "Docket AOR", "Case Threat Level",
                                     "Case Criminality"],
              [[d.isoformat(), "HOU", "1" if d.day % 2 else "3", "1 Convicted Criminal"]
-              for d in _days(date(2025, 1, 1), date(2025, 2, 28))]),
+              for d in _days(date(2025, 1, 1), date(2025, 2, 28))]
+             + [["2025-02-28", "NYC", "1", "1 Convicted Criminal"]]),
         _csv(tmp / "stays.csv", ["Stay Book In Date Time", "Book In Date Time", "Book In AOR",
                                  "Apprehension Final Program", "Anonymized Identifier"],
              [[f"{d} 10:00", f"{d} 10:00", "CHI",
                "Border Patrol" if d.day <= 10 else "Fugitive Operations", f"id{d}"]
-              for d in q1]),
+              for d in q1] + [["2025-03-31 10:00", "2025-03-31 10:00", "NYC",
+                               "Fugitive Operations", "idNYC"]]),
     ]
     path = tmp / "db.duckdb"
     with icestats.connect(path, write=True) as ice:
@@ -96,3 +100,25 @@ def test_book_ins_by_arresting_agency(db: Path) -> None:
     assert (jan["cbp"], jan["ice"], jan["book_ins"], jan["cbp_share_percent"]) == \
         (10, 21, 31, round(100 * 10 / 31, 1))
     assert r["workbooks"] == []  # no detention statistics workbook loaded
+
+
+def test_one_office_releases_give_no_national_figure(tmp_path: Path) -> None:
+    """A kind counted from a release of one office (its records all name it) has no
+    figure for the nation or the other offices: blank, never a partial sum."""
+    q1 = _days(date(2025, 1, 1), date(2025, 1, 31))
+    files = [_csv(tmp_path / "arrests.csv", ["Apprehension Date", "Apprehension AOR",
+                                             "Apprehension Method"],
+                  [[d.isoformat(), "SEA", "Located"] for d in q1]),
+             _csv(tmp_path / "removals.csv", ["Departed Date", "Docket AOR",
+                                              "Case Threat Level"],
+                  [[d.isoformat(), a, "1"] for d in q1 for a in ("SEA", "HOU")])]
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        ice.ingest(files)
+    with icestats.connect(tmp_path / "db.duckdb") as ice:
+        rows = side_by_side(ice.con, "month", include_incomplete=True)
+    by = {r["aor"]: r for r in rows}
+    assert (by["SEA"]["arrests"], by["SEA"]["removals"], by["SEA"]["removals_per_arrest"]) \
+        == (31, 31, 1.0)
+    assert (by["all"]["arrests"], by["all"]["removals"], by["all"]["removals_per_arrest"]) \
+        == (None, 62, None)
+    assert by["HOU"]["arrests"] is None and by["HOU"]["removals"] == 31

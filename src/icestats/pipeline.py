@@ -44,11 +44,15 @@ RATIOS = (
 
 
 def _days_sql(kind: str, period: str, complete: bool) -> str:
-    """(period start, days) the kind is covered."""
+    """(period start, days, the one office when every day's release covers one office
+    only) the kind is covered."""
     tail = "AND NOT o.incomplete" if complete else ""
     return f"""
-        SELECT {period_start_sql(period, 'o.date')} AS p, count(*) AS days
+        SELECT {period_start_sql(period, 'o.date')} AS p, count(*) AS days,
+               CASE WHEN bool_and(k.one_office IS NOT NULL)
+                    AND count(DISTINCT k.one_office) = 1 THEN min(k.one_office) END
         FROM {owner_table(kind)} o
+        LEFT JOIN release_kinds k ON k.release_id = o.release_id AND k.kind = '{kind}'
         WHERE o.date BETWEEN $start AND $end {tail}
         GROUP BY 1"""
 
@@ -72,9 +76,12 @@ def side_by_side(con: duckdb.DuckDBPyConnection, period: str = "fy",
     complete = not include_incomplete
     cells: dict[tuple[date, str], dict[str, Any]] = {}
     days: dict[tuple[str, date], int] = {}
+    local: dict[tuple[str, date], str] = {}  # (kind, period) -> the one office counted
     for kind in KINDS:
-        for p, n in con.execute(_days_sql(kind, period, complete), binds).fetchall():
+        for p, n, one in con.execute(_days_sql(kind, period, complete), binds).fetchall():
             days[(kind, p)] = int(n)
+            if one:
+                local[(kind, p)] = str(one)
         for p, aor, n in con.execute(_counts_sql(kind, period, complete), binds).fetchall():
             for office in (str(aor), "all"):
                 cell = cells.setdefault((p, office), {})
@@ -88,13 +95,15 @@ def side_by_side(con: duckdb.DuckDBPyConnection, period: str = "fy",
             row: dict[str, Any] = {"period": p, "aor": office}
             rate: dict[str, float | None] = {}
             for kind in KINDS:
-                d = days.get((kind, p))
+                # one office's release: no figure for the nation or the other offices
+                d = days.get((kind, p)) if local.get((kind, p), office) == office else None
                 row[f"{kind}_days"] = d or 0
                 row[kind] = counts.get(kind, 0) if d else None
                 rate[kind] = counts.get(kind, 0) / d if d else None
                 row[f"{kind}_per_day"] = _round(rate[kind], 1)
             row.update(_ratios(rate))
-            out.append(row)
+            if any(row[k] is not None for k in KINDS):  # (a row of blanks says nothing)
+                out.append(row)
     return out
 
 
@@ -223,7 +232,9 @@ def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
          for num, den, label, caveat in RATIOS],
         goal, removals_by,
         [r for r in links.pop("rows") if keep is None or r["aor"] in keep], links,
-        [r for r in agency["rows"] if keep is None or r["aor"] in keep],
+        [r for r in agency["rows"] if (keep is None or r["aor"] in keep)
+         and (s.start is None or r["month"] >= s.start.replace(day=1))
+         and (s.end is None or r["month"] <= s.end)],
         agency["workbooks"], window=w, source=kinds_source(con),
         method="each kind counted by its own date, office and duplicate rule "
                "(docs/methods.md), a day over the complete days it covers in each period; "

@@ -36,7 +36,8 @@ def pipeline(console: Console, p: PipelineAnswer) -> None:
     else:
         console.print("Linked shares: no identifiers link arrests to book-ins or removals "
                       "in the loaded releases (the DDP 2025-26 releases do).", style="dim")
-    national = [r for r in p.book_ins_by_agency if r["aor"] == "all"]
+    office = p.window.slice.office if p.window else None  # (the office asked, or all)
+    national = [r for r in p.book_ins_by_agency if r["aor"] == (office or "all")]
     if national:
         print_table(console, p, "book_ins_by_agency", rows=national)
         if p.workbook_book_ins:
