@@ -127,7 +127,7 @@ Text = Annotated[str | None, Query()]
 def charts_daily(i: Ice, aor: Text = None, by: Text = None,
                  start: Annotated[str | None, Query(alias="from")] = None,
                  end: Annotated[str | None, Query(alias="to")] = None, count: Text = None,
-                 scope: Text = None) -> dict[str, Any]:
+                 scope: Text = None, kind: Text = None) -> dict[str, Any]:
     """The dashboard's charts as Vega-Lite specifications (``render/specs.py``, the same
     the report draws): the daily series and what the table shows. ``aor``: one office
     code or several separated by commas (several: each office's 7-day mean). The other
@@ -137,7 +137,9 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
-    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope})
+    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope,
+                     "kind": kind})
+    word = p["kind"].replace("_", "-")  # the kind's word in the titles (arrests by default)
     codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
@@ -145,14 +147,16 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
             raise UsageError("a breakdown shows one office at a time; choose one office or "
                              "no breakdown")
         answers = {names.get(c, c): i.daily(**{**p, "aor": c}) for c in codes}
-        title = "7-day mean of arrests a day: " + ", ".join(answers)
+        title = f"7-day mean of {word} a day: " + ", ".join(answers)
         return _charts(title, [specs.offices(answers, title, None, points=True)])
     a = i.daily(**{**p, "aor": codes[0] if codes else None})
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
-    title = (f"Arrests by {p['by']} (7-day means), {where}" if p["by"]
-             else f"Daily arrests, {where}")
-    table = f"Totals by {p['by']}, {where}" if p["by"] else f"Arrests a day by month, {where}"
-    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] else None
+    title = (f"{word.capitalize()} by {p['by']} (7-day means), {where}" if p["by"]
+             else f"Daily {word}, {where}")
+    table = f"Totals by {p['by']}, {where}" if p["by"] else \
+        f"{word.capitalize()} a day by month, {where}"
+    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] \
+        and p["kind"] == "arrests" else None  # (the goal is of arrests)
     return _charts(title, [specs.daily(a, title, None, points=True, goal=goal),
                            specs.months(a, table, None)])
 
