@@ -28,8 +28,8 @@ from icestats.params import MAX_DAYS, Param
 from icestats.slices import COUNTS, KINDS, SCOPES, Slice
 
 # -- parameters shared by several questions (the slice's first) -------------------------
-KIND = Param("kind", "choice", "Event kind to count (each with its own date, office and "
-             "counting rule: docs/methods.md).", "arrests", choices=tuple(KINDS),
+KIND = Param("kind", "choice", "Event kind to count (its own date, office, rule).",
+             "arrests", choices=tuple(KINDS),
              slice="kind")
 COUNT = Param("count", "choice", "arrests: one per 24-hour episode (another --kind: one "
               "per event under its duplicate rule); records: raw rows.",
