@@ -74,7 +74,7 @@ class Fit:
 def _robust_sd(z: np.ndarray) -> np.ndarray:
     d = np.diff(z, axis=0)
     mad = np.median(np.abs(d - np.median(d, axis=0)), axis=0)
-    return np.maximum(1.4826 * mad / np.sqrt(2), 0.02)
+    return np.asarray(np.maximum(1.4826 * mad / np.sqrt(2), 0.02))
 
 
 def _filter(z: np.ndarray, skip: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -176,7 +176,7 @@ def _baseline(levels: np.ndarray, skip: np.ndarray) -> np.ndarray:
     less than half the window does not move it."""
     use = ~skip
     use[:min(BURN, len(use) - 1)] = False
-    return np.median(levels[use], axis=0) if use.any() else levels[-1]
+    return np.asarray(np.median(levels[use], axis=0) if use.any() else levels[-1])
 
 
 def _month_error_var(y: np.ndarray, levels: np.ndarray, day_log: np.ndarray,
@@ -192,7 +192,8 @@ def _month_error_var(y: np.ndarray, levels: np.ndarray, day_log: np.ndarray,
     t = np.arange(BURN, n - 30)
     ahead = (c[t + 31] - c[t + 1]) / 30
     pred = np.exp(levels[t]) * noise_factor[None, :] * (e[t + 31] - e[t + 1]) / 30 - 0.5
-    return np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2, axis=0)
+    return np.asarray(np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2,
+                              axis=0))
 
 
 def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = PATHS
@@ -204,7 +205,7 @@ def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = P
     walk = start + np.cumsum(steps, axis=1)
     if fit.shift_rate > 0 and len(fit.shift_sizes):
         walk = walk + _shifts(fit, walk, rng)
-    return walk
+    return np.asarray(walk)
 
 
 def _shifts(fit: Fit, walk: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -253,7 +254,7 @@ def count_paths(fit: Fit, future: list[date], levels: np.ndarray,
     noise = fit.noise[pick, np.arange(k)[None, None, :]]
     hol = holiday_offsets(future, fit.holidays)
     y = levels + fit.weekday[dow][None, :, :] + hol[None, :, None] + noise
-    return np.maximum(np.rint(np.exp(y) - 0.5), 0.0)
+    return np.asarray(np.maximum(np.rint(np.exp(y) - 0.5), 0.0))
 
 
 def block_indices(m: int, horizon: int, draws: int, rng: np.random.Generator,
@@ -326,7 +327,8 @@ def _point(expected: np.ndarray, m30: np.ndarray) -> np.ndarray:
     30-day mean keeps some of its right skew."""
     level = np.median(expected, axis=0)
     first = level[:30].mean(axis=0)
-    return level * np.where(first > 0, np.median(m30, axis=0) / np.maximum(first, 1e-9), 1.0)
+    return np.asarray(level * np.where(first > 0, np.median(m30, axis=0) / np.maximum(first, 1e-9),
+                                       1.0))
 
 
 def expected_counts(fit: Fit, future: list[date], levels: np.ndarray) -> np.ndarray:
@@ -337,8 +339,8 @@ def expected_counts(fit: Fit, future: list[date], levels: np.ndarray) -> np.ndar
     dow = np.array([d.weekday() for d in future])
     hol = holiday_offsets(future, fit.holidays)
     noise = np.exp(fit.noise).mean(axis=0)
-    return np.maximum(np.exp(levels + fit.weekday[dow][None] + hol[None, :, None])
-                      * noise[None, None, :] - 0.5, 0.0)
+    return np.asarray(np.maximum(np.exp(levels + fit.weekday[dow][None] + hol[None, :, None])
+                                 * noise[None, None, :] - 0.5, 0.0))
 
 
 def _summary(means: np.ndarray, tail: float) -> np.ndarray:

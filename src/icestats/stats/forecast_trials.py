@@ -90,7 +90,7 @@ def _one(out: Records, fc: Any, j: int, a30: float, actual: np.ndarray, days: li
 def signed_errors(r: Records) -> np.ndarray:
     """(forecast - actual) / actual of the 30-day mean (the actual at least 1 a day)."""
     a = np.maximum(np.array(r.actual), 1.0)
-    return (np.array(r.point) - np.array(r.actual)) / a
+    return np.asarray((np.array(r.point) - np.array(r.actual)) / a)
 
 
 def summary(r: Records) -> dict[str, float]:

@@ -39,7 +39,7 @@ def next_window_draws(rates: np.ndarray, days: float, phi: np.ndarray, drift_var
     mean = np.maximum(rates * drift * days, 1e-9)
     extra = np.maximum(np.asarray(phi, dtype=float) - 1, 1e-6)
     lam = rng.gamma(mean / extra, extra)
-    return rng.poisson(lam) / days
+    return np.asarray(rng.poisson(lam) / days)
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
@@ -52,7 +52,7 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def point_ranks(values: np.ndarray) -> np.ndarray:
-    return ranks(np.asarray(values, dtype=float)[None, :])[0]
+    return np.asarray(ranks(np.asarray(values, dtype=float)[None, :])[0])
 
 
 def rank_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -66,4 +66,4 @@ def rank_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, n
 def bottom_probability(draws: np.ndarray, n: int) -> np.ndarray:
     """Per office, the share of draws in which it is among the ``n`` lowest."""
     r = ranks(draws)
-    return (r > draws.shape[1] - n).mean(axis=0)
+    return np.asarray((r > draws.shape[1] - n).mean(axis=0))

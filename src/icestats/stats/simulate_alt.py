@@ -45,7 +45,7 @@ def office_sizes() -> np.ndarray:
     arrests = reference.office_arrests_2025()
     codes = reference.field_office_codes()
     x = np.array([arrests[c]["arrests"] for c in codes], dtype=float)
-    return x / x.sum()
+    return np.asarray(x / x.sum())
 
 
 def _humps(n: int, k: int, humps: tuple[Hump, ...], rng: np.random.Generator) -> np.ndarray:

@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from icestats import reference
+from icestats.defaults import WINDOW_DAYS
 from icestats.errors import UsageError
 from icestats.stats import event_effects as fx
+from icestats.stats import synth
 from icestats.stats.events import Event, analyse
 
 MIN_DONORS = 2  # with a handful of states, surging ones are taken back only below this
@@ -45,7 +47,7 @@ def office_unit(office: str, names: list[str], offices: dict[str, str | None]) -
 
 
 def state_events(days: list[date], names: list[str], counts: np.ndarray,
-                 offices: dict[str, str | None], events: list[Event], window: int = 28,
+                 offices: dict[str, str | None], events: list[Event], window: int = WINDOW_DAYS,
                  pre: int = 182, level: float = 0.95) -> list[dict[str, Any]]:
     """Each event on the state series ``counts`` (days x ``names``), the other states as
     donors (less any with an event of its own near this one)."""
@@ -54,7 +56,7 @@ def state_events(days: list[date], names: list[str], counts: np.ndarray,
         unit = ev.office if ev.office in names else office_unit(ev.office, names, offices)
         near = {office_unit(e.office, names, offices) if e.office not in names else e.office
                 for e in events if e is not ev and
-                -pre < (e.date - ev.date).days < 7 * fx.synth.HORIZON_WEEKS}
+                -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, names, counts, ev.date, pre // 7, window // 7, 1 - level,
                       min_donors=MIN_DONORS, offices=False)
         r = analyse(su, Event(ev.date, unit, ev.label), near - {unit})

@@ -108,7 +108,7 @@ def noise_floor(weekly: np.ndarray) -> float:
     poisson = float(np.sqrt(1.0 / max(counts.mean(), 0.5)))
     d = np.diff(np.log(counts + 0.5))
     robust = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2)
-    return max(poisson, robust)
+    return float(max(poisson, robust))
 
 
 def fit(g: Grid, unit: int, donors: list[int], event: int, pre: int,

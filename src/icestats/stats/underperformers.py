@@ -10,16 +10,16 @@ of all of them come from the same posterior draws (``stats.ranks``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from icestats import metrics
 from icestats.answers import UnderperformersAnswer
+from icestats.defaults import FDR, LEVEL
 from icestats.errors import UsageError
-from icestats.stats.fair import FDR, LEVEL
+from icestats.slices import Window, earlier
 from icestats.stats.goals import Goals
 from icestats.stats.offices import Evaluation, evaluation
 from icestats.stats.ranks import bottom_probability, point_ranks, rank_interval
@@ -36,15 +36,20 @@ MEASURES = {
 }
 
 
-def underperformers(con: duckdb.DuckDBPyConnection, goals: Goals, *, n: int = 12,
-                    window: int = 28, as_of: date | None = None,
-                    include_incomplete: bool = False, count: str = "arrests",
-                    scope: str = "all", q: float = FDR, level: float = LEVEL
+N = 12  # "a dozen underperforming field-office directors"
+
+
+def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
+                    n: int | None = None, q: float = FDR, level: float = LEVEL
                     ) -> UnderperformersAnswer:
-    ev = evaluation(con, goals, window=window, as_of=as_of,
-                    include_incomplete=include_incomplete, count=count, scope=scope, q=q,
-                    level=level, relative_targets=True, baseline_fallback=True)
+    """The ``n`` lowest (default 12, or all but one when fewer offices are ranked)."""
+    ev = evaluation(con, w, goals, q=q, level=level, relative_targets=True,
+                    baseline_fallback=True)
     k = len(ev.codes)
+    if k < 2:
+        return _nothing_to_compare(w, ev, level)
+    if n is None:
+        n = min(N, k - 1)
     if not 1 <= n < k:
         raise UsageError(f"--n must be 1 to {k - 1}: {k} offices are ranked in this window")
     measures, offices, every, some = _lists(ev, n, level)
@@ -52,16 +57,15 @@ def underperformers(con: duckdb.DuckDBPyConnection, goals: Goals, *, n: int = 12
     a = ev.answer
     details = _details(a.details, _yardsticks(ev)[1],
                        bool({"attainment", "share"} & {m["key"] for m in measures}), goals)
-    details["every_measure_stability"] = stability(
-        con, goals, every, n=n, window=window, start=a.window[0], count=count, scope=scope,
-        q=q, level=level)
+    details["every_measure_stability"] = stability(con, w, goals, every, n=n, q=q,
+                                                   level=level)
     below = BELOW_SHARE if ev.relative_targets else BELOW_TARGET
     details["below_means"] = below
     return UnderperformersAnswer(
-        n, a.window, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
+        n, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
         _headline(n, measures, every, some, flagged, a.fdr, below,
                   details["every_measure_stability"]), a.goals, details,
-        a.not_covered, count=count, scope=scope, source=metrics.source(con, *a.window),
+        a.not_covered, count=a.count, scope=a.scope, window=w, source=w.source,
         method=f"the {n} lowest of the {k} ranked offices under each yardstick; rank "
                f"intervals ({level:.0%}) and the probability of being among the {n} lowest "
                f"from {a.details['rank_draws']:,} seeded posterior draws of every office's "
@@ -93,28 +97,27 @@ def _lists(ev: Evaluation, n: int, level: float
     return measures, offices, every, some
 
 
-def stability(con: duckdb.DuckDBPyConnection, goals: Goals, every: list[str], *, n: int,
-              window: int, start: date, count: str, scope: str, q: float, level: float
-              ) -> dict[str, Any]:
+def stability(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, every: list[str], *,
+              n: int, q: float, level: float) -> dict[str, Any]:
     """The "every yardstick" list drawn again for the PAST_WINDOWS windows of the same
     length before this one (as far as the data go): each window's list, how many of them
     hold each office of today's list, and the mean overlap (shared / either) of
     consecutive lists. A list that changes from one month to the next is a list of the
     month, not of the offices."""
     lists: list[dict[str, Any]] = []
-    end = start - timedelta(days=1)
-    cov = metrics.require_data(con)
-    assert cov.start is not None
+    end = w.first - timedelta(days=1)
+    assert w.coverage is not None and w.coverage.start is not None
     for _ in range(PAST_WINDOWS):
-        if end - timedelta(days=window - 1) < cov.start:
+        if end - timedelta(days=w.days - 1) < w.coverage.start:
             break
-        ev = evaluation(con, goals, window=window, as_of=end, include_incomplete=True,
-                        count=count, scope=scope, q=q, level=level, relative_targets=True,
+        before = earlier(con, w, end)
+        ev = evaluation(con, before, goals, q=q, level=level, relative_targets=True,
                         baseline_fallback=True)
         if len(ev.codes) <= n:
             break
-        lists.append({"window": list(ev.answer.window), "every_measure": _lists(ev, n, level)[2]})
-        end = ev.answer.window[0] - timedelta(days=1)
+        lists.append({"window": [before.first, before.last],
+                      "every_measure": _lists(ev, n, level)[2]})
+        end = before.first - timedelta(days=1)
     chain = [set(every)] + [set(x["every_measure"]) for x in lists]
     overlaps = [len(a & b) / len(a | b) for a, b in zip(chain, chain[1:], strict=False)
                 if a | b]
@@ -122,6 +125,17 @@ def stability(con: duckdb.DuckDBPyConnection, goals: Goals, every: list[str], *,
             "held": {c: sum(c in x for x in chain) for c in every},
             "windows_compared": len(chain),
             "mean_overlap": float(np.mean(overlaps)) if overlaps else None}
+
+
+def _nothing_to_compare(w: Window, ev: Evaluation, level: float) -> UnderperformersAnswer:
+    """Fewer than two offices ranked in the window (a one-office release): no list."""
+    a, k = ev.answer, len(ev.codes)
+    note = (f"{k} office{'' if k == 1 else 's'} ranked in this window: there is nothing to "
+            f"compare, so no office is listed")
+    return UnderperformersAnswer(0, a.window_days, k, [], [], [], [], [], a.fdr, level, note,
+                                 a.goals, {"intervals_for": INTERVALS_FOR}, a.not_covered,
+                                 count=a.count, scope=a.scope, window=w, source=w.source,
+                                 method=f"no ranking: {note}")
 
 
 KEPT = ("targets_note", "baseline_note", "areas_note", "baseline", "rank_draws", "rank_seed")
