@@ -25,7 +25,7 @@ RELEASE_LICENSE = "U.S. government records released under FOIA (public domain)"
 WORKBOOK_LICENSE = "U.S. government work (public domain): ICE detention statistics"
 FACETS = {"arrests_daily": ["aor", "count_kind", "incomplete"],
           "arrests_daily_by_category": ["dimension", "count_kind", "aor"],
-          "arrests_monthly_personal": ["dimension", "count_kind", "suppressed"],
+          "arrests_monthly_personal": ["dimension", "count_kind", "aor"],
           "workbook_values": ["workbook", "table_key"]}
 
 
@@ -72,7 +72,7 @@ def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NA
                      **({"facets": FACETS[name]} if name in FACETS else {})}
     return {"title": "icestats: ICE arrests and detention, counted aggregates",
             "description": f"Counted aggregates only (no record, no identifier; personal "
-                           f"attributes national by month with small-cell suppression). "
+                           f"attributes by month and office from the protected grid, rounded). "
                            f"Arrest numbers are {kind}: {arrests.text}; detention numbers "
                            f"are REAL: ICE detention statistics from {workbooks}.",
             "source": "icestats (ICE ERO arrest releases under FOIA; ICE detention "

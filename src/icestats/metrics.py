@@ -117,14 +117,11 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
     _, where, binds = date_range(con, start, end, aor)
     if by is None:
         return arrow(con, _with_source(national_sql(where, count, scope)), binds)
+    # a personal attribute is never counted by day: it is published by the grid only
+    assert not privacy.is_personal([by]), "personal attributes: privacy.cells"
     sql = _with_source(f"""SELECT apprehension_date AS date, {by}, n AS arrests
                            FROM ({by_day_sql(by, where, count, scope)})""")
-    # a personal attribute's day cells are decided on whole years (privacy.widen), then
-    # the requested days are cut out: every range shows the same cells
-    wide = privacy.widen([by], binds["start"], binds["end"])
-    table = arrow(con, sql, {**binds, "start": wide[0], "end": wide[1]})
-    return privacy.suppress(table, [by], 1, period="day", period_column="date",
-                            keep=(binds["start"], binds["end"]))
+    return arrow(con, sql, binds)
 
 
 def _with_source(sql: str) -> str:

@@ -30,8 +30,11 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
           end: date | None = None, aor: str | None = None, count: str = "arrests",
           scope: str = "all", top: int = TOP) -> DailyAnswer:
     """Daily counts (the export form), the series a chart draws (with 7-day means) and the
-    totals a table shows (by month, or by category)."""
+    totals a table shows (by month, or by category). A personal attribute is answered by
+    whole calendar months from the protected grid (``_personal``)."""
     cov, _, binds = date_range(con, start, end, aor)
+    if by is not None and privacy.is_personal([by]):
+        return _personal(con, by, cov, binds, (start, end), count, scope, top)
     first, last = binds["start"], binds["end"]
     rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
     everything = rows if by is None else daily_table(con, start=first, end=last, aor=aor,
@@ -51,6 +54,53 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
                        method="daily counts; mean_7: mean of the day and the 6 before it "
                               "(none until 7 days are in range; none where a day is "
                               "suppressed)")
+
+
+def _personal(con: duckdb.DuckDBPyConnection, by: str, cov: Coverage, binds: dict[str, Any],
+              asked: tuple[date | None, date | None], count: str, scope: str, top: int
+              ) -> DailyAnswer:
+    """A personal attribute: the grid's month cells over the whole months holding the
+    range (``rows``: month, value, arrests); the series gives each covered day its month's
+    mean a day (``mean_7`` holds it; days themselves are not published), the totals sum
+    the months. The range's total and its days are exact (counts by day are public)."""
+    import pyarrow as pa
+
+    aor = binds.get("aor")
+    lo, hi = privacy.months_covering(binds["start"], binds["end"])
+    cells = privacy.cells(con, by, lo, hi, count=count, scope=scope, aor=aor)
+    everything = daily_table(con, start=max(lo, cov.start or lo), end=min(hi, cov.end or hi),
+                             aor=aor, count=count, scope=scope)
+    days = everything["date"].to_pylist()
+    n = sum(everything["arrests"].to_pylist())
+    in_month: dict[date, int] = {}
+    for d in days:
+        in_month[d.replace(day=1)] = in_month.get(d.replace(day=1), 0) + 1
+    per_value: dict[str, dict[date, int]] = {}
+    for m, v, k in zip(*(cells[c].to_pylist() for c in ("period", "value", "arrests")),
+                       strict=True):
+        per_value.setdefault(v, {})[m] = k
+    sums = {v: sum(ms.values()) for v, ms in per_value.items()}
+    order = sorted(sums, key=lambda v: (-sums[v], v))
+    grand = sum(sums.values())
+    means = {v: [round_half_up(per_value[v].get(d.replace(day=1), 0)
+                               / in_month[d.replace(day=1)], 1) for d in days]
+             for v in order[:top]}
+    totals = _totals_table([{"key": v, "arrests": sums[v], "days": len(days),
+                             "per_day": round_half_up(sums[v] / max(len(days), 1), 1),
+                             "share_percent": round_half_up(100 * sums[v] / grand, 1)
+                             if grand else None, "partial": False} for v in order])
+    series = _series(days, {v: [None] * len(days) for v in means}, cov)
+    series = series.set_column(series.column_names.index("mean_7"), "mean_7",
+                               pa.array([x for v in means for x in means[v]], pa.float64()))
+    rows = pa.table({"month": cells["period"], by: cells["value"], "arrests": cells["arrests"]})
+    return DailyAnswer(
+        rows, by, aor, lo, hi, cov, series, totals, _weekly([], {}),
+        {"arrests": n, "days": len(days),
+         "per_day": round_half_up(n / len(days), 1) if days else None},
+        count=count, scope=scope, source=source(con, lo, hi),
+        protection=privacy.protection(by, asked, lo, hi, aor),
+        method=f"{by} by calendar month (rows: month, value, count); mean_7: each day "
+               f"carries its month's mean a day (days are not published); {privacy.RULE}")
 
 
 def _rolling(values: list[int | None], n: int = 7) -> list[float | None]:
@@ -126,20 +176,6 @@ def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
                      "partial": pa.array([r["partial"] for r in rows], pa.bool_())})
 
 
-def _from_cells(rows: pa.Table, by: str) -> pa.Table:
-    """A personal attribute's totals over the range, from its published day cells: a
-    category with a suppressed day is not totalled (its total would reveal the cell)."""
-    import pyarrow as pa
-
-    sums: dict[str, int | None] = {}
-    for c, n in zip(rows[by].to_pylist(), rows["arrests"].to_pylist(), strict=True):
-        prev = sums.get(c, 0)
-        sums[c] = None if n is None or prev is None else prev + n
-    order = sorted(sums, key=lambda c: (-(sums[c] or -1), c))
-    return pa.table({"key": pa.array(order, pa.string()),
-                     "arrests": pa.array([sums[c] for c in order], pa.int64())})
-
-
 def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
                binds: dict[str, Any], count: str, scope: str, top: int, grand: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
@@ -147,12 +183,9 @@ def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: li
     share of ``grand``, the range's total (suppressed categories included)."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
                                                            if "aor" in binds else "")
-    if privacy.is_personal([by]):
-        totals = _from_cells(rows, by)
-    else:
-        sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
-                  FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
-        totals = arrow(con, sql, binds)
+    sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
+              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
+    totals = arrow(con, sql, binds)
     cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
                               strict=True)][:top]
     index = {d: i for i, d in enumerate(days)}

@@ -4,9 +4,8 @@ query and ``icestats export datasette`` writes.
 Each view is a table computed from the store by the library's own rules: the counting
 rule (``counting.counted_sql``: arrests = one per 24-hour episode, records = raw rows, each
 day counted from the release that owns it), and for personal attributes the one
-suppression rule (``privacy``, through ``breakdowns.breakdown``), national and by whole
-month only. No view holds a record, its identifier hash, a source row or a raw rejected
-value.
+protected grid (``privacy``): whole months, national and per office, rounded. No view
+holds a record, its identifier hash, a source row or a raw rejected value.
 """
 
 from __future__ import annotations
@@ -66,20 +65,23 @@ def _with_day(ice: Icestats, counts: str, order: str, files: bool = True) -> pa.
 
 
 def _personal(ice: Icestats) -> pa.Table:
-    """Citizenship, gender and age group, national, by month: the breakdown's cells with
-    its suppression (a month the data cut is suppressed whole; small cells and their
-    complements are suppressed)."""
-    import pyarrow as pa
+    """Citizenship, gender and age group by month, national and per office: sums of the
+    protected grid's cells (``privacy``: whole months, each cell randomly rounded to a
+    multiple of 5 keyed by the cell), for each count kind."""
+    from icestats import privacy
+    from icestats.store import arrow
 
-    parts = []
-    for dim in PERSONAL:
-        for kind in counting.COUNTS:
-            rows = ice.breakdown(dim, period="month", count=kind).rows
-            parts.append(pa.table({
-                "month": rows["period"], "dimension": pa.array([dim] * rows.num_rows),
-                "value": rows[dim], "count_kind": pa.array([kind] * rows.num_rows),
-                "count": rows["arrests"], "suppressed": rows["suppressed"]}))
-    return pa.concat_tables(parts) if parts else pa.table({})
+    parts = [f"""SELECT month, '{kind}' AS count_kind, attribute AS dimension, value, aor,
+                        CAST(sum(published) AS BIGINT) AS count
+                 FROM personal_grid WHERE kind = 'arrests' AND {privacy.parts_sql(kind, "all")}
+                 GROUP BY ALL""" for kind in counting.COUNTS]
+    return arrow(ice.con, f"""
+        SELECT month, dimension, value, count_kind, coalesce(aor, '(national)') AS aor,
+               CAST(sum(count) AS BIGINT) AS count
+        FROM ({" UNION ALL ".join(parts)})
+        GROUP BY GROUPING SETS ((month, dimension, value, count_kind, aor),
+                                (month, dimension, value, count_kind))
+        HAVING sum(count) > 0 ORDER BY ALL""")
 
 
 def _releases(ice: Icestats) -> pa.Table:
@@ -151,12 +153,14 @@ VIEWS: dict[str, View] = {
          "dimension": "the category", "value": "its value"}, _by_category,
         {"count": "arrests or records a day"}),
     "arrests_monthly_personal": View(
-        "Arrests a month by citizenship, gender and age group (national)",
-        "National counts by month and one personal attribute, with small-cell "
-        "suppression (docs/reliability.md): a month the data cut is suppressed whole.",
+        "Arrests a month by citizenship, gender and age group (per office and national)",
+        "Counts by calendar month and one personal attribute from the protected grid "
+        "(docs/reliability.md): each office's month cell randomly rounded to a multiple of "
+        "5 keyed by the cell; national rows (aor '(national)') are sums of office cells.",
         {"month": "first day of the month", "dimension": "citizenship, gender or age_group",
          "value": "its value", "count_kind": COUNT_KIND,
-         "count": "how many; empty when suppressed", "suppressed": "true when suppressed"},
+         "aor": "field office code, or '(national)' for the sum over offices",
+         "count": "how many, rounded (a sum of cells each off by at most 4)"},
         _personal, {"count": "arrests or records a month"}),
     "fiscal_years": View(
         "Arrests by federal fiscal year beside ICE's published totals",

@@ -12,6 +12,7 @@ from typing import IO
 
 import duckdb
 
+from icestats import privacy
 from icestats.errors import StoreError, first_line
 from icestats.store import (
     KEY_VARIABLE,
@@ -216,6 +217,7 @@ class Writer:
         assert self.con is not None, "writer already closed"
         with _sigint_deferred() as interrupted:
             try:
+                privacy.build_grid(self.con)  # once per database version
                 check_consistent(self.con, self.path)
                 self.con.execute("CHECKPOINT")
                 self.con.close()
