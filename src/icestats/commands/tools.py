@@ -80,6 +80,9 @@ def ingest(
     max_rejects: Annotated[float, typer.Option(
         help="Refuse a file when more than this share of its rows have no usable "
              "apprehension date.")] = 0.01,
+    date_order: Annotated[str | None, typer.Option(
+        help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
+             "only when a file's dates read both ways.")] = None,
     json_out: Json = False,
 ) -> None:
     """Load release files into the database; each file all or nothing, re-loads are no-ops."""
@@ -90,7 +93,8 @@ def ingest(
     with icestats.connect(db, write=True) as ice:
         for f in files:
             with ingest_progress(f, quiet=json_out) as progress:
-                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
+                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
+                                          date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:

@@ -151,6 +151,7 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
                                         REJECTS_STORED - result.rejects_stored)
     result.rows_rejected += result.rows_implausible
     result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + result.rows_implausible)
+    check_rejects(con, rid, run.path, result, max_rejects)  # dates that cannot be true too
     result.episodes = mark_episodes(con, rid)
     cov = store.fetch_one(
         con, "SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
@@ -248,8 +249,9 @@ def check_new(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: Dige
 
 def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: IngestResult,
                   limit: float) -> None:
-    """Refuse the file when more than ``limit`` of its rows have no usable date (blank
-    rows and dates that cannot be true do not count: see ingest.dates)."""
+    """Refuse the file when more than ``limit`` of its rows have no usable date: missing,
+    unreadable, or (checked again once they are known) dates that cannot be true (see
+    ingest.dates). Blank rows do not count."""
     bad = result.rows_rejected
     if not bad or bad <= limit * max(result.rows_read, 1):
         return
@@ -261,6 +263,6 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: 
     raise InputError(
         str(path),
         f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
-        f"{result.rows_read:,} rows have no usable apprehension date, more than the "
-        f"{limit:.1%} allowed (--max-rejects)",
+        f"{result.rows_read:,} rows have no usable apprehension date (missing, unreadable "
+        f"or one that cannot be true), more than the {limit:.1%} allowed (--max-rejects)",
         sheet=sheet, row=row, column=column)
