@@ -262,3 +262,107 @@ def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
         assert p.returncode != 0 and len(err.strip().splitlines()) == 1, err
         assert not list(tmp_path.glob("*.loading-*")), sig
     assert len(counted(db)) == 9  # unchanged
+
+
+# --- a full disk ----------------------------------------------------------------------
+
+def test_disk_full_during_a_load_is_one_line(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: DuckDB's commit fails as it does on a full disk (the text it
+    raises, with no errno); see test_disk_full_on_a_real_small_filesystem for the real
+    thing."""
+    from icestats.ingest import load
+
+    db = _db(tmp_path)
+    before = db.read_bytes()
+
+    def full(*args: object) -> None:
+        raise duckdb.TransactionException('TransactionContext Error: Failed to commit: Could '
+                                          'not write file "x.wal": No space left on device')
+
+    monkeypatch.setattr(load, "check_rejects", full)
+    msg = one_line(run("ingest", _second(tmp_path), "--db", db))
+    assert "no space left on the device" in msg and "nothing was changed" in msg
+    assert db.read_bytes() == before and not list(tmp_path.glob("*.loading-*"))
+
+
+def test_disk_full_during_export_datasette_is_one_line(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    import sqlite3
+
+    from icestats import datasette
+
+    db = _db(tmp_path)
+
+    def full(table: object) -> object:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(datasette, "_plain_types", full)
+    msg = one_line(run("export", "datasette", tmp_path / "site", "--db", db))
+    assert "disk is full" in msg
+    assert not list((tmp_path / "site").glob("*")) if (tmp_path / "site").exists() else True
+
+
+@pytest.mark.slow
+def test_disk_full_on_a_real_small_filesystem(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """An 8 MB tmpfs (root only: skipped where mounting is not allowed): a 60 MB release
+    loaded into it, and the real data's Datasette export written to it."""
+    import subprocess
+
+    from icestats import writer
+
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        from conftest import make_release
+
+        monkeypatch.setattr(writer, "ROOM_MARGIN", 0)  # (else refused before the copy)
+        db = mnt / "db.duckdb"
+        small = make_release(tmp_path / "s.csv", rows=3000)
+        assert run("ingest", small, "--db", db).exit_code == 0
+        before = db.read_bytes()
+        big = make_release(tmp_path / "b.csv", rows=150_000, seed=2)
+        msg = one_line(run("ingest", big, "--db", db))
+        assert "no space left" in msg and db.read_bytes() == before
+        assert not list(mnt.glob("*.loading-*"))
+        roomy = tmp_path / "roomy.duckdb"
+        assert run("ingest", big, "--db", roomy).exit_code == 0
+        msg = one_line(run("export", "datasette", mnt / "site", "--db", roomy))
+        assert "disk is full" in msg and not list((mnt / "site").iterdir())
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_ctrl_c_after_the_switch_still_prints_its_lines(tmp_path: Path) -> None:
+    """Once the new version is switched in, the load is complete: a Ctrl-C then neither
+    kills the command silently (-2) nor loses its lines; it exits 0."""
+    import signal
+    import subprocess
+    import sys
+
+    db = _db(tmp_path)
+    script = (
+        "import sys, time\n"
+        "from icestats import writer\n"
+        "original = writer._switched\n"
+        "def switched():\n"
+        "    original(); print('switched', file=sys.stderr, flush=True); time.sleep(2)\n"
+        "writer._switched = switched\n"
+        "from icestats.cli import main\n"
+        "sys.argv = ['icestats', 'ingest', sys.argv[1], '--db', sys.argv[2]]\n"
+        "main()\n")
+    p = subprocess.Popen([sys.executable, "-c", script, str(_second(tmp_path)), str(db)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stderr is not None
+    while "switched" not in p.stderr.readline():
+        pass
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 0, out
+    assert "b.csv: loaded 40 rows" in out and f"database: {db}" in out
+    assert len(counted(db)) == 18

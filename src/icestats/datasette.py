@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icestats.errors import OutputError
 from icestats.exports import atomic_output
 
 if TYPE_CHECKING:
@@ -96,8 +97,12 @@ def _sqlite(tables: dict[str, pa.Table], path: Path) -> None:
                 con.executemany(f'INSERT INTO "{name}" VALUES ({marks})',
                                 zip(*(c.to_pylist() for c in batch.columns), strict=True))
         con.commit()
+    except sqlite3.OperationalError as exc:  # "database or disk is full": one line
+        raise OutputError(f"cannot write {path.name.split('.partial-')[0].lstrip('.')} "
+                          f"({exc}); nothing was written") from None
     finally:
         con.close()
+        Path(f"{path}-journal").unlink(missing_ok=True)  # (SQLite's, of the partial file)
 
 
 def _plain_types(table: pa.Table) -> pa.Table:
