@@ -366,3 +366,59 @@ def test_ctrl_c_after_the_switch_still_prints_its_lines(tmp_path: Path) -> None:
     assert p.returncode == 0, out
     assert "b.csv: loaded 40 rows" in out and f"database: {db}" in out
     assert len(counted(db)) == 18
+
+
+# --- the server -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> object:
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    tmp = tmp_path_factory.mktemp("server")
+    return TestClient(create_app(_db(tmp)), base_url="http://127.0.0.1",
+                      raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize("query", ["/api/goal?goal=1e308", "/api/goal?goal=1e-308",
+                                   "/api/goal?goal=5e-324", "/api/fair?goal=1e308",
+                                   "/api/underperformers?goal=1e-300"])
+def test_absurd_numbers_are_422(client: object, query: str) -> None:
+    r = client.get(query)  # type: ignore[attr-defined]
+    assert r.status_code == 422 and "--goal must be a finite number" in r.json()["detail"]
+
+
+def test_offices_and_events_per_request_are_bounded(client: object) -> None:
+    t = time.perf_counter()
+    r = client.get("/api/charts/daily?aor=" + ",".join(["CHI"] * 500))  # type: ignore
+    assert r.status_code == 422 and "at most 30 offices" in r.json()["detail"]
+    r = client.get("/api/events?" + "&".join(["event=2025-03-03,CHI,x"] * 200))  # type: ignore
+    assert r.status_code == 422 and "at most 50 events" in r.json()["detail"]
+    assert time.perf_counter() - t < 60  # (refused before any work: was 8 s and 17 s)
+    r = client.get("/api/charts/daily?aor=CHI,CHI,Chicago")  # type: ignore[attr-defined]
+    assert r.status_code == 200  # one office, however it is spelled
+
+
+def test_the_answer_cache_is_bounded_and_follows_the_version() -> None:
+    from icestats.web.app import AnswerCache
+
+    cache = AnswerCache()
+    for i in range(AnswerCache.ENTRIES + 100):
+        cache.put(((1, 1), "/api/x", f"q={i}"), 200, b"x" * 1000, [])
+    assert len(cache.items) == AnswerCache.ENTRIES
+    assert cache.get(((1, 1), "/api/x", "q=0")) is None  # the oldest went first
+    cache.put(((1, 1), "/api/big", ""), 200, b"x" * (AnswerCache.BODY + 1), [])
+    assert cache.get(((1, 1), "/api/big", "")) is None
+    for i in range(20):
+        cache.put(((2, 2), "/api/y", f"q={i}"), 200, b"y" * (4 << 20), [])
+    assert cache.size <= AnswerCache.BYTES
+
+
+def test_a_cached_answer_is_the_computed_one(client: object) -> None:
+    first = client.get("/api/breakdown?by=gender")  # type: ignore[attr-defined]
+    again = client.get("/api/breakdown?by=gender")  # type: ignore[attr-defined]
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content
+    assert again.headers["content-type"] == first.headers["content-type"]
+    assert again.headers["Cache-Control"] == "no-store"

@@ -151,9 +151,11 @@ def events(i: Ice, event: Annotated[list[str] | None, Query(
            window: Annotated[int, Query(ge=7, le=180)] = 28,
            pre: Annotated[int, Query(ge=28, le=728)] = 182, count: str = "arrests",
            scope: str = "all") -> dict[str, Any]:
+    from icestats.params import count_at_most
     from icestats.stats.events import example_file, load_events
 
-    evs = load_events(None if event else example_file(), event or [])
+    event = count_at_most(event, "events")
+    evs = load_events(None if event else example_file(), event)
     return answer(i, i.events(evs, window=window, count=count, scope=scope, pre=pre))
 
 
@@ -180,11 +182,11 @@ def charts_daily(i: Ice, aor: str | None = None, by: str | None = None, start: F
     the report draws): the daily series and what the table shows. ``aor``: one office
     code or several separated by commas (several: each office's 7-day mean)."""
     from icestats import reference
-    from icestats.params import office
+    from icestats.params import offices
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
-    codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
+    codes = offices(aor)
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
         if by:
