@@ -422,3 +422,27 @@ def test_a_cached_answer_is_the_computed_one(client: object) -> None:
     assert first.content == again.content
     assert again.headers["content-type"] == first.headers["content-type"]
     assert again.headers["Cache-Control"] == "no-store"
+
+
+# --- workbooks --------------------------------------------------------------------------
+
+def test_a_notes_or_readme_sheet_is_skipped_and_listed(tmp_path: Path) -> None:
+    import json
+
+    import openpyxl
+
+    from conftest import make_release
+    from icestats.ingest.read_xlsx import is_notes
+
+    f = make_release(tmp_path / "r.xlsx", rows=300)
+    wb = openpyxl.load_workbook(f)
+    wb.create_sheet("README", 0)["A1"] = "Read me first: dates are local time."
+    wb.create_sheet("Notes")["B3"] = "Offices were renamed in 2022."
+    wb.save(f)
+    out = run("ingest", f, "--db", tmp_path / "db.duckdb", "--json")
+    assert out.exit_code == 0, out.output
+    r = json.loads(out.stdout)["files"][0]
+    assert r["notes_sheets"] == ["README", "Notes"] and r["rows_loaded"] == 301
+    assert "README" not in r["empty_sheets"]
+    assert is_notes("Data dictionary", 40) and not is_notes("Sheet2", 40)
+    assert not is_notes("Notes", 50_000)  # a long sheet without a header is refused

@@ -125,7 +125,9 @@ def _loaded_line(f: Path, r: object) -> str:
                f"loading or far from the rest; see status)" if r.rows_implausible else "")
             + "; "
             f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
-            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
+            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else "")
+            + (f"; notes sheets skipped: {', '.join(r.notes_sheets)}" if r.notes_sheets
+               else ""))
 
 
 @app.command()
