@@ -13,7 +13,6 @@ import gzip
 import io
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -84,8 +83,8 @@ def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error(CP1252, _cp1252_fallback)
 MAX_LINE_BYTES = 1 << 20  # a longer line (header or row) is refused: no release has one
 # a compressed csv expanding beyond this many times its size (and beyond the floor) is
-# refused while it is inflated (real releases expand 5-15 times)
-MAX_EXPANSION = 100
+# refused while it is inflated (the real releases expand 14 times)
+MAX_EXPANSION = 40
 EXPANSION_FLOOR = 64 << 20
 
 
@@ -165,7 +164,7 @@ def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
 
 
 # a csv of at most about one chunk (CHUNK_ROWS rows) is read whole: bytes per row allowed
-SMALL_ROW_BYTES = {"none": 256, "gzip": 24}
+SMALL_ROW_BYTES = {"none": 256, "gzip": 24, "zstd": 24}
 
 
 def is_small(path: Path, compression: str) -> bool:
@@ -222,16 +221,23 @@ def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
             with _opened(path, compression) as src, target.open("wb") as dst:
                 _copy(src, dst, label, max(EXPANSION_FLOOR,
                                            MAX_EXPANSION * path.stat().st_size), encoding)
-        except (OSError, EOFError, zlib.error) as exc:
+        except Exception as exc:  # OSError, EOFError, zlib.error, zstandard.ZstdError
+            if isinstance(exc, InputError):
+                raise
             raise InputError(label, f"cannot read file ({first_line(exc, 160)})") from None
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _opened(path: Path, compression: str) -> IO[bytes]:  # (gzip or plain)
+def _opened(path: Path, compression: str) -> IO[bytes]:
     if compression == "gzip":
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"),
+                                                          closefd=True)
     return path.open("rb")
 
 
@@ -286,6 +292,13 @@ def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layo
 def _unreadable(label: str, exc: BaseException) -> InputError:
     if PARALLEL_REFUSED in str(exc):
         return NeedsSerial(label, "quoted newlines past the first 256 KB")
+    if "Maximum line size" in str(exc):
+        import re
+
+        line = re.search(r"CSV Error on Line: (\d+)", str(exc))
+        return InputError(label, f"a line longer than {MAX_LINE_BYTES >> 20} MB"
+                                 + (f" (line {line.group(1)} of the data)" if line else "")
+                                 + ": not a release's")
     if "sniffing file" in str(exc) or "state machine reached an invalid state" in str(exc):
         return InputError(label, "cannot read file as csv: its lines end in different ways "
                                  "(CR LF and LF) or a quote is not closed; save it with one "
