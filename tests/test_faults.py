@@ -431,8 +431,9 @@ def test_a_notes_or_readme_sheet_is_skipped_and_listed(tmp_path: Path) -> None:
 
     import openpyxl
 
-    from conftest import make_release
     from icestats.ingest.read_xlsx import is_notes
+
+    from conftest import make_release
 
     f = make_release(tmp_path / "r.xlsx", rows=300)
     wb = openpyxl.load_workbook(f)

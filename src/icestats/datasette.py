@@ -1,6 +1,7 @@
-"""``icestats export datasette DIR``: the read-only views (``views.py``, suppression
-applied) as an SQLite file, and a Datasette ``metadata.json`` giving every table its title,
-description, columns, source, license and whether its numbers are REAL or GENERATED.
+"""``icestats export datasette DIR``: the read-only views (``views.py``; personal
+attributes from the protected grid) as an SQLite file, and a Datasette ``metadata.json``
+giving every table its title, description, columns, source, license and whether its
+numbers are REAL or GENERATED.
 
 ``datasette DIR/icestats.db -m DIR/metadata.json`` then browses, facets and queries them.
 Both files are written to temporary names and renamed when complete.

@@ -52,8 +52,7 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
                        totals, _weekly(days, dense), total,
                        count=count, scope=scope, source=source(con, first, last),
                        method="daily counts; mean_7: mean of the day and the 6 before it "
-                              "(none until 7 days are in range; none where a day is "
-                              "suppressed)")
+                              "(none until 7 days are in range)")
 
 
 def _personal(con: duckdb.DuckDBPyConnection, by: str, cov: Coverage, binds: dict[str, Any],
@@ -180,7 +179,7 @@ def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: li
                binds: dict[str, Any], count: str, scope: str, top: int, grand: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
     """The ``top`` categories as dense daily series, and every category's total with its
-    share of ``grand``, the range's total (suppressed categories included)."""
+    share of ``grand``, the range's total."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
                                                            if "aor" in binds else "")
     sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
