@@ -200,7 +200,8 @@ def charts_daily(i: Ice, aor: str | None = None, by: str | None = None, start: F
     a = i.daily(by or None, start=start, end=end, aor=codes[0] if codes else None,
                 count=count, scope=scope)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
-    title = (f"Arrests by {by} (7-day means), {where}" if by else f"Daily arrests, {where}")
+    means = "each whole month's mean a day" if a.protection else "7-day means"
+    title = (f"Arrests by {by} ({means}), {where}" if by else f"Daily arrests, {where}")
     table = f"Totals by {by}, {where}" if by else f"Arrests a day by month, {where}"
     goal = goals_mod.Goals().national_per_day if not codes and not by else None
     return plain({"title": title, "charts": [specs.daily(a, title, None, points=True,
