@@ -122,6 +122,39 @@ def test_the_audit_unpins_a_group() -> None:
     assert not pinned({"Male": 0, "Female": 0}, 1)
 
 
+def test_the_grid_follows_every_load_and_skips_a_load_of_nothing(tmp_path: Path) -> None:
+    """Each writer rebuilds the grid for what it switches in; a re-run that loaded
+    nothing keeps it (the releases and day owners it was built from are unchanged)."""
+    from conftest import make_release
+
+    db = tmp_path / "db.duckdb"
+    a = make_release(tmp_path / "a.csv", rows=400, start=date(2025, 3, 1),
+                     end=date(2025, 3, 31))
+    b = make_release(tmp_path / "b.csv", rows=400, seed=2, start=date(2025, 4, 1),
+                     end=date(2025, 4, 30))
+
+    def months() -> set[date]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {m for (m,) in con.execute("SELECT DISTINCT month FROM personal_grid")
+                    .fetchall()}
+        finally:
+            con.close()
+
+    assert run("ingest", a, "--db", db).exit_code == 0
+    assert months() == {date(2025, 3, 1)}
+    assert run("ingest", b, "--db", db).exit_code == 0
+    assert months() == {date(2025, 3, 1), date(2025, 4, 1)}
+    con = duckdb.connect(str(db))
+    assert privacy.build_grid(con) == 0  # nothing changed: not rebuilt
+    con.execute("DELETE FROM personal_grid")
+    assert privacy.build_grid(con) == 0 and not con.execute(
+        "SELECT count(*) FROM personal_grid").fetchall()[0][0]  # (skipped: still empty)
+    privacy.build_grid(con, ["arrests"])  # a kind asked for by name is rebuilt
+    assert con.execute("SELECT count(DISTINCT month) FROM personal_grid").fetchall() == [(2,)]
+    con.close()
+
+
 # --- the attacks on a generated database with many small cells -------------------------
 
 @pytest.fixture(scope="module")

@@ -80,7 +80,18 @@ def is_personal(dimensions: Iterable[str]) -> bool:
 
 def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = None) -> int:
     """Recompute ``personal_grid`` for ``kinds`` (default: every registered kind) from the
-    counted records; returns how many groups the audit had to fix."""
+    counted records, unless the releases and day owners are those it was built from (a
+    re-run that loaded nothing); returns how many groups the audit had to fix."""
+    built_from = con.execute(f"""
+        SELECT concat_ws(':', '{",".join(SOURCES)}', (SELECT count(*) FROM releases),
+                         (SELECT coalesce(max(release_id), 0) FROM releases),
+                         (SELECT coalesce(sum(rows_loaded), 0) FROM releases),
+                         (SELECT count(*) FROM day_owner),
+                         (SELECT coalesce(sum(hash(date, release_id)), 0) FROM day_owner))
+        """).fetchall()[0][0]
+    done = con.execute("SELECT value FROM meta WHERE key = 'grid_of'").fetchall()
+    if kinds is None and done and done[0][0] == built_from:
+        return 0
     fixed = 0  # (the table is part of the schema: store.SCHEMA)
     for kind in kinds if kinds is not None else SOURCES:
         con.execute("DELETE FROM personal_grid WHERE kind = ?", [kind])
@@ -93,6 +104,8 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
                         [kind, attribute])
         con.execute("DROP TABLE IF EXISTS _grid_cells")
         con.execute("DROP TABLE _grid_src")
+    if kinds is None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('grid_of', ?)", [built_from])
     return fixed
 
 
