@@ -59,11 +59,11 @@ def test_daily_shares_are_of_the_whole_range(db: Path) -> None:
         g = ice.daily("gender", start="2025-06-01", end="2025-06-30")
     total = a.total["arrests"]
     for r in a.totals.to_pylist():
-        assert r["share_percent"] == round(100 * r["arrests"] / total + 1e-9, 1)
+        assert r["share_percent"] == pytest.approx(100 * r["arrests"] / total)
     cells = sum(r["arrests"] for r in g.totals.to_pylist())
     assert g.total["arrests"] == total
     for r in g.totals.to_pylist():
-        assert r["share_percent"] == round(100 * r["arrests"] / cells + 1e-9, 1)
+        assert r["share_percent"] == pytest.approx(100 * r["arrests"] / cells)
 
 
 def test_agency_names_the_arrest_files_only_when_it_shows_their_months(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import icestats
-from icestats.metrics import unrecognized_summary
+from icestats.privacy import unrecognized_summary
 
 from conftest import make_release, run
 

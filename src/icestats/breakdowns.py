@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import privacy
+from icestats import privacy, reference
 from icestats.answers import BreakdownAnswer
 from icestats.counting import (
     BREAKDOWNS,
@@ -23,8 +23,7 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.metrics import date_range, source
-from icestats.numbers import round_half_up
+from icestats.metrics import date_range, not_in_release, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -40,6 +39,11 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
     cov, where, binds = date_range(con, start, end, aor)
+    if by == "aor":  # every office is a column of its own
+        top = max(top, len(reference.offices()) + 2)
+    missing = not_in_release(con, by, binds["start"], binds["end"])
+    if missing:
+        where += " AND false"  # (nothing to count: the answer says why)
     protection = None
     if privacy.is_personal([by]):
         period = period if period not in ("day", "week") else privacy.GRAIN
@@ -48,6 +52,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
         binds.update(start=lo, end=hi, lo=lo, hi=hi)
         where = where.replace("$start", "$lo").replace("$end", "$hi")
         counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds)
+        counts = f"SELECT * FROM ({counts}) WHERE {'false' if missing else 'true'}"
     else:
         counts = f"""SELECT {period_start_sql(period, "apprehension_date")} AS period,
                             {by} AS value, CAST(sum(n) AS BIGINT) AS arrests
@@ -60,8 +65,9 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
-        scope=scope, source=source(con, binds["start"], binds["end"]), protection=protection,
+        start=binds["start"], end=binds["end"], aor=binds.get("aor"), missing=missing,
+        count=count, scope=scope, source=source(con, binds["start"], binds["end"]),
+        protection=protection,
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'"
                + (f"; {privacy.RULE}" if protection else ""))
@@ -86,8 +92,8 @@ def _sql(by: str, period: str, counts: str, where: str, count: str, scope: str) 
                               FROM {counted_sql(count, scope)} WHERE {where} GROUP BY 1)
                         GROUP BY 1)
         SELECT period, value AS {by}, arrests,
-               round(100 * arrests / nullif(sum(arrests) OVER (PARTITION BY period), 0), 2)
-                   AS share, period_total, _days, _shown, _tail
+               100 * arrests / nullif(sum(arrests) OVER (PARTITION BY period), 0) AS share,
+               period_total, _days, _shown, _tail
         FROM ({counts}) JOIN totals USING (period) JOIN spans USING (period)
         WHERE _shown > 0
         QUALIFY arrests > 0 OR sum(arrests) OVER (PARTITION BY value) > 0
@@ -152,6 +158,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
             parts = [cells[c] for c in rest if c in cells]
             n = sum(x["arrests"] or 0 for x in parts)
             out["other"] = {"arrests": n, "share": None if not shown_sum
-                            else round_half_up(100 * n / shown_sum, 2), "suppressed": False}
+                            else 100 * n / shown_sum, "suppressed": False}
         wide.append({"period": p, "cells": out, "total": total})
     return shown + (["other"] if rest else []), wide

@@ -243,3 +243,60 @@ def cells(con: duckdb.DuckDBPyConnection, attribute: str, lo: date, hi: date, *,
         binds["aor"] = aor
     sql = cells_sql(attribute, period, count=count, scope=scope, aor=bool(aor), kind=kind)
     return arrow(con, f"SELECT * FROM ({sql}) WHERE arrests > 0 ORDER BY 1, 3 DESC, 2", binds)
+
+
+# --- status without names: unrecognized office values ---------------------------------
+
+MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
+CODE_LIKE = r"[A-Z]{2,4}"  # an office code's shape (CHI, HLG, SNA)
+OFFICE_WORDS = ("area of responsibility", "aor", "field office", "ero", "sub-office",
+                "suboffice", "district", "hq", "headquarters")
+
+
+def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
+    """Unrecognized office values as a reader may see them: a value is shown (at most ten)
+    only when it occurs at least ``k`` times and has the shape of an office: a code (2-4
+    capital letters), or words naming an office ("Area of Responsibility", "Field
+    Office"...) or close to a known office name or city ("Chicgo"). Any other value (a
+    person's name, an identifier) is counted by its shape only: words, length, digits."""
+    shown: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for value, n in values:
+        text = str(value).strip()
+        if n >= k and len(shown) < 10 and _office_shaped(text):
+            shown[text] = shown.get(text, 0) + n
+        else:
+            key = f"({_shape(text)})"
+            other[key] = other.get(key, 0) + n
+    return {**shown, **other}
+
+
+def _office_shaped(text: str) -> bool:
+    import difflib
+    import re
+
+    if re.fullmatch(CODE_LIKE, text):
+        return True
+    if not re.fullmatch(r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]", text):
+        return False
+    low = text.lower()
+    if any(re.search(rf"\b{re.escape(w)}\b", low) for w in OFFICE_WORDS):
+        return True
+    from icestats import reference
+
+    known = {w for o in reference.offices() for name in (o.name, o.city)
+             for w in [name.lower()] if w}
+    words = [w for w in re.split(r"[ ,./()&-]+", low) if w]
+    return bool(words) and all(difflib.get_close_matches(w, known, n=1, cutoff=0.8)
+                               or w in ("area", "office", "city") for w in words)
+
+
+def _shape(text: str) -> str:
+    """A value's shape, never its content: words, a band of lengths, digits or not."""
+    import re
+
+    words = len(text.split())
+    band = next(f"{lo}-{hi}" for lo, hi in ((0, 9), (10, 19), (20, 39), (40, 10**9))
+                if len(text) <= hi).replace("-1000000000", " or more")
+    digits = ", with digits" if re.search(r"\d", text) else ""
+    return f"other values: {words} word{'s' if words != 1 else ''}, {band} characters{digits}"

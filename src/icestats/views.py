@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 CATEGORIES = ("criminality", "method", "custody", "agency", "agency_group", "program", "type")
 PERSONAL = ("citizenship", "gender", "age_group")
-COUNT_KIND = "arrests (one per 24-hour episode) or records (raw rows)"
 
 
 @dataclass(frozen=True)
@@ -35,53 +34,63 @@ class View:
     units: dict[str, str] = field(default_factory=dict)
     workbooks: bool = False  # from ICE's detention statistics workbooks, not the releases
 
+    def described_columns(self) -> dict[str, str]:
+        """Each column's description, with its unit where it has one."""
+        return {k: f"{v} (unit: {self.units[k]})" if k in self.units else v
+                for k, v in self.columns.items()}
+
 
 def _daily(ice: Icestats) -> pa.Table:
-    parts = [f"""SELECT apprehension_date AS date, aor, '{kind}' AS count_kind,
-                        count(*) AS count
-                 FROM {counting.counted_sql(kind)} GROUP BY ALL""" for kind in counting.COUNTS]
-    return _with_day(ice, " UNION ALL ".join(parts), "date, aor, count_kind")
+    """Every covered office-day, zeros included: for each day, every office its owning
+    release has a record of (an office a release never mentions is not covered, as in
+    ``icestats offices``), with arrests (one per 24-hour episode) and raw records."""
+    from icestats.store import arrow
+
+    return arrow(ice.con, f"""
+        WITH offices AS (SELECT DISTINCT release_id, aor FROM arrests),
+             counted AS (SELECT apprehension_date AS date, aor,
+                                count(*) FILTER (WHERE episode_start) AS arrests,
+                                count(*) AS records
+                         FROM {counting.counted_sql("records")} GROUP BY ALL)
+        SELECT o.date, f.aor, CAST(coalesce(c.arrests, 0) AS BIGINT) AS arrests,
+               CAST(coalesce(c.records, 0) AS BIGINT) AS records, o.incomplete,
+               r.file_name AS source_file, r.synthetic
+        FROM day_owner o JOIN offices f USING (release_id)
+        JOIN releases r ON r.release_id = o.release_id
+        LEFT JOIN counted c ON c.date = o.date AND c.aor = f.aor
+        ORDER BY o.date, f.aor""")
 
 
 def _by_category(ice: Icestats) -> pa.Table:
-    parts = [f"""SELECT apprehension_date AS date, aor, '{dim}' AS dimension,
-                        {counting.DIMENSIONS[dim]} AS value, '{kind}' AS count_kind,
-                        count(*) AS count
-                 FROM {counting.counted_sql(kind)} GROUP BY ALL"""
-             for dim in CATEGORIES for kind in counting.COUNTS]
-    return _with_day(ice, " UNION ALL ".join(parts), "date, aor, dimension, value, count_kind",
-                     files=False)
-
-
-def _with_day(ice: Icestats, counts: str, order: str, files: bool = True) -> pa.Table:
-    """Counts with their day's flags: incomplete (reporting lag) and the file counted."""
     from icestats.store import arrow
 
-    extra = ", r.file_name AS source_file, r.synthetic" if files else ""
+    parts = [f"""SELECT apprehension_date AS date, aor, '{dim}' AS dimension,
+                        {counting.DIMENSIONS[dim]} AS value,
+                        count(*) FILTER (WHERE episode_start) AS arrests,
+                        count(*) AS records
+                 FROM {counting.counted_sql("records")} GROUP BY ALL"""
+             for dim in CATEGORIES]
     return arrow(ice.con, f"""
-        SELECT c.*, o.incomplete{extra}
-        FROM ({counts}) c JOIN day_owner o ON o.date = c.date
-        JOIN releases r ON r.release_id = o.release_id ORDER BY {order}""")
+        SELECT c.date, c.aor, c.dimension, c.value, CAST(c.arrests AS BIGINT) AS arrests,
+               CAST(c.records AS BIGINT) AS records, o.incomplete
+        FROM ({" UNION ALL ".join(parts)}) c JOIN day_owner o ON o.date = c.date
+        ORDER BY c.date, c.aor, c.dimension, c.value""")
 
 
 def _personal(ice: Icestats) -> pa.Table:
-    """Citizenship, gender and age group by month, national and per office: sums of the
-    protected grid's cells (``privacy``: whole months, each cell randomly rounded to a
-    multiple of 5 keyed by the cell), for each count kind."""
+    """Citizenship, gender and age group by month, in arrests, per office and national:
+    sums of the protected grid's cells (``privacy``: whole months, each office's cell
+    randomly rounded to a multiple of 5 keyed by the cell). Raw records are not offered by
+    personal attribute (the grid has them; one count keeps the view simple)."""
     from icestats import privacy
     from icestats.store import arrow
 
-    parts = [f"""SELECT month, '{kind}' AS count_kind, attribute AS dimension, value, aor,
-                        CAST(sum(published) AS BIGINT) AS count
-                 FROM personal_grid WHERE kind = 'arrests' AND {privacy.parts_sql(kind, "all")}
-                 GROUP BY ALL""" for kind in counting.COUNTS]
     return arrow(ice.con, f"""
-        SELECT month, dimension, value, count_kind, coalesce(aor, '(national)') AS aor,
-               CAST(sum(count) AS BIGINT) AS count
-        FROM ({" UNION ALL ".join(parts)})
-        GROUP BY GROUPING SETS ((month, dimension, value, count_kind, aor),
-                                (month, dimension, value, count_kind))
-        HAVING sum(count) > 0 ORDER BY ALL""")
+        SELECT month, attribute AS dimension, value, coalesce(aor, '(national)') AS aor,
+               CAST(sum(published) AS BIGINT) AS arrests
+        FROM personal_grid WHERE kind = 'arrests' AND {privacy.parts_sql("arrests", "all")}
+        GROUP BY GROUPING SETS ((month, attribute, value, aor), (month, attribute, value))
+        HAVING sum(published) > 0 ORDER BY ALL""")
 
 
 def _releases(ice: Icestats) -> pa.Table:
@@ -136,32 +145,45 @@ def _fiscal_years(ice: Icestats) -> pa.Table:
     return pa.Table.from_pylist(ice.fiscal_years().years)
 
 
+ARRESTS = ("one per 24-hour episode of one identifier (the Deportation Data "
+           "Project's rule; a record without an identifier is one arrest), each day counted "
+           "from the release that owns it")
+RECORDS = "raw rows of that release, duplicates included"
 _DAY = {"date": "day of apprehension", "aor": "field office code (see the offices view)",
-        "count_kind": COUNT_KIND, "count": "how many (arrests or records, per count_kind)",
+        "arrests": ARRESTS, "records": RECORDS,
         "incomplete": "true inside the newest data's last 14 days (reporting lag)",
         "source_file": "the release counted for this day",
         "synthetic": "true when that release is GENERATED (not real ICE data)"}
 VIEWS: dict[str, View] = {
     "arrests_daily": View(
-        "Arrests a day by field office", "Daily counts by office, each day from the release "
-        "that owns it; days without a record are absent.", _DAY, _daily,
-        {"count": "arrests or records a day"}),
+        "Arrests a day by field office",
+        "One row per covered office-day, zeros included: every day of the data and every "
+        "office the release counted for that day has a record of (an office it never "
+        "mentions is not covered and has no rows, as in `icestats offices`). Unit: arrests "
+        "(one per 24-hour episode) a day; `records` beside it counts raw rows. AVG(arrests) "
+        "over a range is the office's arrests a day; SUM(arrests) its arrests.",
+        _DAY, _daily, {"arrests": "arrests a day", "records": "records a day"}),
     "arrests_daily_by_category": View(
-        "Arrests a day by field office and category", "Daily counts by office and by one "
-        f"category at a time ({', '.join(CATEGORIES)}); no personal attribute.",
+        "Arrests a day by field office and category",
+        f"Daily counts by office and by one category at a time ({', '.join(CATEGORIES)}); "
+        "no personal attribute. Unit: arrests (one per 24-hour episode) a day, `records` "
+        "raw rows. Only days and values with at least one record have a row: SUM it; for a "
+        "rate a day divide by the covered days (COUNT(*) of arrests_daily for the office), "
+        "never AVG it.",
         {**{k: v for k, v in _DAY.items() if k not in ("source_file", "synthetic")},
          "dimension": "the category", "value": "its value"}, _by_category,
-        {"count": "arrests or records a day"}),
+        {"arrests": "arrests a day", "records": "records a day"}),
     "arrests_monthly_personal": View(
         "Arrests a month by citizenship, gender and age group (per office and national)",
-        "Counts by calendar month and one personal attribute from the protected grid "
-        "(docs/reliability.md): each office's month cell randomly rounded to a multiple of "
-        "5 keyed by the cell; national rows (aor '(national)') are sums of office cells.",
+        "Arrests (one per 24-hour episode) by calendar month and one personal attribute, "
+        "from the protected grid (docs/reliability.md): each office's month cell randomly "
+        "rounded to a multiple of 5 keyed by the cell; national rows (aor '(national)') "
+        "are sums of office cells. Unit: arrests a month.",
         {"month": "first day of the month", "dimension": "citizenship, gender or age_group",
-         "value": "its value", "count_kind": COUNT_KIND,
+         "value": "its value",
          "aor": "field office code, or '(national)' for the sum over offices",
-         "count": "how many, rounded (a sum of cells each off by at most 4)"},
-        _personal, {"count": "arrests or records a month"}),
+         "arrests": f"{ARRESTS}, rounded (a sum of cells each off by at most 4)"},
+        _personal, {"arrests": "arrests a month"}),
     "fiscal_years": View(
         "Arrests by federal fiscal year beside ICE's published totals",
         "October to September; published: ICE's annual report figure.",
