@@ -307,7 +307,7 @@ def test_disk_full_during_export_datasette_is_one_line(tmp_path: Path,
 def test_disk_full_on_a_real_small_filesystem(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """An 8 MB tmpfs (root only: skipped where mounting is not allowed): a 60 MB release
-    loaded into it, and the real data's Datasette export written to it."""
+    loaded into it; and a 1 MB one: a Datasette export of that release written to it."""
     import subprocess
 
     from icestats import writer
@@ -331,10 +331,15 @@ def test_disk_full_on_a_real_small_filesystem(tmp_path: Path,
         assert not list(mnt.glob("*.loading-*"))
         roomy = tmp_path / "roomy.duckdb"
         assert run("ingest", big, "--db", roomy).exit_code == 0
-        msg = one_line(run("export", "datasette", mnt / "site", "--db", roomy))
-        assert "disk is full" in msg and not list((mnt / "site").iterdir())
+        site = tmp_path / "site"  # a second tmpfs, of 1 MB: the export does not fit
+        site.mkdir()
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(site)],
+                       check=True, capture_output=True)
+        msg = one_line(run("export", "datasette", site, "--db", roomy))
+        assert "disk is full" in msg and not list(site.iterdir())
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
+        for m in (tmp_path / "site", mnt):
+            subprocess.run(["umount", str(m)], capture_output=True)
 
 
 def test_ctrl_c_after_the_switch_still_prints_its_lines(tmp_path: Path) -> None:

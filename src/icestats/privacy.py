@@ -184,10 +184,12 @@ class Protection:
 
     @property
     def text(self) -> str:
-        widened = "" if self.asked == self.answered else (
-            f" (asked {self.asked[0]} to {self.asked[1]}, widened to whole months)")
+        asked = self.asked
+        widened = "" if asked == self.answered or asked == (None, None) else (
+            f" (asked {asked[0] or 'the start'} to {asked[1] or 'the end'}, widened to whole "
+            f"months)")
         return (f"{self.attribute}: {self.answered[0]} to {self.answered[1]}{widened}; "
-                f"{RULE}.")
+                f"{RULE}; totals are exact, so the rounded cells need not add up to them.")
 
 
 def months_covering(start: date, end: date) -> tuple[date, date]:
