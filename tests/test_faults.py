@@ -353,10 +353,10 @@ def test_ctrl_c_after_the_switch_still_prints_its_lines(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from icestats import writer\n"
-        "original = writer._switched\n"
-        "def switched():\n"
-        "    original(); print('switched', file=sys.stderr, flush=True); time.sleep(2)\n"
-        "writer._switched = switched\n"
+        "original = writer.Writer._release\n"
+        "def released(self):\n"
+        "    original(self); print('switched', file=sys.stderr, flush=True); time.sleep(2)\n"
+        "writer.Writer._release = released\n"
         "from icestats.cli import main\n"
         "sys.argv = ['icestats', 'ingest', sys.argv[1], '--db', sys.argv[2]]\n"
         "main()\n")

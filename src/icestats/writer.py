@@ -77,26 +77,38 @@ def check_room(path: Path) -> None:
                          f"{size >> 20:,} MB, and room for the new rows); nothing changed")
 
 
+class _Deferred:
+    """The signals recorded while switching in, and whether the switch is done."""
+
+    def __init__(self) -> None:
+        self.got: list[int] = []
+        self.switched = False
+
+
 @contextmanager
-def _sigint_deferred() -> Iterator[list[int]]:
+def _sigint_deferred() -> Iterator[_Deferred]:
     """While switching in, Ctrl-C (and SIGTERM, SIGHUP) is recorded instead of raised (main
     thread only), so the switch is decided in one place: before the rename it aborts,
-    after it completes."""
+    after it completes. Once ``switched`` is set, the icestats command keeps ignoring
+    Ctrl-C (``_after_switch``): no moment is left between the rename and the end of the
+    command at which a Ctrl-C would say "nothing was changed" of a database that did."""
     import signal
     import threading
 
-    got: list[int] = []
+    state = _Deferred()
     if threading.current_thread() is not threading.main_thread():
-        yield got
+        yield state
         return
     sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.getsignal(sig) for sig in sigs}
     for sig in sigs:
-        signal.signal(sig, lambda signum, frame: got.append(signum))
+        signal.signal(sig, lambda signum, frame: state.got.append(signum))
     try:
-        yield got
+        yield state
     finally:
         for sig, handler in previous.items():
+            if sig == signal.SIGINT and state.switched and _is_command():
+                handler = signal.SIG_IGN
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
@@ -233,17 +245,17 @@ class Writer:
                 self.con = None
                 with open(self.work, "rb") as fh:
                     os.fsync(fh.fileno())
-                if interrupted:
+                if interrupted.got:
                     raise KeyboardInterrupt
                 self._write_key()
                 os.replace(self.work, self.path)
+                interrupted.switched = True
             except BaseException as exc:
                 self.abort()
                 if isinstance(exc, OSError | duckdb.Error):
                     raise StoreError(f"cannot write {self.path} ({_reason(exc)}); nothing "
                                      "changed") from None
                 raise
-        _switched()
         try:
             dir_fd = os.open(self.path.parent, os.O_RDONLY)
             try:
@@ -361,17 +373,14 @@ def _restore(previous: dict[int, object]) -> None:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)  # type: ignore
 
 
-def _switched() -> None:
-    """The new version is in: in the icestats command itself (never a host that calls
-    the library), a Ctrl-C from now on is ignored so that the command still prints its
-    lines and exits 0 (before, it could die by SIGINT with no line)."""
-    import signal
+def _is_command() -> bool:
+    """True in the icestats command itself, never in a host that calls the library (a
+    notebook, tests): after its switch, Ctrl-C is ignored so that the command still prints
+    its lines and exits 0 (before, it could die by SIGINT with no line, or say "nothing was
+    changed" of a database that had changed)."""
     import sys
-    import threading
 
-    if Path(sys.argv[0]).name == "icestats" and \
-            threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return Path(sys.argv[0]).name == "icestats"
 
 
 def _reason(exc: BaseException) -> str:
