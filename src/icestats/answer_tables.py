@@ -14,21 +14,17 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from icestats.questions import QUESTIONS
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from icestats.answers import Answer
 
-# The tables ``--format csv|tsv|markdown`` prints, by question (the first one is what
-# ``export NAME --format csv|parquet`` writes unless --table names another).
-MAIN: dict[str, tuple[str, ...]] = {
-    "status": ("releases", "workbooks"), "goal": ("windows", "summary"),
-    "offices": ("offices",), "fair": ("offices",), "breakdown": ("rows",),
-    "daily": ("totals",), "fiscal_years": ("years",),
-    "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
-    "nowcast": ("days",), "events": ("events",), "forecast": ("weeks", "offices"),
-    "surges": ("surges",), "underperformers": ("offices",),
-}
+# The tables ``--format csv|tsv|markdown`` prints, by question: declared in the question
+# table (the first one is what ``export NAME --format csv|parquet`` writes unless --table
+# names another).
+MAIN: dict[str, tuple[str, ...]] = {name: q.tables for name, q in QUESTIONS.items()}
 
 
 def tables(answer: Answer) -> dict[str, pa.Table]:

@@ -13,6 +13,7 @@ import duckdb
 
 from icestats import privacy, reference
 from icestats.answers import BreakdownAnswer
+from icestats.answers.rows import Cell, PeriodRow
 from icestats.counting import (
     BREAKDOWNS,
     PERIODS,
@@ -23,32 +24,41 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.metrics import date_range, not_in_release, source
+from icestats.metrics import not_in_release
+from icestats.slices import Window, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
-              start: date | None = None, end: date | None = None, aor: str | None = None,
-              count: str = "arrests", scope: str = "all", top: int = TOP) -> BreakdownAnswer:
-    """Counts and shares of each value of ``by`` in each period, long and wide. A personal
+def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str = "month",
+              top: int = TOP) -> BreakdownAnswer:
+    """Counts and shares of each value of ``by`` in each period of the window, long and
+    wide. A personal
     attribute is read from the protected grid (``privacy``): whole calendar months, so
     days and weeks are answered by month and a range is widened to whole periods."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
-    cov, where, binds = date_range(con, start, end, aor)
+    count, scope, aor = w.slice.count, w.slice.scope, w.slice.office
+    binds: dict[str, Any] = {"start": w.first, "end": w.last}
+    where = "apprehension_date BETWEEN $start AND $end"
+    if aor:
+        where += " AND aor = $aor"
+        binds["aor"] = aor
     if by == "aor":  # every office is a column of its own
         top = max(top, len(reference.offices()) + 2)
-    missing = not_in_release(con, by, binds["start"], binds["end"])
+    missing = not_in_release(con, by, w.first, w.last)
     if missing:
         where += " AND false"  # (nothing to count: the answer says why)
-    protection = None
+    protection, window = None, w
     if privacy.is_personal([by]):
         period = period if period not in ("day", "week") else privacy.GRAIN
         lo, hi = whole_periods(period, binds["start"], binds["end"])
-        protection = privacy.protection(by, (start, end), lo, hi, binds.get("aor"))
+        protection = privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor)
+        cov = w.coverage
+        assert cov is not None and cov.start is not None and cov.end is not None
+        window = w.narrowed(max(lo, cov.start), min(hi, cov.end), source(con, lo, hi))
         binds.update(start=lo, end=hi, lo=lo, hi=hi)
         where = where.replace("$start", "$lo").replace("$end", "$hi")
         counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds)
@@ -65,9 +75,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), missing=missing,
-        count=count, scope=scope, source=source(con, binds["start"], binds["end"]),
-        protection=protection,
+        start=binds["start"], end=binds["end"], aor=aor, missing=missing, count=count,
+        scope=scope, window=window, source=window.source, protection=protection,
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'"
                + (f"; {privacy.RULE}" if protection else ""))
@@ -119,7 +128,7 @@ def _period_start(period: str, d: date) -> date:
     return d.replace(day=1)
 
 
-def _mark_partial(wide: list[dict[str, Any]], period: str,
+def _mark_partial(wide: list[PeriodRow], period: str,
                   spans: dict[date, tuple[int, int, int]]) -> None:
     """Each period's days with data in the range, and whether it is partial: fewer days
     than the whole period, or days inside the incomplete tail (``spans``: days shown, days
@@ -127,11 +136,11 @@ def _mark_partial(wide: list[dict[str, Any]], period: str,
     for w in wide:
         shown, _, tail = spans[w["period"]]
         whole = period_days(period, w["period"])
-        w.update(days=shown, period_days=whole, incomplete_days=tail,
-                 partial=shown < whole or tail > 0)
+        w["days"], w["period_days"], w["incomplete_days"] = shown, whole, tail
+        w["partial"] = shown < whole or tail > 0
 
 
-def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:
+def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[PeriodRow]]:
     """Periods as rows, the ``top`` largest categories (then "other") as cells."""
     rows = table.to_pylist()
     totals: dict[str, int] = {}
@@ -146,10 +155,10 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
         periods.setdefault(r["period"], {})[r[by]] = r
         period_total[r["period"]] = r["period_total"]
         cell_sum[r["period"]] = cell_sum.get(r["period"], 0) + (r["arrests"] or 0)
-    wide = []
+    wide: list[PeriodRow] = []
     for p, cells in periods.items():
         total, shown_sum = period_total[p], cell_sum[p]
-        out: dict[str, Any] = {}
+        out: dict[str, Cell] = {}
         for c in shown:
             cell = cells.get(c)
             out[c] = {"arrests": cell["arrests"] if cell else 0,
@@ -159,5 +168,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
             n = sum(x["arrests"] or 0 for x in parts)
             out["other"] = {"arrests": n, "share": None if not shown_sum
                             else 100 * n / shown_sum, "suppressed": False}
-        wide.append({"period": p, "cells": out, "total": total})
+        wide.append({"period": p, "cells": out, "total": total, "days": 0, "period_days": 0,
+                     "incomplete_days": 0, "partial": False})  # (days: _mark_partial)
     return shown + (["other"] if rest else []), wide

@@ -14,8 +14,10 @@ import duckdb
 
 from icestats import privacy
 from icestats.answers import Coverage, DailyAnswer
+from icestats.answers.rows import DailyTotal
 from icestats.counting import TOP, by_day_sql
-from icestats.metrics import daily_table, date_range, not_in_release, source
+from icestats.metrics import daily_table, not_in_release
+from icestats.slices import Window
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -25,47 +27,49 @@ def _days_in_month(d: date) -> int:
     return calendar.monthrange(d.year, d.month)[1]
 
 
-def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date | None = None,
-          end: date | None = None, aor: str | None = None, count: str = "arrests",
-          scope: str = "all", top: int = TOP) -> DailyAnswer:
-    """Daily counts (the export form), the series a chart draws (with 7-day means) and the
-    totals a table shows (by month, or by category). A personal attribute is answered by
-    whole calendar months from the protected grid (``_personal``)."""
-    cov, _, binds = date_range(con, start, end, aor)
+def daily(con: duckdb.DuckDBPyConnection, w: Window, by: str | None = None, *,
+          top: int = TOP) -> DailyAnswer:
+    """Daily counts over the window (the export form), the series a chart draws (with 7-day
+    means) and the totals a table shows (by month, or by category). A personal attribute is
+    answered by whole calendar months from the protected grid (``_personal``)."""
     if by is not None and privacy.is_personal([by]):
-        return _personal(con, by, cov, binds, (start, end), count, scope, top)
-    first, last = binds["start"], binds["end"]
+        return _personal(con, w, by, top)
+    cov, first, last, aor = w.coverage, w.first, w.last, w.slice.office
+    count, scope = w.slice.count, w.slice.scope
+    assert cov is not None and first is not None and last is not None
+    binds: dict[str, Any] = {"start": first, "end": last, **({"aor": aor} if aor else {})}
     rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
     everything = rows if by is None else daily_table(con, start=first, end=last, aor=aor,
                                                       count=count, scope=scope)
     days = everything["date"].to_pylist()
     n = sum(everything["arrests"].to_pylist())
-    total = {"arrests": n, "days": len(days),
-             "per_day": n / len(days) if days else None}
+    total: DailyTotal = {"arrests": n, "days": len(days),
+                         "per_day": n / len(days) if days else None}
     if by is None:
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
     else:
         dense, totals = _by_series(con, rows, by, days, binds, count, scope, top, n)
-    return DailyAnswer(rows, by, binds.get("aor"), first, last, cov, _series(days, dense, cov),
+    return DailyAnswer(rows, by, aor, first, last, cov, _series(days, dense, cov),
                        totals, _weekly(days, dense), total,
                        missing=not_in_release(con, by, first, last),
-                       count=count, scope=scope, source=source(con, first, last),
+                       count=count, scope=scope, window=w, source=w.source,
                        method="daily counts; mean_7: mean of the day and the 6 before it "
                               "(none until 7 days are in range)")
 
 
-def _personal(con: duckdb.DuckDBPyConnection, by: str, cov: Coverage, binds: dict[str, Any],
-              asked: tuple[date | None, date | None], count: str, scope: str, top: int
-              ) -> DailyAnswer:
+def _personal(con: duckdb.DuckDBPyConnection, w: Window, by: str, top: int) -> DailyAnswer:
     """A personal attribute: the grid's month cells over the whole months holding the
-    range (``rows``: month, value, arrests); the series gives each covered day its month's
+    window (``rows``: month, value, arrests); the series gives each covered day its month's
     mean a day (``mean_7`` holds it; days themselves are not published), the totals sum
     the months. The range's total and its days are exact (counts by day are public)."""
     import pyarrow as pa
 
-    aor = binds.get("aor")
-    lo, hi = privacy.months_covering(binds["start"], binds["end"])
+    from icestats.slices import source
+
+    cov, aor, count, scope = w.coverage, w.slice.office, w.slice.count, w.slice.scope
+    assert cov is not None
+    lo, hi = privacy.months_covering(w.first, w.last)
     cells = privacy.cells(con, by, lo, hi, count=count, scope=scope, aor=aor)
     everything = daily_table(con, start=max(lo, cov.start or lo), end=min(hi, cov.end or hi),
                              aor=aor, count=count, scope=scope)
@@ -91,12 +95,14 @@ def _personal(con: duckdb.DuckDBPyConnection, by: str, cov: Coverage, binds: dic
     series = series.set_column(series.column_names.index("mean_7"), "mean_7",
                                pa.array([x for v in means for x in means[v]], pa.float64()))
     rows = pa.table({"month": cells["period"], by: cells["value"], "arrests": cells["arrests"]})
+    src = source(con, lo, hi)
     return DailyAnswer(
         rows, by, aor, lo, hi, cov, series, totals, _weekly([], {}),
         {"arrests": n, "days": len(days),
          "per_day": n / len(days) if days else None},
-        count=count, scope=scope, source=source(con, lo, hi),
-        protection=privacy.protection(by, asked, lo, hi, aor),
+        count=count, scope=scope, source=src,
+        window=w.narrowed(max(lo, cov.start or lo), min(hi, cov.end or hi), src),
+        protection=privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor),
         method=f"{by} by calendar month (rows: month, value, count); mean_7: each day "
                f"carries its month's mean a day (days are not published); {privacy.RULE}")
 

@@ -10,13 +10,13 @@ inserted into the page as text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -125,7 +125,8 @@ def _malloc_trim() -> None:
         pass
 
 
-async def cached(request: Request, call_next: Any) -> Response:
+async def cached(request: Request,
+                 call_next: Callable[[Request], Awaitable[StreamingResponse]]) -> Response:
     """API answers from the AnswerCache when the same question was asked of the same
     database version; otherwise computed, and kept when they are a 200."""
     cache: AnswerCache = request.app.state.answers
@@ -139,7 +140,8 @@ async def cached(request: Request, call_next: Any) -> Response:
     response = await call_next(request)
     if response.status_code != 200:
         return response
-    body = b"".join([chunk async for chunk in response.body_iterator])
+    body = b"".join([chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+                     async for chunk in response.body_iterator])
     headers = [(k, v) for k, v in response.headers.items() if k != "content-length"]
     cache.put(key, 200, body, headers)
     return Response(body, status_code=200, headers=dict(headers))
