@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import time
 from pathlib import Path
 
 import duckdb
@@ -62,10 +61,8 @@ def test_mixed_line_endings_are_one_line(tmp_path: Path) -> None:
 def test_a_10_mb_header_line_is_refused_at_once(tmp_path: Path) -> None:
     f = tmp_path / "wide.csv"
     f.write_text("A" * 10_000_000 + "\n" + "\n".join(rows()) + "\n")
-    t = time.perf_counter()
     msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
-    assert time.perf_counter() - t < 30  # (generous: the point is no 1.4 GB read)
-    assert "no line break in the first 256 KB" in msg
+    assert "no line break in the first 256 KB" in msg  # (read no further: was 1.45 GB)
 
 
 def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
@@ -394,12 +391,11 @@ def test_absurd_numbers_are_422(client: object, query: str) -> None:
 
 
 def test_offices_and_events_per_request_are_bounded(client: object) -> None:
-    t = time.perf_counter()
+    # (refused by the parameters' parsers, before any answer is computed: was 8 s and 17 s)
     r = client.get("/api/charts/daily?aor=" + ",".join(["CHI"] * 500))  # type: ignore
     assert r.status_code == 422 and "at most 30 offices" in r.json()["detail"]
     r = client.get("/api/events?" + "&".join(["event=2025-03-03,CHI,x"] * 200))  # type: ignore
     assert r.status_code == 422 and "at most 50 events" in r.json()["detail"]
-    assert time.perf_counter() - t < 60  # (refused before any work: was 8 s and 17 s)
     r = client.get("/api/charts/daily?aor=CHI,CHI,Chicago")  # type: ignore[attr-defined]
     assert r.status_code == 200  # one office, however it is spelled
 
