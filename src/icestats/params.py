@@ -58,8 +58,8 @@ def positive(value: float, option: str) -> float:
         raise UsageError(f"{option} must be a finite number above 0, not {_shown(value)}"
                          ) from None
     if not math.isfinite(x) or not MIN_PER_DAY <= x <= MAX_PER_DAY:
-        raise UsageError(f"{option} must be a finite number from {MIN_PER_DAY:g} to "
-                         f"{MAX_PER_DAY:,.0f} a day, not {_shown(value)}")
+        raise UsageError(f"{option} must be a finite number from {_num(MIN_PER_DAY)} to "
+                         f"{_num(MAX_PER_DAY)}, not {_shown(value)}")  # (as the Param says)
     return x
 
 
