@@ -78,6 +78,9 @@ def ingest(
     max_rejects: Annotated[float, typer.Option(
         help="Refuse a file when more than this share of its rows have no usable "
              "apprehension date.")] = 0.01,
+    date_order: Annotated[str | None, typer.Option(
+        help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
+             "only when a file's dates read both ways.")] = None,
     json_out: Json = False,
 ) -> None:
     """Load release files into the database; each file all or nothing, re-loads are no-ops."""
@@ -88,7 +91,8 @@ def ingest(
     with icestats.connect(db, write=True) as ice:
         for f in files:
             with ingest_progress(f, quiet=json_out) as progress:
-                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress))
+                results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
+                                          date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:
@@ -119,7 +123,9 @@ def _loaded_line(f: Path, r: object) -> str:
                f"loading or far from the rest; see status)" if r.rows_implausible else "")
             + "; "
             f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
-            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
+            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else "")
+            + (f"; notes sheets skipped: {', '.join(r.notes_sheets)}" if r.notes_sheets
+               else ""))
 
 
 def _report(values: dict[str, Any]) -> None:
