@@ -122,20 +122,27 @@ class Icestats:
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None, aor: str | None = None,
-               upcoming: Iterable[str | Path] = ()) -> list[IngestResult | WorkbookResult]:
+               upcoming: Iterable[str | Path] = (), date_order: str | None = None
+               ) -> list[IngestResult | WorkbookResult]:
         """Load release files and detention workbooks, each all or nothing; stops at the
         first bad file. ``aor``: the office of sheets with no office column.
 
         ``upcoming``: files the caller will load next (their parse may start now).
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
-        interrupt is raised as ``KeyboardInterrupt``."""
+        interrupt is raised as ``KeyboardInterrupt``. ``date_order``: ``mdy`` or ``dmy`` for
+        slashed dates that read both ways (``ingest.dates.date_order``)."""
         from icestats import prefetch
         from icestats.ingest.read_xlsx import choose_columns
         from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
+        if date_order not in (None, "mdy", "dmy"):
+            raise UsageError(f"--date-order must be mdy or dmy, not '{date_order}'")
+        from icestats.ingest.dates import ORDER_VARIABLE
+
+        self.con.execute(f"SET VARIABLE {ORDER_VARIABLE} = ?", [date_order])
         results = []
         todo = [*files]
         later = [*todo[1:], *upcoming]

@@ -27,8 +27,9 @@ if TYPE_CHECKING:
 # 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
 # name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
 # fields of ADDED_IN_4); 5: the other event kinds (event_store: events, release_kinds,
-# kind_day_owner, rejects.kind)
-SCHEMA_VERSION = 5
+# kind_day_owner, rejects.kind); 7: personal_grid, the protected grid of personal
+# attributes (privacy.py; rebuilt by every writer before its switch). 6 is another issue's.
+SCHEMA_VERSION = 7
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
 SCHEMA = [
@@ -73,6 +74,10 @@ SCHEMA = [
         column_label VARCHAR, month DATE, value DOUBLE, cell VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS wb_raw (
         workbook_id INTEGER, table_key VARCHAR, sheet VARCHAR, cell VARCHAR, text VARCHAR)""",
+    # the published cells of personal attributes (privacy.build_grid fills it)
+    """CREATE TABLE IF NOT EXISTS personal_grid (
+        kind VARCHAR, attribute VARCHAR, month DATE, aor VARCHAR, interior BOOLEAN,
+        first_record BOOLEAN, value VARCHAR, published BIGINT)""",
 ]
 
 

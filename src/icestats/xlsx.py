@@ -181,6 +181,7 @@ class Workbook:
             self.path = without_dimension(path, self._copy)
         self.reader = open_workbook(self.path)
         self.names: list[str] = list(self.reader.sheet_names)
+        self.notes: list[str] = []  # sheets of notes (a README) skipped: ingest.read_xlsx
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
         self._pending: dict[int, Future[pa.RecordBatch]] = {}
         self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()

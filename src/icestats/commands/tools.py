@@ -90,6 +90,9 @@ def ingest(
     aor: Annotated[str | None, typer.Option(
         help="Office (code or name) of sheets with no office column; else their title "
              "line's.")] = None,
+    date_order: Annotated[str | None, typer.Option(
+        help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
+             "only when a file's dates read both ways.")] = None,
     json_out: Json = False,
 ) -> None:
     """Load release files into the database; each file all or nothing, re-loads are no-ops."""
@@ -101,7 +104,8 @@ def ingest(
         for k, f in enumerate(files):
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
-                                          aor=aor, upcoming=files[k + 1:k + 2]))
+                                          aor=aor, upcoming=files[k + 1:k + 2],
+                                          date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:
@@ -136,7 +140,9 @@ def _loaded_line(f: Path, r: object) -> str:
                f"loading or far from the rest; see status)" if r.rows_implausible else "")
             + "; "
             f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
-            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
+            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else "")
+            + (f"; notes sheets skipped: {', '.join(r.notes_sheets)}" if r.notes_sheets
+               else ""))
 
 
 def _report(values: dict[str, Any]) -> None:

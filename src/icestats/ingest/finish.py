@@ -33,6 +33,7 @@ def finish_kinds(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: I
         result.rows_rejected += k.rows_implausible
         result.rows_implausible += k.rows_implausible
         result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + k.rows_implausible)
+        check_rejects(con, rid, path, k, max_rejects)  # dates that cannot be true count too
         k.episodes = mark_episodes(con, rid) if k.kind == "arrests" else \
             mark_event_episodes(con, rid, k.kind)
         _coverage(con, rid, k)
@@ -84,7 +85,8 @@ def recompute_owners(con: duckdb.DuckDBPyConnection, kinds: list[str]) -> None:
 def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, k: KindResult,
                   limit: float) -> None:
     """Refuse the file when more than ``limit`` of one kind's rows have no usable date
-    (blank rows and dates that cannot be true do not count: see ingest.dates)."""
+    (missing, unreadable, or, checked again once they are known, dates that cannot be
+    true: see ingest.dates; blank rows do not count)."""
     bad = k.rows_rejected - k.rows_undated  # (sheets with no date column: said apart)
     if not bad or bad <= limit * max(k.rows_read - k.rows_undated, 1):
         return
@@ -99,6 +101,7 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, k: KindR
     raise InputError(
         str(path),
         f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
-        f"{k.rows_read:,} rows have no usable {what}, more than the "
+        f"{k.rows_read:,} rows have no usable {what} (missing, unreadable or one that "
+        f"cannot be true), more than the "
         f"{limit:.1%} allowed (--max-rejects)",
         sheet=sheet, row=row, column=column)

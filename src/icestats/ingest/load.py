@@ -112,7 +112,9 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
     rid = result.release_id = int(row[0])
     _load_sources(con, run, rid)
     if run.book is not None:
-        result.empty_sheets = [s for s in run.book.names if s not in result.sheets]
+        result.notes_sheets = list(run.book.notes)
+        result.empty_sheets = [s for s in run.book.names
+                               if s not in result.sheets and s not in run.book.notes]
     if not result.sha256:
         check_new(con, result, run.digest)
     if not result.sheets:

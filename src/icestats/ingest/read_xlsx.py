@@ -4,6 +4,7 @@ the first rows, its body registered as Arrow with the sheet row numbers in ``__r
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -27,10 +28,10 @@ if TYPE_CHECKING:
 
 
 # A sheet this short where no row names three known columns is a summary or notes sheet
-# (a release's "Summary" and "Footnotes" tabs): not loaded, listed with the empty sheets,
+# (a release's "Summary" and "Footnotes" tabs): not loaded, listed with the notes sheets,
 # when another sheet of the workbook holds records. A longer one, or one with a header of
-# no known layout, is refused (an unknown layout).
-NOTES_ROWS = 200
+# no known layout, is refused (an unknown layout), unless its name says notes (is_notes).
+SUMMARY_ROWS = 200
 
 
 def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None = None
@@ -50,7 +51,9 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None
             try:
                 layout = detect_layout(head, aor)
             except LayoutProblem as p:
-                if p.headerless and batch.num_rows <= NOTES_ROWS:
+                if is_notes(name, batch.num_rows) or \
+                        (p.headerless and batch.num_rows <= SUMMARY_ROWS):
+                    book.notes.append(name)  # listed in the result, never loaded
                     notes.append((name, p))
                     continue
                 if p.undated is None:
@@ -136,6 +139,19 @@ def undated(con: duckdb.DuckDBPyConnection, name: str, sheet_no: int, p: LayoutP
     con.register(relation, table)
     return Source(name, sheet_no, layout, relation, body.num_rows, table,
                   label=f"sheet '{name}'", parts=parts, undated=p.message)
+
+
+NOTES = re.compile(r"(?i)^\s*(notes?|read\s*me|about|info(rmation)?|documentation|"
+                   r"definitions?|glossary|metadata|contents|sources?|disclaimers?|cover|"
+                   r"data\s+dictionary)\b")
+NOTES_ROWS = 1000  # a sheet of notes is short: a longer one without a header is refused
+
+
+def is_notes(name: str, rows: int) -> bool:
+    """A sheet of notes (its name says so: Notes, README, About, Definitions...) with no
+    release header and at most NOTES_ROWS rows: skipped and listed, not a reason to refuse
+    the file."""
+    return rows <= NOTES_ROWS and NOTES.match(name) is not None
 
 
 def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:

@@ -69,7 +69,8 @@ class IngestResult:
     file_format: str = ""
     layout: str = ""
     sheets: list[str] = field(default_factory=list)
-    empty_sheets: list[str] = field(default_factory=list)  # empty, or notes (no header)
+    empty_sheets: list[str] = field(default_factory=list)
+    notes_sheets: list[str] = field(default_factory=list)  # notes/README sheets, not loaded
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
