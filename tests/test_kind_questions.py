@@ -116,3 +116,32 @@ def test_pipeline_side_by_side(linked: tuple[Path, dict[str, Path]]) -> None:
     result = CliRunner().invoke(app, ["pipeline", "--db", str(db)], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     assert "Removals against a goal" in result.output and "removals per arrest:" in result.output
+
+
+def test_personal_attributes_of_a_kind_come_from_its_own_grid(
+        linked: tuple[Path, dict[str, Path]]) -> None:
+    """``breakdown --by gender --kind removals``: the removals' own protected cells (each
+    within the rounding base of the count made here), never the arrests' cells."""
+    db, files = linked
+    true: Counter[tuple[str, str, str]] = Counter()
+    seen: set[tuple[str, str]] = set()
+    with files["removals"].open(newline="") as fh:
+        fh.readline()
+        for r in csv.DictReader(fh):
+            day, ident = r["Departed Date"][:10], r["Anonymized Identifier"]
+            if ident and (ident, day) in seen:
+                continue
+            seen.add((ident, day))
+            office = aor_aliases().get(aor_key(r["Case AOR"]), "UNK")
+            true[(office, day[:7], r["Gender"] or "(blank)")] += 1
+    office = max({o for o, _, _ in true}, key=lambda o: sum(
+        n for (a, m, _), n in true.items() if a == o and m == "2025-03"))
+    with icestats.connect(db) as ice:
+        got = ice.breakdown(by="gender", kind="removals", period="month", aor=office,
+                            start="2025-03-01", end="2025-03-31")
+        arrests = ice.breakdown(by="gender", period="month", aor=office,
+                                start="2025-03-01", end="2025-03-31")
+    cells = {r["gender"]: r["arrests"] for r in got.to_dict()["rows"]}
+    assert cells and cells != {r["gender"]: r["arrests"] for r in arrests.to_dict()["rows"]}
+    for gender, n in cells.items():
+        assert abs(n - true[(office, "2025-03", gender)]) <= 4, (office, gender, n)
