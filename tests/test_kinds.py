@@ -268,4 +268,4 @@ def test_a_schema_4_database_is_upgraded_in_place(tmp_path: Path) -> None:
         version = ice.con.execute("SELECT value FROM meta WHERE key = 'schema_version'"
                                   ).fetchall()
     assert [(r, k) for r, k, _n, _o in kinds] == [(1, "arrests")] and kinds[0][3] is None
-    assert version == [(str(store.SCHEMA_VERSION),)] == [("5",)]
+    assert version == [(str(store.SCHEMA_VERSION),)] == [("7",)]

@@ -133,7 +133,8 @@ def _loaded_line(f: Path, r: object) -> str:
     if not r.arrests_only:  # a release of other kinds (or several): a line per kind
         return "\n".join([f"{f}:"] + [f"  {k.line()}" for k in r.kinds.values()]
                          + ([f"  sheets not loaded (empty, or notes with no header): "
-                             f"{', '.join(r.empty_sheets)}"] if r.empty_sheets else []))
+                             f"{', '.join(skipped)}"] if (skipped := [
+                                 *r.empty_sheets, *r.notes_sheets]) else []))
     return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "
