@@ -33,10 +33,11 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 
     out: dict[str, pa.Table] = {}
     summary: dict[str, Any] = {}
+    main = MAIN.get(answer.question, ())
     for key, value in answer.body().items():
         if isinstance(value, pa.Table):
             out[key] = value
-        elif _is_rows(value):
+        elif _is_rows(value) or (key in main and value == []):  # (a table with no rows)
             out[key] = table_of(value)
         elif isinstance(value, dict) and value and all(isinstance(k, date) for k in value):
             out[key] = pa.table({"date": list(value), "value": list(value.values())})

@@ -13,6 +13,8 @@ from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from icestats.answers import Answer
 
 REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS}
@@ -109,6 +111,17 @@ def file_columns(answer: Answer, table: str, have: list[str]) -> list[str]:
     keys = [k for c in declared(answer, table) for k in c.keys if k in have]
     order = list(dict.fromkeys(keys))
     return order + [k for k in have if k not in order]
+
+
+def file_table(answer: Answer, table: str, data: pa.Table) -> pa.Table:
+    """``data`` as a file carries it (``file_columns``); a table with no rows and so no
+    columns (e.g. no office covered) still carries the header its spec declares."""
+    import pyarrow as pa
+
+    if data.num_columns == 0:
+        keys = dict.fromkeys(k for c in declared(answer, table) for k in c.keys)
+        data = pa.table({k: pa.nulls(0) for k in keys}) if keys else data
+    return data.select(file_columns(answer, table, data.column_names))
 
 
 def described(answer: Answer, table: str) -> list[dict[str, Any]]:

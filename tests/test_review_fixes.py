@@ -1,0 +1,46 @@
+"""What an independent review of issues 20 and 21 found at the edges, each checked against
+the exact output that was wrong: a database whose records name no office, a forecast on
+too few days, impossible event requests, captions, export columns, labels, reject
+reasons, date formats."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from test_requests import release
+
+from conftest import run
+
+
+@pytest.fixture(scope="module")
+def no_office(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Records that name no office (a blank office column), 2024-01-01..06-30."""
+    return release(tmp_path_factory.mktemp("no_office"), "none", date(2024, 1, 1),
+                   date(2024, 6, 30), 3000, ())
+
+
+def test_surges_with_no_office_covered_says_so(no_office: Path) -> None:
+    """Was exit 70 (KeyError 'surges'); csv printed the name/value summary instead."""
+    r = run("surges", "--db", no_office)
+    assert r.exit_code == 0, r.output
+    assert "Surges, 2024-01-01 to 2024-06-16: no office covered by the releases, none " \
+           "scanned." in " ".join(r.stdout.split())
+    assert "No surge found" not in r.stdout
+    csv = run("surges", "--db", no_office, "--format", "csv")
+    assert csv.exit_code == 0
+    assert csv.stdout == ("office,start,end,ongoing,days,per_day_before,per_day_during,"
+                          "ratio,low,high\n")
+
+
+def test_forecast_with_no_office_covered_gives_the_national_one(no_office: Path) -> None:
+    """Was exit 70 (KeyError 'offices')."""
+    r = run("forecast", "--db", no_office)
+    assert r.exit_code == 0, r.output
+    assert "No office covered by the releases fitted: the national forecast only." in \
+        " ".join(r.stdout.split())
+    got = json.loads(run("forecast", "--db", no_office, "--json").stdout)
+    assert got["offices"] == [] and len(got["weeks"]) == 13
