@@ -44,3 +44,13 @@ def test_forecast_with_no_office_covered_gives_the_national_one(no_office: Path)
         " ".join(r.stdout.split())
     got = json.loads(run("forecast", "--db", no_office, "--json").stdout)
     assert got["offices"] == [] and len(got["weeks"]) == 13
+
+
+def test_forecast_refuses_fewer_days_than_it_may_be_fitted_on(no_office: Path) -> None:
+    """--fit-days has a minimum of 28; --as-of 10 days after the data's start fitted on 10
+    days and labelled their mean 'over the last 28'."""
+    r = run("forecast", "--as-of", "2024-01-27", "--db", no_office)
+    assert (r.exit_code, r.stderr) == (2, "error: forecast needs 28 days of data up to "
+                                          "--as-of; the data start 2024-01-01 (--as-of "
+                                          "2024-01-27)\n")
+    assert run("forecast", "--as-of", "2024-01-28", "--db", no_office).exit_code == 0

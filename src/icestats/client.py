@@ -270,6 +270,10 @@ class Icestats:
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
+        need = questions.question("forecast").param("fit_days").low
+        if w.coverage and w.coverage.start and (w.last - w.coverage.start).days + 1 < need:
+            raise UsageError(f"forecast needs {need:.0f} days of data up to --as-of; the data "
+                             f"start {w.coverage.start} (--as-of {w.last})")
         from icestats.stats.forecast_store import store_forecast
         return store_forecast(self.con, w, _goals(own), own["horizon"], own["level"],
                               backtest=own["backtest"])
