@@ -13,7 +13,7 @@ import pytest
 
 from test_requests import release
 
-from conftest import run
+from conftest import loaded_db, run
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,38 @@ def test_forecast_refuses_fewer_days_than_it_may_be_fitted_on(no_office: Path) -
                                           "--as-of; the data start 2024-01-01 (--as-of "
                                           "2024-01-27)\n")
     assert run("forecast", "--as-of", "2024-01-28", "--db", no_office).exit_code == 0
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generated arrests 2025-03-01..10-15 (complete to 2025-10-01) and ICE's FY25
+    workbook."""
+    return loaded_db(tmp_path_factory.mktemp("generated"), seed=5, rows=5_000)
+
+
+@pytest.mark.parametrize("event,tail", [
+    ("2025-03-10,CHI,x", "(9 days before, 206 from it)"),
+    ("2025-09-20,CHI,x", "(203 days before, 12 from it)"),
+])
+def test_an_event_the_data_cannot_measure_is_refused(generated: Path, event: str,
+                                                     tail: str) -> None:
+    """Was exit 0 with the note; the note named the last complete day as the data's end."""
+    r = run("events", "--event", event, "--db", generated)
+    day = event.split(",")[0]
+    assert (r.exit_code, r.stderr) == (2, (
+        f"error: event {day} CHI 'x': needs 21 days before {day} and 28 complete days from "
+        f"it; the data run from 2025-03-01 to 2025-10-15, complete to 2025-10-01 {tail}\n"))
+
+
+def test_a_narrowed_window_counts_its_own_days_with_data(generated: Path) -> None:
+    """events' JSON window said "days": 61, "days_with_data": 1418 (the whole data's): the
+    answers that narrow their window (events, nowcast, a personal breakdown) count again."""
+    got = json.loads(run("events", "--db", generated, "--json").stdout)["window"]
+    assert got["days_with_data"] == got["days"] == (
+        date.fromisoformat(got["to"]) - date.fromisoformat(got["from"])).days + 1
+    gender = json.loads(run("daily", "--by", "gender", "--from", "2025-04-03", "--to",
+                            "2025-05-20", "--db", generated, "--json").stdout)["window"]
+    assert (gender["from"], gender["to"], gender["days_with_data"]) == (
+        "2025-04-01", "2025-05-31", 61)
+    now = json.loads(run("nowcast", "--db", generated, "--json").stdout)["window"]
+    assert (now["days"], now["days_with_data"]) == (14, 14)

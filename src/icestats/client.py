@@ -256,10 +256,12 @@ class Icestats:
         inference, a pre-trend check, the event study and the displacement."""
         w, own = self._ask("events", locals(), "events")
         from icestats.stats.events import example_events, load_events, store_events
-        if events is None and own["file"] is None and not own["event"]:
+        asked = events is not None or own["file"] is not None or bool(own["event"])
+        if not asked:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)
         chosen = events if events is not None else load_events(own["file"], own["event"])
-        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
+        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"],
+                            asked=asked)
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,
                  fit_days: int = 182, as_of: Day = None, level: float = LEVEL,
@@ -270,7 +272,7 @@ class Icestats:
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
-        need = questions.question("forecast").param("fit_days").low
+        need = questions.question("forecast").param("fit_days").low or 0
         if w.coverage and w.coverage.start and (w.last - w.coverage.start).days + 1 < need:
             raise UsageError(f"forecast needs {need:.0f} days of data up to --as-of; the data "
                              f"start {w.coverage.start} (--as-of {w.last})")

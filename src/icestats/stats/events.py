@@ -86,13 +86,18 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
     return Event(d, code, label.strip() or f"{code} {d}")
 
 
+SHORT = "needs "  # how the note of an event the data's span cannot measure starts
+
+
 def analyse(su: fx.Setup, ev: Event, excluded: set[str],
-            span: tuple[date, date] | None = None) -> dict[str, Any]:
+            span: tuple[date, date] | None = None, data_end: date | None = None
+            ) -> dict[str, Any]:
     """One event's answer: effects, fit, placebos, study, pre-trend, displacement.
-    ``span``: the data's real first and last day, for the messages (default: the days
-    given)."""
+    ``span``: the data's real first and last complete day, for the messages (default: the
+    days given); ``data_end``: the data's last day, when an incomplete tail follows."""
     head = {"office": ev.office, "date": ev.date, "label": ev.label}
     first, last = span or (su.days[0], su.days[-1])
+    to = f"{data_end}, complete to {last}" if data_end and data_end != last else f"{last}"
     g = synth.grid(su.days, su.counts, ev.date)
     w = su.window_weeks
     # fewer weeks before the event than asked: fit on what there is, down to 21 days,
@@ -100,8 +105,8 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str],
     pre = min(su.pre_weeks, max(g.event, 0))
     if pre < fx.MIN_PRE_WEEKS or g.event + w > len(g.y):
         return head | {"effect": None, "note": (
-            f"needs {7 * fx.MIN_PRE_WEEKS} days before {ev.date} and {7 * w} complete days "
-            f"from it; the data run from {first} to {last} "
+            f"{SHORT}{7 * fx.MIN_PRE_WEEKS} days before {ev.date} and {7 * w} complete days "
+            f"from it; the data run from {first} to {to} "
             f"({max((ev.date - first).days, 0)} days before, "
             f"{max((last - ev.date).days + 1, 0)} from it)")}
     su = replace(su, pre_weeks=pre, space_only=su.space_only or pre < fx.TIME_PRE_WEEKS)
@@ -189,10 +194,11 @@ def _fit(su: fx.Setup, g: synth.Grid, f: synth.Fit, donors: list[int],
 
 
 def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
-                 window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182
-                 ) -> EventsAnswer:
+                 window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182,
+                 asked: bool = False) -> EventsAnswer:
     """Each event's effect; ``w``: the data's whole span to the last complete day (the
-    answer's window is narrowed to the days studied)."""
+    answer's window is narrowed to the days studied). ``asked``: the events are the
+    user's, so one the data cannot measure is refused rather than noted."""
     for name, n in (("window", window), ("pre", pre)):
         if n % 7 or n < 7:
             raise UsageError(f"--{name} {n}: a whole number of weeks in days (7, 14, 28, "
@@ -225,11 +231,21 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
         near = {e.office for e in events if e is not ev and
                 -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, codes, counts, ev.date, pre // 7, window // 7, 1 - level)
-        results.append(analyse(su, ev, (near | uncovered) - {ev.office}, (cov.start, end)))
+        results.append(_refused(analyse(su, ev, (near | uncovered) - {ev.office},
+                                        (cov.start, end), cov.end), ev, asked))
     src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
-                        scope=scope, window=w.narrowed(lo, hi, src), source=src,
+                        scope=scope, window=slices.narrow(con, w, lo, hi, src), source=src,
                         method=METHOD)
+
+
+def _refused(r: dict[str, Any], ev: Event, asked: bool) -> dict[str, Any]:
+    """``r``; but a date the user asked for that the data's span cannot measure is a
+    usage error (one line, exit 2), not a note."""
+    note = r.get("note")
+    if asked and r["effect"] is None and isinstance(note, str) and note.startswith(SHORT):
+        raise UsageError(f"event {ev.date} {ev.office} {ev.label!r}: {note}")
+    return r
 
 
 METHOD = ("synthetic control on weekly log arrests (weeks start on the event day), "
