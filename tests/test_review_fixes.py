@@ -89,3 +89,12 @@ def test_a_narrowed_window_counts_its_own_days_with_data(generated: Path) -> Non
         "2025-04-01", "2025-05-31", 61)
     now = json.loads(run("nowcast", "--db", generated, "--json").stdout)["window"]
     assert (now["days"], now["days_with_data"]) == (14, 14)
+
+
+def test_goal_caption_says_an_as_of_day_was_asked(generated: Path) -> None:
+    """Was 'as of 2018-06-30 (last complete day; newer days are incomplete)' for any
+    --as-of."""
+    asked = run("goal", "--as-of", "2025-06-30", "--db", generated).stdout
+    assert "as of 2025-06-30 (asked)" in asked and "last complete day" not in asked
+    default = run("goal", "--db", generated).stdout
+    assert "as of 2025-10-01 (last complete day; newer days are incomplete)" in default

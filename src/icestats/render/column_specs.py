@@ -96,9 +96,11 @@ def _goal_title(a: Answer) -> str:
 
 def _goal_caption(a: Answer) -> str:
     g = cast("GoalAnswer", a)
+    asked = g.window is not None and g.window.slice.as_of is not None  # (--as-of given)
     return f"as of {g.as_of}" + (
         " (inside the incomplete tail: reporting lag)" if g.as_of_incomplete
-        else "" if g.include_incomplete else " (last complete day; newer days are incomplete)")
+        else " (asked)" if asked else "" if g.include_incomplete
+        else " (last complete day; newer days are incomplete)")
 
 
 # --- offices --------------------------------------------------------------------------
