@@ -256,12 +256,10 @@ class Icestats:
         inference, a pre-trend check, the event study and the displacement."""
         w, own = self._ask("events", locals(), "events")
         from icestats.stats.events import example_events, load_events, store_events
-        asked = events is not None or own["file"] is not None or bool(own["event"])
-        if not asked:
+        if events is None and own["file"] is None and not own["event"]:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)
         chosen = events if events is not None else load_events(own["file"], own["event"])
-        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"],
-                            asked=asked)
+        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,
                  fit_days: int = 182, as_of: Day = None, level: float = LEVEL,

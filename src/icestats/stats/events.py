@@ -36,6 +36,7 @@ class Event:
     date: date
     office: str
     label: str
+    example: bool = False  # one of the shipped examples (not named by the user)
 
 
 def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
@@ -63,12 +64,17 @@ def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
 def example_events(first: date, last: date) -> list[Event]:
     """The example events (``icestats events --example``) from ``first`` to ``last``: what
     ``events`` studies when it is given no event."""
-    inside = [e for e in load_events(example_file(), []) if first <= e.date <= last]
+    inside = [e for e in examples() if first <= e.date <= last]
     if not inside:
         raise UsageError(f"none of the example events (`icestats events --example`) is "
                          f"inside the data ({first} to {last}, the last complete day); give "
                          f"--event DATE,OFFICE,LABEL or --file events.toml")
     return inside
+
+
+def examples() -> list[Event]:
+    """The shipped example events (``icestats events --example``), marked as examples."""
+    return [replace(e, example=True) for e in load_events(example_file(), [])]
 
 
 def _event(when: str, office: str, label: str, where: str) -> Event:
@@ -194,11 +200,11 @@ def _fit(su: fx.Setup, g: synth.Grid, f: synth.Fit, donors: list[int],
 
 
 def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
-                 window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182,
-                 asked: bool = False) -> EventsAnswer:
+                 window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182
+                 ) -> EventsAnswer:
     """Each event's effect; ``w``: the data's whole span to the last complete day (the
-    answer's window is narrowed to the days studied). ``asked``: the events are the
-    user's, so one the data cannot measure is refused rather than noted."""
+    answer's window is narrowed to the days studied). An event the user named that the
+    data cannot measure is refused; an example gets a note."""
     for name, n in (("window", window), ("pre", pre)):
         if n % 7 or n < 7:
             raise UsageError(f"--{name} {n}: a whole number of weeks in days (7, 14, 28, "
@@ -232,18 +238,18 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
                 -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, codes, counts, ev.date, pre // 7, window // 7, 1 - level)
         results.append(_refused(analyse(su, ev, (near | uncovered) - {ev.office},
-                                        (cov.start, end), cov.end), ev, asked))
+                                        (cov.start, end), cov.end), ev))
     src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
                         scope=scope, window=slices.narrow(con, w, lo, hi, src), source=src,
                         method=METHOD)
 
 
-def _refused(r: dict[str, Any], ev: Event, asked: bool) -> dict[str, Any]:
-    """``r``; but a date the user asked for that the data's span cannot measure is a
-    usage error (one line, exit 2), not a note."""
+def _refused(r: dict[str, Any], ev: Event) -> dict[str, Any]:
+    """``r``; but a date the user named that the data's span cannot measure is a usage
+    error (one line, exit 2), not a note."""
     note = r.get("note")
-    if asked and r["effect"] is None and isinstance(note, str) and note.startswith(SHORT):
+    if not ev.example and r["effect"] is None and isinstance(note, str) and note.startswith(SHORT):
         raise UsageError(f"event {ev.date} {ev.office} {ev.label!r}: {note}")
     return r
 
