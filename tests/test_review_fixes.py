@@ -98,3 +98,58 @@ def test_goal_caption_says_an_as_of_day_was_asked(generated: Path) -> None:
     assert "as of 2025-06-30 (asked)" in asked and "last complete day" not in asked
     default = run("goal", "--db", generated).stdout
     assert "as of 2025-10-01 (last complete day; newer days are incomplete)" in default
+
+
+def _csv(*args: object) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    r = run(*args, "--format", "csv")
+    assert r.exit_code == 0, r.output
+    return list(csv.DictReader(io.StringIO(r.stdout)))
+
+
+def test_fair_csv_says_covered_true_or_false(generated: Path) -> None:
+    """covered was empty for covered offices (pandas read it as float NaN)."""
+    import io
+
+    import pandas as pd
+
+    r = run("fair", "--db", generated, "--format", "csv")
+    frame = pd.read_csv(io.StringIO(r.stdout))
+    got = json.loads(run("fair", "--db", generated, "--json").stdout)
+    assert str(frame["covered"].dtype) == "bool"
+    assert dict(zip(frame["aor"], frame["covered"], strict=True)) == {
+        o["aor"]: o["aor"] not in got["not_covered"] for o in got["offices"]}
+
+
+def test_goal_csv_rows_carry_their_label_and_as_of_day(generated: Path) -> None:
+    rows = _csv("goal", "--as-of", "2025-06-30", "--db", generated)
+    assert list(rows[0])[:4] == ["label", "as_of", "days", "days_with_data"]
+    assert [(r["label"], r["as_of"], r["days"]) for r in rows] == [
+        ("7-day mean", "2025-06-30", "7"), ("28-day mean", "2025-06-30", "28"),
+        ("90-day mean", "2025-06-30", "90")]
+
+
+def test_daily_csv_heads_its_category_as_the_terminal_does(generated: Path) -> None:
+    """The office column was headed 'key'."""
+    assert list(_csv("daily", "--by", "aor", "--db", generated)[0])[0] == "aor"
+    assert list(_csv("daily", "--db", generated)[0])[0] == "month"
+
+
+def test_agency_csv_has_the_column_a_narrow_terminal_points_to(generated: Path,
+                                                               tmp_path: Path) -> None:
+    """At 80 columns 'arrests/day' is left out '(--format csv or --json has every
+    column)': the csv lacked it; the xlsx sheet of it was headed 'date', 'value'."""
+    import openpyxl
+
+    got = json.loads(run("agency", "--db", generated, "--json").stdout)
+    rows = _csv("agency", "--db", generated)
+    per_day = {r["month"]: r["arrests_per_day"] for r in rows}
+    assert {k: float(v) for k, v in per_day.items() if v} == pytest.approx(
+        {k: v for k, v in got["arrests_per_day_by_month"].items()})
+    assert len([v for v in per_day.values() if v]) == 7  # (2025-03 to 2025-09)
+    out = tmp_path / "agency.xlsx"
+    assert run("export", "agency", "--db", generated, "-o", out).exit_code == 0
+    sheet = openpyxl.load_workbook(out)["arrests_per_day_by_month"]
+    assert [c.value for c in sheet[1]] == ["month", "arrests_per_day"]

@@ -303,6 +303,10 @@ class Icestats:
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
                    if m in shown} if not slices.coverage(self.con).empty else {}
         every = self._all_sources()  # (the releases only when months of arrests are shown)
+        if arrests:  # (beside the book-ins in the one table every surface and file shows)
+            import pyarrow as pa
+            months = months.append_column("arrests_per_day", pa.array(
+                [arrests.get(m) for m in months["month"].to_pylist()], pa.float64()))
         return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
                             source=every if arrests else Source((), every.workbooks),
                             window=_months(months["month"].to_pylist(), every),

@@ -121,11 +121,13 @@ def file_table(answer: Answer, table: str, data: pa.Table) -> pa.Table:
     if data.num_columns == 0:
         keys = dict.fromkeys(k for c in declared(answer, table) for k in c.keys)
         data = pa.table({k: pa.nulls(0) for k in keys}) if keys else data
-    return data.select(file_columns(answer, table, data.column_names))
+    data = data.select(file_columns(answer, table, data.column_names))
+    rename = {c.key: c.header for c in declared(answer, table) if c.header}
+    return data.rename_columns([rename.get(n, n) for n in data.column_names])
 
 
 def described(answer: Answer, table: str) -> list[dict[str, Any]]:
     """Each declared column's key, label and unit (a file's metadata)."""
-    return [{"name": c.key, "label": c.label, "unit": c.unit or None,
+    return [{"name": c.header or c.key, "label": c.label, "unit": c.unit or None,
              **({"parts": list(c.parts)} if c.parts else {})}
             for c in declared(answer, table)]
