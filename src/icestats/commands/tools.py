@@ -117,7 +117,9 @@ def _loaded_line(f: Path, r: object) -> str:
                 + (f"; {len(r.total_mismatches)} total mismatches (see status)"
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
-    return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+    return (f"{f}: " + ("GENERATED (synthetic) release, not real data: " if r.synthetic
+                        else "") +
+            f"loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "
                f"loading or far from the rest; see status)" if r.rows_implausible else "")

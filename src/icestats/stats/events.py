@@ -211,6 +211,9 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
                              "...): the estimate works on weeks that start on the event day")
     cov, end, count, scope = w.coverage, w.last, w.slice.count, w.slice.scope
     assert cov is not None and cov.start is not None and end is not None
+    if w.source.synthetic:  # (a real operation's name beside a generated effect misleads)
+        events = [replace(e, label=f"{e.label} (generated release's example event)")
+                  if e.example else e for e in events]
     outside = [e for e in events if not cov.start <= e.date <= end]
     if outside:
         e = outside[0]
