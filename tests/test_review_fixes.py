@@ -175,3 +175,23 @@ def test_ingest_of_a_generated_file_says_generated_on_its_line(tmp_path: Path) -
     r = run("ingest", rel, "--db", tmp_path / "g.duckdb")
     assert r.exit_code == 0 and r.stdout.startswith(
         f"{rel}: GENERATED (synthetic) release, not real data: loaded ")
+
+
+def test_a_file_with_every_row_rejected_says_why(tmp_path: Path) -> None:
+    """Dates all after the day of loading: 'no loadable rows (every row was rejected)' did
+    not say why."""
+    rel = make_release(tmp_path / "future.csv", seed=3, rows=300,
+                       start=date(2031, 10, 1), end=date(2031, 11, 30))
+    import csv
+
+    with rel.open(encoding="utf-8") as fh:
+        lines = list(csv.reader(fh))
+    at = next(i for i, r in enumerate(lines) if "Apprehension Date" in r)
+    first = lines[at + 1][lines[at].index("Apprehension Date")]
+    db = tmp_path / "f.duckdb"
+    r = run("ingest", rel, "--db", db, "--max-rejects", "1")
+    assert (r.exit_code, r.stderr) == (1, (
+        f"error: {rel}, row {at + 2}, column 'Apprehension Date': no loadable rows: every "
+        f"row was rejected (the first: apprehension date after the day of loading, "
+        f"'{first}')\n"))
+    assert not db.exists()

@@ -162,7 +162,7 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
     assert cov is not None
     result.coverage_start, result.coverage_end, result.rows_loaded = cov
     if not result.rows_loaded:
-        raise InputError(str(run.path), "no loadable rows (every row was rejected)")
+        raise _nothing_loaded(con, rid, run.path)
     result.layout = "+".join(sorted(run.layouts))
     run.digest.check_unchanged()
     _record_release(con, run)
@@ -258,14 +258,29 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: 
     bad = result.rows_rejected
     if not bad or bad <= limit * max(result.rows_read, 1):
         return
-    rows = con.execute(
-        "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "
-        "WHERE release_id = ? ORDER BY sheet, source_row LIMIT 1", [rid]).fetchall()
-    sheet, row, column, reason, raw = rows[0]
-    shown = f"'{raw}'" if raw is not None else "empty cell"
+    sheet, row, column, reason, shown = _first_reject(con, rid)
     raise InputError(
         str(path),
         f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
         f"{result.rows_read:,} rows have no usable apprehension date (missing, unreadable "
         f"or one that cannot be true), more than the {limit:.1%} allowed (--max-rejects)",
         sheet=sheet, row=row, column=column)
+
+
+def _first_reject(con: duckdb.DuckDBPyConnection, rid: int
+                  ) -> tuple[str | None, int | None, str | None, str, str]:
+    """The release's first rejected row: sheet, row, column, reason, its value as shown."""
+    rows = con.execute(
+        "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "
+        "WHERE release_id = ? ORDER BY sheet, source_row LIMIT 1", [rid]).fetchall()
+    if not rows:
+        return None, None, None, "no rows", "no value"
+    sheet, row, column, reason, raw = rows[0]
+    return sheet, row, column, reason, f"'{raw}'" if raw is not None else "empty cell"
+
+
+def _nothing_loaded(con: duckdb.DuckDBPyConnection, rid: int, path: Path) -> InputError:
+    """Every row rejected: the message says why, from the first reject."""
+    sheet, row, column, reason, shown = _first_reject(con, rid)
+    return InputError(str(path), f"no loadable rows: every row was rejected (the first: "
+                      f"{reason}, {shown})", sheet=sheet, row=row, column=column)
