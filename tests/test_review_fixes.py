@@ -195,3 +195,22 @@ def test_a_file_with_every_row_rejected_says_why(tmp_path: Path) -> None:
         f"row was rejected (the first: apprehension date after the day of loading, "
         f"'{first}')\n"))
     assert not db.exists()
+
+
+@pytest.mark.parametrize("day", ["20250601", "2025-W22-7", "2025-6-1"])
+def test_only_iso_dates_are_read_on_the_command_line_and_the_api(generated: Path,
+                                                                 day: str) -> None:
+    """--as-of 20190101 was read as 2019-01-01 although every message says YYYY-MM-DD."""
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    message = f"--as-of '{day}' is not a date (expected YYYY-MM-DD)"
+    r = run("goal", "--as-of", day, "--db", generated)
+    assert (r.exit_code, r.stderr) == (2, f"error: {message}\n")
+    api = TestClient(create_app(generated), base_url="http://127.0.0.1").get(
+        "/api/goal", params={"as_of": day})
+    assert (api.status_code, api.json()["detail"]) == (422, message)
+    e = run("events", "--event", f"{day},CHI,x", "--db", generated)
+    assert (e.exit_code, e.stderr) == (
+        2, f"error: --event: '{day}' is not a date (expected YYYY-MM-DD)\n")

@@ -79,7 +79,7 @@ def examples() -> list[Event]:
 
 def _event(when: str, office: str, label: str, where: str) -> Event:
     try:
-        d = date.fromisoformat(when.strip())
+        d = params.iso_date(when)
     except ValueError:
         raise UsageError(f"{where}: '{when}' is not a date (expected YYYY-MM-DD)") from None
     try:
