@@ -214,3 +214,16 @@ def test_only_iso_dates_are_read_on_the_command_line_and_the_api(generated: Path
     e = run("events", "--event", f"{day},CHI,x", "--db", generated)
     assert (e.exit_code, e.stderr) == (
         2, f"error: --event: '{day}' is not a date (expected YYYY-MM-DD)\n")
+
+
+def test_underperformers_with_one_office_prints_only_the_note(tmp_path: Path) -> None:
+    """Was 'Offices in the 0 lowest of 1' over an empty table and 'bottom 0' lists."""
+    db = release(tmp_path, "one", date(2024, 1, 1), date(2024, 6, 30), 3000, ("CHI",))
+    r = run("underperformers", "--db", db)
+    assert r.exit_code == 0
+    lines = " ".join(r.stdout.split())
+    assert lines.startswith("1 office ranked in this window: there is nothing to compare, "
+                            "so no office is listed Not covered by the releases counted for "
+                            "this window (not ranked): ATL, BAL,")
+    assert "lowest of" not in lines and "bottom 0" not in lines and "┏" not in r.stdout
+    assert run("offices", "--underperformers", "--db", db).stdout == r.stdout
