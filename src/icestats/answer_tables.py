@@ -33,13 +33,16 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 
     out: dict[str, pa.Table] = {}
     summary: dict[str, Any] = {}
+    main = MAIN.get(answer.question, ())
     for key, value in answer.body().items():
         if isinstance(value, pa.Table):
             out[key] = value
-        elif _is_rows(value):
+        elif _is_rows(value) or (key in main and value == []):  # (a table with no rows)
             out[key] = table_of(value)
         elif isinstance(value, dict) and value and all(isinstance(k, date) for k in value):
-            out[key] = pa.table({"date": list(value), "value": list(value.values())})
+            # its value column named for what it holds ("arrests_per_day" by "month")
+            day, what = ("month", key[:-9]) if key.endswith("_by_month") else ("date", key)
+            out[key] = pa.table({day: list(value), what: list(value.values())})
         else:
             _flatten(key, value, summary)
     summary.update(count=answer.count, scope=answer.scope, source=answer.source.text,

@@ -303,6 +303,10 @@ class Icestats:
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
+        need = questions.question("forecast").param("fit_days").low or 0
+        if w.coverage and w.coverage.start and (w.last - w.coverage.start).days + 1 < need:
+            raise UsageError(f"forecast needs {need:.0f} days of data up to --as-of; the data "
+                             f"start {w.coverage.start} (--as-of {w.last})")
         from icestats.stats.forecast_store import store_forecast
         return store_forecast(self._on(w), w, goals_of(own), own["horizon"], own["level"],
                               backtest=own["backtest"])
@@ -344,6 +348,10 @@ class Icestats:
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
                    if m in shown} if not slices.coverage(self.con).empty else {}
         every = self._all_sources()  # (the releases only when months of arrests are shown)
+        if arrests:  # (beside the book-ins in the one table every surface and file shows)
+            import pyarrow as pa
+            months = months.append_column("arrests_per_day", pa.array(
+                [arrests.get(m) for m in months["month"].to_pylist()], pa.float64()))
         return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
                             source=every if arrests else Source((), every.workbooks),
                             window=months_window(months["month"].to_pylist(), every),

@@ -222,10 +222,22 @@ def resolve(con: duckdb.DuckDBPyConnection, s: Slice) -> Window:
     if cov.empty:
         raise UsageError("the database holds no releases yet; load one with `icestats ingest`")
     first, last = span(cov, s)
+    return Window(s, first, last, days_with_data(con, first, last), cov,
+                  tuple(uncovered_offices(con, first, last)), source(con, first, last))
+
+
+def days_with_data(con: duckdb.DuckDBPyConnection, first: date, last: date) -> int:
+    """The days from ``first`` to ``last`` some loaded release covers."""
     row = con.execute("SELECT count(*) FROM day_owner WHERE date BETWEEN $a AND $b",
                       {"a": first, "b": last}).fetchall()
-    return Window(s, first, last, int(row[0][0]), cov,
-                  tuple(uncovered_offices(con, first, last)), source(con, first, last))
+    return int(row[0][0])
+
+
+def narrow(con: duckdb.DuckDBPyConnection, w: Window, first: date, last: date,
+           src: Source | None = None) -> Window:
+    """``w`` over other days inside the data, its days with data counted over them (so
+    that they never exceed its days)."""
+    return replace(w.narrowed(first, last, src), days_with_data=days_with_data(con, first, last))
 
 
 def earlier(con: duckdb.DuckDBPyConnection, w: Window, last: date) -> Window:

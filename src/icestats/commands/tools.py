@@ -131,11 +131,14 @@ def _loaded_line(f: Path, r: object) -> str:
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
     if not r.arrests_only:  # a release of other kinds (or several): a line per kind
-        return "\n".join([f"{f}:"] + [f"  {k.line()}" for k in r.kinds.values()]
+        mark = " GENERATED (synthetic) release, not real data" if r.synthetic else ""
+        return "\n".join([f"{f}:{mark}"] + [f"  {k.line()}" for k in r.kinds.values()]
                          + ([f"  sheets not loaded (empty, or notes with no header): "
                              f"{', '.join(skipped)}"] if (skipped := [
                                  *r.empty_sheets, *r.notes_sheets]) else []))
-    return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+    return (f"{f}: " + ("GENERATED (synthetic) release, not real data: " if r.synthetic
+                        else "") +
+            f"loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "
                f"loading or far from the rest; see status)" if r.rows_implausible else "")

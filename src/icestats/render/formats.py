@@ -108,9 +108,9 @@ def delimited(answer: Answer, table: pa.Table, name: str, delimiter: str) -> str
     """One table: its declared columns in the spec's order, then the others; exact values;
     nothing before the header or after the last row."""
     from icestats.exports import csv_text
-    from icestats.render.shown import file_columns
+    from icestats.render.shown import file_table
 
-    ordered = table.select(file_columns(answer, name, table.column_names))
+    ordered = file_table(answer, name, table)
     return csv_text(ordered, delimiter).replace("\r\n", "\n")
 
 

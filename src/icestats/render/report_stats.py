@@ -33,9 +33,9 @@ def sections(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
 def report_events(ice: Icestats) -> list[Event]:
     """The example events the data hold up to their last complete day (an event outside
     the data has nothing to measure)."""
-    from icestats.stats.events import example_file, load_events
+    from icestats.stats.events import examples
 
-    every = load_events(example_file(), [])
+    every = examples()
     cov = ice.status().coverage
     last = cov.complete_through or cov.end
     return [e for e in every if cov.start and last and cov.start <= e.date <= last]

@@ -14,6 +14,8 @@ from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from icestats.answers import Answer
 
 REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE}
@@ -145,8 +147,21 @@ def file_columns(answer: Answer, table: str, have: list[str]) -> list[str]:
     return order + [k for k in have if k not in order]
 
 
+def file_table(answer: Answer, table: str, data: pa.Table) -> pa.Table:
+    """``data`` as a file carries it (``file_columns``); a table with no rows and so no
+    columns (e.g. no office covered) still carries the header its spec declares."""
+    import pyarrow as pa
+
+    if data.num_columns == 0:
+        keys = dict.fromkeys(k for c in declared(answer, table) for k in c.keys)
+        data = pa.table({k: pa.nulls(0) for k in keys}) if keys else data
+    data = data.select(file_columns(answer, table, data.column_names))
+    rename = {c.key: c.header for c in declared(answer, table) if c.header}
+    return data.rename_columns([rename.get(n, n) for n in data.column_names])
+
+
 def described(answer: Answer, table: str) -> list[dict[str, Any]]:
     """Each declared column's key, label and unit (a file's metadata)."""
-    return [{"name": c.key, "label": c.label, "unit": c.unit or None,
+    return [{"name": c.header or c.key, "label": c.label, "unit": c.unit or None,
              **({"parts": list(c.parts)} if c.parts else {})}
             for c in declared(answer, table)]
