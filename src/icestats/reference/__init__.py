@@ -183,3 +183,40 @@ def distance_km(a: str, b: str) -> float:
     p1, p2, dl = math.radians(la1), math.radians(la2), math.radians(lo2 - lo1)
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def state_key(value: str) -> str:
+    """The matching key of a state spelling: upper case, no dots, single spaces."""
+    return re.sub(SPACE + "+", " ", value.replace(".", "")).strip(" ").upper()
+
+
+@cache
+def states() -> dict[str, str]:
+    """USPS code -> state (or territory) name, in the order of states.csv."""
+    with _open("states.csv") as fh:
+        return {r["code"]: r["name"] for r in csv.DictReader(fh)}
+
+
+@cache
+def state_aliases() -> dict[str, str]:
+    """Map of state_key(spelling) -> USPS code, for every code, name and alias."""
+    table: dict[str, str] = {}
+    with _open("states.csv") as fh:
+        for r in csv.DictReader(fh):
+            for spelling in (r["code"], r["name"], *r["aliases"].split("|")):
+                if spelling:
+                    table[state_key(spelling)] = r["code"]
+    return table
+
+
+@cache
+def state_offices() -> dict[str, list[str]]:
+    """USPS code -> the field offices covering some part of the state (2025 map): one
+    office for most states, five for Texas."""
+    out: dict[str, list[str]] = {}
+    for code, places in office_states().items():
+        for state, _county in places:
+            st = state_aliases()[state_key(state)]
+            if code not in out.setdefault(st, []):
+                out[st].append(code)
+    return out
