@@ -16,7 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import breakdowns, counting, detention, metrics, schema, series, store, writer
+from icestats import (
+    breakdowns,
+    count_metrics,
+    counting,
+    detention,
+    metrics,
+    schema,
+    series,
+    store,
+    vintage_metrics,
+    writer,
+)
 from icestats.answers import (
     AgencyAnswer,
     BookInsNear,
@@ -39,6 +50,8 @@ from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day, as_date
 
 if TYPE_CHECKING:
+    from icestats.counts.forms import Declared
+    from icestats.counts.load import CountResult
     from icestats.ingest.load import IngestResult, Progress
     from icestats.stats.events import Event
     from icestats.stats.goals import Goals
@@ -104,9 +117,11 @@ class Icestats:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
-               progress: Progress | None = None) -> list[IngestResult | WorkbookResult]:
-        """Load release files and detention workbooks, each all or nothing; stops at the
-        first bad file.
+               progress: Progress | None = None, declared: Declared | None = None,
+               ) -> list[IngestResult | WorkbookResult | CountResult]:
+        """Load release files, detention workbooks and count tables, each all or nothing;
+        stops at the first bad file. ``declared``: what options say of a count table whose
+        form is not recognized from its header (kind, grain, geography, period, vintage).
 
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
@@ -119,7 +134,7 @@ class Icestats:
         for f in files:
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
-                                           progress=progress))
+                                           progress=progress, declared=declared))
                 self._loaded += not results[-1].already_loaded
             except BaseException as exc:
                 if not isinstance(exc, IcestatsError) or is_interrupt(exc):
@@ -138,6 +153,9 @@ class Icestats:
         return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
                             s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
                             s["unrecognized_aor_values"], books["workbooks"], books["tables"],
+                            count_tables=count_metrics.tables(self.con),
+                            count_agreement=count_metrics.agreement_summary(self.con),
+                            count_rejects=count_metrics.rejects(self.con),
                             source=self._all_sources())
 
     def goal(self, goal: float = 3000.0, *, window: int = 28, as_of: Day = None,
@@ -245,25 +263,36 @@ class Icestats:
         return metrics.fiscal_years(self.con, count, scope)
 
     def agency(self) -> AgencyAnswer:
-        """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks), who is
-        detained, and arrests a day by month from the releases beside them."""
-        if not detention.has_workbooks(self.con):
-            raise UsageError("no detention statistics workbook loaded; load one with "
-                             "`icestats ingest FY25_detentionStats_final.xlsx`")
-        months = detention.book_ins(self.con)
+        """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
+        tables' vintages, the newest data for each month), who is detained, and arrests a
+        day by month from the releases beside them."""
+        books = detention.has_workbooks(self.con)
+        if not books and not vintage_metrics.has_vintages(self.con):
+            raise UsageError("no detention statistics loaded; load a workbook with `icestats "
+                             "ingest FY25_detentionStats_final.xlsx` or DDP's parsed vintages "
+                             "(book-ins-by-arresting-agency.parquet)")
+        months = vintage_metrics.book_ins(self.con)
         shown = set(months["month"].to_pylist()) if months.num_rows else set()
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
                    if m in shown} if metrics.coverage(self.con).start else {}
         every = self._all_sources()  # (the releases only when months of arrests are shown)
-        return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
-                            source=every if arrests else Source((), every.workbooks),
-                            method="book-ins per month from the newest workbook covering it; "
-                                   "per day over the days the workbook covers; arrests a day "
+        used = {str(w).split(" (vintage of ")[0] for w in months["workbook"].to_pylist()} \
+            if months.num_rows else set()
+        source = Source(every.releases if arrests else (),
+                        tuple(w for w in every.workbooks if w in used),
+                        tuple(c for c in every.counts if c[0] in used))
+        detained = detention.detained_by_criminality(self.con) if books else \
+            detention.empty_detained()
+        return AgencyAnswer(months, detained, arrests, source=source,
+                            method="book-ins per month from the newest data reporting it (a "
+                                   "workbook's data-through day or a vintage's as-of day); "
+                                   "per day over the days those data cover; arrests a day "
                                    "from the releases for complete months only")
 
     def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
-        """Each monthly value as every workbook of its fiscal year gave it."""
-        return RevisionsAnswer(table, detention.revisions(self.con, table),
+        """Each monthly value as every workbook of its fiscal year and every vintage of a
+        count table gave it."""
+        return RevisionsAnswer(table, vintage_metrics.revisions(self.con, table),
                                source=self._all_sources())
 
     # -- tables kept for notebooks ---------------------------------------------------
@@ -285,7 +314,8 @@ class Icestats:
         releases = metrics.source(self.con).releases if metrics.coverage(self.con).start \
             else ()
         books = detention.workbooks(self.con)["workbooks"]
-        return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else ())
+        return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else (),
+                      count_metrics.sources(self.con))
 
     def _book_ins_near(self, day: date) -> BookInsNear | None:
         """The last complete month of book-ins ending by ``day``, else the newest one."""

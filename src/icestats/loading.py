@@ -1,6 +1,7 @@
-"""Which loader a file goes to: an arrest release (``ingest``) or an ICE detention
-statistics workbook (``workbooks``), recognized by content, not by name. This module
-sits above both; neither imports the other."""
+"""Which loader a file goes to: an ICE detention statistics workbook (``workbooks``), a
+published count table (``counts``: recognized by its header, or declared by options) or a
+record-level release (``ingest``), recognized by content, not by name. This module sits
+above the three; none imports another."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from icestats.counts.forms import Declared
+from icestats.counts.load import CountResult, ingest_counts, recognize
 from icestats.ingest.digest import Digest
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
 from icestats.ingest.read import unwrapped
@@ -24,7 +27,8 @@ from icestats.workbooks.load import (
 )
 from icestats.xlsx import Workbook
 
-__all__ = ["DEFAULT_MAX_REJECTS", "IngestResult", "Progress", "WorkbookResult", "ingest_file"]
+__all__ = ["DEFAULT_MAX_REJECTS", "CountResult", "Declared", "IngestResult", "Progress",
+           "WorkbookResult", "ingest_file"]
 
 
 def ingest_file(
@@ -34,9 +38,12 @@ def ingest_file(
     max_rejects: float = DEFAULT_MAX_REJECTS,
     progress: Progress | None = None,
     today: date | None = None,
-) -> IngestResult | WorkbookResult:
+    declared: Declared | None = None,
+) -> IngestResult | WorkbookResult | CountResult:
     """Load ``path``; loading a file already in the store changes nothing. ``today``: the
-    day of loading (records dated after it cannot be true; default: the clock's)."""
+    day of loading (records dated after it cannot be true; default: the clock's).
+    ``declared``: what options say of a count table (its kind, grain, geography...)."""
+    declared = declared or Declared()
     path = Path(path)
     digest = Digest(path)  # (refuses what is not a regular file, each kind in its own words)
     kind = detect_kind(path)
@@ -50,6 +57,14 @@ def ingest_file(
                 sha = digest.result()
                 digest.check_unchanged()
                 return ingest_workbook(con, path, sha, grids)
+        form = recognize(con, data, inner.fmt, book, declared, path.name)
+        if form is not None:
+            sha = digest.result()
+            digest.check_unchanged()
+            result = ingest_counts(con, data, sha, inner.fmt, book, form, path.name)
+            if book is not None:
+                book.close()
+            return result
         load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
                        max_rejects=max_rejects, progress=progress, today=today,
                        compression=kind.compression if kind.fmt == "zip" else None)

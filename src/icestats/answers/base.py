@@ -16,11 +16,13 @@ class Source:
 
     releases: tuple[tuple[str, bool | None], ...] = ()  # (file name, synthetic) counted
     workbooks: tuple[str, ...] = ()  # ICE detention statistics workbooks used
+    counts: tuple[tuple[str, bool], ...] = ()  # (file name, synthetic) of count tables used
 
     @property
     def synthetic(self) -> bool | None:
-        """True when any counted release is generated; None when that is unknown."""
-        flags = [s for _, s in self.releases]
+        """True when any counted release or count table is generated; None when that is
+        unknown."""
+        flags = [s for _, s in self.releases] + [s for _, s in self.counts]
         if not flags:
             return False if self.workbooks else None
         if any(s is None for s in flags):
@@ -42,12 +44,19 @@ class Source:
             parts.append("arrest records from " + ", ".join(unknown))
         if self.workbooks:
             parts.append("REAL ICE detention statistics from " + ", ".join(self.workbooks))
+        real = [n for n, s in self.counts if not s]
+        if real:
+            parts.append("REAL published counts from " + ", ".join(real))
+        generated = [n for n, s in self.counts if s]
+        if generated:
+            parts.append("GENERATED (synthetic) counts from " + ", ".join(generated))
         return "; ".join(parts) if parts else "no data loaded"
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "synthetic": self.synthetic,
                 "releases": [{"file": n, "synthetic": s} for n, s in self.releases],
-                "workbooks": list(self.workbooks)}
+                "workbooks": list(self.workbooks),
+                "count_tables": [{"file": n, "synthetic": s} for n, s in self.counts]}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,10 @@ class StatusAnswer(Answer):
     unrecognized_aor_values: dict[str, int]
     workbooks: pa.Table
     tables: pa.Table
+    count_tables: pa.Table | None = field(default=None, kw_only=True)
+    # per count table overlapping the records: units compared, ratio median and range
+    count_agreement: list[dict[str, Any]] = field(default_factory=list, kw_only=True)
+    count_rejects: pa.Table | None = field(default=None, kw_only=True)
 
     def body(self) -> dict[str, Any]:
         return {"releases": self.releases, "coverage": self.coverage,
@@ -34,7 +38,9 @@ class StatusAnswer(Answer):
                 "rejects_by_reason": self.rejects_by_reason,
                 "aor_not_matched": self.aor_not_matched,
                 "unrecognized_aor_values": self.unrecognized_aor_values,
-                "workbooks": self.workbooks, "tables": self.tables}
+                "workbooks": self.workbooks, "tables": self.tables,
+                "count_tables": self.count_tables, "count_agreement": self.count_agreement,
+                "count_rejects": self.count_rejects}
 
 
 @dataclass

@@ -55,12 +55,14 @@ def status(
 
 
 def _status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
-    from icestats.render import detention, tables
+    from icestats.render import counts, detention, tables
 
     if s.releases.num_rows:
         tables.status(out, s, str(db))
     detention.workbooks(out, s, show_tables)
-    if not s.releases.num_rows and not s.workbooks.num_rows:
+    counts.status(out, s)
+    if not s.releases.num_rows and not s.workbooks.num_rows and not (
+            s.count_tables is not None and s.count_tables.num_rows):
         out.print(f"{db} holds nothing yet; load files with `icestats ingest`.")
     else:
         tables.source_line(out, s)

@@ -1,0 +1,105 @@
+"""Rich output for published count tables: the line printed when one is loaded, and the
+count tables' part of ``status`` (what each holds, what was not loaded, and how far each
+agrees with the records where both cover the same days)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from icestats.render.format import num, text
+
+if TYPE_CHECKING:
+    from icestats.answers import StatusAnswer
+    from icestats.counts.load import CountResult
+
+GRAIN = {"day": "day", "week": "week", "month": "month", "fy": "fiscal year",
+         "period": "one period"}
+
+
+def _grain(grain: str, week_start: str | None) -> str:
+    return GRAIN[grain] + (f" (starting {week_start})" if grain == "week" and week_start
+                           else "")
+
+
+def loaded_line(r: CountResult) -> str:
+    """``count table (FORM): KIND by GRAIN, GEO, FROM to TO: N values (M not reported),
+    rejected K; REAL``."""
+    where = r.geo + (f" {r.area}" if r.area else "")
+    by = " and ".join([_grain(r.grain, r.week_start), *r.dims])
+    line = (f"count table ({r.form}): {r.kind} by {by}, {where}, {r.coverage_start} to "
+            f"{r.coverage_end}: {r.values:,} values ({r.not_reported:,} not reported), "
+            f"rejected {r.rows_rejected:,} rows")
+    if r.vintages:
+        line += (f"; {r.vintages:,} vintages ({r.vintages_relabelled} moved to the fiscal year "
+                 f"their months belong to, {r.vintages_rejected} rejected; see status)")
+    return line + ("; GENERATED" if r.synthetic else "; REAL")
+
+
+def status(console: Console, s: StatusAnswer) -> None:
+    """The count tables loaded, their notes, rejects and agreement with the records."""
+    if s.count_tables is None or not s.count_tables.num_rows:
+        return
+    t = Table(title="Published count tables")
+    for c in ("id", "file", "holds", "from", "to", "values", "not reported", "rejected"):
+        t.add_column(c, justify="right" if c in ("id", "values", "not reported", "rejected")
+                     else "left", overflow="fold")
+    rows = s.count_tables.to_pylist()
+    for r in rows:
+        t.add_row(str(r["table_id"]), text(r["file_name"]), text(_holds(r)),
+                  str(r["coverage_start"]), str(r["coverage_end"]), num(r["values_stored"]),
+                  num(r["not_reported"]), num(r["rows_rejected"]))
+    console.print(t)
+    for r in rows:
+        console.print(_table_line(r))
+    _rejects(console, s)
+    for a in s.count_agreement:
+        console.print(agreement_line(a))
+
+
+def _holds(r: dict[str, Any]) -> str:
+    dims = json.loads(r.get("dims") or "[]") if "dims" in r else []
+    by = " and ".join([_grain(r["grain"], r["week_start"]), *dims])
+    where = r["geo_level"] + (f" {r['area']}" if r["area"] else "")
+    return f"{r['kind']} by {by}, {where}" + (f"; {r['vintages']} vintages" if r["vintages"]
+                                               else "")
+
+
+def _table_line(r: dict[str, Any]) -> Text:
+    line = Text(f"[count table {r['table_id']}] ")
+    line.append(*(("GENERATED", "bold yellow") if r["synthetic"] else ("REAL", "bold green")))
+    unmapped = json.loads(r["columns_unmapped"] or "[]")
+    line.append(f" · {r['form']} ({r['file_format']}) · "
+                f"{len(json.loads(r['columns_mapped'] or '{}'))} columns mapped; not mapped: "
+                + (", ".join(unmapped) if unmapped else "none"))
+    for note in json.loads(r["notes"] or "[]"):
+        line.append(f"\n    note: {note}")
+    return line
+
+
+def _rejects(console: Console, s: StatusAnswer) -> None:
+    if s.count_rejects is None:
+        return
+    for r in s.count_rejects.to_pylist():
+        console.print(Text(f"[count table {r['table_id']}] rejected {r['rows']:,} value(s) from "
+                           f"row {r['first_row']}: {r['reason']}"))
+
+
+def agreement_line(a: dict[str, Any]) -> Text:
+    """How far a count table agrees with the records over the units both cover."""
+    unit = GRAIN.get(a["grain"], a["grain"]) + "s"
+    line = Text(f"[count table {a['table_id']}] against the records, {a['units']:,} {unit} "
+                f"{a['first']} to {a['last']}: the table counts {a['median_ratio']:.2f}x the "
+                f"records (median; {a['min_ratio']:.2f}-{a['max_ratio']:.2f}x)")
+    if a["flagged"]:
+        line.append(f"; {a['flagged']:,} {unit} outside 0.8-1.25x, flagged "
+                    f"({a['flagged_first']} to {a['flagged_last']})", style="bold red")
+        if a["median_ratio"] > 1.8:
+            line.append(": the table adds overlapping releases there (stacked counts)")
+    else:
+        line.append("; every unit within 0.8-1.25x")
+    return line
