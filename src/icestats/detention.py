@@ -95,6 +95,17 @@ def detained_by_criminality(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """, {"table": "detained_by_criminality_agency"})
 
 
+def empty_detained() -> pa.Table:
+    """The detained-by-criminality table's columns with no rows (no workbook loaded)."""
+    import pyarrow as pa
+
+    return pa.table({"criminality": pa.array([], pa.string()), "ice": pa.array([], pa.int64()),
+                     "cbp": pa.array([], pa.int64()), "total": pa.array([], pa.int64()),
+                     "cbp_share_percent": pa.array([], pa.float64()),
+                     "data_through": pa.array([], pa.date32()),
+                     "workbook": pa.array([], pa.string())})
+
+
 def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency") -> pa.Table:
     """Each monthly value as every workbook of its fiscal year gave it, and the change from
     the first to the newest."""
