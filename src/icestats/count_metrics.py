@@ -62,8 +62,12 @@ def tables(con: duckdb.DuckDBPyConnection) -> pa.Table:
         SELECT table_id, file_name, form, description, kind, grain, week_start, geo_level,
                area, dims, coverage_start, coverage_end, rows_read, values_stored, not_reported,
                rows_rejected, vintages, synthetic, file_format, columns_mapped,
-               columns_unmapped, notes
-        FROM count_tables ORDER BY table_id""")
+               columns_unmapped, notes,
+               (SELECT list('vintage of ' || strftime(v.file_date, '%Y-%m-%d') || ': ' || v.note
+                            ORDER BY v.file_date)
+                FROM count_vintages v WHERE v.table_id = t.table_id AND v.status = 'relabelled'
+               ) AS vintage_notes
+        FROM count_tables t ORDER BY table_id""")
 
 
 def rejects(con: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -91,24 +95,28 @@ def agreement(con: duckdb.DuckDBPyConnection) -> pa.Table:
              u AS (SELECT * FROM ({NEWEST}) WHERE kind = 'arrests'
                        AND geo_level IN ('national', 'office')),
              covered AS (SELECT u.*, (SELECT count(*) FROM day_owner o WHERE o.date BETWEEN
-                                      u.period_start AND u.period_end) AS days FROM u)
+                                      u.period_start AND u.period_end) AS days,
+                                (SELECT bool_or(incomplete) FROM day_owner o WHERE o.date
+                                 BETWEEN u.period_start AND u.period_end) AS tail FROM u)
         SELECT c.table_id, c.file_name, c.grain, c.geo_level, c.geo, c.period_start,
                c.period_end, CAST(c.value AS BIGINT) AS counted,
                CAST((SELECT coalesce(sum(n), 0) FROM rec WHERE rec.d BETWEEN c.period_start
                      AND c.period_end AND (c.geo_level = 'national' OR rec.aor = c.geo))
                     AS BIGINT) AS records,
-               c.caveat
+               c.tail AS records_incomplete, c.caveat
         FROM covered c WHERE c.days = c.period_end - c.period_start + 1
         ORDER BY c.table_id, c.geo, c.period_start""")
 
 
 def agreement_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Per count table overlapping the records: units compared, the ratio's median and
-    range, and the units whose ratio lies outside ``AGREE`` (flagged)."""
+    range, and the units whose ratio lies outside ``AGREE`` (flagged). Units reaching into
+    the records' incomplete tail (reporting lag) are left out."""
     rows = agreement(con).to_pylist()
     out: list[dict[str, Any]] = []
     for tid in sorted({r["table_id"] for r in rows}):
-        mine = [r for r in rows if r["table_id"] == tid and r["records"]]
+        mine = [r for r in rows if r["table_id"] == tid and r["records"]
+                and not r["records_incomplete"]]
         if not mine:
             continue
         ratios = sorted(r["counted"] / r["records"] for r in mine)
@@ -120,8 +128,21 @@ def agreement_summary(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                     "median_ratio": round(_median(ratios), 3), "min_ratio": round(ratios[0], 3),
                     "max_ratio": round(ratios[-1], 3), "flagged": len(flagged),
                     "flagged_first": flagged[0]["period_start"] if flagged else None,
-                    "flagged_last": flagged[-1]["period_end"] if flagged else None})
+                    "flagged_last": flagged[-1]["period_end"] if flagged else None,
+                    "by_fiscal_year": _by_fiscal_year(mine)})
     return out
+
+
+def _by_fiscal_year(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ratio's median and range per federal fiscal year (a unit counts in the year it
+    ends in)."""
+    years: dict[int, list[float]] = {}
+    for r in units:
+        end = r["period_end"]
+        years.setdefault(end.year + (end.month >= 10), []).append(r["counted"] / r["records"])
+    return [{"fiscal_year": fy, "units": len(v), "median_ratio": round(_median(sorted(v)), 3),
+             "min_ratio": round(min(v), 3), "max_ratio": round(max(v), 3)}
+            for fy, v in sorted(years.items())]
 
 
 def _median(values: list[float]) -> float:

@@ -57,11 +57,12 @@ def ingest_file(
                 sha = digest.result()
                 digest.check_unchanged()
                 return ingest_workbook(con, path, sha, grids)
-        form = recognize(con, data, inner.fmt, book, declared, path.name)
+        form = recognize(con, data, inner.fmt, book, declared, path.name, inner.compression)
         if form is not None:
             sha = digest.result()
             digest.check_unchanged()
-            result = ingest_counts(con, data, sha, inner.fmt, book, form, path.name)
+            result = ingest_counts(con, data, sha, inner.fmt, book, form, path.name,
+                                   inner.compression)
             if book is not None:
                 book.close()
             return result

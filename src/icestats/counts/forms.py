@@ -177,8 +177,11 @@ def _roles(columns: list[str], declared: Declared) -> dict[str, str] | None:
         roles[rest[0]] = "value"
     if "?" in roles.values() or not {"value", "value_area", "value_dim"} & set(roles.values()):
         if declared.forces():
-            raise InputError("", "cannot tell which column holds the counts (columns: "
-                             + ", ".join(repr(c) for c in columns) + ")")
+            unplaced = [c for c, r in roles.items() if r == "?"]
+            raise InputError("", (f"cannot tell what column '{unplaced[0]}' holds" if unplaced
+                                  else "no column of counts") + ": name the time column date, "
+                             "week_start, month or fiscal_year, the area column state or office, "
+                             "the counts count, n or the event kind (arrests ...)")
         return None
     if "time" not in roles.values() and "geo" not in roles.values() and not declared.forces():
         return None

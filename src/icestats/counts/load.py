@@ -19,9 +19,9 @@ from icestats.store import fetch_one
 if TYPE_CHECKING:
     from icestats.xlsx import Workbook
 
-_UNMAPPED = {"derived": "derived from the others (shares, rates)",
+_UNMAPPED = {"derived": "derived from the others: shares, rates, year to date",
              "geo_name": "the same areas by another name", "row_number": "row numbers",
-             "month_label": "the month's name (the date column has it)"}
+             "month_label": "the month's name, as in the date column"}
 REJECTS_STORED = 10_000
 
 
@@ -57,10 +57,17 @@ class CountResult:
 
 
 def recognize(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, book: Workbook | None,
-              declared: Declared, name: str) -> Form | None:
+              declared: Declared, name: str, compression: str = "none") -> Form | None:
     """The file's form when it is a count table (from its header, or declared); reads the
-    first rows only."""
-    table, _ = read.raw(con, path, fmt, book, limit=read.HEADER_SEARCH + 1)
+    first rows only. A file this reader cannot read is not a count table unless options
+    declare one (the release loader then reads it, or says why it cannot)."""
+    try:
+        table, _ = read.raw(con, path, fmt, book, limit=read.HEADER_SEARCH + 1,
+                            compression=compression)
+    except InputError:
+        if declared.forces():
+            raise
+        return None
     found = read.header(table)
     if found is None:
         if declared.forces():
@@ -75,13 +82,14 @@ def recognize(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, book: Workbo
 
 
 def ingest_counts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, fmt: str,
-                  book: Workbook | None, form: Form, name: str) -> CountResult:
+                  book: Workbook | None, form: Form, name: str,
+                  compression: str = "none") -> CountResult:
     """Load ``path`` as a count table of ``form``; nothing changes when it fails."""
     result = CountResult(file=name, sha256=sha)
     if fetch_one(con, "SELECT 1 FROM count_tables WHERE file_sha256 = ?", [sha]):
         result.already_loaded = True
         return result
-    table, sheet = read.raw(con, path, fmt, book)
+    table, sheet = read.raw(con, path, fmt, book, compression=compression)
     found = read.header(table)
     assert found is not None
     frame = read.register(con, table, found[0], found[1], fmt)
@@ -96,12 +104,19 @@ def ingest_counts(con: duckdb.DuckDBPyConnection, path: Path, sha: str, fmt: str
             con.execute("ROLLBACK")
             raise
     finally:
-        for rel in (read.RELATION, "count_area_names"):
-            try:
-                con.unregister(rel)
-            except duckdb.Error:
-                pass
+        _forget(con)
     return result
+
+
+def _forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the load's temporary tables and registered relations."""
+    for table in (tidy.RAW, tidy.TIDY):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    for rel in (read.RELATION, "count_area_names"):
+        try:
+            con.unregister(rel)
+        except duckdb.Error:
+            pass
 
 
 def _tidy(con: duckdb.DuckDBPyConnection, form: Form, name: str

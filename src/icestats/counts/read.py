@@ -36,13 +36,21 @@ class Frame:
     sheet: str | None = None
 
 
-def _csv_sql(encoding: str) -> str:
+_COMPRESSION = {"none": "none", "gzip": "gzip", "zstd": "zstd"}
+
+
+def _csv_sql(encoding: str, compression: str) -> str:
+    # (one thread: DuckDB's parallel reader refuses padded rows with quoted newlines; count
+    # tables are small)
     return (f"SELECT * FROM read_csv($path, header = false, all_varchar = true, "
-            f"encoding = '{encoding}', null_padding = true)")
+            f"encoding = '{encoding}', null_padding = true, parallel = false, "
+            f"compression = '{_COMPRESSION[compression]}')")
 
 
-def _csv(con: duckdb.DuckDBPyConnection, path: Path, limit: int | None) -> pa.Table:
-    sql = "SELECT * FROM (" + _csv_sql("utf-8") + ")" + (f" LIMIT {int(limit)}" if limit else "")
+def _csv(con: duckdb.DuckDBPyConnection, path: Path, limit: int | None,
+         compression: str = "none") -> pa.Table:
+    sql = "SELECT * FROM (" + _csv_sql("utf-8", compression) + ")" + \
+        (f" LIMIT {int(limit)}" if limit else "")
     try:
         return con.sql(sql, params={"path": str(path)}).to_arrow_table()
     except duckdb.InvalidInputException:  # not UTF-8: Latin-1 reads any byte
@@ -82,10 +90,10 @@ def _xlsx(book: Workbook) -> tuple[pa.Table, str]:
 
 
 def raw(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, book: Workbook | None,
-        limit: int | None = None) -> tuple[pa.Table, str | None]:
+        limit: int | None = None, compression: str = "none") -> tuple[pa.Table, str | None]:
     """The file's cells as text, header row included, and the sheet read (xlsx)."""
     if fmt == "csv":
-        return _csv(con, path, limit), None
+        return _csv(con, path, limit, compression), None
     if fmt == "parquet":
         return _parquet(con, path, limit), None
     assert book is not None

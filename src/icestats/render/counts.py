@@ -33,7 +33,7 @@ def loaded_line(r: CountResult) -> str:
     by = " and ".join([_grain(r.grain, r.week_start), *r.dims])
     line = (f"count table ({r.form}): {r.kind} by {by}, {where}, {r.coverage_start} to "
             f"{r.coverage_end}: {r.values:,} values ({r.not_reported:,} not reported), "
-            f"rejected {r.rows_rejected:,} rows")
+            f"rejected {_rows(r.rows_rejected)}")
     if r.vintages:
         line += (f"; {r.vintages:,} vintages ({r.vintages_relabelled} moved to the fiscal year "
                  f"their months belong to, {r.vintages_rejected} rejected; see status)")
@@ -45,14 +45,13 @@ def status(console: Console, s: StatusAnswer) -> None:
     if s.count_tables is None or not s.count_tables.num_rows:
         return
     t = Table(title="Published count tables")
-    for c in ("id", "file", "holds", "from", "to", "values", "not reported", "rejected"):
-        t.add_column(c, justify="right" if c in ("id", "values", "not reported", "rejected")
-                     else "left", overflow="fold")
+    for c in ("table", "holds", "from", "to", "values"):
+        t.add_column(c, justify="right" if c in ("table", "values") else "left",
+                     no_wrap=c != "holds")
     rows = s.count_tables.to_pylist()
     for r in rows:
-        t.add_row(str(r["table_id"]), text(r["file_name"]), text(_holds(r)),
-                  str(r["coverage_start"]), str(r["coverage_end"]), num(r["values_stored"]),
-                  num(r["not_reported"]), num(r["rows_rejected"]))
+        t.add_row(str(r["table_id"]), text(_holds(r)), str(r["coverage_start"]),
+                  str(r["coverage_end"]), num(r["values_stored"]))
     console.print(t)
     for r in rows:
         console.print(_table_line(r))
@@ -62,23 +61,39 @@ def status(console: Console, s: StatusAnswer) -> None:
 
 
 def _holds(r: dict[str, Any]) -> str:
-    dims = json.loads(r.get("dims") or "[]") if "dims" in r else []
-    by = " and ".join([_grain(r["grain"], r["week_start"]), *dims])
+    """'arrests, week (Sunday), national'; 'book_ins, month x arresting_agency, national,
+    132 vintages'."""
+    grain = GRAIN[r["grain"]] + (f" ({r['week_start']})" if r["week_start"] else "")
+    by = " x ".join([grain, *json.loads(r.get("dims") or "[]")])
     where = r["geo_level"] + (f" {r['area']}" if r["area"] else "")
-    return f"{r['kind']} by {by}, {where}" + (f"; {r['vintages']} vintages" if r["vintages"]
-                                               else "")
+    return f"{r['kind']}, {by}, {where}" + (f", {r['vintages']} vintages" if r["vintages"]
+                                            else "")
 
 
 def _table_line(r: dict[str, Any]) -> Text:
-    line = Text(f"[count table {r['table_id']}] ")
+    line = Text(f"[count table {r['table_id']}] {r['file_name']} · ")
     line.append(*(("GENERATED", "bold yellow") if r["synthetic"] else ("REAL", "bold green")))
-    unmapped = json.loads(r["columns_unmapped"] or "[]")
-    line.append(f" · {r['form']} ({r['file_format']}) · "
+    line.append(f" · {r['form']} ({r['file_format']}) · {r['not_reported']:,} not reported, "
+                f"{_rows(r['rows_rejected'])} rejected · "
                 f"{len(json.loads(r['columns_mapped'] or '{}'))} columns mapped; not mapped: "
-                + (", ".join(unmapped) if unmapped else "none"))
-    for note in json.loads(r["notes"] or "[]"):
+                + _unmapped(json.loads(r["columns_unmapped"] or "[]")))
+    for note in [*json.loads(r["notes"] or "[]"), *(r.get("vintage_notes") or [])]:
         line.append(f"\n    note: {note}")
     return line
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _unmapped(columns: list[str]) -> str:
+    """'a, b (why); c (why)': the columns not mapped, grouped by the reason."""
+    groups: dict[str, list[str]] = {}
+    for c in columns:
+        name, _, why = c.rpartition(" (")
+        groups.setdefault(why.rstrip(")") if name else "", []).append(name or c)
+    return "; ".join(", ".join(names) + (f" ({why})" if why else "")
+                     for why, names in groups.items()) or "none"
 
 
 def _rejects(console: Console, s: StatusAnswer) -> None:
@@ -102,4 +117,9 @@ def agreement_line(a: dict[str, Any]) -> Text:
             line.append(": the table adds overlapping releases there (stacked counts)")
     else:
         line.append("; every unit within 0.8-1.25x")
+    years = a.get("by_fiscal_year") or []
+    if len(years) > 1:
+        line.append("\n    by fiscal year: " + "; ".join(
+            f"FY{y['fiscal_year']} {y['median_ratio']:.2f}x ({y['min_ratio']:.2f}-"
+            f"{y['max_ratio']:.2f}, {y['units']} {unit})" for y in years))
     return line

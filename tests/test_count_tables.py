@@ -1,0 +1,235 @@
+"""Published count tables as shipped (``src/icestats/data/counts``), loaded with
+``icestats ingest``: each figure is asserted as published and computed again here from the
+file itself with Python's csv module or pyarrow alone, never through icestats."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import icestats
+from icestats import count_metrics
+from icestats.counts.vintages import Vintage, decide
+
+from conftest import run
+
+COUNTS = Path(str(resources.files("icestats") / "data" / "counts"))
+WEEKLY = COUNTS / "ddp-weekly-event-counts" / "arrests_by_week.csv"
+OFFICES = COUNTS / "arrests_by_office_2025-01-20_2026-08-06.csv"
+STATES = COUNTS / "arrests_by_state_2025-01-20_2026-08-06.csv"
+FIVE = COUNTS / "five-states-daily-2025-26" / "daily_arrests_5_states.csv"
+MN_TYPE = COUNTS / "mn-ddp-2026" / "mn_collateral.csv"
+BOOK_INS = COUNTS / "ddp-detention-management" / "book-ins-by-arresting-agency.parquet"
+FY24 = Path(str(resources.files("icestats") / "data" / "extra")) / \
+    "2024-10-01_FY24_detentionStats.xlsx"
+
+
+@pytest.fixture(scope="module")
+def counts_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("counts") / "counts.duckdb"
+    result = run("ingest", WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS, "--db", db)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_weeks_of_2025_give_221007_arrests(counts_db: Path) -> None:
+    independent = sum(int(r["count"]) for r in _rows(WEEKLY)
+                      if "2025-01-19" <= r["week_start"] <= "2025-10-12")
+    assert independent == 221_007
+    with icestats.connect(counts_db) as ice:
+        weeks = count_metrics.series(ice.con, "arrests", "week", date(2025, 1, 19),
+                                     date(2025, 10, 18)).to_pylist()
+    assert sum(w["value"] for w in weeks) == 221_007
+    assert len(weeks) == 39 and {w["source"] for w in weeks} == {"count table"}
+    assert all(w["period_start"].weekday() == 6 for w in weeks)  # Sundays
+    peak = max(weeks, key=lambda w: w["value"])
+    assert (peak["period_start"], peak["value"]) == (date(2025, 6, 1), 8_720)
+    assert weeks[-1]["caveat"].startswith("incomplete")  # the partial week of 2025-10-12
+
+
+def test_zero_weeks_are_gaps_and_old_weeks_say_they_are_stacked(counts_db: Path) -> None:
+    zeros = [r["week_start"] for r in _rows(WEEKLY) if r["count"] == "0"]
+    got = _query(counts_db, "SELECT strftime(period_start, '%Y-%m-%d') FROM count_values "
+                            "WHERE kind = 'arrests' AND grain = 'week' AND value IS NULL "
+                            "ORDER BY 1")
+    assert [d for (d,) in got] == zeros and len(zeros) == 38
+    stacked = _query(counts_db, "SELECT min(period_start), max(period_start), count(*) "
+                                "FROM count_values WHERE caveat LIKE 'stacked%'")
+    assert stacked[0][1] == date(2024, 8, 4)  # the last week before single counting
+
+
+def test_office_table_gives_547776_and_miami_61326(counts_db: Path) -> None:
+    rows = _rows(OFFICES)
+    assert sum(int(r["arrests"]) for r in rows) == 547_776 and len(rows) == 25
+    got = dict(_query(counts_db, "SELECT geo, CAST(value AS BIGINT) FROM count_values "
+                                 "WHERE geo_level = 'office'"))
+    assert len(got) == 25 and sum(got.values()) == 547_776 and got["MIA"] == 61_326
+    assert got["BUF"] == 6_334 and "HAL" in got
+    period = _query(counts_db, "SELECT DISTINCT period_start, period_end FROM count_values "
+                               "WHERE geo_level = 'office'")
+    assert period == [(date(2025, 1, 20), date(2026, 8, 6))]
+    pops = dict(_query(counts_db, "SELECT geo, value FROM count_populations WHERE "
+                                  "measure = 'noncitizen' AND geo_level = 'office'"))
+    assert pops["MIA"] == float(next(r for r in rows if r["office"] == "Miami")
+                                ["immigrant_noncitizen"])
+
+
+def test_state_table_gives_530756(counts_db: Path) -> None:
+    assert sum(int(r["arrests"]) for r in _rows(STATES)) == 530_756
+    got = _query(counts_db, "SELECT CAST(sum(value) AS BIGINT), count(*) FROM count_values "
+                            "WHERE geo_level = 'state' AND grain = 'period'")
+    assert got == [(530_756, 52)]
+
+
+def test_minnesota_targeted_and_collateral_equal_the_daily_column(counts_db: Path) -> None:
+    mn: dict[str, int] = {}
+    for r in _rows(FIVE):
+        if r["MINNESOTA"] != "NA":
+            mn[r["apprehension_date"]] = int(r["MINNESOTA"])
+    typed = {r["apprehension_date"]: int(r["Collateral"]) + int(r["Targeted"])
+             for r in _rows(MN_TYPE)}
+    days = [str(date(2025, 9, 2) + timedelta(days=i)) for i in range(190)]
+    assert days[-1] == "2026-03-10"
+    assert all(typed.get(d, 0) == mn.get(d, 0) for d in days)  # independent
+    stored = _query(counts_db, """
+        SELECT strftime(period_start, '%Y-%m-%d'), table_id, CAST(sum(value) AS BIGINT)
+        FROM count_values WHERE geo = 'MN' AND grain = 'day' AND kind = 'arrests'
+        GROUP BY ALL""")
+    by_table: dict[int, dict[str, int]] = defaultdict(dict)
+    for d, t, v in stored:
+        by_table[t][d] = v or 0
+    five, by_type = sorted(by_table)
+    assert all(by_table[by_type].get(d, 0) == by_table[five].get(d, 0) for d in days)
+    assert sum(by_table[by_type].get(d, 0) for d in days) == 4_431
+    dims = _query(counts_db, "SELECT DISTINCT dims[1] FROM count_values WHERE geo = 'MN' "
+                             "AND len(dims) = 1 ORDER BY 1")
+    assert dims == [("Collateral",), ("Targeted",)]
+
+
+def test_na_is_not_reported_and_the_stray_row_is_rejected(counts_db: Path) -> None:
+    rows = _rows(FIVE)
+    stray = [r for r in rows if r["apprehension_date"] == "2026-09-17"]
+    assert len(stray) == 1
+    na = sum(v == "NA" for r in rows if r is not stray[0] for k, v in r.items()
+             if k not in ("", "apprehension_date"))
+    got = _query(counts_db, "SELECT count(*) FROM count_values v JOIN count_tables t "
+                            "USING (table_id) WHERE t.file_name = ? AND value IS NULL",
+                 [FIVE.name])
+    assert got == [(na,)] and na > 0
+    rejected = _query(counts_db, "SELECT DISTINCT source_row, reason FROM count_rejects "
+                                 "WHERE file_name = ?", [FIVE.name])
+    assert len(rejected) == 1 and rejected[0][0] == len(rows) + 1  # its csv line
+    assert "191 days after the rest of the table" in rejected[0][1]
+
+
+def _newest_per_month(fy: int) -> dict[str, dict[str, float]]:
+    """Independently: the final workbook of fiscal year ``fy`` in DDP's parse (the vintage
+    with the latest file date whose months carry the year's counts)."""
+    t = pq.read_table(BOOK_INS)
+    mask = pc.and_(pc.equal(t["fiscal_year"], fy), pc.is_valid(t["n_book_ins"]))
+    mine = t.filter(mask).to_pylist()
+    final = max(r["file_date"] for r in mine if r["arresting_agency"] == "Total"
+                and r["date"].month == 9 and (r["n_book_ins"] or 0) > 0)
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in mine:
+        if r["file_date"] == final:
+            out[r["arresting_agency"]][r["date"].isoformat()] = r["n_book_ins"]
+    return out
+
+
+@pytest.mark.parametrize(("fy", "total", "cbp", "ice"), [(2025, 310_181, 87_349, 222_832),
+                                                         (2024, 277_913, 187_298, 90_615)])
+def test_newest_vintage_book_ins(counts_db: Path, fy: int, total: int, cbp: int,
+                                 ice: int) -> None:
+    independent = _newest_per_month(fy)
+    assert [sum(independent[a].values()) for a in ("Total", "CBP", "ICE")] == [total, cbp, ice]
+    with icestats.connect(counts_db) as con:
+        months = [m for m in con.agency().book_ins.to_pylist()
+                  if date(fy - 1, 10, 1) <= m["month"] <= date(fy, 9, 1)]
+    assert len(months) == 12
+    assert [sum(m[k] for m in months) for k in ("total", "cbp", "ice")] == [total, cbp, ice]
+    if fy == 2025:
+        june = next(m for m in months if m["month"] == date(2025, 6, 1))
+        assert june["total"] == 36_704 == independent["Total"]["2025-06-01"]
+        assert june["per_day"] == 1_223.5
+
+
+def test_revisions_show_how_june_2025_moved(counts_db: Path) -> None:
+    t = pq.read_table(BOOK_INS).to_pylist()
+    independent = [r["n_book_ins"] for r in sorted(t, key=lambda r: r["file_date"])
+                   if r["arresting_agency"] == "Total" and r["date"] == date(2025, 6, 1)
+                   and r["n_book_ins"]]
+    assert independent == [9, 19_165, 35_202, 36_737, 36_722, 36_713, 36_709, 36_700, 36_704]
+    out = run("revisions", "--db", counts_db, "--json")
+    rows = json.loads(out.stdout)["rows"]
+    got = [r["value"] for r in rows if r["month"] == "2025-06-01" and r["row_label"] == "Total"]
+    assert got == independent
+
+
+def test_mislabelled_vintages_are_moved_or_rejected(counts_db: Path) -> None:
+    got = {(str(f), s): fy for f, s, fy in _query(
+        counts_db, "SELECT file_date, status, fiscal_year FROM count_vintages "
+                   "WHERE status <> 'used'")}
+    assert got == {("2024-11-15", "relabelled"): 2025, ("2022-01-19", "relabelled"): 2022,
+                   ("2026-01-08", "rejected"): None, ("2022-12-06", "rejected"): None}
+    # the relabelled copy's October 2024 is FY2025's (23,638 in DDP's file, dated 2023-10-01)
+    oct24 = _query(counts_db, """SELECT v.value FROM count_values v JOIN count_vintages c
+        ON c.table_id = v.table_id AND c.vintage = v.vintage WHERE c.file_date = '2024-11-15'
+        AND v.dims[1] = 'Total' AND v.period_start = '2024-10-01'""")
+    assert oct24 == [(23_638.0,)]
+
+
+def test_vintage_rule_on_its_own() -> None:
+    final = Vintage(date(2024, 12, 31), date(2024, 10, 7), 2024, 12, date(2023, 10, 1))
+    assert decide(final).status == "used" and final.as_of == date(2024, 10, 7)
+    wrong_fy = Vintage(date(2024, 11, 15), date(2024, 10, 28), 2024, 2, date(2023, 10, 1))
+    assert decide(wrong_fy).status == "relabelled" and wrong_fy.fiscal_year == 2025
+    # a pull date typed a year early: the file's date fits the label, which is kept
+    typo = Vintage(date(2023, 2, 3), date(2022, 1, 23), 2023, 4, date(2022, 10, 1))
+    assert decide(typo).status == "used" and typo.as_of == date(2023, 2, 3)
+    copy = Vintage(date(2026, 1, 8), date(2025, 12, 26), 2026, 12, date(2025, 10, 1))
+    assert decide(copy).status == "rejected"
+
+
+def test_the_fy24_workbook_agrees(tmp_path: Path) -> None:
+    db = tmp_path / "fy24.duckdb"
+    assert run("ingest", FY24, "--db", db).exit_code == 0
+    with icestats.connect(db) as ice:
+        months = ice.agency().book_ins.to_pylist()
+    fy = [m for m in months if date(2023, 10, 1) <= m["month"] <= date(2024, 9, 1)]
+    assert [sum(m[k] for m in fy) for k in ("total", "cbp", "ice")] == \
+        [277_913, 187_298, 90_615]
+
+
+def test_status_lists_count_tables_and_labels_them_real(counts_db: Path) -> None:
+    out = run("status", "--db", counts_db)
+    assert out.exit_code == 0
+    text = out.stdout
+    assert "Published count tables" in text and "REAL published counts from" in text
+    assert "holding 1 of its" in text  # the stray row's reason
+    js = json.loads(run("status", "--db", counts_db, "--json").stdout)
+    names = [t["file_name"] for t in js["count_tables"]]
+    assert names == [p.name for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS)]
+    assert js["synthetic"] is False and js["count_agreement"] == []  # no records loaded
