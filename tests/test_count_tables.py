@@ -233,3 +233,89 @@ def test_status_lists_count_tables_and_labels_them_real(counts_db: Path) -> None
     names = [t["file_name"] for t in js["count_tables"]]
     assert names == [p.name for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS)]
     assert js["synthetic"] is False and js["count_agreement"] == []  # no records loaded
+
+
+def test_weeks_against_the_goal(counts_db: Path) -> None:
+    from icestats import count_answers
+
+    weekly = {r["week_start"]: int(r["count"]) for r in _rows(WEEKLY)}
+    with icestats.connect(counts_db) as ice:
+        g = count_answers.weekly_goal(ice.con, 3000, start=date(2025, 1, 19),
+                                      end=date(2025, 10, 18))
+    assert (g.peak["week"], g.peak["arrests"], g.peak["percent_of_goal"]) == \
+        (date(2025, 6, 1), 8_720, round(100 * 8_720 / 7 / 3000, 1))
+    assert (g.latest["week"], g.latest["arrests"]) == (date(2025, 10, 5), 7_682)
+    complete = sum(v for w, v in weekly.items() if "2025-01-19" <= w <= "2025-10-05")
+    assert g.span["arrests"] == complete == 221_007 - 4_228  # the partial last week left out
+    assert g.span["per_day"] == round(complete / (7 * 38), 1)
+
+
+def test_offices_under_three_yardsticks(counts_db: Path) -> None:
+    from icestats import count_answers
+
+    rows = _rows(OFFICES)
+    days = (date(2026, 8, 6) - date(2025, 1, 20)).days + 1
+    by = {"per_day": lambda r: int(r["arrests"]) / days,
+          "per_100k_residents": lambda r: int(r["arrests"]) / float(r["total_population"]),
+          "per_100k_noncitizens": lambda r: int(r["arrests"]) / float(r["immigrant_noncitizen"])}
+    with icestats.connect(counts_db) as ice:
+        a = count_answers.offices(ice.con, date(2025, 1, 20), date(2026, 8, 6))
+        with pytest.raises(count_answers.CannotAnswer, match="cannot be cut to"):
+            count_answers.offices(ice.con, date(2025, 2, 1), date(2025, 12, 31))
+    codes = {r["office"]: o for r in rows for o in a.offices.to_pylist() if o["arrests"] ==
+             int(r["arrests"])}
+    for key, f in by.items():
+        lowest = [codes[r["office"]]["aor"] for r in sorted(rows, key=f)[:12]]
+        assert a.lowest[key] == lowest, key
+    every = set.intersection(*(set(v) for v in a.lowest.values()))
+    assert a.agreement["in_every_list"] == sorted(every) and a.days == days == 564
+    miami = next(o for o in a.offices.to_pylist() if o["aor"] == "MIA")
+    assert miami["rank_per_day"] == 1 and miami["per_day"] == round(61_326 / 564, 1)
+
+
+def test_state_series_events_and_offices(counts_db: Path) -> None:
+    from icestats import state_series
+
+    il = {r["apprehension_date"]: int(r["ILLINOIS"]) for r in _rows(FIVE)
+          if r["ILLINOIS"] != "NA"}
+    start = date(2025, 9, 8)
+    before = [il.get(str(start - timedelta(days=k)), 0) for k in range(1, 29)]
+    after = [il.get(str(start + timedelta(days=k)), 0) for k in range(28)]
+    with icestats.connect(counts_db) as ice:
+        s = state_series.states(ice.con, ["IL", "OR", "MN", "TX"])
+    event = next(e for e in s.events if e["state"] == "IL")
+    assert event["before_per_day"] == round(sum(before) / 28, 1)
+    assert event["after_per_day"] == round(sum(after) / 28, 1) and event["ratio"] > 4
+    where = {x["state"]: x for x in s.states}
+    assert where["IL"]["lies_in"] == "CHI" and where["MN"]["lies_in"] == "SPM"
+    assert where["OR"]["lies_in"] == "SEA"
+    assert where["TX"]["lies_in"] is None and len(where["TX"]["offices"]) == 5
+    assert where["IL"]["arrests"] == sum(il.values()) - il.get("2026-09-17", 0)
+
+
+def test_minnesota_targeted_and_collateral_before_and_during_metro_surge(
+        counts_db: Path) -> None:
+    from icestats import state_series
+
+    rows = _rows(MN_TYPE)
+    during = [r for r in rows if r["apprehension_date"] >= "2025-12-02"]
+    col, tgt = (sum(int(r[k]) for r in during) for k in ("Collateral", "Targeted"))
+    assert (col, tgt) == (1_319, 2_466)  # the newsroom's published split
+    with icestats.connect(counts_db) as ice:
+        a = state_series.split(ice.con)
+    surge = a.periods[1]
+    assert (surge["Collateral"], surge["Targeted"], surge["total"]) == (col, tgt, 3_785)
+    assert surge["collateral_share_percent"] == 34.85
+    assert sum(p["total"] for p in a.periods) == 4_431
+
+
+def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Path) -> None:
+    from icestats import count_answers
+
+    with icestats.connect(counts_db) as ice:
+        with pytest.raises(count_answers.CannotAnswer) as e:
+            count_answers.check_can(ice.con, "arrests", "day", "office")
+    line = str(e.value)
+    assert "\n" not in line and "arrests by week, national (arrests_by_week.csv)" in line
+    assert "that needs a record-level release of arrests, or a table of arrests by day and " \
+           "office" in line

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PREFER = ("records", "counts")
+RULE = ("each unit from one source only: the records where they cover each of its days "
+        "(--prefer counts: the count table where it reports the unit), the newest vintage, "
+        "and among tables the one whose coverage ends latest")
 AGREE = (0.8, 1.25)  # a unit whose ratio to the records lies outside is flagged
 
 # one value per table, unit, area and vintage: the Total row, else the sum of the rows
