@@ -319,3 +319,19 @@ def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Pat
     assert "\n" not in line and "arrests by week, national (arrests_by_week.csv)" in line
     assert "that needs a record-level release of arrests, or a table of arrests by day and " \
            "office" in line
+
+
+def test_the_report_opens_on_the_real_2025_26_counts(counts_db: Path, tmp_path: Path) -> None:
+    import re
+
+    out = run("report", "--db", counts_db, "-o", tmp_path / "r.html")
+    assert out.exit_code == 0, out.output
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    first = html.index("<h2>")
+    assert html[first:].startswith("<h2>2025-26, from real published counts</h2>")
+    ids = re.findall(r"<figure id='([^']+)'", html)
+    assert ids[:4] == ["weekly-goal", "period-offices", "states", "split"]
+    data = json.loads(re.search(r"id='icestats-data'>(.*?)</script>", html, re.S)[1])
+    assert data["weekly_goal"]["peak"]["arrests"] == 8_720
+    assert data["split"]["periods"][1]["collateral_share_percent"] == 34.85
+    assert "Source: REAL published counts from arrests_by_week.csv" in html

@@ -11,11 +11,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from icestats import __version__
+from icestats import __version__, vintage_metrics
 from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
 from icestats.client import Icestats
 from icestats.jsonout import plain
-from icestats.render import report_stats, specs, specs_stats, underperformers
+from icestats.render import report_published, report_stats, specs, specs_stats, underperformers
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num, pct
@@ -56,9 +56,10 @@ def _build(ice: Icestats, goal_per_day: float, fig: Figures) -> str:
     sections: list[str] = [_banner(status)]
     data: dict[str, object] = {"generated_by": f"icestats {__version__}",
                                "source": status.source.to_dict()}
+    sections += report_published.sections(ice, data, fig)  # real 2025-26 counts first
     if status.releases.num_rows:
         sections += _arrests(ice, goals, goal_per_day, data, fig)
-    if status.workbooks.num_rows:
+    if status.workbooks.num_rows or vintage_metrics.has_vintages(ice.con):
         sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -197,7 +198,8 @@ def _agency(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
                    f"<td>{num(m['per_day'])}</td><td>{pct(m['cbp_share_percent'])}</td></tr>"
                    for m in months)
     return (f"<h2>ICE vs Border Patrol (real data)</h2><p class='real'>From ICE's own detention "
-            f"statistics workbooks: book-ins into detention after ICE's or CBP's arrests."
+            f"statistics (its workbooks, and every vintage of them as DDP parsed them; the "
+            f"newest data for each month): book-ins into detention after ICE's or CBP's arrests."
             f"</p>{chart}<div class='scroll'><table id='agency-table'><tr><th>month</th>"
             f"<th>ICE</th><th>CBP</th><th>total</th><th>a day</th><th>CBP share</th></tr>"
             f"{rows}</table></div>")
