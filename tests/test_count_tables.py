@@ -335,3 +335,13 @@ def test_the_report_opens_on_the_real_2025_26_counts(counts_db: Path, tmp_path: 
     assert data["weekly_goal"]["peak"]["arrests"] == 8_720
     assert data["split"]["periods"][1]["collateral_share_percent"] == 34.85
     assert "Source: REAL published counts from arrests_by_week.csv" in html
+
+
+def test_an_older_vintage_on_request(counts_db: Path) -> None:
+    from icestats import vintage_metrics
+
+    with icestats.connect(counts_db) as ice:
+        june = [m for m in vintage_metrics.book_ins(ice.con, date(2025, 7, 1)).to_pylist()
+                if m["month"] == date(2025, 6, 1)]
+    # the newest vintage pulled by 2025-07-01: 2025-06-23's, which had 23 days of June
+    assert june[0]["total"] == 35_202 and june[0]["partial"] and june[0]["days"] == 23

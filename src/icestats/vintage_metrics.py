@@ -53,12 +53,13 @@ def _params(table: str) -> dict[str, Any]:
     return {"kind": kind, "dims": json.dumps([dim])}
 
 
-def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def book_ins(con: duckdb.DuckDBPyConnection, vintage: date | None = None) -> pa.Table:
     """Monthly book-ins by arresting agency from the newest data reporting each month
-    (workbooks and count-table vintages together), per day, CBP's share, and the source."""
+    (workbooks and count-table vintages together), per day, CBP's share, and the source.
+    ``vintage``: the figures as they stood on that day (data that end by it)."""
     import pyarrow as pa
 
-    rows = _newest(con)
+    rows = _newest(con, vintage)
     out = []
     for m, r in sorted(rows.items()):
         days, partial = _days_covered(m, r["data_through"])
@@ -76,22 +77,26 @@ def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return pa.Table.from_pylist(out) if out else pa.table({"month": pa.array([], pa.date32())})
 
 
-def _newest(con: duckdb.DuckDBPyConnection) -> dict[date, dict[str, Any]]:
+def _newest(con: duckdb.DuckDBPyConnection, vintage: date | None
+            ) -> dict[date, dict[str, Any]]:
     """month -> {row label: value, 'workbook': source, 'data_through': day} of the newest
     data reporting it."""
     candidates: dict[date, list[tuple[date, int, str, dict[str, Any]]]] = {}
-    for r in detention.book_ins(con).to_pylist() if detention.has_workbooks(con) else []:
+    books = detention.book_ins(con, vintage) if detention.has_workbooks(con) else None
+    for r in books.to_pylist() if books is not None else []:
         cells = {"ICE": r["ice"], "CBP": r["cbp"], "Total": r["total"]}
         candidates.setdefault(r["month"], []).append((r["data_through"], 0, r["workbook"],
                                                       cells))
     rows = arrow(con, f"""
-        WITH v AS ({_VINTAGE_ROWS}),
+        WITH v AS (SELECT * FROM ({_VINTAGE_ROWS}) WHERE data_through <= coalesce($vintage,
+                   DATE '9999-12-31')),
              newest AS (SELECT * FROM v QUALIFY dense_rank() OVER (
                  PARTITION BY month ORDER BY data_through DESC, table_id DESC,
                  vintage DESC) = 1)
         SELECT month, any_value(workbook) AS workbook, any_value(data_through) AS through,
                map_from_entries(list(struct_pack(k := row_label, v := value))) AS cells
-        FROM newest GROUP BY month""", _params("book_ins_by_agency")).to_pylist()
+        FROM newest GROUP BY month""", {**_params("book_ins_by_agency"), "vintage": vintage}
+    ).to_pylist()
     for r in rows:
         cells = dict(r["cells"]) if not isinstance(r["cells"], dict) else r["cells"]
         candidates.setdefault(r["month"], []).append((r["through"], 1, r["workbook"], cells))
