@@ -345,3 +345,23 @@ def test_an_older_vintage_on_request(counts_db: Path) -> None:
                 if m["month"] == date(2025, 6, 1)]
     # the newest vintage pulled by 2025-07-01: 2025-06-23's, which had 23 days of June
     assert june[0]["total"] == 35_202 and june[0]["partial"] and june[0]["days"] == 23
+
+
+def test_vintage_rule_properties() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.integers(2015, 2030), st.integers(1, 12), st.integers(-1, 1), st.integers(1, 28))
+    def consistent_copies_are_kept(fy: int, month: int, lag: int, day: int) -> None:
+        # pulled in month ``month`` of fiscal year ``fy``, reporting about that many months
+        pull = date(fy - 1 + (month + 9 > 12), (month + 9 - 1) % 12 + 1, day)
+        reported = min(max(month + lag, 1), 12)
+        v = decide(Vintage(pull + timedelta(days=10), pull, fy, reported, date(fy - 1, 10, 1)))
+        assert v.status == "used" and v.fiscal_year == fy and v.as_of == pull
+        # the same copy filed under the year before is moved back to its own year
+        if reported < 11:
+            w = decide(Vintage(pull + timedelta(days=10), pull, fy - 1, reported,
+                               date(fy - 2, 10, 1)))
+            assert w.status == "relabelled" and w.fiscal_year == fy
+
+    consistent_copies_are_kept()
