@@ -4,8 +4,8 @@
     .venv/bin/python docs/screenshots.py
 
 Builds the demo databases if missing (make demo), serves the generated one, and
-photographs the dashboard (Chicago by criminality; national on the phone) and the top of
-the report with Debian's chromium.
+photographs the dashboard (Chicago by criminality; national on the phone; the lowest
+offices under each yardstick) and the top of the report with Debian's chromium.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = [  # file, page, viewport width, height
     ("dashboard.png", "/?aor=CHI&by=criminality", 1400, 1250),
     ("dashboard-phone.png", "/", 390, 1700),
+    ("dashboard-lowest.png", "/?view=underperformers", 1400, 1000),
     ("report.png", "report", 1400, 1700),
     ("report-phone.png", "report", 390, 1700),
 ]
@@ -48,7 +49,7 @@ def main() -> None:
             else:
                 page.goto(url + where)
                 expect(page.locator("body")).to_have_attribute("data-ready", "1")
-                page.wait_for_selector("#chart2 svg")
+                page.wait_for_selector("#table tbody tr" if "view=" in where else "#chart2 svg")
             page.screenshot(path=str(IMG / name))
             print(f"wrote {IMG / name}")
         browser.close()

@@ -71,19 +71,13 @@ def _table(page) -> dict[str, int]:  # noqa: ANN001
     return out
 
 
-def _half_up(num: int, den: int) -> float:
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return float((Decimal(num) / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-def _rolling(values: list[int], n: int) -> list[float | None]:
-    """The n-day mean, computed here with numpy sums (not the library's code), rounded
-    half up to one decimal."""
+def _rolling(values: list[int], n: int) -> list[object]:
+    """The n-day mean, computed here with numpy sums (not the library's code): the exact
+    mean (numbers are rounded once, where they are shown)."""
     import numpy as np
 
     sums = np.convolve(np.array(values, dtype=np.int64), np.ones(n, dtype=np.int64), "valid")
-    return [None] * (n - 1) + [_half_up(int(m), n) for m in sums]
+    return [None] * (n - 1) + [pytest.approx(int(m) / n, abs=1e-9) for m in sums]
 
 
 def _layer_rows(spec: dict, field: str) -> list[dict]:
@@ -145,7 +139,7 @@ def test_dashboard_follows_the_controls(server: str, browser, db: Path,  # noqa:
     # ... and arrests a day by month over the days of that month in the range.
     ndays = Counter(f"{d:%Y-%m}" for d in days)
     assert {r["key"]: r["per_day"] for r in bars["data"]["values"]} == {
-        m: _half_up(n, ndays[m]) for m, n in months.items()}
+        m: pytest.approx(n / ndays[m], abs=1e-9) for m, n in months.items()}
     assert page.locator("#chart .role-title-text").first.text_content().startswith(
         "Daily arrests, national")
     for color in page.eval_on_selector_all(
@@ -195,11 +189,20 @@ def test_dashboard_several_offices_and_bad_urls(server: str, browser, db: Path) 
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(server + "/?aor=CHI,NYC")
-    expect(page.locator("#table-title")).to_have_text("Totals, CHI, NYC")
+    expect(page.locator("#table-title")).to_have_text("Arrests by month, CHI, NYC")
+    want = {}
     with icestats.connect(db) as ice:
-        want = {f"{ice.daily(aor=c).total['arrests']:,}" for c in ("CHI", "NYC")}
-    assert {r.locator("td").nth(1).inner_text() for r in
-            page.locator("#table tbody tr").all()} == want
+        for c in ("CHI", "NYC"):
+            months: Counter = Counter()
+            rows = ice.daily(aor=c).rows
+            for d, n in zip(rows["date"].to_pylist(), rows["arrests"].to_pylist(), strict=True):
+                months[f"{d:%Y-%m}"] += n
+            want[c] = [f"{n:,}" for _, n in sorted(months.items())]
+    got = {r.locator("td").first.inner_text(): r.locator("td").all_inner_texts()[1:]
+           for r in page.locator("#table tbody tr").all()}
+    assert got == want  # each office's months, counted here from its daily rows
+    csv_link = page.locator("#csv")  # present with several offices: their daily counts
+    assert csv_link.is_visible() and "aor=CHI%2CNYC" in csv_link.get_attribute("href")
     series = page.evaluate("window.icestatsCharts")[0]
     assert {r["key"] for r in _layer_rows(series, "mean_7")} == {"Chicago", "New York City"}
     for url, words in (("/?by=nope", "Unknown breakdown"), ("/?aor=XXX", "Unknown office XXX"),
@@ -214,6 +217,44 @@ def test_dashboard_several_offices_and_bad_urls(server: str, browser, db: Path) 
     from icestats.counting import BREAKDOWNS
 
     assert set(options) == {"", "aor", *BREAKDOWNS}  # every dimension the library offers
+
+
+VIEWS = {"offices": "Field offices by arrests per day", "underperformers": "Offices in the 12 "
+         "lowest", "agency": "ICE initial book-ins by arresting agency and month",
+         "aor-month": "Arrests by field office and month", "aor-fy": "Arrests by field office "
+         "and federal fiscal year"}
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_dashboard_views_show_the_answers_tables(server: str, browser, width: int) -> None:  # noqa: ANN001
+    """The ranking, the lowest offices under each yardstick, ICE vs CBP and offices by
+    month and fiscal year: each its answer's display block as it is, in a table that
+    scrolls inside its box (never the page) on a phone."""
+    import json
+    import urllib.request
+
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    api = {"offices": "/api/offices", "underperformers": "/api/underperformers",
+           "agency": "/api/agency", "aor-month": "/api/breakdown?by=aor&period=month",
+           "aor-fy": "/api/breakdown?by=aor&period=fy"}
+    table = {"agency": "book_ins_by_month", "aor-month": "rows", "aor-fy": "rows"}
+    for view, title in VIEWS.items():
+        page.goto(f"{server}/?view={view}")
+        expect(page.locator("body")).to_have_attribute("data-ready", "1")
+        expect(page.locator("#table-title")).to_contain_text(title)
+        with urllib.request.urlopen(server + api[view]) as r:
+            display = json.loads(r.read())["display"][table.get(view, "offices")]
+        assert page.locator("#table thead th").all_inner_texts() == [
+            c["label"] for c in display["columns"]]
+        got = [r.locator("td").all_inner_texts() for r in page.locator("#table tbody tr").all()]
+        assert got == display["rows"], view
+        assert page.evaluate(SCROLL) <= width
+        assert page.locator("#chart svg").count() == 0 and not page.locator("#csv").is_visible()
+    assert errors == []
 
 
 @pytest.mark.parametrize("width", [390, 1400])

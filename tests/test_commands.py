@@ -52,11 +52,12 @@ def test_goal_json(loaded: tuple[Path, dict]) -> None:
     by_window = {w["days"]: w for w in out["windows"]}
     for w in (7, 28, 90):
         mean = sum(days[as_of - dt.timedelta(days=i)] for i in range(w)) / w
-        assert by_window[w]["mean_per_day"] == rnd(mean, 1)
-        assert by_window[w]["percent_of_goal"] == rnd(100 * mean / 500, 1)
-        assert by_window[w]["shortfall_per_day"] == rnd(500 - mean, 1)
+        # exact numbers (rounded once, where they are shown)
+        assert by_window[w]["mean_per_day"] == pytest.approx(mean, abs=1e-12)
+        assert by_window[w]["percent_of_goal"] == pytest.approx(100 * mean / 500, abs=1e-12)
+        assert by_window[w]["shortfall_per_day"] == pytest.approx(500 - mean, abs=1e-12)
     prev = sum(days[as_of - dt.timedelta(days=i)] for i in range(28, 56)) / 28
-    assert out["trend"]["previous_mean_per_day"] == rnd(prev, 1)
+    assert out["trend"]["previous_mean_per_day"] == pytest.approx(prev, abs=1e-12)
 
 
 def test_goal_table_and_tail_option(loaded: tuple[Path, dict]) -> None:
@@ -81,13 +82,14 @@ def test_offices_json(loaded: tuple[Path, dict]) -> None:
     assert len(rows) == 27  # 25 offices + HQ + unknown
     for aor, r in rows.items():
         assert r["arrests"] == counts[aor]
-        assert r["per_day"] == rnd(counts[aor] / 28, 1)
+        assert r["per_day"] == pytest.approx(counts[aor] / 28, abs=1e-12)
     ranked = [r for r in out["offices"] if r["rank"] is not None]
     assert [r["rank"] for r in ranked] == list(range(1, 26))
     assert [r["per_day"] for r in ranked] == sorted((r["per_day"] for r in ranked), reverse=True)
     assert rows["HQ"]["rank"] is None and rows["UNK"]["rank"] is None
     total = sum(counts.values())
-    assert rows["MIA"]["share_percent"] == rnd(100 * counts["MIA"] / total, 2)
+    assert rows["MIA"]["share_percent"] == pytest.approx(100 * counts["MIA"] / total,
+                                                         abs=1e-12)
 
 
 def test_breakdown_and_custody(loaded: tuple[Path, dict]) -> None:

@@ -54,18 +54,53 @@ def query(db: Path, sql: str) -> list[dict[str, str]]:
 
 
 def test_sql_counts_equal_the_stored_records(db: Path) -> None:
-    """Per office: the arrests_daily view against a count of the stored rows made here."""
+    """Per office: the arrests_daily view against a count of the stored rows made here;
+    arrests and records are columns of one row (a sum over the view never mixes them)."""
     with duckdb.connect(str(db), read_only=True) as con:
         expected = dict(con.execute(
             "SELECT aor, count(*) FILTER (WHERE episode_start) FROM arrests WHERE owned "
             "GROUP BY aor").fetchall())
         records = con.execute("SELECT count(*) FROM arrests WHERE owned").fetchone()
-    rows = query(db, "SELECT aor, sum(count) AS n FROM arrests_daily "
-                     "WHERE count_kind = 'arrests' GROUP BY aor")
+    rows = query(db, "SELECT aor, sum(arrests) AS n FROM arrests_daily GROUP BY aor")
     assert {r["aor"]: int(r["n"]) for r in rows} == expected
-    total = query(db, "WITH t AS (SELECT * FROM arrests_daily WHERE count_kind = 'records') "
-                      "SELECT sum(count) AS n FROM t")
+    total = query(db, "SELECT sum(records) AS n, sum(arrests) AS a FROM arrests_daily")
     assert records is not None and int(total[0]["n"]) == records[0] > 0
+    assert int(total[0]["a"]) == sum(expected.values()) < records[0]
+
+
+def test_arrests_daily_holds_every_covered_office_day(db: Path) -> None:
+    """Zero days are rows: AVG(arrests) over the latest 28 days is each office's arrests
+    a day as `icestats offices` gives it (a view without its zero days overstates the
+    small offices)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        days, offices = con.execute(
+            "SELECT (SELECT count(*) FROM day_owner), (SELECT count(DISTINCT aor) FROM "
+            "arrests)").fetchone()
+    assert int(query(db, "SELECT count(*) AS n FROM arrests_daily")[0]["n"]) == days * offices
+    answer = json.loads(ok("offices", "--db", db, "--json"))
+    end = answer["as_of"]
+    rows = query(db, f"SELECT aor, avg(arrests) AS a, count(*) AS days FROM arrests_daily "
+                     f"WHERE date > DATE '{end}' - 28 AND date <= DATE '{end}' GROUP BY aor")
+    got = {r["aor"]: (float(r["a"]), int(r["days"])) for r in rows}
+    for o in answer["offices"]:
+        if o["covered"] and o["aor"] in got:
+            assert got[o["aor"]] == (pytest.approx(o["arrests"] / 28, abs=1e-12), 28), o
+    assert sum(1 for o in answer["offices"] if o["rank"]) == sum(
+        1 for a in got if a not in ("HQ", "UNK"))
+
+
+def test_views_say_their_unit_and_counting_rule(db: Path, tmp_path: Path) -> None:
+    from icestats.views import VIEWS
+
+    for name in ("arrests_daily", "arrests_daily_by_category", "arrests_monthly_personal"):
+        v = VIEWS[name]
+        assert "24-hour episode" in v.description and "Unit: arrests" in v.description
+        assert "unit: arrests" in v.described_columns()["arrests"]
+    ok("export", "datasette", tmp_path / "ds", "--db", db)
+    meta = json.loads((tmp_path / "ds" / "metadata.json").read_text())
+    daily = meta["databases"]["icestats"]["tables"]["arrests_daily"]
+    assert "zeros included" in daily["description"]
+    assert "24-hour episode" in daily["columns"]["arrests"]
 
 
 def test_sql_json_is_the_answer_with_its_source(db: Path) -> None:
@@ -126,12 +161,12 @@ def test_personal_view_is_the_suppressed_breakdown(tmp_path: Path) -> None:
     f = make_release(tmp_path / "short.csv", rows=400, start=date(2025, 3, 10),
                      end=date(2025, 5, 3))
     assert run("ingest", f, "--db", db).exit_code == 0
-    rows = query(db, "SELECT month, value, count, suppressed FROM arrests_monthly_personal "
-                     "WHERE dimension = 'gender' AND count_kind = 'arrests' ORDER BY 1, 2")
+    rows = query(db, "SELECT month, value, arrests, suppressed FROM arrests_monthly_personal "
+                     "WHERE dimension = 'gender' ORDER BY 1, 2")
     with icestats.connect(db) as ice:
         b = ice.breakdown("gender", period="month").rows.to_pylist()
     expected = sorted((str(r["period"]), r["gender"], r["arrests"], r["suppressed"]) for r in b)
-    got = [(r["month"], r["value"], int(r["count"]) if r["count"] else None,
+    got = [(r["month"], r["value"], int(r["arrests"]) if r["arrests"] else None,
             r["suppressed"] == "true") for r in rows]
     assert got == expected
     may = [g for g in got if g[0] == "2025-05-01"]
@@ -158,9 +193,18 @@ def test_export_every_answer_to_every_format(db: Path, tmp_path: Path, name: str
         ok("export", name, *args, "--db", db, "-o", tmp_path / f"{name}.{fmt}")
     assert json.loads((tmp_path / f"{name}.json").read_text()) == answer
     lines = (tmp_path / f"{name}.csv").read_text().splitlines()
-    assert lines[-1].startswith("# source: GENERATED data")
-    parsed = list(csv.DictReader(lines[:-1]))
+    parsed = list(csv.DictReader(lines))  # the table alone: no line before or after
+    assert all(None not in r for r in parsed)
+    side = json.loads((tmp_path / f"{name}.csv.source.json").read_text())
+    assert side["data"] == "GENERATED" and side["releases"] == [
+        {"file": "base.csv", "synthetic": True}]
+    assert side["columns"] and {c["name"] for c in side["columns"]} <= set(parsed[0]) | {
+        c["name"] for c in side["columns"]}
     book = openpyxl.load_workbook(tmp_path / f"{name}.xlsx")
+    for sheet in book.worksheets:  # flat: one value a cell, never a JSON list or object
+        for row in sheet.iter_rows(min_row=2, values_only=True):
+            assert not any(isinstance(v, str) and v and v[0] in "[{" and v[-1] in "]}"
+                           for v in row), (sheet.title, row)
     source = {r[0].value: r[1].value for r in book["source"].iter_rows()}
     assert source["data"] == "GENERATED" and source["release file"] == "base.csv (GENERATED)"
     parquet = pq.read_table(tmp_path / f"{name}.parquet")
@@ -181,7 +225,9 @@ def test_exported_offices_are_the_answer_numbers(db: Path, tmp_path: Path) -> No
     header = list(rows[0])
     got = [(r[header.index("aor")], r[header.index("arrests")], r[header.index("per_day")])
            for r in rows[1:]]
-    assert got == [(o["aor"], o["arrests"], o["per_day"]) for o in answer["offices"]]
+    # (Excel keeps 15 significant digits of the exact value)
+    assert got == [(o["aor"], o["arrests"], pytest.approx(o["per_day"], rel=1e-14))
+                   for o in answer["offices"]]
 
 
 def test_xlsx_cells_that_could_run_are_neutralized(tmp_path: Path) -> None:
@@ -222,19 +268,19 @@ def test_datasette_serves_the_export(db: Path, tmp_path: Path) -> None:
 
     async def ask() -> tuple[list[dict], dict, str]:
         rows = await ds.client.get("/icestats/arrests_daily.json?_shape=array&aor=CHI"
-                                   "&count_kind=arrests&_size=max")
+                                   "&_size=max")
         served = await ds.client.get("/-/metadata.json")
         page = await ds.client.get("/icestats/arrests_daily")
         assert rows.status_code == served.status_code == page.status_code == 200
         return rows.json(), served.json(), page.text
 
     rows, served, page = asyncio.run(ask())
-    assert chi is not None and sum(r["count"] for r in rows) == chi[0]
+    assert chi is not None and sum(r["arrests"] for r in rows) == chi[0]
     tables = served["databases"]["icestats"]["tables"]
     assert set(tables) >= {"arrests_daily", "arrests_monthly_personal", "releases"}
     assert tables["arrests_daily"]["data"] == "GENERATED"
     assert "GENERATED" in tables["arrests_daily"]["description"]
-    assert tables["arrests_daily"]["columns"]["count_kind"].startswith("arrests")
+    assert tables["arrests_daily"]["columns"]["arrests"].startswith("one per 24-hour")
     assert "Arrests a day by field office" in page
 
 

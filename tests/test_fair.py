@@ -199,11 +199,15 @@ def test_underperformers_cli_table_and_errors(db: Path) -> None:
 def test_report_and_api(db: Path) -> None:
     with icestats.connect(db) as ice:
         html = build(ice)
-        lowest = ice.underperformers().measures[0]["bottom"][0]
+        u = ice.underperformers()
+    lowest = u.measures[0]["bottom"][0]
     table = html[html.index("<table id='underperformers'>"):]
     table = table[:table.index("</table>")]
-    assert table.count("<tr>") == 13  # the header and the 12 lowest
-    assert f"<td>{lowest['aor']} " in table and "The list depends on the yardstick" in html
+    # the header, then each office in the 12 lowest under at least one yardstick
+    assert table.count("<tr") == 1 + sum(1 for o in u.offices if o["bottom_under"])
+    assert f"<td class=t>{lowest['aor']}</td>" in table
+    assert (f"<td>▼{lowest['rank']} {lowest['rank_low']}–{lowest['rank_high']}</td>"
+            in table and "The list depends on the yardstick" in html)
     client = TestClient(create_app(db), base_url="http://127.0.0.1")
     assert client.get("/api/underperformers?n=0").status_code == 422
     assert client.get("/api/underperformers?n=3").json()["n"] == 3

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # The tables ``--format csv|tsv|markdown`` prints, by question (the first one is what
 # ``export NAME --format csv|parquet`` writes unless --table names another).
 MAIN: dict[str, tuple[str, ...]] = {
-    "status": ("releases", "workbooks"), "goal": ("summary", "windows"),
+    "status": ("releases", "workbooks"), "goal": ("windows", "summary"),
     "offices": ("offices",), "fair": ("offices",), "breakdown": ("rows",),
     "daily": ("totals",), "fiscal_years": ("years",),
     "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
@@ -89,18 +89,73 @@ def table_of(rows: list[dict[str, Any]]) -> pa.Table:
     return pa.table(columns) if columns else pa.table({})
 
 
+def flat_tables(answer: Answer) -> dict[str, pa.Table]:
+    """Every table of ``answer`` with one value a cell (an xlsx sheet each): a column of
+    lists of records becomes a table of its own (``TABLE_COLUMN``, each record beside its
+    row's first value), a list of plain values one text ("a; b"), nested objects
+    ``parent_child`` columns."""
+    import pyarrow as pa
+
+    out: dict[str, pa.Table] = {}
+    for name, t in tables(answer).items():
+        raw = answer.body().get(name)
+        rows = raw if _is_rows(raw) else t.to_pylist()
+        flat, children = _flat_rows(name, rows if isinstance(rows, list) else [])
+        table = table_of(flat) if flat else t
+        out[name] = table
+        out.update(children)
+    return {k: v for k, v in out.items() if isinstance(v, pa.Table)}
+
+
+def _flat_rows(name: str, rows: list[dict[str, Any]]
+               ) -> tuple[list[dict[str, Any]], dict[str, pa.Table]]:
+    flat: list[dict[str, Any]] = []
+    children: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        f: dict[str, Any] = {}
+        for k, v in r.items():
+            _flatten(k, v, f, lists=True)
+        parent = next(iter(r.items()), ("row", None))
+        for k, v in list(f.items()):
+            if _is_rows(v):
+                children.setdefault(f"{name}_{k}", []).extend(
+                    {parent[0]: parent[1], **c} for c in v)
+                f[k] = f"{len(v)} rows (sheet {name}_{k})"
+            elif isinstance(v, list | tuple):
+                f[k] = "; ".join("" if x is None else _text(x) or "" for x in v)
+            elif isinstance(v, str) and v[:1] in "[{" and v[-1:] in "]}":
+                f[k] = _unjson(v)  # (a JSON list or object stored as text, e.g. columns)
+        flat.append(f)
+    return flat, {n: table_of(_flat_rows(n, rs)[0]) for n, rs in children.items()}
+
+
+def _unjson(text: str) -> str:
+    """JSON text as one plain value: a list as "a; b", an object as "k: v; k2: v2"."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v) or ''}" for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(_text(v) or "" for v in value)
+    return text
+
+
 def _is_rows(value: object) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _flatten(key: str, value: object, into: dict[str, Any]) -> None:
+def _flatten(key: str, value: object, into: dict[str, Any], lists: bool = False) -> None:
+    """``value`` under ``key``: nested objects as ``key_child``; a list as JSON text, or,
+    with ``lists``, as it is (for ``flat_tables``)."""
     if isinstance(value, dict) and not (value and all(isinstance(k, date) for k in value)):
         for k, v in value.items():
-            _flatten(f"{key}_{k}", v, into)
+            _flatten(f"{key}_{k}", v, into, lists)
     elif isinstance(value, list | tuple):
-        into[key] = json.dumps(_plain(value), ensure_ascii=False)
+        into[key] = list(value) if lists else json.dumps(_plain(value), ensure_ascii=False)
     elif hasattr(value, "to_dict"):
-        _flatten(key, value.to_dict(), into)
+        _flatten(key, value.to_dict(), into, lists)
     else:
         into[key] = value
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from icestats import privacy
+from icestats import privacy, reference
 from icestats.answers import BreakdownAnswer
 from icestats.counting import (
     BREAKDOWNS,
@@ -22,8 +22,7 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.metrics import date_range, source
-from icestats.numbers import round_half_up
+from icestats.metrics import date_range, not_in_release, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -37,6 +36,11 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
     cov, where, binds = date_range(con, start, end, aor)
+    if by == "aor":  # every office is a column of its own
+        top = max(top, len(reference.offices()) + 2)
+    missing = not_in_release(con, by, binds["start"], binds["end"])
+    if missing:
+        where += " AND false"  # (nothing to count: the answer says why)
     # Count by day first (a few thousand groups), then roll days up into periods:
     # date_trunc on every one of millions of rows costs more than the whole count.
     # (_days: days of data each period covers; _shown: those inside the requested range;
@@ -51,7 +55,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
                                   AS _tail
                        FROM day_owner GROUP BY 1)
         SELECT period, {by}, arrests,
-               round(100 * arrests / sum(arrests) OVER (PARTITION BY period), 2) AS share,
+               100 * arrests / sum(arrests) OVER (PARTITION BY period) AS share,
                CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total,
                _days, _shown, _tail
         FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
@@ -76,7 +80,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), count=count,
+        start=binds["start"], end=binds["end"], aor=binds.get("aor"), missing=missing,
+        count=count,
         scope=scope, source=source(con, binds["start"], binds["end"]),
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
@@ -122,6 +127,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
             n = sum(x["arrests"] or 0 for x in parts)
             out["other"] = {"arrests": None if hidden else n,
                             "share": None if hidden or not total
-                            else round_half_up(100 * n / total, 2), "suppressed": hidden}
+                            else 100 * n / total, "suppressed": hidden}
         wide.append({"period": p, "cells": out, "total": total})
     return shown + (["other"] if rest else []), wide

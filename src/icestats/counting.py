@@ -56,6 +56,9 @@ DIMENSIONS: dict[str, str] = {
                     WHEN year(apprehension_date) - birth_year < 55 THEN '45-54'
                     ELSE '55 and over' END""",
     "state": "coalesce(state, '(blank)')",
+    "disposition": "coalesce(processing_disposition, '(blank)')",
+    "operation": "coalesce(operation, '(blank)')",
+    "landmark": "coalesce(site_landmark, '(blank)')",
 }
 # The stored columns each dimension is computed from (it is computed on their distinct
 # values after a first count by day, not on every row).
@@ -64,10 +67,12 @@ DIMENSION_COLUMNS: dict[str, tuple[str, ...]] = {
     "custody": ("method",), "agency": ("agency",), "agency_group": ("agency",),
     "program": ("final_program",), "type": ("apprehension_type",),
     "citizenship": ("citizenship",), "gender": ("gender",), "age_group": ("birth_year",),
-    "state": ("state",),
+    "state": ("state",), "disposition": ("processing_disposition",),
+    "operation": ("operation",), "landmark": ("site_landmark",),
 }
 BREAKDOWNS = ("criminality", "method", "custody", "agency", "agency_group", "program", "type",
-              "citizenship", "gender", "age_group", "state")
+              "citizenship", "gender", "age_group", "state", "aor", "disposition", "operation",
+              "landmark")
 TOP = 8  # categories shown as their own column or series; the rest are "other"
 
 

@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 DB_NAME = "icestats"
 RELEASE_LICENSE = "U.S. government records released under FOIA (public domain)"
 WORKBOOK_LICENSE = "U.S. government work (public domain): ICE detention statistics"
-FACETS = {"arrests_daily": ["aor", "count_kind", "incomplete"],
-          "arrests_daily_by_category": ["dimension", "count_kind", "aor"],
-          "arrests_monthly_personal": ["dimension", "count_kind", "suppressed"],
+FACETS = {"arrests_daily": ["aor", "incomplete"],
+          "arrests_daily_by_category": ["dimension", "aor"],
+          "arrests_monthly_personal": ["dimension", "suppressed"],
           "workbook_values": ["workbook", "table_key"]}
 
 
@@ -68,11 +68,14 @@ def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NA
                      "source": "ICE detention statistics workbooks" if v.workbooks else
                      "ICE arrest releases (FOIA) counted by icestats",
                      "license": WORKBOOK_LICENSE if v.workbooks else RELEASE_LICENSE,
-                     "columns": v.columns, "data": "REAL" if v.workbooks else kind,
+                     "columns": v.described_columns(), "data": "REAL" if v.workbooks else kind,
                      **({"facets": FACETS[name]} if name in FACETS else {})}
     return {"title": "icestats: ICE arrests and detention, counted aggregates",
             "description": f"Counted aggregates only (no record, no identifier; personal "
                            f"attributes national by month with small-cell suppression). "
+                           f"Arrests are one per 24-hour episode of one identifier, each "
+                           f"day from the release that owns it; `records` columns count "
+                           f"raw rows. "
                            f"Arrest numbers are {kind}: {arrests.text}; detention numbers "
                            f"are REAL: ICE detention statistics from {workbooks}.",
             "source": "icestats (ICE ERO arrest releases under FOIA; ICE detention "

@@ -58,8 +58,8 @@ def book_ins(con: duckdb.DuckDBPyConnection, through: date | None = None) -> pa.
         rows.append({
             "month": r["month"], "ice": _int(r["ice"]), "cbp": _int(r["cbp"]),
             "total": _int(total), "days": days, "partial": partial,
-            "per_day": round_half_up(total / days, 1) if days else None,
-            "cbp_share_percent": round_half_up(100 * r["cbp"] / total, 1)
+            "per_day": total / days if days else None,
+            "cbp_share_percent": 100 * r["cbp"] / total
             if r["cbp"] is not None and total else None,
             "workbook": r["workbook"], "data_through": r["data_through"],
         })
@@ -88,7 +88,7 @@ def detained_by_criminality(con: duckdb.DuckDBPyConnection) -> pa.Table:
                CAST(max(value) FILTER (WHERE column_label = 'ICE') AS BIGINT) AS ice,
                CAST(max(value) FILTER (WHERE column_label = 'CBP') AS BIGINT) AS cbp,
                CAST(max(value) FILTER (WHERE column_label = 'Total') AS BIGINT) AS total,
-               round(100 * max(value) FILTER (WHERE column_label = 'Percent CBP'), 1)
+               100 * max(value) FILTER (WHERE column_label = 'Percent CBP')
                    AS cbp_share_percent,
                max(data_through) AS data_through, max(file_name) AS workbook
         FROM newest GROUP BY dims[1]

@@ -1,11 +1,13 @@
 """``icestats export NAME``: an answer's tables written to csv, tsv, json, parquet or xlsx,
 each through ``exports.atomic_output`` (a temporary name, renamed when complete).
 
-csv and tsv hold one table (the answer's first main table, or ``table``) as
-``--format csv`` prints it, the source as a last ``# source:`` line; json is the whole
-answer (``--json``); parquet one table with the source in its schema metadata; xlsx one
-sheet per table and a ``source`` sheet saying REAL or GENERATED and which files. Text
-cells are neutralized as in every csv (``exports.neutralize``).
+csv and tsv hold one table (the answer's first main table, or ``--part``) as
+``--format csv`` prints it, and nothing else: the source, the question and each column's
+label and unit go to a sidecar ``FILE.source.json`` beside it. json is the whole answer
+(``--json``); parquet one table with the source in its schema metadata; xlsx one flat
+sheet per table (every cell one value: a list of records becomes a sheet of its own,
+a list of values one text) and a ``source`` sheet saying REAL or GENERATED and which
+files. Text cells are neutralized as in every csv (``exports.neutralize``).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def file_format(path: Path, fmt: str | None) -> str:
 def write_answer(answer: Answer, path: Path, fmt: str, db: str,
                  table: str | None = None) -> str:
     """Write ``answer`` to ``path``; returns what was written, for the user."""
-    from icestats.answer_tables import main_tables, tables
+    from icestats.answer_tables import flat_tables, main_tables, tables
     from icestats.render import formats
 
     have = tables(answer)
@@ -50,14 +52,44 @@ def write_answer(answer: Answer, path: Path, fmt: str, db: str,
             text = formats.render(answer, fmt, db, [name])
             tmp.write_text(text, encoding="utf-8", newline="")
         elif fmt == "parquet":
-            _parquet(have[name], answer, db, tmp)
+            _parquet(_ordered(answer, name, have[name]), answer, db, tmp)
         else:
-            _xlsx(have, answer, db, tmp)
+            sheets = {n: _ordered(answer, n, t) for n, t in flat_tables(answer).items()}
+            _xlsx(sheets, answer, db, tmp)
+    if fmt in ("csv", "tsv"):
+        with atomic_output(sidecar(path)) as tmp:
+            tmp.write_text(_sidecar(answer, name, db, path), encoding="utf-8")
     if fmt == "json":
         return f"the {answer.question} answer"
     if fmt == "xlsx":
-        return f"{len(have)} tables ({', '.join(have)}) and a source sheet"
-    return f"{have[name].num_rows:,} rows of table '{name}'"
+        return f"{len(sheets)} tables ({', '.join(sheets)}) and a source sheet"
+    return (f"{have[name].num_rows:,} rows of table '{name}'"
+            + (f", its source in {sidecar(path).name}" if fmt in ("csv", "tsv") else ""))
+
+
+def sidecar(path: Path) -> Path:
+    """Where a csv or tsv file's source goes: ``FILE.source.json`` beside it."""
+    return path.with_name(f"{path.name}.source.json")
+
+
+def _sidecar(answer: Answer, name: str, db: str, path: Path) -> str:
+    from icestats.jsonout import dumps
+    from icestats.render.shown import described
+
+    s = answer.source
+    meta = {"file": path.name, "table": name, "question": answer.question,
+            "data": "GENERATED" if s.synthetic else "REAL" if s.synthetic is False else None,
+            "source": formats_source(answer), **s.to_dict(), "count": answer.count,
+            "scope": answer.scope, "method": answer.method or None, "database": db,
+            "columns": described(answer, name)}
+    meta.pop("text", None)
+    return dumps(meta)
+
+
+def _ordered(answer: Answer, name: str, table: pa.Table) -> pa.Table:
+    from icestats.render.shown import file_columns
+
+    return table.select(file_columns(answer, name, table.column_names))
 
 
 def source_rows(answer: Answer, db: str) -> list[tuple[str, str]]:

@@ -7,10 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from icestats.errors import OutputError, UsageError
+
+if TYPE_CHECKING:
+    from icestats.answers import DailyAnswer
 
 FORMATS = ("csv", "parquet", "json")
 # What a spreadsheet may run as a formula or a DDE command when a cell starts with it:
@@ -63,6 +67,20 @@ def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
             tmp.write_text(dumps(table, indent=None), encoding="utf-8")
         else:
             tmp.write_text(csv_text(table), encoding="utf-8", newline="")
+
+
+def daily_csv(answers: list[DailyAnswer]) -> str:
+    """Daily answers' rows as one csv: one office's as they are; several offices' side by
+    side in one long table with an ``aor`` column (the dashboard's "Download CSV")."""
+    if len(answers) == 1:
+        return csv_text(answers[0].rows)
+    parts = []
+    for a in answers:
+        rows = a.rows
+        if "aor" not in rows.column_names:
+            rows = rows.add_column(1, "aor", pa.array([a.aor] * rows.num_rows, pa.string()))
+        parts.append(rows)
+    return csv_text(pa.concat_tables(parts, promote_options="default"))
 
 
 def csv_text(table: pa.Table, delimiter: str = ",") -> str:

@@ -7,6 +7,7 @@ The counting rules (episodes or records, the owning release, the scope) are the 
 from __future__ import annotations
 
 import calendar
+import json
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,6 @@ from icestats.counting import (
     period_start_sql,
 )
 from icestats.errors import UsageError
-from icestats.numbers import round_half_up
 from icestats.store import arrow, fetch_one
 
 if TYPE_CHECKING:
@@ -69,6 +69,32 @@ def source(con: duckdb.DuckDBPyConnection, start: date | None = None,
         ORDER BY r.release_id""", {"start": start or date.min, "end": end or date.max}
     ).fetchall()
     return Source(releases=tuple((str(n), s) for n, s in rows))
+
+
+def not_in_release(con: duckdb.DuckDBPyConnection, by: str | None, start: date,
+                   end: date) -> str | None:
+    """Why ``by`` cannot be broken down over [start, end]: none of the releases counted
+    for those days has a column it is computed from (criminality, agency and program are
+    not in FOIA 2019-ICFO-53623), else None. A column a release has but leaves blank is
+    in the release: its blanks are shown as such."""
+    from icestats.counting import DIMENSION_COLUMNS
+
+    if by is None or by == "aor":
+        return None
+    rows = con.execute("""
+        SELECT file_name, layout, columns_mapped FROM releases
+        WHERE release_id IN (SELECT release_id FROM day_owner
+                             WHERE date BETWEEN $start AND $end) ORDER BY release_id""",
+        {"start": start, "end": end}).fetchall()
+    need = set(DIMENSION_COLUMNS[by])
+    if not rows or any(need & set(json.loads(m or "{}").values()) for _, _, m in rows):
+        return None
+    layouts: dict[str, list[str]] = {}
+    for name, layout, _ in rows:
+        layouts.setdefault(layout, []).append(name)
+    files = "; ".join(f"the {k} layout ({', '.join(v)})" for k, v in layouts.items())
+    return (f"{by} is not in this release: {files} has no {' or '.join(sorted(need))} "
+            f"column; nothing to break down by {by} from {start} to {end}.")
 
 
 def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[str]:
@@ -159,9 +185,9 @@ def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
         recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=w)]
         mean = sum(recent) / len(recent)
         rows.append({
-            "days": w, "days_with_data": len(recent), "mean_per_day": round_half_up(mean, 1),
-            "percent_of_goal": round_half_up(100 * mean / goal_per_day) if goal_per_day else None,
-            "shortfall_per_day": round_half_up(goal_per_day - mean, 1),
+            "days": w, "days_with_data": len(recent), "mean_per_day": mean,
+            "percent_of_goal": 100 * mean / goal_per_day if goal_per_day else None,
+            "shortfall_per_day": goal_per_day - mean,
         })
     return GoalAnswer(
         goal_per_day, day, cov, int(values[-1]) if values else 0, rows,
@@ -196,13 +222,13 @@ def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str,
                            "change_percent": None, "slope_per_day_per_30_days": None}
     if prev:
         pm = sum(prev) / len(prev)
-        out["previous_mean_per_day"] = round_half_up(pm, 1)
+        out["previous_mean_per_day"] = pm
         change = 100 * (sum(cur) / len(cur) - pm) / pm if pm else None
-        out["change_percent"] = None if change is None else round_half_up(change)
+        out["change_percent"] = change
     cur_dates = [d for d in dates if d > day - timedelta(days=w)]
     if len(cur) >= 14:  # every weekday at least twice
         slope = weekday_adjusted_slope(cur_dates, cur)
-        out["slope_per_day_per_30_days"] = round_half_up(30 * slope, 1)
+        out["slope_per_day_per_30_days"] = 30 * slope
     return out
 
 
@@ -243,11 +269,9 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
                    FROM office_ref r LEFT JOIN c USING (aor), days)
         SELECT CASE WHEN ranked THEN CAST(row_number() OVER (
                    PARTITION BY ranked ORDER BY per_day DESC, aor) AS INTEGER) END AS rank,
-               aor, name, covered, arrests, round(per_day, 1) AS per_day,
-               round(prev_per_day, 1) AS prev_per_day,
-               round(100 * (per_day - prev_per_day) / nullif(prev_per_day, 0), 1)
-                   AS change_percent,
-               round(100 * arrests / nullif(sum(arrests) OVER (), 0), 2) AS share_percent
+               aor, name, covered, arrests, per_day, prev_per_day,
+               100 * (per_day - prev_per_day) / nullif(prev_per_day, 0) AS change_percent,
+               100 * arrests / nullif(sum(arrests) OVER (), 0) AS share_percent
         FROM t ORDER BY NOT ranked, rank, aor
     """
     first = max(cov.start, day - timedelta(days=window - 1)) if cov.start else day
@@ -279,7 +303,7 @@ def fiscal_years(con: duckdb.DuckDBPyConnection, count: str = "arrests",
         year, full = start.year + 1, period_days("fy", start)
         pub = published.get(year) if days == full else None
         years.append({"fiscal_year": year, "first": start, "days": days, "period_days": full,
-                      "arrests": int(arrests), "per_day": round_half_up(arrests / days, 1),
+                      "arrests": int(arrests), "per_day": arrests / days,
                       "published": pub[0] if pub else None,
                       "difference": int(arrests) - pub[0] if pub else None,
                       "published_source": pub[1] if pub else None})
@@ -298,7 +322,7 @@ def arrests_per_month(con: duckdb.DuckDBPyConnection, count: str = "arrests",
         FROM ({national_sql("true", count, scope)}) n JOIN day_owner o USING (date)
         WHERE NOT o.incomplete GROUP BY 1 ORDER BY 1
     """, {"start": date.min, "end": date.max}).fetchall()
-    return {month: round_half_up(arrests / days, 1) for month, days, arrests in rows
+    return {month: arrests / days for month, days, arrests in rows
             if days == calendar.monthrange(month.year, month.month)[1]}
 
 

@@ -15,8 +15,7 @@ import duckdb
 from icestats import privacy
 from icestats.answers import Coverage, DailyAnswer
 from icestats.counting import TOP, by_day_sql
-from icestats.metrics import daily_table, date_range, source
-from icestats.numbers import round_half_up
+from icestats.metrics import daily_table, date_range, not_in_release, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
     days = everything["date"].to_pylist()
     n = sum(everything["arrests"].to_pylist())
     total = {"arrests": n, "days": len(days),
-             "per_day": round_half_up(n / len(days), 1) if days else None}
+             "per_day": n / len(days) if days else None}
     if by is None:
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
@@ -47,6 +46,7 @@ def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date 
         dense, totals = _by_series(con, rows, by, days, binds, count, scope, top, n)
     return DailyAnswer(rows, by, binds.get("aor"), first, last, cov, _series(days, dense, cov),
                        totals, _weekly(days, dense), total,
+                       missing=not_in_release(con, by, first, last),
                        count=count, scope=scope, source=source(con, first, last),
                        method="daily counts; mean_7: mean of the day and the 6 before it "
                               "(none until 7 days are in range; none where a day is "
@@ -57,7 +57,7 @@ def _rolling(values: list[int | None], n: int = 7) -> list[float | None]:
     out: list[float | None] = []
     for i in range(len(values)):
         part = [v for v in values[max(i - n + 1, 0):i + 1] if v is not None]
-        out.append(round_half_up(sum(part) / n, 1) if i >= n - 1 and len(part) == n else None)
+        out.append(sum(part) / n if i >= n - 1 and len(part) == n else None)
     return out
 
 
@@ -92,7 +92,7 @@ def _weekly(days: list[date], values: dict[str, list[int | None]]) -> pa.Table:
             out["key"].append(key)
             out["week_from"].append(days[i])
             out["mean_per_day"].append(None if any(v is None for v in part) else
-                                       round_half_up(sum(v or 0 for v in part) / 7, 1))
+                                       sum(v or 0 for v in part) / 7)
     return pa.table({"key": pa.array(out["key"], pa.string()),
                      "week_from": pa.array(out["week_from"], pa.date32()),
                      "mean_per_day": pa.array(out["mean_per_day"], pa.float64())})
@@ -108,8 +108,8 @@ def _month_totals(days: list[date], values: list[int], cov: Coverage) -> pa.Tabl
         tail[m] = tail.get(m, False) or cov.incomplete(d)
     total = sum(values)
     rows = [{"key": f"{m:%Y-%m}", "arrests": sum(v), "days": len(v),
-             "per_day": round_half_up(sum(v) / len(v), 1),
-             "share_percent": round_half_up(100 * sum(v) / total, 1) if total else None,
+             "per_day": sum(v) / len(v),
+             "share_percent": 100 * sum(v) / total if total else None,
              "partial": len(v) < _days_in_month(m) or tail[m]} for m, v in months.items()]
     return _totals_table(rows)
 
@@ -162,9 +162,9 @@ def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: li
         if c in dense and d in index:
             dense[c][index[d]] = n
     out = [{"key": k, "arrests": n, "days": len(days),
-            "per_day": None if n is None else round_half_up(n / max(len(days), 1), 1),
-            "share_percent": None if n is None or not grand
-            else round_half_up(100 * n / grand, 1), "partial": False}
+            "per_day": None if n is None else n / max(len(days), 1),
+            "share_percent": None if n is None or not grand else 100 * n / grand,
+            "partial": False}
            for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
                            strict=True)]
     return dense, _totals_table(out)

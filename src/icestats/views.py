@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 CATEGORIES = ("criminality", "method", "custody", "agency", "agency_group", "program", "type")
 PERSONAL = ("citizenship", "gender", "age_group")
-COUNT_KIND = "arrests (one per 24-hour episode) or records (raw rows)"
 
 
 @dataclass(frozen=True)
@@ -36,49 +35,62 @@ class View:
     units: dict[str, str] = field(default_factory=dict)
     workbooks: bool = False  # from ICE's detention statistics workbooks, not the releases
 
+    def described_columns(self) -> dict[str, str]:
+        """Each column's description, with its unit where it has one."""
+        return {k: f"{v} (unit: {self.units[k]})" if k in self.units else v
+                for k, v in self.columns.items()}
+
 
 def _daily(ice: Icestats) -> pa.Table:
-    parts = [f"""SELECT apprehension_date AS date, aor, '{kind}' AS count_kind,
-                        count(*) AS count
-                 FROM {counting.counted_sql(kind)} GROUP BY ALL""" for kind in counting.COUNTS]
-    return _with_day(ice, " UNION ALL ".join(parts), "date, aor, count_kind")
+    """Every covered office-day, zeros included: for each day, every office its owning
+    release has a record of (an office a release never mentions is not covered, as in
+    ``icestats offices``), with arrests (one per 24-hour episode) and raw records."""
+    from icestats.store import arrow
+
+    return arrow(ice.con, f"""
+        WITH offices AS (SELECT DISTINCT release_id, aor FROM arrests),
+             counted AS (SELECT apprehension_date AS date, aor,
+                                count(*) FILTER (WHERE episode_start) AS arrests,
+                                count(*) AS records
+                         FROM {counting.counted_sql("records")} GROUP BY ALL)
+        SELECT o.date, f.aor, CAST(coalesce(c.arrests, 0) AS BIGINT) AS arrests,
+               CAST(coalesce(c.records, 0) AS BIGINT) AS records, o.incomplete,
+               r.file_name AS source_file, r.synthetic
+        FROM day_owner o JOIN offices f USING (release_id)
+        JOIN releases r ON r.release_id = o.release_id
+        LEFT JOIN counted c ON c.date = o.date AND c.aor = f.aor
+        ORDER BY o.date, f.aor""")
 
 
 def _by_category(ice: Icestats) -> pa.Table:
-    parts = [f"""SELECT apprehension_date AS date, aor, '{dim}' AS dimension,
-                        {counting.DIMENSIONS[dim]} AS value, '{kind}' AS count_kind,
-                        count(*) AS count
-                 FROM {counting.counted_sql(kind)} GROUP BY ALL"""
-             for dim in CATEGORIES for kind in counting.COUNTS]
-    return _with_day(ice, " UNION ALL ".join(parts), "date, aor, dimension, value, count_kind",
-                     files=False)
-
-
-def _with_day(ice: Icestats, counts: str, order: str, files: bool = True) -> pa.Table:
-    """Counts with their day's flags: incomplete (reporting lag) and the file counted."""
     from icestats.store import arrow
 
-    extra = ", r.file_name AS source_file, r.synthetic" if files else ""
+    parts = [f"""SELECT apprehension_date AS date, aor, '{dim}' AS dimension,
+                        {counting.DIMENSIONS[dim]} AS value,
+                        count(*) FILTER (WHERE episode_start) AS arrests,
+                        count(*) AS records
+                 FROM {counting.counted_sql("records")} GROUP BY ALL"""
+             for dim in CATEGORIES]
     return arrow(ice.con, f"""
-        SELECT c.*, o.incomplete{extra}
-        FROM ({counts}) c JOIN day_owner o ON o.date = c.date
-        JOIN releases r ON r.release_id = o.release_id ORDER BY {order}""")
+        SELECT c.date, c.aor, c.dimension, c.value, CAST(c.arrests AS BIGINT) AS arrests,
+               CAST(c.records AS BIGINT) AS records, o.incomplete
+        FROM ({" UNION ALL ".join(parts)}) c JOIN day_owner o ON o.date = c.date
+        ORDER BY c.date, c.aor, c.dimension, c.value""")
 
 
 def _personal(ice: Icestats) -> pa.Table:
-    """Citizenship, gender and age group, national, by month: the breakdown's cells with
-    its suppression (a month the data cut is suppressed whole; small cells and their
-    complements are suppressed)."""
+    """Citizenship, gender and age group, national, by month, in arrests: the breakdown's
+    cells with its suppression (a month the data cut is suppressed whole; small cells and
+    their complements are suppressed). Raw records are not offered by personal attribute:
+    a second count of the same cells would be a second suppression to keep consistent."""
     import pyarrow as pa
 
     parts = []
     for dim in PERSONAL:
-        for kind in counting.COUNTS:
-            rows = ice.breakdown(dim, period="month", count=kind).rows
-            parts.append(pa.table({
-                "month": rows["period"], "dimension": pa.array([dim] * rows.num_rows),
-                "value": rows[dim], "count_kind": pa.array([kind] * rows.num_rows),
-                "count": rows["arrests"], "suppressed": rows["suppressed"]}))
+        rows = ice.breakdown(dim, period="month").rows
+        parts.append(pa.table({
+            "month": rows["period"], "dimension": pa.array([dim] * rows.num_rows),
+            "value": rows[dim], "arrests": rows["arrests"], "suppressed": rows["suppressed"]}))
     return pa.concat_tables(parts) if parts else pa.table({})
 
 
@@ -134,30 +146,43 @@ def _fiscal_years(ice: Icestats) -> pa.Table:
     return pa.Table.from_pylist(ice.fiscal_years().years)
 
 
+ARRESTS = ("one per 24-hour episode of one identifier (the Deportation Data "
+           "Project's rule; a record without an identifier is one arrest), each day counted "
+           "from the release that owns it")
+RECORDS = "raw rows of that release, duplicates included"
 _DAY = {"date": "day of apprehension", "aor": "field office code (see the offices view)",
-        "count_kind": COUNT_KIND, "count": "how many (arrests or records, per count_kind)",
+        "arrests": ARRESTS, "records": RECORDS,
         "incomplete": "true inside the newest data's last 14 days (reporting lag)",
         "source_file": "the release counted for this day",
         "synthetic": "true when that release is GENERATED (not real ICE data)"}
 VIEWS: dict[str, View] = {
     "arrests_daily": View(
-        "Arrests a day by field office", "Daily counts by office, each day from the release "
-        "that owns it; days without a record are absent.", _DAY, _daily,
-        {"count": "arrests or records a day"}),
+        "Arrests a day by field office",
+        "One row per covered office-day, zeros included: every day of the data and every "
+        "office the release counted for that day has a record of (an office it never "
+        "mentions is not covered and has no rows, as in `icestats offices`). Unit: arrests "
+        "(one per 24-hour episode) a day; `records` beside it counts raw rows. AVG(arrests) "
+        "over a range is the office's arrests a day; SUM(arrests) its arrests.",
+        _DAY, _daily, {"arrests": "arrests a day", "records": "records a day"}),
     "arrests_daily_by_category": View(
-        "Arrests a day by field office and category", "Daily counts by office and by one "
-        f"category at a time ({', '.join(CATEGORIES)}); no personal attribute.",
+        "Arrests a day by field office and category",
+        f"Daily counts by office and by one category at a time ({', '.join(CATEGORIES)}); "
+        "no personal attribute. Unit: arrests (one per 24-hour episode) a day, `records` "
+        "raw rows. Only days and values with at least one record have a row: SUM it; for a "
+        "rate a day divide by the covered days (COUNT(*) of arrests_daily for the office), "
+        "never AVG it.",
         {**{k: v for k, v in _DAY.items() if k not in ("source_file", "synthetic")},
          "dimension": "the category", "value": "its value"}, _by_category,
-        {"count": "arrests or records a day"}),
+        {"arrests": "arrests a day", "records": "records a day"}),
     "arrests_monthly_personal": View(
         "Arrests a month by citizenship, gender and age group (national)",
-        "National counts by month and one personal attribute, with small-cell "
-        "suppression (docs/reliability.md): a month the data cut is suppressed whole.",
+        "National arrests (one per 24-hour episode) by month and one personal attribute, "
+        "with small-cell suppression (docs/reliability.md): a month the data cut is "
+        "suppressed whole. Unit: arrests a month.",
         {"month": "first day of the month", "dimension": "citizenship, gender or age_group",
-         "value": "its value", "count_kind": COUNT_KIND,
-         "count": "how many; empty when suppressed", "suppressed": "true when suppressed"},
-        _personal, {"count": "arrests or records a month"}),
+         "value": "its value", "arrests": f"{ARRESTS}; empty when suppressed",
+         "suppressed": "true when suppressed"},
+        _personal, {"arrests": "arrests a month"}),
     "fiscal_years": View(
         "Arrests by federal fiscal year beside ICE's published totals",
         "October to September; published: ICE's annual report figure.",

@@ -31,10 +31,15 @@ class StatusAnswer(Answer):
     count_agreement: list[dict[str, Any]] = field(default_factory=list, kw_only=True)
     count_rejects: pa.Table | None = field(default=None, kw_only=True)
 
+    @property
+    def arrests(self) -> int:
+        """Arrests loaded, after merging duplicate records (every release's episodes)."""
+        return self.rows_loaded - self.records_merged
+
     def body(self) -> dict[str, Any]:
         return {"releases": self.releases, "coverage": self.coverage,
                 "rows_loaded": self.rows_loaded, "rows_rejected": self.rows_rejected,
-                "records_merged": self.records_merged,
+                "records_merged": self.records_merged, "arrests": self.arrests,
                 "rejects_by_reason": self.rejects_by_reason,
                 "aor_not_matched": self.aor_not_matched,
                 "unrecognized_aor_values": self.unrecognized_aor_values,
@@ -76,9 +81,7 @@ class GoalAnswer(Answer):
 
     @property
     def latest_percent_of_goal(self) -> float | None:
-        from icestats.numbers import round_half_up
-
-        return round_half_up(100 * self.latest_day / self.goal) if self.goal else None
+        return 100 * self.latest_day / self.goal if self.goal else None
 
     def body(self) -> dict[str, Any]:
         return {"goal_per_day": self.goal, "as_of": self.as_of,
@@ -122,6 +125,7 @@ class BreakdownAnswer(Answer):
     start: date | None = None
     end: date | None = None
     aor: str | None = None
+    missing: str | None = None  # why there is nothing to show: not in the releases counted
 
     @property
     def suppressed(self) -> bool:
@@ -130,8 +134,8 @@ class BreakdownAnswer(Answer):
 
     def body(self) -> dict[str, Any]:
         return {"by": self.by, "period": self.period, "from": self.start, "to": self.end,
-                "aor": self.aor, "rows": self.rows, "columns": self.columns,
-                "periods": self.wide}
+                "aor": self.aor, "not_in_release": self.missing, "rows": self.rows,
+                "columns": self.columns, "periods": self.wide}
 
 
 @dataclass
@@ -147,9 +151,11 @@ class DailyAnswer(Answer):
     totals: pa.Table  # key, arrests, share_percent, days, per_day, partial
     weekly: pa.Table  # key, week_from, mean_per_day (whole 7-day blocks from the start)
     total: dict[str, Any]  # arrests, days and per day over the whole range
+    missing: str | None = None  # why there is nothing to show by ``by``: not in the releases
 
     def body(self) -> dict[str, Any]:
         return {"by": self.by, "aor": self.aor, "from": self.start, "to": self.end,
+                "not_in_release": self.missing,
                 "coverage": self.coverage, "rows": self.rows, "series": self.series,
                 "totals": self.totals, "total": self.total, "weekly": self.weekly}
 

@@ -137,8 +137,6 @@ def emit(db: Path, json_out: bool, answer: Answer,
          render: Callable[[Console, Any], None], fmt: str | None = None) -> None:
     """Print an answer as rich tables, csv, tsv, markdown or JSON (``--format``; the
     database it came from is always named), or hand it to ``export``."""
-    import sys
-
     from icestats.render import formats
 
     out = formats.resolve(json_out, fmt)
@@ -149,4 +147,4 @@ def emit(db: Path, json_out: bool, answer: Answer,
         render(console(), answer)
         print(f"database: {db}")
     else:
-        sys.stdout.write(formats.render(answer, out, str(db)))
+        formats.emit(answer, out, str(db))

@@ -71,12 +71,12 @@ def _print_views(fmt: str) -> None:
         from icestats.jsonout import dumps
 
         print(dumps({n: {"title": v.title, "description": v.description,
-                         "columns": v.columns} for n, v in VIEWS.items()}))
+                         "columns": v.described_columns()} for n, v in VIEWS.items()}))
         return
     out = console()
     for name, v in VIEWS.items():
         out.print(f"[bold]{name}[/bold]: {v.title}. {v.description}", highlight=False)
-        for col, text in v.columns.items():
+        for col, text in v.described_columns().items():
             out.print(f"  {col}: {text}", highlight=False, markup=False)
 
 

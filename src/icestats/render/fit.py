@@ -48,10 +48,12 @@ def fit(console: Console, table: Table) -> RenderableType:
     for c, h in zip(columns, headers, strict=True):
         body = max((_max(console, x) for x in c._cells), default=len(h))
         if len(h) > body:
-            c.header = textwrap.fill(h, max(body, max(len(w) for w in h.split() or [h])))
+            c.header = Text(textwrap.fill(h, max(body, max(len(w) for w in h.split() or [h]))))
     dropped: list[str] = []
     while not _narrow(console, table, width):
-        victim = next((c for name in OPTIONAL for c in table.columns
+        order = getattr(table, "drop_order", None)  # the column spec's priorities
+        victim = next((c for name in (OPTIONAL if order is None else order)
+                       for c in table.columns
                        if str(c.header).replace("\n", " ") == name), None)
         if victim is None or len(table.columns) <= 2:
             return stacked(table, columns, headers)

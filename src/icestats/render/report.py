@@ -18,7 +18,8 @@ from icestats.jsonout import plain
 from icestats.render import report_published, report_stats, specs, specs_stats, underperformers
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
-from icestats.render.format import num, pct
+from icestats.render.format import num
+from icestats.render.html_tables import html_table
 from icestats.render.map import office_map
 from icestats.render.specs import Width
 
@@ -34,12 +35,16 @@ table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 8px
 border-bottom:1px solid #e6e6e6;text-align:right}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}.flag{color:#b02a40;font-weight:600}
 .scroll{overflow-x:auto;max-width:100%}
-.scroll td{white-space:nowrap}
+.scroll td{white-space:nowrap}td.t,th.t{text-align:left}tr.dim td{color:#767676}
 .real{background:#e8f5e9;padding:6px 10px;border-left:4px solid #2e7d32}
 .synthetic{background:#fff8e1;padding:6px 10px;border-left:4px solid #f9a825}
 """ + FIGURE_CSS
+# Drawn where the releases counted carry them (FOIA 2019-ICFO-53623 has method,
+# citizenship and gender, not criminality, agency or program): the others are named.
 BREAKDOWNS = (("criminality", "Criminality"), ("custody", "Custodial vs at-large"),
-              ("agency_group", "Arresting agency"), ("program", "Program"))
+              ("method", "Apprehension method"), ("agency_group", "Arresting agency"),
+              ("program", "Program"), ("disposition", "Processing disposition"),
+              ("citizenship", "Citizenship"), ("gender", "Gender"))
 TITLE = "ICE arrests against the goal: field-office statistics"
 
 
@@ -104,9 +109,17 @@ def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, o
     # its wide table scrolls inside the section, never the page, on a phone
     out.append(f"<div class='scroll'>{underperformers.html(ice.underperformers(goals))}</div>")
     out.append("<h2>Who is arrested, and how</h2>")
+    missing = []
     for by, label in BREAKDOWNS:
-        out.append(fig(partial(_composition, ice.breakdown(by, period="month", top=10),
-                               f"{label}: share of arrests by month"), f"comp-{by}"))
+        b = ice.breakdown(by, period="month", top=10)  # (ten and "other": eleven colours)
+        if b.missing:
+            missing.append(label.lower())
+            continue
+        out.append(fig(partial(_composition, b, f"{label}: share of arrests by month"),
+                       f"comp-{by}"))
+    if missing:
+        out.append(f"<p class='note' id='not-in-release'>Not in this release, so not drawn: "
+                   f"{esc(', '.join(missing))}.</p>")
     out += report_stats.sections(ice, goals, fig)
     return out
 
@@ -143,7 +156,7 @@ def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
             fair, "baseline_ratio", "baseline_low", "baseline_high", "Arrests a day against "
             "the office's own baseline (95% interval)", "ratio to baseline (1 = same)", w),
             "attainment"))
-    out.append(_office_table(fair.offices))
+    out.append(html_table(fair, "offices", "office-table"))
     rate = {str(o["aor"]): float(o["per_100k_noncitizens_yr"]) for o in fair.ranked
             if o.get("per_100k_noncitizens_yr") is not None}
     out.append(office_map(rate, title="Arrests per 100,000 noncitizen residents a year "
@@ -151,23 +164,6 @@ def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
                           label=lambda v: f"{v:,.0f}", source=fair.source.text))
     out.append(_small_multiples(ice, data, fig))
     return out
-
-
-def _office_table(rows: list[dict[str, Any]]) -> str:
-    head = ("<div class='scroll'><table id='office-table'><tr><th>office</th><th>arrests/day"
-            "</th><th>target/day</th><th>attainment</th><th>shrunk</th><th>vs baseline</th>"
-            "<th>flag</th></tr>")
-    body = []
-
-    def f(o: dict[str, Any], k: str, d: int = 2) -> str:
-        return num(o.get(k), d)
-    for o in rows:
-        body.append(f"<tr><td>{esc(o['name'])}</td><td>{num(o['per_day'])}</td>"
-                    f"<td>{f(o, 'target_per_day', 1)}</td><td>{f(o, 'attainment')}</td>"
-                    f"<td>{f(o, 'shrunk_attainment')}</td><td>{f(o, 'baseline_ratio')}</td>"
-                    f"<td class='flag'>{'below target' if o.get('below_target') else ''}"
-                    f"</td></tr>")
-    return head + "".join(body) + "</table></div>"
 
 
 def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
@@ -193,40 +189,29 @@ def _agency(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     months = a.book_ins.to_pylist()
     data["book_ins"] = months
     chart = fig(lambda w: specs.agency(a, w), "agency")
-    rows = "".join(f"<tr><td>{m['month']:%Y-%m}{' (partial)' if m['partial'] else ''}</td>"
-                   f"<td>{num(m['ice'])}</td><td>{num(m['cbp'])}</td><td>{num(m['total'])}</td>"
-                   f"<td>{num(m['per_day'])}</td><td>{pct(m['cbp_share_percent'])}</td></tr>"
-                   for m in months)
-    return (f"<h2>ICE vs Border Patrol (real data)</h2><p class='real'>From ICE's own detention "
-            f"statistics (its workbooks, and every vintage of them as DDP parsed them; the "
-            f"newest data for each month): book-ins into detention after ICE's or CBP's arrests."
-            f"</p>{chart}<div class='scroll'><table id='agency-table'><tr><th>month</th>"
-            f"<th>ICE</th><th>CBP</th><th>total</th><th>a day</th><th>CBP share</th></tr>"
-            f"{rows}</table></div>")
+    return (f"<h2>ICE vs CBP: book-ins into detention (real data)</h2><p class='real'>From "
+            f"ICE's own detention statistics (its workbooks, and every vintage of them as DDP "
+            f"parsed them; the newest data for each month): initial book-ins into ICE detention, "
+            f"by the agency that made the arrest (ICE, or CBP: Border Patrol and the officers "
+            f"at ports of entry). Book-ins are not arrests: an arrest released without "
+            f"detention is not booked in.</p>{chart}"
+            f"{html_table(a, 'book_ins_by_month', 'agency-table')}")
 
 
 def _provenance(status: StatusAnswer) -> str:
-    rel = "".join(f"<tr><td>{esc(r['file_name'])}</td><td>{r['coverage_start']} to "
-                  f"{r['coverage_end']}</td><td>{num(r['rows_read'])}</td>"
-                  f"<td>{num(r['rows_loaded'])}</td><td>{num(r['rows_rejected'])}</td>"
-                  f"<td>{num(r['merged'])}</td></tr>" for r in status.releases.to_pylist())
-    wbs = "".join(f"<tr><td>{esc(w['file_name'])}</td><td>FY{w['fiscal_year']}</td>"
-                  f"<td>{w['data_through']}</td><td>{w['tables']}</td></tr>"
-                  for w in status.workbooks.to_pylist())
     rejects = "; ".join(f"{esc(k)}: {v:,}" for k, v in status.rejects_by_reason.items())
     return (f"<h2>Methods and data provenance</h2><p>Arrests are counted as episodes: records "
             f"of one identifier at most 24 hours apart are one arrest, on the first record's "
             f"day and office; records without an identifier count alone. For each day, the "
             f"release whose data end latest is used. The last 14 days of a release are "
             f"incomplete (shaded) and excluded from windows. Small cells pairing a personal "
-            f"attribute with single days or sub-office places are suppressed below 10. "
-            f"Methods in detail: docs/methods.md.</p><div class='scroll'><table id='releases'>"
-            f"<tr><th>release file</th><th>coverage</th><th>rows read</th><th>loaded</th>"
-            f"<th>rejected</th>"
-            f"<th>merged</th></tr>{rel}</table></div><p>Rejected rows: {rejects or 'none'}.</p>"
-            + (f"<div class='scroll'><table id='workbooks'><tr><th>workbook</th><th>fiscal "
-               f"year</th><th>data through</th><th>tables</th></tr>{wbs}</table></div>"
-               if wbs else ""))
+            f"attribute with single days or sub-office places are suppressed "
+            f"(docs/reliability.md). "
+            f"Methods in detail: docs/methods.md.</p>"
+            f"{html_table(status, 'releases', 'releases')}"
+            f"<p>Rejected rows: {rejects or 'none'}.</p>"
+            + (html_table(status, "workbooks", "workbooks") if status.workbooks.num_rows
+               else ""))
 
 
 FORMATS = ("html", "png", "pdf")

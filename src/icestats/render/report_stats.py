@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from icestats import reference
 from icestats.render import specs_stats
 from icestats.render.figures import Figures, esc
-from icestats.render.format import interval, num
+from icestats.render.format import num
+from icestats.render.html_tables import html_table
 from icestats.render.specs import Width
 
 if TYPE_CHECKING:
@@ -42,34 +43,28 @@ def _names() -> dict[str, str]:
 
 def surges(s: SurgesAnswer) -> str:
     """The surges answer as a table: office, start, end, days, size with its interval."""
-    names = _names()
-    rows = "".join(f"<tr><td>{esc(names.get(x['office'], x['office']))}</td>"
-                   f"<td>{x['start']}</td><td>{x['end']}{' (ongoing)' if x.get('ongoing') else ''}"
-                   f"</td><td>{num(x['days'])}</td><td>×{interval(x['ratio'], x['low'], x['high'])}"
-                   f"</td></tr>" for x in s.surges)
     return (f"<h3>Surges found</h3><p class='note'>{esc(s.method)}. Window {s.window[0]} to "
-            f"{s.window[1]}, {num(s.offices_scanned)} offices scanned. Source: "
+            f"{s.window[1]}, {num(len(s.offices_scanned))} offices scanned. Source: "
             f"{esc(s.source.text)}.</p>"
-            + (f"<div class='scroll'><table id='surges'><tr><th>office</th><th>start</th>"
-               f"<th>end</th><th>days</th><th>size [95% CI]</th></tr>{rows}</table></div>"
-               if s.surges else "<p id='surges'>No surge found.</p>"))
+            + (html_table(s, "surges", "surges") if s.surges
+               else "<p id='surges'>No surge found.</p>"))
 
 
 def events(ev: EventsAnswer, fig: Figures) -> list[str]:
-    """The events table and, for each event whose answer carries a weekly ``study``, its
-    event-study chart."""
-    rows = "".join(f"<tr><td>{esc(e['label'])}</td><td>{esc(e['office'])}</td>"
-                   f"<td>{e['date']}</td><td>" +
-                   (f"{interval(e['effect'], e['low'], e['high'])}</td><td>"
-                    f"{num(e['placebo_p'], 2)}" if e.get("effect") else
-                    f"{esc(e.get('note', ''))}</td><td>") + "</td></tr>" for e in ev.events)
-    out = [f"<h3>Events</h3><p class='note'>{esc(ev.method)}.</p><div class='scroll'>"
-           f"<table id='events'><tr><th>event</th><th>office</th><th>date</th>"
-           f"<th>effect [95% CI]</th><th>p of any change (RMSPE ratio)</th></tr>{rows}</table>"
-           f"</div><p class='note'>The effect is the geometric mean of the weekly ratios over "
-           f"the window, with its interval; the p is Abadie's test of any change in any week "
-           f"(a one-week spike included), so it can be small while the interval includes 1."
-           f"</p>"]
+    """The events table (each event's effect over 14, 28 and 56 days and its pre-trend)
+    and, for each event whose answer carries a weekly ``study``, its event-study chart."""
+    notes = "".join(
+        f"<p class='note'>{esc(e['office'])} {e['date']} {esc(e['label'])}: "
+        + (f"Abadie's RMSPE-ratio p of any change in any week {num(e['placebo_p'], 3)}."
+           if e.get("effect") is not None else f"{esc(e.get('note', ''))}.") + "</p>"
+        for e in ev.events)
+    table = html_table(ev, "events", "events") if any(
+        e.get("effect") is not None for e in ev.events) else "<p id='events'></p>"
+    out = [f"<h3>Events</h3><p class='note'>{esc(ev.method)}.</p>{table}{notes}"
+           f"<p class='note'>The effect is the geometric mean of the weekly ratios over "
+           f"the span, with its interval and placebo p; the RMSPE-ratio p is Abadie's test of "
+           f"any change in any week (a one-week spike included), so it can be small while the "
+           f"interval includes 1.</p>"]
     for k, e in enumerate(ev.events):
         if e.get("study"):
             out.append(fig(partial(_study, e, ev.source), f"event-study-{k}"))

@@ -31,7 +31,7 @@ INK = "#1d1d1d"
 BACKGROUND = "#ffffff"
 # Colours for series and categories, each at least 3:1 against BACKGROUND.
 SERIES = ("#1f5aa6", "#c2334d", "#8a6100", "#00798c", "#3d7d3d", "#7a4f9a", "#2e4057",
-          "#b34d00", "#5f6f1f", "#666666")
+          "#b34d00", "#5f6f1f", "#666666", "#8c3b6e")  # (ten values and "other")
 DAILY = "#6f87a8"  # the day's own count, drawn thin under its means (3.7:1)
 TAIL = "#f4d9a6"  # the incomplete tail's shading (an area, not a series)
 TAIL_INK = "#6b4a00"
@@ -223,8 +223,10 @@ def composition(b: BreakdownAnswer, title: str, width: Width) -> Spec:
             "encoding": {
                 "x": {"field": "period", "type": "ordinal", "title": "month", "sort": None,
                       "axis": {"labelAngle": -45}},
-                "y": {"field": "share", "type": "quantitative", "stack": "normalize",
-                      "title": "share of arrests", "axis": {"format": ".0%"}},
+                # stacked as the answer gives the shares: a suppressed cell is a gap at
+                # the top, never filled by stretching the others to 100%
+                "y": {"field": "share", "type": "quantitative", "stack": "zero",
+                      "title": "share of arrests (%)", "scale": {"domain": [0, 100]}},
                 "color": {"field": "category", "type": "nominal", "title": None,
                           "sort": list(b.columns), "scale": {"range": list(SERIES)},
                           "legend": {"columns": 1, "labelLimit": 320}},
@@ -266,7 +268,9 @@ def agency(a: AgencyAnswer, width: Width) -> Spec:
     """ICE and CBP book-ins a day by month; a partial month is a hollow point, not a drop
     in the line."""
     rows = plain(a.book_ins)
-    fields = {"ICE arrests": "ice", "CBP arrests": "cbp"}
+    # (book-ins into detention, by the agency that arrested: CBP is Border Patrol and the
+    # officers at ports of entry, so neither series is an arrest count)
+    fields = {"book-ins after ICE arrests": "ice", "book-ins after CBP arrests": "cbp"}
     fold = _fold(fields, "book_ins")
     enc = {"x": {"field": "month", "type": "temporal", "title": "month"},
            "y": {"field": "book_ins", "type": "quantitative", "title": "book-ins a month"},
@@ -274,7 +278,10 @@ def agency(a: AgencyAnswer, width: Width) -> Spec:
     tip = [{"field": "month", "type": "temporal", "format": "%B %Y"}, {"field": "series"},
            {"field": "book_ins", "title": "book-ins", "format": ","},
            {"field": "days", "title": "days reported"}]
-    return {**base("ICE initial book-ins a month, by arresting agency", a.source, width,
+    from icestats.answers import Source as Files
+
+    drawn = Files(workbooks=a.source.workbooks)  # (the chart draws the workbooks alone)
+    return {**base("ICE initial book-ins a month, by arresting agency", drawn, width,
                    note="Hollow point: a partial month (not all its days reported yet)."),
             "height": 240, "data": {"values": rows}, "transform": fold,
             "layer": [{"transform": [{"filter": "!datum.partial"}], "mark": "line",

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from icestats.answers import UnderperformersAnswer
-from icestats.render.format import num
 from icestats.render.tables import source_line
-
-
-def _cell(e: dict[str, Any], digits: int, every: set[str]) -> str:
-    """BAL 3.6 21–24: the office (* when in the bottom n under every yardstick), its value
-    and the 95% interval of its rank."""
-    mark = "*" if e["aor"] in every else ""
-    return f"{mark}{e['aor']} {num(e['value'], digits)} {e['rank_low']}–{e['rank_high']}"
+from icestats.render.terminal import print_table
 
 
 def _names(codes: list[str], r: UnderperformersAnswer) -> str:
@@ -31,7 +22,7 @@ def lines(r: UnderperformersAnswer) -> list[str]:
     k = len(r.measures)
     some = ", ".join(f"{s['aor']} ({len(s['measures'])} of {k})" for s in r.some_measures)
     out = [r.note,
-           f"In the bottom {r.n} under every yardstick (*): {_names(r.every_measure, r)}.",
+           f"In the bottom {r.n} under every yardstick: {_names(r.every_measure, r)}.",
            f"Under only some: {some or 'none'}.",
            f"Below target with the false discovery rate held at {r.fdr:.0%}: "
            f"{_names(r.below_target, r)}."]
@@ -46,40 +37,27 @@ def lines(r: UnderperformersAnswer) -> list[str]:
     return out
 
 
+def legend(r: UnderperformersAnswer) -> str:
+    return (f"Each office in the bottom {r.n} under at least one yardstick; under each "
+            f"yardstick its rank among the {r.ranked} (1 = highest) and the 95% interval of "
+            f"the rank (for the underlying rate, not measurement error); ▼: in the bottom "
+            f"{r.n} under that yardstick.")
+
+
 def table(console: Console, r: UnderperformersAnswer) -> None:
-    t = Table(title=f"The {r.n} lowest of {r.ranked} offices under each yardstick, "
-                    f"{r.window[0]} to {r.window[1]} ({r.window_days} days)",
-              padding=(0, 1), pad_edge=False)
-    t.add_column("#", justify="right", no_wrap=True)
-    for m in r.measures:
-        t.add_column(m["short"], no_wrap=True)
-    every = set(r.every_measure)
-    for i in range(r.n):
-        t.add_row(str(i + 1), *(Text(_cell(m["bottom"][i], m["digits"], every),
-                                     style="bold" if m["bottom"][i]["aor"] in every else "")
-                                for m in r.measures))
-    console.print(t)
+    print_table(console, r, "offices", padding=(0, 1), pad_edge=False)
     first, *rest = lines(r)
     console.print(Text(first))
-    console.print(Text(f"Each cell: office, value, 95% interval of its rank among the "
-                       f"{r.ranked} (1 = highest; for the rank of the underlying rate, not "
-                       f"measurement error)."))
+    console.print(Text(legend(r)))
     for line in rest:
         console.print(Text(line))
     source_line(console, r)
 
 
 def html(r: UnderperformersAnswer) -> str:
-    """A plain HTML table for the report, with the same lists and notes."""
-    head = "".join(f"<th>{escape(m['short'])}</th>" for m in r.measures)
-    every = set(r.every_measure)
-    body = "".join(
-        "<tr><td>" + str(i + 1) + "</td>" +
-        "".join(f"<td>{escape(_cell(m['bottom'][i], m['digits'], every))}</td>"
-                for m in r.measures) + "</tr>" for i in range(r.n))
+    """The same table for the report, with the same lists and notes."""
+    from icestats.render.html_tables import html_table
+
     notes = "".join(f"<p class='note'>{escape(line)}</p>" for line in lines(r))
     return (f"<h2>The {r.n} lowest offices, by yardstick</h2><p class='note'>"
-            f"{escape(r.window[0].isoformat())} to {escape(r.window[1].isoformat())}. Each "
-            f"cell: office, value, 95% interval of its rank among the {r.ranked} "
-            f"(1 = highest).</p><table id='underperformers'><tr><th>#</th>{head}</tr>{body}"
-            f"</table>{notes}")
+            f"{escape(legend(r))}</p>{html_table(r, 'offices', 'underperformers')}{notes}")

@@ -41,7 +41,9 @@ Ice = Annotated[Icestats, Depends(ice)]
 
 
 def answer(i: Icestats, a: Answer) -> dict[str, Any]:
-    return {"database": i.path.name, **a.to_dict()}
+    from icestats.render.formats import json_answer
+
+    return plain(json_answer(a, i.path.name))
 
 
 @router.get("/status")
@@ -70,13 +72,17 @@ def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = N
           format: str = "json") -> Any:
     if format not in ("json", "csv"):
         raise UsageError("format must be json or csv")
-    a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)
-    if format == "csv":
-        from icestats.exports import csv_text
+    codes = [c.strip() for c in (aor or "").split(",") if c.strip()]
+    if format == "csv":  # (several offices: the dashboard's offices side by side)
+        from icestats.exports import daily_csv
 
-        name = "_".join(["icestats_daily", aor or "national", by or "total"]) + ".csv"
-        return Response(csv_text(a.rows), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}"'})
+        offices: list[str | None] = list(codes) or [None]
+        answers = [i.daily(by or None, start=start, end=end, aor=c, count=count, scope=scope)
+                   for c in offices]
+        name = "_".join(["icestats_daily", "-".join(codes) or "national", by or "total"])
+        return Response(daily_csv(answers), media_type="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)
     return answer(i, a)
 
 

@@ -1,24 +1,42 @@
 // icestats dashboard: the charts are Vega-Lite specifications made by icestats (the same
 // ones the report draws: /api/charts/daily), drawn by vega-embed from /vendor/vega.js,
-// served by icestats itself; no other origin. The table shows the answer (/api/daily).
-// State lives in the query string (?aor=CHI,NYC&by=&from=&to=), so a URL can be shared.
+// served by icestats itself; no other origin. Every table is an answer's `display` block:
+// its columns (labels, units) and cells as icestats writes them from the answer's column
+// spec, rounded once, the same as the terminal, the report and markdown. No arithmetic and
+// no number formatting happen here.
+// State lives in the query string (?view=&aor=CHI,NYC&by=&from=&to=), so a URL can be shared.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const EMBED = { actions: false, renderer: "svg", ast: true, defaultStyle: false,
                 tooltip: { disableDefaultStyle: true } };  // ast: no eval under the CSP
+// The views besides the daily one: each an answer of the API and the table it shows.
+const VIEWS = {
+  offices: { url: "/api/offices", table: "offices", dates: "as_of" },
+  underperformers: { url: "/api/underperformers", table: "offices", dates: "as_of" },
+  agency: { url: "/api/agency", table: "book_ins_by_month" },
+  "aor-month": { url: "/api/breakdown", table: "rows", extra: { by: "aor", period: "month" } },
+  "aor-fy": { url: "/api/breakdown", table: "rows", extra: { by: "aor", period: "fy" } },
+};
 
 function state() {
   const q = new URLSearchParams(location.search);
   const aor = (q.get("aor") || "").split(",").map((c) => c.trim().toUpperCase()).filter((c) => c);
-  return { aor, by: q.get("by") || "", from: q.get("from") || "", to: q.get("to") || "" };
+  return { aor, view: q.get("view") || "", by: q.get("by") || "", from: q.get("from") || "", to: q.get("to") || "" };
 }
 
 function query(s, extra) {
   const q = new URLSearchParams();
+  if (s.view) q.set("view", s.view);
   if (s.aor.length) q.set("aor", s.aor.join(","));
   for (const k of ["by", "from", "to"]) if (s[k]) q.set(k, s[k]);
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  return q.toString();
+}
+
+function apiQuery(s, extra) {
+  // The API's parameters (no `view`).
+  const q = new URLSearchParams(query({ ...s, view: "" }, extra));
   return q.toString();
 }
 
@@ -27,6 +45,7 @@ function invalid(s) {
   const offices = [...$("aor").options].map((o) => o.value).filter((v) => v);
   const dims = [...$("by").options].map((o) => o.value).filter((v) => v);
   const unknown = s.aor.filter((c) => !offices.includes(c));
+  if (s.view && !(s.view in VIEWS)) return `Unknown view "${s.view}" in the address (expected one of ${Object.keys(VIEWS).join(", ")}).`;
   if (unknown.length) return `Unknown office ${unknown.join(", ")} in the address: choose offices from the list.`;
   if (s.by && !dims.includes(s.by)) return `Unknown breakdown "${s.by}" in the address (expected one of ${dims.join(", ")}).`;
   for (const k of ["from", "to"]) {
@@ -60,29 +79,50 @@ async function draw(el, spec) {
   el.view = (await vegaEmbed(el, spec, EMBED)).view;
 }
 
-function fillTable(keyName, rows, total) {
-  // Every figure comes from the answer (/api/daily: totals and total).
-  $("table-key").textContent = keyName;
-  const body = $("table").tBodies[0];
+function cell(tag, text, left) {
+  const el = document.createElement(tag);
+  el.textContent = text;
+  if (left) el.className = "t";
+  return el;
+}
+
+function showTable(display, keep) {
+  // An answer's display block as the table: its columns and cells as they are.
+  const table = $("table");
+  const head = table.tHead.rows[0];
+  head.replaceChildren(...display.columns.map((c) => {
+    const th = cell("th", c.label, c.align === "left");
+    if (c.unit) th.title = c.unit;
+    return th;
+  }));
+  const body = table.tBodies[0];
   body.replaceChildren();
-  const fmt = (v, d) => (v === null || v === undefined ? "–" : Number(v).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d }));
-  const all = rows.map((r) => ({ key: r.partial ? r.key + " (partial)" : r.key, n: r.arrests, share: r.share_percent, perDay: r.per_day }));
-  if (total) all.push({ key: "total", n: total.arrests, share: 100, perDay: total.per_day });
-  for (const r of all) {
+  display.rows.forEach((cells, k) => {
+    if (keep && !keep(cells)) return;
     const tr = document.createElement("tr");
-    tr.dataset.key = r.key;
-    for (const text of [r.key, fmt(r.n, 0), r.share === null || r.share === undefined ? "–" : fmt(r.share, 1) + "%", fmt(r.perDay, 1)]) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
+    tr.dataset.key = cells[0];
+    if (display.dim[k]) tr.className = "dim";
+    cells.forEach((text, i) => tr.append(cell("td", text, display.columns[i].align === "left")));
     body.append(tr);
-  }
+  });
+  const notes = display.sources.map((s, k) => `${k === 0 ? s.columns.join(", ") : "The other columns"}: ${s.source}`);
+  if (display.caption) notes.unshift(display.caption);
+  $("table-notes").replaceChildren(...notes.map((text) => {
+    const p = cell("p", text);
+    p.className = "note";
+    return p;
+  }));
 }
 
 function controls(s) {
   for (const o of $("aor").options) o.selected = o.value ? s.aor.includes(o.value) : !s.aor.length;
-  for (const k of ["by", "from", "to"]) $(k).value = s[k];
+  for (const k of ["view", "by", "from", "to"]) $(k).value = s[k];
+  $("by").disabled = !!s.view;
+}
+
+function sourceLine(data) {
+  $("source").textContent = data.source.text;
+  $("source").className = data.synthetic ? "synthetic" : data.synthetic === false ? "real" : "note";
 }
 
 let generation = 0;  // a newer render makes older responses stale
@@ -92,30 +132,62 @@ async function render() {
   const s = state();
   controls(s);
   const bad = invalid(s);
-  const single = s.aor.length <= 1;
-  $("csv").hidden = !single;
-  $("csv").href = "/api/daily?" + query(s, { format: "csv" });
+  $("csv").hidden = !!s.view;
+  $("csv").href = "/api/daily?" + apiQuery(s, { format: "csv" });
+  $("charts").hidden = !!s.view;
   if (bad) return fail(bad);
   try {
-    const names = s.aor.map((c) => $("aor").querySelector(`option[value="${c}"]`).textContent);
-    const tables = single ? [getJSON("/api/daily?" + query(s))]
-      : s.aor.map((c) => getJSON("/api/daily?" + query({ ...s, aor: [c] })));
-    const [charts, ...answers] = await Promise.all([getJSON("/api/charts/daily?" + query(s)), ...tables]);
-    if (mine !== generation) return;
-    message("");
-    const data = answers[0];
-    $("source").textContent = data.source.text;
-    $("source").className = data.synthetic ? "synthetic" : data.synthetic === false ? "real" : "note";
-    $("chart-title").textContent = charts.title;
-    window.icestatsCharts = charts.charts;
-    await Promise.all([draw($("chart"), charts.charts[0]), draw($("chart2"), charts.charts[1])]);
-    const where = single ? (names[0] || "national") : "by office";
-    if (single) fillTable(s.by || "month", data.totals, data.total);
-    else fillTable("office", answers.map((a, k) => ({ key: names[k], arrests: a.total.arrests, share_percent: null, per_day: a.total.per_day })), null);
-    $("table-title").textContent = s.by ? `Totals by ${s.by}, ${where}` : single ? `Totals by month, ${where}` : `Totals, ${s.aor.join(", ")}`;
+    if (s.view) await renderView(s, mine);
+    else await renderDaily(s, mine);
   } catch (e) {
     if (mine === generation) fail(e.message);
   }
+}
+
+async function renderView(s, mine) {
+  const v = VIEWS[s.view];
+  const params = { ...v.extra };
+  if (v.dates === "as_of") { if (s.to) params.as_of = s.to; } else { if (s.from) params.from = s.from; if (s.to) params.to = s.to; }
+  const data = await getJSON(v.url + "?" + new URLSearchParams(params).toString());
+  if (mine !== generation) return;
+  message("");
+  sourceLine(data);
+  const display = data.display[v.table];
+  const offices = s.aor.length && s.view.startsWith("aor") ? (cells) => s.aor.includes(cells[0]) : null;
+  showTable(display, offices);
+  $("table-title").textContent = display.title;
+  draw($("chart"), null);
+  draw($("chart2"), null);
+}
+
+async function renderDaily(s, mine) {
+  const names = s.aor.map((c) => $("aor").querySelector(`option[value="${c}"]`).textContent);
+  const single = s.aor.length <= 1;
+  const table = single ? getJSON("/api/daily?" + apiQuery(s))
+    : getJSON("/api/breakdown?" + apiQuery({ ...s, aor: [] }, { by: "aor", period: "month" }));
+  const [charts, data] = await Promise.all([getJSON("/api/charts/daily?" + apiQuery(s)), table]);
+  if (mine !== generation) return;
+  sourceLine(data);
+  const where = single ? (names[0] || "national") : "by office";
+  if (data.not_in_release) {  // a dimension the releases do not carry: said, not drawn
+    message("");
+    $("chart-title").textContent = data.not_in_release;
+    $("not-in-release").textContent = data.not_in_release;
+    $("not-in-release").hidden = false;
+    draw($("chart"), null);
+    draw($("chart2"), null);
+    $("table").tBodies[0].replaceChildren();
+    $("table-title").textContent = `Totals by ${s.by}, ${where}`;
+    return;
+  }
+  message("");
+  $("not-in-release").hidden = true;
+  $("chart-title").textContent = charts.title;
+  window.icestatsCharts = charts.charts;
+  await Promise.all([draw($("chart"), charts.charts[0]), draw($("chart2"), charts.charts[1])]);
+  if (single) showTable(data.display.totals);
+  else showTable(data.display.rows, (cells) => s.aor.includes(cells[0]));
+  $("table-title").textContent = s.by ? `Totals by ${s.by}, ${where}` : single ? `Totals by month, ${where}` : `Arrests by month, ${s.aor.join(", ")}`;
 }
 
 function fail(text) {
@@ -124,12 +196,13 @@ function fail(text) {
   draw($("chart"), null);
   draw($("chart2"), null);
   $("table").tBodies[0].replaceChildren();
+  $("table-notes").replaceChildren();
   $("table-title").textContent = "Totals";
 }
 
 function update() {
   const aor = [...$("aor").selectedOptions].map((o) => o.value).filter((v) => v);
-  const s = { aor, by: $("by").value, from: $("from").value, to: $("to").value };
+  const s = { aor, view: $("view").value, by: $("view").value ? "" : $("by").value, from: $("from").value, to: $("to").value };
   history.replaceState(null, "", "?" + query(s));
   render();
 }
@@ -145,7 +218,8 @@ async function init() {
       opt.textContent = `${o.name} (${o.aor})`;
       $("aor").append(opt);
     }
-    for (const id of ["aor", "by", "from", "to"]) $(id).addEventListener("change", update);
+    if (!status.workbooks.length) $("view").querySelector("option[value=agency]").disabled = true;
+    for (const id of ["view", "aor", "by", "from", "to"]) $(id).addEventListener("change", update);
     await render();
   } catch (e) {
     message(e.message);

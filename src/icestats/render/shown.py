@@ -1,0 +1,118 @@
+"""A column spec resolved against one answer: what every surface renders (``Shown``), the
+columns a file carries, and each column's description for a file's metadata. The specs
+are declared in ``render/column_specs.py`` and ``render/column_specs_stats.py``; their
+types in ``render/columns.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from icestats.render.column_specs import SPECS
+from icestats.render.column_specs_stats import SPECS as STATS
+from icestats.render.columns import Col, Row, Spec
+
+if TYPE_CHECKING:
+    from icestats.answers import Answer
+
+REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS}
+
+
+@dataclass
+class Shown:
+    """A spec resolved against one answer: what every surface renders."""
+
+    name: str
+    title: str
+    columns: list[Col]  # shown ones, in order, labels marked where sources differ
+    rows: list[Row]
+    dim: list[bool]
+    sources: list[tuple[list[str], str]]  # (column labels, which files) when they differ
+    caption: str = ""
+    every: list[Col] = field(default_factory=list)  # every declared column (files)
+
+    def cells(self) -> list[list[str]]:
+        return [[c.cell(r) for c in self.columns] for r in self.rows]
+
+    def drop_order(self) -> list[str]:
+        """The labels a narrow terminal leaves out, first first."""
+        optional = [c for c in self.columns if c.priority]
+        return [c.label for c in sorted(optional, key=lambda c: -c.priority)]
+
+
+def spec(question: str, table: str) -> Spec | None:
+    return REGISTRY.get((question, table))
+
+
+def declared(answer: Answer, table: str) -> list[Col]:
+    """Every column the spec declares for ``table`` (shown or not), or none."""
+    s = spec(answer.question, table)
+    if s is None:
+        return []
+    return list(s.columns(answer) if callable(s.columns) else s.columns)
+
+
+def resolve(answer: Answer, table: str, rows: list[Row] | None = None) -> Shown:
+    """``table`` of ``answer`` as people see it (a table without a spec: every column of
+    the answer's table, as it is)."""
+    s = spec(answer.question, table)
+    if s is None:
+        data = rows if rows is not None else _table_rows(answer, table)
+        cols = [Col(k, k, kind="text" if _is_text(data, k) else "num", digits=2)
+                for k in (data[0] if data else {})]
+        return Shown(table, "", cols, data, [False] * len(data), [], every=cols)
+    every = declared(answer, table)
+    data = rows if rows is not None else s.rows(answer) if s.rows else _table_rows(answer, table)
+    title = s.title(answer) if callable(s.title) else s.title
+    cols, sources = _sourced([c for c in every if c.show], answer)
+    return Shown(table, title, cols, data, [bool(s.dim and s.dim(r)) for r in data], sources,
+                 s.caption(answer) if s.caption else "", every)
+
+
+def _table_rows(answer: Answer, table: str) -> list[Row]:
+    from icestats.answer_tables import tables
+
+    return list(tables(answer)[table].to_pylist())
+
+
+def _is_text(rows: list[Row], key: str) -> bool:
+    return not any(isinstance(r.get(key), int | float) and not isinstance(r.get(key), bool)
+                   for r in rows)
+
+
+def _sourced(cols: list[Col], answer: Answer) -> tuple[list[Col], list[tuple[list[str], str]]]:
+    """Columns whose numbers come from files other than the rest of the table's: their
+    label says REAL or GENERATED, and the table says which files each group is from."""
+    from icestats.answers import Source
+
+    s = answer.source
+    kinds = {c.source for c in cols} - {"answer"}
+    if len(kinds) < 2:
+        return cols, []
+    groups = {"releases": Source(s.releases), "workbooks": Source(workbooks=s.workbooks)}
+    out, sources = [], []
+    for kind in ("workbooks", "releases"):
+        mine = [c for c in cols if c.source == kind]
+        sources.append(([c.label for c in mine], groups[kind].text))
+    sources.sort(key=lambda s: len(s[0]))  # the fewest columns first, named; then the rest
+    for c in cols:
+        src = groups.get(c.source)
+        if src is not None and c.source == "releases" and src.synthetic is not False:
+            c = replace(c, label=f"{c.label} ({'GENERATED' if src.synthetic else '?'})")
+        out.append(c)
+    return out, sources
+
+
+def file_columns(answer: Answer, table: str, have: list[str]) -> list[str]:
+    """The columns a file carries, in order: every key the spec declares that the table
+    has, then the table's other columns (nothing is left out of a file)."""
+    keys = [k for c in declared(answer, table) for k in c.keys if k in have]
+    order = list(dict.fromkeys(keys))
+    return order + [k for k in have if k not in order]
+
+
+def described(answer: Answer, table: str) -> list[dict[str, Any]]:
+    """Each declared column's key, label and unit (a file's metadata)."""
+    return [{"name": c.key, "label": c.label, "unit": c.unit or None,
+             **({"parts": list(c.parts)} if c.parts else {})}
+            for c in declared(answer, table)]
