@@ -22,12 +22,15 @@ if TYPE_CHECKING:
 # The tables ``--format csv|tsv|markdown`` prints, by question (the first one is what
 # ``export NAME --format csv|parquet`` writes unless --table names another).
 MAIN: dict[str, tuple[str, ...]] = {
-    "status": ("releases", "workbooks"), "goal": ("windows", "summary"),
+    "status": ("releases", "workbooks", "count_tables"), "goal": ("windows", "summary"),
     "offices": ("offices",), "fair": ("offices",), "breakdown": ("rows",),
     "daily": ("totals",), "fiscal_years": ("years",),
     "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
     "nowcast": ("days",), "events": ("events",), "forecast": ("weeks", "offices"),
     "surges": ("surges",), "underperformers": ("offices",),
+    # answers at a count table's grain, by their columns_key (answers/published.py)
+    "daily@counts": ("units",), "goal@weeks": ("weeks",), "offices@period": ("offices",),
+    "states": ("states", "events", "surges"), "split": ("periods",),
 }
 
 
@@ -60,7 +63,8 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 def main_tables(answer: Answer) -> list[str]:
     """The names of the tables a terminal format prints for ``answer`` (those it has)."""
     have = tables(answer)
-    names = [n for n in MAIN.get(answer.question, ()) if n in have]
+    key = str(getattr(answer, "columns_key", answer.question))
+    names = [n for n in MAIN.get(key, ()) if n in have]
     return names or [n for n in have if n != "summary"][:1] or ["summary"]
 
 

@@ -19,6 +19,7 @@ class CountSeriesAnswer(Answer):
     """``daily`` over a count table: its units (weeks, months, days) between two days."""
 
     question: ClassVar[str] = "daily"
+    columns_key: ClassVar[str] = "daily@counts"  # its column specs (render/shown.py)
     kind: str
     grain: str
     geo_level: str
@@ -40,6 +41,7 @@ class WeeklyGoalAnswer(Answer):
     """``goal`` over weekly national counts: each week's arrests a day against the goal."""
 
     question: ClassVar[str] = "goal"
+    columns_key: ClassVar[str] = "goal@weeks"  # its column specs (render/shown.py)
     goal: float
     grain: str
     weeks: pa.Table  # week, arrests, per_day, percent_of_goal, shortfall_per_day, caveat
@@ -60,6 +62,7 @@ class PeriodOfficesAnswer(Answer):
     and per 100,000 noncitizens, the lowest ``n`` under each, and how far they agree."""
 
     question: ClassVar[str] = "offices"
+    columns_key: ClassVar[str] = "offices@period"  # its column specs (render/shown.py)
     grain: str
     start: date
     end: date
@@ -82,6 +85,7 @@ class StateSeriesAnswer(Answer):
     its 7-day means, the surges found and the change after known events."""
 
     question: ClassVar[str] = "states"
+    columns_key: ClassVar[str] = "states"  # its column specs (render/shown.py)
     grain: str
     start: date
     end: date
@@ -103,6 +107,7 @@ class SplitAnswer(Answer):
     arrests before and during Metro Surge) and by month."""
 
     question: ClassVar[str] = "split"
+    columns_key: ClassVar[str] = "split"  # its column specs (render/shown.py)
     dimension: str
     geo: str
     periods: list[dict[str, Any]]

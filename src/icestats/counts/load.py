@@ -174,9 +174,10 @@ def _store(con: duckdb.DuckDBPyConnection, result: CountResult, form: Form, fram
     _summarize(con, result, form, frame, rejects, decided)
     con.execute("INSERT INTO count_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now(), "
                 "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [tid, result.file, result.sha256, fmt, form.name, _describe(form), form.kind,
-                 form.grain, result.week_start, form.geo, form.area, json.dumps(form.dims),
-                 result.synthetic, result.coverage_start, result.coverage_end, result.rows_read,
+                [tid, result.file, result.sha256, fmt, form.name, _describe(form, result),
+                 form.kind, form.grain, result.week_start, form.geo, form.area,
+                 json.dumps(form.dims), result.synthetic, result.coverage_start,
+                 result.coverage_end, result.rows_read,
                  result.values, result.not_reported, result.rows_rejected, result.vintages,
                  json.dumps(_mapped(form)), json.dumps(_unmapped(form)),
                  json.dumps(form.notes), json.dumps(_declared(form))])
@@ -225,10 +226,12 @@ def _declared(form: Form) -> dict[str, object]:
             "end": form.end and form.end.isoformat(), "na_zero": form.na_zero}
 
 
-def _describe(form: Form) -> str:
-    """'arrests by week, national', 'book_ins by month and arresting_agency, national'."""
-    by = " and ".join([{"period": "one period", "fy": "fiscal year"}.get(form.grain,
-                                                                          form.grain),
-                       *form.dims])
+def _describe(form: Form, result: CountResult) -> str:
+    """'arrests by week (from Sunday), national'; 'book_ins by month and arresting_agency,
+    national; 132 vintages'."""
+    grain = {"period": "one period", "fy": "fiscal year"}.get(form.grain, form.grain)
+    if result.week_start:
+        grain += f" (from {result.week_start})"
     where = form.geo if form.area is None else f"{form.geo} {form.area}"
-    return f"{form.kind} by {by}, {where}"
+    return f"{form.kind} by {' and '.join([grain, *form.dims])}, {where}" + (
+        f"; {result.vintages} vintages" if result.vintages else "")

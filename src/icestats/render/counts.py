@@ -8,10 +8,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from icestats.render.format import num, text
+from icestats.render.terminal import print_table
 
 if TYPE_CHECKING:
     from icestats.answers import StatusAnswer
@@ -44,30 +43,13 @@ def status(console: Console, s: StatusAnswer) -> None:
     """The count tables loaded, their notes, rejects and agreement with the records."""
     if s.count_tables is None or not s.count_tables.num_rows:
         return
-    t = Table(title="Published count tables")
-    for c in ("table", "holds", "from", "to", "values"):
-        t.add_column(c, justify="right" if c in ("table", "values") else "left",
-                     no_wrap=c != "holds")
+    print_table(console, s, "count_tables")
     rows = s.count_tables.to_pylist()
-    for r in rows:
-        t.add_row(str(r["table_id"]), text(_holds(r)), str(r["coverage_start"]),
-                  str(r["coverage_end"]), num(r["values_stored"]))
-    console.print(t)
     for r in rows:
         console.print(_table_line(r))
     _rejects(console, s)
     for a in s.count_agreement:
         console.print(agreement_line(a))
-
-
-def _holds(r: dict[str, Any]) -> str:
-    """'arrests, week (Sunday), national'; 'book_ins, month x arresting_agency, national,
-    132 vintages'."""
-    grain = GRAIN[r["grain"]] + (f" ({r['week_start']})" if r["week_start"] else "")
-    by = " x ".join([grain, *json.loads(r.get("dims") or "[]")])
-    where = r["geo_level"] + (f" {r['area']}" if r["area"] else "")
-    return f"{r['kind']}, {by}, {where}" + (f", {r['vintages']} vintages" if r["vintages"]
-                                            else "")
 
 
 def _table_line(r: dict[str, Any]) -> Text:
