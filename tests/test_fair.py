@@ -140,7 +140,7 @@ def test_underperformers_from_the_daily_counts(db: Path) -> None:
         base_from, base_to = (date.fromisoformat(d) for d in a.details["baseline"])
         yb = matrix(ice, base_from, base_to, codes)
         fair = {o["aor"]: o for o in ice.fair_offices().ranked}
-    assert a.window == (date(2025, 9, 4), date(2025, 10, 1)) and len(codes) == 25
+    assert tuple(a.window) == (date(2025, 9, 4), date(2025, 10, 1)) and len(codes) == 25
     assert (base_from, base_to) == (date(2025, 3, 1), date(2025, 9, 3))
     pops = reference.populations()
     per_day = y.sum(axis=0) / 28
@@ -193,7 +193,7 @@ def test_underperformers_cli_table_and_errors(db: Path) -> None:
         assert ("P(<1)" in text) == (args == ["--fair"])
     bad = run("offices", "--underperformers", "--n", "25", "--db", db)
     assert bad.exit_code == 2 and bad.stderr.strip() == \
-        "error: --n must be 1 to 24: 25 offices are ranked in this window"
+        "error: --n must be a whole number from 1 to 24, not 25"
 
 
 def test_report_and_api(db: Path) -> None:

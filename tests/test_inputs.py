@@ -36,7 +36,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
      "--from 2025-06-01 is after --to 2025-05-01"),
     (["breakdown", "--by", "gender", "--from", "2030-01-01"], "is outside the data"),
     (["daily", "--from", "1999-01-01", "--to", "1999-02-01"], "is outside the data"),
-    (["breakdown", "--by", "shoe_size"], "unknown breakdown 'shoe_size'"),
+    (["breakdown", "--by", "shoe_size"], "unknown --by 'shoe_size'"),
     (["daily", "--aor", "Gotham"], "unknown office 'Gotham'"),
 ])
 def test_bad_values_are_one_line(db: Path, args: list[str], fragment: str) -> None:

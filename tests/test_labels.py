@@ -37,7 +37,8 @@ def test_every_table_and_json_says_generated(db: Path, args: list[str]) -> None:
 
 def test_api_report_and_exports_say_generated(db: Path, tmp_path: Path) -> None:
     client = TestClient(create_app(db), base_url="http://127.0.0.1")
-    for url in ("/api/goal", "/api/offices", "/api/daily", "/api/breakdown", "/api/agency"):
+    for url in ("/api/goal", "/api/offices", "/api/daily", "/api/breakdown?by=criminality",
+                "/api/agency"):
         assert client.get(url).json()["synthetic"] is True, url
     with icestats.connect(db) as ice:
         html = build(ice)

@@ -27,13 +27,15 @@ OFFICES = {"Chicago Area of Responsibility": "CHI", "Houston Area of Responsibil
 
 
 @pytest.fixture(scope="session")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database holding the four files, built once per test session."""
-    db = tmp_path_factory.mktemp("real") / "real.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        results = ice.ingest(FILES)
-    assert [r.rows_rejected for r in results] == [0, 0, 0, 0]
-    return db
+def real_db(real_full_db: Path) -> Path:
+    """The session's one real database (conftest.real_full_db: the four files and the two
+    detention workbooks)."""
+    return real_full_db
+
+
+def test_every_real_row_is_loaded(real_db: Path) -> None:
+    rows = _counted(real_db, "SELECT file_name, rows_rejected FROM releases ORDER BY 1")
+    assert rows == [(f.name, 0) for f in sorted(FILES)]
 
 
 def _counted(db: Path, sql: str, params: list[object] | None = None) -> list[tuple]:

@@ -53,7 +53,7 @@ def test_goals_file_with_office_targets(tmp_path: Path) -> None:
 
 def test_fair_json(db: Path) -> None:
     out = json.loads(run("offices", "--fair", "--db", db, "--json").stdout)
-    assert out["window_days"] == 28 and out["window"][1] == "2025-10-01"
+    assert out["window_days"] == 28 and out["window"]["to"] == "2025-10-01"
     assert "negative binomial" in out["method"] and "Benjamini-Hochberg" in out["method"]
     ranked = [o for o in out["offices"] if o["rank"] is not None]
     assert len(ranked) == 25 and {o["aor"] for o in out["offices"]} >= {"HQ", "UNK"}

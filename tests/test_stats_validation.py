@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +30,12 @@ from conftest import release_db, run
 
 pytestmark = pytest.mark.slow  # run by `make test` and CI; plain `pytest` skips it
 
-REAL = Path(str(resources.files("icestats") / "data" / "real"))
 
 
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("real_validation") / "real.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        ice.ingest([REAL / f"EROArrests_FY{y}.csv.gz" for y in (2016, 2017, 2018, 2019)])
-    return db
+@pytest.fixture(scope="session")
+def real_db(real_full_db: Path) -> Path:
+    """The session's one real database (conftest.real_full_db)."""
+    return real_full_db
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +122,7 @@ def test_surges_answer_and_api_agree(generated_db: Path) -> None:
     for s in cli["surges"]:
         assert set(s) >= {"office", "start", "end", "ratio", "low", "high"}
         assert s["low"] <= s["ratio"] <= s["high"] and s["start"] <= s["end"]
-    assert cli["window"][1] == "2025-10-01" and "change-point" in cli["method"]
+    assert cli["window"]["to"] == "2025-10-01" and "change-point" in cli["method"]
     api = TestClient(create_app(generated_db), base_url="http://127.0.0.1").get(
         "/api/surges").json()
     assert cli.pop("database") == str(generated_db) and api.pop("database") == \

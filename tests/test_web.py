@@ -32,8 +32,9 @@ def client(db: Path) -> TestClient:
     return TestClient(create_app(db), base_url="http://127.0.0.1")
 
 
-ENDPOINTS = ["/api/status", "/api/goal", "/api/offices", "/api/daily", "/api/breakdown",
-             "/api/fair", "/api/nowcast", "/api/forecast?horizon=30", "/api/events",
+ENDPOINTS = ["/api/status", "/api/goal", "/api/offices", "/api/daily",
+             "/api/breakdown?by=criminality", "/api/fair", "/api/nowcast",
+             "/api/forecast?horizon=30", "/api/events?event=2025-09-08,CHI,Midway%20Blitz",
              "/api/agency", "/api", "/", "/openapi.json", "/static/app.js"]
 
 
@@ -47,16 +48,16 @@ def test_every_endpoint_answers(client: TestClient, url: str) -> None:
 
 @pytest.mark.parametrize("url,fragment", [
     ("/api/daily?aor=XYZ", "unknown office 'XYZ'"),
-    ("/api/daily?from=2025-02-30", "valid date"),
-    ("/api/daily?by=shoe_size", "unknown dimension"),
+    ("/api/daily?from=2025-02-30", "is not a date (expected YYYY-MM-DD)"),
+    ("/api/daily?by=shoe_size", "unknown --by 'shoe_size'"),
     ("/api/daily?format=xml", "format must be json or csv"),
-    ("/api/breakdown?by=criminality&period=fortnight", "unknown period"),
-    ("/api/goal?window=0", "greater than or equal to 1"),
+    ("/api/breakdown?by=criminality&period=fortnight", "unknown --period"),
+    ("/api/goal?window=0", "--window must be a whole number of days from 1 to 3660, not 0"),
     ("/api/goal?as_of=1999-01-01", "outside the data"),
-    ("/api/forecast?horizon=9999", "less than or equal to 365"),
-    ("/api/fair?allocation=vibes", "unknown allocation"),
+    ("/api/forecast?horizon=9999", "--horizon must be a whole number of days from 1 to 365"),
+    ("/api/fair?allocation=vibes", "unknown --allocation"),
     ("/api/events?event=2025-09-08,ZZZ,x", "unknown office"),
-    ("/api/goal?count=people", "unknown count"),
+    ("/api/goal?count=people", "unknown --count"),
 ])
 def test_bad_parameters_are_422_with_a_message(client: TestClient, url: str,
                                                fragment: str) -> None:

@@ -24,9 +24,8 @@ def connect(path: Any = None, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``; default
     ``./icestats.duckdb`` or ``$ICESTATS_DB``); see Icestats."""
     from icestats.client import connect as _connect
-    from icestats.schema import DEFAULT_DB
 
-    return _connect(DEFAULT_DB if path is None else path, write=write)
+    return _connect(path, write=write)
 
 
 def __getattr__(name: str) -> Any:

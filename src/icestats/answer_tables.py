@@ -14,24 +14,20 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from icestats.answers.published import MAIN_TABLES as PUBLISHED_TABLES
+from icestats.questions import QUESTIONS
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from icestats.answers import Answer
 
-# The tables ``--format csv|tsv|markdown`` prints, by question (the first one is what
-# ``export NAME --format csv|parquet`` writes unless --table names another).
-MAIN: dict[str, tuple[str, ...]] = {
-    "status": ("releases", "workbooks", "count_tables"), "goal": ("windows", "summary"),
-    "offices": ("offices",), "fair": ("offices",), "breakdown": ("rows",),
-    "daily": ("totals",), "fiscal_years": ("years",),
-    "agency": ("book_ins_by_month", "detained_by_criminality"), "revisions": ("rows",),
-    "nowcast": ("days",), "events": ("events",), "forecast": ("weeks", "offices"),
-    "surges": ("surges",), "underperformers": ("offices",),
-    # answers at a count table's grain, by their columns_key (answers/published.py)
-    "daily@counts": ("units",), "goal@weeks": ("weeks",), "offices@period": ("offices",),
-    "states": ("states", "events", "surges"), "split": ("periods",),
-}
+# The tables ``--format csv|tsv|markdown`` prints, by question: declared in the question
+# table (the first one is what ``export NAME --format csv|parquet`` writes unless --table
+# names another).
+MAIN: dict[str, tuple[str, ...]] = {name: q.tables for name, q in QUESTIONS.items()}
+# answers at a count table's grain, filed by their columns_key (answers/published.py)
+MAIN.update(PUBLISHED_TABLES)
 
 
 def tables(answer: Answer) -> dict[str, pa.Table]:

@@ -13,6 +13,7 @@ import duckdb
 
 from icestats import privacy, reference
 from icestats.answers import BreakdownAnswer
+from icestats.answers.rows import Cell, PeriodRow
 from icestats.counting import (
     BREAKDOWNS,
     PERIODS,
@@ -22,23 +23,29 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
-from icestats.metrics import date_range, not_in_release, source
+from icestats.metrics import not_in_release
+from icestats.slices import Window
 from icestats.store import arrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
-              start: date | None = None, end: date | None = None, aor: str | None = None,
-              count: str = "arrests", scope: str = "all", top: int = TOP) -> BreakdownAnswer:
-    """Counts and shares of each value of ``by`` in each period, long and wide."""
+def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str = "month",
+              top: int = TOP) -> BreakdownAnswer:
+    """Counts and shares of each value of ``by`` in each period of the window, long and
+    wide."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
-    cov, where, binds = date_range(con, start, end, aor)
+    count, scope, aor = w.slice.count, w.slice.scope, w.slice.office
+    binds: dict[str, Any] = {"start": w.first, "end": w.last}
+    where = "apprehension_date BETWEEN $start AND $end"
+    if aor:
+        where += " AND aor = $aor"
+        binds["aor"] = aor
     if by == "aor":  # every office is a column of its own
         top = max(top, len(reference.offices()) + 2)
-    missing = not_in_release(con, by, binds["start"], binds["end"])
+    missing = not_in_release(con, by, w.first, w.last)
     if missing:
         where += " AND false"  # (nothing to count: the answer says why)
     # Count by day first (a few thousand groups), then roll days up into periods:
@@ -73,21 +80,20 @@ def breakdown(con: duckdb.DuckDBPyConnection, by: str, *, period: str = "month",
                              period_column="period")
     columns, wide = _wide(table, by, top)
     if privacy.is_personal([by]):  # a cut period is counted whole: its total is not shown
-        for w in wide:
-            shown, days, _ = spans[w["period"]]
+        for row in wide:
+            shown, days, _ = spans[row["period"]]
             if shown < days:
-                w["total"] = None
+                row["total"] = None
     _mark_partial(wide, period, spans)
     return BreakdownAnswer(
         by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=binds["start"], end=binds["end"], aor=binds.get("aor"), missing=missing,
-        count=count,
-        scope=scope, source=source(con, binds["start"], binds["end"]),
+        start=w.first, end=w.last, aor=aor, missing=missing, count=count, scope=scope,
+        window=w, source=w.source,
         method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
                f"largest values over the range as columns, the rest as 'other'")
 
 
-def _mark_partial(wide: list[dict[str, Any]], period: str,
+def _mark_partial(wide: list[PeriodRow], period: str,
                   spans: dict[date, tuple[int, int, int]]) -> None:
     """Each period's days with data in the range, and whether it is partial: fewer days
     than the whole period, or days inside the incomplete tail (``spans``: days shown, days
@@ -95,11 +101,11 @@ def _mark_partial(wide: list[dict[str, Any]], period: str,
     for w in wide:
         shown, _, tail = spans[w["period"]]
         whole = period_days(period, w["period"])
-        w.update(days=shown, period_days=whole, incomplete_days=tail,
-                 partial=shown < whole or tail > 0)
+        w["days"], w["period_days"], w["incomplete_days"] = shown, whole, tail
+        w["partial"] = shown < whole or tail > 0
 
 
-def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str, Any]]]:
+def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[PeriodRow]]:
     """Periods as rows, the ``top`` largest categories (then "other") as cells."""
     rows = table.to_pylist()
     totals: dict[str, int] = {}
@@ -112,10 +118,10 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
     for r in rows:
         periods.setdefault(r["period"], {})[r[by]] = r
         period_total[r["period"]] = r["period_total"]
-    wide = []
+    wide: list[PeriodRow] = []
     for p, cells in periods.items():
         total = period_total[p]
-        out: dict[str, Any] = {}
+        out: dict[str, Cell] = {}
         for c in shown:
             cell = cells.get(c)
             out[c] = {"arrests": cell["arrests"] if cell else 0,
@@ -128,5 +134,6 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[dict[str,
             out["other"] = {"arrests": None if hidden else n,
                             "share": None if hidden or not total
                             else 100 * n / total, "suppressed": hidden}
-        wide.append({"period": p, "cells": out, "total": total})
+        wide.append({"period": p, "cells": out, "total": total, "days": 0, "period_days": 0,
+                     "incomplete_days": 0, "partial": False})  # (days: _mark_partial)
     return shown + (["other"] if rest else []), wide

@@ -52,7 +52,22 @@ def main() -> None:
         if exc.code == 130 and exc.__context__ is not None and \
                 isinstance(exc.__context__.__cause__, KeyboardInterrupt):
             _say_interrupted()
+        _flush()
         raise
+
+
+def _flush() -> None:
+    """Flush what is left for stdout now: a reader that went away (``| head``) ends the
+    command quietly (exit 141) instead of Python's report of the pipe at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        from icestats.errors import EXIT_CLOSED_PIPE, is_closed_pipe, quiet_stdout
+
+        if not is_closed_pipe(exc):
+            raise
+        quiet_stdout()
+        raise SystemExit(EXIT_CLOSED_PIPE) from None
 
 
 def _say_interrupted() -> None:

@@ -22,8 +22,10 @@ from icestats import (
     counting,
     detention,
     metrics,
+    questions,
     schema,
     series,
+    slices,
     store,
     vintage_metrics,
     writer,
@@ -46,8 +48,10 @@ from icestats.answers import (
     SurgesAnswer,
     UnderperformersAnswer,
 )
+from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
-from icestats.params import Day, as_date
+from icestats.params import Day
+from icestats.slices import Slice, Window
 
 if TYPE_CHECKING:
     from icestats.counts.forms import Declared
@@ -145,122 +149,146 @@ class Icestats:
         return results
 
     # -- questions -------------------------------------------------------------------
+    # Each method's keywords are its question's parameters (``questions.QUESTIONS``, which
+    # a test checks against these signatures); ``_ask`` parses them with the table and
+    # resolves the slice once.
+
+    def _ask(self, name: str, values: dict[str, Any], *python_only: str
+             ) -> tuple[Window, dict[str, Any]]:
+        """(the resolved window, the question's own parameters parsed). ``values``: the
+        method's ``locals()``, taken before anything else is named."""
+        asked = {k: v for k, v in values.items() if k != "self" and k not in python_only}
+        s, own = questions.question(name).bind(asked)
+        return self.resolve(s), own
+
+    def resolve(self, s: Slice) -> Window:
+        """A slice resolved against this database (its days, coverage, files)."""
+        return slices.resolve(self.con, s)
 
     def status(self) -> StatusAnswer:
         """What is loaded: releases, workbooks, coverage, rows loaded / rejected / merged."""
         s = metrics.release_status(self.con)
         books = detention.workbooks(self.con)
+        whole = self.resolve(Slice(include_incomplete=True)) if not s["coverage"].empty \
+            else None
         return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
                             s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
                             s["unrecognized_aor_values"], books["workbooks"], books["tables"],
                             count_tables=count_metrics.tables(self.con),
                             count_agreement=count_metrics.agreement_summary(self.con),
                             count_rejects=count_metrics.rejects(self.con),
-                            source=self._all_sources())
+                            source=self._all_sources(), window=whole)
 
-    def goal(self, goal: float = 3000.0, *, window: int = 28, as_of: Day = None,
-             include_incomplete: bool = False, count: str = "arrests",
+    def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
+             as_of: Day = None, include_incomplete: bool = False, count: str = "arrests",
              scope: str = "all") -> GoalAnswer:
         """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
         with the trend over ``window`` days and ICE's book-ins beside them."""
-        answer = metrics.goal(self.con, goal, trend_window=window,
-                              as_of=as_of_date(as_of), include_incomplete=include_incomplete,
-                              count=count, scope=scope)
+        w, own = self._ask("goal", locals())
+        answer = metrics.goal(self.con, w, own["goal"])
         answer.book_ins = self._book_ins_near(answer.as_of)
         if answer.book_ins is not None:
             answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
         return answer
 
-    def offices(self, *, window: int = 28, as_of: Day = None, include_incomplete: bool = False,
-                count: str = "arrests", scope: str = "all") -> OfficesAnswer:
+    def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
+                include_incomplete: bool = False, count: str = "arrests",
+                scope: str = "all") -> OfficesAnswer:
         """The 25 field offices ranked by arrests a day over ``window`` days."""
-        return metrics.offices(self.con, window=window, as_of=as_of_date(as_of),
-                               include_incomplete=include_incomplete, count=count, scope=scope)
+        w, _ = self._ask("offices", locals())
+        return metrics.offices(self.con, w)
 
-    def breakdown(self, by: str, *, period: str = "month", start: Day = None, end: Day = None,
-                  aor: str | None = None, count: str = "arrests", scope: str = "all",
-                  top: int = counting.TOP) -> BreakdownAnswer:
+    def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
+                  end: Day = None, aor: str | None = None, count: str = "arrests",
+                  scope: str = "all", top: int = counting.TOP) -> BreakdownAnswer:
         """Counts and shares by one category (``by``) in each period (the ``top`` largest
         values as their own columns, the rest as "other")."""
-        return breakdowns.breakdown(self.con, by, period=period, start=as_date(start, "--from"),
-                                    end=as_date(end, "--to"), aor=aor, count=count,
-                                    scope=scope, top=top)
+        w, own = self._ask("breakdown", locals())
+        return breakdowns.breakdown(self.con, w, own["by"], period=own["period"],
+                                    top=own["top"])
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
               aor: str | None = None, count: str = "arrests", scope: str = "all",
               top: int = counting.TOP) -> DailyAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
         categories with ``by``), weekly means, and totals by month or category."""
-        return series.daily(self.con, by, start=as_date(start, "--from"),
-                             end=as_date(end, "--to"), aor=aor, count=count, scope=scope,
-                             top=top)
+        w, own = self._ask("daily", locals())
+        return series.daily(self.con, w, own["by"], top=own["top"])
 
-    def fair_offices(self, goals: Goals | None = None, *, window: int = 28, as_of: Day = None,
+    def fair_offices(self, goals: Goals | str | Path | None = None, *,
+                     window: int = WINDOW_DAYS, as_of: Day = None,
                      include_incomplete: bool = False, count: str = "arrests",
-                     scope: str = "all", fdr: float = 0.05) -> FairAnswer:
+                     scope: str = "all", goal: float | None = None,
+                     allocation: str | None = None, fdr: float = FDR) -> FairAnswer:
         """Fair evaluation: rates, baseline ratios, attainment with intervals, shrinkage,
-        below-target flags (false discovery rate ``fdr``)."""
-        from icestats.stats import goals as goals_mod
+        below-target flags (false discovery rate ``fdr``). ``goals``: a goals file or
+        ``Goals``; ``goal`` and the file's targets apply to every day asked about."""
+        w, own = self._ask("fair", locals())
         from icestats.stats.offices import fair_offices
+        return fair_offices(self.con, w, _goals(own), q=own["fdr"])
 
-        return fair_offices(self.con, goals or goals_mod.load(None), window=window,
-                            as_of=as_of_date(as_of), include_incomplete=include_incomplete,
-                            count=count, scope=scope, q=fdr)
-
-    def underperformers(self, goals: Goals | None = None, *, n: int = 12, window: int = 28,
-                        as_of: Day = None, include_incomplete: bool = False,
-                        count: str = "arrests", scope: str = "all",
-                        fdr: float = 0.05) -> UnderperformersAnswer:
+    def underperformers(self, goals: Goals | str | Path | None = None, *, n: int | None = None,
+                        window: int = WINDOW_DAYS, as_of: Day = None,
+                        include_incomplete: bool = False, count: str = "arrests",
+                        scope: str = "all", goal: float | None = None,
+                        allocation: str | None = None,
+                        fdr: float = FDR) -> UnderperformersAnswer:
         """The ``n`` lowest offices under each yardstick (arrests a day, per resident, per
         noncitizen, attainment of the allocated target, change against their own baseline)
         side by side, each with its rank interval; which are low under every yardstick,
-        which only under some, and which are below target (false discovery rate ``fdr``)."""
-        from icestats.stats import goals as goals_mod
+        which only under some, and which are below target (false discovery rate ``fdr``).
+        ``n`` defaults to 12, or all but one when fewer offices are ranked."""
+        w, own = self._ask("underperformers", locals())
         from icestats.stats.underperformers import underperformers
-
-        return underperformers(self.con, goals or goals_mod.load(None), n=n, window=window,
-                               as_of=as_of_date(as_of), include_incomplete=include_incomplete,
-                               count=count, scope=scope, q=fdr)
+        return underperformers(self.con, w, _goals(own), n=own["n"], q=own["fdr"])
 
     def nowcast(self, *, count: str = "arrests", scope: str = "all",
-                level: float = 0.95) -> NowcastAnswer:
+                level: float = LEVEL) -> NowcastAnswer:
         """Corrected counts for the incomplete tail of the newest release, with intervals."""
+        w, own = self._ask("nowcast", locals())
         from icestats.stats.nowcast import store_nowcast
+        return store_nowcast(self.con, w, own["level"])
 
-        return store_nowcast(self.con, count, level, scope)
+    def events(self, events: list[Event] | None = None, *, file: str | Path | None = None,
+               event: list[str] | None = None, window: int = WINDOW_DAYS, pre: int = 182,
+               count: str = "arrests", scope: str = "all", level: float = LEVEL
+               ) -> EventsAnswer:
+        """Effects of events (``Event`` objects, an events ``file`` or ``event`` texts
+        DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
+        inference, a pre-trend check, the event study and the displacement."""
+        w, own = self._ask("events", locals(), "events")
+        from icestats.stats.events import example_events, load_events, store_events
+        if events is None and own["file"] is None and not own["event"]:
+            events = example_events(w.first, w.last)  # (the data's days, to the complete)
+        chosen = events if events is not None else load_events(own["file"], own["event"])
+        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
 
-    def events(self, events: list[Event], *, window: int = 28, count: str = "arrests",
-               scope: str = "all", level: float = 0.95, pre: int = 182) -> EventsAnswer:
-        """Effects of events against a synthetic control of the other offices, with
-        placebo inference, a pre-trend check, the event study and the displacement."""
-        from icestats.stats.events import store_events
-
-        return store_events(self.con, events, window, count, level, scope, pre)
-
-    def forecast(self, goals: Goals | None = None, *, horizon: int = 90, fit_days: int = 182,
-                 count: str = "arrests", scope: str = "all", level: float = 0.95,
-                 as_of: Day = None, backtest: bool = False) -> ForecastAnswer:
+    def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,
+                 fit_days: int = 182, as_of: Day = None, level: float = LEVEL,
+                 backtest: bool = False, goal: float | None = None,
+                 allocation: str | None = None, count: str = "arrests",
+                 scope: str = "all") -> ForecastAnswer:
         """National and per-office forecasts from ``as_of`` (data up to that day only), the
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
-        from icestats.stats import goals as goals_mod
+        w, own = self._ask("forecast", locals())
         from icestats.stats.forecast_store import store_forecast
+        return store_forecast(self.con, w, _goals(own), own["horizon"], own["level"],
+                              backtest=own["backtest"])
 
-        return store_forecast(self.con, goals or goals_mod.load(None), horizon, fit_days,
-                              count, level, scope, as_of=as_of_date(as_of), backtest=backtest)
-
-    def surges(self, *, start: Day = None, end: Day = None, count: str = "arrests",
-               scope: str = "all", threshold: float = 4.5,
-               min_ratio: float = 1.3) -> SurgesAnswer:
-        """Every covered office's surges (change-point scan) with their size."""
+    def surges(self, *, start: Day = None, end: Day = None, threshold: float = 4.5,
+               min_ratio: float = 1.3, count: str = "arrests",
+               scope: str = "all") -> SurgesAnswer:
+        """Every covered office's surges (a change-point scan of the whole series), those
+        overlapping ``start``..``end`` listed, with their size."""
+        w, own = self._ask("surges", locals())
         from icestats.stats.surges import store_surges
-
-        return store_surges(self.con, as_date(start, "--from"), as_date(end, "--to"), count,
-                            scope, threshold, min_ratio)
+        return store_surges(self.con, w, own["threshold"], own["min_ratio"])
 
     def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
         """Arrests per federal fiscal year beside ICE's published totals."""
-        return metrics.fiscal_years(self.con, count, scope)
+        w, _ = self._ask("fiscal_years", locals())
+        return metrics.fiscal_years(self.con, w)
 
     def agency(self) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
@@ -274,7 +302,7 @@ class Icestats:
         months = vintage_metrics.book_ins(self.con)
         shown = set(months["month"].to_pylist()) if months.num_rows else set()
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
-                   if m in shown} if metrics.coverage(self.con).start else {}
+                   if m in shown} if not slices.coverage(self.con).empty else {}
         every = self._all_sources()  # (the releases only when months of arrests are shown)
         used = {str(w).split(" (vintage of ")[0] for w in months["workbook"].to_pylist()} \
             if months.num_rows else set()
@@ -284,6 +312,7 @@ class Icestats:
         detained = detention.detained_by_criminality(self.con) if books else \
             detention.empty_detained()
         return AgencyAnswer(months, detained, arrests, source=source,
+                            window=_months(months["month"].to_pylist(), source),
                             method="book-ins per month from the newest data reporting it (a "
                                    "workbook's data-through day or a vintage's as-of day); "
                                    "per day over the days those data cover; arrests a day "
@@ -292,8 +321,17 @@ class Icestats:
     def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
         """Each monthly value as every workbook of its fiscal year and every vintage of a
         count table gave it."""
-        return RevisionsAnswer(table, vintage_metrics.revisions(self.con, table),
-                               source=self._all_sources())
+        own = questions.question("revisions").parse({"table": table})
+        known = sorted(set(detention.table_keys(self.con)) | {
+            t for t in vintage_metrics.TABLES if vintage_metrics.has_vintages(self.con, t)})
+        if own["table"] not in known:
+            shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if known[8:] else "")
+            raise UsageError(f"unknown --table '{own['table']}' (the loaded workbooks have: "
+                             f"{shown or 'no tables; load a workbook first'})")
+        rows = vintage_metrics.revisions(self.con, own["table"])
+        every = self._all_sources()
+        return RevisionsAnswer(own["table"], rows, source=every,
+                               window=_months(rows["month"].to_pylist(), every))
 
     # -- tables kept for notebooks ---------------------------------------------------
 
@@ -311,7 +349,7 @@ class Icestats:
     # -- composition -----------------------------------------------------------------
 
     def _all_sources(self) -> Source:
-        releases = metrics.source(self.con).releases if metrics.coverage(self.con).start \
+        releases = slices.source(self.con).releases if not slices.coverage(self.con).empty \
             else ()
         books = detention.workbooks(self.con)["workbooks"]
         return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else (),
@@ -331,10 +369,29 @@ class Icestats:
         return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
 
 
-def as_of_date(value: Day) -> date | None:
-    return as_date(value, "--as-of")
+def _goals(own: dict[str, Any]) -> Goals:
+    """The goals asked for: a goals file or ``Goals`` (default: the built-in goal), with
+    the goal and allocation given over it."""
+    from icestats.stats import goals as goals_mod
+
+    return goals_mod.load(own.get("goals"), national=own.get("goal"),
+                          allocation=own.get("allocation"))
 
 
-def connect(path: str | Path = schema.DEFAULT_DB, *, write: bool = False) -> Icestats:
-    """Open an icestats database (read-only unless ``write=True``)."""
-    return Icestats(path, write=write)
+def _months(months: list[date], source: Source) -> Window | None:
+    """The window of a workbook answer: the months it shows (book-ins, by month)."""
+    if not months:
+        return None
+    last = max(months)
+    end = date(last.year + last.month // 12, last.month % 12 + 1, 1) - timedelta(days=1)
+    s = Slice(kind="book_ins", time_grain="month", place_grain="nation")
+    return Window(s, min(months), end, len(set(months)), source=source)
+
+
+def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:
+    """Open an icestats database (read-only unless ``write=True``); default: the file
+    ``$ICESTATS_DB`` names, else ``./icestats.duckdb`` (as the command line)."""
+    import os
+
+    return Icestats(path if path is not None else
+                    os.environ.get("ICESTATS_DB") or schema.DEFAULT_DB, write=write)

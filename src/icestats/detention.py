@@ -107,6 +107,13 @@ def empty_detained() -> pa.Table:
                      "workbook": pa.array([], pa.string())})
 
 
+def table_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The named workbook tables that hold monthly values (what ``revisions`` can show)."""
+    rows = con.execute("SELECT DISTINCT table_key FROM wb_values WHERE month IS NOT NULL "
+                       "ORDER BY 1").fetchall()
+    return [str(r[0]) for r in rows]
+
+
 def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency") -> pa.Table:
     """Each monthly value as every workbook of its fiscal year gave it, and the change from
     the first to the newest."""

@@ -62,6 +62,7 @@ class Interrupted(IcestatsError):
 
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: the reader of the output went away (`... | head`)
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug, with its traceback in a file
 INTERRUPTED_MESSAGE = "interrupted; nothing was changed (an unfinished load is discarded)"
 # Errors of the machine, not of icestats: one line naming the file, exit 1, no traceback.
@@ -88,6 +89,27 @@ def is_interrupt(exc: BaseException | None) -> bool:
             return True  # (register: "reading the schema ... failed: KeyboardInterrupt")
         exc = exc.__cause__ or exc.__context__
     return False
+
+
+def is_closed_pipe(exc: BaseException | None) -> bool:
+    """True when stdout's reader has gone (``icestats ... | head``): nothing is wrong."""
+    import errno
+
+    return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError)
+                                                and exc.errno == errno.EPIPE)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null: Python flushes stdout at exit and would report the
+    closed pipe again (the recipe of Python's signal documentation)."""
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # (no file behind stdout: a test runner)
+        pass
 
 
 def last_resort(exc: BaseException, what: str) -> tuple[int, str]:

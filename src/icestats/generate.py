@@ -92,7 +92,7 @@ def national_rate(days: np.ndarray) -> np.ndarray:
     """Expected national arrests per day (before weekday effects) for datetime64[D] days."""
     xs = np.array([np.datetime64(d, "D").astype(int) for d, _ in RATE_ANCHORS])
     ys = np.log([r for _, r in RATE_ANCHORS])
-    return np.exp(np.interp(days.astype(int), xs, ys))
+    return np.asarray(np.exp(np.interp(days.astype(int), xs, ys)))
 
 
 def completeness(age_days: np.ndarray, tail_days: int) -> np.ndarray:
@@ -104,12 +104,12 @@ def completeness(age_days: np.ndarray, tail_days: int) -> np.ndarray:
 def office_shares(codes: Sequence[str]) -> np.ndarray:
     real = reference.office_arrests_2025()
     w = np.array([real[c]["arrests"] for c in codes])
-    return w / w.sum() * (1 - HQ_SHARE - BLANK_SHARE)
+    return np.asarray(w / w.sum() * (1 - HQ_SHARE - BLANK_SHARE))
 
 
 def _ramp(days: np.ndarray, lo: date, hi: date) -> np.ndarray:
     a, b = np.datetime64(lo, "D").astype(int), np.datetime64(hi, "D").astype(int)
-    return np.clip((days.astype(int) - a) / (b - a), 0.0, 1.0)
+    return np.asarray(np.clip((days.astype(int) - a) / (b - a), 0.0, 1.0))
 
 
 def daily_means(opts: Options) -> tuple[np.ndarray, list[str], np.ndarray]:

@@ -14,13 +14,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats import params, privacy, reference
-from icestats.answers import (
-    Coverage,
-    FiscalYearsAnswer,
-    GoalAnswer,
-    OfficesAnswer,
-    Source,
-)
+from icestats.answers import FiscalYearsAnswer, GoalAnswer, OfficesAnswer
+from icestats.answers.rows import FiscalYear, GoalTrend, GoalWindow
 from icestats.counting import (
     by_day_sql,
     counted_sql,
@@ -28,16 +23,18 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
+from icestats.defaults import GOAL_PER_DAY
 from icestats.errors import UsageError
-from icestats.store import arrow, fetch_one
+from icestats.slices import Coverage, Window, coverage, source, uncovered_offices
+from icestats.store import arrow
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-def coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
-    row = fetch_one(con, "SELECT min(date), max(date), max(date) FILTER (WHERE NOT incomplete)"
-                         " FROM day_owner")
-    return Coverage(*row) if row else Coverage(None, None, None)
+# (coverage, source and uncovered_offices live with the slice; named here too for the
+# callers that count from metrics)
+__all__ = ["coverage", "daily_table", "fiscal_years", "goal", "national", "not_in_release",
+           "offices", "release_status", "require_data", "source", "uncovered_offices"]
 
 
 def require_data(con: duckdb.DuckDBPyConnection) -> Coverage:
@@ -47,28 +44,13 @@ def require_data(con: duckdb.DuckDBPyConnection) -> Coverage:
     return cov
 
 
-def window_end(cov: Coverage, as_of: date | None, include_incomplete: bool) -> date:
-    """The last day of a window: ``as_of`` if given, else the last complete day."""
-    assert cov.start is not None and cov.end is not None
-    if as_of is not None:
-        if not cov.start <= as_of <= cov.end:
-            raise UsageError(f"--as-of {as_of} is outside the data ({cov.start} to {cov.end})")
-        return as_of
-    if include_incomplete or cov.complete_through is None:
-        return cov.end
-    return cov.complete_through
-
-
-def source(con: duckdb.DuckDBPyConnection, start: date | None = None,
-           end: date | None = None) -> Source:
-    """The releases counted for the days in [start, end] (all days by default)."""
-    rows = con.execute("""
-        SELECT r.file_name, r.synthetic FROM releases r
-        WHERE r.release_id IN (SELECT release_id FROM day_owner
-                               WHERE date BETWEEN $start AND $end)
-        ORDER BY r.release_id""", {"start": start or date.min, "end": end or date.max}
-    ).fetchall()
-    return Source(releases=tuple((str(n), s) for n, s in rows))
+def _where(start: date, end: date, aor: str | None) -> tuple[str, dict[str, Any]]:
+    binds: dict[str, Any] = {"start": start, "end": end}
+    where = "apprehension_date BETWEEN $start AND $end"
+    if aor:
+        where += " AND aor = $aor"
+        binds["aor"] = params.office(aor)
+    return where, binds
 
 
 def not_in_release(con: duckdb.DuckDBPyConnection, by: str | None, start: date,
@@ -97,50 +79,17 @@ def not_in_release(con: duckdb.DuckDBPyConnection, by: str | None, start: date,
             f"column; nothing to break down by {by} from {start} to {end}.")
 
 
-def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[str]:
-    """Field offices that a release counted for some day in [start, end] has no record of
-    at all (a partial release, e.g. one state's FOIA answer): they are not covered, so not
-    ranked, flagged or forecast, rather than scored as zero."""
-    rows = con.execute("""
-        WITH owners AS (SELECT DISTINCT release_id FROM day_owner
-                        WHERE date BETWEEN $start AND $end)
-        SELECT o.release_id, list(DISTINCT a.aor) FROM owners o
-        LEFT JOIN arrests a ON a.release_id = o.release_id GROUP BY 1""",
-        {"start": start, "end": end}).fetchall()
-    codes = reference.field_office_codes()
-    return sorted({c for _, have in rows for c in codes if c not in set(have or [])})
-
-
-def check_office(value: str) -> str:
-    """An office code from a code or a name (``params.office``)."""
-    return params.office(value)
-
-
-def date_range(con: duckdb.DuckDBPyConnection, start: date | None, end: date | None,
-           aor: str | None) -> tuple[Coverage, str, dict[str, Any]]:
-    cov = require_data(con)
-    assert cov.start is not None and cov.end is not None
-    first, last = start or cov.start, end or cov.end
-    if last < cov.start or first > cov.end:
-        raise UsageError(f"--from {first} --to {last} is outside the data ({cov.start} to "
-                         f"{cov.end})")
-    if last < first:
-        raise UsageError(f"--from {first} is after --to {last} (the data cover {cov.start} "
-                         f"to {cov.end})")
-    binds: dict[str, Any] = {"start": first, "end": last}
-    where = "apprehension_date BETWEEN $start AND $end"
-    if aor:
-        where += " AND aor = $aor"
-        binds["aor"] = check_office(aor)
-    return cov, where, binds
-
-
 def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
                 start: date | None = None, end: date | None = None, aor: str | None = None,
                 count: str = "arrests", scope: str = "all") -> pa.Table:
     """Daily counts: ``date, arrests`` (every covered day, zeros included) or, with ``by``,
-    ``date, <by>, arrests`` (one row per date and value with arrests)."""
-    _, where, binds = date_range(con, start, end, aor)
+    ``date, <by>, arrests`` (one row per date and value with arrests), from ``start`` to
+    ``end`` (default: the data's first and last day)."""
+    if start is None or end is None:
+        cov = require_data(con)
+        start, end = start or cov.start, end or cov.end
+        assert start is not None and end is not None
+    where, binds = _where(start, end, aor)
     if by is None:
         return arrow(con, _with_source(national_sql(where, count, scope)), binds)
     sql = _with_source(f"""SELECT apprehension_date AS date, {by}, n AS arrests
@@ -169,30 +118,28 @@ def national(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str 
     return [r[0] for r in rows], [int(r[1]) for r in rows]
 
 
-def goal(con: duckdb.DuckDBPyConnection, goal_per_day: float = 3000.0, *,
-         windows: tuple[int, ...] = (7, 28, 90), trend_window: int = 28,
-         as_of: date | None = None, include_incomplete: bool = False,
-         count: str = "arrests", scope: str = "all") -> GoalAnswer:
-    """National arrests per day against the goal, at ``as_of`` (default: last complete day)."""
-    trend_window = params.days(trend_window, "--window")
+def goal(con: duckdb.DuckDBPyConnection, w: Window, goal_per_day: float = GOAL_PER_DAY, *,
+         windows: tuple[int, ...] = (7, 28, 90)) -> GoalAnswer:
+    """National arrests per day against the goal, over the window's days and the 7, 28
+    and 90 days ending at its last day; the trend over the window."""
     goal_per_day = params.positive(goal_per_day, "--goal")
-    cov = require_data(con)
-    day = window_end(cov, as_of, include_incomplete)
-    assert cov.start is not None
-    dates, values = national(con, cov.start, day, count, scope)
-    rows = []
-    for w in sorted(set(windows) | {trend_window}):
-        recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=w)]
+    cov, day, trend_window = w.coverage, w.last, w.slice.window or w.days
+    assert cov is not None and cov.start is not None and day is not None
+    dates, values = national(con, cov.start, day, w.slice.count, w.slice.scope)
+    rows: list[GoalWindow] = []
+    for n in sorted(set(windows) | {trend_window}):
+        recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=n)]
         mean = sum(recent) / len(recent)
         rows.append({
-            "days": w, "days_with_data": len(recent), "mean_per_day": mean,
-            "percent_of_goal": 100 * mean / goal_per_day if goal_per_day else None,
+            "days": n, "days_with_data": len(recent), "mean_per_day": mean,
+            "percent_of_goal": 100 * mean / goal_per_day,
             "shortfall_per_day": goal_per_day - mean,
         })
     return GoalAnswer(
         goal_per_day, day, cov, int(values[-1]) if values else 0, rows,
-        _trend(dates, values, day, trend_window), include_incomplete=include_incomplete,
-        count=count, scope=scope, source=source(con, cov.start, day),
+        _trend(dates, values, day, trend_window),
+        include_incomplete=w.slice.include_incomplete, count=w.slice.count,
+        scope=w.slice.scope, window=w, source=source(con, cov.start, day),
         method="mean daily count over trailing windows ending at as_of; trend is the "
                "least-squares slope of daily counts over the trend window, with one level "
                "per weekday (none for windows under 14 days)")
@@ -213,13 +160,13 @@ def weekday_adjusted_slope(days: list[date], values: list[int]) -> float:
     return float(coef[0])
 
 
-def _trend(dates: list[date], values: list[int], day: date, w: int) -> dict[str, Any]:
+def _trend(dates: list[date], values: list[int], day: date, w: int) -> GoalTrend:
     """Change of the window mean against the previous window, and the daily slope."""
     cur = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=w)]
     prev = [v for d, v in zip(dates, values, strict=True)
             if day - timedelta(days=2 * w) < d <= day - timedelta(days=w)]
-    out: dict[str, Any] = {"window_days": w, "previous_mean_per_day": None,
-                           "change_percent": None, "slope_per_day_per_30_days": None}
+    out: GoalTrend = {"window_days": w, "previous_mean_per_day": None,
+                      "change_percent": None, "slope_per_day_per_30_days": None}
     if prev:
         pm = sum(prev) / len(prev)
         out["previous_mean_per_day"] = pm
@@ -240,14 +187,12 @@ def _office_ref(con: duckdb.DuckDBPyConnection) -> None:
     con.register("office_ref", ref)
 
 
-def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | None = None,
-            include_incomplete: bool = False, count: str = "arrests",
-            scope: str = "all") -> OfficesAnswer:
-    """Field offices ranked by arrests per day in the window ending at ``as_of``, with the
-    previous window and the share of the national total; HQ and unknown last, unranked."""
-    window = params.days(window, "--window")
-    cov = require_data(con)
-    day = window_end(cov, as_of, include_incomplete)
+def offices(con: duckdb.DuckDBPyConnection, w: Window) -> OfficesAnswer:
+    """Field offices ranked by arrests per day in the window, with the window before it
+    and the share of the national total; HQ and unknown last, unranked."""
+    cov, day, window = w.coverage, w.last, w.slice.window or w.days
+    count, scope = w.slice.count, w.slice.scope
+    assert cov is not None and day is not None
     _office_ref(con)
     sql = f"""
         WITH c AS (SELECT aor,
@@ -274,31 +219,26 @@ def offices(con: duckdb.DuckDBPyConnection, *, window: int = 28, as_of: date | N
                100 * arrests / nullif(sum(arrests) OVER (), 0) AS share_percent
         FROM t ORDER BY NOT ranked, rank, aor
     """
-    first = max(cov.start, day - timedelta(days=window - 1)) if cov.start else day
-    uncovered = uncovered_offices(con, first, day)
+    uncovered = list(w.not_covered)
     table = arrow(con, sql, {"day": day, "w": window, "uncovered": uncovered})
     con.unregister("office_ref")
-    days = fetch_one(con, "SELECT count(*) FROM day_owner WHERE date > $day - $w AND "
-                          "date <= $day", {"day": day, "w": window})
-    return OfficesAnswer(table, window, int(days[0]) if days else 0, day, cov, uncovered,
-                         count=count,
-                         scope=scope, source=source(con, first, day),
+    return OfficesAnswer(table, window, w.days_with_data, day, cov, uncovered,
+                         count=count, scope=scope, window=w, source=w.source,
                          method="arrests in the window / covered days in the window; change "
                                 "against the window before; share of the national total")
 
 
-def fiscal_years(con: duckdb.DuckDBPyConnection, count: str = "arrests",
-                 scope: str = "all") -> FiscalYearsAnswer:
+def fiscal_years(con: duckdb.DuckDBPyConnection, w: Window) -> FiscalYearsAnswer:
     """Arrests counted per federal fiscal year beside ICE's published totals (where ICE
     published one and the data cover the whole year)."""
-    cov = require_data(con)
+    count, scope = w.slice.count, w.slice.scope
     rows = con.execute(f"""
         SELECT {period_start_sql("fy", "n.date")} AS fy, count(*) AS days,
                sum(n.arrests) AS arrests
         FROM ({national_sql("true", count, scope)}) n GROUP BY 1 ORDER BY 1""",
-        {"start": date.min, "end": date.max}).fetchall()
+        {"start": w.first, "end": w.last}).fetchall()
     published = reference.published_arrests()
-    years = []
+    years: list[FiscalYear] = []
     for start, days, arrests in rows:
         year, full = start.year + 1, period_days("fy", start)
         pub = published.get(year) if days == full else None
@@ -307,8 +247,7 @@ def fiscal_years(con: duckdb.DuckDBPyConnection, count: str = "arrests",
                       "published": pub[0] if pub else None,
                       "difference": int(arrests) - pub[0] if pub else None,
                       "published_source": pub[1] if pub else None})
-    return FiscalYearsAnswer(years, count=count, scope=scope,
-                             source=source(con, cov.start, cov.end),
+    return FiscalYearsAnswer(years, count=count, scope=scope, window=w, source=w.source,
                              method="arrests counted per federal fiscal year (October to "
                                     "September); ICE's published total beside whole years")
 

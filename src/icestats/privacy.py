@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -142,7 +142,7 @@ def _margins(table: pa.Table, dims: list[str], period: str | None,
              period_column: str | None) -> list[list[int]]:
     """Row groups whose totals are published elsewhere: each period's cells, and each
     category's cells across the finer periods of a coarser one."""
-    keys: dict[tuple, list[int]] = {}
+    keys: dict[tuple[Any, ...], list[int]] = {}
     periods = table[period_column].to_pylist() if period_column else [None] * table.num_rows
     cats = list(zip(*(table[d].to_pylist() for d in dims if d in table.column_names),
                     strict=True)) or [()] * table.num_rows

@@ -14,8 +14,10 @@ import duckdb
 
 from icestats import privacy
 from icestats.answers import Coverage, DailyAnswer
+from icestats.answers.rows import DailyTotal
 from icestats.counting import TOP, by_day_sql
-from icestats.metrics import daily_table, date_range, not_in_release, source
+from icestats.metrics import daily_table, not_in_release
+from icestats.slices import Window
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -25,29 +27,30 @@ def _days_in_month(d: date) -> int:
     return calendar.monthrange(d.year, d.month)[1]
 
 
-def daily(con: duckdb.DuckDBPyConnection, by: str | None = None, *, start: date | None = None,
-          end: date | None = None, aor: str | None = None, count: str = "arrests",
-          scope: str = "all", top: int = TOP) -> DailyAnswer:
-    """Daily counts (the export form), the series a chart draws (with 7-day means) and the
-    totals a table shows (by month, or by category)."""
-    cov, _, binds = date_range(con, start, end, aor)
-    first, last = binds["start"], binds["end"]
+def daily(con: duckdb.DuckDBPyConnection, w: Window, by: str | None = None, *,
+          top: int = TOP) -> DailyAnswer:
+    """Daily counts over the window (the export form), the series a chart draws (with 7-day
+    means) and the totals a table shows (by month, or by category)."""
+    cov, first, last, aor = w.coverage, w.first, w.last, w.slice.office
+    count, scope = w.slice.count, w.slice.scope
+    assert cov is not None and first is not None and last is not None
+    binds: dict[str, Any] = {"start": first, "end": last, **({"aor": aor} if aor else {})}
     rows = daily_table(con, by, start=first, end=last, aor=aor, count=count, scope=scope)
     everything = rows if by is None else daily_table(con, start=first, end=last, aor=aor,
                                                       count=count, scope=scope)
     days = everything["date"].to_pylist()
     n = sum(everything["arrests"].to_pylist())
-    total = {"arrests": n, "days": len(days),
-             "per_day": n / len(days) if days else None}
+    total: DailyTotal = {"arrests": n, "days": len(days),
+                         "per_day": n / len(days) if days else None}
     if by is None:
         dense: dict[str, list[int | None]] = {"total": rows["arrests"].to_pylist()}
         totals = _month_totals(days, rows["arrests"].to_pylist(), cov)
     else:
         dense, totals = _by_series(con, rows, by, days, binds, count, scope, top, n)
-    return DailyAnswer(rows, by, binds.get("aor"), first, last, cov, _series(days, dense, cov),
+    return DailyAnswer(rows, by, aor, first, last, cov, _series(days, dense, cov),
                        totals, _weekly(days, dense), total,
                        missing=not_in_release(con, by, first, last),
-                       count=count, scope=scope, source=source(con, first, last),
+                       count=count, scope=scope, window=w, source=w.source,
                        method="daily counts; mean_7: mean of the day and the 6 before it "
                               "(none until 7 days are in range; none where a day is "
                               "suppressed)")

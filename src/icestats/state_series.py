@@ -109,9 +109,8 @@ def _surges(data: dict[str, dict[date, float]], days: list[date]) -> list[dict[s
     codes = sorted(data)
     counts = np.array([[data[c].get(d) or 0.0 for c in codes] for d in days])
     rows = surges.with_before(surges.scan(days, counts, codes), days, counts, codes)
-    for r in rows:
-        r["state"] = r.pop("office")
-    return rows
+    return [{"state": r["office"], **{k: v for k, v in r.items() if k != "office"}}
+            for r in rows]
 
 
 def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -306,7 +306,8 @@ def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DA
           AND arrests.owned <> (arrests.release_id = o.release_id)""")
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> tuple | None:
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: object = None
+              ) -> tuple[Any, ...] | None:
     """First row of a query, draining the result (DuckDB 2 refuses work on an open result)."""
     rows = con.execute(sql, params).fetchall() if params is not None else \
         con.execute(sql).fetchall()

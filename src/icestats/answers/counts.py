@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from icestats.answers.base import Answer, Coverage
+from icestats.answers.rows import DailyTotal, FiscalYear, GoalTrend, GoalWindow, PeriodRow
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -70,8 +71,8 @@ class GoalAnswer(Answer):
     as_of: date
     coverage: Coverage
     latest_day: int
-    windows: list[dict[str, Any]]
-    trend: dict[str, Any]
+    windows: list[GoalWindow]
+    trend: GoalTrend
     include_incomplete: bool = False
     book_ins: BookInsNear | None = None
 
@@ -120,7 +121,7 @@ class BreakdownAnswer(Answer):
     by: str
     period: str
     rows: pa.Table  # period, <by>, arrests, share, [suppressed]
-    wide: list[dict[str, Any]]  # per period: label, cells (top categories + other), total
+    wide: list[PeriodRow]  # per period: cells (top categories + other), total, days
     columns: list[str]  # the categories shown as columns (top N by total), then "other"
     start: date | None = None
     end: date | None = None
@@ -150,7 +151,7 @@ class DailyAnswer(Answer):
     series: pa.Table  # date, key, arrests, mean_7, mean_28 (null until full), incomplete
     totals: pa.Table  # key, arrests, share_percent, days, per_day, partial
     weekly: pa.Table  # key, week_from, mean_per_day (whole 7-day blocks from the start)
-    total: dict[str, Any]  # arrests, days and per day over the whole range
+    total: DailyTotal  # arrests, days and per day over the whole range
     missing: str | None = None  # why there is nothing to show by ``by``: not in the releases
 
     def body(self) -> dict[str, Any]:
@@ -163,7 +164,7 @@ class DailyAnswer(Answer):
 @dataclass
 class FiscalYearsAnswer(Answer):
     question: ClassVar[str] = "fiscal_years"
-    years: list[dict[str, Any]]  # fiscal_year, days, period_days, arrests, published, ...
+    years: list[FiscalYear]
 
     def body(self) -> dict[str, Any]:
         return {"years": self.years}

@@ -13,6 +13,11 @@ from icestats.answers.base import Answer
 if TYPE_CHECKING:
     import pyarrow as pa
 
+# The tables a terminal format prints for each answer here, by its columns_key
+MAIN_TABLES: dict[str, tuple[str, ...]] = {
+    "daily@counts": ("units",), "goal@weeks": ("weeks",), "offices@period": ("offices",),
+    "states": ("states", "events", "surges"), "split": ("periods",)}
+
 
 @dataclass
 class CountSeriesAnswer(Answer):

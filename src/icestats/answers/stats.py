@@ -6,14 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 
-from icestats.answers.base import Answer
+from icestats.answers.base import Answer, Window
+from icestats.answers.rows import SurgeRow
 
 
 @dataclass
 class FairAnswer(Answer):
     question: ClassVar[str] = "fair"
+    window: Window = field(kw_only=True)  # (always resolved: never None)
     offices: list[dict[str, Any]]
-    window: tuple[date, date]
     window_days: int
     targets_in_force: bool
     fdr: float
@@ -31,8 +32,8 @@ class FairAnswer(Answer):
         return [o for o in self.offices if o["rank"] is not None]
 
     def body(self) -> dict[str, Any]:
-        return {"offices": self.offices, "window": list(self.window),
-                "window_days": self.window_days, "targets_in_force": self.targets_in_force,
+        return {"offices": self.offices, "window_days": self.window_days,
+                "targets_in_force": self.targets_in_force,
                 "fdr": self.fdr, "level": self.level, "goals": self.goals,
                 "below_target": self.flagged, "not_covered": self.not_covered,
                 **self.details}
@@ -101,14 +102,14 @@ class ForecastAnswer(Answer):
 @dataclass
 class SurgesAnswer(Answer):
     question: ClassVar[str] = "surges"
-    surges: list[dict[str, Any]]  # office, start, end, ongoing, days, ratio, low, high
-    window: tuple[date, date]
+    window: Window = field(kw_only=True)  # (always resolved: never None)
+    surges: list[SurgeRow]
     offices_scanned: list[str]
     threshold: float
     min_ratio: float
     not_covered: list[str] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
-        return {"surges": self.surges, "window": list(self.window),
-                "offices_scanned": self.offices_scanned, "threshold": self.threshold,
+        return {"surges": self.surges, "offices_scanned": self.offices_scanned,
+                "threshold": self.threshold,
                 "min_ratio": self.min_ratio, "not_covered": self.not_covered}

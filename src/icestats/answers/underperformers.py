@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, ClassVar
 
-from icestats.answers.base import Answer
+from icestats.answers.base import Answer, Window
 
 
 @dataclass
 class UnderperformersAnswer(Answer):
     question: ClassVar[str] = "underperformers"
+    window: Window = field(kw_only=True)  # (always resolved: never None)
     n: int
-    window: tuple[date, date]
     window_days: int
     ranked: int  # offices ranked (covered field offices)
     # each: key, label, short, digits, bottom (the n lowest, lowest first: aor, name,
@@ -32,7 +31,7 @@ class UnderperformersAnswer(Answer):
     not_covered: list[str] = field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
-        return {"n": self.n, "window": list(self.window), "window_days": self.window_days,
+        return {"n": self.n, "window_days": self.window_days,
                 "ranked": self.ranked, "measures": self.measures, "offices": self.offices,
                 "every_measure": self.every_measure, "some_measures": self.some_measures,
                 "below_target": self.below_target, "fdr": self.fdr, "level": self.level,

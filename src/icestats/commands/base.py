@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,10 +19,11 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="Field-office performance statistics from U.S. ICE arrest releases. Load releases "
-         "with `icestats ingest FILE...`, then ask: status, goal, offices, breakdown, daily, "
-         "agency, nowcast, events, forecast; explore with `icestats sql`; write a report or "
-         "export. Every command takes --db (default ./icestats.duckdb); every question "
-         "--format (table, csv, tsv, markdown, json; --json for short).",
+         "with `icestats ingest FILE...`, then ask: status, goal, offices, fair, "
+         "underperformers, breakdown, daily, agency, nowcast, events, forecast, surges; "
+         "explore with `icestats sql`; write a report or export. Every command takes --db "
+         "(default ./icestats.duckdb); every question --format (table, csv, tsv, markdown, "
+         "json; --json for short).",
     no_args_is_help=True, add_completion=False, rich_markup_mode="markdown")
 export_app = typer.Typer(help="Write answer tables to files.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -50,18 +50,6 @@ Json = Annotated[bool, typer.Option("--json", metavar="", help="Print machine-re
 Fmt = Annotated[str | None, typer.Option(
     "--format", help="table (default), csv, tsv, markdown (the answer's tables, exact numbers, "
                      "with the source) or json.")]
-Count = Annotated[str, typer.Option(
-    "--count", help="arrests: one per 24-hour episode (default); records: raw rows.")]
-Scope = Annotated[str, typer.Option(
-    "--scope", help="all (default) or interior: without border-related records (UWCHR's "
-                    "rule: border methods, CBP/Border Patrol, ports of entry, airports).")]
-AsOf = Annotated[str | None, typer.Option(
-    "--as-of", help="Last day of the window (YYYY-MM-DD); default: last complete day.")]
-Tail = Annotated[bool, typer.Option(
-    "--include-incomplete", metavar="", help="Let windows reach into the incomplete last 14 days.")]
-From = Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")]
-To = Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")]
-Office = Annotated[str | None, typer.Option("--aor", help="One office code, e.g. CHI.")]
 DEFAULT_DB = Path(schema.DEFAULT_DB)
 
 
@@ -77,7 +65,9 @@ def err(message: str) -> None:
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Every failure becomes one line on stderr and a non-zero exit, never a traceback:
     user errors exit 1 (2 for usage), Ctrl-C 130, an operating-system error 1, anything
-    else 70 with its traceback written to a file named in the line (errors.last_resort)."""
+    else 70 with its traceback written to a file named in the line (errors.last_resort).
+    A closed pipe (``icestats ... | head``) is no failure: exit 141 (as a Unix tool killed
+    by SIGPIPE), nothing said."""
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import click
@@ -94,8 +84,16 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 SystemExit, GeneratorExit):
             raise
         except BaseException as exc:
-            from icestats.errors import last_resort
+            from icestats.errors import (
+                EXIT_CLOSED_PIPE,
+                is_closed_pipe,
+                last_resort,
+                quiet_stdout,
+            )
 
+            if is_closed_pipe(exc):
+                quiet_stdout()
+                raise typer.Exit(EXIT_CLOSED_PIPE) from None
             if is_interrupt(exc):
                 raise _interrupted() from None
             code, line = last_resort(exc, f"icestats {fn.__name__}")
@@ -122,28 +120,31 @@ def _interrupted() -> typer.Exit:
 
 
 def console() -> Console:
-    """The terminal: tables that do not fit its width drop optional columns or stack."""
+    """The terminal: tables that do not fit its width drop optional columns or stack. A
+    closed pipe ends the command quietly, with the same exit as everywhere (141; rich's
+    own handler would exit 1)."""
     from icestats.render.fit import FitConsole
 
-    return FitConsole()
+    out = FitConsole()
+    out.on_broken_pipe = _closed_pipe  # type: ignore[method-assign]
+    return out
 
 
-# Set by `icestats export NAME`: the answer a question command computes is written to a
-# file by this function instead of being printed.
-EXPORT: ContextVar[Callable[[Answer], None] | None] = ContextVar("export", default=None)
+def _closed_pipe() -> None:
+    from icestats.errors import EXIT_CLOSED_PIPE, quiet_stdout
+
+    quiet_stdout()
+    raise SystemExit(EXIT_CLOSED_PIPE)
 
 
 def emit(db: Path, json_out: bool, answer: Answer,
          render: Callable[[Console, Any], None], fmt: str | None = None) -> None:
     """Print an answer as rich tables, csv, tsv, markdown or JSON (``--format``; the
-    database it came from is always named), or hand it to ``export``."""
+    database it came from is always named)."""
     from icestats.render import formats
 
     out = formats.resolve(json_out, fmt)
-    export = EXPORT.get()
-    if export is not None:
-        export(answer)
-    elif out == "table":
+    if out == "table":
         render(console(), answer)
         print(f"database: {db}")
     else:

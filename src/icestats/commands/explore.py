@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from icestats.commands import questions
 from icestats.commands.base import (
     DEFAULT_DB,
-    EXPORT,
     Db,
     Fmt,
     Json,
@@ -24,6 +21,9 @@ from icestats.commands.base import (
     export_app,
     handle_errors,
 )
+from icestats.commands.build import KW, command_help, common, options, register
+from icestats.commands.questions import ask
+from icestats.questions import QUESTIONS, Question
 
 Out = Annotated[Path, typer.Option("-o", "--out", help="File to write (.csv, .tsv, .json, "
                                                        ".parquet or .xlsx).")]
@@ -80,57 +80,29 @@ def _print_views(fmt: str) -> None:
             out.print(f"  {col}: {text}", highlight=False, markup=False)
 
 
-def export_command(name: str, command: Callable[..., Any], **fixed: Any) -> None:
-    """Register ``export NAME``: the question ``command``'s own options (less --json,
-    --format and ``fixed``), plus -o/--out, --format and --part."""
-    own = inspect.signature(command, eval_str=True).parameters.values()
-    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own
-              if p.name not in ("json_out", "fmt", *fixed)]
-    params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d)
-               for n, a, d in (("out", Out, inspect.Parameter.empty),
-                               ("file_fmt", FileFormat, None), ("part", Part, None))]
-
-    @handle_errors
-    def export(**kwargs: Any) -> None:
+def export_command(q: Question) -> None:
+    """``export NAME``: the question's own options, -o/--out, --format and --part."""
+    def body(values: dict[str, Any]) -> None:
         from icestats.export_answer import file_format, write_answer
 
-        out, part = kwargs.pop("out"), kwargs.pop("part")
-        fmt = file_format(out, kwargs.pop("file_fmt"))
-        db = kwargs.get("db", DEFAULT_DB)
+        out, db = values["out"], values["db"]
+        fmt = file_format(out, values["file_fmt"])  # (checked before the question is asked)
+        what = write_answer(ask(q, values), out, fmt, str(db), values["part"])
+        print(f"wrote {what} to {out} (from database {db})", file=sys.stderr)
 
-        def write(answer: Any) -> None:
-            what = write_answer(answer, out, fmt, str(db), part)
-            print(f"wrote {what} to {out} (from database {db})", file=sys.stderr)
-
-        token = EXPORT.set(write)
-        try:  # (the question unwrapped: this command's own error path reports for it)
-            inspect.unwrap(command)(**kwargs, **fixed, json_out=False, fmt=None)
-        finally:
-            EXPORT.reset(token)
-
-    export.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    question = command.__name__.replace("_", "-") + "".join(
-        f" --{flag}" for flag in ("fair", "underperformers") if fixed.get(flag))
-    export.__doc__ = (f"Write the {name} answer (options as `icestats {question}`) to csv, "
-                      f"tsv, json, parquet or xlsx.")
-    export.__name__ = f"export_{name.replace('-', '_')}"
-    export_app.command(name)(export)
+    register(q.name.replace("_", "-"), command_help(
+        f"Write the {q.name} answer (options as `icestats {q.command}`) to csv, tsv, json, "
+        f"parquet or xlsx.", q.params), [
+                 *options(q.params), *common(output=False),
+                 inspect.Parameter("out", KW, annotation=Out),
+                 inspect.Parameter("file_fmt", KW, default=None, annotation=FileFormat),
+                 inspect.Parameter("part", KW, default=None, annotation=Part)],
+             body, group=export_app)
 
 
-for _name, _command, _fixed in (
-        ("status", questions.status, {"show_tables": False}),
-        ("goal", questions.goal, {}),
-        ("offices", questions.offices, {"fair": False, "underperformers": False,
-                                        "list_offices": False}),
-        ("fair", questions.offices, {"fair": True, "underperformers": False,
-                                     "list_offices": False}),
-        ("underperformers", questions.offices, {"fair": False, "underperformers": True,
-                                                "list_offices": False}),
-        ("breakdown", questions.breakdown, {}), ("fiscal-years", questions.fiscal_years, {}),
-        ("agency", questions.agency, {}), ("revisions", questions.revisions, {}),
-        ("nowcast", questions.nowcast, {}), ("events", questions.events, {"example": False}),
-        ("forecast", questions.forecast, {}), ("surges", questions.surges, {})):
-    export_command(_name, _command, **_fixed)
+for _q in QUESTIONS.values():
+    if _q.name != "daily":  # (export daily: the daily rows, tools.export_daily)
+        export_command(_q)
 
 
 @export_app.command("datasette")

@@ -1,60 +1,104 @@
-"""One command per question: parse options, ask the library, render its answer."""
+"""One command per question, built from the question table: parse the options (the same
+``Param`` the API parses with), ask the library, render its answer with the question's
+render function ``(console, answer)``.
+
+A few commands add what is not a parameter of the question: ``status --tables`` (what the
+table shows), ``offices --list`` and ``events --example`` (print and exit), and the
+``offices --fair`` / ``--underperformers`` aliases of ``fair`` and ``underperformers``.
+"""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from icestats.commands.base import (
-    DEFAULT_DB,
-    AsOf,
-    Count,
-    Db,
-    Fmt,
-    From,
-    Json,
-    Office,
-    Scope,
-    Tail,
-    To,
-    app,
-    console,
-    emit,
-    handle_errors,
-)
+from icestats.commands.base import console, emit
+from icestats.commands.build import KW, command_help, common, given, options, register
+from icestats.errors import UsageError
+from icestats.questions import QUESTIONS, Question
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from icestats.answers import StatusAnswer
+    from icestats.answers import Answer, StatusAnswer
 
-GoalsFile = Annotated[Path | None, typer.Option(
-    "--goals", help="Goals file (TOML): national goal, allocation key, per-office targets.")]
-Allocation = Annotated[str | None, typer.Option(
-    help="Share the national goal by population, noncitizen, undocumented or baseline.")]
-NationalGoal = Annotated[float | None, typer.Option(
-    "--goal", help="National goal a day (overrides the goals file).")]
+# Each question's render function, "module:function" (imported when used: --help stays
+# instant). The renderers take (console, answer).
+RENDER: dict[str, str] = {
+    "goal": "icestats.render.tables:goal", "offices": "icestats.render.tables:offices",
+    "fair": "icestats.render.stats:fair",
+    "underperformers": "icestats.render.underperformers:table",
+    "breakdown": "icestats.render.tables:breakdown", "daily": "icestats.render.tables:daily",
+    "fiscal_years": "icestats.render.tables:fiscal_years",
+    "agency": "icestats.render.detention:agency",
+    "revisions": "icestats.render.detention:revisions",
+    "nowcast": "icestats.render.stats:nowcast", "events": "icestats.render.stats:events",
+    "forecast": "icestats.render.stats:forecast", "surges": "icestats.render.stats:surges",
+}
 
 
-@app.command()
-@handle_errors
-def status(
-    db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None,
-    show_tables: Annotated[bool, typer.Option(
-        "--tables", metavar="", help="List every workbook table kept without a name.")] = False,
-) -> None:
-    """Releases and workbooks loaded: coverage, rows loaded / rejected / merged, incomplete
-    tail, workbook tables (named, kept raw, total mismatches)."""
+def renderer(name: str) -> Callable[[Console, Any], None]:
+    module, _, function = RENDER[name].partition(":")
+    fn: Callable[[Console, Any], None] = getattr(import_module(module), function)
+    return fn
+
+
+def ask(q: Question, values: dict[str, Any]) -> Answer:
+    """The question's answer from a command's keywords (parsed before the database is
+    opened: a bad value never waits on a locked database)."""
     import icestats
 
-    with icestats.connect(db) as ice:
-        s = ice.status()
-    emit(db, json_out, s, lambda out, a: _status(out, a, db, show_tables), fmt)
+    parsed = read_files(q, q.parse(given(q, values)))
+    with icestats.connect(values["db"]) as ice:
+        answer: Answer = getattr(ice, q.library)(**parsed)
+    return answer
 
 
-def _status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
+def read_files(q: Question, parsed: dict[str, Any]) -> dict[str, Any]:
+    """A goals or events file named by an option, read (and checked) before the database
+    is opened; the library takes what was read."""
+    if isinstance(parsed.get("goals"), Path):
+        from icestats.stats import goals as goals_mod
+
+        parsed["goals"] = goals_mod.load(parsed["goals"])
+    if q.name == "events" and (parsed["file"] is not None or parsed["event"]):
+        from icestats.stats.events import load_events
+
+        parsed["events"] = load_events(parsed.pop("file"), parsed.pop("event"))
+    return parsed
+
+
+def answer_command(q: Question, extra: list[inspect.Parameter] | None = None,
+                   before: Callable[[dict[str, Any]], bool] | None = None) -> None:
+    """``icestats NAME``; ``before`` may handle the call itself (returns True)."""
+    def body(values: dict[str, Any]) -> None:
+        if before is not None and before(values):
+            return
+        emit(values["db"], values["json_out"], ask(q, values), renderer(q.name), values["fmt"])
+
+    register(q.command, command_help(q.help, q.params),
+             [*options(q.params), *(extra or []), *common()], body)
+
+
+def flag(name: str, option: str, text: str) -> inspect.Parameter:
+    return inspect.Parameter(name, KW, default=False, annotation=Annotated[
+        bool, typer.Option(option, metavar="", help=text)])
+
+
+# -- the commands that add to their question -----------------------------------------
+
+def _status(values: dict[str, Any]) -> None:
+    db, show = values["db"], values["show_tables"]
+    emit(db, values["json_out"], ask(QUESTIONS["status"], values),
+         lambda out, a: _print_status(out, a, db, show), values["fmt"])
+
+
+def _print_status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
     from icestats.render import counts, detention, tables
 
     if s.releases.num_rows:
@@ -68,270 +112,65 @@ def _status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
         tables.source_line(out, s)
 
 
-@app.command()
-@handle_errors
-def goal(
-    db: Db = DEFAULT_DB,
-    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal in arrests a day.")] = 3000,
-    window: Annotated[int, typer.Option(help="Trend window in days (7, 28, 90...).")] = 28,
-    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """National arrests per day (latest day, rolling means) against the goal, and the trend."""
-    import icestats
-    from icestats.render import tables
-
-    with icestats.connect(db) as ice:
-        r = ice.goal(goal_per_day, window=window, as_of=as_of,
-                     include_incomplete=include_incomplete, count=count, scope=scope)
-    emit(db, json_out, r, tables.goal, fmt)
+def _register_status() -> None:
+    register("status", QUESTIONS["status"].help, [
+        *common(), flag("show_tables", "--tables", "List every workbook table kept without "
+                                                   "a name.")], _status)
 
 
-@app.command()
-@handle_errors
-def offices(
-    db: Db = DEFAULT_DB,
-    window: Annotated[int, typer.Option(help="Window in days.")] = 28,
-    as_of: AsOf = None, include_incomplete: Tail = False, count: Count = "arrests",
-    scope: Scope = "all",
-    fair: Annotated[bool, typer.Option("--fair", metavar="",
-                                       help="Rates, baseline ratios, targets, "
-                                                      "attainment with intervals, shrinkage "
-                                                      "and a below-target flag.")] = False,
-    goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
-    allocation: Allocation = None,
-    fdr: Annotated[float, typer.Option(help="False discovery rate for the flag.")] = 0.05,
-    underperformers: Annotated[bool, typer.Option(
-        "--underperformers", metavar="", help="The --n lowest offices under each yardstick "
-        "side by side, with rank intervals and the below-target test.")] = False,
-    n: Annotated[int, typer.Option("--n", help="How many lowest offices (with "
-                                               "--underperformers).")] = 12,
-    list_offices: Annotated[bool, typer.Option(
-        "--list", metavar="", help="List the offices: codes, names and the spellings "
-                                   "--aor accepts; no database needed.")] = False,
-    json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """The 25 field offices ranked by arrests per day, with change and national share;
-    with --fair, evaluated fairly against their targets and their own baseline."""
-    if list_offices:
+def _example(values: dict[str, Any]) -> bool:
+    if values.pop("example"):
+        from icestats.stats.events import example_file
+
+        print(example_file().read_text(), end="")
+        return True
+    return False
+
+
+def _register_events() -> None:
+    answer_command(QUESTIONS["events"], [flag("example", "--example", "Print the example "
+                                                                       "events file and exit.")],
+                   _example)
+
+# offices: its own options, those of fair and underperformers (each parsed by the question
+# the flags choose), --fair, --underperformers and --list
+ALIASES = ("fair", "underperformers")
+_OFFICE_PARAMS = {p.name: p for name in ("offices", *ALIASES) for p in QUESTIONS[name].params}
+
+
+def _offices(values: dict[str, Any]) -> None:
+    if values.pop("list_offices"):
         from icestats.render.formats import resolve
         from icestats.render.tables import office_list
 
-        office_list(console(), resolve(json_out, fmt))
+        office_list(console(), resolve(values["json_out"], values["fmt"]))
         return
-    import icestats
-    from icestats.render import stats as render_stats
-    from icestats.render import tables
-
-    if fair or underperformers:  # the goals file is checked before the database is opened
-        from icestats.stats import goals as goals_mod
-
-        goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
-    with icestats.connect(db) as ice:
-        if underperformers:
-            from icestats.render.underperformers import table
-
-            emit(db, json_out, ice.underperformers(
-                goals, n=n, window=window, as_of=as_of, include_incomplete=include_incomplete,
-                count=count, scope=scope, fdr=fdr), table, fmt)
-            return
-        if fair:
-            emit(db, json_out, ice.fair_offices(
-                goals, window=window, as_of=as_of, include_incomplete=include_incomplete,
-                count=count, scope=scope, fdr=fdr), render_stats.fair, fmt)
-            return
-        r = ice.offices(window=window, as_of=as_of, include_incomplete=include_incomplete,
-                        count=count, scope=scope)
-    emit(db, json_out, r, tables.offices, fmt)
+    chosen = [n for n in ALIASES if values.pop(n)]
+    if len(chosen) > 1:
+        raise UsageError("give --fair or --underperformers, not both")
+    q = QUESTIONS[chosen[0] if chosen else "offices"]
+    own = {p.name for p in q.params}
+    stray = [p.flag for n, p in _OFFICE_PARAMS.items() if n not in own and
+             values.get(n) not in (None, False)]
+    if stray:
+        raise UsageError(f"{', '.join(stray)} goes with `icestats fair` or `underperformers` "
+                         f"(or offices --fair / --underperformers)")
+    emit(values["db"], values["json_out"], ask(q, values), renderer(q.name), values["fmt"])
 
 
-@app.command()
-@handle_errors
-def breakdown(
-    by: Annotated[str, typer.Option(help="criminality, method, custody (custodial vs "
-                                         "at-large), agency, agency_group, program, type, "
-                                         "citizenship, gender, age_group, state.")],
-    db: Db = DEFAULT_DB,
-    period: Annotated[str, typer.Option(help="day, week, month, quarter, year or fy (federal "
-                                             "fiscal year, October to September).")] = "month",
-    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """Counts and shares over time by one category."""
-    import icestats
-    from icestats.render import tables
-
-    with icestats.connect(db) as ice:
-        r = ice.breakdown(by, period=period, start=start, end=end, aor=aor, count=count,
-                          scope=scope)
-    emit(db, json_out, r, tables.breakdown, fmt)
+def _register_offices() -> None:
+    register("offices", QUESTIONS["offices"].help + " With --fair: `icestats fair`; with "
+             "--underperformers: `icestats underperformers`.", [
+                 *options(list(_OFFICE_PARAMS.values())),
+                 flag("fair", "--fair", "The fair evaluation (as `icestats fair`)."),
+                 flag("underperformers", "--underperformers", "The lowest offices under each "
+                      "yardstick (as `icestats underperformers`)."),
+                 flag("list_offices", "--list", "List the offices: codes, names and the "
+                                                "spellings --aor accepts; no database needed."),
+                 *common()], _offices)
 
 
-@app.command()
-@handle_errors
-def daily(
-    db: Db = DEFAULT_DB,
-    by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
-                                                "agency_group, program, type, ...")] = None,
-    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
-    scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """Daily counts: totals by month (or by category with --by), the daily series and its
-    7-day means in --json."""
-    import icestats
-    from icestats.render import tables
-
-    with icestats.connect(db) as ice:
-        r = ice.daily(by, start=start, end=end, aor=aor, count=count, scope=scope)
-    emit(db, json_out, r, tables.daily, fmt)
-
-
-@app.command("fiscal-years")
-@handle_errors
-def fiscal_years(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
-                 json_out: Json = False, fmt: Fmt = None) -> None:
-    """Arrests per federal fiscal year (October to September) beside ICE's published
-    administrative-arrest totals."""
-    import icestats
-    from icestats.render import tables
-
-    with icestats.connect(db) as ice:
-        r = ice.fiscal_years(count=count, scope=scope)
-    emit(db, json_out, r, tables.fiscal_years, fmt)
-
-
-@app.command()
-@handle_errors
-def agency(db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None) -> None:
-    """ICE vs CBP: monthly book-ins by arresting agency (ICE's detention statistics), per
-    day, CBP share; who is detained; arrests per day beside them when releases are loaded."""
-    import icestats
-    from icestats.render import detention
-
-    with icestats.connect(db) as ice:
-        r = ice.agency()
-    emit(db, json_out, r, detention.agency, fmt)
-
-
-@app.command()
-@handle_errors
-def revisions(
-    db: Db = DEFAULT_DB, json_out: Json = False, fmt: Fmt = None,
-    table: Annotated[str, typer.Option(help="Workbook table key.")] = "book_ins_by_agency",
-) -> None:
-    """How later workbooks of a fiscal year revised each month (newest wins)."""
-    import icestats
-    from icestats.render import detention
-
-    with icestats.connect(db) as ice:
-        r = ice.revisions(table)
-    emit(db, json_out, r, detention.revisions, fmt)
-
-
-@app.command()
-@handle_errors
-def nowcast(db: Db = DEFAULT_DB, count: Count = "arrests", scope: Scope = "all",
-            json_out: Json = False, fmt: Fmt = None) -> None:
-    """Correct the incomplete last weeks of the newest release (reporting lag), with
-    intervals; the completeness curve is estimated when two releases overlap."""
-    import icestats
-    from icestats.render import stats as render_stats
-
-    with icestats.connect(db) as ice:
-        r = ice.nowcast(count=count, scope=scope)
-    emit(db, json_out, r, render_stats.nowcast, fmt)
-
-
-@app.command()
-@handle_errors
-def events(
-    db: Db = DEFAULT_DB,
-    file: Annotated[Path | None, typer.Option("--file", help="Events file (TOML); see "
-                                                            "`icestats events --example`.")] = None,
-    event: Annotated[list[str] | None, typer.Option(
-        "--event", help="DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,Midway Blitz")] = None,
-    window: Annotated[int, typer.Option(help="Days after the date the main effect is "
-                                             "measured over (whole weeks).")] = 28,
-    pre: Annotated[int, typer.Option(help="Days before the date the synthetic control is "
-                                          "fitted on (whole weeks).")] = 182,
-    example: Annotated[bool, typer.Option("--example", metavar="",
-                                          help="Print the example events file "
-                                                            "and exit.")] = False,
-    count: Count = "arrests", scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """Change in an office's arrests after an operation or leadership change, against a
-    synthetic control of the other offices, with placebo intervals, a pre-trend check, the
-    weekly event study and the change in the other offices (displacement)."""
-    import icestats
-    from icestats.render import stats as render_stats
-    from icestats.stats.events import example_file, load_events
-
-    if example:
-        print(example_file().read_text(), end="")
-        return
-    evs = load_events(file, event or [])
-    with icestats.connect(db) as ice:
-        r = ice.events(evs, window=window, count=count, scope=scope, pre=pre)
-    emit(db, json_out, r, render_stats.events, fmt)
-
-
-@app.command()
-@handle_errors
-def forecast(
-    db: Db = DEFAULT_DB,
-    horizon: Annotated[int, typer.Option(help="Days ahead.")] = 90,
-    fit_days: Annotated[int, typer.Option(help="Days up to the origin the model is fitted "
-                                               "on.")] = 182,
-    as_of: AsOf = None,
-    level: Annotated[float, typer.Option(help="Interval level for the 30-day and weekly "
-                                              "means and the daily low/high (0.5 to "
-                                              "0.99).")] = 0.95,
-    backtest: Annotated[bool, typer.Option("--backtest", metavar="",
-                                           help="Also measure the intervals' coverage and "
-                                                "the errors on this database's own data "
-                                                "(12 origins, 30 days ahead).")] = False,
-    goals_file: GoalsFile = None, goal_per_day: NationalGoal = None,
-    allocation: Allocation = None, count: Count = "arrests", scope: Scope = "all",
-    json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """National and per-office daily arrests ahead with 80% and 95% intervals (a local-level
-    model that follows level changes), the observed recent means beside the model's level,
-    and the chance of reaching the goal within the horizon."""
-    import icestats
-    from icestats.errors import UsageError
-    from icestats.render import stats as render_stats
-    from icestats.stats import goals as goals_mod
-
-    if not 1 <= horizon <= 365 or fit_days < 28:
-        raise UsageError("--horizon must be 1 to 365 and --fit-days at least 28")
-    if not 0.5 <= level <= 0.99:
-        raise UsageError("--level must be between 0.5 and 0.99")
-    goals = goals_mod.load(goals_file, national=goal_per_day, allocation=allocation)
-    with icestats.connect(db) as ice:
-        r = ice.forecast(goals, horizon=horizon, fit_days=fit_days, count=count, scope=scope,
-                         level=level, as_of=as_of, backtest=backtest)
-    emit(db, json_out, r, render_stats.forecast, fmt)
-
-
-@app.command()
-@handle_errors
-def surges(
-    db: Db = DEFAULT_DB, start: From = None, end: To = None,
-    threshold: Annotated[float, typer.Option(help="Change-point threshold in long-run sd "
-                                                  "(higher: fewer, surer surges).")] = 4.5,
-    min_ratio: Annotated[float, typer.Option(help="Smallest rise listed (x1.3 = +30%).")
-                         ] = 1.3,
-    count: Count = "arrests", scope: Scope = "all", json_out: Json = False, fmt: Fmt = None,
-) -> None:
-    """Unannounced surges: a change-point scan of every office's weekday-adjusted daily
-    arrests, each surge with its start, end and size (ratio with a 95% interval)."""
-    import icestats
-    from icestats.errors import UsageError
-    from icestats.render import stats as render_stats
-
-    if threshold < 2 or min_ratio <= 1:
-        raise UsageError("--threshold must be at least 2 and --min-ratio above 1")
-    with icestats.connect(db) as ice:
-        r = ice.surges(start=start, end=end, count=count, scope=scope, threshold=threshold,
-                       min_ratio=min_ratio)
-    emit(db, json_out, r, render_stats.surges, fmt)
+SPECIAL = {"status": _register_status, "offices": _register_offices,
+           "events": _register_events}
+for _q in QUESTIONS.values():  # (in the table's order: --help lists them so)
+    SPECIAL[_q.name]() if _q.name in SPECIAL else answer_command(_q)

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from icestats.commands.base import (
-    DEFAULT_DB,
-    Count,
-    Db,
-    From,
-    Json,
-    Office,
-    Scope,
-    To,
-    app,
-    err,
-    export_app,
-    handle_errors,
+from icestats.commands.base import DEFAULT_DB, Db, Json, app, err, export_app, handle_errors
+from icestats.commands.build import (
+    KW,
+    command_help,
+    common,
+    given,
+    option,
+    options,
+    register,
 )
+from icestats.questions import QUESTIONS, USER_GOAL
 
 
 @app.command()
@@ -91,7 +89,10 @@ def ingest(
         help="A count table's geography: national, state or office.")] = None,
     area: Annotated[str | None, typer.Option(
         help="The one state or office of a count table without a geography column.")] = None,
-    start: From = None, end: To = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="A one-period count table's first day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="A one-period count table's last day (YYYY-MM-DD).")] = None,
     vintage_column: Annotated[str | None, typer.Option(
         help="A count table's column giving each row's vintage (file or pull date).")] = None,
     na_zero: Annotated[bool, typer.Option(
@@ -151,30 +152,29 @@ def _loaded_line(f: Path, r: object) -> str:
             + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
 
 
-@app.command()
-@handle_errors
-def report(
-    out: Annotated[Path, typer.Option("-o", "--out", help="File to write.")] = Path(
-        "report.html"),
-    db: Db = DEFAULT_DB,
-    goal_per_day: Annotated[float, typer.Option("--goal", help="Goal a day.")] = 3000,
-    fmt: Annotated[str | None, typer.Option("--format", help="html (the whole report), png "
-                                                             "or pdf (its charts, one below "
-                                                             "the other); default: from the "
-                                                             "suffix, else html.")] = None,
-) -> None:
-    """One self-contained HTML report (works offline): goal, offices with intervals, every
-    office's series, composition, map, surges, events, forecast, ICE vs CBP, provenance."""
+def _report(values: dict[str, Any]) -> None:
     import icestats
-    from icestats.params import positive
     from icestats.render.report import FORMATS, write
 
+    out, db, fmt = values["out"], values["db"], values["fmt"]
+    goal = USER_GOAL.parse(values["goal"])  # (checked before the database is opened)
     suffix = out.suffix.lstrip(".").lower()
     with icestats.connect(db) as ice:
-        path = write(ice, out, positive(goal_per_day, "--goal"),
-                     fmt or (suffix if suffix in FORMATS else "html"))
+        path = write(ice, out, goal, fmt or (suffix if suffix in FORMATS else "html"))
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB) from database {db}")
+
+
+register("report", "One self-contained HTML report (works offline): goal, offices with "
+         "intervals, every office's series, composition, map, surges, events, forecast, "
+         "ICE vs CBP, provenance.", [
+             inspect.Parameter("out", KW, default=Path("report.html"), annotation=Annotated[
+                 Path, typer.Option("-o", "--out", help="File to write.")]),
+             *common(output=False), option(USER_GOAL),
+             inspect.Parameter("fmt", KW, default=None, annotation=Annotated[
+                 str | None, typer.Option("--format", help="html (the whole report), png or "
+                                          "pdf (its charts, one below the other); default: "
+                                          "from the suffix, else html.")])], _report)
 
 
 @app.command()
@@ -211,24 +211,25 @@ def serve(
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
-@export_app.command("daily")
-@handle_errors
-def export_daily(
-    out: Annotated[Path, typer.Option("-o", "--out", help="File to write.")],
-    db: Db = DEFAULT_DB,
-    by: Annotated[str | None, typer.Option(help="aor, criminality, method, custody, agency, "
-                                                "agency_group, program, type, ...")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="csv, parquet or json "
-                                                             "(default: from the suffix).")] = None,
-    start: From = None, end: To = None, aor: Office = None, count: Count = "arrests",
-    scope: Scope = "all",
-) -> None:
-    """Daily counts: `date,arrests`, or with --by aor `date,aor,arrests`, each row with
-    the file counted for its day and whether that file is generated."""
+def _export_daily(values: dict[str, Any]) -> None:
     import icestats
     from icestats.exports import write_table
 
+    out, db, fmt = values["out"], values["db"], values["fmt"]
+    parsed = QUESTIONS["daily"].parse(given(QUESTIONS["daily"], values))
     with icestats.connect(db) as ice:
-        t = ice.daily(by, start=start, end=end, aor=aor, count=count, scope=scope).rows
+        t = ice.daily(**parsed).rows
     write_table(t, out, fmt or out.suffix.lstrip(".").lower())
     print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
+
+
+register("daily", command_help(
+    "Daily counts: `date,arrests`, or with --by aor `date,aor,arrests`, each row with the "
+    "file counted for its day and whether that file is generated.", QUESTIONS["daily"].params), [
+             inspect.Parameter("out", KW, annotation=Annotated[
+                 Path, typer.Option("-o", "--out", help="File to write.")]),
+             *options(QUESTIONS["daily"].params), *common(output=False),
+             inspect.Parameter("fmt", KW, default=None, annotation=Annotated[
+                 str | None, typer.Option("--format", help="csv, parquet or json (default: "
+                                                           "from the suffix).")])],
+         _export_daily, group=export_app)

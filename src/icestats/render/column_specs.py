@@ -69,7 +69,7 @@ def _goal_rows(a: Answer) -> list[Row]:
     g = cast("GoalAnswer", a)
     return [{"days": None, "label": f"latest day ({g.as_of})", "mean_per_day": g.latest_day,
              "percent_of_goal": g.latest_percent_of_goal,
-             "shortfall_per_day": g.goal - g.latest_day}, *g.windows]
+             "shortfall_per_day": g.goal - g.latest_day}, *(dict(w) for w in g.windows)]
 
 
 def _window_label(r: Row) -> str:
@@ -190,7 +190,7 @@ def _breakdown_rows(a: Answer) -> list[Row]:
     if b.by == "aor":
         return [{"aor": c, "periods": {p["period"]: p["cells"].get(c) for p in b.wide}}
                 for c in b.columns]
-    return list(b.wide)
+    return [dict(p) for p in b.wide]
 
 
 # --- daily ----------------------------------------------------------------------------
@@ -208,7 +208,8 @@ def _daily_rows(a: Answer) -> list[Row]:
     """The totals by month or category, then the whole range's, unless a row is suppressed
     (privacy's decision): a total beside suppressed rows would give them away."""
     d = cast("DailyAnswer", a)
-    rows, t = d.totals.to_pylist(), d.total
+    rows: list[Row] = d.totals.to_pylist()
+    t = d.total
     if any(r["arrests"] is None for r in rows):
         return rows
     return [*rows, {"key": "total", "arrests": t["arrests"], "days": t["days"],

@@ -6,7 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
-from icestats.render.shown import Row, Shown, resolve
+from icestats.render.columns import Row
+from icestats.render.shown import Shown, resolve
 
 if TYPE_CHECKING:
     from icestats.answers import Answer

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from icestats import reference
 from icestats.render.figures import esc
@@ -16,7 +17,7 @@ FONT = 'font-family="Liberation Sans,DejaVu Sans,Arial,sans-serif" font-size="12
 
 
 @cache
-def _topology() -> tuple[list[list[tuple[float, float]]], list[dict]]:
+def _topology() -> tuple[list[list[tuple[float, float]]], list[dict[str, Any]]]:
     path = resources.files("icestats") / "data" / "counties-albers-10m.json"
     topo = json.loads(path.read_text(encoding="utf-8"))
     sx, sy = topo["transform"]["scale"]

@@ -48,12 +48,13 @@ BREAKDOWNS = (("criminality", "Criminality"), ("custody", "Custodial vs at-large
 TITLE = "ICE arrests against the goal: field-office statistics"
 
 
-def build(ice: Icestats, goal_per_day: float = 3000.0) -> str:
-    """The whole report as one HTML string."""
+def build(ice: Icestats, goal_per_day: float | None = None) -> str:
+    """The whole report as one HTML string; a goal given applies to every day (historic
+    data too), else the default goal from its own date."""
     return _build(ice, goal_per_day, Figures())
 
 
-def _build(ice: Icestats, goal_per_day: float, fig: Figures) -> str:
+def _build(ice: Icestats, goal_per_day: float | None, fig: Figures) -> str:
     from icestats.stats import goals as goals_mod
 
     goals = goals_mod.load(None, national=goal_per_day)
@@ -63,7 +64,7 @@ def _build(ice: Icestats, goal_per_day: float, fig: Figures) -> str:
                                "source": status.source.to_dict()}
     sections += report_published.sections(ice, data, fig)  # real 2025-26 counts first
     if status.releases.num_rows:
-        sections += _arrests(ice, goals, goal_per_day, data, fig)
+        sections += _arrests(ice, goals, goals.national_per_day, data, fig)
     if status.workbooks.num_rows or vintage_metrics.has_vintages(ice.con):
         sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))
@@ -169,7 +170,7 @@ def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
 def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     """Every office's weekly means, labelled with its 28-day mean (the offices answer:
     the mean over the latest 28 complete days)."""
-    offices = ice.offices(window=28)
+    offices = ice.offices()  # (the default window: 28 days)
     latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
     history = ice.daily("aor", top=len(latest) + 2)  # (drawn: its source is the chart's)
     weekly = history.weekly.to_pylist()
@@ -217,7 +218,7 @@ def _provenance(status: StatusAnswer) -> str:
 FORMATS = ("html", "png", "pdf")
 
 
-def write(ice: Icestats, out: str | Path, goal_per_day: float = 3000.0,
+def write(ice: Icestats, out: str | Path, goal_per_day: float | None = None,
           fmt: str = "html") -> Path:
     """The report as HTML, or its charts (one below the other, each with its title and
     source line) as one PNG or PDF."""

@@ -22,19 +22,23 @@ if TYPE_CHECKING:
 
 def sections(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
     out = ["<h2>Surges, events and forecast</h2>", surges(ice.surges())]
-    out += events(ice.events(report_events(ice)), fig)
+    chosen = report_events(ice)
+    out += events(ice.events(chosen), fig) if chosen else [
+        "<h3>Events</h3><p class='note'>None of the example events (<code>icestats events "
+        "--example</code>) is inside the data.</p>"]
     out += forecast(ice, goals, fig)
     return out
 
 
 def report_events(ice: Icestats) -> list[Event]:
-    """The example events the data hold (all of them when the data hold none)."""
+    """The example events the data hold up to their last complete day (an event outside
+    the data has nothing to measure)."""
     from icestats.stats.events import example_file, load_events
 
     every = load_events(example_file(), [])
     cov = ice.status().coverage
-    inside = [e for e in every if cov.start and cov.end and cov.start <= e.date <= cov.end]
-    return inside or every
+    last = cov.complete_through or cov.end
+    return [e for e in every if cov.start and last and cov.start <= e.date <= last]
 
 
 def _names() -> dict[str, str]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from icestats.render.shown import Row, Shown, resolve
+from icestats.render.columns import Row
+from icestats.render.shown import Shown, resolve
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -61,7 +61,7 @@ def trend_bands(days: list[date], y: np.ndarray, horizon: int, seed: int = 0,
     m = xf @ beta
 
     def band(p: float) -> np.ndarray:
-        return np.maximum(np.exp(m + st.t.ppf(p, df) * se) - 0.5, 0)
+        return np.asarray(np.maximum(np.exp(m + st.t.ppf(p, df) * se) - 0.5, 0))
 
     mean = np.exp(m + s2 / 2) - 0.5
     m30 = mean[:30].mean(axis=0)

@@ -21,9 +21,11 @@ from typing import Any
 
 import duckdb
 
-from icestats import metrics, params, reference
+from icestats import params, reference, slices
 from icestats.answers import EventsAnswer
+from icestats.defaults import LEVEL, WINDOW_DAYS
 from icestats.errors import UsageError
+from icestats.slices import Window
 from icestats.stats import event_effects as fx
 from icestats.stats import office_matrix, synth
 
@@ -55,6 +57,17 @@ def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
     if not events:
         raise UsageError("no events: give --file events.toml or --event DATE,OFFICE,LABEL")
     return events
+
+
+def example_events(first: date, last: date) -> list[Event]:
+    """The example events (``icestats events --example``) from ``first`` to ``last``: what
+    ``events`` studies when it is given no event."""
+    inside = [e for e in load_events(example_file(), []) if first <= e.date <= last]
+    if not inside:
+        raise UsageError(f"none of the example events (`icestats events --example`) is "
+                         f"inside the data ({first} to {last}, the last complete day); give "
+                         f"--event DATE,OFFICE,LABEL or --file events.toml")
+    return inside
 
 
 def _event(when: str, office: str, label: str, where: str) -> Event:
@@ -116,16 +129,23 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str]) -> dict[str, Any]:
         "displacement": fx.displacement(g, su, ev.office, donors, excluded)}
 
 
-def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: int = 28,
-                 count: str = "arrests", level: float = 0.95, scope: str = "all",
-                 pre: int = 182) -> EventsAnswer:
+def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
+                 window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182
+                 ) -> EventsAnswer:
+    """Each event's effect; ``w``: the data's whole span to the last complete day (the
+    answer's window is narrowed to the days studied)."""
     for name, n in (("window", window), ("pre", pre)):
         if n % 7 or n < 7:
             raise UsageError(f"--{name} {n}: a whole number of weeks in days (7, 14, 28, "
                              "...): the estimate works on weeks that start on the event day")
-    cov = metrics.require_data(con)
-    end = cov.complete_through or cov.end
-    assert cov.start is not None and end is not None
+    cov, end, count, scope = w.coverage, w.last, w.slice.count, w.slice.scope
+    assert cov is not None and cov.start is not None and end is not None
+    outside = [e for e in events if not cov.start <= e.date <= end]
+    if outside:
+        e = outside[0]
+        raise UsageError(f"event {e.date} {e.office} {e.label!r} is outside the data "
+                         f"({cov.start} to {end}, the last complete day): nothing to "
+                         f"measure; give --event DATE,OFFICE,LABEL inside the data")
     # the pre-period, a year of earlier dates for the placebos in time, and 56 days after
     back = timedelta(days=pre + 7 * (synth.MAX_TIME_PLACEBOS + synth.HORIZON_WEEKS))
     lo = max(min(e.date for e in events) - back, cov.start)
@@ -133,7 +153,7 @@ def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: in
     if lo > hi:
         lo, hi = cov.start, end
     days, codes, counts = office_matrix(con, lo, hi, count, scope=scope)
-    uncovered = set(metrics.uncovered_offices(con, lo, hi))
+    uncovered = set(slices.uncovered_offices(con, lo, hi))
     results = []
     for ev in events:
         if ev.office in uncovered:
@@ -147,8 +167,10 @@ def store_events(con: duckdb.DuckDBPyConnection, events: list[Event], window: in
                 -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, codes, counts, ev.date, pre // 7, window // 7, 1 - level)
         results.append(analyse(su, ev, (near | uncovered) - {ev.office}))
+    src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
-                        scope=scope, source=metrics.source(con, lo, hi), method=METHOD)
+                        scope=scope, window=w.narrowed(lo, hi, src), source=src,
+                        method=METHOD)
 
 
 MIN_PRE_WEEKS = 8

@@ -15,11 +15,9 @@ import numpy as np
 from scipy import stats as st
 
 from icestats import reference
+from icestats.defaults import FDR, LEVEL
 from icestats.stats.ranks import DRAWS, SEED, rank_interval, rate_draws
 from icestats.stats.weekday import Profiles, office_profiles
-
-LEVEL = 0.95
-FDR = 0.05
 
 
 @dataclass
@@ -101,7 +99,7 @@ def _pearson(period: Period, w: np.ndarray) -> np.ndarray:
     mu = y.sum(axis=0, keepdims=True) / w.sum(axis=0, keepdims=True) * w
     with np.errstate(divide="ignore", invalid="ignore"):
         chi = np.where(mu > 0, (y - mu) ** 2 / mu, 0.0).sum(axis=0)
-    return chi / (period.n - 1)
+    return np.asarray(chi / (period.n - 1))
 
 
 def ratio_interval(y: np.ndarray, e: np.ndarray, phi: np.ndarray, df: int,
@@ -123,7 +121,7 @@ def below_target_pvalues(y: np.ndarray, e: np.ndarray, phi0: np.ndarray, df: int
     (which understates the variance of an office that is truly at target and happened to
     come in low, and so flags it too often)."""
     z = (y - e) / np.sqrt(phi0 * e)
-    return st.t.cdf(z, max(df, 1))
+    return np.asarray(st.t.cdf(z, max(df, 1)))
 
 
 def benjamini_hochberg(p: np.ndarray, q: float = FDR) -> np.ndarray:
@@ -149,7 +147,8 @@ def shrink(y: np.ndarray, e: np.ndarray, phi: np.ndarray, level: float = LEVEL
     m = ys.sum() / es.sum()
     raw = ys / es
     sampling = (m / es).mean()
-    tau2 = max(raw.var(ddof=1) - sampling, 1e-6 * m * m)
+    spread = raw.var(ddof=1) if raw.size > 1 else 0.0  # (one office: no spread to measure)
+    tau2 = max(spread - sampling, 1e-6 * m * m)
     a, b = m * m / tau2, m / tau2
     post_a, post_b = a + ys, b + es
     mean = post_a / post_b

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from icestats.defaults import WINDOW_DAYS
 from icestats.stats.fair import (
     Period,
     below_target_pvalues,
@@ -25,7 +26,7 @@ from icestats.stats.ranks import point_ranks, rank_interval
 from icestats.stats.simulate import simulate
 from icestats.stats.weekday import office_profiles
 
-WINDOW = 28
+WINDOW = WINDOW_DAYS
 PROFILE = 364
 
 

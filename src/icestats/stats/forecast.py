@@ -62,7 +62,7 @@ class Fit:
 def _robust_sd(z: np.ndarray) -> np.ndarray:
     d = np.diff(z, axis=0)
     mad = np.median(np.abs(d - np.median(d, axis=0)), axis=0)
-    return np.maximum(1.4826 * mad / np.sqrt(2), 0.02)
+    return np.asarray(np.maximum(1.4826 * mad / np.sqrt(2), 0.02))
 
 
 def _filter(z: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -123,7 +123,8 @@ def _month_error_var(y: np.ndarray, levels: np.ndarray, factor: np.ndarray) -> n
     t = np.arange(BURN, n - 30)
     ahead = (c[t + 31] - c[t + 1]) / 30
     pred = np.exp(levels[t]) * factor[None, :] - 0.5
-    return np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2, axis=0)
+    return np.asarray(np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2,
+                              axis=0))
 
 
 def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = PATHS
@@ -132,7 +133,7 @@ def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = P
     k = len(fit.level)
     start = fit.level + np.sqrt(fit.level_var) * rng.standard_normal((paths, 1, k))
     steps = np.sqrt(fit.step_var) * rng.standard_normal((paths, horizon, k))
-    return start + np.cumsum(steps, axis=1)
+    return np.asarray(start + np.cumsum(steps, axis=1))
 
 
 def count_paths(fit: Fit, future: list[date], levels: np.ndarray,
@@ -146,7 +147,7 @@ def count_paths(fit: Fit, future: list[date], levels: np.ndarray,
     pick = pick.transpose(0, 2, 1)
     noise = fit.noise[pick, np.arange(k)[None, None, :]]
     y = levels + fit.weekday[dow][None, :, :] + noise
-    return np.maximum(np.rint(np.exp(y) - 0.5), 0.0)
+    return np.asarray(np.maximum(np.rint(np.exp(y) - 0.5), 0.0))
 
 
 def block_indices(m: int, horizon: int, draws: int, rng: np.random.Generator,

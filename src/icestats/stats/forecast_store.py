@@ -9,12 +9,13 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from icestats import metrics, reference
+from icestats import metrics, reference, slices
 from icestats.answers import ForecastAnswer
-from icestats.stats import office_matrix, window_bounds
+from icestats.defaults import LEVEL
+from icestats.slices import Window
+from icestats.stats import covered_codes, office_matrix
 from icestats.stats.backtest import origins_every, rolling_origin
 from icestats.stats.forecast import (
-    FIT_DAYS,
     PATHS,
     forecast_counts,
     goal_block,
@@ -28,20 +29,23 @@ def _series(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, 
             codes: list[str]) -> tuple[list[date], np.ndarray]:
     """Days and a days x (1 + offices) matrix: national first, then ``codes``."""
     days, _, counts = office_matrix(con, start, end, count, codes, scope)
-    national = np.array(metrics.daily_table(con, start=start, end=end, count=count,
+    if not days:
+        return days, np.zeros((0, 1 + len(codes)))
+    national = np.array(metrics.daily_table(con, start=days[0], end=days[-1], count=count,
                                             scope=scope)["arrests"].to_pylist(), dtype=float)
     return days, np.column_stack([national, counts])
 
 
-def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 90,
-                   fit_days: int = FIT_DAYS, count: str = "arrests", level: float = 0.95,
-                   scope: str = "all", as_of: date | None = None, backtest: bool = False,
+def store_forecast(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals,
+                   horizon: int = 90, level: float = LEVEL, *, backtest: bool = False,
                    seed: int = 0) -> ForecastAnswer:
-    """National and per-office forecasts from ``as_of`` (default: the last complete day),
-    using only the ``fit_days`` up to it."""
-    start, end = window_bounds(con, fit_days, as_of, False)
-    uncovered = metrics.uncovered_offices(con, start, end)
-    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    """National and per-office forecasts from the window's last day (default: the last
+    complete day), fitted on the window's days (``--fit-days`` up to it) only."""
+    assert w.first is not None and w.last is not None
+    start, end, count, scope = w.first, w.last, w.slice.count, w.slice.scope
+    fit_days = w.slice.window or w.days
+    uncovered = list(w.not_covered)
+    codes = covered_codes(w)
     days, y = _series(con, start, end, count, scope, codes)
     fc = forecast_counts(days, y, horizon, level, seed)
     target_day = end + timedelta(days=1)
@@ -58,11 +62,10 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 
                   "target_date": g.get("goal_date"), "target_met": g.get("goal_met"),
                   "recent_break": g.get("recent_break")})
         offices.append(o)
-    checked = store_backtest(con, count, scope, fit_days, end) if backtest else None
+    checked = store_backtest(con, w, fit_days) if backtest else None
     return ForecastAnswer(
         horizon, level, nat, week_rows(fc, 0, level), offices, goals.describe(), uncovered,
-        as_of=end, backtest=checked, count=count, scope=scope,
-        source=metrics.source(con, start, end),
+        as_of=end, backtest=checked, count=count, scope=scope, window=w, source=w.source,
         method=f"local level (random walk) on log(arrests + 0.5) with each series' own "
                f"weekday effects, fitted by maximum likelihood (Kalman filter) on the "
                f"{len(days)} days to {end}; intervals from {PATHS} simulated paths with "
@@ -71,15 +74,16 @@ def store_forecast(con: duckdb.DuckDBPyConnection, goals: Goals, horizon: int = 
                f"chance its expected level reaches it within {horizon} days")
 
 
-def store_backtest(con: duckdb.DuckDBPyConnection, count: str, scope: str, fit_days: int,
-                   end: date, origins: int = 12, horizon: int = 30) -> dict[str, Any]:
-    """Rolling-origin backtest on the data up to ``end``: national and covered offices,
-    ``origins`` origins, ``horizon`` days ahead (local level and the old trend method)."""
-    cov = metrics.require_data(con)
-    assert cov.start is not None
-    uncovered = metrics.uncovered_offices(con, cov.start, end)
+def store_backtest(con: duckdb.DuckDBPyConnection, w: Window, fit_days: int,
+                   origins: int = 12, horizon: int = 30) -> dict[str, Any]:
+    """Rolling-origin backtest on the data up to the window's last day: national and
+    covered offices, ``origins`` origins, ``horizon`` days ahead (local level and the old
+    trend method)."""
+    cov, end = w.coverage, w.last
+    assert cov is not None and cov.start is not None and end is not None
+    uncovered = slices.uncovered_offices(con, cov.start, end)
     codes = [c for c in reference.field_office_codes() if c not in uncovered]
-    days, y = _series(con, cov.start, end, count, scope, codes)
+    days, y = _series(con, cov.start, end, w.slice.count, w.slice.scope, codes)
     # short data: a shorter fit window, so that the origins can be at least a week apart
     fit_days = min(fit_days, max(28, len(days) - horizon - 7 * (origins - 1)))
     at = origins_every(len(days), fit_days, horizon, origins)

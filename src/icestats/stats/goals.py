@@ -14,6 +14,10 @@ A goals file (TOML)::
     from = 2025-09-01
     to = 2025-12-31
 
+A goal the user gives (``--goal``, or a goals file whose national goal has no ``from``)
+applies to every day asked about, historic data included; the built-in default (3,000 a
+day) applies from 2025-05-28 only. ``Goals.user`` says whose goal an answer measures.
+
 Offices without an explicit target get a share of the national goal by the allocation key
 (their share of the 25 offices' population, noncitizens or estimated undocumented
 residents, or of the offices' arrests in the baseline period).
@@ -22,11 +26,12 @@ residents, or of the offices' arrests in the baseline period).
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 from icestats import params, reference
+from icestats.defaults import GOAL_PER_DAY
 from icestats.errors import UsageError
 
 ALLOCATIONS = ("population", "noncitizen", "undocumented", "baseline")
@@ -46,13 +51,15 @@ class OfficeTarget:
 
 @dataclass
 class Goals:
-    national_per_day: float = 3000.0
+    national_per_day: float = GOAL_PER_DAY
     start: date | None = DEFAULT_FROM
     end: date | None = None
     allocation: str = "noncitizen"
     baseline: tuple[date, date] = (date(2024, 1, 1), date(2024, 12, 31))
     offices: list[OfficeTarget] = field(default_factory=list)
-    source: str = "default: 3,000 a day from 2025-05-28, allocated by noncitizen population"
+    source: str = (f"default: {GOAL_PER_DAY:,.0f} a day from {DEFAULT_FROM}, allocated by "
+                   f"noncitizen population")
+    user: bool = False  # the user's goal (--goal or a goals file), not the default
 
     def active(self, day: date) -> bool:
         return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
@@ -91,7 +98,7 @@ class Goals:
                 "baseline": [d.isoformat() for d in self.baseline],
                 "office_targets": [{"aor": t.aor, "per_day": t.per_day, "from": _iso(t.start),
                                     "to": _iso(t.end)} for t in self.offices],
-                "source": self.source}
+                "source": self.source, "user": self.user}
 
 
 def _iso(d: date | None) -> str | None:
@@ -119,14 +126,20 @@ def _period(value: object, where: str) -> tuple[date, date]:
     return first, last
 
 
-def load(path: str | Path | None, *, national: float | None = None,
+def load(path: str | Path | Goals | None, *, national: float | None = None,
          allocation: str | None = None) -> Goals:
-    """Goals from a TOML file (or the defaults), then command-line overrides."""
-    goals = Goals()
-    if path is not None:
+    """Goals from a TOML file or ``Goals`` (else the defaults), then command-line
+    overrides. A ``national`` goal given applies to every day."""
+    goals = replace(path) if isinstance(path, Goals) else Goals()
+    if isinstance(path, str | Path):
         goals = _parse(Path(path))
     if national is not None:
         goals.national_per_day = params.positive(national, "--goal")
+        goals.start = goals.end = None
+        goals.user = True
+        goals.source = (f"your goal: {goals.national_per_day:,.0f} a day (--goal), applied "
+                        f"to every day" + (f"; office targets from {path}"
+                                           if isinstance(path, str | Path) else ""))
     if allocation is not None:
         goals.allocation = allocation
     if goals.allocation not in ALLOCATIONS:
@@ -145,12 +158,13 @@ def _parse(path: Path) -> Goals:
     nat = data.get("national", {})
     base = nat.get("baseline", ["2024-01-01", "2024-12-31"])
     goals = Goals(
-        national_per_day=params.positive(nat.get("per_day", 3000), f"{path}: national.per_day"),
-        start=_date(nat.get("from", DEFAULT_FROM), f"{path}: national.from"),
+        national_per_day=params.positive(nat.get("per_day", GOAL_PER_DAY),
+                                         f"{path}: national.per_day"),
+        start=_date(nat.get("from"), f"{path}: national.from"),
         end=_date(nat.get("to"), f"{path}: national.to"),
         allocation=str(nat.get("allocation", "noncitizen")),
         baseline=_period(base, f"{path}: national.baseline"),
-        source=str(path),
+        source=f"your goals file {path}", user=True,
     )
     codes = set(reference.field_office_codes())
     for i, o in enumerate(data.get("office", [])):

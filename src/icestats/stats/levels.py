@@ -9,7 +9,7 @@ import numpy as np
 
 
 def log_counts(y: np.ndarray) -> np.ndarray:
-    return np.log(np.maximum(y, 0.0) + 0.5)
+    return np.asarray(np.log(np.maximum(y, 0.0) + 0.5))
 
 
 def weekday_effects(days: list[date], ly: np.ndarray) -> np.ndarray:
@@ -26,4 +26,4 @@ def weekday_effects(days: list[date], ly: np.ndarray) -> np.ndarray:
     for k in range(7):
         if (wd == k).any():
             out[k] = np.median(dev[wd == k], axis=0)
-    return out - out.mean(axis=0)
+    return np.asarray(out - out.mean(axis=0))

@@ -30,9 +30,11 @@ import duckdb
 import numpy as np
 from scipy import stats as st
 
-from icestats import counting, metrics
+from icestats import counting, slices
 from icestats.answers import NowcastAnswer
+from icestats.defaults import LEVEL
 from icestats.numbers import round_half_up
+from icestats.slices import Window
 from icestats.stats.fair import Period, dispersion
 from icestats.store import TAIL_DAYS
 
@@ -228,9 +230,11 @@ def last_day_cut(counts: dict[date, float], end: date) -> dict[str, Any] | None:
                     f"it as partial"}
 
 
-def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
-                  level: float = 0.95, scope: str = "all") -> NowcastAnswer:
-    metrics.require_data(con)
+def store_nowcast(con: duckdb.DuckDBPyConnection, w: Window, level: float = LEVEL
+                  ) -> NowcastAnswer:
+    """The newest release's tail corrected; ``w``: the whole data (the answer's window is
+    narrowed to the tail's days)."""
+    count, scope = w.slice.count, w.slice.scope
     releases = sorted(release_counts(con, count, scope), key=lambda r: (r[1], r[0]))
     curve, test = choose_curve(releases)
     rid, end, counts = releases[-1]
@@ -239,13 +243,15 @@ def store_nowcast(con: duckdb.DuckDBPyConnection, count: str = "arrests",
         if len(days) > 2 else 1.0
     rows = nowcast(counts, end, curve, phi, level)
     corrected = bool((curve.completeness[:TAIL_DAYS] < 1).any())
+    tail_source = slices.source(con, end - timedelta(days=TAIL_DAYS - 1), end)
     return NowcastAnswer(
         rid, end, curve.source, [round_half_up(float(c), 4) for c in curve.completeness],
         round_half_up(phi, 2), level, rows, sum(int(r["reported"]) for r in rows),
         round_half_up(sum(float(r["nowcast"]) for r in rows), 1), corrected=corrected,
         tail_test=test, curve_sd=[round_half_up(float(s), 4) for s in curve.sd],
         last_day_cut=last_day_cut(counts, end), count=count, scope=scope,
-        source=metrics.source(con, end - timedelta(days=TAIL_DAYS - 1), end),
+        window=w.narrowed(end - timedelta(days=TAIL_DAYS - 1), end, tail_source),
+        source=tail_source,
         method="reported / completeness(age); completeness from the reporting triangle of "
                "overlapping releases, or with one release 1 unless the tail is shown to be "
                "depressed; intervals from draws of the completeness and quasi-Poisson "

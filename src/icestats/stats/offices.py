@@ -9,10 +9,12 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from icestats import metrics, reference
+from icestats import reference
 from icestats.answers import FairAnswer
-from icestats.stats import office_matrix, window_bounds
-from icestats.stats.fair import FDR, LEVEL, FairResult, Period, evaluate
+from icestats.defaults import FDR, LEVEL
+from icestats.slices import Window
+from icestats.stats import covered_codes, office_matrix
+from icestats.stats.fair import FairResult, Period, evaluate
 from icestats.stats.goals import Goals
 from icestats.stats.weekday import office_profiles
 
@@ -35,30 +37,24 @@ class Evaluation:
     relative_targets: bool = False
 
 
-def fair_offices(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
-                 as_of: date | None = None, include_incomplete: bool = False,
-                 count: str = "arrests", scope: str = "all", q: float = FDR,
-                 level: float = LEVEL) -> FairAnswer:
-    return evaluation(con, goals, window=window, as_of=as_of,
-                      include_incomplete=include_incomplete, count=count, scope=scope, q=q,
-                      level=level).answer
+def fair_offices(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
+                 q: float = FDR, level: float = LEVEL) -> FairAnswer:
+    return evaluation(con, w, goals, q=q, level=level, baseline_fallback=True).answer
 
 
-def evaluation(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28,
-               as_of: date | None = None, include_incomplete: bool = False,
-               count: str = "arrests", scope: str = "all", q: float = FDR,
+def evaluation(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *, q: float = FDR,
                level: float = LEVEL, relative_targets: bool = False,
                baseline_fallback: bool = False) -> Evaluation:
-    """The fair evaluation. ``relative_targets``: when no target is in force in the window,
-    share the window's own national arrests by the allocation key instead (attainment 1 =
-    the office's share); ``baseline_fallback``: when the goals' baseline period holds no
-    data, use the 52 weeks before the window."""
-    start, end = window_bounds(con, window, as_of, include_incomplete)
-    uncovered = metrics.uncovered_offices(con, start, end)
-    codes = [c for c in reference.field_office_codes() if c not in uncovered]
+    """The fair evaluation over the window ``w`` (a resolved slice). ``relative_targets``:
+    when no target is in force in the window, share the window's own national arrests by
+    the allocation key instead (attainment 1 = the office's share); ``baseline_fallback``:
+    when the goals' baseline period holds no data, use the 52 weeks before the window."""
+    assert w.first is not None and w.last is not None and w.coverage is not None
+    start, end, count, scope = w.first, w.last, w.slice.count, w.slice.scope
+    uncovered = list(w.not_covered)
+    codes = covered_codes(w)
     days, _, counts = office_matrix(con, start, end, count, codes, scope)
-    goals, fallback_note = _baseline_goals(con, goals, start, count, codes, scope,
-                                           baseline_fallback)
+    goals, fallback_note = _baseline_goals(con, w, goals, codes, baseline_fallback)
     base_days, _, base_counts = office_matrix(con, *goals.baseline, count=count, codes=codes,
                                               scope=scope)
     baseline = Period(base_days, base_counts) if base_days else None
@@ -74,8 +70,7 @@ def evaluation(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28
     pops = _populations(uncovered)
     result = evaluate(Period(days, counts), codes, targets, baseline, q, level,
                       office_profiles(prof_days, prof_counts), pops)
-    answer = _answer(con, goals, result, (start, end), uncovered, baseline, count, scope,
-                     targets is not None, len(days))
+    answer = _answer(con, w, goals, result, baseline, targets is not None, len(days))
     if fallback_note:
         answer.details["baseline_note"] = fallback_note
     if relative:
@@ -88,10 +83,11 @@ def evaluation(con: duckdb.DuckDBPyConnection, goals: Goals, *, window: int = 28
     return Evaluation(answer, result, codes, targets, pops, relative)
 
 
-def _answer(con: duckdb.DuckDBPyConnection, goals: Goals, result: FairResult,
-            span: tuple[date, date], uncovered: list[str], baseline: Period | None,
-            count: str, scope: str, in_force: bool, n: int) -> FairAnswer:
-    start, end = span
+def _answer(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, result: FairResult,
+            baseline: Period | None, in_force: bool, n: int) -> FairAnswer:
+    assert w.first is not None and w.last is not None
+    start, end, count, scope = w.first, w.last, w.slice.count, w.slice.scope
+    uncovered = list(w.not_covered)
     names = {o.code: o.name for o in reference.offices()}
     rows = sorted(result.rows, key=lambda r: -float(r.get("shrunk_attainment", r["per_day"])))
     for rank, r in enumerate(rows, 1):
@@ -109,23 +105,24 @@ def _answer(con: duckdb.DuckDBPyConnection, goals: Goals, result: FairResult,
         meta["baseline_note"] = (f"the data cover {baseline.n} days of the baseline period "
                                  f"{goals.baseline[0]} to {goals.baseline[1]}")
     common = {k: meta.pop(k) for k in ("window", "window_days", "level", "fdr")}
-    return FairAnswer(rows, (start, end), int(common["window_days"]), in_force,
-                      float(common["fdr"]), float(common["level"]), goals.describe(), meta,
-                      uncovered, count=count, scope=scope,
-                      method=_method({**meta, **common}), source=metrics.source(con, start, end))
+    return FairAnswer(rows, int(common["window_days"]), in_force, float(common["fdr"]),
+                      float(common["level"]), goals.describe(), meta, uncovered, count=count,
+                      scope=scope, method=_method({**meta, **common}), window=w,
+                      source=w.source)
 
 
-def _baseline_goals(con: duckdb.DuckDBPyConnection, goals: Goals, start: date, count: str,
-                    codes: list[str], scope: str, fallback: bool) -> tuple[Goals, str | None]:
+def _baseline_goals(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, codes: list[str],
+                    fallback: bool) -> tuple[Goals, str | None]:
     """The goals with the 52 weeks before the window as baseline, when asked and the
     configured baseline period holds no data."""
     if not fallback:
         return goals, None
-    days, _, _ = office_matrix(con, *goals.baseline, count=count, codes=codes, scope=scope)
+    days, _, _ = office_matrix(con, *goals.baseline, count=w.slice.count, codes=codes,
+                               scope=w.slice.scope)
     if days:
         return goals, None
-    cov = metrics.require_data(con)
-    assert cov.start is not None
+    cov, start = w.coverage, w.first
+    assert cov is not None and cov.start is not None and start is not None
     first = max(start - timedelta(days=PROFILE_DAYS), cov.start)
     if first >= start:
         return goals, None

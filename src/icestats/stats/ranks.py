@@ -36,7 +36,7 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def point_ranks(values: np.ndarray) -> np.ndarray:
-    return ranks(np.asarray(values, dtype=float)[None, :])[0]
+    return np.asarray(ranks(np.asarray(values, dtype=float)[None, :])[0])
 
 
 def rank_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
@@ -50,4 +50,4 @@ def rank_interval(draws: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, n
 def bottom_probability(draws: np.ndarray, n: int) -> np.ndarray:
     """Per office, the share of draws in which it is among the ``n`` lowest."""
     r = ranks(draws)
-    return (r > draws.shape[1] - n).mean(axis=0)
+    return np.asarray((r > draws.shape[1] - n).mean(axis=0))

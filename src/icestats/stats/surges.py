@@ -27,15 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import duckdb
 import numpy as np
 
-from icestats import metrics, reference
+from icestats import slices
 from icestats.answers import SurgesAnswer
+from icestats.answers.rows import SurgeRow
 from icestats.errors import UsageError
-from icestats.stats import office_matrix
+from icestats.slices import Window
+from icestats.stats import covered_codes, office_matrix
 from icestats.stats.levels import log_counts, weekday_effects
 
 THRESHOLD = 4.5
@@ -48,7 +49,7 @@ def _running_median(z: np.ndarray, width: int = 29) -> np.ndarray:
     half = width // 2
     padded = np.pad(z, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-    return np.median(windows, axis=1)
+    return np.asarray(np.median(windows, axis=1))
 
 
 def adjusted(days: list[date], y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -143,7 +144,7 @@ def _new_rise(segs: list[tuple[int, int]], means: list[float], j: int,
               min_ratio: float) -> bool:
     """Segment ``j`` rises ``min_ratio`` over the segment before it: a surge of its own (an
     operation on top of a slow rise or a shock), not the rest of the run before it."""
-    return means[j] - means[j - 1] >= np.log(min_ratio)
+    return bool(means[j] - means[j - 1] >= np.log(min_ratio))
 
 
 def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) -> date | None:
@@ -154,9 +155,9 @@ def last_break(days: list[date], y: np.ndarray, threshold: float = THRESHOLD) ->
 
 
 def scan(days: list[date], counts: np.ndarray, codes: list[str],
-         threshold: float = THRESHOLD, min_ratio: float = MIN_RATIO) -> list[dict[str, Any]]:
+         threshold: float = THRESHOLD, min_ratio: float = MIN_RATIO) -> list[SurgeRow]:
     """Every office's surges, in date order."""
-    out = []
+    out: list[SurgeRow] = []
     for j, code in enumerate(codes):
         if counts[:, j].sum() == 0:
             continue
@@ -171,8 +172,8 @@ def scan(days: list[date], counts: np.ndarray, codes: list[str],
     return sorted(out, key=lambda r: (r["start"], r["office"]))
 
 
-def with_before(rows: list[dict[str, Any]], days: list[date], counts: np.ndarray,
-                codes: list[str]) -> list[dict[str, Any]]:
+def with_before(rows: list[SurgeRow], days: list[date], counts: np.ndarray,
+                codes: list[str]) -> list[SurgeRow]:
     """Arrests a day in the 28 days before each surge (observed, for the reader)."""
     index = {d: i for i, d in enumerate(days)}
     for r in rows:
@@ -182,26 +183,27 @@ def with_before(rows: list[dict[str, Any]], days: list[date], counts: np.ndarray
     return rows
 
 
-def store_surges(con: duckdb.DuckDBPyConnection, start: date | None = None,
-                 end: date | None = None, count: str = "arrests", scope: str = "all",
-                 threshold: float = THRESHOLD, min_ratio: float = MIN_RATIO) -> SurgesAnswer:
-    """Scan every covered office from ``start`` (default: the first day of data) to ``end``
-    (default: the last complete day; the incomplete tail would look like a fall)."""
-    cov = metrics.require_data(con)
-    assert cov.start is not None and cov.end is not None
-    first = max(start or cov.start, cov.start)
-    last = min(end or cov.complete_through or cov.end, cov.end)
+def store_surges(con: duckdb.DuckDBPyConnection, w: Window, threshold: float = THRESHOLD,
+                 min_ratio: float = MIN_RATIO) -> SurgesAnswer:
+    """Scan every covered office's whole series (the data's first day to its last complete
+    day: the incomplete tail would look like a fall), then list the surges that overlap
+    the window: a surge's start and end do not depend on the dates asked for, and it is
+    ``ongoing`` only when it reaches the end of the data."""
+    cov = w.coverage
+    assert cov is not None and cov.start is not None and cov.end is not None
+    assert w.first is not None and w.last is not None
+    first, last = cov.start, cov.complete_through or cov.end
     if last < first + timedelta(days=2 * MIN_DAYS - 1):
-        raise UsageError(f"a surge scan needs at least {2 * MIN_DAYS} days; {first} to "
-                         f"{last} is shorter (the data cover {cov.start} to {cov.end})")
-    uncovered = metrics.uncovered_offices(con, first, last)
-    codes = [c for c in reference.field_office_codes() if c not in uncovered]
-    days, _, counts = office_matrix(con, first, last, count, codes, scope)
-    rows = with_before(scan(days, counts, codes, threshold, min_ratio), days, counts, codes)
-    return SurgesAnswer(
-        rows, (first, last), codes, threshold, min_ratio, uncovered, count=count,
-        scope=scope, source=metrics.source(con, first, last),
-        method=f"change-point scan of each office's weekday-adjusted log(arrests + 0.5) "
+        raise UsageError(f"a surge scan needs at least {2 * MIN_DAYS} days of data; the data "
+                         f"cover {cov.start} to {cov.end}")
+    codes = covered_codes(w)
+    days, _, counts = office_matrix(con, first, last, w.slice.count, codes, w.slice.scope)
+    found = with_before(scan(days, counts, codes, threshold, min_ratio), days, counts, codes)
+    rows = [r for r in found if r["start"] <= w.last and r["end"] >= w.first]
+    return SurgesAnswer(  # (the source: every file the scan read, not only the window's)
+        rows, codes, threshold, min_ratio, list(w.not_covered), count=w.slice.count,
+        scope=w.slice.scope, window=w, source=slices.source(con, first, last),
+        method=f"change-point scan of each office's whole weekday-adjusted log(arrests + 0.5) "
                f"(interval CUSUM, binary segmentation, split when the statistic exceeds "
                f"{threshold} long-run sd, parts of at least {MIN_DAYS} days); a surge is a "
                f"run of segments at least x{min_ratio} the usual level before it (the nearest "

@@ -10,16 +10,15 @@ of all of them come from the same posterior draws (``stats.ranks``).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from icestats import metrics
 from icestats.answers import UnderperformersAnswer
+from icestats.defaults import FDR, LEVEL
 from icestats.errors import UsageError
-from icestats.stats.fair import FDR, LEVEL
+from icestats.slices import Window
 from icestats.stats.goals import Goals
 from icestats.stats.offices import Evaluation, evaluation
 from icestats.stats.ranks import bottom_probability, point_ranks, rank_interval
@@ -34,15 +33,20 @@ MEASURES = {
 }
 
 
-def underperformers(con: duckdb.DuckDBPyConnection, goals: Goals, *, n: int = 12,
-                    window: int = 28, as_of: date | None = None,
-                    include_incomplete: bool = False, count: str = "arrests",
-                    scope: str = "all", q: float = FDR, level: float = LEVEL
+N = 12  # "a dozen underperforming field-office directors"
+
+
+def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
+                    n: int | None = None, q: float = FDR, level: float = LEVEL
                     ) -> UnderperformersAnswer:
-    ev = evaluation(con, goals, window=window, as_of=as_of,
-                    include_incomplete=include_incomplete, count=count, scope=scope, q=q,
-                    level=level, relative_targets=True, baseline_fallback=True)
+    """The ``n`` lowest (default 12, or all but one when fewer offices are ranked)."""
+    ev = evaluation(con, w, goals, q=q, level=level, relative_targets=True,
+                    baseline_fallback=True)
     k = len(ev.codes)
+    if k < 2:
+        return _nothing_to_compare(w, ev, level)
+    if n is None:
+        n = min(N, k - 1)
     if not 1 <= n < k:
         raise UsageError(f"--n must be 1 to {k - 1}: {k} offices are ranked in this window")
     scales, skipped = _yardsticks(ev)
@@ -60,15 +64,26 @@ def underperformers(con: duckdb.DuckDBPyConnection, goals: Goals, *, n: int = 12
     a = ev.answer
     details = _details(a.details, skipped, "attainment" in scales, goals)
     return UnderperformersAnswer(
-        n, a.window, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
+        n, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
         _headline(n, measures, every, some, flagged, a.fdr), a.goals, details,
-        a.not_covered, count=count, scope=scope, source=metrics.source(con, *a.window),
+        a.not_covered, count=a.count, scope=a.scope, window=w, source=w.source,
         method=f"the {n} lowest of the {k} ranked offices under each yardstick; rank "
                f"intervals ({level:.0%}) and the probability of being among the {n} lowest "
                f"from {a.details['rank_draws']:,} seeded posterior draws of every office's "
                f"underlying daily rate (gamma, effective counts y/phi); below target: "
                f"one-sided test with the variance at the target, Benjamini-Hochberg at FDR "
                f"{a.fdr}. Fair evaluation: {a.method}")
+
+
+def _nothing_to_compare(w: Window, ev: Evaluation, level: float) -> UnderperformersAnswer:
+    """Fewer than two offices ranked in the window (a one-office release): no list."""
+    a, k = ev.answer, len(ev.codes)
+    note = (f"{k} office{'' if k == 1 else 's'} ranked in this window: there is nothing to "
+            f"compare, so no office is listed")
+    return UnderperformersAnswer(0, a.window_days, k, [], [], [], [], [], a.fdr, level, note,
+                                 a.goals, {"intervals_for": INTERVALS_FOR}, a.not_covered,
+                                 count=a.count, scope=a.scope, window=w, source=w.source,
+                                 method=f"no ranking: {note}")
 
 
 KEPT = ("targets_note", "baseline_note", "areas_note", "baseline", "rank_draws", "rank_seed")

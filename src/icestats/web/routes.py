@@ -1,16 +1,18 @@
-"""The JSON API: one route per question, each the answer's ``to_dict()`` plus the database
-name, exactly what ``icestats Q --json`` prints (apart from the database path).
+"""The JSON API: one route per question, built from the question table
+(``questions.QUESTIONS``): each answer's ``to_dict()`` plus the database name, exactly what
+``icestats Q --json`` prints (apart from the database path).
 
-Routes are module functions on an APIRouter; the database comes in as a dependency
-(``ice``), so a test can call any route on its own. Parameters are typed and validated
-(a bad date or an unknown office is HTTP 422 with a message); no SQL or file path is
-taken from a request.
+Every parameter is declared by its ``Param``: its name, help, default and bounds are in
+the OpenAPI description (``/openapi.json``), and its value is parsed by the same ``Param``
+as the command line's, so a refused value is HTTP 422 with the same one-line message as
+the CLI's error (``{"detail": message}``). Routes take the database as a dependency
+(``ice``); no SQL or file path is taken from a request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date
+import inspect
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,13 +22,11 @@ from icestats.answers import Answer
 from icestats.client import Icestats
 from icestats.errors import UsageError
 from icestats.jsonout import plain
+from icestats.params import Param
+from icestats.questions import QUESTIONS, Question
 
 router = APIRouter(prefix="/api")
-Day = Annotated[date | None, Query(description="YYYY-MM-DD")]
-From = Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD")]
-To = Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
-Window = Annotated[int, Query(ge=1, le=365)]
-Goal = Annotated[float, Query(gt=0, allow_inf_nan=False)]
+KW = inspect.Parameter.KEYWORD_ONLY
 
 
 def ice(request: Request) -> Iterator[Icestats]:
@@ -43,170 +43,120 @@ Ice = Annotated[Icestats, Depends(ice)]
 def answer(i: Icestats, a: Answer) -> dict[str, Any]:
     from icestats.render.formats import json_answer
 
-    return plain(json_answer(a, i.path.name))
+    out: dict[str, Any] = plain(json_answer(a, i.path.name))
+    return out
 
 
-@router.get("/status")
-def status(i: Ice) -> dict[str, Any]:
-    return answer(i, i.status())
+def schema(p: Param) -> dict[str, Any]:
+    """A parameter's bounds, choices and default for the OpenAPI description."""
+    out: dict[str, Any] = {}
+    if p.low is not None:
+        out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
+    if p.high is not None:
+        out["exclusiveMaximum" if p.high_open else "maximum"] = p.high
+    if p.step > 1:
+        out["multipleOf"] = p.step
+    if p.choices:
+        out["enum"] = list(p.choices)
+    if p.default is not None:
+        out["default"] = plain(p.default)
+    return out
 
 
-@router.get("/goal")
-def goal(i: Ice, goal: Goal = 3000, window: Window = 28, as_of: Day = None,
-         include_incomplete: bool = False, count: str = "arrests",
-         scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.goal(goal, window=window, as_of=as_of,
-                            include_incomplete=include_incomplete, count=count, scope=scope))
+def query(p: Param) -> inspect.Parameter:
+    """The query parameter of ``p``: taken as text, parsed by ``p`` (see the module)."""
+    alias = p.api_name if p.api_name != p.name else None
+    info = Query(alias=alias, description=p.describe(), json_schema_extra=schema(p))
+    kind: Any = list[str] | None if p.kind == "list" else str | None
+    return inspect.Parameter(p.name, KW, default=None, annotation=Annotated[kind, info])
 
 
-@router.get("/offices")
-def offices(i: Ice, window: Window = 28, as_of: Day = None, include_incomplete: bool = False,
-            count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.offices(window=window, as_of=as_of,
-                               include_incomplete=include_incomplete, count=count, scope=scope))
+def ask(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
+    """Parse ``q``'s own values, ask the library, answer with the JSON."""
+    return answer(i, getattr(i, q.library)(**q.parse({p.name: values[p.name]
+                                                       for p in q.on("api")})))
 
 
-@router.get("/daily", response_model=None)
-def daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
-          end: To = None, count: str = "arrests", scope: str = "all",
-          format: str = "json") -> Any:
-    if format not in ("json", "csv"):
+def endpoint(q: Question, extra: tuple[inspect.Parameter, ...] = (),
+             respond: Callable[..., Any] = ask) -> Callable[..., Any]:
+    """The route function of ``q``: ``respond(i, q, values)`` (default: parse, ask,
+    answer) with the values of the question's parameters and ``extra``."""
+    def route(i: Icestats, **values: Any) -> Any:
+        return respond(i, q, values)
+
+    route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter("i", KW, annotation=Ice), *map(query, q.on("api")), *extra])
+    route.__name__ = q.name
+    route.__doc__ = q.help
+    return route
+
+
+def daily(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
+    """/api/daily answers JSON, or with format=csv its rows as a csv download: with
+    several offices (aor=CHI,NYC), each office's rows one after the other."""
+    fmt = values.pop("format") or "json"
+    if fmt not in ("json", "csv"):
         raise UsageError("format must be json or csv")
-    codes = [c.strip() for c in (aor or "").split(",") if c.strip()]
-    if format == "csv":  # (several offices: the dashboard's offices side by side)
-        from icestats.exports import daily_csv
+    if fmt == "json":
+        return ask(i, q, values)
+    from icestats.exports import daily_csv
 
-        offices: list[str | None] = list(codes) or [None]
-        answers = [i.daily(by or None, start=start, end=end, aor=c, count=count, scope=scope)
-                   for c in offices]
-        name = "_".join(["icestats_daily", "-".join(codes) or "national", by or "total"])
-        return Response(daily_csv(answers), media_type="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{name}.csv"'})
-    a = i.daily(by or None, start=start, end=end, aor=aor or None, count=count, scope=scope)
-    return answer(i, a)
-
-
-@router.get("/breakdown")
-def breakdown(i: Ice, by: str = "criminality", period: str = "month", aor: str | None = None,
-              start: From = None, end: To = None, count: str = "arrests",
-              scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.breakdown(by, period=period, start=start, end=end, aor=aor or None,
-                                 count=count, scope=scope))
+    codes = [c.strip() for c in (values["aor"] or "").split(",") if c.strip()]
+    answers = [i.daily(**q.parse({**{p.name: values[p.name] for p in q.on("api")}, "aor": c}))
+               for c in codes or [None]]
+    name = "_".join(["icestats_daily", "-".join(codes) or "national",
+                     values["by"] or "total"])
+    return Response(daily_csv(answers), media_type="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-@router.get("/fair")
-def fair(i: Ice, window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
-         include_incomplete: bool = False,
-         goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-         allocation: str | None = None, fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05,
-         count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.fair_offices(g, window=window, as_of=as_of,
-                                    include_incomplete=include_incomplete, count=count,
-                                    scope=scope, fdr=fdr))
+FORMAT = inspect.Parameter("format", KW, default=None, annotation=Annotated[
+    str | None, Query(description="json (default) or csv (the daily rows).")])
+for _q in QUESTIONS.values():
+    _daily = _q.name == "daily"
+    router.add_api_route(f"/{_q.name}", endpoint(
+        _q, (FORMAT,) if _daily else (), daily if _daily else ask),
+        methods=["GET"], response_model=None, summary=_q.help)
 
 
-@router.get("/underperformers")
-def underperformers(i: Ice, n: Annotated[int, Query(ge=1, le=24)] = 12,
-                    window: Annotated[int, Query(ge=7, le=365)] = 28, as_of: Day = None,
-                    include_incomplete: bool = False,
-                    goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-                    allocation: str | None = None,
-                    fdr: Annotated[float, Query(gt=0, lt=1)] = 0.05, count: str = "arrests",
-                    scope: str = "all") -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.underperformers(g, n=n, window=window, as_of=as_of,
-                                       include_incomplete=include_incomplete, count=count,
-                                       scope=scope, fdr=fdr))
-
-
-@router.get("/nowcast")
-def nowcast(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.nowcast(count=count, scope=scope))
-
-
-@router.get("/forecast")
-def forecast(i: Ice, horizon: Window = 90,
-             fit_days: Annotated[int, Query(ge=28, le=3650)] = 182,
-             goal: Annotated[float | None, Query(gt=0, allow_inf_nan=False)] = None,
-             allocation: str | None = None, count: str = "arrests", scope: str = "all",
-             as_of: Day = None, level: Annotated[float, Query(ge=0.5, le=0.99)] = 0.95,
-             backtest: bool = False) -> dict[str, Any]:
-    from icestats.stats import goals as goals_mod
-
-    g = goals_mod.load(None, national=goal, allocation=allocation)
-    return answer(i, i.forecast(g, horizon=horizon, fit_days=fit_days, count=count,
-                                scope=scope, as_of=as_of, level=level, backtest=backtest))
-
-
-@router.get("/surges")
-def surges(i: Ice, start: From = None, end: To = None, count: str = "arrests",
-           scope: str = "all", threshold: Annotated[float, Query(ge=2, le=20)] = 4.5,
-           min_ratio: Annotated[float, Query(gt=1, le=20)] = 1.3) -> dict[str, Any]:
-    return answer(i, i.surges(start=start, end=end, count=count, scope=scope,
-                              threshold=threshold, min_ratio=min_ratio))
-
-
-@router.get("/events")
-def events(i: Ice, event: Annotated[list[str] | None, Query(
-               description="DATE,OFFICE,LABEL; default: the example events file")] = None,
-           window: Annotated[int, Query(ge=7, le=180)] = 28,
-           pre: Annotated[int, Query(ge=28, le=728)] = 182, count: str = "arrests",
-           scope: str = "all") -> dict[str, Any]:
-    from icestats.stats.events import example_file, load_events
-
-    evs = load_events(None if event else example_file(), event or [])
-    return answer(i, i.events(evs, window=window, count=count, scope=scope, pre=pre))
-
-
-@router.get("/fiscal_years")
-def fiscal_years(i: Ice, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
-    return answer(i, i.fiscal_years(count=count, scope=scope))
-
-
-@router.get("/agency")
-def agency(i: Ice) -> dict[str, Any]:
-    return answer(i, i.agency())
-
-
-@router.get("/revisions")
-def revisions(i: Ice, table: str = "book_ins_by_agency") -> dict[str, Any]:
-    return answer(i, i.revisions(table))
-
+DAILY = QUESTIONS["daily"]
+Text = Annotated[str | None, Query()]
 
 
 @router.get("/charts/daily")
-def charts_daily(i: Ice, aor: str | None = None, by: str | None = None, start: From = None,
-                 end: To = None, count: str = "arrests", scope: str = "all") -> dict[str, Any]:
+def charts_daily(i: Ice, aor: Text = None, by: Text = None,
+                 start: Annotated[str | None, Query(alias="from")] = None,
+                 end: Annotated[str | None, Query(alias="to")] = None, count: Text = None,
+                 scope: Text = None) -> dict[str, Any]:
     """The dashboard's charts as Vega-Lite specifications (``render/specs.py``, the same
     the report draws): the daily series and what the table shows. ``aor``: one office
-    code or several separated by commas (several: each office's 7-day mean)."""
+    code or several separated by commas (several: each office's 7-day mean). The other
+    parameters are the daily question's, parsed by its ``Param``s."""
     from icestats import reference
     from icestats.params import office
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
+    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope})
     codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
-        if by:
+        if p["by"]:
             raise UsageError("a breakdown shows one office at a time; choose one office or "
                              "no breakdown")
-        answers = {names.get(c, c): i.daily(None, start=start, end=end, aor=c, count=count,
-                                            scope=scope) for c in codes}
+        answers = {names.get(c, c): i.daily(**{**p, "aor": c}) for c in codes}
         title = "7-day mean of arrests a day: " + ", ".join(answers)
-        return plain({"title": title,
-                      "charts": [specs.offices(answers, title, None, points=True)]})
-    a = i.daily(by or None, start=start, end=end, aor=codes[0] if codes else None,
-                count=count, scope=scope)
+        return _charts(title, [specs.offices(answers, title, None, points=True)])
+    a = i.daily(**{**p, "aor": codes[0] if codes else None})
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
-    title = (f"Arrests by {by} (7-day means), {where}" if by else f"Daily arrests, {where}")
-    table = f"Totals by {by}, {where}" if by else f"Arrests a day by month, {where}"
-    goal = goals_mod.Goals().national_per_day if not codes and not by else None
-    return plain({"title": title, "charts": [specs.daily(a, title, None, points=True,
-                                                         goal=goal),
-                                             specs.months(a, table, None)]})
+    title = (f"Arrests by {p['by']} (7-day means), {where}" if p["by"]
+             else f"Daily arrests, {where}")
+    table = f"Totals by {p['by']}, {where}" if p["by"] else f"Arrests a day by month, {where}"
+    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] else None
+    return _charts(title, [specs.daily(a, title, None, points=True, goal=goal),
+                           specs.months(a, table, None)])
+
+
+def _charts(title: str, charts: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = plain({"title": title, "charts": charts})
+    return out

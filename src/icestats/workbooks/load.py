@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -91,7 +92,8 @@ def data_through(grids: list[tuple[str, Grid]]) -> date | None:
     return datetime.strptime(Counter(found).most_common(1)[0][0], "%m/%d/%Y").date()
 
 
-def parse_workbook(path: Path, grids: list[tuple[str, Grid]]) -> tuple[list[Parsed], list]:
+def parse_workbook(path: Path, grids: list[tuple[str, Grid]]
+                   ) -> tuple[list[Parsed], list[Any]]:
     """(parsed tables, raw cells of tables without a registered name)."""
     parsed: list[Parsed] = []
     raw: list[tuple[str, str, str, str]] = []
@@ -184,7 +186,7 @@ def ingest_workbook(con: duckdb.DuckDBPyConnection, path: Path, sha: str,
 
 
 def _store(con: duckdb.DuckDBPyConnection, result: WorkbookResult, parsed: list[Parsed],
-           raw: list) -> None:
+           raw: list[Any]) -> None:
     import pyarrow as pa
 
     row = fetch_one(con, "SELECT coalesce(max(workbook_id), 0) + 1 FROM workbooks")

@@ -1,0 +1,12 @@
+"""The defaults every surface shares, named once: the question table (``questions.py``)
+declares each question's parameters with these, and the library's signatures, the CLI,
+the API, the report and the statistics read them from here (a test checks that the
+numbers appear nowhere else in ``src/``). Nothing here imports another icestats module.
+"""
+
+from __future__ import annotations
+
+GOAL_PER_DAY = 3000.0  # the White House's 2025 goal: arrests a day, nationally
+WINDOW_DAYS = 28  # the window a question is asked over, ending at the as-of day
+FDR = 0.05  # false discovery rate held by the below-target flag
+LEVEL = 0.95  # interval level
