@@ -97,3 +97,27 @@ def test_status_reports_the_stacked_weeks_at_about_three_times(mixed_db: Path) -
         assert 2.85 <= years[fy]["min_ratio"] and years[fy]["max_ratio"] <= 3.2
     text = " ".join(run("status", "--db", mixed_db).stdout.split())
     assert "the table counts 2.94x the records" in text and "stacked counts" in text
+
+
+def test_daily_across_records_and_counts_counts_each_week_once(mixed_db: Path) -> None:
+    days, weekly = _records_by_day(), _weekly()
+    out = run("daily", "--from", "2019-07-07", "--to", "2019-10-26", "--db", mixed_db,
+              "--json")
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    units = d["units"]
+    assert [u["period_start"] for u in units] == sorted({u["period_start"] for u in units})
+    last = date(2019, 9, 1)  # the records' last day: their last whole week ends 2019-08-31
+    for u in units:
+        start = date.fromisoformat(u["period_start"])
+        whole = start + timedelta(days=6) <= last
+        assert u["source"] == ("records" if whole else "count table")
+        assert u["value"] == (sum(days[start + timedelta(days=i)] for i in range(7))
+                              if whole else weekly[start])
+    assert d["total"]["arrests"] == sum(u["value"] for u in units)
+    assert d["window"]["grain"]["time"] == "week"
+    counts = json.loads(run("daily", "--from", "2019-07-07", "--to", "2019-10-26",
+                            "--prefer", "counts", "--db", mixed_db, "--json").stdout)
+    assert {u["source"] for u in counts["units"]} == {"count table"}
+    assert counts["total"]["arrests"] == sum(weekly[date.fromisoformat(u["period_start"])]
+                                             for u in counts["units"])

@@ -365,3 +365,56 @@ def test_vintage_rule_properties() -> None:
             assert w.status == "relabelled" and w.fiscal_year == fy
 
     consistent_copies_are_kept()
+
+
+def test_the_existing_questions_answer_at_the_tables_grain(counts_db: Path) -> None:
+    weekly = {r["week_start"]: int(r["count"]) for r in _rows(WEEKLY)}
+    out = run("daily", "--from", "2025-01-19", "--to", "2025-10-18", "--db", counts_db,
+              "--json")
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    assert d["total"]["arrests"] == 221_007 == sum(v for w, v in weekly.items()
+                                                   if "2025-01-19" <= w <= "2025-10-12")
+    assert d["grain"] == "week" and d["window"]["grain"] == {"time": "week", "place": "nation"}
+    assert [u["value"] for u in d["units"]] == [weekly[u["period_start"]] for u in d["units"]]
+    assert d["source"]["count_tables"] == [{"file": WEEKLY.name, "synthetic": False}]
+    out = run("offices", "--from", "2025-01-20", "--to", "2026-08-06", "--db", counts_db,
+              "--json")
+    assert out.exit_code == 0, out.output
+    o = json.loads(out.stdout)
+    by_name = {r["office"].replace(".", ""): int(r["arrests"]) for r in _rows(OFFICES)}
+    assert {x["name"].replace(".", ""): x["arrests"] for x in o["offices"]} == by_name
+    assert o["window"]["grain"] == {"time": "period", "place": "office"}
+    a = json.loads(run("agency", "--db", counts_db, "--json").stdout)
+    june = [m for m in a["book_ins_by_month"] if m["month"] == "2025-06-01"]
+    assert june[0]["total"] == 36_704 and "vintage of 2025-09-25" in june[0]["workbook"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("daily", "--aor", "CHI", "--from", "2025-02-01", "--to", "2025-03-01"),
+     "arrests by day, by office cannot be answered from the tables loaded"),
+    (("daily", "--by", "criminality"), "daily --by criminality needs record-level releases"),
+    (("offices", "--from", "2025-02-01", "--to", "2026-08-06"),
+     "cannot be cut to 2025-02-01..2026-08-06; ask for that period (--from 2025-01-20 --to "
+     "2026-08-06)"),
+])
+def test_a_question_the_tables_cannot_answer_gets_one_line(counts_db: Path, args: tuple[str],
+                                                           message: str) -> None:
+    out = run(*args, "--db", counts_db)
+    assert out.exit_code == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert message in out.stderr
+
+
+def test_the_api_gives_the_same_answer(counts_db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(counts_db), base_url="http://127.0.0.1")
+    api = client.get("/api/daily", params={"from": "2025-01-19", "to": "2025-10-18"}).json()
+    cli = json.loads(run("daily", "--from", "2025-01-19", "--to", "2025-10-18", "--db",
+                         counts_db, "--json").stdout)
+    assert api["total"] == cli["total"] and api["units"] == cli["units"]
+    bad = client.get("/api/daily", params={"aor": "CHI", "from": "2025-02-01",
+                                           "to": "2025-03-01"})
+    assert bad.status_code == 422 and "cannot be answered" in bad.json()["detail"]

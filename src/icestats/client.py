@@ -19,6 +19,7 @@ import duckdb
 from icestats import (
     breakdowns,
     count_metrics,
+    count_routes,
     counting,
     detention,
     metrics,
@@ -48,6 +49,7 @@ from icestats.answers import (
     SurgesAnswer,
     UnderperformersAnswer,
 )
+from icestats.answers.published import CountSeriesAnswer, PeriodOfficesAnswer, WeeklyGoalAnswer
 from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
@@ -181,10 +183,15 @@ class Icestats:
 
     def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
              as_of: Day = None, include_incomplete: bool = False, count: str = "arrests",
-             scope: str = "all") -> GoalAnswer:
+             scope: str = "all", prefer: str = "records") -> GoalAnswer | WeeklyGoalAnswer:
         """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
-        with the trend over ``window`` days and ICE's book-ins beside them."""
-        w, own = self._ask("goal", locals())
+        with the trend over ``window`` days and ICE's book-ins beside them; over weekly
+        counts (no record of the as-of day), each week's arrests a day against the goal."""
+        s, own = questions.question("goal").bind(_asked(locals()))
+        weekly = count_routes.goal(self.con, s, own)
+        if weekly is not None:
+            return weekly
+        w = self.resolve(s)
         answer = metrics.goal(self.con, w, own["goal"])
         answer.book_ins = self._book_ins_near(answer.as_of)
         if answer.book_ins is not None:
@@ -193,10 +200,15 @@ class Icestats:
 
     def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
                 include_incomplete: bool = False, count: str = "arrests",
-                scope: str = "all") -> OfficesAnswer:
-        """The 25 field offices ranked by arrests a day over ``window`` days."""
-        w, _ = self._ask("offices", locals())
-        return metrics.offices(self.con, w)
+                scope: str = "all", start: Day = None, end: Day = None
+                ) -> OfficesAnswer | PeriodOfficesAnswer:
+        """The 25 field offices ranked by arrests a day over ``window`` days (or from
+        ``start`` to ``end``); over one period's totals where a count table gives them."""
+        s, _ = questions.question("offices").bind(_asked(locals()))
+        period = count_routes.offices(self.con, s)
+        if period is not None:
+            return period
+        return metrics.offices(self.con, self.resolve(s))
 
     def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
                   end: Day = None, aor: str | None = None, count: str = "arrests",
@@ -209,11 +221,16 @@ class Icestats:
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
               aor: str | None = None, count: str = "arrests", scope: str = "all",
-              top: int = counting.TOP) -> DailyAnswer:
+              top: int = counting.TOP, prefer: str = "records"
+              ) -> DailyAnswer | CountSeriesAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
-        categories with ``by``), weekly means, and totals by month or category."""
-        w, own = self._ask("daily", locals())
-        return series.daily(self.con, w, own["by"], top=own["top"])
+        categories with ``by``), weekly means, and totals by month or category; where no
+        record covers the days asked, the count tables' units at their grain (weeks...)."""
+        s, own = questions.question("daily").bind(_asked(locals()))
+        counted = count_routes.daily(self.con, s, own)
+        if counted is not None:
+            return counted
+        return series.daily(self.con, self.resolve(s), own["by"], top=own["top"])
 
     def fair_offices(self, goals: Goals | str | Path | None = None, *,
                      window: int = WINDOW_DAYS, as_of: Day = None,
@@ -290,7 +307,7 @@ class Icestats:
         w, _ = self._ask("fiscal_years", locals())
         return metrics.fiscal_years(self.con, w)
 
-    def agency(self) -> AgencyAnswer:
+    def agency(self, vintage: Day = None) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
         tables' vintages, the newest data for each month), who is detained, and arrests a
         day by month from the releases beside them."""
@@ -299,7 +316,8 @@ class Icestats:
             raise UsageError("no detention statistics loaded; load a workbook with `icestats "
                              "ingest FY25_detentionStats_final.xlsx` or DDP's parsed vintages "
                              "(book-ins-by-arresting-agency.parquet)")
-        months = vintage_metrics.book_ins(self.con)
+        own = questions.question("agency").parse({"vintage": vintage})
+        months = vintage_metrics.book_ins(self.con, own["vintage"])
         shown = set(months["month"].to_pylist()) if months.num_rows else set()
         arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
                    if m in shown} if not slices.coverage(self.con).empty else {}
@@ -376,6 +394,11 @@ def _goals(own: dict[str, Any]) -> Goals:
 
     return goals_mod.load(own.get("goals"), national=own.get("goal"),
                           allocation=own.get("allocation"))
+
+
+def _asked(values: dict[str, Any]) -> dict[str, Any]:
+    """A method's ``locals()`` as the question's values."""
+    return {k: v for k, v in values.items() if k != "self"}
 
 
 def _months(months: list[date], source: Source) -> Window | None:

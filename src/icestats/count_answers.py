@@ -22,6 +22,7 @@ from icestats.answers.published import (
     PeriodOfficesAnswer,
     WeeklyGoalAnswer,
 )
+from icestats.defaults import GOAL_PER_DAY
 from icestats.errors import UsageError
 from icestats.numbers import round_half_up
 from icestats.store import arrow
@@ -113,12 +114,12 @@ def _series_notes(rows: list[dict[str, Any]], grain: str, start: date,
     return notes
 
 
-def weekly_goal(con: duckdb.DuckDBPyConnection, goal: float = 3000.0, *,
+def weekly_goal(con: duckdb.DuckDBPyConnection, goal: float = GOAL_PER_DAY, *,
                 start: date | None = None, end: date | None = None) -> WeeklyGoalAnswer:
     """National arrests a day, week by week, against ``goal``; by default from the first
     week the table counts once (after its stacked weeks) to its newest."""
     check_can(con, "arrests", "week", "national")
-    first, last = _weeks_span(con)
+    first, last = weeks_span(con)
     s = series(con, "arrests", start or first, end or last, grain="week")
     weeks = []
     for u in s.units.to_pylist():
@@ -146,7 +147,7 @@ def weekly_goal(con: duckdb.DuckDBPyConnection, goal: float = 3000.0, *,
                "complete weeks counted once (not stacked, not the partial newest week)")
 
 
-def _weeks_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+def weeks_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
     row = con.execute("""SELECT min(period_start) FILTER (WHERE caveat IS NULL OR caveat NOT
                                     LIKE 'stacked%'), max(period_end)
                          FROM count_values WHERE kind = 'arrests' AND grain = 'week'

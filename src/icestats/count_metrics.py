@@ -179,7 +179,8 @@ def series(con: duckdb.DuckDBPyConnection, kind: str, grain: str, start: date, e
         SELECT * FROM pick ORDER BY period_start""",
                  {"kind": kind, "grain": grain, "geo_level": geo_level, "geo": geo,
                   "start": start, "end": end, "prefer": prefer,
-                  "anchor": align[0] if align and align[0] else date(2000, 1, 2)})
+                  **({"anchor": align[0] if align and align[0] else date(2000, 1, 2)}
+                     if records and grain == "week" else {})})
 
 
 _NO_UNITS = ("SELECT NULL::DATE AS period_start, NULL::DATE AS period_end, NULL::BIGINT "

@@ -28,6 +28,9 @@ from pathlib import Path
 from rich.console import Console
 
 import icestats
+from icestats.answers import GoalAnswer, OfficesAnswer
+from icestats.count_routes import need_records
+from icestats.defaults import GOAL_PER_DAY
 from icestats.generate import Options, generate
 from icestats.render import counts as counts_render
 from icestats.render import detention as detention_render
@@ -82,8 +85,8 @@ def real(console: Console, out: Path) -> Path:
         for a in ice.status().count_agreement:
             console.print(counts_render.agreement_line(a))
         tables.fiscal_years(console, ice.fiscal_years())
-        tables.goal(console, ice.goal())
-        tables.offices(console, ice.offices())
+        tables.goal(console, need_records(ice.goal(), GoalAnswer))
+        tables.offices(console, need_records(ice.offices(), OfficesAnswer))
         tables.breakdown(console, ice.breakdown("custody", period="fy"))
         report = write_report(ice, out / "report.html")
     console.print(f"Report of the real data: {report.resolve()}")
@@ -102,7 +105,7 @@ def recent(console: Console, db: Path) -> None:
                     "here; each table says which file it comes from.", "bold green")
     with icestats.connect(db) as ice:
         published.weekly_goal(console, count_answers.weekly_goal(
-            ice.con, 3000, start=date(2025, 1, 19), end=date(2025, 10, 18)))
+            ice.con, GOAL_PER_DAY, start=date(2025, 1, 19), end=date(2025, 10, 18)))
         published.offices(console, count_answers.offices(ice.con))
         published.states(console, state_series.states(ice.con, CITIES))
         published.split(console, state_series.split(ice.con))
@@ -118,8 +121,8 @@ def generated(console: Console, out: Path) -> Path:
     load(console, db, [release, *shipped("", ".xlsx")])
     banner(console, "GENERATED arrest release: realistic, NOT real ICE data", "bold yellow")
     with icestats.connect(db) as ice:
-        tables.goal(console, ice.goal())
-        tables.offices(console, ice.offices())
+        tables.goal(console, need_records(ice.goal(), GoalAnswer))
+        tables.offices(console, need_records(ice.offices(), OfficesAnswer))
         tables.breakdown(console, ice.breakdown("agency_group", period="quarter"))
         report = write_report(ice, out / "report-generated.html")
     console.print(f"Report of the generated release: {report.resolve()}")

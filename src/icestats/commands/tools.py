@@ -213,12 +213,13 @@ def serve(
 
 def _export_daily(values: dict[str, Any]) -> None:
     import icestats
+    from icestats import count_routes
     from icestats.exports import write_table
 
     out, db, fmt = values["out"], values["db"], values["fmt"]
     parsed = QUESTIONS["daily"].parse(given(QUESTIONS["daily"], values))
     with icestats.connect(db) as ice:
-        t = ice.daily(**parsed).rows
+        t = count_routes.rows_of(ice.daily(**parsed))
     write_table(t, out, fmt or out.suffix.lstrip(".").lower())
     print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
 

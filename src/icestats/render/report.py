@@ -12,8 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icestats import __version__, vintage_metrics
-from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
+from icestats.answers import (
+    BreakdownAnswer,
+    DailyAnswer,
+    FairAnswer,
+    GoalAnswer,
+    OfficesAnswer,
+    StatusAnswer,
+)
 from icestats.client import Icestats
+from icestats.count_routes import need_records
 from icestats.jsonout import plain
 from icestats.render import report_published, report_stats, specs, specs_stats, underperformers
 from icestats.render.figures import CSS as FIGURE_CSS
@@ -95,8 +103,8 @@ def _banner(status: StatusAnswer) -> str:
 
 def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, object],
              fig: Figures) -> list[str]:
-    g = ice.goal(goal_per_day)
-    daily = ice.daily()
+    g = need_records(ice.goal(goal_per_day), GoalAnswer)
+    daily = need_records(ice.daily(), DailyAnswer)
     data["goal"] = g.to_dict()
     out = [_goal_text(g),
            fig(lambda w: specs.daily(daily, "National arrests per day", w, goal=goal_per_day),
@@ -170,9 +178,9 @@ def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
 def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     """Every office's weekly means, labelled with its 28-day mean (the offices answer:
     the mean over the latest 28 complete days)."""
-    offices = ice.offices()  # (the default window: 28 days)
+    offices = need_records(ice.offices(), OfficesAnswer)  # (the default window: 28 days)
     latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
-    history = ice.daily("aor", top=len(latest) + 2)  # (drawn: its source is the chart's)
+    history = need_records(ice.daily("aor", top=len(latest) + 2), DailyAnswer)
     weekly = history.weekly.to_pylist()
     panels = [{"aor": o["aor"], "name": o["name"], "per_day": o["per_day"],
                "label": f"{num(o['per_day'], 1)}/day",

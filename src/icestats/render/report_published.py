@@ -9,6 +9,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from icestats import count_answers, count_metrics, state_series
+from icestats.defaults import GOAL_PER_DAY
 from icestats.render import specs_published
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -30,7 +31,7 @@ def sections(ice: Icestats, data: dict[str, object], fig: Figures) -> list[str]:
            "days by state.</p>"]
     held = {(g, lvl) for g, lvl, _ in count_answers.grains(con, "arrests")}
     if ("week", "national") in held:
-        g = count_answers.weekly_goal(con, 3000, start=date(2025, 1, 19))
+        g = count_answers.weekly_goal(con, GOAL_PER_DAY, start=date(2025, 1, 19))
         data["weekly_goal"] = g.to_dict()
         out.append(fig(lambda w: specs_published.weekly_goal(g, w), "weekly-goal"))
     if ("period", "office") in held:

@@ -7,6 +7,7 @@ are the answers' rows as they are (no arithmetic here); frame, fonts and colours
 from __future__ import annotations
 
 from icestats.answers.published import (
+    CountSeriesAnswer,
     PeriodOfficesAnswer,
     SplitAnswer,
     StateSeriesAnswer,
@@ -139,3 +140,26 @@ def split(a: SplitAnswer, width: Width) -> Spec:
                        f"{values[0].lower()}" for p in a.periods) if values else ""
     return {**base(f"{a.geo} arrests by {a.dimension.replace('_', ' ')}, by month", a.source,
                    width, note=shares), "height": 240, "layer": layers}
+
+
+def series(a: CountSeriesAnswer, width: Width) -> Spec:
+    """A count table's units between two days: arrests a day in each (a bar over its days;
+    a unit with a caveat hollow)."""
+    rows = [{**r, "flagged": bool(r.get("caveat"))} for r in plain(a.units)]
+    tip = [{"field": "period_start", "type": "temporal", "title": a.grain, "format": "%e %b %Y"},
+           {"field": "value", "title": a.kind, "format": ","},
+           {"field": "per_day", "title": f"{a.kind} a day", "format": ",.1f"},
+           {"field": "source"}, {"field": "caveat"}]
+    bar = {"data": {"values": rows},
+           "mark": {"type": "bar", "stroke": SERIES[0], "strokeWidth": 1},
+           "encoding": {"x": {"field": "period_start", "type": "temporal", "title": a.grain},
+                        "x2": {"field": "period_end"},
+                        "y": {"field": "per_day", "type": "quantitative",
+                              "title": f"{a.kind} a day"}, "y2": {"datum": 0},
+                        "fill": {"condition": {"test": "datum.flagged", "value": BACKGROUND},
+                                 "value": SERIES[0]}, "tooltip": tip}}
+    return {**base(f"{a.kind.capitalize()} a day by {a.grain}, {a.geo_level} ({a.geo}), "
+                   f"{a.start} to {a.end}", a.source, width,
+                   note=f"Grain: {a.grain} (the count table's). Hollow: a {a.grain} with a "
+                        "caveat (stacked releases, or partial)."),
+            "height": 260, "layer": [bar]}

@@ -99,14 +99,18 @@ def daily(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
         raise UsageError("format must be json or csv")
     if fmt == "json":
         return ask(i, q, values)
-    from icestats.exports import daily_csv
+    from icestats.answers import DailyAnswer
+    from icestats.count_routes import rows_of
+    from icestats.exports import csv_text, daily_csv
 
     codes = [c.strip() for c in (values["aor"] or "").split(",") if c.strip()]
     answers = [i.daily(**q.parse({**{p.name: values[p.name] for p in q.on("api")}, "aor": c}))
                for c in codes or [None]]
     name = "_".join(["icestats_daily", "-".join(codes) or "national",
                      values["by"] or "total"])
-    return Response(daily_csv(answers), media_type="text/csv", headers={
+    days = [a for a in answers if isinstance(a, DailyAnswer)]
+    text = daily_csv(days) if len(days) == len(answers) else csv_text(rows_of(answers[0]))
+    return Response(text, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
@@ -133,6 +137,9 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     code or several separated by commas (several: each office's 7-day mean). The other
     parameters are the daily question's, parsed by its ``Param``s."""
     from icestats import reference
+    from icestats.answers import DailyAnswer
+    from icestats.answers.published import CountSeriesAnswer
+    from icestats.count_routes import need_records
     from icestats.params import office
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
@@ -144,10 +151,16 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
         if p["by"]:
             raise UsageError("a breakdown shows one office at a time; choose one office or "
                              "no breakdown")
-        answers = {names.get(c, c): i.daily(**{**p, "aor": c}) for c in codes}
+        answers = {names.get(c, c): need_records(i.daily(**{**p, "aor": c}), DailyAnswer)
+                   for c in codes}
         title = "7-day mean of arrests a day: " + ", ".join(answers)
         return _charts(title, [specs.offices(answers, title, None, points=True)])
-    a = i.daily(**{**p, "aor": codes[0] if codes else None})
+    got = i.daily(**{**p, "aor": codes[0] if codes else None})
+    if isinstance(got, CountSeriesAnswer):  # the days asked about are a count table's
+        from icestats.render import specs_published
+
+        return _charts(f"Arrests a day by {got.grain}", [specs_published.series(got, None)])
+    a = need_records(got, DailyAnswer)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
     title = (f"Arrests by {p['by']} (7-day means), {where}" if p["by"]
              else f"Daily arrests, {where}")
