@@ -1,22 +1,17 @@
-"""The validation harness (issue 13): measured coverage and errors of the forecast, the
-nowcast and the surge scan, on the real FY2016-19 series and on simulations that are
-harder than the models' own noise. `python bench/validate.py [--quick]`; part of
-`make bench` (bench/run_all.py). Every figure is fixed by its seeds; docs/methods.md
-quotes them.
+"""The validation harness (issues 13 and 21): every statistic icestats publishes, measured
+against what happened, on real series and on two kinds of simulation; every target of
+issue 21 printed with its measured figure and PASS or FAIL at the end.
+`python bench/validate.py [--quick] [--only PART] [--markdown]`; part of `make bench`.
+Every figure is fixed by its seeds; docs/methods.md quotes the full run.
 
-(a) Rolling-origin backtests on the real daily series (24 offices and national), 24
-    origins, 30 days ahead, 182-day fit windows.
-(b) Simulated office series (24 offices, two years): AR(1) shocks on the log level (sd
-    0.15 and 0.30, coefficient 0.97), operations (x1.5 to x4 steps, humps of 2-10 weeks,
-    level shifts down), fixed-date holidays, negative binomial noise.
-(c) Nowcast: complete releases, one release with a reporting lag, two releases with a
-    slower lag; (d) surges: a x2 hump of 14-70 days, and series without any operation.
-(e) Fair evaluation: 24 offices with their own weekday patterns and AR(1) shocks, every
-    office exactly at target: the below-target test's false-flag rate, the power at 80% of
-    target, and the coverage of the true rank by the 95% rank intervals.
-(f) Events: the synthetic control's 95% intervals with no effect and with a true x1.8
-    step, AR(1) shocks of sd 0.15 and 0.30, four other offices with x1.5-x4 operations
-    near the event (stats/event_trials.py).
+Real data (shipped in the package; bench/realseries.py reads the count tables):
+FY2016-19 record-level arrests (24 offices and their sum), the five states' daily arrests
+2025-08-02..2026-03-10 (Texas, Wisconsin, Illinois, Minnesota, Oregon and their sum),
+Minnesota's Targeted / Collateral series, DDP's single-counted national weeks
+2024-08-11..2025-10-05, and the 130 vintages of ICE's detention workbooks (book-ins).
+
+Parts: forecasts (and the goal's chances, from the same backtests), nowcasts, fair,
+events, surges.
 """
 
 from __future__ import annotations
@@ -24,14 +19,35 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+import realseries
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 REAL = Path(str(resources.files("icestats") / "data" / "real"))
+
+
+@dataclass
+class Target:
+    item: str  # the issue's item
+    what: str
+    target: str
+    figure: str
+    ok: bool | None  # None: stated, no target
+
+
+TARGETS: list[Target] = []
+
+
+def check(item: str, what: str, target: str, figure: str, ok: bool | None) -> None:
+    TARGETS.append(Target(item, what, target, figure, ok))
 
 
 def real_db() -> Path:
@@ -45,7 +61,7 @@ def real_db() -> Path:
     return path
 
 
-def real_offices() -> tuple[list, list[str], np.ndarray, np.ndarray]:
+def real_offices() -> tuple[list[date], list[str], np.ndarray, np.ndarray]:
     """The real FY2016-19 daily counts through the last complete day: days, the covered
     offices' codes, their counts (days x offices) and the national count."""
     import icestats
@@ -64,107 +80,306 @@ def real_offices() -> tuple[list, list[str], np.ndarray, np.ndarray]:
     return days, codes, y, nat
 
 
-def real_series() -> tuple[list, np.ndarray]:
+def real_series() -> tuple[list[date], np.ndarray]:
     days, _, y, nat = real_offices()
     return days, np.column_stack([nat, y])
 
 
-def line(label: str, r: dict) -> None:
-    print(f"  {label:<34} 80%: {r['coverage_80']:6.1%}  95%: {r['coverage_95']:6.1%}  "
-          f"30-day mean in its 80%: {r['coverage_30_day_mean_80']:6.1%}  "
-          f"median |err| day: {r['median_abs_error_day_share']:5.1%}  "
-          f"30-day mean: {r['median_abs_pct_error_30_day_mean']:5.1f}%")
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# ---------------------------------------------------------------- forecasts and goals
+
+def _series_sets(quick: bool) -> list[tuple[str, list[date], np.ndarray, list[int], int]]:
+    """(label, days, days x series, origins, fit days) of each real backtest."""
+    from icestats.stats.backtest import origins_every
+
+    days, y = real_series()
+    five = realseries.five_states()
+    y5 = np.column_stack([five.counts.sum(axis=1), five.counts])
+    mn = realseries.mn_types()
+    step = 14 if quick else 7
+    return [
+        ("real FY2016-19, 24 offices + national", days, y,
+         origins_every(len(days), 182, 30, 12 if quick else 24), 182),
+        ("real 2025-26, 5 states + their sum", five.days, y5,
+         list(range(62, len(five.days) - 30, step)), 182),
+        ("real 2025-26, Minnesota Targeted / Collateral", mn.days, mn.counts,
+         list(range(62, len(mn.days) - 30, step)), 182),
+    ]
+
+
+def _line(label: str, s: dict[str, float]) -> None:
+    print(f"  {label:<48} cases {s['cases']:4d}  median signed error of the 30-day mean "
+          f"{s['median_signed_error_pct']:+5.1f}% (|error| {s['median_abs_error_pct']:4.1f}%)"
+          f"  daily 80%: {pct(s['coverage_80'])}  95%: {pct(s['coverage_95'])}  30-day mean "
+          f"in its 80%: {pct(s['coverage_30_day_mean_80'])}  after a shift, paths' mean / "
+          f"level at most {s['after_break_mean_over_level_max']:.2f}")
+
+
+def _reliability(label: str, stated: list[float], happened: list[bool]) -> dict[str, Any]:
+    from icestats.stats.forecast_trials import reliability
+
+    bins = reliability(stated, happened)
+    print(f"    reliability ({label}): " + "; ".join(
+        f"{b['low']:.2f}-{b['high']:.2f}: stated {pct(b['stated'])}, happened "
+        f"{pct(b['happened'])} (n {b['n']})" for b in bins))
+    return {b["low"]: b for b in bins}
 
 
 def forecasts(quick: bool) -> None:
-    from icestats.stats.backtest import origins_every, rolling_origin
+    from icestats.stats import forecast_trials as ft
+
+    print("(a) forecasts: 30 days ahead from each origin, the fit on up to 182 days; "
+          "seed = origin's index; 1,000 paths")
+    pooled: dict[str, ft.Records] = {}
+    for label, days, y, origins, fit in _series_sets(quick):
+        r = ft.backtest(days, y, origins, fit, paths=1000)
+        s = ft.summary(r)
+        print(f"  {label}: {len(origins)} origins {days[origins[0]]} to {days[origins[-1]]}")
+        _line("", s)
+        pooled[label] = r
+        if label.startswith("real FY2016"):
+            check("3", "forecast, median signed error of the 30-day mean, FY2016-19",
+                  "within +-3%", f"{s['median_signed_error_pct']:+.1f}% ({s['cases']} cases)",
+                  abs(s["median_signed_error_pct"]) <= 3)
+        if label.startswith("real 2025-26, 5"):
+            check("3", "forecast, median signed error of the 30-day mean, 2025-26",
+                  "within +-8%", f"{s['median_signed_error_pct']:+.1f}% ({s['cases']} cases)",
+                  abs(s["median_signed_error_pct"]) <= 8)
+            check("3", "forecast, daily 95% bands, 2025-26", "cover at least 90%",
+                  pct(s["coverage_95"]), s["coverage_95"] >= 0.9)
+        if s["after_break_cases"]:
+            check("3", f"forecast after a level shift, {label}", "paths' mean below twice "
+                  "the level", f"at most {s['after_break_mean_over_level_max']:.2f} "
+                  f"({s['after_break_cases']} cases)",
+                  s["after_break_mean_over_level_max"] < 2)
+    pooled.update(_ddp_weekly(quick))
+    pooled.update(_simulated(quick))
+    for label, r in pooled.items():
+        if not r.stated:
+            continue
+        bins = _reliability(label, r.stated, r.happened)
+        low, mid = bins.get(0.0), bins.get(0.4)
+        if low is not None:
+            check("2", f"goal chance 5% or less, {label}", "happens at most 7%",
+                  f"{pct(low['happened'])} of {low['n']}", low["happened"] <= 0.07)
+        if mid is not None:
+            check("2", f"goal chance 40-60%, {label}", "happens 40-60%",
+                  f"{pct(mid['happened'])} of {mid['n']}", 0.4 <= mid["happened"] <= 0.6)
+    goal_dates(quick)
+
+
+def _ddp_weekly(quick: bool) -> dict[str, Any]:
+    """DDP's national weeks as days (each week's count spread over its 7 days: no
+    weekday pattern, no holidays): the 30-day mean only (daily bands mean nothing here)."""
+    from icestats.stats import forecast_trials as ft
+
+    weeks, counts, _ = realseries.ddp_weekly()
+    days = [weeks[0] + timedelta(days=i) for i in range(7 * len(weeks))]
+    y = np.repeat(counts / 7, 7)[:, None]
+    origins = list(range(90, len(days) - 30, 56 if quick else 28))
+    r = ft.backtest(days, y, origins, 182, paths=1000)
+    s = ft.summary(r)
+    print(f"  DDP national weeks {weeks[0]} to {weeks[-1]} (as days): {len(origins)} "
+          f"origins, median signed error of the 30-day mean {s['median_signed_error_pct']:+.1f}%"
+          f" (|error| {s['median_abs_error_pct']:.1f}%), 30-day mean in its 80%: "
+          f"{pct(s['coverage_30_day_mean_80'])}")
+    return {"DDP national weeks": r}
+
+
+def _simulated(quick: bool) -> dict[str, Any]:
+    from icestats.stats import forecast_trials as ft
+    from icestats.stats.backtest import origins_every
     from icestats.stats.simulate import simulate
+    from icestats.stats.simulate_alt import simulate_alt
+
+    seeds = range(1, 2 if quick else 4)
+    out = {}
+    for name, make in (("own", lambda seed, sd, ops: simulate(seed, 730, 24, sd,
+                                                                operations=ops)),
+                       ("independent", lambda seed, sd, ops: simulate_alt(seed, 730, sd))):
+        for sd in (0.15, 0.30):
+            for ops in ((0.0, 1.0) if name == "own" else (0.0,)):
+                r = ft.Records()
+                for seed in seeds:
+                    sim = make(seed, sd, ops)
+                    r.extend(ft.backtest(sim.days, sim.counts, origins_every(730, 182, 30, 12),
+                                         seed=seed, paths=500))
+                label = f"simulated ({name}), shocks sd {sd}, {ops:.0f} ops/office"
+                _line(label, ft.summary(r))
+                out[label] = r
+    return out
+
+
+def goal_dates(quick: bool) -> None:
+    """Goal dates over the real backtest origins, 90 days ahead, goals from half to twice
+    each series' last 28 days: none where the named month's forecast is below the goal,
+    none on the day after the origin."""
+    from icestats.stats.backtest import origins_every
+    from icestats.stats.forecast import forecast_counts
+    from icestats.stats.forecast_blocks import goal_block
 
     days, y = real_series()
-    origins = origins_every(len(days), 182, 30, 12 if quick else 24)
-    print(f"(a) real FY2016-19: {y.shape[1]} series, {len(origins)} origins {days[origins[0]]}"
-          f" to {days[origins[-1]]}, 30 days ahead, fit on 182 days")
-    for m in ("local_level", "trend"):
-        line(m, rolling_origin(days, y, origins, 30, 182, m, paths=1000))
-    seeds = range(1, 2 if quick else 4)
-    print(f"(b) simulations: 24 offices, 730 days, 12 origins, seeds {list(seeds)}")
-    for shock in (0.15, 0.30):
-        for ops in (0.0, 1.0):
-            for m in ("local_level", "trend"):
-                runs = []
-                for seed in seeds:
-                    s = simulate(seed, n_days=730, offices=24, shock_sd=shock, operations=ops)
-                    runs.append(rolling_origin(s.days, s.counts,
-                                               origins_every(730, 182, 30, 12), 30, 182, m,
-                                               seed=seed, paths=500))
-                mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-                line(f"AR sd {shock}, {ops:.0f} ops/office, {m}", mean)
+    dated = bad = asked = 0
+    for i, o in enumerate(origins_every(len(days), 182, 90, 12 if quick else 24)):
+        fc = forecast_counts(days[o - 181:o + 1], y[o - 181:o + 1], 90, seed=i, paths=500)
+        for j in range(y.shape[1]):
+            base = float(y[o - 27:o + 1, j].mean())
+            for m in (0.5, 0.8, 0.95, 1.0, 1.05, 1.2, 2.0):
+                g = goal_block(fc, j, days[o - 181:o + 1], y[o - 181:o + 1, j], base * m)
+                asked += 1
+                if g["goal_date"] is None:
+                    continue
+                dated += 1
+                span = next(s for s in g["goal_spans"] if s["span"] == g["goal_span"])
+                bad += span["forecast_per_day"] < base * m or \
+                    g["goal_date"] <= days[o] + timedelta(days=1)
+    print(f"  goal dates, real FY2016-19, 90 days ahead: {dated} dates given for {asked} "
+          f"goals; {bad} where the month's forecast is below the goal or on the day after "
+          f"the origin")
+    check("2", "goal dates on the real backtest origins", "none below the goal or the "
+          "day after the origin", f"{bad} of {dated} dates ({asked} goals)", bad == 0)
 
+
+# ---------------------------------------------------------------- nowcasts
 
 def nowcasts(quick: bool) -> None:
-    from icestats.stats.trials import default_lag, nowcast_trials, slow_lag
+    from icestats.stats.trials import default_lag, nowcast_trials, real_cut, slow_lag
+    from icestats.stats.triangle import realtime_check
 
     seeds = range(20 if quick else 100)
-    print(f"(c) nowcast, {len(seeds)} simulated national releases each (14-day tail)")
+    print(f"(b) nowcast, {len(seeds)} simulated national releases each (own simulation, "
+          f"seeds 0..{len(seeds) - 1}; the release ends 40 days before the data)")
     for label, n, lag in (("complete release", 1, None),
                           ("one release, lag 1-0.5exp(-a/4)", 1, default_lag),
                           ("two releases, lag 1-0.6exp(-a/6)", 2, slow_lag)):
         r = nowcast_trials(seeds, n, lag)
         print(f"  {label:<34} corrected: {r['corrected']:5.0%}  days within 3% of reported: "
-              f"{r['within_3pct_of_reported']:5.1%}  95% interval holds the truth: "
-              f"{r['covered']:5.1%}  total error {r['total_error_pct']:+5.1f}% (raw "
+              f"{pct(r['within_3pct_of_reported'])}  95% interval holds the truth: "
+              f"{pct(r['covered'])}  14-day total error {r['total_error_pct']:+5.1f}% (raw "
               f"{r['raw_error_pct']:+5.1f}%)")
+    days, y = real_series()
+    ends = [date(2016, 6, 30) + timedelta(days=84 * i) for i in range(14)]
+    for label, lag in (("lag 1-0.5exp(-a/4)", default_lag), ("complete", None)):
+        rs = [real_cut(days, y[:, 0], e, lag, seed=i) for i, e in enumerate(ends)]
+        fixed = sum(r["corrected"] for r in rs)
+        power = float(np.median([r["power"] for r in rs]))
+        print(f"  real FY2016-19 national cut at 14 ends ({ends[0]} to {ends[-1]}, every 84 "
+              f"days), {label}: corrected {fixed}; median power {power:.2f}; "
+              f"14-day total error {np.mean([r['error_pct'] for r in rs]):+.1f}% (raw "
+              f"{np.mean([r['raw_error_pct'] for r in rs]):+.1f}%); 95% intervals hold the "
+              f"truth {pct(np.mean([r['covered'] for r in rs]))}")
+        if lag is not None:
+            check("4", "one release without the power to see its lag (real cuts, lagged)",
+                  "no correction; intervals hold the truth", f"{fixed} corrected of 14; "
+                  f"{pct(np.mean([r['covered'] for r in rs]))} of days held",
+                  fixed == 0 and np.mean([r["covered"] for r in rs]) >= 0.9)
+    five = realseries.five_states()
+    cut = real_cut(five.days, five.counts.sum(axis=1), date(2025, 11, 23), None)
+    print(f"  real 2025-26 five states cut at 2025-11-23 (a real fall): corrected "
+          f"{cut['corrected']}, days within 3% of reported {pct(cut['within_3pct_of_reported'])}")
+    check("4", "one release after a real fall (five states, 2025-11-23)", "within 3% of "
+          "reported", f"{pct(cut['within_3pct_of_reported'])} of days",
+          cut["within_3pct_of_reported"] == 1.0)
+    t = realseries.vintages()
+    res = realtime_check(t.values, t.newest, t.final, t.final_vintage, range(0, 9))
+    print(f"  workbook vintages (book-ins, all agencies): {len(t.vintages)} kept of 130 "
+          f"({', '.join(f'{v} {k}' for k, v in t.left_out.items() if v)}); each vintage's "
+          f"months nowcast from the finals published before it:")
+    for a, x in res.items():
+        where = "newest month, in progress" if a == 0 else f"{a} month(s) after the newest"
+        print(f"    {where:<30} months {x['months']:3d}  90% intervals hold the final "
+              f"{pct(x['covered'])}  median signed error as published "
+              f"{100 * x['raw_signed_error']:+.2f}%, nowcast "
+              f"{100 * x['nowcast_signed_error']:+.2f}%")
+    worst = min(x["covered"] for a, x in res.items() if a >= 1)
+    check("4", "workbook vintages, 90% intervals of the final value (1-8 months after)",
+          "hold at least 90% at every age", f"lowest {pct(worst)}", worst >= 0.9)
 
 
-def surges(quick: bool) -> None:
-    from icestats.stats.trials import null_surges, surge_trial
-
-    n, m = (20, 2) if quick else (100, 10)
-    print(f"(d) surges: {n} office-years with a x2 hump of 14-70 days; {m * 24} office-years "
-          "without any operation")
-    for shock in (0.0, 0.15, 0.30):
-        found = np.mean([surge_trial(i, shock)["found"] for i in range(n)])
-        false = null_surges(range(m), shock)["false_per_office_year"]
-        print(f"  AR shock sd {shock:<4}  found with start within 5 days: {found:5.1%}   "
-              f"false surges per office-year on null series: {false:.2f}")
-
+# ---------------------------------------------------------------- fair evaluation
 
 def fair(quick: bool) -> None:
+    from icestats.stats.fair_checks import real_windows
     from icestats.stats.fair_trials import fair_trials
 
     seeds = range(40 if quick else 200)
-    print(f"(e) fair evaluation: {len(seeds)} simulated 28-day windows x 24 offices, each "
-          "office exactly at target (one-sided tests at 5%)")
+    print(f"(c) fair evaluation: {len(seeds)} simulated 28-day windows x 24 offices (own "
+          "simulation), each office exactly at target (one-sided tests at 5%)")
     for shock in (0.0, 0.15, 0.30):
         r = fair_trials(seeds, shock)
-        print(f"  AR shock sd {shock:<4}  false flags: {r['false_flag_rate']:5.1%} (previous "
-              f"method {r['false_flag_rate_old']:5.1%}); BH flags any: {r['bh_any_rate']:4.1%}"
-              f"; found at 80% of target: {r['found_at_80pct']:5.1%} (previous "
-              f"{r['found_at_80pct_old']:5.1%}); true rank inside its 95% interval: "
-              f"{r['rank_coverage']:5.1%}")
+        print(f"  AR shock sd {shock:<4}  false flags: {pct(r['false_flag_rate'])} (previous "
+              f"method {pct(r['false_flag_rate_old'])}); BH flags any: {pct(r['bh_any_rate'])}"
+              f"; found at 80% of target: {pct(r['found_at_80pct'])} (previous "
+              f"{pct(r['found_at_80pct_old'])}); true rank inside its 95% interval: "
+              f"{pct(r['rank_coverage'])}")
+    days, codes, y, _ = real_offices()
+    before = real_windows(days, codes, y, long_run=False)
+    after = real_windows(days, codes, y)
+    print(f"  real FY2016-19, {after['windows']} windows x {len(codes)} offices: split halves "
+          f"|z| > 1.96 {pct(after['split_half_beyond_1_96'])} (day model alone "
+          f"{pct(before['split_half_beyond_1_96'])}); next window's rank inside the "
+          f"predictive 95% interval {pct(after['next_rank_interval_holds_next_rank'])}, inside "
+          f"the interval for the rate now {pct(after['rank_interval_holds_next_rank'])}")
+    check("5", "split halves, real FY2016-19", "abs(z) > 1.96 at most 7%",
+          pct(after["split_half_beyond_1_96"]), after["split_half_beyond_1_96"] <= 0.07)
+    check("5", "next window's rank inside its predictive 95% interval, real FY2016-19",
+          "at least 85%", pct(after["next_rank_interval_holds_next_rank"]),
+          after["next_rank_interval_holds_next_rank"] >= 0.85)
+    _underperformers_words()
 
+
+def _underperformers_words() -> None:
+    import icestats
+
+    with icestats.connect(real_db()) as ice:
+        a = ice.underperformers(n=12)
+    stab = a.details["every_measure_stability"]
+    share = "below their share" in a.note and "below target" not in a.note
+    print(f"  underperformers on the real data ({a.window[0]} to {a.window[1]}): says "
+          f"'{a.details['below_means']}'; the all-yardstick list {a.every_measure} over "
+          f"{stab['windows_compared']} windows: held {stab['held']}, consecutive lists share "
+          f"{pct(stab['mean_overlap'] or 0)}")
+    check("5", "no target in force (FY2016-19)", "says 'below their share', not target",
+          "yes" if share else "no", share)
+    check("5", "the all-yardstick list's stability", "stated", f"overlap "
+          f"{pct(stab['mean_overlap'] or 0)} over {stab['windows_compared']} windows",
+          stab["windows_compared"] > 1)
+
+
+# ---------------------------------------------------------------- events
 
 def events(quick: bool) -> None:
-    from icestats.stats.event_trials import event_trials
+    from icestats.stats.event_trials import event_trials, short_trials
 
-    seeds = range(20 if quick else 100)
-    print(f"(f) events: {len(seeds)} trials each, 24 offices, event on day 560 of 640, "
-          "4 other offices with x1.5-x4 operations near it")
+    seeds = range(50 if quick else 100)  # 20 trials put 90% coverage within noise of 85%
+    print(f"(d) events: {len(seeds)} trials each (own simulation), 24 offices, event on day "
+          "560 of 640, 4 other offices with x1.5-x4 operations near it; 26-week fits")
     for shock in (0.15, 0.30):
         for factor in (1.0, 1.8):
             r = event_trials(seeds, shock, factor)
-            cover = "  ".join(f"{d}d {r[f'covered_{d}']:5.1%}" for d in (14, 28, 56))
+            cover = "  ".join(f"{d}d {pct(r[f'covered_{d}'])}" for d in (14, 28, 56))
             print(f"  AR sd {shock:<4} true x{factor:<3}  95% interval covers the truth: "
-                  f"{cover}   excludes 1 (28d): {r['excludes_1_28']:5.1%}   operated donors "
+                  f"{cover}   excludes 1 (28d): {pct(r['excludes_1_28'])}   operated donors "
                   f"left out {r['operated_left_out']:.2f}/{r['operated']:.0f}, clean ones "
                   f"{r['clean_left_out']:.1f}/19   placebos {r['placebos']:.0f}")
-    real_event_dates(quick)
+            check("6", f"events, 28-day interval covers the truth (x{factor}, sd {shock})",
+                  "at least 90%", pct(r["covered_28"]), r["covered_28"] >= 0.9)
+    print("  5 units (as the five states), 35 days before the event, placebos in space only:")
+    for shock in (0.15, 0.30):
+        for factor in (1.0, 4.0):
+            r = short_trials(seeds, shock, factor)
+            print(f"    AR sd {shock:<4} true x{factor:<3}  covers the truth {pct(r['covered'])}"
+                  f"  excludes 1 {pct(r['excludes_1'])}  placebos {r['placebos']:.1f}")
+            check("6", f"events, short pre-period, 5 units (x{factor}, sd {shock})",
+                  "covers the truth at least 90%", pct(r["covered"]), r["covered"] >= 0.9)
+    _real_event_dates(quick)
+    _state_events()
 
 
-def real_event_dates(quick: bool) -> None:
-    """Every covered office of the real FY2016-19 series at dates 8 weeks apart."""
-    from datetime import date, timedelta
-
+def _real_event_dates(quick: bool) -> None:
     from icestats.stats.event_trials import real_dates
 
     days, codes, y, _ = real_offices()
@@ -173,23 +388,99 @@ def real_event_dates(quick: bool) -> None:
     r = real_dates(days, codes, y, when)
     print(f"  real FY2016-19, {len(codes)} offices x {len(when)} dates ({when[0]} to "
           f"{when[-1]}, every {step} days): {r['intervals']} 28-day intervals, "
-          f"{r['exclude_1']:.1%} exclude no effect (real operations included)")
+          f"{pct(r['exclude_1'])} exclude no effect (real operations included); widths "
+          f"(high / low) {r['narrowest']:.2f} to {r['widest']:.1f}")
+    check("6", "events on real dates, no interval collapses or explodes",
+          "width (high/low) between 1.1 and 100", f"{r['narrowest']:.2f} to {r['widest']:.1f}",
+          r["narrowest"] >= 1.1 and r["widest"] <= 100)
+    check("6", "events on real dates without a known event", "exclude no effect at most 7%",
+          pct(r["exclude_1"]), r["exclude_1"] <= 0.07)
+
+
+def _state_events() -> None:
+    from icestats.stats.events import Event
+    from icestats.stats.state_events import state_events
+
+    s = realseries.five_states()
+    (chi,) = state_events(s.days, s.names, s.counts, s.offices,
+                          [Event(date(2025, 9, 8), "CHI", "Midway Blitz")])
+    print(f"  2025-26 states, Chicago 2025-09-08 ({chi['unit']}): {chi['text']} "
+          f"[{chi['low']:.2f}-{chi['high']:.2f}]; {chi['inference']}")
+    space = "in space only" in chi["inference"]
+    check("6", "Chicago 2025-09-08 on the 2025-26 states", "interval excludes 1, in space "
+          "only", f"{chi['text']} [{chi['low']:.2f}-{chi['high']:.2f}]",
+          chi["low"] > 1 and space)
+    held = []
+    for day in (1, 8, 15, 22):
+        (sea,) = state_events(s.days, s.names, s.counts, s.offices,
+                              [Event(date(2025, 9, day), "SEA", "placebo")])
+        held.append(sea["low"] <= 1 <= sea["high"])
+        print(f"    Seattle ({sea['unit']}) placebo 2025-09-{day:02d}: {sea['text']} "
+              f"[{sea['low']:.2f}-{sea['high']:.2f}]")
+    check("6", "September Seattle placebos on the 2025-26 states", "cover 1",
+          f"{sum(held)} of {len(held)}", all(held))
+
+
+# ---------------------------------------------------------------- surges
+
+def surges(quick: bool) -> None:
+    from icestats.stats.surges import scan
+    from icestats.stats.trials import null_surges, null_surges_alt, surge_trial, surge_trial_alt
+
+    n, m = (20, 2) if quick else (100, 10)
+    print(f"(e) surges: {n} office-years with a x2 hump of 14-70 days (seeds 0..{n - 1}); "
+          f"{m} years of offices without any operation")
+    for shock in (0.0, 0.15, 0.30):
+        own = np.mean([surge_trial(i, shock)["found"] for i in range(n)])
+        alt = np.mean([surge_trial_alt(i, shock)["found"] for i in range(n)])
+        f_own = null_surges(range(m), shock)["false_per_office_year"]
+        f_alt = null_surges_alt(range(m), shock)["false_per_office_year"]
+        print(f"  AR shock sd {shock:<4}  found with start within 5 days: own simulation "
+              f"{pct(own)}, independent {pct(alt)}   false surges per office-year: own "
+              f"{f_own:.2f}, independent {f_alt:.2f}")
+        check("7", f"surges found within 5 days, sd {shock}", "stated for both "
+              "simulations", f"own {pct(own)}, independent {pct(alt)}", None)
+    s = realseries.five_states()
+    rows = scan(s.days[:-14], s.counts[:-14], s.names)
+    first = {(r["office"], r["start"]) for r in rows}
+    for state, when in (("IL", date(2025, 9, 8)), ("MN", date(2025, 12, 1)),
+                        ("MN", date(2026, 1, 6)), ("OR", date(2025, 10, 13))):
+        near = sorted((d for o, d in first if o == state and abs((d - when).days) <= 7),
+                      key=lambda d: abs((d - when).days))
+        print(f"  real 2025-26 {state} operation from {when}: surge from "
+              f"{near[0] if near else 'none within 7 days'}")
+        check("7", f"real 2025-26 operation {state} {when}", "found within 7 days",
+              f"from {near[0]}" if near else "not found", bool(near))
+
+
+def table(markdown: bool) -> None:
+    print("\nTargets of issue 21")
+    if markdown:
+        print("| item | what | target | measured | verdict |\n| --- | --- | --- | --- | --- |")
+    for t in TARGETS:
+        verdict = "stated" if t.ok is None else ("PASS" if t.ok else "FAIL")
+        if markdown:
+            print(f"| {t.item} | {t.what} | {t.target} | {t.figure} | {verdict} |")
+        else:
+            print(f"  [{verdict:<6}] {t.item}. {t.what}: {t.target}; measured {t.figure}")
 
 
 def main(argv: list[str]) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="fewer origins and seeds")
-    p.add_argument("--only", choices=("forecasts", "nowcasts", "surges", "fair", "events"),
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="fewer origins, seeds and dates")
+    p.add_argument("--only", choices=("forecasts", "nowcasts", "fair", "events", "surges"),
                    help="run one part")
+    p.add_argument("--markdown", action="store_true", help="the targets as a markdown table")
     args = p.parse_args(argv)
-    parts = (forecasts, nowcasts, surges, fair, events)
-    for part in parts:
+    for part in (forecasts, nowcasts, fair, events, surges):
         if args.only and part.__name__ != args.only:
             continue
         t = time.perf_counter()
         part(args.quick)
         print(f"  [{time.perf_counter() - t:.0f} s]", flush=True)
+    table(args.markdown)
 
 
 if __name__ == "__main__":
+    sys.path.insert(0, str(HERE))
     main(sys.argv[1:])

@@ -148,3 +148,42 @@ def test_events_table_fits_100_columns(db: Path) -> None:
                                  "--db", str(db)], env={"COLUMNS": "100"})
     assert r.exit_code == 0 and "x" in r.output
     assert max(len(line) for line in r.output.splitlines()) <= 100
+
+
+def test_the_noise_floor_and_the_parametric_interval_by_hand() -> None:
+    """The floor is the larger of sqrt(1 / mean weekly count) and the robust sd of the
+    weeks' log differences; with few placebos the critical value is t(n) times their
+    root mean square standardized effect, never below t(n) x 1."""
+    from scipy import stats as st
+
+    weekly = np.array([100.0, 130, 90, 120, 110])
+    d = np.diff(np.log(weekly + 0.5))
+    robust = 1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2)
+    assert synth.noise_floor(weekly) == pytest.approx(max(np.sqrt(1 / 110), robust))
+    assert synth.noise_floor(np.array([4.0, 4, 4, 4])) == pytest.approx(0.5)
+    crit, p = synth.parametric(3.0, [2.0, -1.0, 1.5])
+    scale = np.sqrt((4 + 1 + 2.25) / 3)
+    assert crit == pytest.approx(st.t.ppf(0.975, 3) * scale)
+    assert p == pytest.approx(2 * st.t.sf(3.0 / scale, 3))
+    assert synth.parametric(1.0, [0.1, -0.2])[0] == pytest.approx(st.t.ppf(0.975, 2))
+
+
+def test_a_copied_donor_does_not_collapse_the_interval() -> None:
+    """A treated series that is a donor's copy before the event (RMSPE about 0): the fit
+    is flagged and the interval keeps the width of the office's own noise, not zero;
+    a placebo fitting 10 times worse than the office is left out (Abadie's rule)."""
+    rng = np.random.default_rng(4)
+    days = [date(2024, 1, 1) + timedelta(days=i) for i in range(7 * 40)]
+    base = rng.poisson(30, (len(days), 8)).astype(float)
+    base[:, 0] = base[:, 1]  # office 0 copies office 1
+    base[7 * 30:, 0] *= 1.5
+    g = synth.grid(days, base, days[7 * 30])
+    f = synth.fit(g, 0, list(range(1, 8)), g.event, 26)
+    assert f is not None and f.rmspe < 0.01 < f.floor and f.scale == f.floor
+    bad = synth.Fit(np.zeros(30), np.ones(1), 10 * f.scale, 26, np.ones(30), np.ones(30))
+    kept, dropped = synth.comparable(f, [bad, f])
+    assert kept == [f] and dropped == 1
+    space, time = synth.placebos(g, 0, list(range(1, 8)), g.event, 26)
+    e = synth.effect(f, space + time, 4)
+    assert e["high"] / e["low"] > np.exp(2 * f.floor)
+    assert 1.3 < e["ratio"] < 1.7

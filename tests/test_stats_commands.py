@@ -104,9 +104,13 @@ def test_forecast(db: Path) -> None:
     assert 0 <= out["goal_probability"] <= 1 and "chance" in out["goal_met"]
     assert out["goal_date"] is None  # 3,000 a day is far above a generated 2025 release
     low = json.loads(run("forecast", "--db", db, "--json", "--goal", "100").stdout)
-    assert low["goal_probability"] == 1.0
-    # a date only when the series has not shifted in its last 28 days
-    assert (low["goal_date"] is None) == (low["recent_break"] is not None)
+    assert low["goal_probability"] > 0.99
+    # a goal the next 30 days are expected to meet gets no date: it is met now
+    assert low["goal_date"] is None and "met now" in low["goal_met"]
+    spans = low["goal_spans"]
+    assert [s["span"] for s in spans] == ["next 30 days", "November 2025"]  # to 2025-12-30
+    for s in spans:
+        assert s["low"] <= s["forecast_per_day"] <= s["high"] and s["probability"] > 0.97
     assert len(low["offices"]) == 25
     assert all(len(o["days"]) == 90 and "target_probability" in o for o in low["offices"])
 

@@ -20,7 +20,8 @@ import icestats
 from icestats import metrics, reference
 from icestats.stats import office_matrix
 from icestats.stats.backtest import origins_every, rolling_origin
-from icestats.stats.forecast import forecast_counts, goal_block
+from icestats.stats.forecast import forecast_counts
+from icestats.stats.forecast_blocks import goal_block
 from icestats.stats.simulate import simulate
 from icestats.stats.surges import scan
 from icestats.stats.trials import null_surges, surge_trial
@@ -56,14 +57,16 @@ def real_series(db: Path) -> tuple[list[date], np.ndarray]:
 
 
 def test_real_backtest_covers_within_five_points(real_db: Path) -> None:
-    """24 offices + national, 12 origins from 2016-03-30 to 2019-07-19, 30 days ahead, fitted
-    on 182 days, 300 paths, seed 0: measured 83.8% (80%) and 94.1% (95%)."""
+    """24 offices + their sum, 24 origins from 2016-03-30 to 2019-07-19, 30 days ahead,
+    fitted on 182 days, 200 paths, seed 0: the daily 80% and 95% bands within 5 points of
+    nominal and the median signed error of the 30-day mean within +-3% (issue 21)."""
     days, y = real_series(real_db)
-    origins = origins_every(len(days), 182, 30, 12)
-    assert len(origins) == 12 and y.shape[1] == 25
-    r = rolling_origin(days, y, origins, 30, 182, "local_level", paths=300)
-    assert r["days_scored"] == 12 * 25 * 30
-    assert abs(r["coverage_80"] - 0.80) <= 0.05 and abs(r["coverage_95"] - 0.95) <= 0.05
+    origins = origins_every(len(days), 182, 30, 24)
+    assert len(origins) == 24 and y.shape[1] == 25
+    r = rolling_origin(days, y, origins, 30, 182, "local_level", paths=200)
+    assert r["days_scored"] == 24 * 25 * 30
+    assert abs(r["coverage_80"] - 0.80) <= 0.05 and abs(r["coverage_95"] - 0.95) <= 0.05, r
+    assert abs(r["median_signed_pct_error_30_day_mean"]) <= 3, r
     old = rolling_origin(days, y, origins, 30, 182, "trend")
     assert r["median_abs_pct_error_30_day_mean"] < old["median_abs_pct_error_30_day_mean"]
 
@@ -80,29 +83,61 @@ def test_simulated_backtest_covers_within_five_points(seed: int, shock: float) -
 
 def test_the_forecast_follows_a_level_shift() -> None:
     """Counts at 10 a day for 150 days, then 40: from the end the model's level is near 40
-    (a trend through the whole window would say about 28); the shift is 32 days back, so
-    a goal it has reached gets a date (the next day) and a goal ten times higher none."""
+    (a trend through the whole window would say about 28), the shift is found (day 150)
+    and followed at once; a goal the next 30 days already meet gets no date (it is met
+    now), a goal ten times higher no date and a chance below one half."""
     rng = np.random.default_rng(5)
     days = [date(2019, 1, 1) + timedelta(days=i) for i in range(182)]
     y = np.concatenate([rng.poisson(10, 150), rng.poisson(40, 32)]).astype(float)[:, None]
     fc = forecast_counts(days, y, 30, seed=1)
     level = float(np.exp(fc.fit.level[0]) * fc.fit.day_factor[0] - 0.5)
     assert 34 < level < 46 and 34 < fc.mean30[0] < 46
-    g = goal_block(fc, 0, days, y[:, 0], 30.0, 30)
-    assert g["goal_probability"] > 0.85 and g["recent_break"] is None
-    assert g["goal_date"] == days[-1] + timedelta(days=1)
-    far = goal_block(fc, 0, days, y[:, 0], 400.0, 30)
-    assert far["goal_probability"] < 0.5 and far["goal_date"] is None
-    assert "below one half" in far["goal_met"]
+    assert [abs((d - days[150]).days) <= 3 for d in fc.fit.breaks[0]] == [True]
+    g = goal_block(fc, 0, days, y[:, 0], 30.0)
+    assert g["goal_probability"] > 0.85 and g["goal_date"] is None
+    assert "met now" in g["goal_met"] and g["recent_break"] is None  # 32 days back
+    far = goal_block(fc, 0, days, y[:, 0], 400.0)
+    assert far["goal_probability"] < 0.05 and far["goal_date"] is None
+    assert "no date" in far["goal_met"]
 
 
-def test_no_goal_date_right_after_a_shift() -> None:
-    rng = np.random.default_rng(6)
-    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(120)]
-    y = np.concatenate([rng.poisson(10, 100), rng.poisson(40, 20)]).astype(float)[:, None]
-    g = goal_block(forecast_counts(days, y, 30, seed=1), 0, days, y[:, 0], 20.0, 30)
-    assert g["goal_date"] is None and g["recent_break"] is not None
-    assert abs((g["recent_break"] - days[100]).days) <= 3 and "shifted on" in g["goal_met"]
+def test_a_shift_is_not_read_as_random_walk_steps() -> None:
+    """The same series: the level's step variance is the drift between shifts, so the
+    paths after the shift do not fan out (the St. Paul case of issue 21: the mean of the
+    paths twice the model's level); the mean of the paths' 30-day means stays within 25%
+    of the forecast, the shift's chance of recurring included."""
+    rng = np.random.default_rng(5)
+    days = [date(2019, 1, 1) + timedelta(days=i) for i in range(182)]
+    y = np.concatenate([rng.poisson(10, 150), rng.poisson(40, 32)]).astype(float)[:, None]
+    fc = forecast_counts(days, y, 30, seed=1)
+    assert fc.m30_paths is not None
+    assert fc.m30_paths[:, 0].mean() < 1.25 * fc.mean30[0]
+    assert np.sqrt(fc.fit.step_var[0]) < 0.05
+
+
+def test_goal_dates_over_the_real_backtest_origins(real_db: Path) -> None:
+    """Over the 12 real backtest origins (FY2016-19, 24 offices and national, 300 paths)
+    and goals from half to twice each series' last 28 days' mean: a goal date is given
+    only for a whole month after the day after the origin whose chance is above one half
+    and whose forecast mean is at or above the goal; never where the forecast mean of the
+    named span is below the goal."""
+    days, y = real_series(real_db)
+    dated = 0
+    for i, o in enumerate(origins_every(len(days), 182, 30, 12)):
+        fc = forecast_counts(days[o - 181:o + 1], y[o - 181:o + 1], 90, seed=i, paths=300)
+        for j in range(y.shape[1]):
+            base = float(y[o - 27:o + 1, j].mean())
+            for m in (0.5, 0.8, 0.95, 1.0, 1.05, 1.2, 2.0):
+                g = goal_block(fc, j, days[o - 181:o + 1], y[o - 181:o + 1, j], base * m)
+                if g["goal_date"] is None:
+                    continue
+                dated += 1
+                span = next(s for s in g["goal_spans"] if s["span"] == g["goal_span"])
+                assert span["forecast_per_day"] >= base * m and span["probability"] > 0.5
+                assert span["from"] == g["goal_date"] > days[o] + timedelta(days=1)
+                assert g["goal_spans"][0]["probability"] <= 0.5 or \
+                    g["goal_spans"][0]["forecast_per_day"] < base * m
+    assert dated > 0  # months with fewer holidays than the next 30 days do get dates
 
 
 def test_surges_found_on_simulations() -> None:
@@ -110,6 +145,17 @@ def test_surges_found_on_simulations() -> None:
     within 5 days; 48 office-years without any operation (seeds 0, 1): 1 false surge."""
     assert sum(surge_trial(i, 0.0)["found"] for i in range(20)) == 19
     assert null_surges(range(2), 0.0)["false_per_office_year"] <= 1 / 24
+
+
+def test_surges_found_on_an_independent_simulation() -> None:
+    """stats/simulate_alt (real office sizes, a national factor, moving holidays, ramped
+    operations), 20 office-years with a x2 hump (seeds 0..19): found with the start within
+    5 days in at least 17 without persistent office shocks and 12 with shocks of sd 0.30
+    (the bench's 100: docs/methods.md)."""
+    from icestats.stats.trials import surge_trial_alt
+
+    assert sum(surge_trial_alt(i, 0.0)["found"] for i in range(20)) >= 17
+    assert sum(surge_trial_alt(i, 0.30)["found"] for i in range(20)) >= 12
 
 
 def test_surges_answer_and_api_agree(generated_db: Path) -> None:

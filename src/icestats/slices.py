@@ -232,6 +232,20 @@ def resolve(con: duckdb.DuckDBPyConnection, s: Slice) -> Window:
                   tuple(uncovered_offices(con, first, last)), source(con, first, last))
 
 
+def earlier(con: duckdb.DuckDBPyConnection, w: Window, last: date) -> Window:
+    """A window of ``w``'s length ending on ``last`` (inside the data), over the same
+    coverage: the days before an answer's window, without a new look at the data's span."""
+    cov = w.coverage
+    assert cov is not None and cov.start is not None
+    first = max(last - timedelta(days=w.days - 1), cov.start)
+    s = replace(w.slice, window=w.days, start=None, end=None, as_of=last,
+                include_incomplete=True)
+    row = con.execute("SELECT count(*) FROM day_owner WHERE date BETWEEN $a AND $b",
+                      {"a": first, "b": last}).fetchall()
+    return Window(s, first, last, int(row[0][0]), cov,
+                  tuple(uncovered_offices(con, first, last)), source(con, first, last))
+
+
 def span(cov: Coverage, s: Slice) -> tuple[date, date]:
     """The first and last day a slice asks for, checked against the data's days."""
     assert cov.start is not None and cov.end is not None

@@ -82,8 +82,10 @@ def _under_columns(a: Answer) -> tuple[Col, ...]:
         cols += [Col(f"{k}_value", f"{short} value", m["label"], m["digits"], priority=4 + i),
                  Col(f"{k}_rank", short, f"rank among the {u.ranked} (1 = highest)",
                      parts=(f"{k}_rank_low", f"{k}_rank_high"), write=_place(k, u.n))]
-    cols.append(Col("below_target", "below target", "false discovery rate held",
-                    kind="text", write=lambda r: "yes" if r.get("below_target") else ""))
+    below = str(u.details.get("below_means", "below target"))
+    cols.append(Col("below_target", "below share" if "share" in below else "below target",
+                    f"{below}, false discovery rate held", kind="text",
+                    write=lambda r: "yes" if r.get("below_target") else ""))
     return tuple(cols)
 
 
@@ -178,7 +180,8 @@ def _weeks_columns(a: Answer) -> tuple[Col, ...]:
                 write=lambda r: str(r["week_from"]) + ("" if r["days"] == 7
                                                        else f" ({r['days']} days)")),
             Col("days", "days", show=False),
-            Col("mean", "arrests/day", "arrests a day (mean of the week)", 1),
+            Col("mean", "arrests/day", "arrests a day (the forecast of the week's mean: "
+                "the median of the paths')", 1),
             Col("low", f"{level} interval for the week's mean", "arrests a day",
                 kind="bounds", parts=("high",)),
             Col("level", "level", show=False))
@@ -188,7 +191,7 @@ def _chance(r: Row) -> str:
     chance = r.get("target_probability")
     if chance is None:
         return ""
-    return (f"{chance:.0%}" + (f" by {r['target_date']}" if r.get("target_date") else "")
+    return (f"{chance:.0%}" + (f"; {r['target_span']}" if r.get("target_span") else "")
             + (f" (shift {r['recent_break']})" if r.get("recent_break") else ""))
 
 
@@ -206,8 +209,9 @@ def _forecast_offices(a: Answer) -> tuple[Col, ...]:
                 write=lambda r: f"{num(r['next_30_days_mean'])} [{num(r[f'{i}_low'], 0)}–"
                                 f"{num(r[f'{i}_high'], 0)}]"),
             Col("target_per_day", "target/day", "arrests a day", 1),
-            Col("target_probability", "chance of target", "probability", kind="text",
-                write=_chance))
+            Col("target_probability", f"P(next {span} d ≥ target)",
+                "probability that the next days' mean reaches the target; the first month "
+                "expected at it", kind="text", write=_chance))
 
 
 BACKTEST = (
@@ -220,6 +224,8 @@ BACKTEST = (
         write=lambda r: f"{r['median_abs_error_day_share']:.0%} of the 30-day mean"),
     Col("median_abs_pct_error_30_day_mean", "median |error| of the 30-day mean",
         write=lambda r: f"{r['median_abs_pct_error_30_day_mean']:.1f}%"),
+    Col("median_signed_pct_error_30_day_mean", "median signed error of the 30-day mean",
+        write=lambda r: f"{r['median_signed_pct_error_30_day_mean']:+.1f}%"),
 )
 
 

@@ -83,7 +83,7 @@ def events(console: Console, r: EventsAnswer) -> None:
 
 
 def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
-    f, p = e["fit"], e["placebos"]
+    f = e["fit"]
     weights = ", ".join(f"{c} {w:.2f}" for c, w in f["weights"].items())
     left = ", ".join(f"{x['office']} (x{x['ratio']:.1f} from {x['start']})"
                      for x in f["left_out_surging"]) or "none"
@@ -92,18 +92,22 @@ def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
         f"{e['window_days']} days before, {num(e['after_per_day'])} after against "
         f"{num(e['synthetic_per_day'])} for the synthetic control "
         f"({e['added_per_day']:+.1f} a day). Fitted on {f['pre_weeks']} weeks; weights: "
-        f"{weights}; pre-period RMSPE {f['rmspe_pre']:.3f} (log weekly). Donors left out "
-        f"for a surge of their own: "
-        f"{left}. Placebos: {p['space']} in space, {p['time']} in time; the smallest "
-        f"attainable p is {p['min_p']:.3f}; Abadie's RMSPE-ratio p {e['placebo_p']:.3f} (of "
+        f"{weights}; pre-period RMSPE {f['rmspe_pre']:.3f} (log weekly; the office's own "
+        f"noise {f['rmspe_floor']:.3f}). Donors left out for a surge of their own: "
+        f"{left}. Inference: {e['inference']}. Abadie's RMSPE-ratio p {e['placebo_p']:.3f} (of "
         f"any change in any week, a one-week spike included: it can be small while the "
         f"interval for the {e['window_days']}-day effect includes 1). Effects are "
         f"geometric means of the weekly ratios; the a-day figures above are arithmetic."))
+    if f.get("overfit_notes"):
+        console.print(Text("Over-fitting: " + "; ".join(f["overfit_notes"]) + ".",
+                           style="yellow"))
     weeks = [w for w in e["study"] if -4 <= w["week"] <= 7]
     console.print(Text("Weekly, arrests over the synthetic's (* the interval excludes 1): " +
                        ", ".join(f"{w['week']:+d}={w['ratio']:.2f}" + (
                            "*" if w["low"] is not None and not w["low"] <= 1 <= w["high"]
                            else "") for w in weeks) + "."))
+    if not e["displacement"]:  # state series: no displacement by distance
+        return
     print_table(console, r, "displacement", e["displacement"][:8], padding=(0, 1),
                 title=f"Other offices, {e['window_days']} days after {e['date']} (nearest 8; "
                       "all in --json)")

@@ -24,8 +24,8 @@ def lines(r: UnderperformersAnswer) -> list[str]:
     out = [r.note,
            f"In the bottom {r.n} under every yardstick: {_names(r.every_measure, r)}.",
            f"Under only some: {some or 'none'}.",
-           f"Below target with the false discovery rate held at {r.fdr:.0%}: "
-           f"{_names(r.below_target, r)}."]
+           f"{r.details.get('below_means', 'below target').capitalize()} with the false "
+           f"discovery rate held at {r.fdr:.0%}: {_names(r.below_target, r)}."]
     for key in ("targets_note", "attainment_note", "baseline_note", "areas_note"):
         if r.details.get(key):
             out.append(f"{key.split('_')[0].capitalize()}: {r.details[key]}.")

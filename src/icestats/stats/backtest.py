@@ -6,7 +6,8 @@ tests (small versions).
 Scores, pooled over every series, origin and day ahead: the share of actual days inside
 the 80% and 95% daily intervals, the share of 30-day means inside the 30-day-mean
 interval, the median absolute error of a day as a share of the series' 30-day mean, and
-the median absolute percentage error of the 30-day mean. The previous method (a
+the median absolute and signed percentage errors of the 30-day mean (signed: forecast
+minus actual, so a positive median is a forecast that runs high). The previous method (a
 log-linear trend with weekday effects by least squares, normal prediction intervals on
 the log scale) is scored beside it as ``trend``.
 """
@@ -19,7 +20,7 @@ from datetime import date
 import numpy as np
 from scipy import stats as st
 
-from icestats.stats.forecast import forecast_counts
+from icestats.stats.forecast import HOLIDAY_DAYS, forecast_counts
 from icestats.stats.levels import log_counts
 
 
@@ -36,15 +37,17 @@ class Bands:
 
 
 def local_level_bands(days: list[date], y: np.ndarray, horizon: int, seed: int,
-                      paths: int) -> Bands:
-    fc = forecast_counts(days, y, horizon, level=0.8, seed=seed, paths=paths)
+                      paths: int, history: tuple[list[date], np.ndarray] | None = None
+                      ) -> Bands:
+    fc = forecast_counts(days, y, horizon, level=0.8, seed=seed, paths=paths, history=history)
     b = fc.bands
     return Bands(fc.mean, b["lo80"], b["hi80"], b["lo95"], b["hi95"], fc.mean30,
                  fc.mean30_interval[0], fc.mean30_interval[1])
 
 
 def trend_bands(days: list[date], y: np.ndarray, horizon: int, seed: int = 0,
-                paths: int = 0) -> Bands:
+                paths: int = 0, history: tuple[list[date], np.ndarray] | None = None
+                ) -> Bands:
     """The method icestats used before: log(y + 0.5) = a + b t + weekday, least squares."""
     n = len(days)
     t = np.arange(n + horizon, dtype=float)
@@ -94,7 +97,9 @@ def rolling_origin(days: list[date], y: np.ndarray, origins: list[int], horizon:
     err30: list[np.ndarray] = []
     for i, o in enumerate(origins):
         lo = o - fit_days + 1
-        b = METHODS[method](days[lo:o + 1], y[lo:o + 1], horizon, seed + i, paths)
+        h = max(o - HOLIDAY_DAYS + 1, 0)
+        b = METHODS[method](days[lo:o + 1], y[lo:o + 1], horizon, seed + i, paths,
+                            (days[h:o + 1], y[h:o + 1]))
         actual = y[o + 1:o + 1 + horizon]
         inside80.append((actual >= b.lo80) & (actual <= b.hi80))
         inside95.append((actual >= b.lo95) & (actual <= b.hi95))
@@ -102,7 +107,7 @@ def rolling_origin(days: list[date], y: np.ndarray, origins: list[int], horizon:
         inside30.append((a30 >= b.mean30_lo) & (a30 <= b.mean30_hi))
         scale = np.maximum(a30, 1.0)
         err_day.append(np.abs(b.mean - actual) / scale[None, :])
-        err30.append(np.abs(b.mean30 - a30) / scale)
+        err30.append((b.mean30 - a30) / scale)
     if not origins:
         return {"origins": 0}
     return {"origins": len(origins), "series": int(y.shape[1]), "horizon": horizon,
@@ -113,4 +118,7 @@ def rolling_origin(days: list[date], y: np.ndarray, origins: list[int], horizon:
             "coverage_30_day_mean_80": float(np.mean(np.concatenate(inside30))),
             "median_abs_error_day_share": float(np.median(np.concatenate(
                 [x.ravel() for x in err_day]))),
-            "median_abs_pct_error_30_day_mean": float(100 * np.median(np.concatenate(err30)))}
+            "median_abs_pct_error_30_day_mean": float(100 * np.median(np.abs(
+                np.concatenate(err30)))),
+            "median_signed_pct_error_30_day_mean": float(100 * np.median(
+                np.concatenate(err30)))}

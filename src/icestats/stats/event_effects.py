@@ -19,11 +19,14 @@ HORIZONS = (14, 28, 56)
 STUDY_WEEKS = range(-8, synth.HORIZON_WEEKS)
 MIN_PER_DAY = 1.0  # donors below one arrest a day in the pre-period are too noisy to weigh
 MIN_DONORS = 5  # below this, the mildest surging donors are taken back
+MIN_PRE_WEEKS = 3  # 21 days: the shortest pre-period an estimate is made on
+TIME_PRE_WEEKS = 8  # 56 days: a shorter pre-period leaves no room for placebos in time
 
 
 @dataclass(frozen=True)
 class Setup:
-    """What every estimate of one event shares."""
+    """What every estimate of one event shares. ``codes`` name the units: field offices,
+    or state series (``offices`` False: no displacement by distance)."""
     days: list[date]
     codes: list[str]
     counts: np.ndarray
@@ -31,6 +34,9 @@ class Setup:
     pre_weeks: int
     window_weeks: int
     alpha: float = synth.ALPHA
+    min_donors: int = MIN_DONORS
+    space_only: bool = False  # a short pre-period: no placebos in time
+    offices: bool = True
 
 
 def unit_text(ratio: float) -> str:
@@ -78,7 +84,7 @@ def pool(s: synth.Grid, su: Setup, office: str, excluded: set[str],
     surging = {r["office"]: r for r in surges}
     out = [j for j in usable if su.codes[j] not in surging]
     for r in sorted(surges, key=lambda r: r["ratio"]):
-        if len(out) >= MIN_DONORS:
+        if len(out) >= su.min_donors:
             break
         if r["office"] in su.codes and su.codes.index(r["office"]) in usable:
             out.append(su.codes.index(r["office"]))
@@ -94,8 +100,9 @@ def _effect_row(fit: synth.Fit, others: list[synth.Fit], weeks: int, alpha: floa
     r = float(eff["ratio"] or 0.0)
     return {"days": 7 * weeks, **{k: eff[k] for k in ("ratio", "low", "high")},
             "percent": 100 * (r - 1), "text": unit_text(r),
-            "p": eff["p"], "placebo_p": eff["placebo_p"], "placebos": eff["placebos"],
-            "min_p": eff["min_p"], "per_day": float(actual.sum() / (7 * weeks)),
+            **{k: eff[k] for k in ("p", "permutation_p", "placebo_p", "placebos",
+                                   "placebos_left_out", "inference", "min_p")},
+            "per_day": float(actual.sum() / (7 * weeks)),
             "synthetic_per_day": float(fit.synthetic[post].sum() / (7 * weeks)),
             "added_per_day": float((actual - fit.synthetic[post]).sum() / (7 * weeks))}
 
@@ -104,13 +111,14 @@ Estimate = tuple[synth.Fit, list[synth.Fit], list[synth.Fit], dict[int, dict[str
 
 
 def estimate(g: synth.Grid, unit: int, donors: list[int], event: int, pre: int,
-             horizons: tuple[int, ...], alpha: float = synth.ALPHA) -> Estimate | None:
+             horizons: tuple[int, ...], alpha: float = synth.ALPHA, in_time: bool = True
+             ) -> Estimate | None:
     """The fit, its placebos (space, time) and the effect over each horizon (weeks) the
     data reach."""
     f = synth.fit(g, unit, donors, event, pre)
     if f is None:
         return None
-    space, time = synth.placebos(g, unit, donors, event, pre)
+    space, time = synth.placebos(g, unit, donors, event, pre, in_time=in_time)
     effects = {h: _effect_row(f, space + time, h, alpha) for h in horizons
                if len(f.gap) - f.pre >= h}
     return f, space, time, effects
@@ -123,7 +131,7 @@ def core(su: Setup, g: synth.Grid, office: str, excluded: set[str],
     surges = surging(su, candidates)
     donors, _ = pool(g, su, office, excluded, surges)
     est = estimate(g, su.codes.index(office), donors, g.event, su.pre_weeks, horizons,
-                   su.alpha)
+                   su.alpha, not su.space_only)
     return donors, surges, est
 
 
@@ -144,7 +152,8 @@ def pre_trend(g: synth.Grid, su: Setup, unit: int, donors: list[int]) -> dict[st
     the day before the real event, so an effect here is a trend, not the event."""
     w = su.window_weeks
     pre = min(su.pre_weeks, g.event - w)
-    r = estimate(g, unit, donors, g.event - w, pre, (w,), su.alpha) if pre >= 4 else None
+    r = estimate(g, unit, donors, g.event - w, pre, (w,), su.alpha, not su.space_only) \
+        if pre >= MIN_PRE_WEEKS else None
     when = su.when - timedelta(days=7 * w)
     if r is None or w not in r[3]:
         return {"date": when, "ratio": None, "note": "not enough data before the event"}
@@ -162,7 +171,7 @@ def displacement(g: synth.Grid, su: Setup, office: str, donors: list[int],
     for c in others:
         j = su.codes.index(c)
         r = estimate(g, j, [d for d in donors if d != j], g.event, su.pre_weeks, (w,),
-                     su.alpha)
+                     su.alpha, not su.space_only)
         row: dict[str, Any] = {"office": c, "distance_km": round(
             reference.distance_km(office, c)), "donor": j in donors}
         if r is None or w not in r[3]:

@@ -56,6 +56,7 @@ def real_dates(days: list[date], codes: list[str], counts: np.ndarray, when: lis
     intervals (of the ``window_weeks`` effect) that exclude no effect. Real series have
     real operations at unknown dates, so this bounds the false alarm rate from above."""
     n = excl = 0
+    widths: list[float] = []
     for t in when:
         for office in codes:
             su = fx.Setup(days, codes, counts, t, pre_weeks, window_weeks)
@@ -66,10 +67,43 @@ def real_dates(days: list[date], codes: list[str], counts: np.ndarray, when: lis
             e = r[3][window_weeks]
             n += 1
             excl += not e["low"] <= 1 <= e["high"]
-    return {"intervals": n, "exclude_1": excl / max(n, 1)}
+            widths.append(e["high"] / e["low"])
+    w = np.array(widths)
+    return {"intervals": n, "exclude_1": excl / max(n, 1),
+            "narrowest": float(w.min()), "widest": float(w.max()),
+            "under_1_1": int((w < 1.1).sum()), "over_100": int((w > 100).sum())}
 
 
 def event_trials(seeds: range, shock_sd: float, factor: float, operations: int = 4
                  ) -> dict[str, float]:
     runs = [event_trial(s, shock_sd, factor, operations) for s in seeds]
+    return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]} | {"trials": len(runs)}
+
+
+def short_trial(seed: int, shock_sd: float, factor: float, units: int = 5,
+                pre_days: int = 35, window_weeks: int = 4) -> dict[str, Any]:
+    """A few units (``units``, as the five states of 2025-26) with a short pre-period
+    (``pre_days`` before the event, placebos in space only): the event in unit 0 (a step
+    of x``factor``), no other operations. Whether the 95% interval covers the truth and
+    excludes 1."""
+    n_days = pre_days + 7 * 8
+    ops = () if factor == 1.0 else (Operation(0, pre_days, None, factor),)
+    s = simulate(40_000 + seed, n_days=n_days, offices=units, shock_sd=shock_sd, fixed=ops)
+    codes = [f"X{j}" for j in range(units)]
+    su = fx.Setup(s.days, codes, s.counts, s.days[pre_days], pre_days // 7, window_weeks,
+                  min_donors=2, space_only=True, offices=False)
+    g = synth.grid(s.days, s.counts, su.when)
+    r = fx.core(su, g, "X0", set(), (window_weeks,))[2]
+    assert r is not None
+    e = r[3][window_weeks]
+    low = 0.0 if e["low"] is None else e["low"]
+    high = np.inf if e["high"] is None else e["high"]
+    return {"covered": float(low <= factor <= high), "excludes_1": float(not low <= 1 <= high),
+            "width": float(np.log(high / low)) if low > 0 else np.inf,
+            "placebos": float(e["placebos"])}
+
+
+def short_trials(seeds: range, shock_sd: float, factor: float, units: int = 5,
+                 pre_days: int = 35) -> dict[str, float]:
+    runs = [short_trial(s, shock_sd, factor, units, pre_days) for s in seeds]
     return {k: float(np.mean([r[k] for r in runs])) for k in runs[0]} | {"trials": len(runs)}

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 
 from icestats import params, reference, slices
 from icestats.answers import EventsAnswer
@@ -85,18 +86,25 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
     return Event(d, code, label.strip() or f"{code} {d}")
 
 
-def analyse(su: fx.Setup, ev: Event, excluded: set[str]) -> dict[str, Any]:
-    """One event's answer: effects, fit, placebos, study, pre-trend, displacement."""
+def analyse(su: fx.Setup, ev: Event, excluded: set[str],
+            span: tuple[date, date] | None = None) -> dict[str, Any]:
+    """One event's answer: effects, fit, placebos, study, pre-trend, displacement.
+    ``span``: the data's real first and last day, for the messages (default: the days
+    given)."""
     head = {"office": ev.office, "date": ev.date, "label": ev.label}
+    first, last = span or (su.days[0], su.days[-1])
     g = synth.grid(su.days, su.counts, ev.date)
     w = su.window_weeks
-    # fewer weeks before the event than asked: fit on what there is, down to MIN_PRE
+    # fewer weeks before the event than asked: fit on what there is, down to 21 days,
+    # with placebos in space only under 56 days
     pre = min(su.pre_weeks, max(g.event, 0))
-    if pre < MIN_PRE_WEEKS or g.event + w > len(g.y):
-        return head | {"effect": None, "note": f"needs {7 * MIN_PRE_WEEKS} days before and "
-                       f"{7 * w} complete days from {ev.date} in the data "
-                       f"({su.days[0]} to {su.days[-1]})"}
-    su = replace(su, pre_weeks=pre)
+    if pre < fx.MIN_PRE_WEEKS or g.event + w > len(g.y):
+        return head | {"effect": None, "note": (
+            f"needs {7 * fx.MIN_PRE_WEEKS} days before {ev.date} and {7 * w} complete days "
+            f"from it; the data run from {first} to {last} "
+            f"({max((ev.date - first).days, 0)} days before, "
+            f"{max((last - ev.date).days + 1, 0)} from it)")}
+    su = replace(su, pre_weeks=pre, space_only=su.space_only or pre < fx.TIME_PRE_WEEKS)
     donors, surges, r = fx.core(su, g, ev.office, excluded,
                                 tuple(sorted({h // 7 for h in fx.HORIZONS} | {w})))
     unit = su.codes.index(ev.office)
@@ -108,25 +116,76 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str]) -> dict[str, Any]:
     return head | {
         "effect": main["ratio"], "low": main["low"], "high": main["high"],
         "text": main["text"], "percent": main["percent"], "p": main["p"],
-        "placebo_p": main["placebo_p"], "min_p": main["min_p"],
+        "permutation_p": main["permutation_p"], "placebo_p": main["placebo_p"],
+        "min_p": main["min_p"], "inference": _inference(main, pre, len(time)),
         "before_per_day": float(before), "after_per_day": main["per_day"],
         "synthetic_per_day": main["synthetic_per_day"],
         "added_per_day": main["added_per_day"], "window_days": 7 * w, "pre_days": 7 * pre,
         "effects": [effects.get(h // 7) or {"days": h, "ratio": None,
                                             "note": "beyond the data"} for h in fx.HORIZONS],
-        "fit": {"rmspe_pre": f.rmspe, "pre_weeks": pre,
-                "weights": {su.codes[d]: float(x) for d, x in
-                            sorted(zip(donors, f.weights, strict=True), key=lambda t: -t[1])
-                            if x >= 0.005},
-                "donors": [su.codes[d] for d in donors],
-                "left_out_surging": [x for x in surges if not x.get("taken_back")],
-                "taken_back_surging": [r for r in surges if r.get("taken_back")],
-                "left_out_other": sorted(excluded - {ev.office})},
+        "fit": _fit(su, g, f, donors, surges, excluded, ev.office),
         "placebos": {"space": len(space), "time": len(time),
-                     "min_p": 1 / (len(space) + len(time) + 1)},
+                     "left_out_poor_fit": main["placebos_left_out"],
+                     "used": main["placebos"], "min_p": main["min_p"]},
         "pre_trend": fx.pre_trend(g, su, unit, donors),
         "study": fx.study(g, f, space + time, su.alpha),
-        "displacement": fx.displacement(g, su, ev.office, donors, excluded)}
+        "displacement": fx.displacement(g, su, ev.office, donors, excluded)
+        if su.offices else []}
+
+
+def _inference(main: dict[str, Any], pre: int, in_time: int) -> str:
+    """What the interval and p rest on, in words."""
+    where = "in space and in time" if in_time else (
+        "in space only (the other units as if they had had the event): "
+        + (f"{7 * pre} days before it leave no room for placebos in time"
+           if pre < fx.TIME_PRE_WEEKS else "the data before it hold no earlier dates "
+           "with a whole pre-period and window of their own"))
+    text = (f"placebos {where}; {main['placebos']} comparable placebos, so the smallest "
+            f"permutation p is {main['min_p']:.3f}")
+    if main["placebos_left_out"]:
+        text += (f"; {main['placebos_left_out']} left out for a pre-period fit over "
+                 f"{synth.ABADIE:g} times worse than this one")
+    if main["inference"] != "permutation":
+        text += ("; too few for a permutation interval, so the interval and p are "
+                 "parametric: the placebos' effects set the scale, a t with as many "
+                 "degrees of freedom as placebos the width")
+    return text
+
+
+COPY_CORRELATION = 0.95
+
+
+def _fit(su: fx.Setup, g: synth.Grid, f: synth.Fit, donors: list[int],
+         surges: list[dict[str, Any]], excluded: set[str], office: str) -> dict[str, Any]:
+    """The fit's weights, donors, pre-period error and its floor, and the over-fitting
+    flags: a fit closer than the office's own noise, more donors than weeks to fit, or
+    most of the weight on one donor whose pre-period path copies the office's."""
+    weights = {su.codes[d]: float(x) for d, x in
+               sorted(zip(donors, f.weights, strict=True), key=lambda t: -t[1]) if x >= 0.005}
+    effective = float(1 / np.sum(f.weights ** 2)) if f.weights.sum() > 0 else 0.0
+    flags = []
+    if f.rmspe < f.floor:
+        flags.append(f"the fit ({f.rmspe:.3f}) is closer than the office's own week-to-week "
+                     f"noise ({f.floor:.3f}): the noise is used instead")
+    if len(donors) >= f.pre:
+        flags.append(f"{len(donors)} donors for {f.pre} weeks of fit: the weights can follow "
+                     f"noise")
+    top = max(weights.items(), key=lambda t: t[1], default=None)
+    if top is not None and top[1] >= 0.5 and f.pre >= 3:
+        block = g.y[g.event - f.pre:g.event]
+        r = float(np.corrcoef(block[:, su.codes.index(office)],
+                              block[:, su.codes.index(top[0])])[0, 1])
+        if r >= COPY_CORRELATION:
+            flags.append(f"{top[1]:.0%} of the weight on {top[0]}, whose weeks before the "
+                         f"event follow the office's almost exactly (correlation {r:.2f}): "
+                         f"a copy, not a control")
+    return {"rmspe_pre": f.rmspe, "rmspe_floor": f.floor, "rmspe_used": f.scale,
+            "pre_weeks": f.pre, "weights": weights, "effective_donors": effective,
+            "donors": [su.codes[d] for d in donors],
+            "left_out_surging": [x for x in surges if not x.get("taken_back")],
+            "taken_back_surging": [x for x in surges if x.get("taken_back")],
+            "left_out_other": sorted(excluded - {office}),
+            "overfit": bool(flags), "overfit_notes": flags}
 
 
 def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
@@ -166,22 +225,23 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
         near = {e.office for e in events if e is not ev and
                 -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, codes, counts, ev.date, pre // 7, window // 7, 1 - level)
-        results.append(analyse(su, ev, (near | uncovered) - {ev.office}))
+        results.append(analyse(su, ev, (near | uncovered) - {ev.office}, (cov.start, end)))
     src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
                         scope=scope, window=w.narrowed(lo, hi, src), source=src,
                         method=METHOD)
 
 
-MIN_PRE_WEEKS = 8
-
 METHOD = ("synthetic control on weekly log arrests (weeks start on the event day), "
-          "non-negative donor weights summing to one fitted on the pre-period, donors with "
-          "their own surge or event left out; 95% intervals by test inversion against "
-          "placebos in space (each donor as if treated) and in time (the office at earlier "
-          "dates); placebo p from Abadie's post/pre RMSPE ratio; pre-trend: the same "
-          "estimate one window earlier; displacement: the same estimate for each other "
-          "office, nearest first")
+          "non-negative donor weights summing to one fitted on the pre-period (21 days at "
+          "least; under 56, placebos in space only), donors with their own surge or event "
+          "left out; the pre-period error never below the office's own week-to-week noise; "
+          "95% intervals by test inversion against placebos in space (each donor as if "
+          "treated) and in time (the office at earlier dates), placebos fitting over 5 "
+          "times worse than the office left out; with fewer than 19 placebos, a t interval "
+          "on the placebos' scale; placebo p from Abadie's post/pre RMSPE ratio; "
+          "over-fitting flagged; pre-trend: the same estimate one window earlier; "
+          "displacement: the same estimate for each other office, nearest first")
 
 
 def example_file() -> Path:

@@ -7,7 +7,7 @@ the store (``evaluate_store``) or on simulated counts with known truth (the test
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,7 @@ from scipy import stats as st
 
 from icestats import reference
 from icestats.defaults import FDR, LEVEL
-from icestats.stats.ranks import DRAWS, SEED, rank_interval, rate_draws
+from icestats.stats.ranks import DRAWS, SEED, next_window_draws, rank_interval, rate_draws
 from icestats.stats.weekday import Profiles, office_profiles
 
 
@@ -47,12 +47,27 @@ class Dispersion:
     inv_k: float  # the pooled NB2 1/k (0: no overdispersion pooled)
     own: np.ndarray  # True: the office keeps its own (quasi-Poisson) dispersion
     square: np.ndarray  # mean squared weekday factor over the days (1 without a pattern)
+    long_run: float = 1.0  # the runs-of-days factor already in ``phi`` (``Persistence``)
 
     def at(self, per_day: np.ndarray) -> np.ndarray:
         """The dispersion an office would have if its mean were ``per_day`` (NB2: the
         variance grows with the mean; an office keeping its own dispersion keeps it)."""
         nb = 1 + np.asarray(per_day) * self.square * self.inv_k
-        return np.maximum(np.where(self.own, self.phi, nb), 1.0)
+        own = self.phi / self.long_run
+        return np.maximum(np.where(self.own, own, nb), 1.0) * self.long_run
+
+
+@dataclass(frozen=True)
+class Persistence:
+    """How far a window's counts stray beyond the day-to-day model (``stats.persistence``
+    measures it on the year before the window): ``factor`` multiplies the dispersion of a
+    window's count (days come in runs: a busy week, a quiet one), ``drift_var`` is the
+    variance of the log change of an office's rate from one window to the next."""
+
+    factor: float = 1.0
+    drift_var: float = 0.0
+    windows: int = 0
+    note: str = "no history before the window: day-to-day variance only"
 
 
 def _factors(period: Period, profile: np.ndarray | None) -> np.ndarray:
@@ -175,25 +190,33 @@ INTERVALS_FOR = {
                        "(empirical Bayes posterior)",
     "baseline_low/high": "the ratio of the office's underlying daily rate in the window to "
                          "its underlying daily rate in the baseline period",
-    "rank_low/high": "the rank (1 = highest) of the office's underlying rate among the "
-                     "ranked offices, on the ranking's yardstick (attainment when a target "
-                     "is in force, else arrests a day), from posterior draws of every "
-                     "office's rate",
+    "rank_low/high": "the rank (1 = highest) of the office's underlying rate in this "
+                     "window among the ranked offices, on the ranking's yardstick "
+                     "(attainment when a target is in force, else arrests a day), from "
+                     "posterior draws of every office's rate: where the office stands now",
+    "next_rank_low/high": "where the office will rank in the next window of the same "
+                          "length, as counted (predictive: its rate now, the "
+                          "window-to-window drift seen in the year before, and the count's "
+                          "noise); the next window's real rank can check it",
 }
 
 
 def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
              baseline: Period | None = None, q: float = FDR, level: float = LEVEL,
              profiles: Profiles | None = None,
-             populations: dict[str, dict[str, float]] | None = None) -> FairResult:
+             populations: dict[str, dict[str, float]] | None = None,
+             persistence: Persistence | None = None) -> FairResult:
     """The fair evaluation of each office in ``window``.
 
     ``targets``: expected arrests per day for each office (None: no target in force).
     ``profiles``: each office's weekday pattern (default: from the window itself, shrunk
-    toward the national pattern); ``populations``: per office (default: the reference)."""
+    toward the national pattern); ``populations``: per office (default: the reference);
+    ``persistence``: the long-run factor and the drift (default: none measured)."""
     y = window.counts.sum(axis=0).astype(float)
     profiles = profiles or office_profiles(window.days, window.counts)
+    pers = persistence or Persistence()
     disp = dispersion_model(window, profiles.factors)
+    disp = replace(disp, phi=disp.phi * pers.factor, long_run=pers.factor)
     phi, per_day = disp.phi, y / window.n
     pops = reference.populations() if populations is None else populations
     rows: list[dict[str, Any]] = []
@@ -207,6 +230,8 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
         })
     draws = rate_draws(y, window.n, phi)
     meta = _meta(window, disp, profiles, codes, q, level)
+    meta["persistence"] = {"long_run_factor": pers.factor, "drift_var_log": pers.drift_var,
+                           "windows": pers.windows, "note": pers.note}
     result = FairResult(rows, meta, draws)
     if baseline is not None and baseline.n:
         result.baseline_draws = _baseline(rows, y, phi, window, baseline, level)
@@ -214,8 +239,11 @@ def evaluate(window: Period, codes: list[str], targets: np.ndarray | None,
         meta["baseline_days"] = baseline.n
     scale = draws if targets is None else draws / targets[None, :]
     lo_rank, hi_rank = rank_interval(scale, level)
+    nxt = next_window_draws(draws, window.n, phi, pers.drift_var)
+    lo_next, hi_next = rank_interval(nxt if targets is None else nxt / targets[None, :], level)
     for i, r in enumerate(rows):
-        r.update(rank_low=int(lo_rank[i]), rank_high=int(hi_rank[i]))
+        r.update(rank_low=int(lo_rank[i]), rank_high=int(hi_rank[i]),
+                 next_rank_low=int(lo_next[i]), next_rank_high=int(hi_next[i]))
     if targets is not None:
         _attainment(rows, y, targets, window, disp, q, level, meta)
     return result

@@ -22,6 +22,7 @@ from icestats.stats.fair import (
     evaluate,
     weekday_profile,
 )
+from icestats.stats.persistence import persistence
 from icestats.stats.ranks import point_ranks, rank_interval
 from icestats.stats.simulate import simulate
 from icestats.stats.weekday import office_profiles
@@ -37,19 +38,20 @@ def fair_trial(seed: int, shock_sd: float, offices: int = 24, alpha: float = 0.0
     national weekday pattern, variance at the observed mean), whether BH flags any, and
     how many true ranks fall inside their 95% rank intervals; and, with every target a
     quarter above the truth (attainment 0.8), how many are found below it."""
-    s = simulate(seed, n_days=PROFILE, offices=offices, shock_sd=shock_sd)
+    s = simulate(seed, n_days=PROFILE + WINDOW, offices=offices, shock_sd=shock_sd)
     days, counts = s.days[-WINDOW:], s.counts[-WINDOW:]
     truth = s.expected[-WINDOW:].mean(axis=0)
     window = Period(days, counts)
     codes = [f"O{i}" for i in range(offices)]
-    result = evaluate(window, codes, truth, profiles=office_profiles(s.days, s.counts),
-                      populations={})
+    prof = office_profiles(s.days[-PROFILE:], s.counts[-PROFILE:])
+    pers = persistence(s.days[:-WINDOW], s.counts[:-WINDOW], prof.factors)
+    result = evaluate(window, codes, truth, profiles=prof, populations={}, persistence=pers)
     p = np.array([r["p_below"] for r in result.rows])
     y = counts.sum(axis=0)
     old_phi = dispersion(window, weekday_profile(window))
     old_p = below_target_pvalues(y, truth * WINDOW, old_phi, WINDOW - 1)
-    short = evaluate(window, codes, truth / 0.8, profiles=office_profiles(s.days, s.counts),
-                     populations={})  # every office at 80% of a higher target
+    short = evaluate(window, codes, truth / 0.8, profiles=prof, populations={},
+                     persistence=pers)  # every office at 80% of a higher target
     p80 = np.array([r["p_below"] for r in short.rows])
     old80 = below_target_pvalues(y, truth / 0.8 * WINDOW, old_phi, WINDOW - 1)
     lo, hi = rank_interval(result.draws)

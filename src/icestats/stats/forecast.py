@@ -26,22 +26,28 @@ of paths whose expected level reaches it on some day within the horizon.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 
-from icestats.stats.levels import log_counts, weekday_effects
-from icestats.stats.surges import last_break
+from icestats.stats.calendar import kinds
+from icestats.stats.levels import (
+    holiday_effects,
+    holiday_offsets,
+    log_counts,
+    weekday_effects,
+)
+from icestats.stats.surges import MIN_RATIO, adjusted, segments
 
 FIT_DAYS = 182
+HOLIDAY_DAYS = 730  # holiday effects are measured on up to two years before the origin
 Q_GRID = np.logspace(-3.5, 0, 22)  # level variance / noise variance
 CLIP = 3.5
 BURN = 7
 PATHS = 1000
 BLOCK = 14
-RECENT_BREAK = 28  # days: a level shift this recent means no goal date
+DIFFUSE = 1e3  # a level shift's variance (noise variance units): the filter starts afresh
 
 
 @dataclass
@@ -55,8 +61,12 @@ class Fit:
     noise: np.ndarray  # m x k standardized innovations x noise sd (resampled for paths)
     q: np.ndarray  # the chosen signal-to-noise ratio
     noise_dow: int  # weekday of the first noise row
-    day_factor: np.ndarray  # mean of exp(weekday + noise) over the fit: level -> count + 0.5
+    day_factor: np.ndarray  # mean of exp(weekday + noise) over ordinary days: level -> count
     month_error_var: np.ndarray  # in-sample squared log error of the level for 30 days
+    holidays: dict[str, float]  # log effect of each kind of holiday (levels.holiday_effects)
+    breaks: list[list[date]]  # each series' level shifts in the fit window
+    shift_rate: float = 0.0  # level shifts per series-day, pooled over the series
+    shift_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0))  # |log| sizes
 
 
 def _robust_sd(z: np.ndarray) -> np.ndarray:
@@ -65,18 +75,28 @@ def _robust_sd(z: np.ndarray) -> np.ndarray:
     return np.asarray(np.maximum(1.4826 * mad / np.sqrt(2), 0.02))
 
 
-def _filter(z: np.ndarray) -> tuple[np.ndarray, ...]:
+def _filter(z: np.ndarray, skip: np.ndarray, shift: np.ndarray) -> tuple[np.ndarray, ...]:
     """Kalman filter of the local level for every series (columns) and every ratio in
-    Q_GRID at once; P and F are in units of the noise variance."""
+    Q_GRID at once; P and F are in units of the noise variance. ``skip`` (n): days not
+    used (holidays: their count says nothing about the level); ``shift`` (n x k): the
+    first day of a level shift found by the change-point scan, where the level's variance
+    is made diffuse so the shift is followed at once and is not read as random-walk
+    steps (the step variance is then the drift between shifts, not the shift itself)."""
     n, k = z.shape
     q = Q_GRID[None, :]
     a = np.repeat(np.median(z[:BURN], axis=0)[:, None], len(Q_GRID), axis=1)
     p = np.full((k, len(Q_GRID)), 1.0)
     clip = CLIP * _robust_sd(z)[:, None]
     sum_log_f, sum_v2 = np.zeros_like(a), np.zeros_like(a)
+    counted = np.zeros((k, 1))
     std_innov = np.zeros((n, k, len(Q_GRID)))
     history = np.zeros((n, k, len(Q_GRID)))
     for t in range(n):
+        if skip[t]:
+            history[t] = a
+            p = p + q
+            continue
+        p = p + DIFFUSE * shift[t][:, None]
         f = p + 1.0
         v = z[t][:, None] - a
         root_f = np.sqrt(f)
@@ -84,22 +104,48 @@ def _filter(z: np.ndarray) -> tuple[np.ndarray, ...]:
         gain = p / f
         a = a + gain * vc
         p = p * (1 - gain) + q
-        std_innov[t] = v / root_f
+        std_innov[t] = np.where(shift[t][:, None], 0.0, vc / root_f)
         history[t] = a
-        if t >= BURN:
-            sum_log_f += np.log(f)
-            sum_v2 += vc ** 2 / f
-    return a, p, sum_log_f, sum_v2, std_innov, history
+        use = (t >= BURN) & ~shift[t][:, None]
+        sum_log_f += np.where(use, np.log(f), 0.0)
+        sum_v2 += np.where(use, vc ** 2 / f, 0.0)
+        counted += use
+    return a, p, sum_log_f, sum_v2, std_innov, history, np.maximum(counted, 1)
 
 
-def fit_local_level(days: list[date], y: np.ndarray) -> Fit:
-    """Fit each column of ``y`` (days x k counts) on its own."""
+def find_shifts(days: list[date], y: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """(days x k: True on the first day of each level shift the change-point scan finds
+    in each series (``surges.segments``, the surge scan's threshold) of at least the
+    surge scan's minimum ratio (x1.3 up, or down by as much); every such shift's size,
+    |log ratio| of the mean level after it to the mean level before it). Smaller breaks
+    are left to the random walk: persistent shocks make them, and they are its drift."""
+    mask = np.zeros(y.shape, dtype=bool)
+    sizes: list[float] = []
+    for j in range(y.shape[1]):
+        if y[:, j].sum() == 0 or len(days) < 4 * BURN:
+            continue
+        z, sd = adjusted(days, y[:, j])
+        segs = segments(z, sd)
+        levels = [float(z[a:b].mean()) for a, b in segs]
+        for (a, _), before, after in zip(segs[1:], levels, levels[1:], strict=False):
+            if abs(after - before) >= np.log(MIN_RATIO):
+                mask[a, j] = True
+                sizes.append(abs(after - before))
+    return mask, sizes
+
+
+def fit_local_level(days: list[date], y: np.ndarray,
+                    history: tuple[list[date], np.ndarray] | None = None) -> Fit:
+    """Fit each column of ``y`` (days x k counts) on its own; ``history`` (days and the
+    same columns, ending where ``days`` end, usually longer): where the holiday effects
+    are measured (default: ``days`` and ``y``)."""
     ly = log_counts(y)
     wk = weekday_effects(days, ly)
     dow = np.array([d.weekday() for d in days])
     z = ly - wk[dow]
-    a, p, sum_log_f, sum_v2, innov, history = _filter(z)
-    m = max(len(days) - BURN, 1)
+    skip = np.array([k is not None for k in kinds(days)])
+    shift, sizes = find_shifts(days, y)
+    a, p, sum_log_f, sum_v2, innov, hist, m = _filter(z, skip, shift)
     sigma2 = sum_v2 / m
     loglik = -0.5 * (m * np.log(np.maximum(sigma2, 1e-12)) + sum_log_f)
     best = loglik.argmax(axis=1)
@@ -108,21 +154,32 @@ def fit_local_level(days: list[date], y: np.ndarray) -> Fit:
     noise = innov[BURN:, cols, best] if len(days) > BURN else np.zeros((1, z.shape[1]))
     first = days[min(BURN, len(days) - 1)].weekday()
     rows_dow = (first + np.arange(noise.shape[0])) % 7
-    factor = np.exp(wk[rows_dow] + noise).mean(axis=0)
+    ordinary = ~skip[BURN:] if len(days) > BURN else np.ones(1, dtype=bool)
+    factor = np.exp(wk[rows_dow] + noise)[ordinary].mean(axis=0)
+    hd, hy = history if history is not None else (days, y)
+    effects = holiday_effects(hd, hy.sum(axis=1))
+    offsets = holiday_offsets(days, effects)
     return Fit(wk, a[cols, best], p[cols, best] * s2, Q_GRID[best] * s2, noise, Q_GRID[best],
-               first, factor, _month_error_var(y, history[:, cols, best], factor))
+               first, factor, _month_error_var(y, hist[:, cols, best], wk[dow] + offsets[:, None],
+                                               np.exp(noise[ordinary]).mean(axis=0)),
+               effects, [[days[i] for i in np.flatnonzero(shift[:, j])]
+                         for j in range(y.shape[1])],
+               len(sizes) / (y.shape[1] * len(days)), np.array(sizes))
 
 
-def _month_error_var(y: np.ndarray, levels: np.ndarray, factor: np.ndarray) -> np.ndarray:
+def _month_error_var(y: np.ndarray, levels: np.ndarray, day_log: np.ndarray,
+                     noise_factor: np.ndarray) -> np.ndarray:
     """k: mean squared log error of the filter's level as a forecast of the next 30 days'
-    mean, over every day of the fit with 30 days after it (in-sample, one-sided)."""
+    mean (each day's weekday and holiday effects applied), over every day of the fit with
+    30 days after it (in-sample, one-sided)."""
     n = y.shape[0]
     if n < BURN + 31:
         return np.zeros(y.shape[1])
     c = np.vstack([np.zeros((1, y.shape[1])), np.cumsum(y, axis=0)])
+    e = np.vstack([np.zeros((1, y.shape[1])), np.cumsum(np.exp(day_log), axis=0)])
     t = np.arange(BURN, n - 30)
     ahead = (c[t + 31] - c[t + 1]) / 30
-    pred = np.exp(levels[t]) * factor[None, :] - 0.5
+    pred = np.exp(levels[t]) * noise_factor[None, :] * (e[t + 31] - e[t + 1]) / 30 - 0.5
     return np.asarray(np.mean((np.log(ahead + 0.5) - np.log(np.maximum(pred, 0) + 0.5)) ** 2,
                               axis=0))
 
@@ -133,7 +190,20 @@ def level_paths(fit: Fit, horizon: int, rng: np.random.Generator, paths: int = P
     k = len(fit.level)
     start = fit.level + np.sqrt(fit.level_var) * rng.standard_normal((paths, 1, k))
     steps = np.sqrt(fit.step_var) * rng.standard_normal((paths, horizon, k))
+    if fit.shift_rate > 0 and len(fit.shift_sizes):
+        steps = steps + _jumps(fit, (paths, horizon, k), rng)
     return np.asarray(start + np.cumsum(steps, axis=1))
+
+
+def _jumps(fit: Fit, shape: tuple[int, int, int], rng: np.random.Generator) -> np.ndarray:
+    """Level shifts ahead: on each day with the pooled rate, of a size drawn from the
+    shifts found in the fit window, up or down alike. (Tried and not kept: shifting back
+    to one of the series' earlier levels, and reversing its last shift as 78% of the real
+    FY2016-19 shifts were: after a collapse both bring back the surge's level, and the
+    paths' mean rose to 2.4-3.5 times the level on the 2025-26 states, against 1.9.)"""
+    jump = rng.random(shape) < fit.shift_rate
+    size = rng.choice(fit.shift_sizes, shape) * np.where(rng.random(shape) < 0.5, -1.0, 1.0)
+    return np.asarray(jump * size)
 
 
 def count_paths(fit: Fit, future: list[date], levels: np.ndarray,
@@ -146,7 +216,8 @@ def count_paths(fit: Fit, future: list[date], levels: np.ndarray,
     pick = pick.reshape(paths, k, horizon)
     pick = pick.transpose(0, 2, 1)
     noise = fit.noise[pick, np.arange(k)[None, None, :]]
-    y = levels + fit.weekday[dow][None, :, :] + noise
+    hol = holiday_offsets(future, fit.holidays)
+    y = levels + fit.weekday[dow][None, :, :] + hol[None, :, None] + noise
     return np.asarray(np.maximum(np.rint(np.exp(y) - 0.5), 0.0))
 
 
@@ -168,19 +239,23 @@ def block_indices(m: int, horizon: int, draws: int, rng: np.random.Generator,
 @dataclass
 class Forecast:
     future: list[date]
-    mean: np.ndarray  # horizon x k
+    mean: np.ndarray  # horizon x k: the daily forecasts (``_point``)
     bands: dict[str, np.ndarray]  # lo80, hi80, lo95, hi95: horizon x k
-    mean30: np.ndarray  # k: the forecast mean of the first (up to) 30 days
+    mean30: np.ndarray  # k: the forecast of the first (up to) 30 days' mean (path median)
     mean30_interval: np.ndarray  # 2 x k at ``level``
-    weeks: np.ndarray  # blocks x 3 x k: mean per day of each 7 days ahead, low, high
+    weeks: np.ndarray  # blocks x 3 x k: forecast per day of each 7 days ahead, low, high
     expected: np.ndarray  # paths x horizon x k expected counts on each path's level
     fit: Fit
+    m30_paths: np.ndarray | None = None  # paths x k: each path's mean of the first 30 days
+    counts: np.ndarray | None = None  # paths x horizon x k simulated counts
 
 
 def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float = 0.95,
-                    seed: int = 0, paths: int = PATHS) -> Forecast:
-    """Forecast every column of ``y`` ``horizon`` days past ``days[-1]``."""
-    fit = fit_local_level(days, y)
+                    seed: int = 0, paths: int = PATHS,
+                    history: tuple[list[date], np.ndarray] | None = None) -> Forecast:
+    """Forecast every column of ``y`` ``horizon`` days past ``days[-1]``; ``history``: see
+    ``fit_local_level``."""
+    fit = fit_local_level(days, y, history)
     rng = np.random.default_rng(seed)
     future = [days[-1] + timedelta(days=h) for h in range(1, horizon + 1)]
     levels = level_paths(fit, horizon, rng, paths)
@@ -199,77 +274,41 @@ def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float 
     bands["high"] = np.quantile(counts, 1 - tail, axis=0, method="higher")
     m30 = counts[:, :30, :].mean(axis=1)
     interval = np.quantile(m30, [tail, 1 - tail], axis=0)
-    expected = np.exp(levels) * fit.day_factor[None, None, :] - 0.5
+    expected = expected_counts(fit, future, levels)
+    point = _point(expected, m30)
     weeks = np.stack([_summary(counts[:, i:i + 7, :].mean(axis=1), tail)
                       for i in range(0, horizon, 7)])
-    return Forecast(future, counts.mean(axis=0), bands, m30.mean(axis=0), interval,
-                    weeks, expected, fit)
+    return Forecast(future, point, bands, np.median(m30, axis=0), interval,
+                    weeks, expected, fit, m30, counts)
+
+
+def _point(expected: np.ndarray, m30: np.ndarray) -> np.ndarray:
+    """horizon x k daily forecasts: the count expected on the paths' median level (the
+    day's weekday and holiday effects in it), scaled so that the first 30 days average
+    to the median of the paths' 30-day means (the 30-day forecast: half the paths above
+    it, half below). Unscaled, the small offices' forecasts run about 5% above that
+    median (FY2016-19 backtest origins): day noise comes in runs (14-day blocks), so a
+    30-day mean keeps some of its right skew."""
+    level = np.median(expected, axis=0)
+    first = level[:30].mean(axis=0)
+    return np.asarray(level * np.where(first > 0, np.median(m30, axis=0) / np.maximum(first, 1e-9),
+                                       1.0))
+
+
+def expected_counts(fit: Fit, future: list[date], levels: np.ndarray) -> np.ndarray:
+    """paths x horizon x k: each day's expected count on each path's level (weekday and
+    holiday effects and the mean of the day noise's exp applied). Their median over the
+    paths is the forecast: the count expected on the median level, which a skewed spread
+    of levels does not pull up as the mean of the paths is (exp of a wide spread)."""
+    dow = np.array([d.weekday() for d in future])
+    hol = holiday_offsets(future, fit.holidays)
+    noise = np.exp(fit.noise).mean(axis=0)
+    return np.asarray(np.maximum(np.exp(levels + fit.weekday[dow][None] + hol[None, :, None])
+                                 * noise[None, None, :] - 0.5, 0.0))
 
 
 def _summary(means: np.ndarray, tail: float) -> np.ndarray:
-    """3 x k: the mean of path means and their (tail, 1 - tail) quantiles."""
-    lo, hi = np.quantile(means, [tail, 1 - tail], axis=0)
-    return np.stack([means.mean(axis=0), lo, hi])
-
-
-def goal_chance(fc: Forecast, j: int, goal: float) -> dict[str, Any]:
-    """The chance that series ``j``'s expected level reaches ``goal`` within the horizon,
-    and, among the paths that reach it, the median first day."""
-    e = fc.expected[:, :, j]
-    reached = (e >= goal).any(axis=1)
-    out: dict[str, Any] = {"goal_per_day": goal,
-                           "probability_within_horizon": float(reached.mean())}
-    if reached.any():
-        first = (e[reached] >= goal).argmax(axis=1)
-        out["median_first_day_if_reached"] = fc.future[int(np.median(first))]
-    return out
-
-
-def series_block(fc: Forecast, j: int, days: list[date], y: np.ndarray,
-                 level: float) -> dict[str, Any]:
-    """One series' forecast as JSON-ready values: recent observed means beside the model's
-    level, the 30-day mean with its interval, and the daily bands."""
-    f = fc.fit
-    level_now = float(np.exp(f.level[j]) * f.day_factor[j] - 0.5)
-    daily = [{"date": d, "mean": float(fc.mean[h, j]),
-              **{b: float(v[h, j]) for b, v in fc.bands.items()}}
-             for h, d in enumerate(fc.future)]
-    return {"model_level_per_day": max(level_now, 0.0),
-            "observed_mean_last_14_days": float(np.mean(y[-14:])),
-            "observed_mean_last_28_days": float(np.mean(y[-28:])),
-            "fit": [days[0], days[-1]], "fit_days": len(days),
-            "level_step_sd_log": float(np.sqrt(f.step_var[j])),
-            "noise_sd_log": float(np.std(f.noise[:, j])),
-            "next_30_days_mean": float(fc.mean30[j]),
-            "next_30_days_span": min(30, len(fc.future)),  # (the horizon, when shorter)
-            "next_30_days_mean_interval": {"level": level,
-                                           "low": float(fc.mean30_interval[0, j]),
-                                           "high": float(fc.mean30_interval[1, j])},
-            "days": daily}
-
-
-def goal_block(fc: Forecast, j: int, days: list[date], y: np.ndarray, goal: float,
-               horizon: int) -> dict[str, Any]:
-    """The chance of reaching ``goal`` within the horizon; a date only when that chance is
-    at least one half and the series has not broken in its last 28 days."""
-    g = goal_chance(fc, j, goal)
-    p = g["probability_within_horizon"]
-    brk = last_break(days, y)
-    broke = brk if brk is not None and brk > days[-1] - timedelta(days=RECENT_BREAK) else None
-    when = g.get("median_first_day_if_reached") if p >= 0.5 and broke is None else None
-    text = f"{p:.0%} chance that the expected level reaches it within {horizon} days"
-    if when is not None:
-        text += f"; if it does, most likely by {when}"
-    elif broke is not None:
-        text += f"; no date: the series shifted on {broke}, within the last {RECENT_BREAK} days"
-    elif p < 0.5:
-        text += "; no date: the chance is below one half"
-    return {"goal_per_day": goal, "goal_probability": p, "goal_date": when,
-            "goal_met": text, "recent_break": broke}
-
-
-def week_rows(fc: Forecast, j: int, level: float) -> list[dict[str, Any]]:
-    """Each 7 days ahead: the forecast mean per day and an interval for that mean."""
-    return [{"week_from": fc.future[7 * b], "days": len(fc.future[7 * b:7 * b + 7]),
-             "mean": float(w[0, j]), "low": float(w[1, j]), "high": float(w[2, j]),
-             "level": level} for b, w in enumerate(fc.weeks)]
+    """3 x k: the median of the paths' means over these days (the forecast) and their
+    (tail, 1 - tail) quantiles."""
+    lo, mid, hi = np.quantile(means, [tail, 0.5, 1 - tail], axis=0)
+    return np.stack([mid, lo, hi])

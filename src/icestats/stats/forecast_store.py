@@ -15,13 +15,8 @@ from icestats.defaults import LEVEL
 from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
 from icestats.stats.backtest import origins_every, rolling_origin
-from icestats.stats.forecast import (
-    PATHS,
-    forecast_counts,
-    goal_block,
-    series_block,
-    week_rows,
-)
+from icestats.stats.forecast import HOLIDAY_DAYS, PATHS, forecast_counts
+from icestats.stats.forecast_blocks import goal_block, series_block, week_rows
 from icestats.stats.goals import Goals
 
 
@@ -47,19 +42,23 @@ def store_forecast(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals,
     uncovered = list(w.not_covered)
     codes = covered_codes(w)
     days, y = _series(con, start, end, count, scope, codes)
-    fc = forecast_counts(days, y, horizon, level, seed)
+    assert w.coverage is not None and w.coverage.start is not None
+    h_start = max(end - timedelta(days=HOLIDAY_DAYS - 1), w.coverage.start)
+    history = _series(con, h_start, end, count, scope, codes) if h_start < start else None
+    fc = forecast_counts(days, y, horizon, level, seed, history=history)
     target_day = end + timedelta(days=1)
     nat = series_block(fc, 0, days, y[:, 0], level)
     if goals.active(target_day):
-        nat.update(goal_block(fc, 0, days, y[:, 0], goals.national_per_day, horizon))
+        nat.update(goal_block(fc, 0, days, y[:, 0], goals.national_per_day, level))
     targets = goals.targets(target_day)
     offices = []
     for j, code in enumerate(codes, start=1):
         o: dict[str, Any] = {"aor": code, **series_block(fc, j, days, y[:, j], level)}
         t = targets.get(code)
-        g = goal_block(fc, j, days, y[:, j], t, horizon) if t else {}
+        g = goal_block(fc, j, days, y[:, j], t, level) if t else {}
         o.update({"target_per_day": t, "target_probability": g.get("goal_probability"),
-                  "target_date": g.get("goal_date"), "target_met": g.get("goal_met"),
+                  "target_spans": g.get("goal_spans"), "target_date": g.get("goal_date"),
+                  "target_span": g.get("goal_span"), "target_met": g.get("goal_met"),
                   "recent_break": g.get("recent_break")})
         offices.append(o)
     checked = store_backtest(con, w, fit_days) if backtest else None
@@ -67,11 +66,16 @@ def store_forecast(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals,
         horizon, level, nat, week_rows(fc, 0, level), offices, goals.describe(), uncovered,
         as_of=end, backtest=checked, count=count, scope=scope, window=w, source=w.source,
         method=f"local level (random walk) on log(arrests + 0.5) with each series' own "
-               f"weekday effects, fitted by maximum likelihood (Kalman filter) on the "
-               f"{len(days)} days to {end}; intervals from {PATHS} simulated paths with "
-               f"day noise block-resampled from the series' own innovations; the 30-day "
-               f"and weekly intervals are for the mean over those days; a goal is the "
-               f"chance its expected level reaches it within {horizon} days")
+               f"weekday effects and holiday effects (measured on up to {HOLIDAY_DAYS} days "
+               f"before the origin), fitted by maximum likelihood (Kalman filter) on the "
+               f"{len(days)} days to {end}, the level shifts the change-point scan finds "
+               f"followed at once and not read as random-walk steps; {PATHS} simulated "
+               f"paths with shifts ahead at the rate and sizes found in the fit, day noise "
+               f"block-resampled from the series' own innovations; the forecast is each "
+               f"day's expected count on the paths' median level; intervals are path "
+               f"quantiles (the 30-day and weekly ones for the mean over those days); a "
+               f"goal is the chance that the mean of the next 30 days, and of each whole "
+               f"month ahead, is at or above it")
 
 
 def store_backtest(con: duckdb.DuckDBPyConnection, w: Window, fit_days: int,

@@ -9,15 +9,22 @@ Completeness c(a) is the share of a day's arrests already in a release whose dat
   least TAIL_DAYS to mature), pooled over release pairs, capped at 1 and made
   non-decreasing in age. Its uncertainty (binomial thinning with the overdispersion seen
   across ages) is carried into the intervals by simulation.
-- **One release**: no correction unless the tail is shown to be depressed. The last 7
-  days are compared with what the 8 weeks before the tail predict for them (a log-linear
-  trend through the weekly totals, each weekday's share of its week); the log ratio is
-  scored against the same statistic for every earlier week of the release (its null
-  distribution: trends, operations and holidays included). Depressed when one-sided
-  p < 0.01; then the depression's size b in c(a) = 1 - b exp(-a/4) is estimated from the
-  tail's 14 days (the curve's shape is assumed; its size is measured) and the tail is
-  corrected. Otherwise the nowcast is the reported count; the upper bound is what the
-  largest depression the test could miss would add.
+- **One release**: the last 7 days are compared with what the 8 weeks before the tail
+  predict for them (a log-linear trend through the weekly totals, each weekday's share of
+  its week); the log ratio is scored against the same statistic for every earlier week
+  of the release (its null distribution: trends, operations and holidays included). A
+  release can only show its own lag when that test has the power to see a realistic one
+  (c(a) = 1 - REALISTIC_LAG exp(-a/4): the last day at half its final count): power at
+  least 80% at one-sided p < 0.01. Real series are too noisy for that (the FY2016-19
+  national series: null sd 0.27 in logs, power about 16%), so with one release the
+  answer usually says that one release cannot show its own lag, keeps the reported
+  counts and gives an interval from the stated range of realistic lags (none to
+  REALISTIC_LAG): a real fall is never "corrected" into arrests that did not happen.
+  When the test has the power and finds the tail depressed, the depression's size b in
+  c(a) = 1 - b exp(-a/4) is estimated from the tail's 14 days (the curve's shape is
+  assumed; its size is measured) and the tail is corrected, saying so; when it has the
+  power and finds nothing, the reported counts stand and the interval's upper end is
+  what the largest depression the test could miss would add.
 """
 
 from __future__ import annotations
@@ -41,6 +48,8 @@ from icestats.store import TAIL_DAYS
 MAX_AGE = 28
 DRAWS = 4000
 P_DEPRESSED = 0.01
+REALISTIC_LAG = 0.5  # b: the last day at half its final count, 95% by day 12
+POWER = 0.8  # the tail test must see a realistic lag this often to be used
 
 
 def lag_shape(age: np.ndarray) -> np.ndarray:
@@ -54,6 +63,7 @@ class Curve:
     sd: np.ndarray  # its standard error by age
     source: str
     pairs: int = 0
+    low: np.ndarray | None = None  # a range of completeness (uniform from low to 1)
 
     def at(self, age: int) -> tuple[float, float]:
         if age < len(self.completeness):
@@ -126,28 +136,57 @@ def tail_test(counts: dict[date, float], end: date) -> dict[str, Any]:
     null = np.array([_log_ratio(y, at, dow) for at in range(last - TAIL_DAYS - 7, 68, -7)])
     sd = float(np.sqrt(np.mean(null ** 2)))
     obs = _log_ratio(y, last, dow)
-    p = float(st.norm.cdf(obs / max(sd, 1e-6)))
+    # t with the null weeks as degrees of freedom: a scatter from a few weeks is uncertain
+    p = float(st.t.cdf(obs / max(sd, 1e-6), len(null)))
+    # for the power, the scatter's 90% upper bound (chi-square): a scatter that looks small
+    # on a few weeks (4 in a release of 16) must not pass for a test that can see a lag
+    sd_up = sd * float(np.sqrt(len(null) / st.chi2.ppf(0.10, len(null))))
     return {"tested": True, "ratio_last_7_days": float(np.exp(obs)), "null_sd_log": sd,
-            "null_weeks": len(null), "p_value": p, "depressed": p < P_DEPRESSED,
-            "y": y, "dow": dow}
+            "null_sd_upper_log": sd_up, "null_weeks": len(null), "p_value": p,
+            "depressed": p < P_DEPRESSED, "y": y, "dow": dow}
+
+
+def lag_power(null_sd: float, b: float = REALISTIC_LAG) -> float:
+    """The chance that the tail test (one-sided, P_DEPRESSED) sees a lag of size ``b``: it
+    moves the last 7 days' log ratio by log(1 - b x the mean of exp(-a/4) over a < 7)."""
+    shift = -float(np.log(1 - b * lag_shape(np.arange(7)).mean()))
+    return float(st.norm.cdf(shift / max(null_sd, 1e-6) - st.norm.ppf(1 - P_DEPRESSED)))
+
+
+def _lag_range(note: str) -> Curve:
+    """Completeness 1 (the reported counts stand), with the range of realistic lags as
+    the interval: any completeness from 1 - REALISTIC_LAG exp(-a/4) to 1."""
+    shape = lag_shape(np.arange(MAX_AGE))
+    return Curve(np.ones(MAX_AGE), np.zeros(MAX_AGE), note, low=1 - REALISTIC_LAG * shape)
 
 
 def single_release_curve(test: dict[str, Any]) -> Curve:
-    """The curve for one release: estimated size when depressed; else completeness 1 with
-    the largest undetectable depression as its uncertainty."""
+    """The curve for one release (see the module's docstring)."""
     age = np.arange(MAX_AGE)
     shape = lag_shape(age)
     w7 = float(shape[:7].mean())
+    lag = f"1 - {REALISTIC_LAG} exp(-age/4)"
     if not test.get("tested"):
-        return Curve(np.ones(MAX_AGE), np.zeros(MAX_AGE), "no correction: " + test["note"])
+        return _lag_range(f"no correction: {test['note']}; the interval spans lags from none "
+                          f"to {lag}")
+    test["power"] = power = lag_power(test["null_sd_upper_log"])
+    seen = (f"the last 7 days at {test['ratio_last_7_days']:.3f} of what the weeks before "
+            f"predict, one-sided p = {test['p_value']:.3f} against {test['null_weeks']} "
+            f"earlier weeks")
+    if power < POWER:
+        return _lag_range(
+            f"no correction: one release cannot show its own lag here: its week-to-week "
+            f"scatter (sd {test['null_sd_log']:.3f} in logs over {test['null_weeks']} "
+            f"weeks, up to {test['null_sd_upper_log']:.3f}) hides a realistic lag "
+            f"(completeness {lag}) {1 - power:.0%} of the time ({seen}); the reported "
+            f"counts stand and the interval spans lags from none to {lag}")
     sd_b = test["null_sd_log"] / w7
     if not test["depressed"]:
         z = st.norm.ppf(1 - P_DEPRESSED)
         b_up = min(max((1 - np.exp(-z * test["null_sd_log"])) / w7, 0.0), 0.95)
         return Curve(np.ones(MAX_AGE), b_up * shape / z,
-                     f"no correction: the last 7 days are not depressed (ratio "
-                     f"{test['ratio_last_7_days']:.3f} to the weeks before, one-sided p = "
-                     f"{test['p_value']:.3f} against {test['null_weeks']} earlier weeks)")
+                     f"no correction: the tail test would see a lag of {lag} with power "
+                     f"{power:.0%} and finds none ({seen})")
     y, dow, last = test["y"], test["dow"], len(test["y"]) - 1
     expected, share = _expected_week(y, dow, last)
     exp_day = np.array([expected * share[dow[last - a]] for a in range(TAIL_DAYS)])
@@ -155,16 +194,20 @@ def single_release_curve(test: dict[str, Any]) -> Curve:
     wa = shape[:TAIL_DAYS]
     b = float(np.clip(-((r - 1) * wa).sum() / (wa ** 2).sum(), 0.0, 0.95))
     return Curve(1 - b * shape, sd_b * shape,
-                 f"one release, tail depressed (last 7 days at {test['ratio_last_7_days']:.3f}"
-                 f" of the weeks before, one-sided p = {test['p_value']:.4f}): completeness "
-                 f"1 - {b:.3f} exp(-age/4), its size estimated from the tail")
+                 f"one release, tail depressed ({seen}; the test sees a lag of {lag} with "
+                 f"power {power:.0%}): completeness 1 - {b:.3f} exp(-age/4), its size "
+                 f"estimated from the tail; a real fall in the last week would look the "
+                 f"same")
 
 
 def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0,
             level: float = 0.95, days: int = TAIL_DAYS, seed: int = 0
             ) -> list[dict[str, Any]]:
     """Corrected counts for the last ``days`` days before ``end``, with intervals from
-    draws of the completeness (its uncertainty) and of the unreported arrests."""
+    draws of the completeness (its uncertainty) and of the unreported arrests. With a
+    range of completeness (one release that cannot show its own lag) the interval runs
+    from the reported count to the upper end of what the largest lag of the range would
+    add, its noise included: any lag in the range is inside it."""
     rng = np.random.default_rng(seed)
     tail = (1 - level) / 2
     out = []
@@ -172,11 +215,16 @@ def nowcast(counts: dict[date, float], end: date, curve: Curve, phi: float = 1.0
         d = end - timedelta(days=a)
         y = counts.get(d, 0.0)
         c, sd = curve.at(a)
-        draws = np.clip(c + sd * rng.standard_normal(DRAWS), 0.05, 1.0)
+        if curve.low is not None and a < len(curve.low):
+            draws = np.full(DRAWS, float(curve.low[a]))
+        else:
+            draws = np.clip(c + sd * rng.standard_normal(DRAWS), 0.05, 1.0)
         est = y / draws
         noise = np.sqrt(phi * est * (1 - draws)) * rng.standard_normal(DRAWS)
         total = np.maximum(est + noise, y)
         lo, hi = np.quantile(total, [tail, 1 - tail])
+        if curve.low is not None:
+            lo = y
         out.append({"date": d, "age_days": a, "reported": int(y),
                     "completeness": round_half_up(c, 4), "nowcast": round_half_up(y / c, 1),
                     "low": round_half_up(float(min(lo, y / c)), 1),
@@ -207,8 +255,8 @@ def choose_curve(releases: list[tuple[int, date, dict[date, float]]]
         return curve, None
     _, end, counts = releases[-1]
     test = tail_test(counts, end)
-    public = {k: v for k, v in test.items() if k not in ("y", "dow")}
-    return single_release_curve(test), public
+    curve = single_release_curve(test)  # (adds the test's power)
+    return curve, {k: v for k, v in test.items() if k not in ("y", "dow")}
 
 
 CUT_SHARE = 0.25  # a last day under this share of its weekday's usual count looks cut
@@ -253,7 +301,9 @@ def store_nowcast(con: duckdb.DuckDBPyConnection, w: Window, level: float = LEVE
         window=w.narrowed(end - timedelta(days=TAIL_DAYS - 1), end, tail_source),
         source=tail_source,
         method="reported / completeness(age); completeness from the reporting triangle of "
-               "overlapping releases, or with one release 1 unless the tail is shown to be "
-               "depressed; intervals from draws of the completeness and quasi-Poisson "
-               "unreported arrests; the tail is excluded from goal attainment and office "
-               "evaluation unless --include-incomplete")
+               "overlapping releases; with one release, 1 (the reported counts) unless the "
+               "tail test has the power to see a realistic lag and finds the tail depressed, "
+               "the interval spanning the realistic lags when it has not; intervals from "
+               "draws of the completeness and quasi-Poisson unreported arrests; the tail is "
+               "excluded from goal attainment and office evaluation unless "
+               "--include-incomplete")

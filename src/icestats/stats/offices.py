@@ -16,6 +16,7 @@ from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
 from icestats.stats.fair import FairResult, Period, evaluate
 from icestats.stats.goals import Goals
+from icestats.stats.persistence import persistence
 from icestats.stats.weekday import office_profiles
 
 # Offices carved out of another's area: when the releases have no record of the newer one
@@ -67,9 +68,12 @@ def evaluation(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *, q: fl
         targets = _relative_targets(goals, codes, shares, uncovered, counts.sum() / len(days))
     prof_days, _, prof_counts = office_matrix(con, end - timedelta(days=PROFILE_DAYS - 1),
                                               end, count, codes, scope)
+    profiles = office_profiles(prof_days, prof_counts)
+    before = [i for i, d in enumerate(prof_days) if d < start]
+    pers = persistence([prof_days[i] for i in before], prof_counts[before], profiles.factors)
     pops = _populations(uncovered)
-    result = evaluate(Period(days, counts), codes, targets, baseline, q, level,
-                      office_profiles(prof_days, prof_counts), pops)
+    result = evaluate(Period(days, counts), codes, targets, baseline, q, level, profiles,
+                      pops, pers)
     answer = _answer(con, w, goals, result, baseline, targets is not None, len(days))
     if fallback_note:
         answer.details["baseline_note"] = fallback_note
@@ -172,9 +176,10 @@ def _relative_targets(goals: Goals, codes: list[str], shares: dict[str, float] |
 
 
 def _relative_note(goals: Goals, national_per_day: float) -> str:
-    return (f"no target is in force in this window; each office's target is its share "
+    return (f"no target is in force in this window: each office is compared with its share "
             f"(by {goals.allocation}) of the ranked offices' own {national_per_day:,.1f} "
-            f"arrests a day: attainment below 1 means below its share")
+            f"arrests a day, not with a target; below 1 means below its share, as about "
+            f"half the offices are by construction")
 
 
 def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str, scope: str,
@@ -189,11 +194,14 @@ def _unranked(con: duckdb.DuckDBPyConnection, start: date, end: date, count: str
 def _method(meta: dict[str, Any]) -> str:
     return (f"{meta['model']} count model (variance = mean x (1 + mean/k) from daily counts "
             f"around each office's weekday-adjusted means, its own weekday pattern shrunk "
-            f"toward the national one; an office far beyond it keeps its own); "
+            f"toward the national one; an office far beyond it keeps its own), times the "
+            f"long-run factor of the runs of busy and quiet days "
+            f"({meta['persistence']['long_run_factor']:.2f}, from the year before); "
             f"{int(100 * float(meta['level']))}% intervals (for the underlying daily rate) on "
             f"the log scale with t quantiles; attainment = arrests / (target x days); "
             f"empirical Bayes gamma-Poisson shrinkage toward the offices' mean (the ranking) "
             f"and P(attainment < 1) from its posterior; rank interval from "
-            f"{meta['rank_draws']:,} seeded draws of every office's rate; below-target "
+            f"{meta['rank_draws']:,} seeded draws of every office's rate, and a predictive "
+            f"one for the next window (the drift between windows added); below-target "
             f"flag = one-sided test with the variance at the target, Benjamini-Hochberg at "
             f"FDR {meta['fdr']}")

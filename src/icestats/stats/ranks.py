@@ -26,6 +26,22 @@ def rate_draws(y: np.ndarray, days: float, phi: np.ndarray, draws: int = DRAWS,
     return rng.gamma(shape, scale, (draws, len(shape)))
 
 
+def next_window_draws(rates: np.ndarray, days: float, phi: np.ndarray, drift_var: float,
+                      seed: int = SEED + 2) -> np.ndarray:
+    """draws x offices: each office's arrests a day in the *next* window of ``days`` days,
+    as it will be counted: its underlying rate now (``rates``, draws x offices), moved by
+    the window-to-window drift (log-normal with variance ``drift_var``, mean kept), then
+    counted with the dispersion ``phi`` (gamma-Poisson: variance phi x mean). Their ranks
+    say where an office will rank next: a predictive interval, which the next window's
+    real rank can check."""
+    rng = np.random.default_rng(seed)
+    drift = np.exp(np.sqrt(drift_var) * rng.standard_normal(rates.shape) - drift_var / 2)
+    mean = np.maximum(rates * drift * days, 1e-9)
+    extra = np.maximum(np.asarray(phi, dtype=float) - 1, 1e-6)
+    lam = rng.gamma(mean / extra, extra)
+    return np.asarray(rng.poisson(lam) / days)
+
+
 def ranks(values: np.ndarray) -> np.ndarray:
     """Rank of each column in each row, 1 = the highest value (ties by order)."""
     order = np.argsort(-values, axis=1, kind="stable")

@@ -37,6 +37,7 @@ from icestats.answers.rows import SurgeRow
 from icestats.errors import UsageError
 from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
+from icestats.stats.calendar import kinds
 from icestats.stats.levels import log_counts, weekday_effects
 
 THRESHOLD = 4.5
@@ -46,17 +47,24 @@ BASE_DAYS = 28  # a surge is measured against the nearest earlier segment this l
 
 
 def _running_median(z: np.ndarray, width: int = 29) -> np.ndarray:
+    """The median of the ``width`` days around each day (missing days, NaN, left out)."""
     half = width // 2
     padded = np.pad(z, half, mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, width)
-    return np.asarray(np.median(windows, axis=1))
+    return np.asarray(np.nanmedian(windows, axis=1) if np.isnan(z).any()
+                      else np.median(windows, axis=1))
 
 
 def adjusted(days: list[date], y: np.ndarray) -> tuple[np.ndarray, float]:
-    """(weekday-adjusted, outlier-clipped log counts, long-run noise sd) of one series."""
+    """(weekday-adjusted, outlier-clipped log counts, long-run noise sd) of one series.
+    Holidays and bridge days (``calendar``) take the running median of the days around
+    them: a Christmas week is not a fall, nor the days after it a surge."""
     ly = log_counts(y)[:, None]
     dow = np.array([d.weekday() for d in days])
     z = (ly - weekday_effects(days, ly)[dow])[:, 0]
+    holiday = np.array([k is not None for k in kinds(days)])
+    if holiday.any() and not holiday.all():
+        z[holiday] = _running_median(np.where(holiday, np.nan, z))[holiday]
     med = _running_median(z)
     e = z - med
     sd = max(1.4826 * float(np.median(np.abs(e - np.median(e)))), 0.02)

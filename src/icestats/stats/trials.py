@@ -90,3 +90,56 @@ def null_surges(seeds: range, shock_sd: float, offices: int = 24) -> dict[str, f
         n += len(scan(s.days, s.counts, [str(j) for j in range(offices)]))
     return {"office_years": len(seeds) * offices,
             "false_per_office_year": n / (len(seeds) * offices)}
+
+
+def surge_trial_alt(seed: int, shock_sd: float, factor: float = 2.0) -> dict[str, float]:
+    """The same question on the independent simulation (``simulate_alt``: real office
+    sizes, a national factor, moving holidays, ramped operations): one office drawn
+    among the 25 gets a x``factor`` hump of 14 to 70 days; found (a surge of that office
+    starting within 5 days of the hump's first day) or not."""
+    from icestats.stats.simulate_alt import Hump, simulate_alt
+
+    rng = np.random.default_rng(20_000 + seed)
+    office = int(rng.integers(0, 25))
+    start, length = int(rng.integers(100, 250)), int(rng.integers(14, 71))
+    s = simulate_alt(seed, 365, shock_sd, (Hump(office, start, length, factor),))
+    rows = scan(s.days, s.counts[:, [office]], ["X"])
+    hits = [r for r in rows if abs((r["start"] - s.days[start]).days) <= 5]
+    return {"found": float(bool(hits)), "others": float(len(rows) - len(hits))}
+
+
+def null_surges_alt(seeds: range, shock_sd: float) -> dict[str, float]:
+    """False surges per office-year on the independent simulation without operations
+    (the national factor and the holidays are in every office)."""
+    from icestats.stats.simulate_alt import simulate_alt
+
+    n = 0
+    for seed in seeds:
+        s = simulate_alt(seed, 365, shock_sd)
+        n += len(scan(s.days, s.counts, [str(j) for j in range(s.counts.shape[1])]))
+    return {"office_years": len(seeds) * 25, "false_per_office_year": n / (len(seeds) * 25)}
+
+
+def real_cut(days: list[date], counts: np.ndarray, end: date, lag: Any | None,
+             seed: int = 0) -> dict[str, Any]:
+    """A real daily series cut at ``end`` as if a release ended there: complete (``lag``
+    None: the truth is what it holds) or with its last 14 days thinned by ``lag`` (the
+    truth is the series). The nowcast's choice, the error of its 14-day total and the
+    share of days whose 95% interval holds the truth."""
+    rng = np.random.default_rng(seed)
+    full = {d: float(n) for d, n in zip(days, counts, strict=True)}
+    release = {d: n for d, n in full.items() if d <= end} if lag is None else \
+        thinned(full, end, lag, rng)
+    curve, test = choose_curve([(1, end, release)])
+    rows = nowcast(release, end, curve, phi=1.5, seed=seed)
+    truth = np.array([full[r["date"]] for r in rows])
+    est = np.array([r["nowcast"] for r in rows])
+    reported = np.array([r["reported"] for r in rows], dtype=float)
+    return {"end": end, "corrected": bool((curve.completeness[:14] < 1).any()),
+            "power": None if test is None else test.get("power"),
+            "error_pct": float(100 * (est.sum() - truth.sum()) / truth.sum()),
+            "raw_error_pct": float(100 * (reported.sum() - truth.sum()) / truth.sum()),
+            "covered": float(np.mean([r["low"] <= t <= r["high"]
+                                      for r, t in zip(rows, truth, strict=True)])),
+            "within_3pct_of_reported": float(np.mean(np.abs(est - reported)
+                                                     <= 0.03 * np.maximum(reported, 1)))}

@@ -10,6 +10,7 @@ of all of them come from the same posterior draws (``stats.ranks``).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import duckdb
@@ -18,7 +19,7 @@ import numpy as np
 from icestats.answers import UnderperformersAnswer
 from icestats.defaults import FDR, LEVEL
 from icestats.errors import UsageError
-from icestats.slices import Window
+from icestats.slices import Window, earlier
 from icestats.stats.goals import Goals
 from icestats.stats.offices import Evaluation, evaluation
 from icestats.stats.ranks import bottom_probability, point_ranks, rank_interval
@@ -29,6 +30,8 @@ MEASURES = {
     "per_noncitizen": ("arrests per 100,000 noncitizen residents a year (ACS 2024)",
                        "per 100k noncit.", 0),
     "attainment": ("attainment: arrests over the allocated target", "attainment", 2),
+    "share": ("arrests over the office's share of the offices' own arrests (no target in "
+              "force)", "vs share", 2),
     "vs_baseline": ("change: arrests a day over the office's own baseline", "vs baseline", 2),
 }
 
@@ -49,7 +52,38 @@ def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
         n = min(N, k - 1)
     if not 1 <= n < k:
         raise UsageError(f"--n must be 1 to {k - 1}: {k} offices are ranked in this window")
-    scales, skipped = _yardsticks(ev)
+    measures, offices, every, some = _lists(ev, n, level)
+    flagged = [o["aor"] for o in offices if o["below_target"]]
+    a = ev.answer
+    details = _details(a.details, _yardsticks(ev)[1],
+                       bool({"attainment", "share"} & {m["key"] for m in measures}), goals)
+    details["every_measure_stability"] = stability(con, w, goals, every, n=n, q=q,
+                                                   level=level)
+    below = BELOW_SHARE if ev.relative_targets else BELOW_TARGET
+    details["below_means"] = below
+    return UnderperformersAnswer(
+        n, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
+        _headline(n, measures, every, some, flagged, a.fdr, below,
+                  details["every_measure_stability"]), a.goals, details,
+        a.not_covered, count=a.count, scope=a.scope, window=w, source=w.source,
+        method=f"the {n} lowest of the {k} ranked offices under each yardstick; rank "
+               f"intervals ({level:.0%}) and the probability of being among the {n} lowest "
+               f"from {a.details['rank_draws']:,} seeded posterior draws of every office's "
+               f"underlying daily rate (gamma, effective counts y/phi); below target: "
+               f"one-sided test with the variance at the target, Benjamini-Hochberg at FDR "
+               f"{a.fdr}. Fair evaluation: {a.method}")
+
+
+BELOW_TARGET = "below target"
+BELOW_SHARE = "below their share of the offices' own arrests (no target is in force)"
+PAST_WINDOWS = 3  # the "every yardstick" list is also drawn for this many windows before
+
+
+def _lists(ev: Evaluation, n: int, level: float
+           ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str],
+                      list[dict[str, Any]]]:
+    """(measures, offices, in the bottom n under every yardstick, under only some)."""
+    scales, _ = _yardsticks(ev)
     rows = {str(r["aor"]): r for r in ev.answer.ranked}
     measures = [_measure(key, values, draws, ev.codes, rows, n, level)
                 for key, (values, draws) in scales.items()]
@@ -60,19 +94,37 @@ def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
     every = [o["aor"] for o in offices if len(o["bottom_under"]) == len(keys)]
     some = [{"aor": o["aor"], "name": o["name"], "measures": o["bottom_under"]}
             for o in offices if 0 < len(o["bottom_under"]) < len(keys)]
-    flagged = [o["aor"] for o in offices if o["below_target"]]
-    a = ev.answer
-    details = _details(a.details, skipped, "attainment" in scales, goals)
-    return UnderperformersAnswer(
-        n, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
-        _headline(n, measures, every, some, flagged, a.fdr), a.goals, details,
-        a.not_covered, count=a.count, scope=a.scope, window=w, source=w.source,
-        method=f"the {n} lowest of the {k} ranked offices under each yardstick; rank "
-               f"intervals ({level:.0%}) and the probability of being among the {n} lowest "
-               f"from {a.details['rank_draws']:,} seeded posterior draws of every office's "
-               f"underlying daily rate (gamma, effective counts y/phi); below target: "
-               f"one-sided test with the variance at the target, Benjamini-Hochberg at FDR "
-               f"{a.fdr}. Fair evaluation: {a.method}")
+    return measures, offices, every, some
+
+
+def stability(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, every: list[str], *,
+              n: int, q: float, level: float) -> dict[str, Any]:
+    """The "every yardstick" list drawn again for the PAST_WINDOWS windows of the same
+    length before this one (as far as the data go): each window's list, how many of them
+    hold each office of today's list, and the mean overlap (shared / either) of
+    consecutive lists. A list that changes from one month to the next is a list of the
+    month, not of the offices."""
+    lists: list[dict[str, Any]] = []
+    end = w.first - timedelta(days=1)
+    assert w.coverage is not None and w.coverage.start is not None
+    for _ in range(PAST_WINDOWS):
+        if end - timedelta(days=w.days - 1) < w.coverage.start:
+            break
+        before = earlier(con, w, end)
+        ev = evaluation(con, before, goals, q=q, level=level, relative_targets=True,
+                        baseline_fallback=True)
+        if len(ev.codes) <= n:
+            break
+        lists.append({"window": [before.first, before.last],
+                      "every_measure": _lists(ev, n, level)[2]})
+        end = before.first - timedelta(days=1)
+    chain = [set(every)] + [set(x["every_measure"]) for x in lists]
+    overlaps = [len(a & b) / len(a | b) for a, b in zip(chain, chain[1:], strict=False)
+                if a | b]
+    return {"windows_before": lists,
+            "held": {c: sum(c in x for x in chain) for c in every},
+            "windows_compared": len(chain),
+            "mean_overlap": float(np.mean(overlaps)) if overlaps else None}
 
 
 def _nothing_to_compare(w: Window, ev: Evaluation, level: float) -> UnderperformersAnswer:
@@ -111,7 +163,10 @@ def _details(fair: dict[str, Any], skipped: dict[str, str], attainment: bool,
         out["attainment_note"] = (
             f"the targets are shares by {goals.allocation} population, so attainment orders "
             f"the offices as {MEASURES[same][0].split(' (')[0]} do; what it adds is the test "
-            f"against the target")
+            f"against the target" if "targets_note" not in fair else
+            f"the shares are by {goals.allocation} population, so arrests over the share "
+            f"order the offices as {MEASURES[same][0].split(' (')[0]} do; what it adds is "
+            f"the test of which are clearly below their share")
     return out
 
 
@@ -126,7 +181,8 @@ def _yardsticks(ev: Evaluation) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]
         scale = 365e5 / np.array([pops[c][field] for c in codes])
         out[key] = (per_day * scale, res.draws * scale[None, :])
     if ev.targets is not None:
-        out["attainment"] = (per_day / ev.targets, res.draws / ev.targets[None, :])
+        key = "share" if ev.relative_targets else "attainment"
+        out[key] = (per_day / ev.targets, res.draws / ev.targets[None, :])
     else:
         skipped["attainment"] = "no target in force and none allocated (see --goals)"
     base = [r.get("baseline_per_day") for r in _by_code(res.rows, codes)]
@@ -180,11 +236,19 @@ def _offices(measures: list[dict[str, Any]], codes: list[str],
 
 
 def _headline(n: int, measures: list[dict[str, Any]], every: list[str],
-              some: list[dict[str, Any]], flagged: list[str], fdr: float) -> str:
+              some: list[dict[str, Any]], flagged: list[str], fdr: float, below: str,
+              stable: dict[str, Any]) -> str:
     places = n * len(measures)
     shaky = sum(m["bottom_could_be_outside"] for m in measures)
-    return (f"The list depends on the yardstick and on noise: {len(every)} offices are in "
+    text = (f"The list depends on the yardstick and on noise: {len(every)} offices are in "
             f"the bottom {n} under all {len(measures)} yardsticks, {len(some)} under only "
             f"some; {shaky} of the {places} places go to offices whose 95% rank interval "
-            f"reaches outside the bottom {n}; {len(flagged)} are below target with the "
-            f"false discovery rate held at {fdr:.0%}.")
+            f"reaches outside the bottom {n}; {len(flagged)} are {below} with the false "
+            f"discovery rate held at {fdr:.0%}.")
+    k = stable["windows_compared"]
+    if k > 1 and stable["mean_overlap"] is not None:
+        always = sum(v == k for v in stable["held"].values())
+        text += (f" Over this window and the {k - 1} before it, {always} of the "
+                 f"{len(every)} were in the all-yardstick list each time (consecutive "
+                 f"lists share {stable['mean_overlap']:.0%} of their offices).")
+    return text
