@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats import (
+    agency_answers,
     breakdowns,
     count_metrics,
     count_routes,
@@ -28,7 +29,6 @@ from icestats import (
     series,
     slices,
     store,
-    vintage_metrics,
     writer,
 )
 from icestats.answers import (
@@ -309,47 +309,15 @@ class Icestats:
 
     def agency(self, vintage: Day = None) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
-        tables' vintages, the newest data for each month), who is detained, and arrests a
-        day by month from the releases beside them."""
-        books = detention.has_workbooks(self.con)
-        if not books and not vintage_metrics.has_vintages(self.con):
-            raise UsageError("no detention statistics loaded; load a workbook with `icestats "
-                             "ingest FY25_detentionStats_final.xlsx` or DDP's parsed vintages "
-                             "(book-ins-by-arresting-agency.parquet)")
+        tables' vintages, the newest data for each month, or as they stood on ``vintage``),
+        who is detained, and arrests a day by month from the releases beside them."""
         own = questions.question("agency").parse({"vintage": vintage})
-        months = vintage_metrics.book_ins(self.con, own["vintage"])
-        shown = set(months["month"].to_pylist()) if months.num_rows else set()
-        arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
-                   if m in shown} if not slices.coverage(self.con).empty else {}
-        every = self._all_sources()  # (the releases only when months of arrests are shown)
-        used = {str(w).split(" (vintage of ")[0] for w in months["workbook"].to_pylist()} \
-            if months.num_rows else set()
-        source = Source(every.releases if arrests else (),
-                        tuple(w for w in every.workbooks if w in used),
-                        tuple(c for c in every.counts if c[0] in used))
-        detained = detention.detained_by_criminality(self.con) if books else \
-            detention.empty_detained()
-        return AgencyAnswer(months, detained, arrests, source=source,
-                            window=_months(months["month"].to_pylist(), source),
-                            method="book-ins per month from the newest data reporting it (a "
-                                   "workbook's data-through day or a vintage's as-of day); "
-                                   "per day over the days those data cover; arrests a day "
-                                   "from the releases for complete months only")
+        return agency_answers.agency(self.con, own["vintage"])
 
     def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
         """Each monthly value as every workbook of its fiscal year and every vintage of a
         count table gave it."""
-        own = questions.question("revisions").parse({"table": table})
-        known = sorted(set(detention.table_keys(self.con)) | {
-            t for t in vintage_metrics.TABLES if vintage_metrics.has_vintages(self.con, t)})
-        if own["table"] not in known:
-            shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if known[8:] else "")
-            raise UsageError(f"unknown --table '{own['table']}' (the loaded workbooks have: "
-                             f"{shown or 'no tables; load a workbook first'})")
-        rows = vintage_metrics.revisions(self.con, own["table"])
-        every = self._all_sources()
-        return RevisionsAnswer(own["table"], rows, source=every,
-                               window=_months(rows["month"].to_pylist(), every))
+        return agency_answers.revisions(self.con, table)
 
     # -- tables kept for notebooks ---------------------------------------------------
 
@@ -367,11 +335,7 @@ class Icestats:
     # -- composition -----------------------------------------------------------------
 
     def _all_sources(self) -> Source:
-        releases = slices.source(self.con).releases if not slices.coverage(self.con).empty \
-            else ()
-        books = detention.workbooks(self.con)["workbooks"]
-        return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else (),
-                      count_metrics.sources(self.con))
+        return agency_answers.all_sources(self.con)
 
     def _book_ins_near(self, day: date) -> BookInsNear | None:
         """The last complete month of book-ins ending by ``day``, else the newest one."""
@@ -399,16 +363,6 @@ def _goals(own: dict[str, Any]) -> Goals:
 def _asked(values: dict[str, Any]) -> dict[str, Any]:
     """A method's ``locals()`` as the question's values."""
     return {k: v for k, v in values.items() if k != "self"}
-
-
-def _months(months: list[date], source: Source) -> Window | None:
-    """The window of a workbook answer: the months it shows (book-ins, by month)."""
-    if not months:
-        return None
-    last = max(months)
-    end = date(last.year + last.month // 12, last.month % 12 + 1, 1) - timedelta(days=1)
-    s = Slice(kind="book_ins", time_grain="month", place_grain="nation")
-    return Window(s, min(months), end, len(set(months)), source=source)
 
 
 def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:

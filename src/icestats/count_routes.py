@@ -14,7 +14,6 @@ Each function returns None when the records answer (the caller then asks them)."
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -53,9 +52,10 @@ def _counts(con: duckdb.DuckDBPyConnection, kind: str) -> bool:
 
 def _window(s: Slice, a: A, first: date, last: date, grain: str, place: str) -> A:
     """``a`` with its window: the slice at the grain that answered, over its days."""
-    a.window = Window(replace(s, time_grain=grain, place_grain=PLACE[place], window=None,
-                              start=first, end=last, as_of=None),
-                      first, last, (last - first).days + 1, source=a.source)
+    over = Slice(kind=s.kind, count=s.count, scope=s.scope, offices=s.offices, start=first,
+                 end=last, include_incomplete=s.include_incomplete, time_grain=grain,
+                 place_grain=PLACE[place])  # (from..to at the grain that answered: no window)
+    a.window = Window(over, first, last, (last - first).days + 1, source=a.source)
     return a
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from icestats import reference
+from icestats.defaults import WINDOW_DAYS
 from icestats.errors import UsageError
 from icestats.stats import event_effects as fx
 from icestats.stats import synth
@@ -46,7 +47,7 @@ def office_unit(office: str, names: list[str], offices: dict[str, str | None]) -
 
 
 def state_events(days: list[date], names: list[str], counts: np.ndarray,
-                 offices: dict[str, str | None], events: list[Event], window: int = 28,
+                 offices: dict[str, str | None], events: list[Event], window: int = WINDOW_DAYS,
                  pre: int = 182, level: float = 0.95) -> list[dict[str, Any]]:
     """Each event on the state series ``counts`` (days x ``names``), the other states as
     donors (less any with an event of its own near this one)."""
