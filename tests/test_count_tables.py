@@ -418,3 +418,25 @@ def test_the_api_gives_the_same_answer(counts_db: Path) -> None:
     bad = client.get("/api/daily", params={"aor": "CHI", "from": "2025-02-01",
                                            "to": "2025-03-01"})
     assert bad.status_code == 422 and "cannot be answered" in bad.json()["detail"]
+
+
+def test_the_dashboard_picture_is_the_reports(counts_db: Path) -> None:
+    """/api/charts/published: the weekly chart's weeks sum as the file does, the offices
+    table lists every office of the file, each chart names its file; real, not generated."""
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(counts_db), base_url="http://127.0.0.1")
+    got = client.get("/api/charts/published").json()
+    assert list(got["answers"]) == ["weekly_goal", "period_offices", "states", "split"]
+    assert len(got["charts"]) == 4 and got["synthetic"] is False
+    weekly = {r["week_start"]: int(r["count"]) for r in _rows(WEEKLY)}
+    bars = got["charts"][0]["layer"][0]["data"]["values"]
+    assert sum(b["arrests"] for b in bars if b["week"] <= "2025-10-12") == 221_007 == sum(
+        v for w, v in weekly.items() if "2025-01-19" <= w <= "2025-10-12")
+    offices = got["answers"]["period_offices"]["display"]["offices"]
+    names = {r["office"].replace(".", "") for r in _rows(OFFICES)}
+    labels = [c["label"] for c in offices["columns"]]
+    assert {row[labels.index("office")].replace(".", "") for row in offices["rows"]} == names
+    assert WEEKLY.name in json.dumps(got["charts"][0]) and OFFICES.name in got["source"]["text"]

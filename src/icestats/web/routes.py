@@ -173,3 +173,24 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
 def _charts(title: str, charts: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = plain({"title": title, "charts": charts})
     return out
+
+
+@router.get("/charts/published")
+def charts_published(i: Ice) -> dict[str, Any]:
+    """The real 2025-26 picture from the published count tables loaded, as the report opens
+    on it (``render/report_published.picture``): each chart's Vega-Lite specification with
+    its file in its caption, and each answer's main tables as every surface shows them
+    (``display``); no chart when no count table is loaded."""
+    from icestats.render.formats import json_answer
+    from icestats.render.report_published import SPECS, picture
+
+    answers = picture(i)
+    flags = [a.source.synthetic for a in answers.values()]
+    return _charts("2025-26, from real published counts" if answers else "",
+                   [SPECS[n](a, None) for n, a in answers.items()]) | {
+        "source": {"text": "; ".join(dict.fromkeys(a.source.text for a in answers.values()))},
+        "synthetic": True if any(flags) else False if flags and None not in flags else None,
+        "answers": {n: {k: v for k, v in plain(json_answer(a, i.path.name)).items()
+                        if k in ("display", "source", "synthetic", "window", "lowest",
+                                 "agreement")}
+                    for n, a in answers.items()}}
