@@ -242,7 +242,7 @@ async function init() {
     const [status, offices] = await Promise.all([getJSON("/api/status"), getJSON("/api/offices")]);
     const c = status.coverage;
     const tables = (status.count_tables || []).length;
-    const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
+    const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain} and ${t.geo_level}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
     $("coverage").textContent = (c.start ? `Arrest records ${c.start} to ${c.end}; complete through ${c.complete_through}.` : "No arrest release loaded.") + counts + ` Database: ${status.database}.`;
     for (const o of offices.offices) {
       const opt = document.createElement("option");
