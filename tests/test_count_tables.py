@@ -440,3 +440,39 @@ def test_the_dashboard_picture_is_the_reports(counts_db: Path) -> None:
     labels = [c["label"] for c in offices["columns"]]
     assert {row[labels.index("office")].replace(".", "") for row in offices["rows"]} == names
     assert WEEKLY.name in json.dumps(got["charts"][0]) and OFFICES.name in got["source"]["text"]
+
+
+def test_events_on_the_daily_state_series(counts_db: Path) -> None:
+    """No record holds 2025: `icestats events` measures Chicago's operation on Illinois
+    (its office's home state in the data), the other states as donors, and gives what
+    ``stats.state_events`` gives on the file read with plain csv (bench/realseries.py):
+    x4.00 over 28 days, [2.54, 6.31], placebos in space only."""
+    import sys
+
+    from icestats.stats.events import Event
+    from icestats.stats.state_events import state_events
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import realseries
+
+    five = realseries.five_states()
+    (expected,) = state_events(five.days, five.names, five.counts, five.offices,
+                               [Event(date(2025, 9, 8), "CHI", "Midway Blitz")])
+    out = run("events", "--event", "2025-09-08,CHI,Midway Blitz", "--db", counts_db, "--json")
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    (e,) = d["events"]
+    assert e["unit"] == "IL" and e["effect"] == pytest.approx(expected["effect"], rel=1e-9)
+    assert round(e["effect"], 2) == 4.00 and (round(e["low"], 2), round(e["high"], 2)) == (
+        2.54, 6.31)
+    assert "in space only" in e["inference"] and e["displacement"] == []
+    assert d["window"]["grain"] == {"time": "day", "place": "state"}
+    assert d["pre_days"] == 35 and d["source"]["count_tables"][0]["file"] == FIVE.name
+    text = run("events", "--event", "2025-09-08,CHI,Midway Blitz", "--db", counts_db).stdout
+    assert "CHI 2025-09-08 measured on IL: the office's state in the data." in text
+    default = json.loads(run("events", "--db", counts_db, "--json").stdout)
+    assert [(x["office"], x["unit"], x["date"]) for x in default["events"]] == [
+        ("CHI", "IL", "2025-09-08"), ("SPM", "MN", "2025-12-01")]
+    bad = run("events", "--event", "2025-06-06,LOS,LA", "--db", counts_db)
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert "LOS: no state of the data stands for this office" in bad.stderr

@@ -19,6 +19,7 @@ import duckdb
 from icestats import (
     agency_answers,
     breakdowns,
+    count_events,
     count_metrics,
     count_routes,
     counting,
@@ -273,7 +274,12 @@ class Icestats:
         """Effects of events (``Event`` objects, an events ``file`` or ``event`` texts
         DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
         inference, a pre-trend check, the event study and the displacement."""
-        w, own = self._ask("events", locals(), "events")
+        s, own = questions.question("events").bind(
+            {k: v for k, v in _asked(locals()).items() if k != "events"})
+        states = count_events.events(self.con, events, own)
+        if states is not None:  # no record of these days: the daily state series
+            return states
+        w = self.resolve(s)
         from icestats.stats.events import example_events, load_events, store_events
         if events is None and own["file"] is None and not own["event"]:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)

@@ -185,7 +185,9 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        fixed={"include_incomplete": True}),
     _Q("events", "Change in an office's arrests after an operation or leadership change, "
        "against a synthetic control of the other offices, with placebo intervals, a "
-       "pre-trend check, the weekly event study and the displacement.",
+       "pre-trend check, the weekly event study and the displacement; where no record "
+       "holds the dates, on a count table's daily state series (the office's state against "
+       "the other states, placebos in space only).",
        (Param("file", "path", "Events file (TOML); see `icestats events --example`.",
               surfaces=("cli",)),
         Param("event", "list", "DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,"

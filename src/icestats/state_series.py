@@ -76,11 +76,11 @@ def states(con: duckdb.DuckDBPyConnection, wanted: list[str] | None = None,
          "need 4 of 7 days) and read as 0 only by the surge scan",
          "event changes: mean arrests a day in the 28 days after the event against the 28 "
          "before, 95% interval from the days' own variance; weekdays not adjusted"],
-        source=_files(con, "state", "day"), count="published counts",
+        source=files(con, "state", "day"), count="published counts",
         method="daily counts per state, newest table for each day")
 
 
-def _files(con: duckdb.DuckDBPyConnection, geo_level: str, grain: str) -> Source:
+def files(con: duckdb.DuckDBPyConnection, geo_level: str, grain: str) -> Source:
     files = {f for (f,) in con.execute("SELECT file_name FROM count_tables WHERE geo_level = ? "
                                        "AND grain = ?", [geo_level, grain]).fetchall()}
     return Source((), (), tuple(c for c in count_metrics.sources(con) if c[0] in files))
@@ -141,7 +141,7 @@ def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",
                        [f"{label} from {cut} (the first day after its start on "
                         f"{cut - timedelta(days=1)}, as the newsroom's analysis splits it) to "
                         f"the table's last day, {last}"],
-                       source=_files(con, "state", "day"), count="published counts")
+                       source=files(con, "state", "day"), count="published counts")
 
 
 def _months(rows: list[tuple[Any, ...]], values: list[str]) -> Any:
@@ -153,3 +153,21 @@ def _months(rows: list[tuple[Any, ...]], values: list[str]) -> Any:
         by.setdefault(m, dict.fromkeys(values, 0))[v] += int(n)
     return pa.Table.from_pylist([{"month": m, **c, "total": sum(c.values())}
                                  for m, c in sorted(by.items())])
+
+
+def matrix(con: duckdb.DuckDBPyConnection) -> tuple[list[date], list[str], Any,
+                                                    dict[str, str | None], int]:
+    """The daily state series as a days x states matrix (consecutive days from the first
+    reported to the last), each state's office where it lies in one (None: it spans
+    several, as Texas), and how many not-reported days were read as 0 (as the surge scan
+    reads them: a day with no arrest reported)."""
+    import numpy as np
+
+    check_can(con, "arrests", "day", "state")
+    data = _daily(con, None)
+    days = days_between(min(min(v) for v in data.values()), max(max(v) for v in data.values()))
+    names = sorted(data)
+    values = [[data[n].get(d) for n in names] for d in days]
+    missing = sum(v is None for row in values for v in row)
+    counts = np.array([[v or 0.0 for v in row] for row in values], dtype=float)
+    return days, names, counts, {n: lies_in(n)["lies_in"] for n in names}, missing
