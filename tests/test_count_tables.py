@@ -470,6 +470,10 @@ def test_events_on_the_daily_state_series(counts_db: Path) -> None:
     assert d["pre_days"] == 35 and d["source"]["count_tables"][0]["file"] == FIVE.name
     text = run("events", "--event", "2025-09-08,CHI,Midway Blitz", "--db", counts_db).stdout
     assert "CHI 2025-09-08 measured on IL: the office's state in the data." in text
+    assert "│ CHI (IL)" in text and "(35 days before to fit)" in text
+    both = run("events", "--db", counts_db, "--json")
+    assert {e["unit"]: e["pre_days"] for e in json.loads(both.stdout)["events"]} == {
+        "IL": 35, "MN": 119}  # (from 2025-08-02: 5 and 17 weeks before each)
     default = json.loads(run("events", "--db", counts_db, "--json").stdout)
     assert [(x["office"], x["unit"], x["date"]) for x in default["events"]] == [
         ("CHI", "IL", "2025-09-08"), ("SPM", "MN", "2025-12-01")]

@@ -108,8 +108,28 @@ def recent(console: Console, db: Path) -> None:
             ice.con, GOAL_PER_DAY, start=date(2025, 1, 19), end=date(2025, 10, 18)))
         published.offices(console, count_answers.offices(ice.con))
         published.states(console, state_series.states(ice.con, CITIES))
+        state_events(console, ice)
         published.split(console, state_series.split(ice.con))
         detention_render.agency(console, ice.agency())
+
+
+def state_events(console: Console, ice: icestats.Icestats) -> None:
+    """Chicago's and Minneapolis's operations against a synthetic control of the other
+    states (``icestats events`` on the daily state series: no record holds 2025)."""
+    from rich.text import Text
+
+    from icestats.render.tables import source_line
+    from icestats.render.terminal import print_table
+
+    ev = ice.events(event=["2025-09-08,CHI,Operation Midway Blitz, Chicago",
+                           "2025-12-01,SPM,Operation Metro Surge, Minneapolis"])
+    print_table(console, ev, "events", padding=(0, 1))
+    units = ", ".join(f"{e['office']} on {e['unit']}" for e in ev.events)
+    console.print(Text(f"Each operation measured on its office's state ({units}), the other "
+                       "states as donors: placebos in space only, the interval parametric on "
+                       "the placebos' scale (the series start 2025-08-02). The detail: "
+                       "icestats events --event 2025-09-08,CHI,Midway --db demo/real.duckdb"))
+    source_line(console, ev)
 
 
 def generated(console: Console, out: Path) -> Path:
