@@ -65,9 +65,8 @@ TOP_P = Param("top", "int", "How many categories are shown as their own column o
               "(the rest: other).", TOP, low=1, high=50)
 FAIR_WINDOW = replace(WINDOW, low=7)
 # count tables beside records (count_routes.py): which answers where both hold a unit
-PREFER = Param("prefer", "choice", "Where a count table and the records hold the same "
-               "week or month: records (the records wherever they cover all its days) or "
-               "counts (the count table wherever it reports it).", "records",
+PREFER = Param("prefer", "choice", "A week or month both hold: from the records (where "
+               "they cover all its days) or the count table.", "records",
                choices=("records", "counts"))
 VINTAGE = Param("vintage", "date", "The figures as they stood on this day: for each month "
                 "the newest workbook or vintage whose data end by it (default: the newest).")
