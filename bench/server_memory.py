@@ -6,6 +6,8 @@ path) with, every 25th request, the next of every answer the API gives (with var
 parameters), from 4 client threads; prints the server's resident
 memory (RSS, from /proc) after each block and the growth from the first block's end to
 the last (a leak shows as steady growth; a cache that fills, as growth that stops).
+``--unique`` adds a nonce to every request, so that none is served from the server's
+bounded answer cache (``web.app.AnswerCache``): every answer is computed.
 
     .venv/bin/python bench/server_memory.py --requests 50000 --db demo/real.duckdb
 """
@@ -54,6 +56,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50_000)
     parser.add_argument("--block", type=int, default=5_000)
     parser.add_argument("--db", type=Path, default=Path("demo/real.duckdb"))
+    parser.add_argument("--unique", action="store_true",
+                        help="make every answer request unique (an ignored nonce parameter), "
+                             "so that none is served from the server's answer cache")
     args = parser.parse_args()
     port = free_port()
     server = subprocess.Popen([str(ICESTATS), "serve", "--db", str(args.db), "--port",
@@ -71,8 +76,11 @@ def main() -> None:
         heavy = itertools.cycle(p.format(w=w, m=m) for w, m, p in
                                 itertools.product((7, 28, 91), (1, 2, 3), HEAVY))
         sent = itertools.count(1)
+        nonce = itertools.count()
         urls = (next(heavy) if next(sent) % HEAVY_EVERY == 0 else next(light)
                 for _ in itertools.repeat(None))
+        if args.unique:
+            urls = (u + ("&" if "?" in u else "?") + f"nonce={next(nonce)}" for u in urls)
         lock = threading.Lock()
         status: dict[int, int] = {}
         print(f"start: RSS {rss_mb(server.pid):.0f} MB", flush=True)

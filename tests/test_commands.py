@@ -178,16 +178,19 @@ def test_csv_export_neutralizes_formulas(tmp_path: Path) -> None:
 
 
 def test_breakdown_table_shows_the_answer_shares(loaded: tuple[Path, dict]) -> None:
-    """Day periods with a personal attribute suppress small cells: the table's shares and
-    totals are the answer's (they used to be recomputed without the suppressed cells)."""
+    """Day periods with a personal attribute are answered by whole months from the
+    protected grid: the table's shares and totals are the answer's (the total exact, the
+    cells rounded)."""
     db, _ = loaded
     args = ["breakdown", "--by", "gender", "--period", "day", "--from", "2025-03-03",
             "--to", "2025-03-05", "--db", db]
     out = json.loads(run(*args, "--json").stdout)
     text = CliRunner_wide(*args)
-    assert out["periods"], out
+    assert out["periods"] and out["period"] == "month", out
+    assert out["protection"]["answered"] == {"from": "2025-03-01", "to": "2025-03-31"}
     for p in out["periods"]:
-        line = next(ln for ln in text.splitlines() if p["period"] in ln)
+        line = next(ln for ln in text.splitlines()
+                    if ln.lstrip("│ ").startswith(p["period"][:7]))
         assert line.rstrip(" │").endswith(f"{p['total']:,}")
         assert p["total"] == sum(r["arrests"] or 0 for r in _true_rows(db, p["period"]))
         for c in out["columns"]:
@@ -203,11 +206,11 @@ def _whole(x: float) -> int:
     return int(Decimal(str(x)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _true_rows(db: Path, day: str) -> list[dict]:
+def _true_rows(db: Path, month: str) -> list[dict]:
     with icestats.connect(db) as ice:
         return [{"arrests": n} for (n,) in ice.con.execute(
             "SELECT count(*) FROM arrests WHERE owned AND episode_start AND "
-            "apprehension_date = ? GROUP BY gender", [day]).fetchall()]
+            "date_trunc('month', apprehension_date) = ? GROUP BY gender", [month]).fetchall()]
 
 
 def CliRunner_wide(*args: object) -> str:

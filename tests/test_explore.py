@@ -145,12 +145,16 @@ def test_no_view_exposes_a_record_or_a_personal_attribute_by_office(db: Path) ->
         assert set(view.columns) <= columns | set(view.columns) and view.title
     personal = query(db, "SELECT DISTINCT dimension FROM arrests_monthly_personal")
     assert {r["dimension"] for r in personal} == {"citizenship", "gender", "age_group"}
-    assert "aor" not in query(db, "SELECT * FROM arrests_monthly_personal LIMIT 1")[0]
+    # personal attributes by office only as the protected grid's cells: whole months,
+    # rounded to multiples of 5 (sums of them nationally)
+    cells = query(db, "SELECT aor, arrests FROM arrests_monthly_personal")
+    assert cells and all(int(r["arrests"]) % 5 == 0 for r in cells)
+    assert {r["aor"] for r in cells} > {"(national)"}
 
 
-def test_personal_view_is_the_suppressed_breakdown(tmp_path: Path) -> None:
-    """Data ending 3 days into May: the view's cells are the breakdown's, with the same
-    suppression (May's small cells and their complements are suppressed)."""
+def test_personal_view_is_the_breakdowns_grid(tmp_path: Path) -> None:
+    """Data ending 3 days into May: the view's national cells are the breakdown's (the
+    same grid cells summed over offices), May included, each office cell a multiple of 5."""
     from datetime import date
 
     import icestats
@@ -161,16 +165,17 @@ def test_personal_view_is_the_suppressed_breakdown(tmp_path: Path) -> None:
     f = make_release(tmp_path / "short.csv", rows=400, start=date(2025, 3, 10),
                      end=date(2025, 5, 3))
     assert run("ingest", f, "--db", db).exit_code == 0
-    rows = query(db, "SELECT month, value, arrests, suppressed FROM arrests_monthly_personal "
-                     "WHERE dimension = 'gender' ORDER BY 1, 2")
+    rows = query(db, "SELECT month, value, arrests FROM arrests_monthly_personal "
+                     "WHERE dimension = 'gender' AND aor = '(national)' ORDER BY 1, 2")
     with icestats.connect(db) as ice:
         b = ice.breakdown("gender", period="month").rows.to_pylist()
-    expected = sorted((str(r["period"]), r["gender"], r["arrests"], r["suppressed"]) for r in b)
-    got = [(r["month"], r["value"], int(r["arrests"]) if r["arrests"] else None,
-            r["suppressed"] == "true") for r in rows]
-    assert got == expected
-    may = [g for g in got if g[0] == "2025-05-01"]
-    assert any(g[3] for g in may) and all(g[3] or g[2] >= 10 for g in may)
+    expected = sorted((str(r["period"]), r["gender"], r["arrests"]) for r in b
+                      if r["arrests"])
+    got = [(r["month"], r["value"], int(r["arrests"])) for r in rows]
+    assert got == expected and any(g[0] == "2025-05-01" for g in got)
+    offices = query(db, "SELECT arrests FROM arrests_monthly_personal "
+                        "WHERE aor <> '(national)'")
+    assert offices and all(int(r["arrests"]) % 5 == 0 for r in offices)
 
 
 NAMES = [("status", []), ("goal", []), ("offices", []), ("fair", []),

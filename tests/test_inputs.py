@@ -28,10 +28,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("args,fragment", [
     (["goal", "--window", "0"], "--window must be a whole number of days from 1"),
-    (["goal", "--goal", "inf"], "--goal must be a finite number above 0"),
-    (["goal", "--goal", "-5"], "--goal must be a finite number above 0"),
+    (["goal", "--goal", "inf"], "--goal must be a finite number from 0.01 to 1000000, not"),
+    (["goal", "--goal", "-5"], "--goal must be a finite number from 0.01 to 1000000, not"),
     (["offices", "--window", "0"], "--window must be a whole number of days"),
-    (["offices", "--fair", "--goal", "nan"], "--goal must be a finite number above 0"),
+    (["offices", "--fair", "--goal", "nan"],
+     "--goal must be a finite number from 0.01 to 1000000, not"),
     (["breakdown", "--by", "gender", "--from", "2025-06-01", "--to", "2025-05-01"],
      "--from 2025-06-01 is after --to 2025-05-01"),
     (["breakdown", "--by", "gender", "--from", "2030-01-01"], "is outside the data"),

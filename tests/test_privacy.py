@@ -1,92 +1,161 @@
-"""Small-cell suppression: applied by what a cell shows (its days of data, its geography),
-never by the name of its period; and the differencing attacks of issue 16 recover no
-suppressed cell (one-day ranges under every period, totals minus shown cells, overlapping
-ranges)."""
+"""The protected grid of personal attributes (issue 24): every output is a sum of whole
+grid cells (calendar month x office x scope part x count part), each randomly rounded to
+a multiple of 5 keyed by the cell, and the attacks of issue 24 recover nothing:
+
+- an office's exact totals (counts by day are public) minus its shown cells;
+- the sum over offices against the national total;
+- ``--scope all`` minus ``--scope interior`` and ``records`` minus ``arrests``;
+- overlapping ranges and periods;
+- a cut month (data ending on 2019-09-01) cascading into hidden six-month totals.
+
+An attacker who knows each cell lies within 4 of its published value and the exact total
+of every group of cells pins a cell exactly when the total equals the sum of the cells'
+lower or upper bounds; these tests play that attacker against the outputs themselves
+(the library's answers, which the CLI, the API and the exports render).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from icestats import privacy
 
-from conftest import make_release, release_db, run
+from conftest import release_db, run
+
+Cells = dict[tuple[date, str], int]
 
 
-def table() -> pa.Table:
-    return pa.table({"arrests": [3, 9, 10, 250], "share": [1.1, 3.3, 3.7, 91.9]})
+def _published(ice: object, by: str, aor: str | None, count: str, scope: str) -> Cells:
+    rows = ice.breakdown(by, period="month", aor=aor, count=count,  # type: ignore[attr-defined]
+                         scope=scope).rows.to_pylist()
+    return {(r["period"], r[by]): r["arrests"] for r in rows}
 
 
-def test_citizenship_by_day_is_suppressed_below_ten() -> None:
-    out = privacy.suppress(table(), ["citizenship"], 1)
-    # the total (272) minus the shown cells leaves 12 for two cells each in [1, 9]: the
-    # first can be anything from 3 to 9, so no complementary cell is needed
-    assert out["arrests"].to_pylist() == [None, None, 10, 250]
-    assert out["share"].to_pylist() == [None, None, 3.7, 91.9]
-    assert out["suppressed"].to_pylist() == [True, True, False, False]
+def _totals(ice: object, aor: str | None, count: str, scope: str) -> dict[date, int]:
+    """Exact month totals, from the public daily counts."""
+    out: dict[date, int] = defaultdict(int)
+    for r in ice.daily(aor=aor, count=count, scope=scope).rows.to_pylist():  # type: ignore
+        out[r["date"].replace(day=1)] += r["arrests"]
+    return out
 
 
-def test_one_small_cell_gets_a_complementary_cell() -> None:
-    """Alone, total - shown = 4 pins the cell; with 12 also hidden, 16 = a + b where a is
-    in [1, 9] and b at least 10 leaves a anywhere in 1..6."""
-    t = pa.table({"arrests": [4, 30, 12, 250]})
-    out = privacy.suppress(t, ["gender"], 3)
-    assert out["arrests"].to_pylist() == [None, 30, None, 250]
+def _parts(a_all: dict, a_int: dict, r_all: dict, r_int: dict) -> dict[str, dict]:
+    """The four disjoint parts an attacker derives by differencing scopes and count rules."""
+    keys = set(a_all) | set(a_int) | set(r_all) | set(r_int)
+    g = {k: (a_all.get(k, 0), a_int.get(k, 0), r_all.get(k, 0), r_int.get(k, 0)) for k in keys}
+    return {"first/interior": {k: v[1] for k, v in g.items()},
+            "first/border": {k: v[0] - v[1] for k, v in g.items()},
+            "repeat/interior": {k: v[3] - v[1] for k, v in g.items()},
+            "repeat/border": {k: v[2] - v[3] - v[0] + v[1] for k, v in g.items()}}
 
 
-def test_gender_by_county_is_suppressed_even_monthly() -> None:
-    out = privacy.suppress(table(), ["gender", "county"], 30, period="month")
-    assert out["arrests"].to_pylist() == [None, None, 10, 250]
+def pinned(cells: dict[str, int], total: int) -> bool:
+    """True when the total and the published cells leave some cell one possible value."""
+    if total == 0 or len(cells) < 2:
+        return False
+    low = sum(max(p - (privacy.BASE - 1), 0) for p in cells.values())
+    high = sum(p + privacy.BASE - 1 for p in cells.values())
+    assert low <= total <= high, (cells, total)  # the published cells are consistent
+    return total in (low, high)
 
 
-def test_span_not_name_decides() -> None:
-    """A period called 'month' that shows 1 day of data is a day."""
-    t = pa.table({"period": [date(2025, 3, 1)] * 4, "arrests": [3, 9, 10, 250],
-                  "_days": [1] * 4})
-    out = privacy.suppress(t, ["citizenship"], "_days", period="month", period_column="period")
-    assert out["arrests"].to_pylist() == [None, None, 10, 250]
-    assert "_days" not in out.column_names
-
-
-def test_a_cut_period_and_weeks_are_suppressed_entirely() -> None:
-    t = pa.table({"period": [date(2025, 3, 1)] * 2, "arrests": [300, 250],
-                  "_days": [31, 31], "_shown": [30, 30]})
-    out = privacy.suppress(t, ["citizenship"], "_days", days_shown="_shown", period="month",
-                           period_column="period")
-    assert out["arrests"].to_pylist() == [None, None]
-    out = privacy.suppress(t.drop_columns(["_shown"]), ["age_group"], "_days", period="week",
-                           period_column="period")
-    assert out["arrests"].to_pylist() == [None, None]
-
-
-def test_not_applied_to_offices_days_or_categories() -> None:
-    for dims, days in ((["criminality"], 1), (["aor"], 1), (["method", "state"], 1)):
-        out = privacy.suppress(table(), dims, days)
-        assert out.equals(table()), (dims, days)
-    out = privacy.suppress(table(), ["citizenship"], 31, period="month")
-    assert out["arrests"].to_pylist() == [3, 9, 10, 250]
-    assert out["suppressed"].to_pylist() == [False] * 4
-
-
-def test_daily_citizenship_through_the_library(tmp_path: Path) -> None:
+def attack(db: Path, by: str, offices: list[str | None]) -> tuple[int, int]:
+    """Groups (office, month, part) attacked and groups pinned, from the outputs alone."""
     import icestats
 
-    db = tmp_path / "db.duckdb"
-    assert run("ingest", make_release(tmp_path / "r.csv", rows=1500), "--db", db).exit_code == 0
+    tried = found = 0
     with icestats.connect(db) as ice:
-        rows = ice.daily("citizenship").rows.to_pylist()
-        assert all(r["arrests"] is None or r["arrests"] >= 10 for r in rows)
-        assert any(r["suppressed"] for r in rows)
-        crim = ice.daily("criminality").rows.to_pylist()
-        assert any(r["arrests"] < 10 for r in crim) and "suppressed" not in crim[0]
+        domain = {v for (_, v) in _published(ice, by, None, "records", "all")}
+        for aor in offices:
+            answers = [_published(ice, by, aor, c, s) for c in ("arrests", "records")
+                       for s in ("all", "interior")]
+            sums = [_totals(ice, aor, c, s) for c in ("arrests", "records")
+                    for s in ("all", "interior")]
+            parts = _parts(*answers)
+            totals = _parts(*[{(m, ""): n for m, n in t.items()} for t in sums])
+            for part, cells in parts.items():
+                assert all(p >= 0 and p % privacy.BASE == 0 for p in cells.values()), part
+                for (month, _), total in totals[part].items():
+                    group = {v: cells.get((month, v), 0) for v in domain}
+                    tried += total > 0
+                    found += pinned(group, total)
+    return tried, found
 
 
-# --- the attacks ------------------------------------------------------------------------
+# --- the rule ---------------------------------------------------------------------------
+
+def test_the_grid_rounds_each_cell_within_four_and_unbiased() -> None:
+    con = duckdb.connect()
+    con.execute("""CREATE TEMP TABLE _grid_src AS
+        SELECT DATE '2025-03-01' AS month, 'CHI' AS aor, true AS interior,
+               true AS first_record, i % 4096 AS rkey, 'X' || (i % 7) AS gender
+        FROM range(0, 7 * 3) t(i)""")
+    privacy._round_cells(con, "gender")
+    rows = con.execute("SELECT n, published FROM _grid_cells").fetchall()
+    assert all(p % 5 == 0 and abs(p - n) <= 4 for n, p in rows) and len(rows) == 7
+    # unbiased: over many cells of 3, about 3/5 are rounded up to 5
+    con.execute("""CREATE OR REPLACE TEMP TABLE _grid_src AS
+        SELECT DATE '2025-03-01' AS month, 'O' || (i // 3) AS aor, true AS interior,
+               true AS first_record, CAST(hash(i) % 4096 AS BIGINT) AS rkey, 'v' AS gender
+        FROM range(0, 3 * 5000) t(i)""")
+    privacy._round_cells(con, "gender")
+    up = con.execute("SELECT avg(CAST(published = 5 AS INTEGER)) FROM _grid_cells").fetchall()
+    assert 0.57 < up[0][0] < 0.63
+
+
+def test_the_audit_unpins_a_group() -> None:
+    """One arrest in a month whose cell was rounded up to 5: total 1 = the cells' lower
+    bounds (1 + 0), so the cell is pinned; the audit rounds it down."""
+    con = duckdb.connect()
+    con.execute("""CREATE TEMP TABLE _grid_cells AS
+        SELECT * FROM (VALUES (DATE '2025-03-01', 'CHI', true, true, 'Male', 1, 5),
+                              (DATE '2025-03-01', 'CHI', true, true, 'Female', 0, 0))
+        t(month, aor, interior, first_record, value, n, published)""")
+    assert privacy._fix_pinned(con) == 1
+    assert con.execute("SELECT value, published FROM _grid_cells ORDER BY 1").fetchall() == \
+        [("Female", 0), ("Male", 0)]
+    assert not pinned({"Male": 0, "Female": 0}, 1)
+
+
+def test_the_grid_follows_every_load_and_skips_a_load_of_nothing(tmp_path: Path) -> None:
+    """Each writer rebuilds the grid for what it switches in; a re-run that loaded
+    nothing keeps it (the releases and day owners it was built from are unchanged)."""
+    from conftest import make_release
+
+    db = tmp_path / "db.duckdb"
+    a = make_release(tmp_path / "a.csv", rows=400, start=date(2025, 3, 1),
+                     end=date(2025, 3, 31))
+    b = make_release(tmp_path / "b.csv", rows=400, seed=2, start=date(2025, 4, 1),
+                     end=date(2025, 4, 30))
+
+    def months() -> set[date]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return {m for (m,) in con.execute("SELECT DISTINCT month FROM personal_grid")
+                    .fetchall()}
+        finally:
+            con.close()
+
+    assert run("ingest", a, "--db", db).exit_code == 0
+    assert months() == {date(2025, 3, 1)}
+    assert run("ingest", b, "--db", db).exit_code == 0
+    assert months() == {date(2025, 3, 1), date(2025, 4, 1)}
+    con = duckdb.connect(str(db))
+    assert privacy.build_grid(con) == 0  # nothing changed: not rebuilt
+    con.execute("DELETE FROM personal_grid")
+    assert privacy.build_grid(con) == 0 and not con.execute(
+        "SELECT count(*) FROM personal_grid").fetchall()[0][0]  # (skipped: still empty)
+    privacy.build_grid(con, ["arrests"])  # a kind asked for by name is rebuilt
+    assert con.execute("SELECT count(DISTINCT month) FROM personal_grid").fetchall() == [(2,)]
+    con.close()
+
+
+# --- the attacks on a generated database with many small cells -------------------------
 
 @pytest.fixture(scope="module")
 def attacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -94,137 +163,145 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       start=date(2025, 3, 1), end=date(2025, 6, 30))
 
 
-def _truth(db: Path, by: str) -> dict[tuple[date, str], int]:
-    """The unsuppressed daily cells, straight from the store (what must stay hidden)."""
-    import icestats.metrics as m
-
-    con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute(f"SELECT apprehension_date, {by}, n FROM ("
-                       f"{m.by_day_sql(by, 'true', 'arrests')})").fetchall()
+def test_without_the_audit_rounding_alone_pins_cells(attacked: Path) -> None:
+    """The attack is real: rounding alone (no audit) leaves groups whose total pins them."""
+    con = duckdb.connect(str(attacked), read_only=True)
+    con.execute(f"CREATE TEMP TABLE _grid_src AS {privacy.SOURCES['arrests']}")
+    found = 0
+    for by in privacy.PERSONAL:
+        privacy._round_cells(con, by)
+        found += con.execute(f"SELECT count(*) FROM ({privacy._PINNED})").fetchall()[0][0]
     con.close()
-    return {(d, v): int(n) for d, v, n in rows}
+    print(f"\nrounding alone: {found} groups pinned")
+    assert found > 0
 
 
-def _recovered(groups: dict[object, tuple[int, list[int | None]]]) -> int:
-    """Cells an attacker pins: a group (known total, its cells) with exactly one hidden."""
-    return sum(1 for total, cells in groups.values() if cells.count(None) == 1)
+@pytest.mark.parametrize("by", ["gender", "age_group", "citizenship"])
+def test_office_totals_scopes_and_count_rules_pin_nothing(attacked: Path, by: str) -> None:
+    """Per office: exact totals minus the shown cells, across scopes and count rules
+    (their differences are the four parts). (A national cell is a sum of office cells, so
+    it lies within 4 of the truth per office summed: a national group is pinned only when
+    every office group in it is.)"""
+    from icestats import reference
+
+    offices: list[str | None] = [*reference.field_office_codes()[:12], reference.UNKNOWN]
+    tried, found = attack(attacked, by, offices)
+    print(f"\n{by}: {tried} groups attacked, {found} pinned")
+    assert tried > 100 and found == 0
 
 
-@pytest.mark.parametrize("by", ["citizenship", "gender", "age_group"])
-def test_one_day_range_under_every_period_shows_no_small_cell(attacked: Path, by: str) -> None:
-    import icestats
-
-    truth = _truth(attacked, by)
-    hidden_in_daily = 0
-    with icestats.connect(attacked) as ice:
-        daily = {(r["date"], r[by]): r["arrests"] for r in ice.daily(by).rows.to_pylist()}
-        for day in (date(2025, 3, 5), date(2025, 4, 1), date(2025, 6, 30)):
-            for period in ("week", "month", "quarter", "year"):
-                rows = ice.breakdown(by, period=period, start=day, end=day).rows.to_pylist()
-                assert rows and all(r["arrests"] is None for r in rows), (period, day)
-            hidden_in_daily += sum(1 for (d, _), v in daily.items() if d == day and v is None)
-    assert hidden_in_daily > 0 and any(v < 10 for v in truth.values())
-
-
-@pytest.mark.parametrize("by", ["citizenship", "age_group"])
-def test_totals_minus_shown_cells_recover_nothing(attacked: Path, by: str) -> None:
-    """National daily totals, and a category's month/quarter total, minus the cells shown:
-    never exactly one hidden cell left in a group (that cell would be recovered)."""
-    import icestats
-
-    truth = _truth(attacked, by)
-    with icestats.connect(attacked) as ice:
-        national = {r["date"]: r["arrests"] for r in ice.daily().rows.to_pylist()}
-        daily = ice.daily(by).rows.to_pylist()
-        months = {(r["period"], r[by]): r["arrests"]
-                  for r in ice.breakdown(by, period="month").rows.to_pylist()}
-        quarters = {(r["period"], r[by]): r["arrests"]
-                    for r in ice.breakdown(by, period="quarter").rows.to_pylist()}
-    by_day: dict[object, tuple[int, list[int | None]]] = {}
-    by_month: dict[object, tuple[int, list[int | None]]] = {}
-    by_quarter: dict[object, tuple[int, list[int | None]]] = {}
-    for r in daily:
-        d, v = r["date"], r[by]
-        by_day.setdefault(d, (national[d], []))[1].append(r["arrests"])
-        m = d.replace(day=1)
-        by_month.setdefault((m, v), (months[(m, v)], []))[1].append(r["arrests"])
-        q = date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-        by_quarter.setdefault((q, v), (quarters[(q, v)], []))[1].append(r["arrests"])
-        assert r["arrests"] is None or r["arrests"] == truth[(d, v)]
-    suppressed = sum(r["arrests"] is None for r in daily)
-    small = sum(1 for n in truth.values() if n < 10)
-    assert suppressed >= small > 0
-    assert all(total is not None for total, _ in by_month.values())  # margins are public
-    assert _recovered(by_day) == 0
-    assert _recovered(by_month) == 0
-    assert _recovered(by_quarter) == 0
-
-
-def test_the_attack_would_work_without_complementary_suppression(attacked: Path) -> None:
-    """The same differencing against primary suppression alone pins cells (a day's gender
-    cells against the national total; a country's days against its month): the attack
-    in the tests above is a real one."""
-    pinned = 0
-    for by, key in (("gender", lambda d, v: d), ("citizenship", lambda d, v: (d.month, v))):
-        groups: dict[object, list[int | None]] = defaultdict(list)
-        for (d, v), n in _truth(attacked, by).items():
-            groups[key(d, v)].append(None if n < 10 else n)
-        found = sum(1 for cells in groups.values() if cells.count(None) == 1)
-        assert found > 0, by
-        pinned += found
-    print(f"\nprimary suppression alone: {pinned} cells recoverable by differencing")
-
-
-def test_overlapping_ranges_show_the_same_cells(attacked: Path) -> None:
-    """Two ranges differing by one day: a cut period is suppressed entirely, and days shown
-    in both ranges are suppressed the same way in both."""
+def test_the_nation_is_the_sum_of_its_offices(attacked: Path) -> None:
     import icestats
 
     with icestats.connect(attacked) as ice:
-        full = ice.breakdown("citizenship", period="month", start=date(2025, 4, 1),
-                             end=date(2025, 4, 30)).rows.to_pylist()
-        cut = ice.breakdown("citizenship", period="month", start=date(2025, 4, 1),
-                            end=date(2025, 4, 29)).rows.to_pylist()
-        assert any(r["arrests"] is not None for r in full)
-        assert all(r["arrests"] is None for r in cut)
-        everything = {(r["date"], r["citizenship"]): r["arrests"]
-                      for r in ice.daily("citizenship").rows.to_pylist()}
-        for start, end in ((date(2025, 4, 3), date(2025, 4, 9)),
-                           (date(2025, 4, 4), date(2025, 5, 20))):
-            part = ice.daily("citizenship", start=start, end=end).rows.to_pylist()
-            assert part and all(everything[(r["date"], r["citizenship"])] == r["arrests"]
-                                for r in part)
-            assert {r["date"] for r in part} == {start + timedelta(days=i) for i in
-                                                 range((end - start).days + 1)}
+        offices = [o for (o,) in ice.con.execute("SELECT DISTINCT aor FROM arrests").fetchall()]
+        nation = _published(ice, "gender", None, "arrests", "all")
+        summed: dict[tuple[date, str], int] = defaultdict(int)
+        for o in offices:
+            for k, v in _published(ice, "gender", o, "arrests", "all").items():
+                summed[k] += v
+    assert {k: v for k, v in summed.items() if v} == {k: v for k, v in nation.items() if v}
 
 
-def test_weeks_are_never_shown_with_a_personal_attribute(attacked: Path) -> None:
+def test_every_range_and_period_is_made_of_the_same_month_cells(attacked: Path) -> None:
+    """Overlapping ranges and periods (days, weeks, quarters, one-day ranges) are all
+    answered from whole month cells: each is a sum of the base months, so no combination
+    tells more than the months themselves."""
     import icestats
+    from icestats.breakdowns import whole_periods
 
     with icestats.connect(attacked) as ice:
-        rows = ice.breakdown("gender", period="week").rows.to_pylist()
-        assert rows and all(r["arrests"] is None and r["suppressed"] for r in rows)
-        crim = ice.breakdown("criminality", period="week", start=date(2025, 3, 5),
-                             end=date(2025, 3, 5)).rows.to_pylist()
-        assert crim and all(r["arrests"] is not None for r in crim)
+        months = _published(ice, "citizenship", None, "arrests", "all")
+        for period, lo, hi in (("day", date(2025, 4, 2), date(2025, 4, 2)),
+                               ("week", date(2025, 4, 1), date(2025, 4, 29)),
+                               ("month", date(2025, 4, 4), date(2025, 5, 20)),
+                               ("quarter", date(2025, 4, 1), date(2025, 4, 30)),
+                               ("year", date(2025, 3, 3), date(2025, 3, 3))):
+            b = ice.breakdown("citizenship", period=period, start=lo, end=hi)
+            assert b.protection is not None and b.period != "day" and b.period != "week"
+            lo2, hi2 = b.protection.answered
+            assert lo2.day == 1 and lo2 <= lo and hi2 >= hi
+            for r in b.rows.to_pylist():
+                first, last = whole_periods(b.period, r["period"], r["period"])
+                want = sum(v for (m, c), v in months.items()
+                           if c == r["citizenship"] and first <= m <= last)
+                assert r["arrests"] == want, (period, r)
+            d = ice.daily("citizenship", start=lo, end=hi)
+            assert d.protection is not None and d.start.day == 1
+            assert all(x is None for x in d.series["arrests"].to_pylist())
 
 
-def test_the_one_day_week_attack_through_the_cli_and_the_api(attacked: Path) -> None:
-    """Issue 16's exact attack: `--period week --from D --to D`, with and without --aor."""
+def test_the_cli_and_the_api_show_the_grid(attacked: Path) -> None:
+    """Issue 16's one-day-week attack through the CLI and the API: a month of cells, the
+    same as the library's, and it says so."""
     import json
 
     from fastapi.testclient import TestClient
 
+    import icestats
     from icestats.web.app import create_app
 
+    with icestats.connect(attacked) as ice:
+        want = _published(ice, "citizenship", "CHI", "arrests", "all")
     client = TestClient(create_app(attacked), base_url="http://127.0.0.1")
-    for extra in ([], ["--aor", "CHI"]):
-        out = run("breakdown", "--by", "citizenship", "--period", "week", "--from",
-                  "2025-04-02", "--to", "2025-04-02", "--db", attacked, "--json", *extra)
-        assert out.exit_code == 0, out.output
-        rows = json.loads(out.stdout)["rows"]
-        assert rows and all(r["arrests"] is None for r in rows)
-        query = "&aor=CHI" if extra else ""
-        api = client.get(f"/api/breakdown?by=citizenship&period=week&from=2025-04-02"
-                         f"&to=2025-04-02{query}").json()["rows"]
-        assert api and all(r["arrests"] is None for r in api)
+    out = run("breakdown", "--by", "citizenship", "--period", "week", "--from", "2025-04-02",
+              "--to", "2025-04-02", "--aor", "CHI", "--db", attacked, "--json")
+    assert out.exit_code == 0, out.output
+    cli = json.loads(out.stdout)
+    api = client.get("/api/breakdown?by=citizenship&period=week&from=2025-04-02"
+                     "&to=2025-04-02&aor=CHI").json()
+    for answer in (cli, api):
+        assert answer["period"] == "month" and answer["protection"]["grain"] == "month"
+        assert answer["protection"]["answered"] == {"from": "2025-04-01", "to": "2025-04-30"}
+        got = {r["citizenship"]: r["arrests"] for r in answer["rows"]}
+        assert got == {c: v for (m, c), v in want.items() if m == date(2025, 4, 1) and v}
+
+
+def test_offices_days_and_categories_are_not_rounded(attacked: Path) -> None:
+    import icestats
+
+    with icestats.connect(attacked) as ice:
+        crim = ice.breakdown("criminality", period="day", start=date(2025, 3, 5),
+                             end=date(2025, 3, 5))
+        assert crim.protection is None and crim.period == "day"
+        assert any(r["arrests"] % 5 for r in crim.rows.to_pylist())
+
+
+# --- the real FY2016-19 data ----------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("by", ["gender", "age_group", "citizenship"])
+def test_real_data_attacks_pin_nothing(real_full_db: Path, by: str) -> None:
+    import icestats
+
+    with icestats.connect(real_full_db) as ice:
+        offices = [o for (o,) in ice.con.execute("SELECT DISTINCT aor FROM arrests").fetchall()]
+    tried, found = attack(real_full_db, by, offices)
+    print(f"\nreal {by}: {tried} groups attacked, {found} pinned")
+    assert tried == 1595 and found == 0  # 2 scope parts x 48 months x the offices
+
+
+@pytest.mark.slow
+def test_real_2019_six_months_and_fiscal_year_are_shown(real_full_db: Path) -> None:
+    """The cut last day (2019-09-01, 4 arrests) hides nothing: every gender over
+    January-June 2019 (true: 7,470 women of 73,440) and every gender and citizenship over
+    FY2019 are shown, within 4 a cell of the truth; September 2019 pins nothing."""
+    from fastapi.testclient import TestClient
+
+    import icestats
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(real_full_db), base_url="http://127.0.0.1")
+    half = client.get("/api/daily?by=gender&from=2019-01-01&to=2019-06-30").json()
+    women = next(r for r in half["totals"] if r["key"] == "Female")
+    cells = half["protection"]["months"] * 28 * 2  # months x offices x scope parts, at most
+    assert half["total"]["arrests"] == 73_440 and abs(women["arrests"] - 7_470) <= 4 * cells
+    assert all(r["arrests"] is not None for r in half["totals"])
+    with icestats.connect(real_full_db) as ice:
+        for by in ("gender", "citizenship"):
+            fy = ice.breakdown(by, period="fy", start=date(2018, 10, 1),
+                               end=date(2019, 9, 1)).rows.to_pylist()
+            assert fy and all(r["arrests"] is not None for r in fy)
+        sept = _published(ice, "gender", None, "arrests", "all")
+    group = {v: p for (m, v), p in sept.items() if m == date(2019, 9, 1)}
+    assert not pinned({**{"Male": 0, "Female": 0}, **group}, 4)

@@ -85,7 +85,9 @@ def test_the_forecast_follows_a_level_shift() -> None:
     """Counts at 10 a day for 150 days, then 40: from the end the model's level is near 40
     (a trend through the whole window would say about 28), the shift is found (day 150)
     and followed at once; a goal the next 30 days already meet gets no date (it is met
-    now), a goal ten times higher no date and a chance below one half."""
+    now), a goal ten times higher no date and a chance below one half. (The chance for
+    the goal met now is about 0.8, not 0.9: one shift seen in 182 days leaves the rate of
+    shifts uncertain, and each path draws it from its posterior.)"""
     rng = np.random.default_rng(5)
     days = [date(2019, 1, 1) + timedelta(days=i) for i in range(182)]
     y = np.concatenate([rng.poisson(10, 150), rng.poisson(40, 32)]).astype(float)[:, None]
@@ -94,7 +96,7 @@ def test_the_forecast_follows_a_level_shift() -> None:
     assert 34 < level < 46 and 34 < fc.mean30[0] < 46
     assert [abs((d - days[150]).days) <= 3 for d in fc.fit.breaks[0]] == [True]
     g = goal_block(fc, 0, days, y[:, 0], 30.0)
-    assert g["goal_probability"] > 0.85 and g["goal_date"] is None
+    assert g["goal_probability"] > 0.75 and g["goal_date"] is None
     assert "met now" in g["goal_met"] and g["recent_break"] is None  # 32 days back
     far = goal_block(fc, 0, days, y[:, 0], 400.0)
     assert far["goal_probability"] < 0.05 and far["goal_date"] is None
@@ -113,6 +115,24 @@ def test_a_shift_is_not_read_as_random_walk_steps() -> None:
     assert fc.m30_paths is not None
     assert fc.m30_paths[:, 0].mean() < 1.25 * fc.mean30[0]
     assert np.sqrt(fc.fit.step_var[0]) < 0.05
+
+
+def test_no_rise_on_top_of_a_surge() -> None:
+    """6 a day for 120 days, x4 for 21, back for 20, then x10 (the Metro Surge's shape):
+    shifts ahead land no further from the usual level than the largest shift found, so
+    the paths do not draw another x8 on top of the surge. Before (shifts up or down alike
+    from anywhere): the paths' mean 1.55 times the level (92.7 against 59.9), their 97.5%
+    quantile 400 a day; now 1.08 and 178."""
+    rng = np.random.default_rng(3)
+    days = [date(2025, 7, 1) + timedelta(days=i) for i in range(182)]
+    lam = np.r_[np.full(120, 6.0), np.full(21, 24.0), np.full(20, 6.0), np.full(21, 60.0)]
+    y = rng.poisson(lam).astype(float)[:, None]
+    fc = forecast_counts(days, y, 30, seed=1)
+    assert fc.m30_paths is not None and len(fc.fit.breaks[0]) == 3
+    level = float(np.exp(fc.fit.level[0]) * fc.fit.day_factor[0] - 0.5)
+    assert 50 < level < 70 and 4 < float(np.exp(fc.fit.baseline[0])) < 9
+    assert fc.m30_paths[:, 0].mean() < 1.25 * level
+    assert np.quantile(fc.m30_paths[:, 0], 0.975) < 3.5 * level
 
 
 def test_goal_dates_over_the_real_backtest_origins(real_db: Path) -> None:

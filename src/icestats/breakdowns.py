@@ -1,7 +1,7 @@
 """The breakdown answer: counts and shares by one category in each period, long (one row
 per period and value) and wide (the largest values as columns, the rest as "other"), each
 period with its days of data and whether it is partial. Small cells of a personal
-attribute are suppressed by ``privacy`` (decided on whole years, whole periods only).
+attribute come from the protected grid (``privacy``): whole calendar months, rounded.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from icestats.counting import (
     TOP,
     by_day_sql,
     check,
+    counted_sql,
     period_days,
     period_start_sql,
 )
 from icestats.metrics import not_in_release
-from icestats.slices import Window
+from icestats.slices import Window, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ if TYPE_CHECKING:
 def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str = "month",
               top: int = TOP) -> BreakdownAnswer:
     """Counts and shares of each value of ``by`` in each period of the window, long and
-    wide."""
+    wide. A personal
+    attribute is read from the protected grid (``privacy``): whole calendar months, so
+    days and weeks are answered by month and a range is widened to whole periods."""
     check(by, BREAKDOWNS, "breakdown")
     check(period, PERIODS, "period")
     count, scope, aor = w.slice.count, w.slice.scope, w.slice.office
@@ -48,49 +51,81 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
     missing = not_in_release(con, by, w.first, w.last)
     if missing:
         where += " AND false"  # (nothing to count: the answer says why)
-    # Count by day first (a few thousand groups), then roll days up into periods:
-    # date_trunc on every one of millions of rows costs more than the whole count.
-    # (_days: days of data each period covers; _shown: those inside the requested range;
-    # _tail: those of them in the incomplete tail. Counts come from privacy.widen's range,
-    # so a personal attribute's cells are decided on whole years and a period the range
-    # cuts is suppressed, never counted in part.)
-    sql = f"""
+    protection, window = None, w
+    if privacy.is_personal([by]):
+        period = period if period not in ("day", "week") else privacy.GRAIN
+        lo, hi = whole_periods(period, binds["start"], binds["end"])
+        protection = privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor)
+        cov = w.coverage
+        assert cov is not None and cov.start is not None and cov.end is not None
+        window = w.narrowed(max(lo, cov.start), min(hi, cov.end), source(con, lo, hi))
+        binds.update(start=lo, end=hi, lo=lo, hi=hi)
+        where = where.replace("$start", "$lo").replace("$end", "$hi")
+        counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds)
+        counts = f"SELECT * FROM ({counts}) WHERE {'false' if missing else 'true'}"
+    else:
+        counts = f"""SELECT {period_start_sql(period, "apprehension_date")} AS period,
+                            {by} AS value, CAST(sum(n) AS BIGINT) AS arrests
+                     FROM ({by_day_sql(by, where, count, scope)}) GROUP BY ALL"""
+    raw = arrow(con, _sql(by, period, counts, where, count, scope), binds)
+    spans = {p: (shown, days, tail) for p, days, shown, tail in zip(
+        *(raw[c].to_pylist() for c in ("period", "_days", "_shown", "_tail")), strict=True)}
+    table = raw.drop_columns(["_days", "_shown", "_tail"])
+    columns, wide = _wide(table, by, top)
+    _mark_partial(wide, period, spans)
+    return BreakdownAnswer(
+        by, period, table.drop_columns(["period_total"]), wide, columns,
+        start=binds["start"], end=binds["end"], aor=aor, missing=missing, count=count,
+        scope=scope, window=window, source=window.source, protection=protection,
+        method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
+               f"largest values over the range as columns, the rest as 'other'"
+               + (f"; {privacy.RULE}" if protection else ""))
+
+
+def _sql(by: str, period: str, counts: str, where: str, count: str, scope: str) -> str:
+    """Each period's cells (``counts``: period, value, arrests), their share of the
+    period's cells, the period's total (exact: counts by day are public; a personal
+    attribute's rounded cells need not add up to it), its days of data (_days), those in
+    the range (_shown) and in the incomplete tail (_tail). Counts by day first, then
+    rolled into periods: date_trunc on millions of rows costs more than the count."""
+    return f"""
         WITH spans AS (SELECT {period_start_sql(period, "date")} AS period,
                               count(*) AS _days,
                               count(*) FILTER (WHERE date BETWEEN $start AND $end) AS _shown,
                               count(*) FILTER (WHERE incomplete AND date BETWEEN $start AND $end)
                                   AS _tail
-                       FROM day_owner GROUP BY 1)
-        SELECT period, {by}, arrests,
-               100 * arrests / sum(arrests) OVER (PARTITION BY period) AS share,
-               CAST(sum(arrests) OVER (PARTITION BY period) AS BIGINT) AS period_total,
-               _days, _shown, _tail
-        FROM (SELECT {period_start_sql(period, "apprehension_date")} AS period,
-                     {by}, CAST(sum(n) AS BIGINT) AS arrests
-              FROM ({by_day_sql(by, where.replace("$start", "$lo").replace("$end", "$hi"),
-                                count, scope)}) GROUP BY ALL) JOIN spans USING (period)
+                       FROM day_owner GROUP BY 1),
+             totals AS (SELECT {period_start_sql(period, "apprehension_date")} AS period,
+                               CAST(sum(n) AS BIGINT) AS period_total
+                        FROM (SELECT apprehension_date, count(*) AS n
+                              FROM {counted_sql(count, scope)} WHERE {where} GROUP BY 1)
+                        GROUP BY 1)
+        SELECT period, value AS {by}, arrests,
+               100 * arrests / nullif(sum(arrests) OVER (PARTITION BY period), 0) AS share,
+               period_total, _days, _shown, _tail
+        FROM ({counts}) JOIN totals USING (period) JOIN spans USING (period)
         WHERE _shown > 0
+        QUALIFY arrests > 0 OR sum(arrests) OVER (PARTITION BY value) > 0
         ORDER BY 1, 3 DESC, 2
     """
-    lo, hi = privacy.widen([by], binds["start"], binds["end"])
-    raw = arrow(con, sql, {**binds, "lo": lo, "hi": hi})
-    spans = {p: (shown, days, tail) for p, days, shown, tail in zip(
-        *(raw[c].to_pylist() for c in ("period", "_days", "_shown", "_tail")), strict=True)}
-    table = privacy.suppress(raw, [by], "_days", days_shown="_shown", period=period,
-                             period_column="period")
-    columns, wide = _wide(table, by, top)
-    if privacy.is_personal([by]):  # a cut period is counted whole: its total is not shown
-        for row in wide:
-            shown, days, _ = spans[row["period"]]
-            if shown < days:
-                row["total"] = None
-    _mark_partial(wide, period, spans)
-    return BreakdownAnswer(
-        by, period, table.drop_columns(["period_total"]), wide, columns,
-        start=w.first, end=w.last, aor=aor, missing=missing, count=count, scope=scope,
-        window=w, source=w.source,
-        method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
-               f"largest values over the range as columns, the rest as 'other'")
+
+
+def whole_periods(period: str, start: date, end: date) -> tuple[date, date]:
+    """The whole periods (months, quarters, years or fiscal years) holding start and end."""
+    from datetime import timedelta
+
+    last = _period_start(period, end)
+    return _period_start(period, start), last + timedelta(days=period_days(period, last) - 1)
+
+
+def _period_start(period: str, d: date) -> date:
+    if period == "quarter":
+        return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+    if period == "year":
+        return date(d.year, 1, 1)
+    if period == "fy":
+        return date(d.year if d.month >= 10 else d.year - 1, 10, 1)
+    return d.replace(day=1)
 
 
 def _mark_partial(wide: list[PeriodRow], period: str,
@@ -115,25 +150,24 @@ def _wide(table: pa.Table, by: str, top: int) -> tuple[list[str], list[PeriodRow
     shown, rest = sorted(cats[:top]), set(cats[top:])
     periods: dict[date, dict[str, dict[str, Any]]] = {}
     period_total: dict[date, int] = {}
+    cell_sum: dict[date, int] = {}
     for r in rows:
         periods.setdefault(r["period"], {})[r[by]] = r
         period_total[r["period"]] = r["period_total"]
+        cell_sum[r["period"]] = cell_sum.get(r["period"], 0) + (r["arrests"] or 0)
     wide: list[PeriodRow] = []
     for p, cells in periods.items():
-        total = period_total[p]
+        total, shown_sum = period_total[p], cell_sum[p]
         out: dict[str, Cell] = {}
         for c in shown:
             cell = cells.get(c)
             out[c] = {"arrests": cell["arrests"] if cell else 0,
-                      "share": cell["share"] if cell else 0.0,
-                      "suppressed": bool(cell and cell.get("suppressed"))}
+                      "share": cell["share"] if cell else 0.0, "suppressed": False}
         if rest:
             parts = [cells[c] for c in rest if c in cells]
-            hidden = any(x.get("suppressed") for x in parts)
             n = sum(x["arrests"] or 0 for x in parts)
-            out["other"] = {"arrests": None if hidden else n,
-                            "share": None if hidden or not total
-                            else 100 * n / total, "suppressed": hidden}
+            out["other"] = {"arrests": n, "share": None if not shown_sum
+                            else 100 * n / shown_sum, "suppressed": False}
         wide.append({"period": p, "cells": out, "total": total, "days": 0, "period_days": 0,
                      "incomplete_days": 0, "partial": False})  # (days: _mark_partial)
     return shown + (["other"] if rest else []), wide

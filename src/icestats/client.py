@@ -125,6 +125,7 @@ class Icestats:
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None, declared: Declared | None = None,
+               date_order: str | None = None
                ) -> list[IngestResult | WorkbookResult | CountResult]:
         """Load release files, detention workbooks and count tables, each all or nothing;
         stops at the first bad file. ``declared``: what options say of a count table whose
@@ -132,11 +133,17 @@ class Icestats:
 
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
-        interrupt is raised as ``KeyboardInterrupt``."""
+        interrupt is raised as ``KeyboardInterrupt``. ``date_order``: ``mdy`` or ``dmy`` for
+        slashed dates that read both ways (``ingest.dates.date_order``)."""
         from icestats.loading import ingest_file
 
         if not self.write:
             raise UsageError("this connection is read-only; use icestats.connect(path, write=True)")
+        if date_order not in (None, "mdy", "dmy"):
+            raise UsageError(f"--date-order must be mdy or dmy, not '{date_order}'")
+        from icestats.ingest.dates import ORDER_VARIABLE
+
+        self.con.execute(f"SET VARIABLE {ORDER_VARIABLE} = ?", [date_order])
         results = []
         for f in files:
             try:

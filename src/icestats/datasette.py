@@ -1,6 +1,7 @@
-"""``icestats export datasette DIR``: the read-only views (``views.py``, suppression
-applied) as an SQLite file, and a Datasette ``metadata.json`` giving every table its title,
-description, columns, source, license and whether its numbers are REAL or GENERATED.
+"""``icestats export datasette DIR``: the read-only views (``views.py``; personal
+attributes from the protected grid) as an SQLite file, and a Datasette ``metadata.json``
+giving every table its title, description, columns, source, license and whether its
+numbers are REAL or GENERATED.
 
 ``datasette DIR/icestats.db -m DIR/metadata.json`` then browses, facets and queries them.
 Both files are written to temporary names and renamed when complete.
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from icestats.errors import OutputError
 from icestats.exports import atomic_output
 
 if TYPE_CHECKING:
@@ -25,7 +27,7 @@ RELEASE_LICENSE = "U.S. government records released under FOIA (public domain)"
 WORKBOOK_LICENSE = "U.S. government work (public domain): ICE detention statistics"
 FACETS = {"arrests_daily": ["aor", "incomplete"],
           "arrests_daily_by_category": ["dimension", "aor"],
-          "arrests_monthly_personal": ["dimension", "suppressed"],
+          "arrests_monthly_personal": ["dimension", "aor"],
           "workbook_values": ["workbook", "table_key"]}
 
 
@@ -72,10 +74,10 @@ def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NA
                      **({"facets": FACETS[name]} if name in FACETS else {})}
     return {"title": "icestats: ICE arrests and detention, counted aggregates",
             "description": f"Counted aggregates only (no record, no identifier; personal "
-                           f"attributes national by month with small-cell suppression). "
-                           f"Arrests are one per 24-hour episode of one identifier, each "
-                           f"day from the release that owns it; `records` columns count "
-                           f"raw rows. "
+                           f"attributes by month and office from the protected grid, "
+                           f"rounded). Arrests are one per 24-hour episode of one "
+                           f"identifier, each day from the release that owns it; `records` "
+                           f"columns count raw rows. "
                            f"Arrest numbers are {kind}: {arrests.text}; detention numbers "
                            f"are REAL: ICE detention statistics from {workbooks}.",
             "source": "icestats (ICE ERO arrest releases under FOIA; ICE detention "
@@ -99,8 +101,12 @@ def _sqlite(tables: dict[str, pa.Table], path: Path) -> None:
                 con.executemany(f'INSERT INTO "{name}" VALUES ({marks})',
                                 zip(*(c.to_pylist() for c in batch.columns), strict=True))
         con.commit()
+    except sqlite3.OperationalError as exc:  # "database or disk is full": one line
+        raise OutputError(f"cannot write {path.name.split('.partial-')[0].lstrip('.')} "
+                          f"({exc}); nothing was written") from None
     finally:
         con.close()
+        Path(f"{path}-journal").unlink(missing_ok=True)  # (SQLite's, of the partial file)
 
 
 def _plain_types(table: pa.Table) -> pa.Table:

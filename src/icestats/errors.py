@@ -123,8 +123,32 @@ def last_resort(exc: BaseException, what: str) -> tuple[int, str]:
     if isinstance(exc, OSError) and errno.errorcode.get(exc.errno or -1) in _OS_ERRNOS:
         where = f" {exc.filename}" if exc.filename else ""
         return 1, f"{what}: cannot use{where} ({exc.strerror or first_line(exc)})"
+    full = disk_full(exc)
+    if full is not None:  # DuckDB's own write errors carry the text, not an errno
+        return 1, (f"{what}: no space left on the device ({full}); nothing was changed (a "
+                   f"load is discarded, an output is written whole or not at all)")
     return EXIT_INTERNAL, f"{what} failed unexpectedly ({type(exc).__name__}: " \
         f"{first_line(exc, 120)}); {_write_traceback(exc)}"
+
+
+_FULL = ("No space left on device", "Disk quota exceeded", "File too large",
+         "database or disk is full")
+
+
+def disk_full(exc: BaseException | None) -> str | None:
+    """The first line of an error in ``exc``'s chain that says the disk is full (an
+    ``OSError`` with ENOSPC/EDQUOT/EFBIG, or DuckDB's IO error quoting it), else None."""
+    import errno
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return first_line(exc, 160)
+        if any(text in str(exc) for text in _FULL):
+            return first_line(exc, 160)
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 def _write_traceback(exc: BaseException) -> str:

@@ -92,14 +92,11 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
     where, binds = _where(start, end, aor)
     if by is None:
         return arrow(con, _with_source(national_sql(where, count, scope)), binds)
+    # a personal attribute is never counted by day: it is published by the grid only
+    assert not privacy.is_personal([by]), "personal attributes: privacy.cells"
     sql = _with_source(f"""SELECT apprehension_date AS date, {by}, n AS arrests
                            FROM ({by_day_sql(by, where, count, scope)})""")
-    # a personal attribute's day cells are decided on whole years (privacy.widen), then
-    # the requested days are cut out: every range shows the same cells
-    wide = privacy.widen([by], binds["start"], binds["end"])
-    table = arrow(con, sql, {**binds, "start": wide[0], "end": wide[1]})
-    return privacy.suppress(table, [by], 1, period="day", period_column="date",
-                            keep=(binds["start"], binds["end"]))
+    return arrow(con, sql, binds)
 
 
 def _with_source(sql: str) -> str:
@@ -287,29 +284,5 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "rows_rejected": sum(r["rows_rejected"] for r in listed),
         "records_merged": sum(r["merged"] for r in listed),
         "rejects_by_reason": dict(rejects), "aor_not_matched": dict(aor_issues),
-        "unrecognized_aor_values": unrecognized_summary(unrecognized),
+        "unrecognized_aor_values": privacy.unrecognized_summary(unrecognized),
     }
-
-
-NAME_LIKE = r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]"
-MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
-
-
-def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
-    """Unrecognized office values as a reader may see them: a value that looks like an
-    office name (letters only) and occurs at least ``k`` times is shown (at most ten);
-    every other value is counted by its shape only (it may be an identifier or a name that
-    sat in the wrong column, and must not be printed)."""
-    import re
-
-    shown: dict[str, int] = {}
-    other: dict[str, int] = {}
-    for value, n in values:
-        text = str(value).strip()
-        if re.fullmatch(NAME_LIKE, text) and n >= k and len(shown) < 10:
-            shown[text] = shown.get(text, 0) + n
-        else:
-            shape = "other values with digits" if re.search(r"\d", text) else \
-                f"other values seen fewer than {k} times" if n < k else "other values"
-            other[f"({shape})"] = other.get(f"({shape})", 0) + n
-    return {**shown, **other}

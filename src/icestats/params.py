@@ -42,16 +42,42 @@ def days(value: int, option: str, low: int = 1, high: int = MAX_DAYS) -> int:
     return value
 
 
+# a goal or target a day: finite, and sane (1e-308 or 1e308 arrests a day is a typo, and
+# dividing by it overflowed the answer into an HTTP 500)
+MIN_PER_DAY = 0.01
+MAX_PER_DAY = 1_000_000.0
+MAX_OFFICES = 30  # offices in one request: the 25, HQ and the unknown group, and a margin
+MAX_EVENTS = 50  # events in one request
+
+
 def positive(value: float, option: str) -> float:
-    """A finite number above zero (a goal, a target)."""
+    """A finite number a day from MIN_PER_DAY to MAX_PER_DAY (a goal, a target)."""
     try:
         x = float(value)
     except (TypeError, ValueError):
         raise UsageError(f"{option} must be a finite number above 0, not {_shown(value)}"
                          ) from None
-    if not math.isfinite(x) or x <= 0:
-        raise UsageError(f"{option} must be a finite number above 0, not {_shown(value)}")
+    if not math.isfinite(x) or not MIN_PER_DAY <= x <= MAX_PER_DAY:
+        raise UsageError(f"{option} must be a finite number from {_num(MIN_PER_DAY)} to "
+                         f"{_num(MAX_PER_DAY)}, not {_shown(value)}")  # (as the Param says)
     return x
+
+
+def offices(text: str | None, limit: int = MAX_OFFICES) -> list[str]:
+    """Office codes from a comma-separated list (codes or names), each once, at most
+    ``limit`` of them (more is refused before any work is done)."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    if len(parts) > limit:
+        raise UsageError(f"at most {limit} offices at a time, not {len(parts):,}")
+    return list(dict.fromkeys(office(p) for p in parts))
+
+
+def count_at_most(items: list[str] | None, what: str, limit: int = MAX_EVENTS) -> list[str]:
+    """``items`` (e.g. events), refused when there are more than ``limit``."""
+    items = items or []
+    if len(items) > limit:
+        raise UsageError(f"at most {limit} {what} at a time, not {len(items):,}")
+    return items
 
 
 def office(value: str) -> str:
@@ -209,7 +235,11 @@ def _flag(p: Param, value: Any) -> bool:
 
 
 def _list(p: Param, value: Any) -> list[str]:
-    return [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+    """Repeatable text; ``high``: at most that many (more is refused before any work)."""
+    items = [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+    if p.high is not None:
+        count_at_most(items, p.name + "s", int(p.high))
+    return items
 
 
 PARSERS: dict[str, Callable[[Param, Any], Any]] = {

@@ -1,208 +1,304 @@
-"""Statistical disclosure control: the one place every output passes through.
+"""Statistical disclosure control: the one protected publication grid for personal
+attributes (citizenship, gender, age group), read by every output.
 
 Counts by office, by day and by one category (criminality, method, agency, program) are
-published as they are. Where a table pairs a personal attribute (citizenship, gender, age
-group) with what it actually shows — not the name of its period:
+published as they are. A personal attribute is published only through the **grid**: one
+cell per event kind, attribute, calendar month, office (every ``aor`` value, HQ and
+unknown included), scope part (interior or border-related) and count part (the first
+record of an episode, or a repeat record), and attribute value (every value the database
+holds, zeros included). Each cell's count is **randomly rounded to a multiple of 5, keyed
+by the cell** (the cell-key method of the ONS and the ABS, with a perturbation table that
+is unbiased random rounding to base 5, as Statistics Canada and Stats NZ publish):
 
-1. **Short spans and fine geography.** A cell covering fewer than ``MIN_DAYS`` (7) days of
-   data, or paired with geography finer than an office, is suppressed below ``THRESHOLD``
-   (10): a one-day range asked for "by week" is a day.
-2. **Whole periods only.** A period the requested range cuts (it shows fewer of the
-   period's days of data than the period has) is suppressed entirely: otherwise two
-   overlapping ranges differ by a day.
-3. **One calendar hierarchy.** Days, months, quarters and years nest; weeks cut across
-   months, and with both published exactly their differences isolate spans of 1-6 days.
-   Cells by week are therefore suppressed entirely.
-4. **Complementary suppression.** The totals a suppressed cell adds up to are published
-   elsewhere (a day's national count; a category's count for a month, quarter or year). In
-   every such group — the cells of one period, and the cells of one category across the
-   finer periods of one coarser period — the cells are audited as an attacker would: each
-   suppressed cell lies in [1, 9] (below the threshold) or at least 10 (a complementary
-   cell), and the group total is known. While some suppressed cell of a group has only one
-   possible value (always so for a group's only suppressed cell, complementary or not), the
-   next smallest cell of the group (with its ties) is suppressed too.
-   Groups are revisited until none changes. A group whose every cell is suppressed and
-   still pins a cell (a period whose total is itself tiny) cannot be protected by
-   suppression; the national series is published by design.
-5. **The same cells for every range.** Suppression is decided on whole calendar years
-   (``widen``) and the requested rows are cut out afterwards, so asking for different
-   ranges never reveals different cells.
+- each record has a record key in 0..4095, a hash of its file's SHA-256, sheet and row
+  (Knuth's multiplicative hash of the row's position, offset by the file's digest: the
+  same file always gives the same keys, so every database made from it rounds alike
+  and two publications of one cell never differ);
+- a cell's key is the sum of its records' keys modulo 4096; a count ``5q + r`` becomes
+  ``5q + 5`` when ``key * 5 < r * 4096`` (probability r/5), else ``5q``: unbiased, off by
+  at most 4, and a published 0 may hide 1 to 4 (a published 5, 1 to 9);
+- **audit**: the totals of each group of cells (one office, month, scope part and count
+  part: the attribute's values) are public through the unprotected counts. An attacker
+  who knows the total T and the rule knows each cell lies in [p-4, p+4] (at least 0); the
+  cells are then pinned exactly when T equals the sum of their lower or of their upper
+  bounds. In such a group one cell is rounded the other way (:func:`_fix_pinned`), until
+  no group is pinned.
+
+Every answer for a personal attribute (a breakdown, a daily chart, an export, an API
+answer, a SQL view, Datasette) is a sum of whole grid cells: a range is widened to whole
+calendar months and says so (:func:`Protection`). Groups are disjoint, so a sum of cells
+reveals nothing its cells do not; no cell is ever hidden, so nothing cascades from a
+short or cut month. The grid is rebuilt by every writer before it switches a database in
+(:func:`build_grid`), in the table ``personal_grid`` (published counts only: neither the
+true counts nor the keys are stored).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from icestats import counting
+
 if TYPE_CHECKING:
+    import duckdb
     import pyarrow as pa
 
-PERSONAL = frozenset({"citizenship", "gender", "age_group"})
-FINE_GEOGRAPHY = frozenset({"state", "county", "site_landmark"})
-THRESHOLD = 10
-MIN_DAYS = 7  # a cell covering fewer days of data than this is "by day"
-# calendar units that contain each unit (nested): their per-category totals are margins
-# (calendar quarters nest in federal fiscal years, October to September, as in years)
-PARENTS = {"day": ("month", "quarter", "year", "fy"), "month": ("quarter", "year", "fy"),
-           "quarter": ("year", "fy"), "year": (), "fy": ()}
+PERSONAL = ("citizenship", "gender", "age_group")
+BASE = 5  # cells are rounded to a multiple of this
+KEYS = 4096  # record and cell keys lie in 0..KEYS-1
+GRAIN = "month"  # the grid's one grain of time: periods are composed of whole months
+RULE = (f"personal attributes are published only as whole calendar months per office "
+        f"(or their sums), each cell randomly rounded to a multiple of {BASE} keyed by the "
+        f"cell (off by at most {BASE - 1}; see docs/reliability.md)")
+
+# What each kind of event contributes to the grid: its records that count (owned by
+# their day's release), with the month, office, parts, record key and the attributes.
+# Other kinds (encounters, removals, detainers, book-ins) register their own source here.
+_ARRESTS = f"""
+    SELECT CAST(date_trunc('month', a.apprehension_date) AS DATE) AS month, a.aor,
+           {counting.INTERIOR_SQL} AS interior, a.episode_start AS first_record,
+           CAST(((r.seed + a.sheet_no * 16777216 + a.source_row) * 2654435761
+                 % 4294967296) // {2**32 // KEYS} AS BIGINT) AS rkey,
+           {counting.DIMENSIONS['citizenship']} AS citizenship,
+           {counting.DIMENSIONS['gender']} AS gender,
+           {counting.DIMENSIONS['age_group']} AS age_group
+    FROM arrests a
+    JOIN (SELECT release_id, CAST(md5_number(file_sha256) % 4294967296 AS HUGEINT) AS seed
+          FROM releases) r USING (release_id)
+    WHERE a.owned"""
+SOURCES: dict[str, str] = {"arrests": _ARRESTS}
 
 
 def is_personal(dimensions: Iterable[str]) -> bool:
-    return bool(set(dimensions) & PERSONAL)
+    return bool(set(dimensions) & set(PERSONAL))
 
 
-def needs_suppression(dimensions: Iterable[str], days: int | Sequence[int],
-                      period: str | None = None) -> bool:
-    """True when some cell pairs a personal attribute with sub-office geography, with
-    fewer than MIN_DAYS days of data, or with weeks."""
-    dims = set(dimensions)
-    if not dims & PERSONAL:
+# --- building the grid (once per database version, by the writer) ---------------------
+
+def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = None) -> int:
+    """Recompute ``personal_grid`` for ``kinds`` (default: every registered kind) from the
+    counted records, unless the releases and day owners are those it was built from (a
+    re-run that loaded nothing); returns how many groups the audit had to fix."""
+    built_from = con.execute(f"""
+        SELECT concat_ws(':', '{",".join(SOURCES)}', (SELECT count(*) FROM releases),
+                         (SELECT coalesce(max(release_id), 0) FROM releases),
+                         (SELECT coalesce(sum(rows_loaded), 0) FROM releases),
+                         (SELECT count(*) FROM day_owner),
+                         (SELECT coalesce(sum(hash(date, release_id)), 0) FROM day_owner))
+        """).fetchall()[0][0]
+    done = con.execute("SELECT value FROM meta WHERE key = 'grid_of'").fetchall()
+    if kinds is None and done and done[0][0] == built_from:
+        return 0
+    fixed = 0  # (the table is part of the schema: store.SCHEMA)
+    for kind in kinds if kinds is not None else SOURCES:
+        con.execute("DELETE FROM personal_grid WHERE kind = ?", [kind])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _grid_src AS {SOURCES[kind]}")
+        for attribute in PERSONAL:
+            _round_cells(con, attribute)
+            fixed += _fix_pinned(con)
+            con.execute("""INSERT INTO personal_grid SELECT ?, ?, month, aor, interior,
+                           first_record, value, published FROM _grid_cells""",
+                        [kind, attribute])
+        con.execute("DROP TABLE IF EXISTS _grid_cells")
+        con.execute("DROP TABLE _grid_src")
+    if kinds is None:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('grid_of', ?)", [built_from])
+    return fixed
+
+
+def _round_cells(con: duckdb.DuckDBPyConnection, attribute: str) -> None:
+    """Every cell of the attribute (every group with records x every value the database
+    holds), its true count ``n`` and its randomly rounded count ``published``."""
+    assert attribute in PERSONAL  # a column name from a fixed list, never from input
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _grid_cells AS
+        WITH counts AS (SELECT month, aor, interior, first_record, {attribute} AS value,
+                               count(*) AS n, sum(rkey) % {KEYS} AS ckey
+                        FROM _grid_src GROUP BY ALL),
+             groups AS (SELECT DISTINCT month, aor, interior, first_record FROM counts),
+             domain AS (SELECT DISTINCT value FROM counts)
+        SELECT g.*, d.value, coalesce(c.n, 0) AS n,
+               coalesce(c.n, 0) - coalesce(c.n, 0) % {BASE}
+               + CASE WHEN coalesce(c.ckey, 0) * {BASE} < (coalesce(c.n, 0) % {BASE}) * {KEYS}
+                      THEN {BASE} ELSE 0 END AS published
+        FROM groups g CROSS JOIN domain d
+        LEFT JOIN counts c USING (month, aor, interior, first_record, value)""")
+
+
+_GROUP = "month, aor, interior, first_record"
+_PINNED = f"""
+    SELECT {_GROUP}, sum(n) = sum(greatest(published - {BASE - 1}, 0)) AS at_low
+    FROM _grid_cells GROUP BY ALL
+    HAVING count(*) > 1 AND (sum(n) = sum(greatest(published - {BASE - 1}, 0))
+                             OR sum(n) = sum(published + {BASE - 1}))"""
+
+
+def _fix_pinned(con: duckdb.DuckDBPyConnection, rounds: int = 5) -> int:
+    """The audit: a group whose public total equals the sum of its cells' lower bounds
+    (every cell rounded up from just above a multiple of 5) or of their upper bounds has
+    every cell pinned; round one of its cells the other way (down: the largest; up: the
+    first value) and check again. Returns the number of groups fixed."""
+    fixed = 0
+    for _ in range(rounds):
+        pinned = con.execute(f"SELECT count(*) FROM ({_PINNED})").fetchall()[0][0]
+        if not pinned:
+            return fixed
+        fixed += int(pinned)
+        con.execute(f"""
+            UPDATE _grid_cells c SET published = c.published
+                + CASE WHEN p.at_low THEN -{BASE} ELSE {BASE} END
+            FROM (SELECT c.{_GROUP.replace(', ', ', c.')}, c.value, p.at_low,
+                         row_number() OVER (PARTITION BY c.{_GROUP.replace(', ', ', c.')}
+                             ORDER BY CASE WHEN p.at_low THEN -c.published ELSE 0 END,
+                                      c.value) AS k
+                  FROM _grid_cells c JOIN ({_PINNED}) p USING ({_GROUP})
+                  WHERE NOT p.at_low OR c.published > 0) p
+            WHERE p.k = 1 AND c.month = p.month AND c.aor = p.aor
+              AND c.interior = p.interior AND c.first_record = p.first_record
+              AND c.value = p.value""")
+    raise AssertionError("the grid audit did not converge")  # (two rounds always suffice)
+
+
+# --- reading the grid (every output) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Protection:
+    """What an answer for a personal attribute is made of: whole grid cells (calendar
+    months, per office or summed over offices), the range asked and the range answered."""
+
+    attribute: str
+    asked: tuple[date | None, date | None]
+    answered: tuple[date, date]
+    geography: str  # "office" or "nation"
+    months: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": RULE, "attribute": self.attribute, "grain": GRAIN,
+                "geography": self.geography,
+                "asked": {"from": self.asked[0], "to": self.asked[1]},
+                "answered": {"from": self.answered[0], "to": self.answered[1]},
+                "months": self.months}
+
+    @property
+    def text(self) -> str:
+        asked = self.asked
+        widened = "" if asked == self.answered or asked == (None, None) else (
+            f" (asked {asked[0] or 'the start'} to {asked[1] or 'the end'}, widened to whole "
+            f"months)")
+        return (f"{self.attribute}: {self.answered[0]} to {self.answered[1]}{widened}; "
+                f"{RULE}; totals are exact, so the rounded cells need not add up to them.")
+
+
+def months_covering(start: date, end: date) -> tuple[date, date]:
+    """The whole calendar months that hold ``start`` and ``end``."""
+    import calendar
+
+    last = calendar.monthrange(end.year, end.month)[1]
+    return start.replace(day=1), end.replace(day=last)
+
+
+def protection(attribute: str, asked: tuple[date | None, date | None], lo: date, hi: date,
+               aor: str | None) -> Protection:
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month + 1
+    return Protection(attribute, asked, (lo, hi), "office" if aor else "nation", months)
+
+
+def parts_sql(count: str, scope: str) -> str:
+    """The grid's parts a count rule and scope add up: arrests are first records of
+    episodes (records: every record); interior leaves out the border-related part."""
+    counting.check(count, counting.COUNTS, "count")
+    counting.check(scope, counting.SCOPES, "scope")
+    where = ["true"]
+    if count == "arrests":
+        where.append("first_record")
+    if scope == "interior":
+        where.append("interior")
+    return " AND ".join(where)
+
+
+def cells_sql(attribute: str, period: str, *, count: str, scope: str, aor: bool,
+              kind: str = "arrests") -> str:
+    """(period, value, arrests): the published grid cells of ``attribute`` for months in
+    [$lo, $hi] (whole months), summed over offices (or one, ``$aor``) and into
+    ``period`` (month, quarter, year or fy: each a set of whole months)."""
+    assert attribute in PERSONAL and kind in SOURCES
+    start = counting.period_start_sql(period, "month")
+    office = " AND aor = $aor" if aor else ""
+    return f"""SELECT {start} AS period, value, CAST(sum(published) AS BIGINT) AS arrests
+               FROM personal_grid
+               WHERE kind = '{kind}' AND attribute = '{attribute}'
+                 AND month BETWEEN $lo AND $hi AND {parts_sql(count, scope)}{office}
+               GROUP BY ALL"""
+
+
+def cells(con: duckdb.DuckDBPyConnection, attribute: str, lo: date, hi: date, *,
+          period: str = GRAIN, count: str = "arrests", scope: str = "all",
+          aor: str | None = None, kind: str = "arrests") -> pa.Table:
+    """The published cells (period, value, arrests) with a non-zero count, ordered."""
+    from icestats.store import arrow
+
+    binds: dict[str, Any] = {"lo": lo, "hi": hi}
+    if aor:
+        binds["aor"] = aor
+    sql = cells_sql(attribute, period, count=count, scope=scope, aor=bool(aor), kind=kind)
+    return arrow(con, f"SELECT * FROM ({sql}) WHERE arrests > 0 ORDER BY 1, 3 DESC, 2", binds)
+
+
+# --- status without names: unrecognized office values ---------------------------------
+
+MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
+CODE_LIKE = r"[A-Z]{2,4}"  # an office code's shape (CHI, HLG, SNA)
+OFFICE_WORDS = ("area of responsibility", "aor", "field office", "ero", "sub-office",
+                "suboffice", "district", "hq", "headquarters")
+
+
+def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
+    """Unrecognized office values as a reader may see them: a value is shown (at most ten)
+    only when it occurs at least ``k`` times and has the shape of an office: a code (2-4
+    capital letters), or words naming an office ("Area of Responsibility", "Field
+    Office"...) or close to a known office name or city ("Chicgo"). Any other value (a
+    person's name, an identifier) is counted by its shape only: words, length, digits."""
+    shown: dict[str, int] = {}
+    other: dict[str, int] = {}
+    for value, n in values:
+        text = str(value).strip()
+        if n >= k and len(shown) < 10 and _office_shaped(text):
+            shown[text] = shown.get(text, 0) + n
+        else:
+            key = f"({_shape(text)})"
+            other[key] = other.get(key, 0) + n
+    return {**shown, **other}
+
+
+def _office_shaped(text: str) -> bool:
+    import difflib
+    import re
+
+    if re.fullmatch(CODE_LIKE, text):
+        return True
+    if not re.fullmatch(r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]", text):
         return False
-    spans = [days] if isinstance(days, int) else list(days)
-    return bool(dims & FINE_GEOGRAPHY) or period == "week" or any(d < MIN_DAYS for d in spans)
+    low = text.lower()
+    if any(re.search(rf"\b{re.escape(w)}\b", low) for w in OFFICE_WORDS):
+        return True
+    from icestats import reference
+
+    known = {w for o in reference.offices() for name in (o.name, o.city)
+             for w in [name.lower()] if w}
+    words = [w for w in re.split(r"[ ,./()&-]+", low) if w]
+    return bool(words) and all(difflib.get_close_matches(w, known, n=1, cutoff=0.8)
+                               or w in ("area", "office", "city") for w in words)
 
 
-def widen(dimensions: Iterable[str], start: date | None, end: date | None
-          ) -> tuple[date | None, date | None]:
-    """The range suppression is decided on: whole calendar years for a personal attribute
-    (so that every range shows the same cells), else the range itself."""
-    if not is_personal(dimensions) or start is None or end is None:
-        return start, end
-    return date(start.year, 1, 1), date(end.year, 12, 31)
+def _shape(text: str) -> str:
+    """A value's shape, never its content: words, a band of lengths, digits or not."""
+    import re
 
-
-def suppress(table: pa.Table, dimensions: Iterable[str], days: int | str, *,
-             days_shown: str | None = None, period: str | None = None,
-             period_column: str | None = None, keep: tuple[date | None, date | None] | None = None,
-             count_columns: tuple[str, ...] = ("arrests",), threshold: int = THRESHOLD,
-             ) -> pa.Table:
-    """Blank counts (and their shares) that the rules above suppress; with a personal
-    attribute, adds a boolean ``suppressed`` column so that outputs can say so.
-
-    ``days``: the days of data each row's period covers (a number for every row, or the
-    name of a column). ``days_shown``: a column with how many of them lie in the requested
-    range (fewer: the period is cut, rule 2). ``period``: the calendar unit of
-    ``period_column`` (day, week, month, quarter, year): the margins of rule 4.
-    ``keep``: after suppression, only rows whose ``period_column`` lies in this range are
-    returned (the table was computed on ``widen``'s range). Columns whose names start with
-    ``_`` are helpers and are dropped."""
-    import pyarrow as pa
-
-    dims = list(dimensions)
-    n = table.num_rows
-    span = [days] * n if isinstance(days, int) else table[days].to_pylist()
-    if is_personal(dims):
-        counts = [int(c or 0) for c in table[count_columns[0]].to_pylist()]
-        shown_days = table[days_shown].to_pylist() if days_shown else span
-        everything = [period == "week" or s != d for s, d in zip(shown_days, span, strict=True)]
-        fine = bool(set(dims) & FINE_GEOGRAPHY)
-        primary = [not everything[i] and (fine or span[i] < MIN_DAYS) and counts[i] < threshold
-                   for i in range(n)]
-        hidden = [a or b for a, b in zip(everything, primary, strict=True)]
-        if any(primary):
-            groups = _margins(table, dims, period, period_column)
-            _complement(counts, primary, hidden, groups, threshold)
-        table = _blank(table, hidden, count_columns)
-    if keep is not None and period_column is not None and None not in keep:
-        import pyarrow.compute as pc
-
-        col = table[period_column]
-        inside = pc.and_(pc.greater_equal(col, pa.scalar(keep[0], col.type)),
-                         pc.less_equal(col, pa.scalar(keep[1], col.type)))
-        table = table.filter(inside)
-    helpers = [c for c in table.column_names if c.startswith("_")]
-    return table.drop_columns(helpers) if helpers else table
-
-
-def _blank(table: pa.Table, hidden: list[bool], count_columns: tuple[str, ...]) -> pa.Table:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    mask = pa.array(hidden, pa.bool_())
-    for name in (*count_columns, "share"):
-        if name in table.column_names:
-            i = table.column_names.index(name)
-            col = table[name]
-            table = table.set_column(i, name, pc.if_else(mask, pa.scalar(None, col.type), col))
-    return table.append_column("suppressed", mask)
-
-
-def _start_of(unit: str, d: date) -> date:
-    if unit == "month":
-        return d.replace(day=1)
-    if unit == "quarter":
-        return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    if unit == "fy":
-        return date(d.year if d.month >= 10 else d.year - 1, 10, 1)
-    return date(d.year, 1, 1)
-
-
-def _margins(table: pa.Table, dims: list[str], period: str | None,
-             period_column: str | None) -> list[list[int]]:
-    """Row groups whose totals are published elsewhere: each period's cells, and each
-    category's cells across the finer periods of a coarser one."""
-    keys: dict[tuple[Any, ...], list[int]] = {}
-    periods = table[period_column].to_pylist() if period_column else [None] * table.num_rows
-    cats = list(zip(*(table[d].to_pylist() for d in dims if d in table.column_names),
-                    strict=True)) or [()] * table.num_rows
-    for i, p in enumerate(periods):
-        keys.setdefault(("period", p), []).append(i)
-        for unit in PARENTS.get(period or "", ()):
-            if isinstance(p, date):
-                keys.setdefault((unit, _start_of(unit, p), cats[i]), []).append(i)
-    return [rows for rows in keys.values() if len(rows) > 0]
-
-
-def _complement(counts: list[int], primary: list[bool], hidden: list[bool],
-                groups: list[list[int]], threshold: int) -> None:
-    """Secondary suppression (rule 4): grow ``hidden`` until no group pins a cell. A group
-    is revisited whenever one of its cells becomes hidden through another group."""
-    member_of: dict[int, list[int]] = {}
-    for g, rows in enumerate(groups):
-        for i in rows:
-            member_of.setdefault(i, []).append(g)
-    pending = [g for g, rows in enumerate(groups) if any(hidden[i] for i in rows)]
-    queued = set(pending)
-    while pending:
-        g = pending.pop()
-        queued.discard(g)
-        rows = groups[g]
-        while True:
-            shown = [i for i in rows if not hidden[i]]
-            if not shown or _protected(rows, counts, primary, hidden, threshold):
-                break
-            smallest = min(counts[i] for i in shown)
-            for i in shown:
-                if counts[i] == smallest:
-                    hidden[i] = True
-                    for other in member_of[i]:
-                        if other != g and other not in queued:
-                            queued.add(other)
-                            pending.append(other)
-
-
-def _protected(rows: list[int], counts: list[int], primary: list[bool], hidden: list[bool],
-               threshold: int) -> bool:
-    """True when every suppressed primary cell of the group has at least two values
-    consistent with the group total and the shown cells (an attacker's view: a primary
-    cell is in [1, threshold-1], any other suppressed cell is at least threshold)."""
-    cells = [i for i in rows if hidden[i]]
-    if len(cells) == 1:
-        # the group's total minus its shown cells IS the one suppressed cell, primary or
-        # complementary (a complementary cell known here unlocks the groups it is also in:
-        # FY2019 males minus the shown months gave the suppressed 1-day September)
-        return False
-    total = sum(counts[i] for i in cells)
-    lows = {i: 1 if primary[i] else threshold for i in cells}
-    low_sum = sum(lows.values())
-    capped = all(primary[i] for i in cells)  # every suppressed cell has a known maximum
-    high_sum = (threshold - 1) * len(cells)
-    for i in cells:
-        if not primary[i]:
-            continue
-        high = min(threshold - 1, total - (low_sum - lows[i]))
-        low = max(1, total - (high_sum - (threshold - 1))) if capped else 1
-        if high <= low:
-            return False
-    return True
+    words = len(text.split())
+    band = next(f"{lo}-{hi}" for lo, hi in ((0, 9), (10, 19), (20, 39), (40, 10**9))
+                if len(text) <= hi).replace("-1000000000", " or more")
+    digits = ", with digits" if re.search(r"\d", text) else ""
+    return f"other values: {words} word{'s' if words != 1 else ''}, {band} characters{digits}"

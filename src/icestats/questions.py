@@ -24,7 +24,7 @@ from typing import Any
 from icestats import answers as a
 from icestats.counting import BREAKDOWNS, PERIODS, TOP
 from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
-from icestats.params import MAX_DAYS, Param
+from icestats.params import MAX_DAYS, MAX_EVENTS, MAX_PER_DAY, MIN_PER_DAY, Param
 from icestats.slices import COUNTS, KINDS, SCOPES, Slice
 
 # -- parameters shared by several questions (the slice's first) -------------------------
@@ -48,7 +48,7 @@ TO = Param("end", "date", "Last day (YYYY-MM-DD); default: the data's last.", op
 AOR = Param("aor", "office", "One office: a code (CHI) or a name (Chicago).",
             slice="offices")
 GOAL = Param("goal", "number", "National goal in arrests a day.", GOAL_PER_DAY,
-             "arrests a day", low=0, low_open=True)
+             "arrests a day", low=MIN_PER_DAY, high=MAX_PER_DAY)
 # Given, a goal or a goals file applies to every day asked about (historic data too);
 # not given, the default goal applies from its own date (2025-05-28).
 USER_GOAL = replace(GOAL, default=None, help="National goal in arrests a day, for every day "
@@ -191,7 +191,7 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
               surfaces=("cli",)),
         Param("event", "list", "DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,"
                                "Midway Blitz; without it or --file: the example events "
-                               "inside the data."),
+                               "inside the data.", high=MAX_EVENTS),
         Param("window", "days", "Days after the date the main effect is measured over.",
               WINDOW_DAYS, "days", low=7, high=182, step=7),
         Param("pre", "days", "Days before the date the synthetic control is fitted on.", 182,

@@ -34,6 +34,11 @@ class LiveReader:
         st = self.path.stat()
         return st.st_ino, st.st_mtime_ns
 
+    def version(self) -> tuple[int, int]:
+        """The database file's identity now (inode, modification time): a new value means
+        a writer switched a new version in (answers computed before are stale)."""
+        return self._stat()
+
     def cursor(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A context manager yielding this use's own cursor."""
         from contextlib import contextmanager

@@ -30,7 +30,10 @@ def _days_in_month(d: date) -> int:
 def daily(con: duckdb.DuckDBPyConnection, w: Window, by: str | None = None, *,
           top: int = TOP) -> DailyAnswer:
     """Daily counts over the window (the export form), the series a chart draws (with 7-day
-    means) and the totals a table shows (by month, or by category)."""
+    means) and the totals a table shows (by month, or by category). A personal attribute is
+    answered by whole calendar months from the protected grid (``_personal``)."""
+    if by is not None and privacy.is_personal([by]):
+        return _personal(con, w, by, top)
     cov, first, last, aor = w.coverage, w.first, w.last, w.slice.office
     count, scope = w.slice.count, w.slice.scope
     assert cov is not None and first is not None and last is not None
@@ -52,8 +55,56 @@ def daily(con: duckdb.DuckDBPyConnection, w: Window, by: str | None = None, *,
                        missing=not_in_release(con, by, first, last),
                        count=count, scope=scope, window=w, source=w.source,
                        method="daily counts; mean_7: mean of the day and the 6 before it "
-                              "(none until 7 days are in range; none where a day is "
-                              "suppressed)")
+                              "(none until 7 days are in range)")
+
+
+def _personal(con: duckdb.DuckDBPyConnection, w: Window, by: str, top: int) -> DailyAnswer:
+    """A personal attribute: the grid's month cells over the whole months holding the
+    window (``rows``: month, value, arrests); the series gives each covered day its month's
+    mean a day (``mean_7`` holds it; days themselves are not published), the totals sum
+    the months. The range's total and its days are exact (counts by day are public)."""
+    import pyarrow as pa
+
+    from icestats.slices import source
+
+    cov, aor, count, scope = w.coverage, w.slice.office, w.slice.count, w.slice.scope
+    assert cov is not None
+    lo, hi = privacy.months_covering(w.first, w.last)
+    cells = privacy.cells(con, by, lo, hi, count=count, scope=scope, aor=aor)
+    everything = daily_table(con, start=max(lo, cov.start or lo), end=min(hi, cov.end or hi),
+                             aor=aor, count=count, scope=scope)
+    days = everything["date"].to_pylist()
+    n = sum(everything["arrests"].to_pylist())
+    in_month: dict[date, int] = {}
+    for d in days:
+        in_month[d.replace(day=1)] = in_month.get(d.replace(day=1), 0) + 1
+    per_value: dict[str, dict[date, int]] = {}
+    for m, v, k in zip(*(cells[c].to_pylist() for c in ("period", "value", "arrests")),
+                       strict=True):
+        per_value.setdefault(v, {})[m] = k
+    sums = {v: sum(ms.values()) for v, ms in per_value.items()}
+    order = sorted(sums, key=lambda v: (-sums[v], v))
+    grand = sum(sums.values())
+    means = {v: [per_value[v].get(d.replace(day=1), 0) / in_month[d.replace(day=1)]
+                 for d in days] for v in order[:top]}
+    totals = _totals_table([{"key": v, "arrests": sums[v], "days": len(days),
+                             "per_day": sums[v] / max(len(days), 1),
+                             "share_percent": 100 * sums[v] / grand if grand else None,
+                             "partial": False} for v in order])
+    series = _series(days, {v: [None] * len(days) for v in means}, cov)
+    series = series.set_column(series.column_names.index("mean_7"), "mean_7",
+                               pa.array([x for v in means for x in means[v]], pa.float64()))
+    rows = pa.table({"month": cells["period"], by: cells["value"], "arrests": cells["arrests"]})
+    src = source(con, lo, hi)
+    return DailyAnswer(
+        rows, by, aor, lo, hi, cov, series, totals, _weekly([], {}),
+        {"arrests": n, "days": len(days),
+         "per_day": n / len(days) if days else None},
+        count=count, scope=scope, source=src,
+        window=w.narrowed(max(lo, cov.start or lo), min(hi, cov.end or hi), src),
+        protection=privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor),
+        method=f"{by} by calendar month (rows: month, value, count); mean_7: each day "
+               f"carries its month's mean a day (days are not published); {privacy.RULE}")
 
 
 def _rolling(values: list[int | None], n: int = 7) -> list[float | None]:
@@ -129,33 +180,16 @@ def _totals_table(rows: list[dict[str, Any]]) -> pa.Table:
                      "partial": pa.array([r["partial"] for r in rows], pa.bool_())})
 
 
-def _from_cells(rows: pa.Table, by: str) -> pa.Table:
-    """A personal attribute's totals over the range, from its published day cells: a
-    category with a suppressed day is not totalled (its total would reveal the cell)."""
-    import pyarrow as pa
-
-    sums: dict[str, int | None] = {}
-    for c, n in zip(rows[by].to_pylist(), rows["arrests"].to_pylist(), strict=True):
-        prev = sums.get(c, 0)
-        sums[c] = None if n is None or prev is None else prev + n
-    order = sorted(sums, key=lambda c: (-(sums[c] or -1), c))
-    return pa.table({"key": pa.array(order, pa.string()),
-                     "arrests": pa.array([sums[c] for c in order], pa.int64())})
-
-
 def _by_series(con: duckdb.DuckDBPyConnection, rows: pa.Table, by: str, days: list[date],
                binds: dict[str, Any], count: str, scope: str, top: int, grand: int
                ) -> tuple[dict[str, list[int | None]], pa.Table]:
     """The ``top`` categories as dense daily series, and every category's total with its
-    share of ``grand``, the range's total (suppressed categories included)."""
+    share of ``grand``, the range's total."""
     where = "apprehension_date BETWEEN $start AND $end" + (" AND aor = $aor"
                                                            if "aor" in binds else "")
-    if privacy.is_personal([by]):
-        totals = _from_cells(rows, by)
-    else:
-        sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
-                  FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
-        totals = arrow(con, sql, binds)
+    sql = f"""SELECT {by} AS key, CAST(sum(n) AS BIGINT) AS arrests
+              FROM ({by_day_sql(by, where, count, scope)}) GROUP BY 1 ORDER BY 2 DESC, 1"""
+    totals = arrow(con, sql, binds)
     cats = [k for k, n in zip(totals["key"].to_pylist(), totals["arrests"].to_pylist(),
                               strict=True)][:top]
     index = {d: i for i, d in enumerate(days)}

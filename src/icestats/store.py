@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 # 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
 # name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
 # fields of ADDED_IN_4); 6: count tables (count_tables, count_values, count_populations,
-# count_vintages, count_rejects: published counts, stored apart from the records)
-SCHEMA_VERSION = 6
+# count_vintages, count_rejects: published counts, stored apart from the records);
+# 7: personal_grid, the protected grid of personal attributes (privacy.py; rebuilt by
+# every writer before its switch). 5 is another issue's.
+SCHEMA_VERSION = 7
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
 # Published count tables (icestats.counts): each value one kind, period, area and vintage.
@@ -97,6 +99,10 @@ SCHEMA = [
     """CREATE TABLE IF NOT EXISTS wb_raw (
         workbook_id INTEGER, table_key VARCHAR, sheet VARCHAR, cell VARCHAR, text VARCHAR)""",
     *COUNT_SCHEMA,
+    # the published cells of personal attributes (privacy.build_grid fills it)
+    """CREATE TABLE IF NOT EXISTS personal_grid (
+        kind VARCHAR, attribute VARCHAR, month DATE, aor VARCHAR, interior BOOLEAN,
+        first_record BOOLEAN, value VARCHAR, published BIGINT)""",
 ]
 
 

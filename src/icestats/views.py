@@ -4,9 +4,8 @@ query and ``icestats export datasette`` writes.
 Each view is a table computed from the store by the library's own rules: the counting
 rule (``counting.counted_sql``: arrests = one per 24-hour episode, records = raw rows, each
 day counted from the release that owns it), and for personal attributes the one
-suppression rule (``privacy``, through ``breakdowns.breakdown``), national and by whole
-month only. No view holds a record, its identifier hash, a source row or a raw rejected
-value.
+protected grid (``privacy``): whole months, national and per office, rounded. No view
+holds a record, its identifier hash, a source row or a raw rejected value.
 """
 
 from __future__ import annotations
@@ -79,19 +78,19 @@ def _by_category(ice: Icestats) -> pa.Table:
 
 
 def _personal(ice: Icestats) -> pa.Table:
-    """Citizenship, gender and age group, national, by month, in arrests: the breakdown's
-    cells with its suppression (a month the data cut is suppressed whole; small cells and
-    their complements are suppressed). Raw records are not offered by personal attribute:
-    a second count of the same cells would be a second suppression to keep consistent."""
-    import pyarrow as pa
+    """Citizenship, gender and age group by month, in arrests, per office and national:
+    sums of the protected grid's cells (``privacy``: whole months, each office's cell
+    randomly rounded to a multiple of 5 keyed by the cell). Raw records are not offered by
+    personal attribute (the grid has them; one count keeps the view simple)."""
+    from icestats import privacy
+    from icestats.store import arrow
 
-    parts = []
-    for dim in PERSONAL:
-        rows = ice.breakdown(dim, period="month").rows
-        parts.append(pa.table({
-            "month": rows["period"], "dimension": pa.array([dim] * rows.num_rows),
-            "value": rows[dim], "arrests": rows["arrests"], "suppressed": rows["suppressed"]}))
-    return pa.concat_tables(parts) if parts else pa.table({})
+    return arrow(ice.con, f"""
+        SELECT month, attribute AS dimension, value, coalesce(aor, '(national)') AS aor,
+               CAST(sum(published) AS BIGINT) AS arrests
+        FROM personal_grid WHERE kind = 'arrests' AND {privacy.parts_sql("arrests", "all")}
+        GROUP BY GROUPING SETS ((month, attribute, value, aor), (month, attribute, value))
+        HAVING sum(published) > 0 ORDER BY ALL""")
 
 
 def _releases(ice: Icestats) -> pa.Table:
@@ -175,13 +174,15 @@ VIEWS: dict[str, View] = {
          "dimension": "the category", "value": "its value"}, _by_category,
         {"arrests": "arrests a day", "records": "records a day"}),
     "arrests_monthly_personal": View(
-        "Arrests a month by citizenship, gender and age group (national)",
-        "National arrests (one per 24-hour episode) by month and one personal attribute, "
-        "with small-cell suppression (docs/reliability.md): a month the data cut is "
-        "suppressed whole. Unit: arrests a month.",
+        "Arrests a month by citizenship, gender and age group (per office and national)",
+        "Arrests (one per 24-hour episode) by calendar month and one personal attribute, "
+        "from the protected grid (docs/reliability.md): each office's month cell randomly "
+        "rounded to a multiple of 5 keyed by the cell; national rows (aor '(national)') "
+        "are sums of office cells. Unit: arrests a month.",
         {"month": "first day of the month", "dimension": "citizenship, gender or age_group",
-         "value": "its value", "arrests": f"{ARRESTS}; empty when suppressed",
-         "suppressed": "true when suppressed"},
+         "value": "its value",
+         "aor": "field office code, or '(national)' for the sum over offices",
+         "arrests": f"{ARRESTS}, rounded (a sum of cells each off by at most 4)"},
         _personal, {"arrests": "arrests a month"}),
     "fiscal_years": View(
         "Arrests by federal fiscal year beside ICE's published totals",

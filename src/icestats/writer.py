@@ -12,6 +12,7 @@ from typing import IO
 
 import duckdb
 
+from icestats import privacy
 from icestats.errors import StoreError, first_line
 from icestats.store import (
     KEY_VARIABLE,
@@ -76,23 +77,39 @@ def check_room(path: Path) -> None:
                          f"{size >> 20:,} MB, and room for the new rows); nothing changed")
 
 
+class _Deferred:
+    """The signals recorded while switching in, and whether the switch is done."""
+
+    def __init__(self) -> None:
+        self.got: list[int] = []
+        self.switched = False
+
+
 @contextmanager
-def _sigint_deferred() -> Iterator[list[int]]:
-    """While switching in, Ctrl-C is recorded instead of raised (main thread only), so the
-    switch is decided in one place: before the rename it aborts, after it completes."""
+def _sigint_deferred() -> Iterator[_Deferred]:
+    """While switching in, Ctrl-C (and SIGTERM, SIGHUP) is recorded instead of raised (main
+    thread only), so the switch is decided in one place: before the rename it aborts,
+    after it completes. Once ``switched`` is set, the icestats command keeps ignoring
+    Ctrl-C (``_after_switch``): no moment is left between the rename and the end of the
+    command at which a Ctrl-C would say "nothing was changed" of a database that did."""
     import signal
     import threading
 
-    got: list[int] = []
+    state = _Deferred()
     if threading.current_thread() is not threading.main_thread():
-        yield got
+        yield state
         return
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in sigs}
+    for sig in sigs:
+        signal.signal(sig, lambda signum, frame: state.got.append(signum))
     try:
-        yield got
+        yield state
     finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
+        for sig, handler in previous.items():
+            if sig == signal.SIGINT and state.switched and _is_command():
+                handler = signal.SIG_IGN
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 class Writer:
@@ -114,7 +131,9 @@ class Writer:
     def __init__(self, path: str | Path) -> None:
         import os
 
-        self.path = Path(path)
+        path = Path(path)
+        # a symlinked --db: the file it points to is updated (the link stays a link)
+        self.path = Path(os.path.realpath(path)) if path.is_symlink() else path
         self.work = self.path.with_name(f"{self.path.name}.loading-{os.getpid()}")
         self.con: duckdb.DuckDBPyConnection | None = None
         self._lock: IO[str] | None = None
@@ -122,8 +141,11 @@ class Writer:
         self._had_data = False  # the database held releases before this writer
         self._key_to_write: str | None = None
         check_room(self.path)
+        check_neighbours(self.path)
         if self.path.exists():  # refuse a foreign or newer file before making any file
+            checkpoint_wal(self.path)
             connect(self.path, read_only=True, allow_older=True).close()
+        self._signals = _terminate_as_interrupt()
         try:
             self._open()
         except BaseException as exc:
@@ -216,16 +238,18 @@ class Writer:
         assert self.con is not None, "writer already closed"
         with _sigint_deferred() as interrupted:
             try:
+                privacy.build_grid(self.con)  # once per database version
                 check_consistent(self.con, self.path)
                 self.con.execute("CHECKPOINT")
                 self.con.close()
                 self.con = None
                 with open(self.work, "rb") as fh:
                     os.fsync(fh.fileno())
-                if interrupted:
+                if interrupted.got:
                     raise KeyboardInterrupt
                 self._write_key()
                 os.replace(self.work, self.path)
+                interrupted.switched = True
             except BaseException as exc:
                 self.abort()
                 if isinstance(exc, OSError | duckdb.Error):
@@ -274,12 +298,89 @@ class Writer:
     def _release(self) -> None:
         import fcntl
 
+        _restore(getattr(self, "_signals", {}))
+        self._signals = {}
         lock, self._lock = self._lock, None
         if lock is not None:
             try:
                 fcntl.flock(lock, fcntl.LOCK_UN)
             finally:
                 lock.close()
+
+
+def check_neighbours(path: Path) -> None:
+    """``<db>.key`` and ``<db>.lock`` must be regular files when they exist: a FIFO there
+    would block the writer forever (reading the key, taking the lock)."""
+    import stat
+
+    for suffix in (".key", ".lock", ".wal"):
+        near = path.with_name(path.name + suffix)
+        try:
+            mode = near.lstat().st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            raise StoreError(f"{near} is not a regular file (a pipe, device, socket, folder or "
+                             f"link); remove it and run the command again; nothing changed")
+
+
+def checkpoint_wal(path: Path) -> None:
+    """A write-ahead log left beside the database (``<db>.wal``, another program's change
+    not yet checkpointed) is folded into the database before it is copied: otherwise the
+    copy lacks the change and the stale log breaks the switched-in file. A program that
+    still has the database open keeps its lock: refused in one line."""
+    wal = path.with_name(path.name + ".wal")
+    if not wal.exists():
+        return
+    try:
+        con = duckdb.connect(str(path))
+        try:
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except duckdb.Error as exc:
+        raise StoreError(f"{path} has a write-ahead log ({wal.name}) that could not be "
+                         f"checkpointed: another program may have the database open "
+                         f"({first_line(exc)}); close it and run the command again; nothing "
+                         "changed") from None
+
+
+def _terminate_as_interrupt() -> dict[int, object]:
+    """While a writer holds its copy, SIGTERM and SIGHUP end the command as Ctrl-C does (the
+    copy and the lock are removed, one line); the previous handlers are returned."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous: dict[int, object] = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        previous[int(sig)] = signal.getsignal(sig)
+        signal.signal(sig, interrupt)
+    return previous
+
+
+def _restore(previous: dict[int, object]) -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)  # type: ignore
+
+
+def _is_command() -> bool:
+    """True in the icestats command itself, never in a host that calls the library (a
+    notebook, tests): after its switch, Ctrl-C is ignored so that the command still prints
+    its lines and exits 0 (before, it could die by SIGINT with no line, or say "nothing was
+    changed" of a database that had changed)."""
+    import sys
+
+    return Path(sys.argv[0]).name == "icestats"
 
 
 def _reason(exc: BaseException) -> str:

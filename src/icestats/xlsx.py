@@ -134,6 +134,7 @@ class Workbook:
         self.label = label or str(path)  # how errors name the file
         self.reader = open_workbook(path)
         self.names: list[str] = list(self.reader.sheet_names)
+        self.notes: list[str] = []  # sheets of notes (a README) skipped: ingest.read_xlsx
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
         self._pending: dict[int, Future[pa.RecordBatch]] = {}
         self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()

@@ -22,6 +22,8 @@ class Answer:
     count: str = field(default="arrests", kw_only=True)
     scope: str = field(default="all", kw_only=True)
     method: str = field(default="", kw_only=True)
+    # for a personal attribute: the grid cells the answer is made of (privacy.Protection)
+    protection: Any = field(default=None, kw_only=True)
 
     def body(self) -> dict[str, Any]:
         """The question's own data (each answer defines it)."""
@@ -33,5 +35,7 @@ class Answer:
                "synthetic": self.source.synthetic}
         if self.method:
             out["method"] = self.method
+        if self.protection is not None:
+            out["protection"] = self.protection.to_dict()
         result: dict[str, Any] = plain(out)
         return result

@@ -120,18 +120,13 @@ class BreakdownAnswer(Answer):
     question: ClassVar[str] = "breakdown"
     by: str
     period: str
-    rows: pa.Table  # period, <by>, arrests, share, [suppressed]
+    rows: pa.Table  # period, <by>, arrests, share
     wide: list[PeriodRow]  # per period: cells (top categories + other), total, days
     columns: list[str]  # the categories shown as columns (top N by total), then "other"
     start: date | None = None
     end: date | None = None
     aor: str | None = None
     missing: str | None = None  # why there is nothing to show: not in the releases counted
-
-    @property
-    def suppressed(self) -> bool:
-        return "suppressed" in self.rows.column_names and any(
-            self.rows["suppressed"].to_pylist())
 
     def body(self) -> dict[str, Any]:
         return {"by": self.by, "period": self.period, "from": self.start, "to": self.end,

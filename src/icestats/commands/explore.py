@@ -46,7 +46,7 @@ def sql(
         min=0.1, max=3600, help="Stop a query still running after this many seconds.")] = 60.0,
 ) -> None:
     """Read-only SQL over documented views of counted aggregates (arrests a day by office
-    and category, personal attributes national by month with suppression, releases,
+    and category, personal attributes by month from the protected grid, releases,
     rejects, book-ins): never the records themselves."""
     from icestats.render.formats import resolve
 
@@ -115,9 +115,9 @@ def export_datasette(
         "-o", "--output", help="FILE.db to write instead (its metadata beside it, "
                                "FILE.metadata.json).")] = None,
 ) -> None:
-    """An SQLite file of the read-only views (suppression applied) and a Datasette
-    metadata.json (titles, descriptions, columns, sources, real or generated): serve it with
-    `datasette DIR/icestats.db -m DIR/metadata.json`."""
+    """An SQLite file of the read-only views (personal attributes from the protected grid)
+    and a Datasette metadata.json (titles, descriptions, columns, sources, real or
+    generated): serve it with `datasette DIR/icestats.db -m DIR/metadata.json`."""
     import icestats
     from icestats.datasette import write
     from icestats.errors import UsageError

@@ -78,6 +78,9 @@ def ingest(
     max_rejects: Annotated[float, typer.Option(
         help="Refuse a file when more than this share of its rows have no usable "
              "apprehension date.")] = 0.01,
+    date_order: Annotated[str | None, typer.Option(
+        help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
+             "only when a file's dates read both ways.")] = None,
     json_out: Json = False,
     kind: Annotated[str | None, typer.Option(
         help="A count table's event kind: arrests, encounters, detainers, book_ins, "
@@ -113,7 +116,7 @@ def ingest(
         for f in files:
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
-                                          declared=declared))
+                                          declared=declared, date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:
@@ -149,7 +152,9 @@ def _loaded_line(f: Path, r: object) -> str:
                f"loading or far from the rest; see status)" if r.rows_implausible else "")
             + "; "
             f"covers {r.coverage_start} to {r.coverage_end}; {r.layout} layout"
-            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else ""))
+            + (f"; empty sheets skipped: {', '.join(r.empty_sheets)}" if r.empty_sheets else "")
+            + (f"; notes sheets skipped: {', '.join(r.notes_sheets)}" if r.notes_sheets
+               else ""))
 
 
 def _report(values: dict[str, Any]) -> None:

@@ -12,15 +12,25 @@ Two rules, applied once a release's rows are in (SQL over its rows, per date):
 Such records move from ``arrests`` to ``rejects`` with their reason and row (file, sheet,
 row, column kept; the value shown is the date as read); they are counted in
 ``rows_rejected`` and ``rows_implausible``, never extend the release's coverage or the
-days it owns. They do not count toward ``--max-rejects`` (which is about rows without a
-usable date: a few impossible dates are a property of the data, not a broken file).
+days it owns. They count toward ``--max-rejects`` like rows without a usable date (a file
+whose dates were read the wrong way round is mostly "impossible" dates).
+
+Slashed dates (``03/04/2025``) are read month first, as ICE writes them, unless the
+column says otherwise (``date_order``): a day above 12 in the first place and none in the
+second means day first; in a file of no registered ICE layout, a column whose every value
+reads both ways (all numbers 12 or less) is ambiguous and refused unless ``--date-order``
+says which.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import duckdb
+
+from icestats.errors import InputError
+from icestats.ingest.sources import Source
 
 GAP_DAYS = 28
 ISOLATED_ROWS = 50
@@ -72,3 +82,32 @@ def set_aside(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, column: 
               AND arrests.source_row = i.source_row""", {"rid": rid})
     con.execute("DROP TABLE implausible")
     return n
+
+
+ORDER_VARIABLE = "icestats_date_order"  # --date-order (mdy or dmy): set by the client
+_SLASHED = r"^\s*(\d{1,2})/(\d{1,2})/\d{2,4}"
+
+
+def date_order(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> str:
+    """``mdy`` or ``dmy`` for a source's slashed apprehension dates: what ``--date-order``
+    says, else what the whole column shows; refuses a column readable both ways."""
+    given = con.execute(f"SELECT getvariable('{ORDER_VARIABLE}')").fetchall()[0][0]
+    if given in ("mdy", "dmy"):
+        return str(given)
+    if source.typed_date or "apprehension_date" not in source.layout.columns:
+        return "mdy"
+    c = "trim(apprehension_date)"
+    first, second, n = con.execute(
+        f"SELECT max(CAST(regexp_extract({c}, '{_SLASHED}', 1) AS INTEGER)), "
+        f"max(CAST(regexp_extract({c}, '{_SLASHED}', 2) AS INTEGER)), count(*) "
+        f"FROM {source.relation} WHERE {source.where} AND regexp_matches({c}, "
+        f"'{_SLASHED}')").fetchall()[0]
+    if not n or (second or 0) > 12 or source.layout.name != "unregistered":
+        return "mdy"  # (a registered layout is one of ICE's, which writes month first)
+    if (first or 0) > 12:
+        return "dmy"
+    raise InputError(str(path), f"every slashed date in column "
+                     f"'{source.layout.columns['apprehension_date']}' reads both as "
+                     f"month/day and as day/month (no number above 12 in either place, "
+                     f"{n:,} dates); say which with --date-order mdy or --date-order dmy",
+                     sheet=source.sheet)

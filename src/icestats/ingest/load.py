@@ -36,6 +36,7 @@ class IngestResult:
     layout: str = ""
     sheets: list[str] = field(default_factory=list)
     empty_sheets: list[str] = field(default_factory=list)
+    notes_sheets: list[str] = field(default_factory=list)  # notes/README sheets, not loaded
     rows_read: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
@@ -139,7 +140,9 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
     rid = result.release_id = int(row[0])
     _load_sources(con, run, rid)
     if run.book is not None:
-        result.empty_sheets = [s for s in run.book.names if s not in result.sheets]
+        result.notes_sheets = list(run.book.notes)
+        result.empty_sheets = [s for s in run.book.names
+                               if s not in result.sheets and s not in run.book.notes]
     if not result.sha256:
         check_new(con, result, run.digest)
     if not result.sheets:
@@ -151,6 +154,7 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
                                         REJECTS_STORED - result.rejects_stored)
     result.rows_rejected += result.rows_implausible
     result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + result.rows_implausible)
+    check_rejects(con, rid, run.path, result, max_rejects)  # dates that cannot be true too
     result.episodes = mark_episodes(con, rid)
     cov = store.fetch_one(
         con, "SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
@@ -248,8 +252,9 @@ def check_new(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: Dige
 
 def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: IngestResult,
                   limit: float) -> None:
-    """Refuse the file when more than ``limit`` of its rows have no usable date (blank
-    rows and dates that cannot be true do not count: see ingest.dates)."""
+    """Refuse the file when more than ``limit`` of its rows have no usable date: missing,
+    unreadable, or (checked again once they are known) dates that cannot be true (see
+    ingest.dates). Blank rows do not count."""
     bad = result.rows_rejected
     if not bad or bad <= limit * max(result.rows_read, 1):
         return
@@ -261,6 +266,6 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: 
     raise InputError(
         str(path),
         f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
-        f"{result.rows_read:,} rows have no usable apprehension date, more than the "
-        f"{limit:.1%} allowed (--max-rejects)",
+        f"{result.rows_read:,} rows have no usable apprehension date (missing, unreadable "
+        f"or one that cannot be true), more than the {limit:.1%} allowed (--max-rejects)",
         sheet=sheet, row=row, column=column)

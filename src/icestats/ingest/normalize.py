@@ -20,6 +20,12 @@ TS_FORMATS = (
     "%Y-%m-%d", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p",
     "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
 )
+# the same with day before month (a file whose dates say so, or --date-order dmy)
+DMY_FORMATS = tuple(f.replace("%m/%d", "%d/%m") for f in TS_FORMATS)
+
+
+def formats(order: str = "mdy") -> tuple[str, ...]:
+    return DMY_FORMATS if order == "dmy" else TS_FORMATS
 
 
 def is_redacted(value: str | None) -> bool:
@@ -69,10 +75,13 @@ def timestamp_sql(col: str, first: str | None = None) -> str:
     others (each failed try costs: eleven of them for a M/D/YYYY date)."""
     # ISO first, the common case: untrimmed (cheaper per row than trimming; DuckDB's cast
     # skips most surrounding spaces itself, not all: ' 2024-01-31 ' needs the second try)
-    lead = [f"try_strptime({col}, '{first}')"] if first in TS_FORMATS else []
+    # a first format with the day before the month means the file writes dates so
+    # (rows.date_format): then every slashed form is read day first
+    fmts = DMY_FORMATS if first in DMY_FORMATS and first not in TS_FORMATS else TS_FORMATS
+    lead = [f"try_strptime({col}, '{first}')"] if first in fmts else []
     tries = ", ".join([*lead, f"try_cast({col} AS TIMESTAMP)",
                        f"try_cast(trim({col}) AS TIMESTAMP)"]
-                      + [f"try_strptime(trim({col}), '{f}')" for f in TS_FORMATS])
+                      + [f"try_strptime(trim({col}), '{f}')" for f in fmts])
     micros = f"CAST(round(CAST(trim({col}) AS DOUBLE) * 86400e6) AS BIGINT)"
     serial = (f"CASE WHEN regexp_full_match(trim({col}), '\\d{{4,5}}(\\.\\d+)?') "
               f"THEN TIMESTAMP '1899-12-30' + to_microseconds({micros}) END")

@@ -7,17 +7,17 @@ DuckDB's parallel reader; no Arrow)."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import shutil
 import tempfile
-import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import duckdb
 
@@ -60,12 +60,32 @@ class Sniffed:
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "latin-1"):
-        try:
-            return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
+    """UTF-8 (with or without BOM), else Windows-1252 (smart quotes, dashes; the five
+    bytes it leaves undefined read as Latin-1): such a file is transcoded to UTF-8 before
+    DuckDB reads it (``prepared``), since DuckDB reads only UTF-8 and Latin-1."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 3 and len(raw) == SNIFF_BYTES:  # a character cut short
+            return raw[:exc.start].decode("utf-8-sig"), "utf-8-sig"
+    return raw.decode("cp1252", errors=CP1252), CP1252
+
+
+CP1252 = "cp1252-latin1"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """The bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), as Latin-1."""
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
+
+
+codecs.register_error(CP1252, _cp1252_fallback)
+MAX_LINE_BYTES = 1 << 20  # a longer line (header or row) is refused: no release has one
+# a compressed csv expanding beyond this many times its size (and beyond the floor) is
+# refused while it is inflated (the real releases expand 14 times)
+MAX_EXPANSION = 40
+EXPANSION_FLOOR = 64 << 20
 
 
 def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -> Sniffed:
@@ -76,22 +96,36 @@ def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -
                                 "parquet, csv (plain, gzip, zstd) or zip")
     text, encoding = _decode(raw)
     if len(raw) == SNIFF_BYTES:  # the last line may be cut: leave it out
-        text = text[: text.rfind("\n") + 1] or text
+        end = max(text.rfind("\n"), text.rfind("\r"))
+        if end < 0:
+            raise InputError(label, f"no line break in the first {SNIFF_BYTES >> 10} KB: a "
+                                    "header or row that long is not a release's")
+        text = text[: end + 1]
     lines = text.splitlines()[:HEADER_SCAN_ROWS]
     found: LayoutProblem | None = None
     for delim in CSV_DELIMITERS:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        except csv.Error as exc:
+            raise InputError(label, f"cannot read the first lines as csv ({exc})") from None
         try:
             layout = detect_layout(rows)
         except LayoutProblem as p:
             found = found if found and found.row is not None else p
             continue
-        newlines = any("\n" in cell or "\r" in cell
-                       for row in csv.reader(io.StringIO(text), delimiter=delim) for cell in row)
-        return Sniffed(delim, encoding, layout, newlines,
+        return Sniffed(delim, encoding, layout, _quoted_newlines(label, text, delim),
                        says_synthetic(rows[: layout.header_index]))
     assert found is not None
     raise problem(label, None, found, base=1)
+
+
+def _quoted_newlines(label: str, text: str, delim: str) -> bool:
+    """Whether a quoted cell holds a line break (CR alone too) in the sample."""
+    try:
+        return any("\n" in cell or "\r" in cell for row in csv.reader(
+            text.splitlines(keepends=True), delimiter=delim) for cell in row)
+    except csv.Error as exc:
+        raise InputError(label, f"cannot read the first lines as csv ({exc})") from None
 
 
 # DuckDB's parallel scanner refuses quoted newlines with null padding: a file whose first
@@ -107,18 +141,13 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
                 label: str | None = None, serial: bool = False) -> Iterator[Source]:
     label = label or str(path)
     s = sniff_csv(path, compression, label)
-    if is_small(path, compression):
+    if is_small(path, compression) or s.encoding == CP1252:  # (transcoded: a copy)
         yield from small_csv(con, path, compression, label, s, serial)
         return
-    enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
-    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
     # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
     # stream is read by one thread anyway
-    parallel = "false" if serial or s.newlines or compression != "none" else "true"
-    query = (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
-             f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
-             f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
-             f"compression = {literal(compression)}, parallel = {parallel})")
+    parallel = not (serial or s.newlines or compression != "none")
+    query = read_query(path, s, compression, parallel)
     for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
         source.synthetic = s.synthetic
         yield source
@@ -126,16 +155,16 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
 
 def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
     """DuckDB's read of the csv: every column as text, under the layout's field names."""
-    enc = "latin-1" if s.encoding == "latin-1" else "utf-8"
     cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
     return (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
             f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
-            f"null_padding = true, encoding = {literal(enc)}, quote = '\"', "
+            f"null_padding = true, encoding = 'utf-8', quote = '\"', "
+            f"max_line_size = {MAX_LINE_BYTES}, "
             f"compression = {literal(compression)}, parallel = {str(parallel).lower()})")
 
 
 # a csv of at most about one chunk (CHUNK_ROWS rows) is read whole: bytes per row allowed
-SMALL_ROW_BYTES = {"none": 256, "gzip": 24}
+SMALL_ROW_BYTES = {"none": 256, "gzip": 24, "zstd": 24}
 
 
 def is_small(path: Path, compression: str) -> bool:
@@ -151,7 +180,7 @@ def small_csv(con: duckdb.DuckDBPyConnection, path: Path, compression: str, labe
               s: Sniffed, serial: bool) -> Iterator[Source]:
     """The whole file as one source: a temporary table in file order (DuckDB keeps
     insertion order), its row ids giving each row's line."""
-    with inflated(path, compression, label) as plain:
+    with inflated(path, compression, label, s.encoding) as plain:
         query = read_query(plain, s, "none", not (serial or s.newlines))
         try:
             con.execute(f"CREATE OR REPLACE TEMP TABLE src_csv_rows AS {query}")
@@ -175,22 +204,59 @@ def small_csv(con: duckdb.DuckDBPyConnection, path: Path, compression: str, labe
 
 
 @contextmanager
-def inflated(path: Path, compression: str, label: str) -> Iterator[Path]:
-    """A gzip file inflated to a temporary file (removed afterwards); a plain one as is."""
-    if compression == "none":
+def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
+             ) -> Iterator[Path]:
+    """A plain UTF-8 file DuckDB can read: a gzip file inflated and a Windows-1252 one
+    transcoded to a temporary file (removed afterwards), a plain UTF-8 one as it is. The
+    copy is refused as soon as it expands beyond MAX_EXPANSION times the file (past
+    EXPANSION_FLOOR) or a line exceeds MAX_LINE_BYTES: a small file that inflates to
+    gigabytes is refused in the time it takes to read a few of them, not all."""
+    if compression == "none" and encoding != CP1252:
         yield path
         return
     folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
     try:
         target = folder / "release.csv"
         try:
-            with gzip.open(path, "rb") as src, target.open("wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        except (OSError, EOFError, zlib.error) as exc:
+            with _opened(path, compression) as src, target.open("wb") as dst:
+                _copy(src, dst, label, max(EXPANSION_FLOOR,
+                                           MAX_EXPANSION * path.stat().st_size), encoding)
+        except Exception as exc:  # OSError, EOFError, zlib.error, zstandard.ZstdError
+            if isinstance(exc, InputError):
+                raise
             raise InputError(label, f"cannot read file ({first_line(exc, 160)})") from None
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _opened(path: Path, compression: str) -> IO[bytes]:
+    if compression == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if compression == "zstd":
+        import zstandard
+
+        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"),
+                                                          closefd=True)
+    return path.open("rb")
+
+
+def _copy(src: IO[bytes], dst: IO[bytes], label: str, limit: int, encoding: str) -> None:
+    decoder = codecs.getincrementaldecoder("cp1252")(errors=CP1252) \
+        if encoding == CP1252 else None
+    size = line = 0
+    while block := src.read(1 << 20):
+        size += len(block)
+        cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
+        line = line + len(block) if cut < 0 else len(block) - cut - 1
+        if size > limit:
+            raise InputError(label, f"expands to more than {limit >> 20:,} MB (over "
+                                    f"{MAX_EXPANSION} times its size): refused as a "
+                                    "decompression bomb")
+        if line > MAX_LINE_BYTES:
+            raise InputError(label, f"a line longer than {MAX_LINE_BYTES >> 20} MB near byte "
+                                    f"{size:,}: not a release's")
+        dst.write(block if decoder is None else decoder.decode(block).encode("utf-8"))
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layout,
@@ -226,6 +292,17 @@ def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layo
 def _unreadable(label: str, exc: BaseException) -> InputError:
     if PARALLEL_REFUSED in str(exc):
         return NeedsSerial(label, "quoted newlines past the first 256 KB")
+    if "Maximum line size" in str(exc):
+        import re
+
+        line = re.search(r"CSV Error on Line: (\d+)", str(exc))
+        return InputError(label, f"a line longer than {MAX_LINE_BYTES >> 20} MB"
+                                 + (f" (line {line.group(1)} of the data)" if line else "")
+                                 + ": not a release's")
+    if "sniffing file" in str(exc) or "state machine reached an invalid state" in str(exc):
+        return InputError(label, "cannot read file as csv: its lines end in different ways "
+                                 "(CR LF and LF) or a quote is not closed; save it with one "
+                                 f"kind of line ending ({first_line(exc)})")
     return unreadable(label, exc)
 
 

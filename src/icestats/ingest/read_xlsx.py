@@ -3,6 +3,7 @@ the first rows, its body registered as Arrow with the sheet row numbers in ``__r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -39,6 +40,9 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
             try:
                 layout = detect_layout(head)
             except LayoutProblem as p:
+                if is_notes(name, batch.num_rows):
+                    book.notes.append(name)  # listed in the result, never loaded
+                    continue
                 raise problem(book.label, name, p, base=1) from None
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
@@ -53,6 +57,19 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
     finally:
         book.close()
         pool.shutdown()
+
+
+NOTES = re.compile(r"(?i)^\s*(notes?|read\s*me|about|info(rmation)?|documentation|"
+                   r"definitions?|glossary|metadata|contents|sources?|disclaimers?|cover|"
+                   r"data\s+dictionary)\b")
+NOTES_ROWS = 1000  # a sheet of notes is short: a longer one without a header is refused
+
+
+def is_notes(name: str, rows: int) -> bool:
+    """A sheet of notes (its name says so: Notes, README, About, Definitions...) with no
+    release header and at most NOTES_ROWS rows: skipped and listed, not a reason to refuse
+    the file."""
+    return rows <= NOTES_ROWS and NOTES.match(name) is not None
 
 
 def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Table:

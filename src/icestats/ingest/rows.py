@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from icestats.ingest import normalize as n
+from icestats.ingest.dates import date_order
 from icestats.ingest.layout import FIELDS
 from icestats.ingest.plan import FLAG_OUTPUTS, Plan, birth_field, col, value_columns
 from icestats.ingest.sources import Source, unreadable
@@ -80,19 +81,24 @@ def timestamp(source: Source, first: str | None = None) -> str:
     return f"CAST({c} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(c, first)
 
 
-def date_format(con: duckdb.DuckDBPyConnection, source: Source, sample: int = 1000
-                ) -> str | None:
+def date_format(con: duckdb.DuckDBPyConnection, source: Source, sample: int = 1000,
+                order: str = "mdy") -> str | None:
     """The format most of a source's first dates are written in, when it is not ISO (which
-    DuckDB's cast reads first anyway): then tried first for every row."""
+    DuckDB's cast reads first anyway): then tried first for every row. ``order``: month
+    or day first in slashed dates (``dates.date_order``); a day-first format returned
+    makes every try read day first (``normalize.timestamp_sql``)."""
     if source.typed_date or "apprehension_date" not in source.layout.columns:
         return None
     c = "apprehension_date"
-    counts = ", ".join(f"count(try_strptime(trim({c}), '{f}'))" for f in n.TS_FORMATS)
+    fmts = n.formats(order)
+    counts = ", ".join(f"count(try_strptime(trim({c}), '{f}'))" for f in fmts)
     row = con.execute(f"SELECT count(try_cast(trim({c}) AS TIMESTAMP)), {counts} FROM "
                       f"(SELECT {c} FROM {source.relation} WHERE {source.where} "
                       f"LIMIT {int(sample)})").fetchall()[0]
     best = max(range(1, len(row)), key=lambda k: row[k])
-    return n.TS_FORMATS[best - 1] if row[best] > row[0] else None
+    if order == "dmy":  # (ISO too: the day-first slashed forms must be the ones tried)
+        return fmts[best - 1] if "%d/%m" in fmts[best - 1] else n.DMY_FORMATS[-1]
+    return fmts[best - 1] if row[best] > row[0] else None
 
 
 def date_ok() -> str:
@@ -109,7 +115,7 @@ def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: 
     ok = date_ok()
     select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
     with file_errors(path, source):
-        first = date_format(con, source)
+        first = date_format(con, source, order=date_order(con, path, source))
         dates = date_table(con, source, first)
     with file_errors(path, source), parse_once(con, source):
         row = con.execute(

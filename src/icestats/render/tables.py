@@ -77,11 +77,8 @@ def breakdown(console: Console, r: BreakdownAnswer) -> None:
     if any(p["partial"] for p in r.wide) and r.by != "aor":  # (aor: the table's caption)
         console.print("Partial periods are marked: fewer days of data than the period "
                       "has, or days in the incomplete tail (reporting lag).", style="dim")
-    if r.suppressed:
-        console.print("(s): suppressed, a small cell or a cell that would reveal one (a "
-                      "personal attribute by short spans, weeks or cut periods: see "
-                      "docs/reliability.md); 'other' is suppressed when it holds one.",
-                      style="dim")
+    if r.protection is not None:
+        console.print(r.protection.text, style="dim")
     source_line(console, r)
 
 
@@ -100,6 +97,8 @@ def daily(console: Console, r: DailyAnswer) -> None:
     if not_in_release(console, r):
         return
     print_table(console, r, "totals")
+    if r.protection is not None:
+        console.print(r.protection.text, style="dim")
     source_line(console, r)
 
 

@@ -19,13 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from icestats.defaults import WINDOW_DAYS
+from icestats.defaults import WINDOW_DAYS as WINDOW
 from icestats.stats.fair import Period, evaluate
 from icestats.stats.persistence import persistence, split_half_z
 from icestats.stats.ranks import point_ranks
 from icestats.stats.weekday import office_profiles
 
-WINDOW = WINDOW_DAYS  # (the window of the offices question: defaults.py)
 PROFILE = 364
 
 

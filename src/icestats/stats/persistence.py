@@ -50,7 +50,7 @@ def persistence(days: list[date], counts: np.ndarray, factors: np.ndarray) -> Pe
     before a window), in whole 28-day blocks ending on its last day; ``factors``: the
     offices' weekday patterns (7 x k)."""
     starts = list(range(len(days) - BLOCK, -1, -BLOCK))[::-1]
-    if len(starts) < 2:
+    if len(starts) < 2 or counts.ndim < 2 or counts.shape[1] == 0:
         return Persistence()
     zs, sums, phis = [], [], []
     for s in starts:

@@ -3,19 +3,20 @@ read-only database.
 
 Only the host names the server was started for are answered (a DNS-rebinding page cannot
 read the API through the user's browser); a Content-Security-Policy allows no origin but
-this server; API answers are not cached; text from the data is only ever inserted into
-the page as text.
+this server; API answers are not cached by browsers (no-store; the server keeps the last
+answers per database version, bounded: ``AnswerCache``); text from the data is only ever
+inserted into the page as text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +42,8 @@ def create_app(db: str | Path, hosts: Sequence[str] = ()) -> FastAPI:
     app.add_api_route("/", index, response_class=HTMLResponse)
     app.add_api_route("/vendor/vega.js", vega_bundle, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    app.state.answers = AnswerCache()
+    app.middleware("http")(cached)
     app.middleware("http")(headers)
     app.add_exception_handler(IcestatsError, user_error)
     app.add_middleware(HeadAsGet)
@@ -66,6 +69,82 @@ class HeadAsGet:
             await send(message)
 
         await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
+class AnswerCache:
+    """The last API answers (200s only), keyed by the database version and the request's
+    path and query, least recently used first out: at most ``ENTRIES`` answers and
+    ``BYTES`` in all. Answers are deterministic for a database version, so a repeated
+    question costs a dictionary lookup, not a query; memory stays bounded whatever the
+    requests. Every ``TRIM_EVERY`` requests the C allocator returns freed pages to the
+    system (glibc's arenas otherwise keep what the native libraries' threads freed)."""
+
+    ENTRIES = 512
+    BYTES = 64 << 20
+    BODY = 4 << 20  # a larger answer is not kept
+    TRIM_EVERY = 1000
+
+    def __init__(self) -> None:
+        from collections import OrderedDict
+
+        self.items: OrderedDict[tuple[object, ...], tuple[int, bytes, list[tuple[str, str]]]]
+        self.items = OrderedDict()
+        self.size = 0
+        self.requests = 0
+
+    def get(self, key: tuple[object, ...]) -> tuple[int, bytes, list[tuple[str, str]]] | None:
+        hit = self.items.get(key)
+        if hit is not None:
+            self.items.move_to_end(key)
+        return hit
+
+    def put(self, key: tuple[object, ...], status: int, body: bytes,
+            headers: list[tuple[str, str]]) -> None:
+        if len(body) > self.BODY or key in self.items:
+            return
+        self.items[key] = (status, body, headers)
+        self.size += len(body)
+        while len(self.items) > self.ENTRIES or self.size > self.BYTES:
+            _, (_, old, _) = self.items.popitem(last=False)
+            self.size -= len(old)
+
+    def tick(self) -> None:
+        self.requests += 1
+        if self.requests % self.TRIM_EVERY == 0:
+            _malloc_trim()
+
+
+def _malloc_trim() -> None:
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
+
+
+async def cached(request: Request,
+                 call_next: Callable[[Request], Awaitable[StreamingResponse]]) -> Response:
+    """API answers from the AnswerCache when the same question was asked of the same
+    database version; otherwise computed, and kept when they are a 200."""
+    cache: AnswerCache = request.app.state.answers
+    cache.tick()
+    if request.method != "GET" or not request.url.path.startswith("/api/"):
+        return await call_next(request)
+    key = (request.app.state.reader.version(), request.url.path, request.url.query)
+    hit = cache.get(key)
+    if hit is not None:
+        return Response(hit[1], status_code=hit[0], headers=dict(hit[2]))
+    response = await call_next(request)
+    if response.status_code != 200:
+        return response
+    body = b"".join([chunk.encode() if isinstance(chunk, str) else bytes(chunk)
+                     async for chunk in response.body_iterator])
+    headers = [(k, v) for k, v in response.headers.items() if k != "content-length"]
+    cache.put(key, 200, body, headers)
+    return Response(body, status_code=200, headers=dict(headers))
 
 
 async def headers(request: Request, call_next: Any) -> Response:

@@ -22,7 +22,7 @@ from icestats.answers import Answer
 from icestats.client import Icestats
 from icestats.errors import UsageError
 from icestats.jsonout import plain
-from icestats.params import Param
+from icestats.params import Param, offices
 from icestats.questions import QUESTIONS, Question
 
 router = APIRouter(prefix="/api")
@@ -52,7 +52,9 @@ def schema(p: Param) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if p.low is not None:
         out["exclusiveMinimum" if p.low_open else "minimum"] = p.low
-    if p.high is not None:
+    if p.high is not None and p.kind == "list":
+        out["maxItems"] = int(p.high)
+    elif p.high is not None:
         out["exclusiveMaximum" if p.high_open else "maximum"] = p.high
     if p.step > 1:
         out["multipleOf"] = p.step
@@ -103,10 +105,10 @@ def daily(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
     from icestats.count_routes import rows_of
     from icestats.exports import csv_text, daily_csv
 
-    codes = [c.strip() for c in (values["aor"] or "").split(",") if c.strip()]
+    codes: list[str | None] = list(offices(values["aor"]))
     answers = [i.daily(**q.parse({**{p.name: values[p.name] for p in q.on("api")}, "aor": c}))
                for c in codes or [None]]
-    name = "_".join(["icestats_daily", "-".join(codes) or "national",
+    name = "_".join(["icestats_daily", "-".join(c for c in codes if c) or "national",
                      values["by"] or "total"])
     days = [a for a in answers if isinstance(a, DailyAnswer)]
     text = daily_csv(days) if len(days) == len(answers) else csv_text(rows_of(answers[0]))
@@ -140,12 +142,11 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     from icestats.answers import DailyAnswer
     from icestats.answers.published import CountSeriesAnswer
     from icestats.count_routes import need_records
-    from icestats.params import office
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
     p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope})
-    codes = [office(c.strip()) for c in (aor or "").split(",") if c.strip()]
+    codes = offices(aor)
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
         if p["by"]:
@@ -162,7 +163,8 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
         return _charts(f"Arrests a day by {got.grain}", [specs_published.series(got, None)])
     a = need_records(got, DailyAnswer)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
-    title = (f"Arrests by {p['by']} (7-day means), {where}" if p["by"]
+    means = "each whole month's mean a day" if a.protection else "7-day means"
+    title = (f"Arrests by {p['by']} ({means}), {where}" if p["by"]
              else f"Daily arrests, {where}")
     table = f"Totals by {p['by']}, {where}" if p["by"] else f"Arrests a day by month, {where}"
     goal = goals_mod.Goals().national_per_day if not codes and not p["by"] else None
