@@ -239,10 +239,10 @@ def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from icestats.ingest import load\n"
-        "original = load.check_rejects\n"
+        "original = load.finish_kinds\n"
         "def slow(*args):\n"
         "    print('copied', flush=True); time.sleep(30); original(*args)\n"
-        "load.check_rejects = slow\n"
+        "load.finish_kinds = slow\n"
         "from icestats.cli import main\n"
         "sys.argv = ['icestats', 'ingest', sys.argv[1], '--db', sys.argv[2]]\n"
         "main()\n")
@@ -250,8 +250,8 @@ def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
         p = subprocess.Popen([sys.executable, "-c", script, str(_second(tmp_path)), str(db)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert p.stdout is not None
-        while "copied" not in p.stdout.readline():
-            pass
+        while "copied" not in (line := p.stdout.readline()):
+            assert line, p.communicate()[1]  # (the process ended before its copy)
         assert list(tmp_path.glob("*.loading-*"))
         p.send_signal(sig)
         _, err = p.communicate(timeout=30)
@@ -276,7 +276,7 @@ def test_disk_full_during_a_load_is_one_line(tmp_path: Path,
         raise duckdb.TransactionException('TransactionContext Error: Failed to commit: Could '
                                           'not write file "x.wal": No space left on device')
 
-    monkeypatch.setattr(load, "check_rejects", full)
+    monkeypatch.setattr(load, "finish_kinds", full)
     msg = one_line(run("ingest", _second(tmp_path), "--db", db))
     assert "no space left on the device" in msg and "nothing was changed" in msg
     assert db.read_bytes() == before and not list(tmp_path.glob("*.loading-*"))

@@ -79,7 +79,8 @@ def test_the_matcher() -> None:
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("readme")
     data = resources.files("icestats") / "data"
-    for f in [*(data / "real").iterdir(), *data.iterdir()]:
+    for f in [*(data / "real").iterdir(), *data.iterdir(), *(data / "extra").iterdir(),
+              *(data / "seattle").iterdir()]:
         if f.name.endswith((".csv.gz", ".xlsx")):
             shutil.copy(str(f), tmp / f.name)
     counts = Path(str(data / "counts"))  # the published count tables, each under its name

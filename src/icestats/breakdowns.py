@@ -25,7 +25,7 @@ from icestats.counting import (
     period_start_sql,
 )
 from icestats.metrics import not_in_release
-from icestats.slices import Window, source
+from icestats.slices import Window, counted_kind, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
         window = w.narrowed(max(lo, cov.start), min(hi, cov.end), source(con, lo, hi))
         binds.update(start=lo, end=hi, lo=lo, hi=hi)
         where = where.replace("$start", "$lo").replace("$end", "$hi")
-        counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds)
+        counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds,
+                                   kind=counted_kind(con))
         counts = f"SELECT * FROM ({counts}) WHERE {'false' if missing else 'true'}"
     else:
         counts = f"""SELECT {period_start_sql(period, "apprehension_date")} AS period,

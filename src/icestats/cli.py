@@ -40,6 +40,9 @@ def _command(app: Any) -> Any:
 
 def main() -> None:
     try:
+        from icestats.prefetch import start_from_argv
+
+        start_from_argv(sys.argv, _columns)  # `ingest X.xlsx`: parsed during the imports
         command = _command(_app())
         command()  # (the commands catch their own; this covers typer parsing the arguments)
     except KeyboardInterrupt:
@@ -54,6 +57,13 @@ def main() -> None:
             _say_interrupted()
         _flush()
         raise
+
+
+def _columns(book: Any, i: int) -> list[int] | None:
+    """``read_xlsx.choose_columns``, imported in the parsing thread (not before it)."""
+    from icestats.ingest.read_xlsx import choose_columns
+
+    return choose_columns(book, i)
 
 
 def _flush() -> None:

@@ -10,7 +10,6 @@ as ``"YYYY-MM-DD"`` strings.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,8 @@ import duckdb
 from icestats import (
     agency_answers,
     breakdowns,
+    compose,
     count_events,
-    count_metrics,
     count_routes,
     counting,
     detention,
@@ -34,7 +33,6 @@ from icestats import (
 )
 from icestats.answers import (
     AgencyAnswer,
-    BookInsNear,
     BreakdownAnswer,
     DailyAnswer,
     EventsAnswer,
@@ -44,6 +42,7 @@ from icestats.answers import (
     GoalAnswer,
     NowcastAnswer,
     OfficesAnswer,
+    PipelineAnswer,
     RevisionsAnswer,
     Source,
     StatusAnswer,
@@ -51,7 +50,8 @@ from icestats.answers import (
     UnderperformersAnswer,
 )
 from icestats.answers.published import CountSeriesAnswer, PeriodOfficesAnswer, WeeklyGoalAnswer
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
+from icestats.compose import book_ins_near, goals_of
+from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
 from icestats.slices import Slice, Window
@@ -75,6 +75,7 @@ class Icestats:
         self._writer: writer.Writer | None = None
         self._unsafe = False  # a load failed in a way that may have left part of it
         self._loaded = 0  # files loaded through this connection (re-loads not counted)
+        self._kind_cons: dict[str, duckdb.DuckDBPyConnection] = {}  # other kinds' cursors
         if write:  # load into a copy, switched in atomically by close()
             self._writer = writer.Writer(self.path)
             assert self._writer.con is not None
@@ -87,7 +88,7 @@ class Icestats:
         """Wrap an open connection (the web app hands each request its own cursor)."""
         ice = cls.__new__(cls)
         ice.path, ice.write, ice.con, ice._writer = Path(path), False, con, None
-        ice._unsafe, ice._loaded = False, 0
+        ice._unsafe, ice._loaded, ice._kind_cons = False, 0, {}
         return ice
 
     def __enter__(self) -> Icestats:
@@ -114,6 +115,9 @@ class Icestats:
         failed cleanly was rolled back inside the copy) after a consistency check. After a
         load that failed otherwise (interrupt, a failed rollback) the copy is discarded:
         nothing this connection loaded is kept."""
+        for cur in self._kind_cons.values():
+            cur.close()
+        self._kind_cons = {}
         if self._writer is not None:
             writer, self._writer = self._writer, None
             if self._unsafe:  # (the failure was raised by ingest: nothing to add)
@@ -125,16 +129,21 @@ class Icestats:
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
                progress: Progress | None = None, declared: Declared | None = None,
+               aor: str | None = None, upcoming: Iterable[str | Path] = (),
                date_order: str | None = None
                ) -> list[IngestResult | WorkbookResult | CountResult]:
         """Load release files, detention workbooks and count tables, each all or nothing;
         stops at the first bad file. ``declared``: what options say of a count table whose
-        form is not recognized from its header (kind, grain, geography, period, vintage).
+        form is not recognized from its header (kind, grain, geography, period, vintage);
+        ``aor``: the office of sheets with no office column.
 
+        ``upcoming``: files the caller will load next (their parse may start now).
         A user error (``InputError``) leaves the files before it loaded. Any other failure
         marks the connection unsafe: closing it then discards everything it loaded. DuckDB's
         interrupt is raised as ``KeyboardInterrupt``. ``date_order``: ``mdy`` or ``dmy`` for
         slashed dates that read both ways (``ingest.dates.date_order``)."""
+        from icestats import prefetch
+        from icestats.ingest.read_xlsx import choose_columns
         from icestats.loading import ingest_file
 
         if not self.write:
@@ -145,12 +154,17 @@ class Icestats:
 
         self.con.execute(f"SET VARIABLE {ORDER_VARIABLE} = ?", [date_order])
         results = []
-        for f in files:
+        todo = [*files]
+        later = [*todo[1:], *upcoming]
+        for k, f in enumerate(todo):
+            if k < len(later):  # the next workbook parses while this file loads
+                prefetch.prepare(later[k], choose_columns)
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
-                                           progress=progress, declared=declared))
+                                           progress=progress, declared=declared, aor=aor))
                 self._loaded += not results[-1].already_loaded
             except BaseException as exc:
+                prefetch.discard()
                 if not isinstance(exc, IcestatsError) or is_interrupt(exc):
                     self._unsafe = True
                 if is_interrupt(exc) and not isinstance(exc, KeyboardInterrupt):
@@ -167,82 +181,91 @@ class Icestats:
              ) -> tuple[Window, dict[str, Any]]:
         """(the resolved window, the question's own parameters parsed). ``values``: the
         method's ``locals()``, taken before anything else is named."""
-        asked = {k: v for k, v in values.items() if k != "self" and k not in python_only}
-        s, own = questions.question(name).bind(asked)
+        s, own = questions.question(name).bind(compose.asked(values, *python_only))
         return self.resolve(s), own
 
     def resolve(self, s: Slice) -> Window:
         """A slice resolved against this database (its days, coverage, files)."""
-        return slices.resolve(self.con, s)
+        return slices.resolve(self._on_kind(s.kind), s)
+
+    def _on(self, w: Window) -> duckdb.DuckDBPyConnection:
+        """The connection that counts the window's event kind (``self.con`` for arrests)."""
+        return self._on_kind(w.slice.kind)
+
+    def _on_kind(self, kind: str) -> duckdb.DuckDBPyConnection:
+        if kind == "arrests":
+            return self.con
+        if kind not in self._kind_cons:
+            from icestats.kind_counts import kind_connection
+            self._kind_cons[kind] = kind_connection(self.con, kind)
+        return self._kind_cons[kind]
 
     def status(self) -> StatusAnswer:
-        """What is loaded: releases, workbooks, coverage, rows loaded / rejected / merged."""
-        s = metrics.release_status(self.con)
-        books = detention.workbooks(self.con)
-        whole = self.resolve(Slice(include_incomplete=True)) if not s["coverage"].empty \
-            else None
-        return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
-                            s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
-                            s["unrecognized_aor_values"], books["workbooks"], books["tables"],
-                            count_tables=count_metrics.tables(self.con),
-                            count_agreement=count_metrics.agreement_summary(self.con),
-                            count_rejects=count_metrics.rejects(self.con),
-                            source=self._all_sources(), window=whole)
+        """What is loaded: releases, kinds, workbooks, count tables, coverage, rows loaded /
+        rejected / merged."""
+        covered = not slices.coverage(self.con).empty
+        whole = self.resolve(Slice(include_incomplete=True)) if covered else None
+        return compose.status(self.con, whole, self._all_sources())
 
     def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
-             as_of: Day = None, include_incomplete: bool = False, count: str = "arrests",
-             scope: str = "all", prefer: str = "records") -> GoalAnswer | WeeklyGoalAnswer:
+             as_of: Day = None, include_incomplete: bool = False, kind: str = "arrests",
+             count: str = "arrests", scope: str = "all", prefer: str = "records"
+             ) -> GoalAnswer | WeeklyGoalAnswer:
         """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
         with the trend over ``window`` days and ICE's book-ins beside them; over weekly
         counts (no record of the as-of day), each week's arrests a day against the goal."""
-        s, own = questions.question("goal").bind(_asked(locals()))
+        s, own = questions.question("goal").bind(compose.asked(locals()))
         weekly = count_routes.goal(self.con, s, own)
         if weekly is not None:
             return weekly
         w = self.resolve(s)
-        answer = metrics.goal(self.con, w, own["goal"])
-        answer.book_ins = self._book_ins_near(answer.as_of)
+        answer = metrics.goal(self._on(w), w, own["goal"])
+        answer.book_ins = book_ins_near(self.con, answer.as_of)
         if answer.book_ins is not None:
             answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
         return answer
 
     def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
-                include_incomplete: bool = False, count: str = "arrests",
-                scope: str = "all", start: Day = None, end: Day = None
-                ) -> OfficesAnswer | PeriodOfficesAnswer:
+                include_incomplete: bool = False, kind: str = "arrests",
+                count: str = "arrests", scope: str = "all", start: Day = None,
+                end: Day = None) -> OfficesAnswer | PeriodOfficesAnswer:
         """The 25 field offices ranked by arrests a day over ``window`` days (or from
         ``start`` to ``end``); over one period's totals where a count table gives them."""
-        s, _ = questions.question("offices").bind(_asked(locals()))
+        s, _ = questions.question("offices").bind(compose.asked(locals()))
         period = count_routes.offices(self.con, s)
         if period is not None:
             return period
-        return metrics.offices(self.con, self.resolve(s))
+        w = self.resolve(s)
+        return metrics.offices(self._on(w), w)
 
     def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
-                  end: Day = None, aor: str | None = None, count: str = "arrests",
+                  end: Day = None, aor: str | None = None, kind: str = "arrests",
+                  count: str = "arrests",
                   scope: str = "all", top: int = counting.TOP) -> BreakdownAnswer:
         """Counts and shares by one category (``by``) in each period (the ``top`` largest
         values as their own columns, the rest as "other")."""
         w, own = self._ask("breakdown", locals())
-        return breakdowns.breakdown(self.con, w, own["by"], period=own["period"],
+        return breakdowns.breakdown(self._on(w), w, own["by"], period=own["period"],
                                     top=own["top"])
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
-              aor: str | None = None, count: str = "arrests", scope: str = "all",
-              top: int = counting.TOP, prefer: str = "records"
+              aor: str | None = None, kind: str = "arrests", count: str = "arrests",
+              scope: str = "all", top: int = counting.TOP, prefer: str = "records"
               ) -> DailyAnswer | CountSeriesAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
         categories with ``by``), weekly means, and totals by month or category; where no
         record covers the days asked, the count tables' units at their grain (weeks...)."""
-        s, own = questions.question("daily").bind(_asked(locals()))
+        s, own = questions.question("daily").bind(compose.asked(locals()))
         counted = count_routes.daily(self.con, s, own)
         if counted is not None:
             return counted
-        return series.daily(self.con, self.resolve(s), own["by"], top=own["top"])
+        w = self.resolve(s)
+        return series.daily(self._on(w), w, own["by"], top=own["top"])
 
     def fair_offices(self, goals: Goals | str | Path | None = None, *,
                      window: int = WINDOW_DAYS, as_of: Day = None,
-                     include_incomplete: bool = False, count: str = "arrests",
+                     include_incomplete: bool = False, kind: str = "arrests",
+                     count: str = "arrests",
                      scope: str = "all", goal: float | None = None,
                      allocation: str | None = None, fdr: float = FDR) -> FairAnswer:
         """Fair evaluation: rates, baseline ratios, attainment with intervals, shrinkage,
@@ -250,11 +273,12 @@ class Icestats:
         ``Goals``; ``goal`` and the file's targets apply to every day asked about."""
         w, own = self._ask("fair", locals())
         from icestats.stats.offices import fair_offices
-        return fair_offices(self.con, w, _goals(own), q=own["fdr"])
+        return fair_offices(self._on(w), w, goals_of(own), q=own["fdr"])
 
     def underperformers(self, goals: Goals | str | Path | None = None, *, n: int | None = None,
                         window: int = WINDOW_DAYS, as_of: Day = None,
-                        include_incomplete: bool = False, count: str = "arrests",
+                        include_incomplete: bool = False, kind: str = "arrests",
+                        count: str = "arrests",
                         scope: str = "all", goal: float | None = None,
                         allocation: str | None = None,
                         fdr: float = FDR) -> UnderperformersAnswer:
@@ -265,24 +289,25 @@ class Icestats:
         ``n`` defaults to 12, or all but one when fewer offices are ranked."""
         w, own = self._ask("underperformers", locals())
         from icestats.stats.underperformers import underperformers
-        return underperformers(self.con, w, _goals(own), n=own["n"], q=own["fdr"])
+        return underperformers(self._on(w), w, goals_of(own), n=own["n"], q=own["fdr"])
 
     def nowcast(self, *, count: str = "arrests", scope: str = "all",
                 level: float = LEVEL) -> NowcastAnswer:
         """Corrected counts for the incomplete tail of the newest release, with intervals."""
         w, own = self._ask("nowcast", locals())
         from icestats.stats.nowcast import store_nowcast
-        return store_nowcast(self.con, w, own["level"])
+        return store_nowcast(self._on(w), w, own["level"])
 
     def events(self, events: list[Event] | None = None, *, file: str | Path | None = None,
                event: list[str] | None = None, window: int = WINDOW_DAYS, pre: int = 182,
+               kind: str = "arrests",
                count: str = "arrests", scope: str = "all", level: float = LEVEL
                ) -> EventsAnswer:
         """Effects of events (``Event`` objects, an events ``file`` or ``event`` texts
         DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
         inference, a pre-trend check, the event study and the displacement."""
         s, own = questions.question("events").bind(
-            {k: v for k, v in _asked(locals()).items() if k != "events"})
+            {k: v for k, v in compose.asked(locals()).items() if k != "events"})
         states = count_events.events(self.con, events, own)
         if states is not None:  # no record of these days: the daily state series
             return states
@@ -291,34 +316,47 @@ class Icestats:
         if events is None and own["file"] is None and not own["event"]:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)
         chosen = events if events is not None else load_events(own["file"], own["event"])
-        return store_events(self.con, w, chosen, own["window"], own["level"], own["pre"])
+        return store_events(self._on(w), w, chosen, own["window"], own["level"], own["pre"])
 
     def forecast(self, goals: Goals | str | Path | None = None, *, horizon: int = 90,
                  fit_days: int = 182, as_of: Day = None, level: float = LEVEL,
                  backtest: bool = False, goal: float | None = None,
-                 allocation: str | None = None, count: str = "arrests",
+                 allocation: str | None = None, kind: str = "arrests",
+                 count: str = "arrests",
                  scope: str = "all") -> ForecastAnswer:
         """National and per-office forecasts from ``as_of`` (data up to that day only), the
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
         from icestats.stats.forecast_store import store_forecast
-        return store_forecast(self.con, w, _goals(own), own["horizon"], own["level"],
+        return store_forecast(self._on(w), w, goals_of(own), own["horizon"], own["level"],
                               backtest=own["backtest"])
 
     def surges(self, *, start: Day = None, end: Day = None, threshold: float = 4.5,
-               min_ratio: float = 1.3, count: str = "arrests",
+               min_ratio: float = 1.3, kind: str = "arrests",
+               count: str = "arrests",
                scope: str = "all") -> SurgesAnswer:
         """Every covered office's surges (a change-point scan of the whole series), those
         overlapping ``start``..``end`` listed, with their size."""
         w, own = self._ask("surges", locals())
         from icestats.stats.surges import store_surges
-        return store_surges(self.con, w, own["threshold"], own["min_ratio"])
+        return store_surges(self._on(w), w, own["threshold"], own["min_ratio"])
+
+    def pipeline(self, *, period: str = "fy", start: Day = None, end: Day = None,
+                 aor: str | None = None, include_incomplete: bool = False,
+                 goal: float = REMOVAL_GOAL_PER_YEAR, window: int = WINDOW_DAYS
+                 ) -> PipelineAnswer:
+        """Encounters, detainers, arrests, book-ins and removals a day side by side per
+        office and ``period``, their ratios, removals against ``goal`` a year over
+        ``window`` days, the linked shares and book-ins by arresting agency."""
+        w, own = self._ask("pipeline", locals())
+        from icestats.pipeline import pipeline_answer
+        return pipeline_answer(self.con, w, own["period"], own["goal"], own["window"])
 
     def fiscal_years(self, *, count: str = "arrests", scope: str = "all") -> FiscalYearsAnswer:
         """Arrests per federal fiscal year beside ICE's published totals."""
         w, _ = self._ask("fiscal_years", locals())
-        return metrics.fiscal_years(self.con, w)
+        return metrics.fiscal_years(self._on(w), w)
 
     def agency(self, vintage: Day = None) -> AgencyAnswer:
         """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
@@ -349,34 +387,6 @@ class Icestats:
 
     def _all_sources(self) -> Source:
         return agency_answers.all_sources(self.con)
-
-    def _book_ins_near(self, day: date) -> BookInsNear | None:
-        """The last complete month of book-ins ending by ``day``, else the newest one."""
-        if not detention.has_workbooks(self.con):
-            return None
-        months = [m for m in detention.book_ins(self.con).to_pylist() if not m["partial"]]
-        if not months:
-            return None
-        before = [m for m in months if m["month"] + timedelta(days=m["days"] - 1) <= day]
-        if not before or (day - before[-1]["month"]).days > 62:
-            return None  # no workbook month near this day: nothing to put beside it
-        m = before[-1]
-        return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
-
-
-def _goals(own: dict[str, Any]) -> Goals:
-    """The goals asked for: a goals file or ``Goals`` (default: the built-in goal), with
-    the goal and allocation given over it."""
-    from icestats.stats import goals as goals_mod
-
-    return goals_mod.load(own.get("goals"), national=own.get("goal"),
-                          allocation=own.get("allocation"))
-
-
-def _asked(values: dict[str, Any]) -> dict[str, Any]:
-    """A method's ``locals()`` as the question's values."""
-    return {k: v for k, v in values.items() if k != "self"}
-
 
 def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``); default: the file

@@ -10,3 +10,4 @@ GOAL_PER_DAY = 3000.0  # the White House's 2025 goal: arrests a day, nationally
 WINDOW_DAYS = 28  # the window a question is asked over, ending at the as-of day
 FDR = 0.05  # false discovery rate held by the below-target flag
 LEVEL = 0.95  # interval level
+REMOVAL_GOAL_PER_YEAR = 1_000_000.0  # the stated removal goal, a year (icestats pipeline)

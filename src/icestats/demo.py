@@ -34,6 +34,7 @@ from icestats.defaults import GOAL_PER_DAY
 from icestats.generate import Options, generate
 from icestats.render import counts as counts_render
 from icestats.render import detention as detention_render
+from icestats.render import pipeline_answer as pipeline_render
 from icestats.render import published, tables
 from icestats.render.fit import FitConsole
 from icestats.render.report import write as write_report
@@ -76,8 +77,10 @@ def count_tables() -> list[Path]:
 def real(console: Console, out: Path) -> Path:
     db = out / "real.duckdb"
     console.print(f"Loading real published count tables (2025-26), ICE's real arrest records "
-                  f"FY2016-2019 and two real detention statistics workbooks into {db} ...")
-    load(console, db, count_tables() + shipped("real", ".csv.gz") + shipped("", ".xlsx"))
+                  f"FY2016-2019, encounters (FY2016/17/19) and removals (FY2016-19) and two "
+                  f"real detention statistics workbooks into {db} ...")
+    load(console, db, count_tables() + shipped("real", ".csv.gz") + shipped("extra", ".csv.gz")
+         + shipped("", ".xlsx"))
     recent(console, db)
     banner(console, "REAL DATA: ICE arrest records FY2016 to 2019-09-01 (FOIA "
                     "2019-ICFO-53623) and ICE's own detention statistics", "bold green")
@@ -88,6 +91,7 @@ def real(console: Console, out: Path) -> Path:
         tables.goal(console, need_records(ice.goal(), GoalAnswer))
         tables.offices(console, need_records(ice.offices(), OfficesAnswer))
         tables.breakdown(console, ice.breakdown("custody", period="fy"))
+        pipeline_render.pipeline(console, ice.pipeline())
         report = write_report(ice, out / "report.html")
     console.print(f"Report of the real data: {report.resolve()}")
     return db

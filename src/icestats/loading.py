@@ -18,6 +18,7 @@ from icestats.ingest.digest import Digest
 from icestats.ingest.load import DEFAULT_MAX_REJECTS, IngestResult, Progress, ingest_release
 from icestats.ingest.read import unwrapped
 from icestats.ingest.read_csv import NeedsSerial
+from icestats.ingest.read_xlsx import choose_columns
 from icestats.ingest.sources import detect_kind
 from icestats.workbooks.load import (
     WorkbookResult,
@@ -39,18 +40,27 @@ def ingest_file(
     progress: Progress | None = None,
     today: date | None = None,
     declared: Declared | None = None,
+    aor: str | None = None,
 ) -> IngestResult | WorkbookResult | CountResult:
     """Load ``path``; loading a file already in the store changes nothing. ``today``: the
     day of loading (records dated after it cannot be true; default: the clock's).
-    ``declared``: what options say of a count table (its kind, grain, geography...)."""
+    ``declared``: what options say of a count table (its kind, grain, geography...);
+    ``aor``: the office (code or name) of a release's sheets that have no office column."""
     declared = declared or Declared()
     path = Path(path)
+    if aor is not None:
+        from icestats.params import office
+
+        aor = office(aor)
     digest = Digest(path)  # (refuses what is not a regular file, each kind in its own words)
     kind = detect_kind(path)
     with unwrapped(path, kind) as (data, inner):
         book = None
         if inner.fmt == "xlsx":
-            book = Workbook(data, str(path))
+            from icestats import prefetch
+
+            book = (prefetch.take(data, str(path)) if data == path else None) or \
+                Workbook(data, str(path), columns=choose_columns)
             if _is_detention_workbook(book):
                 book.close()
                 grids = read_grids(data)
@@ -67,7 +77,7 @@ def ingest_file(
                 book.close()
             return result
         load = partial(ingest_release, con, path, digest=digest, data=data, book=book,
-                       max_rejects=max_rejects, progress=progress, today=today,
+                       max_rejects=max_rejects, progress=progress, today=today, aor=aor,
                        compression=kind.compression if kind.fmt == "zip" else None)
         try:
             return load(kind=inner)

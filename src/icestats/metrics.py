@@ -278,8 +278,15 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "SELECT aor_raw, count(*) FROM arrests WHERE aor_status = 'unrecognized' "
         "GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     listed = releases.to_pylist()
+    kinds = arrow(con, """
+        SELECT k.release_id, r.file_name, k.kind, k.layout, k.office_from, k.office_rule,
+               k.coverage_start, k.coverage_end, k.rows_read, k.rows_loaded, k.rows_rejected,
+               k.episodes AS counted, r.synthetic
+        FROM release_kinds k JOIN releases r USING (release_id)
+        ORDER BY k.release_id, list_position(['encounters', 'detainers', 'arrests',
+                                              'book_ins', 'removals'], k.kind)""")
     return {
-        "releases": releases, "coverage": coverage(con),
+        "releases": releases, "coverage": coverage(con), "kinds": kinds,
         "rows_loaded": sum(r["rows_loaded"] for r in listed),
         "rows_rejected": sum(r["rows_rejected"] for r in listed),
         "records_merged": sum(r["merged"] for r in listed),

@@ -41,6 +41,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from icestats import counting
+from icestats.kinds import KINDS
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,8 +57,9 @@ RULE = (f"personal attributes are published only as whole calendar months per of
 
 # What each kind of event contributes to the grid: its records that count (owned by
 # their day's release), with the month, office, parts, record key and the attributes.
-# Other kinds (encounters, removals, detainers, book-ins) register their own source here.
-_ARRESTS = f"""
+# Every kind goes through the same rule: the other kinds' rows (``events``) are read under
+# the arrest names the expressions use (their date, their landmark).
+_SOURCE = f"""
     SELECT CAST(date_trunc('month', a.apprehension_date) AS DATE) AS month, a.aor,
            {counting.INTERIOR_SQL} AS interior, a.episode_start AS first_record,
            CAST(((r.seed + a.sheet_no * 16777216 + a.source_row) * 2654435761
@@ -65,11 +67,15 @@ _ARRESTS = f"""
            {counting.DIMENSIONS['citizenship']} AS citizenship,
            {counting.DIMENSIONS['gender']} AS gender,
            {counting.DIMENSIONS['age_group']} AS age_group
-    FROM arrests a
+    FROM {{relation}} a
     JOIN (SELECT release_id, CAST(md5_number(file_sha256) % 4294967296 AS HUGEINT) AS seed
           FROM releases) r USING (release_id)
     WHERE a.owned"""
-SOURCES: dict[str, str] = {"arrests": _ARRESTS}
+_EVENTS = ("(SELECT *, event_date AS apprehension_date, landmark AS site_landmark "
+           "FROM events WHERE kind = '{kind}')")
+SOURCES: dict[str, str] = {
+    kind: _SOURCE.format(relation="arrests" if kind == "arrests" else _EVENTS.format(kind=kind))
+    for kind in KINDS}
 
 
 def is_personal(dimensions: Iterable[str]) -> bool:
@@ -87,7 +93,9 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
                          (SELECT coalesce(max(release_id), 0) FROM releases),
                          (SELECT coalesce(sum(rows_loaded), 0) FROM releases),
                          (SELECT count(*) FROM day_owner),
-                         (SELECT coalesce(sum(hash(date, release_id)), 0) FROM day_owner))
+                         (SELECT coalesce(sum(hash(date, release_id)), 0) FROM day_owner),
+                         (SELECT coalesce(sum(hash(kind, date, release_id)), 0)
+                          FROM kind_day_owner))
         """).fetchall()[0][0]
     done = con.execute("SELECT value FROM meta WHERE key = 'grid_of'").fetchall()
     if kinds is None and done and done[0][0] == built_from:

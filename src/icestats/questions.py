@@ -23,14 +23,16 @@ from typing import Any
 
 from icestats import answers as a
 from icestats.counting import BREAKDOWNS, PERIODS, TOP
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, WINDOW_DAYS
+from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.params import MAX_DAYS, MAX_EVENTS, MAX_PER_DAY, MIN_PER_DAY, Param
 from icestats.slices import COUNTS, KINDS, SCOPES, Slice
 
 # -- parameters shared by several questions (the slice's first) -------------------------
-KIND = Param("kind", "choice", "Event kind to count.", "arrests", choices=tuple(KINDS),
+KIND = Param("kind", "choice", "Event kind to count (its own date, office, rule).",
+             "arrests", choices=tuple(KINDS),
              slice="kind")
-COUNT = Param("count", "choice", "arrests: one per 24-hour episode; records: raw rows.",
+COUNT = Param("count", "choice", "arrests: one per 24-hour episode (another --kind: one "
+              "per event under its duplicate rule); records: raw rows.",
               "arrests", choices=COUNTS, slice="count")
 SCOPE = Param("scope", "choice", "all, or interior: without border-related records "
               "(UWCHR's rule: border methods, CBP/Border Patrol, ports of entry, airports).",
@@ -72,7 +74,7 @@ VINTAGE = Param("vintage", "date", "The figures as they stood on this day: for e
                 "the newest workbook or vintage whose data end by it (default: the newest).")
 # the offices' goals and tests, in the order fair and underperformers take them
 TARGETS = (GOALS, USER_GOAL, ALLOCATION, FDR_P)
-WINDOWED = (AS_OF, TAIL, COUNT, SCOPE)
+WINDOWED = (AS_OF, TAIL, KIND, COUNT, SCOPE)
 
 
 @dataclass(frozen=True)
@@ -163,12 +165,12 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        (Param("by", "choice", "Category", "criminality", choices=BREAKDOWNS),
         Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
                                   "October to September).", "month", choices=PERIODS),
-        FROM, TO, AOR, COUNT, SCOPE, TOP_P), a.BreakdownAnswer, ("rows",),
+        FROM, TO, AOR, KIND, COUNT, SCOPE, TOP_P), a.BreakdownAnswer, ("rows",),
        fixed={"include_incomplete": True}),
     _Q("daily", "Daily counts: totals by month (or by category with --by), the daily series "
        "with 7- and 28-day means and weekly means.",
        (Param("by", "choice", "Series by", choices=tuple(dict.fromkeys(("aor", *BREAKDOWNS)))),
-        FROM, TO, AOR, COUNT, SCOPE, TOP_P, PREFER),
+        FROM, TO, AOR, KIND, COUNT, SCOPE, TOP_P, PREFER),
        a.DailyAnswer, ("totals",), fixed={"include_incomplete": True}),
     _Q("fiscal_years", "Arrests per federal fiscal year (October to September) beside ICE's "
        "published administrative-arrest totals.", (COUNT, SCOPE), a.FiscalYearsAnswer,
@@ -196,7 +198,7 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
               WINDOW_DAYS, "days", low=7, high=182, step=7),
         Param("pre", "days", "Days before the date the synthetic control is fitted on.", 182,
               "days", low=28, high=728, step=7),
-        COUNT, SCOPE, LEVEL_P), a.EventsAnswer, ("events",)),
+        KIND, COUNT, SCOPE, LEVEL_P), a.EventsAnswer, ("events",)),
     _Q("forecast", "National and per-office daily arrests ahead with intervals, and the "
        "chance of reaching the goal within the horizon.",
        (Param("horizon", "days", "Days ahead.", 90, "days", low=1, high=365),
@@ -204,13 +206,29 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
               "days", low=28, high=MAX_DAYS, slice="window"),
         AS_OF, LEVEL_P, Param("backtest", "flag", "Also measure the intervals' coverage and "
                               "the errors on this database's own data.", False),
-        GOALS, USER_GOAL, ALLOCATION, COUNT, SCOPE), a.ForecastAnswer, ("weeks", "offices")),
+        GOALS, USER_GOAL, ALLOCATION, KIND, COUNT, SCOPE), a.ForecastAnswer,
+       ("weeks", "offices")),
+    _Q("pipeline", "The enforcement pipeline per office and period: encounters, detainers, "
+       "arrests, book-ins and removals a day side by side, the ratios between them (with "
+       "what each can and cannot mean), removals against a removal goal by office, threat "
+       "level and criminality, the share of arrests booked in and removed within 30/90/180 "
+       "days where identifiers link the kinds, and book-ins by arresting agency.",
+       (Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
+                                  "October to September).", "fy", choices=PERIODS),
+        FROM, TO, AOR, TAIL,
+        Param("goal", "number", "Removal goal in removals a year (about 2,738 a day for one "
+                                "million).", REMOVAL_GOAL_PER_YEAR, "removals a year", low=0,
+              low_open=True),
+        Param("window", "days", "Days of removals, ending at their last complete day, "
+                                "measured against the goal.", WINDOW_DAYS, "days", low=1,
+              high=MAX_DAYS)),
+       a.PipelineAnswer, ("kinds", "removals_by", "linked")),
     _Q("surges", "Unannounced surges: a change-point scan of every office's weekday-adjusted "
        "daily arrests over the whole series; those overlapping --from/--to are listed.",
        (FROM, TO, Param("threshold", "number", "Change-point threshold in long-run sd "
                         "(higher: fewer, surer surges).", 4.5, "sd", low=2, high=20),
         Param("min_ratio", "number", "Smallest rise listed (1.3 = +30%).", 1.3, low=1,
-              high=20, low_open=True), COUNT, SCOPE), a.SurgesAnswer, ("surges",)),
+              high=20, low_open=True), KIND, COUNT, SCOPE), a.SurgesAnswer, ("surges",)),
 )}
 
 

@@ -31,6 +31,7 @@ class Spec:
     created: dt.datetime = dt.datetime(2025, 1, 1)  # fixed: a seed always gives the same bytes
     properties: dict[str, str] = dc_field(default_factory=dict)  # xlsx document properties
     csv_banner: tuple[str, ...] = ()  # lines above a csv header
+    sheet_name: str = "Arrests"  # the sheet's name ("Arrests 2" ... when several)
 
 
 def write(cols: dict[str, np.ndarray], path: Path, fmt: str, spec: Spec,
@@ -54,13 +55,13 @@ def _as_text(values: np.ndarray) -> list[str | None]:
 def _tabular(cols: dict[str, np.ndarray], spec: Spec, path: Path, fmt: str) -> None:
     import pyarrow as pa
 
-    arrays = {}
-    for name, header in spec.header:
-        if fmt == "parquet" and name == "apprehension_date":
-            arrays[header] = pa.array(cols[name].astype("datetime64[s]"))
+    arrays = []  # (a list: a real layout may repeat a header, e.g. 'Final Order Yes No')
+    for name, _header in spec.header:
+        if fmt == "parquet" and name in ("apprehension_date", "event_date"):
+            arrays.append(pa.array(cols[name].astype("datetime64[s]")))
         else:
-            arrays[header] = pa.array(_as_text(cols[name]), pa.string())
-    table = pa.table(arrays)
+            arrays.append(pa.array(_as_text(cols[name]), pa.string()))
+    table = pa.Table.from_arrays(arrays, names=[h for _, h in spec.header])
     if fmt == "csv":
         import pyarrow.csv as pcsv
 
@@ -86,14 +87,16 @@ def _xlsx(cols: dict[str, np.ndarray], spec: Spec, path: Path, sheet_rows: int) 
     header = spec.header
     rng = np.random.default_rng(spec.seed + 7)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb.use_zip64()  # a sheet of a million rows can pass 4 GB of XML
     # Fixed metadata so that a seed always gives the same bytes.
     wb.set_properties({**spec.properties, "created": spec.created})
     stamp = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     day = wb.add_format({"num_format": "yyyy-mm-dd"})
-    n = len(cols["aor"])
+    n = len(next(iter(cols.values())))
     columns = [_cells(cols[f], f) for f, _ in header]
     for sheet, first in enumerate(range(0, max(n, 1), sheet_rows)):
-        ws = wb.add_worksheet(f"Arrests {sheet + 1}" if n > sheet_rows else "Arrests")
+        name = spec.sheet_name
+        ws = wb.add_worksheet(f"{name} {sheet + 1}" if n > sheet_rows else name)
         top = spec.banner(rng, sheet)
         for r, line in enumerate(top):
             if line:

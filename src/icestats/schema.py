@@ -30,3 +30,13 @@ DERIVED_TEXT = ("state_from_site",)
 ADDED_IN_4 = (*TEXT_FIELDS[16:], *DERIVED_TEXT)
 # Dates other than the apprehension date: kept as a date when plausible, else as raw text.
 SECONDARY_DATES = ("departed_date", "final_order_date")
+
+# --- schema 5: the event kinds besides arrests (icestats.kinds), table ``events`` -------
+# Text fields of an event record (stored as VARCHAR, normalized as arrests' text fields).
+EVENT_TEXT = ("facility_code", "site", "state", "criminality", "threat_level",
+              "processing_disposition", "method", "final_program", "agency", "case_status",
+              "case_category", "departure_country", "citizenship", "gender", "landmark",
+              "operation", "lift_reason", "detainer_type", "release_reason",
+              "stay_release_reason", "charge_section")
+EVENT_SECONDARY = ("departed_date", "linked_arrest_date")  # dates: kept when plausible
+EVENT_TIMES = ("stay_book_in", "book_out")  # date-times, parsed per row (nearly all distinct)

@@ -17,7 +17,7 @@ from icestats.answers import Coverage, DailyAnswer
 from icestats.answers.rows import DailyTotal
 from icestats.counting import TOP, by_day_sql
 from icestats.metrics import daily_table, not_in_release
-from icestats.slices import Window
+from icestats.slices import Window, counted_kind
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -70,7 +70,8 @@ def _personal(con: duckdb.DuckDBPyConnection, w: Window, by: str, top: int) -> D
     cov, aor, count, scope = w.coverage, w.slice.office, w.slice.count, w.slice.scope
     assert cov is not None
     lo, hi = privacy.months_covering(w.first, w.last)
-    cells = privacy.cells(con, by, lo, hi, count=count, scope=scope, aor=aor)
+    cells = privacy.cells(con, by, lo, hi, count=count, scope=scope, aor=aor,
+                          kind=counted_kind(con))
     everything = daily_table(con, start=max(lo, cov.start or lo), end=min(hi, cov.end or hi),
                              aor=aor, count=count, scope=scope)
     days = everything["date"].to_pylist()

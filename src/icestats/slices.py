@@ -28,12 +28,16 @@ from icestats.errors import UsageError
 if TYPE_CHECKING:
     import duckdb
 
-# Event kinds a slice can count, with what they are (the pipeline adds encounters,
-# detainers, book-ins and removals here as the store learns them).
-# (``resolve`` counts arrests' days; book-ins are the workbooks' monthly counts today.)
+# Event kinds a slice can count (icestats.kinds: each kind's date, office and counting
+# rule), in the order of the pipeline. Arrests are read from ``arrests``; the others from
+# ``events`` (``kind_counts.kind_connection`` gives every question the kind's rows).
 KINDS: dict[str, str] = {
+    "encounters": "ICE ERO encounters (record-level releases)",
+    "detainers": "detainers issued by ICE (record-level releases)",
     "arrests": "ICE ERO administrative arrests (record-level releases)",
-    "book_ins": "initial book-ins into ICE detention (ICE's detention statistics workbooks)",
+    "book_ins": "book-ins into ICE detention: stays (record-level releases; the detention "
+                "statistics workbooks' monthly book-ins are `icestats agency`)",
+    "removals": "removals (record-level releases)",
 }
 COUNTS = ("arrests", "records")  # one per 24-hour episode, or every record
 SCOPES = ("all", "interior")  # interior: UWCHR's rule leaves border-related records out
@@ -48,6 +52,7 @@ class Source:
     releases: tuple[tuple[str, bool | None], ...] = ()  # (file name, synthetic) counted
     workbooks: tuple[str, ...] = ()  # ICE detention statistics workbooks used
     counts: tuple[tuple[str, bool], ...] = ()  # (file name, synthetic) of count tables used
+    records: str = "arrest records"  # what the releases' counted rows are
 
     @property
     def synthetic(self) -> bool | None:
@@ -68,11 +73,11 @@ class Source:
         generated = [n for n, s in self.releases if s]
         unknown = [n for n, s in self.releases if s is None]
         if real:
-            parts.append("REAL arrest records from " + ", ".join(real))
+            parts.append(f"REAL {self.records} from " + ", ".join(real))
         if generated:
-            parts.append("GENERATED (synthetic) arrest records from " + ", ".join(generated))
+            parts.append(f"GENERATED (synthetic) {self.records} from " + ", ".join(generated))
         if unknown:
-            parts.append("arrest records from " + ", ".join(unknown))
+            parts.append(f"{self.records} from " + ", ".join(unknown))
         if self.workbooks:
             parts.append("REAL ICE detention statistics from " + ", ".join(self.workbooks))
         real_counts = [n for n, s in self.counts if not s]
@@ -290,7 +295,17 @@ def source(con: duckdb.DuckDBPyConnection, start: date | None = None,
                                WHERE date BETWEEN $start AND $end)
         ORDER BY r.release_id""", {"start": start or date.min, "end": end or date.max}
     ).fetchall()
-    return Source(releases=tuple((str(n), s) for n, s in rows))
+    one = counted_kind(con).removesuffix("s").replace("_", "-")  # 'removal', 'book-in'
+    return Source(releases=tuple((str(n), s) for n, s in rows), records=f"{one} records")
+
+
+def counted_kind(con: duckdb.DuckDBPyConnection) -> str:
+    """The event kind this connection counts ('arrests' unless it is a kind's cursor from
+    ``kind_counts.kind_connection``)."""
+    if not con.execute("SELECT count(*) FROM duckdb_views() WHERE temporary AND "
+                       "view_name = 'counted_kind'").fetchall()[0][0]:
+        return "arrests"
+    return str(con.execute("SELECT kind FROM counted_kind").fetchall()[0][0])
 
 
 def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[str]:

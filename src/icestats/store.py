@@ -4,7 +4,8 @@ Tables:
 - ``releases``: one row per loaded file (hash, coverage, counts).
 - ``arrests``: canonical columns + provenance (release, sheet, row) + episode flags.
 - ``rejects``: rows that could not be loaded, with file, sheet, row, column and reason.
-- ``day_owner``: for each covered date, the release whose counts are used.
+- ``day_owner``: for each covered date, the release whose arrests are counted.
+- ``events``, ``release_kinds``, ``kind_day_owner``: the other event kinds (``event_store``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats.errors import StoreError, first_line
+from icestats.event_store import OFFICE_ONLY, migrate_events
 from icestats.schema import ADDED_IN_4, TEXT_FIELDS
 
 if TYPE_CHECKING:
@@ -24,10 +26,11 @@ if TYPE_CHECKING:
 
 # 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
 # name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
-# fields of ADDED_IN_4); 6: count tables (count_tables, count_values, count_populations,
-# count_vintages, count_rejects: published counts, stored apart from the records);
-# 7: personal_grid, the protected grid of personal attributes (privacy.py; rebuilt by
-# every writer before its switch). 5 is another issue's.
+# fields of ADDED_IN_4); 5: the other event kinds (event_store: events, release_kinds,
+# kind_day_owner, rejects.kind); 6: count tables (count_tables, count_values,
+# count_populations, count_vintages, count_rejects: published counts, stored apart from
+# the records); 7: personal_grid, the protected grid of personal attributes (privacy.py;
+# rebuilt by every writer before its switch).
 SCHEMA_VERSION = 7
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
 
@@ -175,13 +178,15 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     row = fetch_one(con, "SELECT value FROM meta WHERE key = 'schema_version'")
     if row is not None and int(row[0]) < 2:
         con.execute("ALTER TABLE arrests ADD COLUMN IF NOT EXISTS owned BOOLEAN DEFAULT false")
-        recompute_day_owner(con)
     if row is not None and int(row[0]) < 3:
         # Hashes are needed only while their release loads (episodes are then stored).
         con.execute("ALTER TABLE arrests ALTER COLUMN id_hash SET DATA TYPE UHUGEINT "
                     "USING NULL")
     if row is not None and int(row[0]) < 4:
         _migrate_4(con)
+    migrate_events(con)  # schema 5 (idempotent: also fills release_kinds for old releases)
+    if row is not None and int(row[0]) < 2:
+        recompute_day_owner(con)  # (from release_kinds, filled just above)
     con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
     # (The identifier-hash key is kept in a file beside the database, not here: see
     # key_path. A key older versions stored in meta is moved out by take_legacy_key.)
@@ -286,20 +291,22 @@ def id_key(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def recompute_day_owner(con: duckdb.DuckDBPyConnection, tail_days: int = TAIL_DAYS) -> None:
-    """For each covered date the owner is the release whose coverage ends latest
-    (ties: the one loaded last). The last ``tail_days`` days of the newest data are
-    incomplete (reporting lag); the tail of an older release that later releases follow
-    (the fiscal-year files of one FOIA answer) is not."""
+    """For each date the arrests of some release cover, the owner is the release whose
+    arrest coverage ends latest (ties: the one loaded last; a one-office release only where
+    no release of every office covers the date: ``event_store.OFFICE_ONLY``). The last
+    ``tail_days`` days of the newest data are incomplete (reporting lag); the tail of an
+    older release that later releases follow (the fiscal-year files of one FOIA answer) is
+    not."""
     con.execute("DELETE FROM day_owner")
     con.execute(
-        """
+        f"""
         INSERT INTO day_owner
         SELECT d, release_id, d > newest - CAST(? AS INTEGER) FROM (
             SELECT CAST(unnest(generate_series(coverage_start, coverage_end, INTERVAL 1 DAY))
                         AS DATE) AS d,
-                   release_id, coverage_end, max(coverage_end) OVER () AS newest
-            FROM releases)
-        QUALIFY row_number() OVER (PARTITION BY d ORDER BY coverage_end DESC,
+                   release_id, coverage_end, one_office, max(coverage_end) OVER () AS newest
+            FROM release_kinds WHERE kind = 'arrests' AND coverage_start IS NOT NULL)
+        QUALIFY row_number() OVER (PARTITION BY d ORDER BY {OFFICE_ONLY}, coverage_end DESC,
                                    release_id DESC) = 1
         """,
         [tail_days],

@@ -32,18 +32,20 @@ def check_consistent(con: duckdb.DuckDBPyConnection, shown: str | Path) -> None:
     """Refuse to switch in a database where rows belong to no release or a release's
     recorded counts differ from the rows present (what a half-undone load leaves)."""
     orphans, orphan_rejects, miscounted, over_rejected = fetch_one(con, """
-        SELECT (SELECT count(*) FROM arrests a ANTI JOIN releases r USING (release_id)),
+        SELECT (SELECT count(*) FROM (SELECT release_id FROM arrests UNION ALL
+                    SELECT release_id FROM events) a ANTI JOIN releases r USING (release_id)),
                (SELECT count(*) FROM rejects j ANTI JOIN releases r USING (release_id)
                 WHERE j.release_id IS NOT NULL),
                (SELECT count(*) FROM releases r LEFT JOIN (
-                    SELECT release_id, count(*) AS n FROM arrests GROUP BY 1) a
+                    SELECT release_id, count(*) AS n FROM (SELECT release_id FROM arrests
+                    UNION ALL SELECT release_id FROM events) GROUP BY 1) a
                     USING (release_id) WHERE r.rows_loaded <> coalesce(a.n, 0)),
                (SELECT count(*) FROM releases r JOIN (
                     SELECT release_id, count(*) AS n FROM rejects GROUP BY 1) j
                     USING (release_id) WHERE j.n > r.rows_rejected)""") or (0, 0, 0, 0)
     if orphans or orphan_rejects or miscounted or over_rejected:
         raise StoreError(
-            f"{shown}: the loaded copy is inconsistent ({orphans:,} arrest rows and "
+            f"{shown}: the loaded copy is inconsistent ({orphans:,} event rows and "
             f"{orphan_rejects:,} rejects of no release, {miscounted + over_rejected} releases "
             "whose counts differ from their rows); it was discarded, nothing changed")
 

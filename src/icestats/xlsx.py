@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,6 +120,40 @@ def open_workbook(path: Path) -> Any:  # fastexcel.ExcelReader (no type stubs)
         raise InputError(str(path), f"not a readable Excel workbook ({reason})") from None
 
 
+# A worksheet dimension naming rows only (`<dimension ref="1:1416"/>`, in the Seattle
+# office's 2018-ICFO-36170 workbook): Excel ignores it, calamine refuses the sheet
+# ("Range is missing the expected column component"). Such a workbook is read from a copy
+# without it (the cells are the same).
+_ROWS_ONLY_DIMENSION = re.compile(rb'<dimension ref="[0-9]+:[0-9]+"\s*/>')
+
+
+def rows_only_dimension(path: Path) -> bool:
+    """True when a worksheet of ``path`` opens with a rows-only dimension."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if info.filename.startswith("xl/worksheets/") and \
+                        info.filename.endswith(".xml"):
+                    with z.open(info) as fh:
+                        if _ROWS_ONLY_DIMENSION.search(fh.read(4096)):
+                            return True
+    except Exception:  # not a zip, or damaged: the Excel reader says why
+        return False
+    return False
+
+
+def without_dimension(path: Path, folder: Path) -> Path:
+    """A copy of the workbook in ``folder`` with its rows-only dimensions removed."""
+    target = folder / path.name
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = _ROWS_ONLY_DIMENSION.sub(b"", data, count=1)
+            dst.writestr(info, data)
+    return target
+
+
 PARSERS = 2  # sheets parsed at once (one per core), each by its own reader
 
 
@@ -129,10 +164,22 @@ class Workbook:
     current one is loaded, so at most ``PARSERS + 1`` sheets are in memory, never the
     whole release."""
 
-    def __init__(self, path: Path, label: str | None = None) -> None:
+    def __init__(self, path: Path, label: str | None = None,
+                 columns: Callable[[Workbook, int], list[int] | None] | None = None) -> None:
         self.path = path
         self.label = label or str(path)  # how errors name the file
-        self.reader = open_workbook(path)
+        # which columns of sheet i to parse (None: all); what was parsed of each sheet
+        self.columns = columns
+        self.selected: dict[int, list[int] | None] = {}
+        self.heads: dict[int, list[tuple[object, ...]]] = {}  # first rows, as the chooser read
+        self._copy: Path | None = None  # a repaired copy read instead (removed on close)
+        if rows_only_dimension(path):
+            import tempfile
+
+            check_zip(path)
+            self._copy = Path(tempfile.mkdtemp(prefix="icestats-xlsx-"))
+            self.path = without_dimension(path, self._copy)
+        self.reader = open_workbook(self.path)
         self.names: list[str] = list(self.reader.sheet_names)
         self.notes: list[str] = []  # sheets of notes (a README) skipped: ingest.read_xlsx
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
@@ -146,8 +193,10 @@ class Workbook:
         except queue.Empty:  # a second parser: the file was checked when it was opened
             reader = _reopen(self.path, self.label)
         try:
-            return reader.load_sheet(i, header_row=None, skip_rows=0,
-                                     dtypes="string").to_arrow()
+            cols = self._choose(i)
+            self.selected[i] = cols
+            return reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string",
+                                     use_columns=cols).to_arrow()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
@@ -155,6 +204,29 @@ class Workbook:
                              f"({first_line(exc, 160)})", sheet=self.names[i]) from None
         finally:
             self._readers.put(reader)
+
+    def _choose(self, i: int) -> list[int] | None:
+        if self.columns is None or i in self.selected:  # (a sheet parsed again: whole)
+            return None
+        try:
+            return self.columns(self, i)
+        except Exception:  # (a head that cannot be read: the whole sheet is parsed)
+            return None
+
+    def member(self, i: int) -> str | None:
+        """The zip member of sheet i (its worksheet XML), or None."""
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                members = list(_sheet_names(z))
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        return members[i] if i < len(members) else None
+
+    def whole(self, i: int) -> pa.RecordBatch:
+        """Sheet i parsed again with every column (when a selection did not check out)."""
+        self.selected[i] = None
+        self._pending.pop(i, None)
+        return self.sheet(i)
 
     def prefetch(self, i: int) -> None:
         if i < len(self.names) and i not in self._pending:
@@ -171,7 +243,12 @@ class Workbook:
         return rows(self._pending[i].result().slice(0, n))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=self._copy is not None, cancel_futures=True)
+        if self._copy is not None:
+            import shutil
+
+            shutil.rmtree(self._copy, ignore_errors=True)
+            self._copy = None
 
 
 def _reopen(path: Path, label: str) -> Any:  # fastexcel.ExcelReader

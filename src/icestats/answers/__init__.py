@@ -22,6 +22,7 @@ from icestats.answers.counts import (
     RevisionsAnswer,
     StatusAnswer,
 )
+from icestats.answers.pipeline import PipelineAnswer
 from icestats.answers.stats import (
     EventsAnswer,
     FairAnswer,
@@ -45,6 +46,7 @@ __all__ = [
     "GoalAnswer",
     "NowcastAnswer",
     "OfficesAnswer",
+    "PipelineAnswer",
     "RevisionsAnswer",
     "Source",
     "StatusAnswer",

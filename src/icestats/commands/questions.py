@@ -35,6 +35,7 @@ RENDER: dict[str, str] = {
     "underperformers": "icestats.render.underperformers:table",
     "breakdown": "icestats.render.tables:breakdown", "daily": "icestats.render.tables:daily",
     "fiscal_years": "icestats.render.tables:fiscal_years",
+    "pipeline": "icestats.render.pipeline_answer:pipeline",
     "agency": "icestats.render.detention:agency",
     "revisions": "icestats.render.detention:revisions",
     "nowcast": "icestats.render.stats:nowcast", "events": "icestats.render.stats:events",

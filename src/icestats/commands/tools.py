@@ -41,6 +41,9 @@ def generate(
                                             )] = 1_000_000,
     events: Annotated[bool, typer.Option(metavar="", help="Include the Los Angeles and Chicago "
                                               "operations.")] = True,
+    linked: Annotated[bool, typer.Option(metavar="", help="OUT is a folder: one file per kind "
+                                              "(arrests, encounters, detainers, book-ins, "
+                                              "removals), identifiers linked.")] = False,
     json_out: Json = False,
 ) -> None:
     """Write a realistic synthetic arrest release (for demos, tests and benchmarks)."""
@@ -59,8 +62,14 @@ def generate(
     assert first and last
     if last < first:
         raise UsageError("--end is before --start")
-    summary = gen(Options(start=first, end=last, rows=rows, seed=seed, layout=layout,
-                          events=events), out, fmt, sheet_rows=sheet_rows)
+    opts = Options(start=first, end=last, rows=rows, seed=seed, layout=layout, events=events)
+    if linked:
+        from icestats.generate_linked import write_linked
+
+        summary = write_linked(opts, out, fmt or "xlsx", sheet_rows)
+        summary["records"] = sum(k["records"] for k in summary["kinds"].values())
+    else:
+        summary = gen(opts, out, fmt, sheet_rows=sheet_rows)
     if json_out:
         from icestats.jsonout import dumps
 
@@ -78,6 +87,9 @@ def ingest(
     max_rejects: Annotated[float, typer.Option(
         help="Refuse a file when more than this share of its rows have no usable "
              "apprehension date.")] = 0.01,
+    aor: Annotated[str | None, typer.Option(
+        help="Office (code or name) of sheets with no office column; else their title "
+             "line's.")] = None,
     date_order: Annotated[str | None, typer.Option(
         help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
              "only when a file's dates read both ways.")] = None,
@@ -113,10 +125,12 @@ def ingest(
                        vintage_column=vintage_column, na_zero=na_zero)
     results = []
     with icestats.connect(db, write=True) as ice:
-        for f in files:
+        for k, f in enumerate(files):
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
-                                          declared=declared, date_order=date_order))
+                                          declared=declared, aor=aor,
+                                          upcoming=files[k + 1:k + 2],
+                                          date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
     if json_out:
@@ -146,6 +160,11 @@ def _loaded_line(f: Path, r: object) -> str:
                 + (f"; {len(r.total_mismatches)} total mismatches (see status)"
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
+    if not r.arrests_only:  # a release of other kinds (or several): a line per kind
+        return "\n".join([f"{f}:"] + [f"  {k.line()}" for k in r.kinds.values()]
+                         + ([f"  sheets not loaded (empty, or notes with no header): "
+                             f"{', '.join(skipped)}"] if (skipped := [
+                                 *r.empty_sheets, *r.notes_sheets]) else []))
     return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "

@@ -39,11 +39,19 @@ FUTURE = "apprehension date after the day of loading"
 ISOLATED = f"apprehension date isolated from the bulk of the release ({GAP_DAYS}+ empty days)"
 
 
-def _runs_sql() -> str:
+def _target(kind: str) -> tuple[str, str, str, str]:
+    """(table, date column, date-time column, row filter) of one kind's rows of $rid."""
+    if kind == "arrests":
+        return "arrests", "apprehension_date", "apprehension_at", "release_id = $rid"
+    return "events", "event_date", "event_at", "release_id = $rid AND kind = $kind"
+
+
+def _runs_sql(kind: str) -> str:
     """Per date of release $rid: its run number and whether that run is isolated."""
+    table, day, _at, mine = _target(kind)
     return f"""
-        WITH d AS (SELECT apprehension_date AS d, count(*) AS n FROM arrests
-                   WHERE release_id = $rid AND apprehension_date <= $today GROUP BY 1),
+        WITH d AS (SELECT {day} AS d, count(*) AS n FROM {table}
+                   WHERE {mine} AND {day} <= $today GROUP BY 1),
         g AS (SELECT d, n, CASE WHEN d - lag(d) OVER (ORDER BY d) > {GAP_DAYS}
                                 THEN 1 ELSE 0 END AS brk FROM d),
         c AS (SELECT d, n, sum(brk) OVER (ORDER BY d) AS run FROM g),
@@ -56,30 +64,36 @@ def _runs_sql() -> str:
 
 
 def set_aside(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, column: str,
-              today: date, room: int) -> int:
-    """Move the release's impossible records to ``rejects`` (at most ``room`` of them are
-    stored there; all are counted); return how many there were."""
-    params = {"rid": rid, "today": today, "future": FUTURE, "isolated": ISOLATED}
+              today: date, room: int, kind: str = "arrests", what: str = "apprehension date"
+              ) -> int:
+    """Move the release's impossible records of ``kind`` to ``rejects`` (at most ``room``
+    of them are stored there; all are counted); return how many there were. ``what``
+    names the date in the reason."""
+    table, day, at, mine = _target(kind)
+    params = {"rid": rid, "today": today, "future": FUTURE.replace("apprehension date", what),
+              "isolated": ISOLATED.replace("apprehension date", what)}
+    if kind != "arrests":
+        params["kind"] = kind
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE implausible AS
-        SELECT sheet_no, source_row, sheet, apprehension_at,
-               CASE WHEN apprehension_date > $today THEN $future ELSE $isolated END
-                   AS reason
-        FROM arrests
-        WHERE release_id = $rid AND (apprehension_date > $today
-              OR apprehension_date IN ({_runs_sql()}))""", params)
+        SELECT sheet_no, source_row, sheet, {at} AS at_time,
+               CASE WHEN {day} > $today THEN $future ELSE $isolated END AS reason
+        FROM {table}
+        WHERE {mine} AND ({day} > $today OR {day} IN ({_runs_sql(kind)}))""", params)
     n = int(con.execute("SELECT count(*) FROM implausible").fetchall()[0][0])
     if n:
         con.execute("""
-            INSERT INTO rejects
-            SELECT $rid, $file, sheet, source_row, $column, reason,
-                   strftime(apprehension_at, '%Y-%m-%d %H:%M:%S')
+            INSERT INTO rejects BY NAME
+            SELECT $rid AS release_id, $file AS file_name, sheet, source_row,
+                   $column AS column_name, reason,
+                   strftime(at_time, '%Y-%m-%d %H:%M:%S') AS raw_value, $kind AS kind
             FROM implausible ORDER BY sheet_no, source_row LIMIT $room""",
-                    {"rid": rid, "file": file_name, "column": column, "room": max(room, 0)})
-        con.execute("""
-            DELETE FROM arrests USING implausible i
-            WHERE arrests.release_id = $rid AND arrests.sheet_no = i.sheet_no
-              AND arrests.source_row = i.source_row""", {"rid": rid})
+                    {"rid": rid, "file": file_name, "column": column, "room": max(room, 0),
+                     "kind": kind})
+        con.execute(f"""
+            DELETE FROM {table} USING implausible i
+            WHERE {table}.release_id = $rid AND {table}.sheet_no = i.sheet_no
+              AND {table}.source_row = i.source_row""", {"rid": rid})
     con.execute("DROP TABLE implausible")
     return n
 
@@ -89,14 +103,16 @@ _SLASHED = r"^\s*(\d{1,2})/(\d{1,2})/\d{2,4}"
 
 
 def date_order(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> str:
-    """``mdy`` or ``dmy`` for a source's slashed apprehension dates: what ``--date-order``
-    says, else what the whole column shows; refuses a column readable both ways."""
+    """``mdy`` or ``dmy`` for a source's slashed dates (its kind's date column): what
+    ``--date-order`` says, else what the whole column shows; refuses a column readable
+    both ways."""
     given = con.execute(f"SELECT getvariable('{ORDER_VARIABLE}')").fetchall()[0][0]
     if given in ("mdy", "dmy"):
         return str(given)
-    if source.typed_date or "apprehension_date" not in source.layout.columns:
+    field = source.layout.date_field
+    if source.typed_date or field not in source.layout.columns:
         return "mdy"
-    c = "trim(apprehension_date)"
+    c = f"trim({field})"
     first, second, n = con.execute(
         f"SELECT max(CAST(regexp_extract({c}, '{_SLASHED}', 1) AS INTEGER)), "
         f"max(CAST(regexp_extract({c}, '{_SLASHED}', 2) AS INTEGER)), count(*) "
@@ -107,7 +123,7 @@ def date_order(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> st
     if (first or 0) > 12:
         return "dmy"
     raise InputError(str(path), f"every slashed date in column "
-                     f"'{source.layout.columns['apprehension_date']}' reads both as "
+                     f"'{source.layout.columns[field]}' reads both as "
                      f"month/day and as day/month (no number above 12 in either place, "
                      f"{n:,} dates); say which with --date-order mdy or --date-order dmy",
                      sheet=source.sheet)

@@ -1,4 +1,6 @@
-"""Column layouts of arrest releases: header names -> canonical fields, header-row detection."""
+"""Column layouts of releases: header names -> canonical fields, header-row detection, and
+which kind of event a sheet holds (arrests here; the other kinds' fields in
+``kind_fields``)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from icestats.ingest.registry import UNREGISTERED, best_layout
+from icestats.ingest import kind_fields
+from icestats.ingest.registry import UNREGISTERED, best_kind_layout
+from icestats.reference import office_in_title
 from icestats.schema import SYNTHETIC_MARK
 
 # Canonical field -> header spellings seen across releases (compared by header_key).
@@ -18,7 +22,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "state": ("Apprehension State", "State"),
     "county": ("Apprehension County", "County"),
     "aor": ("Apprehension AOR", "TOA Current Duty AOR", "Area of Responsibility",
-            "Apprehension Area of Responsibility"),
+            "Apprehension Area of Responsibility", "AOR"),
     "final_program": ("Apprehension Final Program", "Final Program"),
     "final_program_group": ("Final Program Group",),
     "method": ("Apprehension Method", "Arrest Method"),
@@ -35,17 +39,17 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "final_order": ("Final Order Yes No", "Final Order"),
     "final_order_date": ("Final Order Date",),
     "birth_year": ("Birth Year",),
-    "birth_date": ("Birth Date",),  # read for its year only (where Birth Year is absent)
-    "citizenship": ("Citizenship Country", "Citizenship"),
+    "birth_date": ("Birth Date", "Date of Birth"),  # its year only (where Birth Year is absent)
+    "citizenship": ("Citizenship Country", "Citizenship", "Country of Citizenship"),
     "gender": ("Gender",),
-    "site_landmark": ("Apprehension Site Landmark", "Apprehension Landmark"),
+    "site_landmark": ("Apprehension Site Landmark", "Apprehension Landmark", "Event Landmark"),
     "operation": ("Operation",),
     "case_threat_level": ("Case Threat Level",),
     "apprehension_threat_level": ("Apprehension Threat Level",),
     "removal_threat_level": ("Removal Threat Level",),
     "duty_site": ("TOA Current Duty Site",),  # read for the state it names (state_from_site)
     "identifier": ("Unique Identifier", "Anonymized Identifier",
-                   "Sequence Number/Unique Identifier"),
+                   "Sequence Number/Unique Identifier", "Anonymized Unique Identifier"),
 }
 # fields read to derive another one: stored under that one's name
 STORED_AS = {"birth_date": "birth_year", "duty_site": "state_from_site"}
@@ -61,20 +65,38 @@ def header_key(name: str) -> str:
 
 
 _BY_KEY = {header_key(alias): field for field, aliases in FIELDS.items() for alias in aliases}
+_ANY_KIND = frozenset(_BY_KEY) | kind_fields.all_keys(header_key)
+ARRESTS = "arrests"
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where the header is and which source column feeds each canonical field."""
+    """Where the header is, which kind of event the rows are, and which source column feeds
+    each canonical field."""
 
     header_index: int  # 0-based row index of the header in the sheet (or file)
     columns: dict[str, str]  # canonical field -> source column name
     ignored: tuple[str, ...]  # source columns not in the canonical schema (not mapped)
     name: str = UNREGISTERED  # the registered layout it matches best (ingest.registry)
+    kind: str = ARRESTS  # encounters, detainers, arrests, book_ins or removals (icestats.kinds)
+    office_from: str = "column"  # or 'facility code', 'title line', '--aor option'
+    office: str | None = None  # the office code of every row (title line or --aor option)
+    office_note: str = ""  # the header, title line or option the office comes from
+
+    @property
+    def fields(self) -> frozenset[str]:
+        """The canonical fields a reader's relation holds: the mapped columns, and 'aor'
+        when the office is a constant (title line, --aor) the reader adds."""
+        return frozenset(self.columns) | ({"aor"} if self.office is not None else set())
+
+    @property
+    def date_field(self) -> str:
+        """The canonical field holding the date an event counts on."""
+        return "apprehension_date" if self.kind == ARRESTS else "event_date"
 
     def mapped(self) -> dict[str, str]:
         """Source column -> the field it is stored as (what ``status`` lists)."""
-        stored = dict(STORED_AS)
+        stored = dict(STORED_AS) if self.kind == ARRESTS else {"birth_date": "birth_year"}
         if "birth_year" in self.columns:
             stored["birth_date"] = ""  # the year comes from Birth Year
         out = {src: stored.get(f, f) for f, src in self.columns.items()}
@@ -87,16 +109,22 @@ class Layout:
 
 
 class LayoutProblem(Exception):
-    """Raised with (message, row index or None, column or None)."""
+    """Raised with (message, row index or None, column or None); ``undated``: the layout of
+    a sheet of a known kind whose header has no date column (its rows cannot be counted by
+    day: a workbook loads its other sheets and records these rows as rejected)."""
 
     def __init__(self, message: str, row: int | None = None,
-                 column: str | None = None) -> None:
+                 column: str | None = None, undated: Layout | None = None,
+                 headerless: bool = False) -> None:
         super().__init__(message)
         self.message, self.row, self.column = message, row, column
+        self.undated = undated
+        self.headerless = headerless  # no row named three known columns: notes, not data
 
 
 def match_header(cells: Sequence[object]) -> dict[str, str]:
-    """Canonical field -> cell text for the cells of one row that are known header names."""
+    """Canonical field -> cell text for the cells of one row that are known arrest header
+    names."""
     found: dict[str, str] = {}
     for cell in cells:
         if isinstance(cell, str):
@@ -106,36 +134,75 @@ def match_header(cells: Sequence[object]) -> dict[str, str]:
     return found
 
 
-def detect_layout(rows: Sequence[Sequence[object]]) -> Layout:
-    """Find the header among the first rows: the first row naming enough known columns.
+def _keys(cells: Sequence[object]) -> set[str]:
+    return {header_key(c) for c in cells if isinstance(c, str) and c.strip()}
 
-    Raises LayoutProblem for an unknown layout or a header lacking a required column.
-    """
+
+def header_kind(cells: Sequence[object]) -> tuple[str, str]:
+    """(kind, registered layout name) of a header row: the registered layout of any kind it
+    matches best, else the kind its dates say (``kind_fields.signature``), else arrests."""
+    keys = _keys(cells)
+    kind, name = best_kind_layout(keys, header_key)
+    if kind is None:
+        kind = kind_fields.signature(keys, header_key) or ARRESTS
+    return kind, name
+
+
+def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -> Layout:
+    """Find the header among the first rows (the first row naming enough known columns of
+    any kind) and the kind of event below it. A sheet without an office column takes its
+    office from ``office`` (the --aor option) or from a title line above the header naming
+    one office ('... for the Seattle Area of Responsibility'); detainers and book-ins from
+    the facility code.
+
+    Raises LayoutProblem for an unknown layout or a header lacking a required column."""
+    seen = False
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        found = match_header(cells)
-        if len(found) < MIN_KNOWN_HEADERS:
+        if len(_keys(cells) & _ANY_KIND) < MIN_KNOWN_HEADERS:
             continue
-        if "aor" not in found:
+        seen = True
+        kind, name = header_kind(cells)
+        found = match_header(cells) if kind == ARRESTS else \
+            kind_fields.assign(kind, cells, header_key)
+        if kind == ARRESTS and len(found) < MIN_KNOWN_HEADERS:
+            continue
+        date_field = "apprehension_date" if kind == ARRESTS else "event_date"
+        if date_field not in found:
+            spelled = FIELDS["apprehension_date"] if kind == ARRESTS else \
+                kind_fields.DATES[kind]
             raise LayoutProblem(
-                f"this release has no office column ({OFFICE_COLUMNS}): icestats counts "
-                "arrests per field office and cannot place its records", row=index,
-                column=FIELDS["aor"][0])
-        missing = [f for f in REQUIRED if f not in found]
-        if missing:
-            expected = " or ".join(f"'{a}'" for a in FIELDS[missing[0]][:2])
-            raise LayoutProblem(f"header has no {expected} column", row=index,
-                                column=FIELDS[missing[0]][0])
-        dupes = _duplicate_headers(cells)
+                f"this {kind.replace('_', '-')} sheet has no date column "
+                f"({' or '.join(repr(s) for s in spelled[:3])}): icestats counts events by day",
+                row=index, column=spelled[0], undated=Layout(index, found, (), name, kind))
+        dupes = _duplicate_headers(cells) if kind == ARRESTS else None
         if dupes:
             raise LayoutProblem("column appears twice in the header", row=index, column=dupes)
         named = {c for c in cells if isinstance(c, str)}
         ignored = tuple(sorted(c.strip() for c in named if c not in found.values() and c.strip()))
-        keys = [header_key(c) for c in named if c.strip()]
-        return Layout(index, found, ignored, best_layout(keys, header_key))
+        where = _office(kind, found, rows[:index], office, index)
+        return Layout(index, found, ignored, name, kind, *where)
     raise LayoutProblem(
         "unknown layout: no header row with 'Apprehension Date' and an AOR column "
-        f"in the first {HEADER_SCAN_ROWS} rows"
-    )
+        f"(or another kind's date and office) in the first {HEADER_SCAN_ROWS} rows",
+        headerless=not seen)
+
+
+def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],
+            option: str | None, index: int) -> tuple[str, str | None, str]:
+    """(office_from, office code, note): where the rows' office comes from."""
+    if "aor" in found:
+        return "column", None, found["aor"]
+    if option is not None:
+        return "--aor option", option, f"--aor {option}"
+    titled = office_in_title([c for row in above for c in row if isinstance(c, str)])
+    if titled is not None:
+        return "title line", titled[0], titled[1]
+    if kind in ("detainers", "book_ins") and "facility_code" in found:
+        return "facility code", None, found["facility_code"]
+    raise LayoutProblem(
+        f"this release has no office column ({OFFICE_COLUMNS}) and no title line naming "
+        "one: icestats counts events per field office and cannot place its records (give "
+        "the office with --aor CODE)", row=index, column=FIELDS["aor"][0])
 
 
 def _duplicate_headers(cells: Sequence[object]) -> str | None:

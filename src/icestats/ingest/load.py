@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -13,52 +13,20 @@ import duckdb
 
 from icestats import store
 from icestats.errors import InputError
-from icestats.ingest.dates import set_aside
 from icestats.ingest.digest import AlreadyLoaded, Digest
-from icestats.ingest.episodes import mark_episodes
+from icestats.ingest.events import register_facilities
+from icestats.ingest.finish import finish_kinds, recompute_owners, record_kinds
 from icestats.ingest.plan import Plan, drop, make_plan, register_aliases
 from icestats.ingest.read import read_sources
-from icestats.ingest.rows import REJECTS_STORED, file_errors, insert_source
+from icestats.ingest.result import IngestResult, KindResult
+from icestats.ingest.rows import REJECTS_STORED, file_errors, insert_source, reject_undated
 from icestats.ingest.sources import Kind, Source
 from icestats.xlsx import Workbook
 
+__all__ = ["DEFAULT_MAX_REJECTS", "IngestResult", "KindResult", "Progress", "ingest_release"]
+
 DEFAULT_MAX_REJECTS = 0.01
 Progress = Callable[[str, int, int | None], None]  # (what, parts done, parts or None)
-
-
-@dataclass
-class IngestResult:
-    file: str
-    sha256: str
-    already_loaded: bool = False
-    release_id: int | None = None
-    file_format: str = ""
-    layout: str = ""
-    sheets: list[str] = field(default_factory=list)
-    empty_sheets: list[str] = field(default_factory=list)
-    notes_sheets: list[str] = field(default_factory=list)  # notes/README sheets, not loaded
-    rows_read: int = 0
-    rows_loaded: int = 0
-    rows_rejected: int = 0
-    episodes: int = 0
-    coverage_start: date | None = None
-    coverage_end: date | None = None
-    compression: str = "none"  # the wrapper the file came in: none, gzip, zstd, zip
-    synthetic: bool = False  # the file says it was generated (icestats' banner/properties)
-    columns_mapped: dict[str, str] = field(default_factory=dict)  # source column -> field
-    columns_unmapped: list[str] = field(default_factory=list)  # source columns not stored
-    rows_blank: int = 0  # rows with no value at all: skipped, counted, not stored
-    rows_implausible: int = 0  # of rows_rejected: dates that cannot be true (ingest.dates)
-    rejects_stored: int = 0  # of rows_rejected: rows stored in rejects (at most 10,000)
-
-    @property
-    def records_merged(self) -> int:
-        return self.rows_loaded - self.episodes
-
-    def to_dict(self) -> dict[str, object]:
-        d = asdict(self)
-        d["records_merged"] = self.records_merged
-        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in d.items()}
 
 
 @dataclass
@@ -73,17 +41,19 @@ class _Run:
     book: Workbook | None = None
     progress: Progress | None = None
     today: date | None = None
-    layouts: set[str] = field(default_factory=set)
+    aor: str | None = None  # the --aor option: the office of sheets with no office column
 
 
 def ingest_release(con: duckdb.DuckDBPyConnection, path: Path, *, kind: Kind,
                    digest: Digest, data: Path | None = None, book: Workbook | None = None,
                    max_rejects: float = DEFAULT_MAX_REJECTS,
                    progress: Progress | None = None, compression: str | None = None,
-                   today: date | None = None) -> IngestResult:
-    """Load the arrest release ``path`` (read from ``data``, ``path`` itself unless it is
-    unwrapped from a zip); loading a file already in the store changes nothing. ``today``
-    is the day of loading (records dated after it are set aside; default: today)."""
+                   today: date | None = None, aor: str | None = None) -> IngestResult:
+    """Load the release ``path`` (read from ``data``, ``path`` itself unless it is
+    unwrapped from a zip): its arrests, encounters, detainers, book-ins and removals, every
+    kind it holds; loading a file already in the store changes nothing. ``today`` is the day
+    of loading (records dated after it are set aside; default: today); ``aor`` the office
+    (a code) of sheets with no office column."""
     result = IngestResult(file=path.name, sha256="", file_format=kind.fmt,
                           compression=compression or kind.compression)
     if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_name = ?", [path.name]):
@@ -94,7 +64,7 @@ def ingest_release(con: duckdb.DuckDBPyConnection, path: Path, *, kind: Kind,
         except AlreadyLoaded:
             result.already_loaded = True
             return result
-    run = _Run(path, data or path, kind, result, digest, book, progress, today)
+    run = _Run(path, data or path, kind, result, digest, book, progress, today, aor)
     row = store.fetch_one(con, "SELECT current_setting('threads')")
     threads = int(row[0]) if row else 1
     if book and len(book.names) > 1:
@@ -127,9 +97,11 @@ def _undo(con: duckdb.DuckDBPyConnection, result: IngestResult) -> None:
 def _forget(con: duckdb.DuckDBPyConnection, release_id: int) -> None:
     """Remove every trace of a release whose load failed part way."""
     con.execute("BEGIN TRANSACTION")
-    for table in ("arrests", "rejects", "releases"):
+    kinds = [k for (k,) in con.execute("SELECT DISTINCT kind FROM events WHERE release_id = ?",
+                                       [release_id]).fetchall()]
+    for table in ("arrests", "events", "rejects", "release_kinds", "releases"):
         con.execute(f"DELETE FROM {table} WHERE release_id = ?", [release_id])
-    store.recompute_day_owner(con)
+    recompute_owners(con, ["arrests", *kinds])
     con.execute("COMMIT")
 
 
@@ -147,43 +119,35 @@ def _load(con: duckdb.DuckDBPyConnection, run: _Run, max_rejects: float) -> None
         check_new(con, result, run.digest)
     if not result.sheets:
         raise InputError(str(run.path), "no data: every sheet is empty")
-    check_rejects(con, rid, run.path, result, max_rejects)
-    column = next((s for s, f in result.columns_mapped.items() if f == "apprehension_date"), "")
-    result.rows_implausible = set_aside(con, rid, run.path.name, column,
-                                        run.today or date.today(),
-                                        REJECTS_STORED - result.rejects_stored)
-    result.rows_rejected += result.rows_implausible
-    result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + result.rows_implausible)
-    check_rejects(con, rid, run.path, result, max_rejects)  # dates that cannot be true too
-    result.episodes = mark_episodes(con, rid)
-    cov = store.fetch_one(
-        con, "SELECT min(apprehension_date), max(apprehension_date), count(*) FROM arrests "
-        "WHERE release_id = ?", [rid])
-    assert cov is not None
-    result.coverage_start, result.coverage_end, result.rows_loaded = cov
-    if not result.rows_loaded:
-        raise InputError(str(run.path), "no loadable rows (every row was rejected)")
-    result.layout = "+".join(sorted(run.layouts))
+    finish_kinds(con, rid, run.path, result, max_rejects, run.today or date.today())
     run.digest.check_unchanged()
     _record_release(con, run)
-    store.recompute_day_owner(con)
+    record_kinds(con, rid, result)
 
 
 def _load_sources(con: duckdb.DuckDBPyConnection, run: _Run, rid: int) -> None:
     """Insert each sheet, chunk or slice, committing as it goes."""
     register_aliases(con)
+    register_facilities(con)
     # 128 bits of the database's random key: key, separator and an identifier then fit
     # one md5 block (a third less time per row than the whole key)
     key = store.id_key(con)[:32]
     done = 0
     plan: Plan | None = None
     result = run.result
-    for source in read_sources(con, run.data, run.kind, run.book, str(run.path)):
+    for source in read_sources(con, run.data, run.kind, run.book, str(run.path), run.aor):
         if not result.sha256 and run.digest.done():  # a file loaded before stops here
             check_new(con, result, run.digest)
-        plan = _plan_for(con, run, source, plan)
-        blank, rejected = insert_source(con, rid, run.path, source, key, plan,
-                                        REJECTS_STORED - result.rejects_stored)
+        room = REJECTS_STORED - result.rejects_stored
+        tally = result.kind(source.layout.kind)
+        if source.undated:  # a sheet with no date column: every row rejected, with why
+            blank, rejected = reject_undated(con, rid, run.path.name, source, room)
+            tally.rows_undated += rejected
+        else:
+            plan = _plan_for(con, run, source, plan)
+            blank, rejected = insert_source(con, rid, run.path, source, key, plan, room)
+        tally.rows_blank += blank
+        tally.rows_rejected += rejected
         result.rows_blank += blank
         result.rows_rejected += rejected
         result.rejects_stored = min(REJECTS_STORED, result.rejects_stored + rejected)
@@ -217,11 +181,19 @@ def _plan_for(con: duckdb.DuckDBPyConnection, run: _Run, source: Source, plan: P
 
 def _seen(run: _Run, source: Source) -> None:
     result = run.result
-    if (source.sheet or run.path.name) not in result.sheets:
-        result.sheets.append(source.sheet or run.path.name)
+    layout = source.layout
+    sheet = source.sheet or run.path.name
+    if sheet not in result.sheets:
+        result.sheets.append(sheet)
     result.rows_read += source.rows
-    run.layouts.add(source.layout.name)
-    result.columns_mapped.update(source.layout.mapped())
+    tally = result.kind(layout.kind)
+    tally.rows_read += source.rows
+    tally.layouts.add(layout.name)
+    tally.date_column = layout.columns.get(layout.date_field, tally.date_column)
+    if sheet not in tally.sheets:
+        tally.sheets.append(sheet)
+    tally.office_from, tally.office_rule = layout.office_from, layout.office_note
+    result.columns_mapped.update(layout.mapped())
     result.columns_unmapped = sorted({*result.columns_unmapped, *source.layout.unmapped()})
     result.synthetic = result.synthetic or source.synthetic
 
@@ -248,24 +220,3 @@ def check_new(con: duckdb.DuckDBPyConnection, result: IngestResult, digest: Dige
     result.sha256 = digest.result()
     if store.fetch_one(con, "SELECT 1 FROM releases WHERE file_sha256 = ?", [result.sha256]):
         raise AlreadyLoaded
-
-
-def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: IngestResult,
-                  limit: float) -> None:
-    """Refuse the file when more than ``limit`` of its rows have no usable date: missing,
-    unreadable, or (checked again once they are known) dates that cannot be true (see
-    ingest.dates). Blank rows do not count."""
-    bad = result.rows_rejected
-    if not bad or bad <= limit * max(result.rows_read, 1):
-        return
-    rows = con.execute(
-        "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "
-        "WHERE release_id = ? ORDER BY sheet, source_row LIMIT 1", [rid]).fetchall()
-    sheet, row, column, reason, raw = rows[0]
-    shown = f"'{raw}'" if raw is not None else "empty cell"
-    raise InputError(
-        str(path),
-        f"{reason} ({shown}; expected a date such as 2025-01-31 14:05:00); {bad:,} of "
-        f"{result.rows_read:,} rows have no usable apprehension date (missing, unreadable "
-        f"or one that cannot be true), more than the {limit:.1%} allowed (--max-rejects)",
-        sheet=sheet, row=row, column=column)

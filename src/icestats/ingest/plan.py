@@ -11,9 +11,10 @@ import duckdb
 
 from icestats import reference, store
 from icestats.ingest import normalize as n
-from icestats.ingest.layout import Layout
+from icestats.ingest.events import event_value_columns, office_join
+from icestats.ingest.layout import ARRESTS, Layout
 from icestats.ingest.sources import Source
-from icestats.schema import SECONDARY_DATES, TEXT_FIELDS
+from icestats.schema import EVENT_TEXT, SECONDARY_DATES, TEXT_FIELDS
 
 Col = Callable[[str], str]  # canonical field -> SQL for its source value
 
@@ -26,7 +27,7 @@ def register_aliases(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def col(source: Source, name: str, alias: str = "") -> str:
-    return alias + name if name in source.layout.columns else "CAST(NULL AS VARCHAR)"
+    return alias + name if name in source.layout.fields else "CAST(NULL AS VARCHAR)"
 
 
 def birth_field(source: Source) -> str:
@@ -62,7 +63,7 @@ def value_columns(c: Col, birth: str = "birth_year") -> list[tuple[str, str, str
 
 
 CRIMINALITY_FIELDS = frozenset({"criminality", "case_criminality"})
-TEXT_OUTPUTS = frozenset({"aor", *TEXT_FIELDS})  # outputs of the same type as the source
+TEXT_OUTPUTS = frozenset({"aor", *TEXT_FIELDS, *EVENT_TEXT})  # same type as the source
 FLAG_OUTPUTS = frozenset({"reprocessed"})  # true or false, never NULL
 
 
@@ -95,16 +96,34 @@ def make_plan(con: duckdb.DuckDBPyConnection, source: Source, plan: Plan | None 
     (``Source.values``), the values so far, redone only for columns with new ones."""
     plan = plan or Plan(source.relation, source.layout)
     by_field: dict[str, list[tuple[str, str]]] = {}
-    for name, fld, expr in value_columns(lambda f: "v", birth_field(source)):
-        if fld in source.layout.columns:
+    columns, joins = planned_columns(source)
+    for name, fld, expr in columns:
+        if fld in source.layout.fields:
             by_field.setdefault(fld, []).append((name, expr))
     for fld, outputs in by_field.items():
-        _plan_field(con, source, plan, fld, outputs)
+        _plan_field(con, source, plan, fld, outputs, joins.get(fld, ""))
     return plan
 
 
+def office_field(layout: Layout) -> str:
+    """The source field an event's office is read from."""
+    return "facility_code" if layout.office_from == "facility code" else "aor"
+
+
+def planned_columns(source: Source) -> tuple[list[tuple[str, str, str]], dict[str, str]]:
+    """The one-cell output columns of the source's kind (over a column ``v``), and per
+    source field the join its distinct values need (the office's spellings or facility)."""
+    layout = source.layout
+    if layout.kind == ARRESTS:
+        spellings = f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
+        return value_columns(lambda f: "v", birth_field(source)), {"aor": spellings}
+    office = office_field(layout)
+    return (event_value_columns(lambda f: "v", birth_field(source), office),
+            {office: office_join(layout.office_from)})
+
+
 def _plan_field(con: duckdb.DuckDBPyConnection, source: Source, plan: Plan, fld: str,
-                outputs: list[tuple[str, str]]) -> None:
+                outputs: list[tuple[str, str]], spellings: str) -> None:
     table = f"values_{fld}"
     params = None
     values = source.values.get(fld) if source.values is not None else None
@@ -118,8 +137,6 @@ def _plan_field(con: duckdb.DuckDBPyConnection, source: Source, plan: Plan, fld:
         distinct = "SELECT unnest(CAST($v AS VARCHAR[])) AS v"
         params = {"v": list(plan.seen[fld])}
     exprs = ", ".join(f"{expr} AS {name}" for name, expr in outputs)
-    spellings = (f"LEFT JOIN aor_alias a ON a.key = {reference.aor_key_sql('v')}"
-                 if fld == "aor" else "")
     con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT v, {exprs} FROM "
                 f"({distinct}) {spellings}", params)
     if table not in plan.tables:

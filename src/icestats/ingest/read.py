@@ -28,15 +28,16 @@ __all__ = ["Source", "read_sources", "unwrapped"]
 
 
 def read_sources(con: duckdb.DuckDBPyConnection, path: Path, kind: Kind,
-                 workbook: Workbook | None = None, label: str | None = None
-                 ) -> Iterator[Source]:
-    """The sources of a file already unwrapped (``kind.fmt`` is xlsx, csv or parquet)."""
+                 workbook: Workbook | None = None, label: str | None = None,
+                 aor: str | None = None) -> Iterator[Source]:
+    """The sources of a file already unwrapped (``kind.fmt`` is xlsx, csv or parquet).
+    ``aor``: the office code of sheets with no office column (the --aor option)."""
     if kind.fmt == "xlsx":
-        yield from xlsx_sources(con, workbook or Workbook(path, label))
+        yield from xlsx_sources(con, workbook or Workbook(path, label), aor)
     elif kind.fmt == "csv":
-        yield from csv_sources(con, path, kind.compression, label, kind.serial)
+        yield from csv_sources(con, path, kind.compression, label, kind.serial, aor)
     else:
-        yield from parquet_sources(con, path)
+        yield from parquet_sources(con, path, aor)
 
 
 @contextmanager

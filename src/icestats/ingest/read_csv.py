@@ -47,7 +47,8 @@ CHUNK_ROWS = 1_000_000  # csv rows per chunk: memory stays bounded by a chunk
 SNIFF_BYTES = 256 * 1024
 # Fields with few distinct values (every field but these two): csv chunks carry them as
 # Arrow dictionaries, so their distinct values are known without a pass over the rows.
-_MANY_VALUES = frozenset({"apprehension_date", "identifier"})
+_MANY_VALUES = frozenset({"apprehension_date", "event_date", "identifier", "stay_book_in",
+                          "book_out"})
 
 
 class Sniffed:
@@ -88,7 +89,8 @@ MAX_EXPANSION = 40
 EXPANSION_FLOOR = 64 << 20
 
 
-def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -> Sniffed:
+def sniff_csv(path: Path, compression: str = "none", label: str | None = None,
+              aor: str | None = None) -> Sniffed:
     label = label or str(path)
     raw = head_bytes(path, compression, SNIFF_BYTES)
     if b"\x00" in raw[:4096]:
@@ -109,7 +111,7 @@ def sniff_csv(path: Path, compression: str = "none", label: str | None = None) -
         except csv.Error as exc:
             raise InputError(label, f"cannot read the first lines as csv ({exc})") from None
         try:
-            layout = detect_layout(rows)
+            layout = detect_layout(rows, aor)
         except LayoutProblem as p:
             found = found if found and found.row is not None else p
             continue
@@ -138,9 +140,10 @@ class NeedsSerial(InputError):
 
 
 def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "none",
-                label: str | None = None, serial: bool = False) -> Iterator[Source]:
+                label: str | None = None, serial: bool = False, aor: str | None = None
+                ) -> Iterator[Source]:
     label = label or str(path)
-    s = sniff_csv(path, compression, label)
+    s = sniff_csv(path, compression, label, aor)
     if is_small(path, compression) or s.encoding == CP1252:  # (transcoded: a copy)
         yield from small_csv(con, path, compression, label, s, serial)
         return
@@ -155,9 +158,12 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
 
 def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
     """DuckDB's read of the csv: every column as text, under the layout's field names."""
-    cols = ", ".join(f"{quote(src)} AS {field}" for field, src in s.layout.columns.items())
+    cols = ", ".join([f"{quote(src)} AS {field}" for field, src in s.layout.columns.items()]
+                     + ([f"{literal(s.layout.office)} AS aor"] if s.layout.office else []))
+    # DDP's processed csv files (R's write.csv) write a missing value as NA
+    nulls = "nullstr = ['NA', ''], " if s.layout.name.endswith("-processed") else ""
     return (f"SELECT {cols} FROM read_csv({literal(str(path))}, delim = {literal(s.delim)}, "
-            f"skip = {s.layout.header_index}, header = true, all_varchar = true, "
+            f"skip = {s.layout.header_index}, header = true, all_varchar = true, {nulls}"
             f"null_padding = true, encoding = 'utf-8', quote = '\"', "
             f"max_line_size = {MAX_LINE_BYTES}, "
             f"compression = {literal(compression)}, parallel = {str(parallel).lower()})")
@@ -214,9 +220,15 @@ def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
     if compression == "none" and encoding != CP1252:
         yield path
         return
-    folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
+    from icestats import prefetch
+
+    ready = prefetch.take_inflated(path) if compression == "gzip" else None
+    folder = ready.parent if ready else Path(tempfile.mkdtemp(prefix="icestats-gz-"))
     try:
         target = folder / "release.csv"
+        if ready is not None:  # inflated while the previous file loaded
+            yield target
+            return
         try:
             with _opened(path, compression) as src, target.open("wb") as dst:
                 _copy(src, dst, label, max(EXPANSION_FLOOR,

@@ -27,7 +27,8 @@ def not_parquet(path: Path, exc: BaseException) -> InputError:
     return InputError(str(path), f"not a readable parquet file ({first_line(exc, 160)})")
 
 
-def parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Source]:
+def parquet_sources(con: duckdb.DuckDBPyConnection, path: Path, aor: str | None = None
+                    ) -> Iterator[Source]:
     try:
         names = [r[0] for r in con.execute(
             "SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR num_children = 0",
@@ -35,7 +36,7 @@ def parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sour
     except duckdb.Error as exc:
         raise not_parquet(path, exc) from None
     try:
-        layout = detect_layout([names])
+        layout = detect_layout([names], aor)
     except LayoutProblem as p:
         raise problem(str(path), None, p, base=0) from None
     file = literal(str(path))
@@ -45,15 +46,16 @@ def parquet_sources(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[Sour
         rows = int(con.execute(f"SELECT count(*) FROM read_parquet({file})").fetchall()[0][0])
     except duckdb.Error as exc:
         raise not_parquet(path, exc) from None
-    # A typed apprehension date is read as it is; everything else as text, like a sheet.
-    date_col = layout.columns["apprehension_date"]
+    # A typed date is read as it is; everything else as text, like a sheet.
+    date_col = layout.columns[layout.date_field]
     typed = types.get(date_col, "") in TYPED_DATES
     when = quote(date_col)
     if types.get(date_col) == ZONED:
         when = wall_clock(when, _zone(path, date_col))
-    cols = ", ".join(f"{when} AS {field}" if typed and field == "apprehension_date"
-                     else f"CAST({quote(src)} AS VARCHAR) AS {field}"
-                     for field, src in layout.columns.items())
+    cols = ", ".join([f"{when} AS {field}" if typed and field == layout.date_field
+                      else f"CAST({quote(src)} AS VARCHAR) AS {field}"
+                      for field, src in layout.columns.items()]
+                     + ([f"{literal(layout.office)} AS aor"] if layout.office else []))
     # DuckDB reads the file itself, in parallel, with no copy through Python; parquet's
     # dictionary pages make the per-value work cheap. Slices of SLICE_ROWS rows (a filter
     # on file_row_number skips the other row groups) show progress on big files.

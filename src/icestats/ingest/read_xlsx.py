@@ -3,6 +3,7 @@ the first rows, its body registered as Arrow with the sheet row numbers in ``__r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,9 +27,19 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 
-def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Source]:
+# A sheet this short where no row names three known columns is a summary or notes sheet
+# (a release's "Summary" and "Footnotes" tabs): not loaded, listed with the notes sheets,
+# when another sheet of the workbook holds records. A longer one, or one with a header of
+# no known layout, is refused (an unknown layout), unless its name says notes (is_notes).
+SUMMARY_ROWS = 200
+
+
+def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook, aor: str | None = None
+                 ) -> Iterator[Source]:
     marked = SYNTHETIC_MARK in " ".join(properties(book.path).values())
     pool = ThreadPoolExecutor(2)
+    notes: list[tuple[str, LayoutProblem]] = []
+    yielded = False
     try:
         for sheet_no, name in enumerate(book.names):
             batch = book.sheet(sheet_no)
@@ -36,14 +47,21 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
                 book.prefetch(sheet_no + ahead)
             if batch.num_columns == 0 or all(c.null_count == len(c) for c in batch.columns):
                 continue  # an empty sheet holds no rows to lose; load.py records it
-            head = rows(batch.slice(0, HEADER_SCAN_ROWS))
+            batch, head = _checked(book, sheet_no, batch)
             try:
-                layout = detect_layout(head)
+                layout = detect_layout(head, aor)
             except LayoutProblem as p:
-                if is_notes(name, batch.num_rows):
+                if is_notes(name, batch.num_rows) or \
+                        (p.headerless and batch.num_rows <= SUMMARY_ROWS):
                     book.notes.append(name)  # listed in the result, never loaded
+                    notes.append((name, p))
                     continue
-                raise problem(book.label, name, p, base=1) from None
+                if p.undated is None:
+                    raise problem(book.label, name, p, base=1) from None
+                yield undated(con, name, sheet_no, p, batch, len(book.names))
+                yielded = True
+                con.unregister(f"src_{sheet_no}")
+                continue
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
             table, values = encode(select(batch, layout), pool)
@@ -53,10 +71,74 @@ def xlsx_sources(con: duckdb.DuckDBPyConnection, book: Workbook) -> Iterator[Sou
             yield Source(name, sheet_no, layout, relation, table.num_rows, table,
                          label=f"sheet '{name}'", parts=len(book.names), values=values,
                          synthetic=marked or says_synthetic(head[: layout.header_index]))
+            yielded = True
             con.unregister(relation)
+        if notes and not yielded:  # no sheet holds records: the first one says why
+            raise problem(book.label, notes[0][0], notes[0][1], base=1)
     finally:
         book.close()
         pool.shutdown()
+
+
+def choose_columns(book: Workbook, i: int) -> list[int] | None:
+    """The columns of sheet i the layout maps (``Workbook.columns``), from its first rows
+    read without parsing the sheet (``xlsx_head``); None (every column) when that saves
+    nothing or the head names no known layout."""
+    from icestats.reference import HQ
+    from icestats.xlsx_head import head_rows
+
+    member = book.member(i)
+    if member is None:
+        return None
+    head = head_rows(book.path, member, HEADER_SCAN_ROWS)
+    book.heads[i] = head
+    try:
+        layout = detect_layout(head, HQ)  # (any office: only the columns matter here)
+    except LayoutProblem:
+        return None
+    header = head[layout.header_index]
+    keep = sorted(header.index(src) for src in layout.columns.values())
+    return keep if len(keep) < sum(1 for c in header if c is not None) else None
+
+
+def _checked(book: Workbook, i: int, batch: pa.RecordBatch
+             ) -> tuple[pa.RecordBatch, list[tuple[object, ...]]]:
+    """(the sheet, its first rows for header detection). A sheet parsed with some columns
+    only is trusted when its header row is the head's at those columns; else it is parsed
+    again whole."""
+    cols = book.selected.get(i)
+    if cols is None:
+        return batch, rows(batch.slice(0, HEADER_SCAN_ROWS))
+    head = book.heads.get(i, [])
+    parsed = rows(batch.slice(0, HEADER_SCAN_ROWS))
+    if len(parsed) == len(head) or len(parsed) == HEADER_SCAN_ROWS:
+        for k, row in enumerate(head[:len(parsed)]):
+            picked = tuple(row[c] if c < len(row) else None for c in cols)
+            text = all(v is None or isinstance(v, str) for v in picked)  # (numbers differ
+            if text and picked != parsed[k]:                            # in their form)
+                break
+        else:
+            return batch, head
+    return (whole := book.whole(i)), rows(whole.slice(0, HEADER_SCAN_ROWS))
+
+
+def undated(con: duckdb.DuckDBPyConnection, name: str, sheet_no: int, p: LayoutProblem,
+            batch: pa.RecordBatch, parts: int) -> Source:
+    """A sheet of a known kind without a date column (the Seattle CAP workbook's encounters):
+    its non-blank rows, numbered, for the loader to record as rejected with the reason."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    assert p.undated is not None
+    layout = p.undated
+    body = batch.slice(layout.header_index + 1)
+    numbers = row_numbers(layout.header_index + 2, body.num_rows)
+    filled = functools.reduce(pc.or_kleene, [pc.is_valid(c) for c in body.columns])
+    table = pa.table({"__row": numbers}).filter(filled)
+    relation = f"src_{sheet_no}"
+    con.register(relation, table)
+    return Source(name, sheet_no, layout, relation, body.num_rows, table,
+                  label=f"sheet '{name}'", parts=parts, undated=p.message)
 
 
 NOTES = re.compile(r"(?i)^\s*(notes?|read\s*me|about|info(rmation)?|documentation|"
@@ -81,7 +163,11 @@ def select(batch: pa.RecordBatch, layout: Layout, chunk: int = 65_536) -> pa.Tab
     index = {field: header.index(src) for field, src in layout.columns.items()}
     body = batch.slice(layout.header_index + 1)
     arrays = [body.column(i) for i in index.values()]
+    names = list(index)
+    if layout.office is not None:  # the office of every row (title line or --aor)
+        arrays.append(pa.repeat(pa.scalar(layout.office, pa.string()), body.num_rows))
+        names.append("aor")
     first = layout.header_index + 2
     numbers = row_numbers(first, body.num_rows)
-    table = pa.Table.from_arrays([*arrays, numbers], names=[*index, "__row"])
+    table = pa.Table.from_arrays([*arrays, numbers], names=[*names, "__row"])
     return pa.Table.from_batches(table.to_batches(max_chunksize=chunk), schema=table.schema)

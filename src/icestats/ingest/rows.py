@@ -1,5 +1,6 @@
-"""The insert SQL: a source row -> an arrests row (one ``INSERT ... SELECT`` per sheet,
-chunk or slice), and the rows that cannot be loaded -> ``rejects`` with their reason."""
+"""The insert SQL: a source row -> an arrests row, or an ``events`` row for the other kinds
+(one ``INSERT ... SELECT`` per sheet, chunk or slice), and the rows that cannot be loaded
+-> ``rejects`` with their reason."""
 
 from __future__ import annotations
 
@@ -12,9 +13,24 @@ import duckdb
 
 from icestats.ingest import normalize as n
 from icestats.ingest.dates import date_order
-from icestats.ingest.layout import FIELDS
-from icestats.ingest.plan import FLAG_OUTPUTS, Plan, birth_field, col, value_columns
+from icestats.ingest.events import per_row_columns
+from icestats.ingest.layout import ARRESTS
+from icestats.ingest.plan import (
+    FLAG_OUTPUTS,
+    Plan,
+    col,
+    planned_columns,
+)
 from icestats.ingest.sources import Source, unreadable
+
+# what a row's date is called in messages and rejects, per kind
+DATE_NAMES = {"arrests": "apprehension date", "encounters": "event date",
+              "detainers": "detainer prepare date", "book_ins": "book-in date",
+              "removals": "removal date"}
+
+
+def date_name(source: Source) -> str:
+    return DATE_NAMES[source.layout.kind]
 
 
 def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
@@ -27,7 +43,7 @@ def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
         ("apprehension_date", "CAST(s.__ts AS DATE)"),
     ]
     cols += [(name, plan.exprs.get(name, "false" if name in FLAG_OUTPUTS else "NULL"))
-             for name, _fld, _expr in value_columns(c, birth_field(source))]
+             for name, _fld, _expr in planned_columns(source)[0]]
     cols += [
         ("id_hash", f"CASE WHEN s.__id = 'present' "
                     f"THEN md5_number($key || '|' || trim({c('identifier')})) END"),
@@ -40,6 +56,23 @@ def arrest_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
     return cols
 
 
+def event_columns(source: Source, plan: Plan) -> list[tuple[str, str]]:
+    """(column, SQL expression) pairs that turn a source row ``s`` into an events row."""
+    c = partial(col, source, alias="s.")
+    cols = [
+        ("release_id", "$rid"), ("kind", "$kind"), ("sheet", "$sheet"),
+        ("sheet_no", "$sheet_no"), ("source_row", "s.__row"), ("event_at", "s.__ts"),
+        ("event_date", "CAST(s.__ts AS DATE)"), ("office_from", "$office_from"),
+    ]
+    cols += [(name, plan.exprs.get(name, "NULL")) for name, _f, _e in planned_columns(source)[0]]
+    cols += per_row_columns(c, lambda f: f in source.layout.fields)
+    return cols + [
+        ("id_hash", f"CASE WHEN s.__id = 'present' "
+                    f"THEN md5_number($key || '|' || trim({c('identifier')})) END"),
+        ("id_status", "s.__id"), ("episode_start", "true"), ("owned", "true"),
+    ]
+
+
 def per_row(source: Source, first: str | None = None, dates: str | None = None) -> str:
     """The source relation with the per-row values every later expression reads; with
     ``dates`` (``date_table``) each row's timestamp is a join to its parsed distinct date."""
@@ -50,7 +83,7 @@ def per_row(source: Source, first: str | None = None, dates: str | None = None) 
         return (f"(SELECT *, {timestamp(source, first)} AS __ts, {id_state} AS __id "
                 f"FROM {source.relation} WHERE {source.where}) s")
     return (f"(SELECT r.*, d.__dts AS __ts, {id_state} AS __id FROM {source.relation} r "
-            f"LEFT JOIN {dates} d ON r.apprehension_date IS NOT DISTINCT FROM d.__v "
+            f"LEFT JOIN {dates} d ON r.{source.layout.date_field} IS NOT DISTINCT FROM d.__v "
             f"WHERE {source.where}) s")
 
 
@@ -64,20 +97,21 @@ def date_table(con: duckdb.DuckDBPyConnection, source: Source, first: str | None
     are (plan.py): the tries of ``timestamp_sql`` cost far more per row than a hash probe.
     None when most dates differ (timestamps to the second): each row is parsed then; and
     for a parquet view (counting its dates would read the file once more)."""
-    if source.typed_date or source.file_view or "apprehension_date" not in source.layout.columns:
+    field = source.layout.date_field
+    if source.typed_date or source.file_view or field not in source.layout.columns:
         return None
-    row = con.execute(f"SELECT approx_count_distinct(apprehension_date) FROM "
+    row = con.execute(f"SELECT approx_count_distinct({field}) FROM "
                       f"{source.relation} WHERE {source.where}").fetchall()
     if int(row[0][0]) * 4 > source.rows:
         return None
     con.execute(f"CREATE OR REPLACE TEMP TABLE {DATES_TABLE} AS SELECT __v, "
                 f"{n.timestamp_sql('__v', first)} AS __dts FROM (SELECT DISTINCT "
-                f"apprehension_date AS __v FROM {source.relation} WHERE {source.where})")
+                f"{field} AS __v FROM {source.relation} WHERE {source.where})")
     return DATES_TABLE
 
 
 def timestamp(source: Source, first: str | None = None) -> str:
-    c = col(source, "apprehension_date")
+    c = col(source, source.layout.date_field)
     return f"CAST({c} AS TIMESTAMP)" if source.typed_date else n.timestamp_sql(c, first)
 
 
@@ -87,9 +121,9 @@ def date_format(con: duckdb.DuckDBPyConnection, source: Source, sample: int = 10
     DuckDB's cast reads first anyway): then tried first for every row. ``order``: month
     or day first in slashed dates (``dates.date_order``); a day-first format returned
     makes every try read day first (``normalize.timestamp_sql``)."""
-    if source.typed_date or "apprehension_date" not in source.layout.columns:
+    c = source.layout.date_field
+    if source.typed_date or c not in source.layout.columns:
         return None
-    c = "apprehension_date"
     fmts = n.formats(order)
     counts = ", ".join(f"count(try_strptime(trim({c}), '{f}'))" for f in fmts)
     row = con.execute(f"SELECT count(try_cast(trim({c}) AS TIMESTAMP)), {counts} FROM "
@@ -113,16 +147,21 @@ def insert_source(con: duckdb.DuckDBPyConnection, rid: int, path: Path, source: 
     """Insert a source's rows; record those without a usable date (at most ``room`` of
     them). Returns (blank rows, rejected rows): blank rows are counted, never stored."""
     ok = date_ok()
-    select = ", ".join(f"{expr} AS {name}" for name, expr in arrest_columns(source, plan))
+    arrests = source.layout.kind == ARRESTS
+    table = "arrests" if arrests else "events"
+    columns = arrest_columns(source, plan) if arrests else event_columns(source, plan)
+    select = ", ".join(f"{expr} AS {name}" for name, expr in columns)
+    binds = {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
+    if not arrests:
+        binds.update(kind=source.layout.kind, office_from=source.layout.office_from)
     with file_errors(path, source):
         first = date_format(con, source, order=date_order(con, path, source))
         dates = date_table(con, source, first)
     with file_errors(path, source), parse_once(con, source):
         row = con.execute(
-            f"INSERT INTO arrests BY NAME SELECT {select} FROM "
+            f"INSERT INTO {table} BY NAME SELECT {select} FROM "
             f"{per_row(source, first, dates)} {' '.join(plan.joins.values())} WHERE {ok}",
-            {"rid": rid, "sheet": source.sheet, "sheet_no": source.sheet_no, "key": key}
-        ).fetchall()
+            binds).fetchall()
     if dates is not None:
         con.execute(f"DROP TABLE {dates}")
     if row[0][0] == source.rows:
@@ -161,18 +200,18 @@ def file_errors(path: Path, source: Source) -> Iterator[None]:
 
 
 def reject_reason(source: Source) -> str:
-    """Why a row without a usable apprehension date is not loaded (SQL over ``s``)."""
+    """Why a row without a usable date is not loaded (SQL over ``s``)."""
     c = partial(col, source, alias="s.")
-    when = f"{c('apprehension_date')} IS NULL" if source.typed_date else \
-        n.blank_sql(c("apprehension_date"))
-    blank_row = " AND ".join([n.blank_sql(c(f)) for f in FIELDS if f in source.layout.columns
-                              and f != "apprehension_date"] + [when])
+    field, what = source.layout.date_field, date_name(source)
+    when = f"{c(field)} IS NULL" if source.typed_date else n.blank_sql(c(field))
+    blank_row = " AND ".join([n.blank_sql(c(f)) for f in sorted(source.layout.columns)
+                              if f != field] + [when])
     redacted = "" if source.typed_date else \
-        f"WHEN {n.redacted_sql(c('apprehension_date'))} THEN 'redacted apprehension date' "
+        f"WHEN {n.redacted_sql(c(field))} THEN 'redacted {what}' "
     return (f"CASE WHEN {blank_row} THEN 'blank row' "
-            f"WHEN {when} THEN 'missing apprehension date' {redacted}"
-            f"WHEN s.__ts IS NULL THEN 'unparseable apprehension date' "
-            f"ELSE 'apprehension date out of range' END")
+            f"WHEN {when} THEN 'missing {what}' {redacted}"
+            f"WHEN s.__ts IS NULL THEN 'unparseable {what}' "
+            f"ELSE '{what} out of range' END")
 
 
 def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
@@ -182,15 +221,35 @@ def insert_rejects(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, sou
     ``room`` rejected ones are stored with their reason."""
     c = partial(col, source, alias="s.")
     bad = (f"(SELECT s.__row AS row, {reject_reason(source)} AS reason, "
-           f"left(CAST({c('apprehension_date')} AS VARCHAR), 200) AS raw "
+           f"left(CAST({c(source.layout.date_field)} AS VARCHAR), 200) AS raw "
            f"FROM {per_row(source, first)} WHERE NOT coalesce({ok}, false))")
     counts = con.execute(f"SELECT count(*) FILTER (WHERE reason = 'blank row'), "
                          f"count(*) FILTER (WHERE reason <> 'blank row') FROM {bad}").fetchall()
     blank, rejected = int(counts[0][0]), int(counts[0][1])
     if rejected and room > 0:
         con.execute(
-            f"INSERT INTO rejects SELECT $rid, $file, $sheet, row, $column, reason, raw "
+            f"INSERT INTO rejects BY NAME SELECT $rid AS release_id, $file AS file_name, "
+            f"$sheet AS sheet, row AS source_row, $column AS column_name, reason, "
+            f"raw AS raw_value, $kind AS kind "
             f"FROM {bad} WHERE reason <> 'blank row' ORDER BY row LIMIT $room",
             {"rid": rid, "file": file_name, "sheet": source.sheet, "room": room,
-             "column": source.layout.columns["apprehension_date"]})
+             "column": source.layout.columns[source.layout.date_field],
+             "kind": source.layout.kind})
     return blank, rejected
+
+
+def reject_undated(con: duckdb.DuckDBPyConnection, rid: int, file_name: str, source: Source,
+                   room: int = REJECTS_STORED) -> tuple[int, int]:
+    """Every non-blank row of a sheet with no date column, recorded as rejected with the
+    reason (the first ``room`` stored); returns (blank rows, rejected rows)."""
+    rejected = int(con.execute(f"SELECT count(*) FROM {source.relation}").fetchall()[0][0])
+    if rejected and room > 0:
+        con.execute(
+            f"INSERT INTO rejects BY NAME SELECT $rid AS release_id, $file AS file_name, "
+            f"$sheet AS sheet, __row AS source_row, NULL AS column_name, $reason AS reason, "
+            f"NULL AS raw_value, $kind AS kind FROM {source.relation} ORDER BY __row "
+            f"LIMIT $room",
+            {"rid": rid, "file": file_name, "sheet": source.sheet, "room": room,
+             "reason": f"no date column: {source.layout.kind.replace('_', '-')} without a "
+                       f"date cannot be counted by day", "kind": source.layout.kind})
+    return source.rows - rejected, rejected

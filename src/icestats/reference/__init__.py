@@ -220,3 +220,28 @@ def state_offices() -> dict[str, list[str]]:
             if code not in out.setdefault(st, []):
                 out[st].append(code)
     return out
+@cache
+def facility_offices() -> dict[str, str]:
+    """Detention facility code -> office code (UWCHR's detloc_aor.csv: 1,147 codes), for the
+    book-ins and detainers of releases that name a facility but no office."""
+    aliases = aor_aliases()
+    with _open("detloc_aor.csv") as fh:
+        return {r["detention_facility_code"].strip().upper():
+                aliases[aor_key(r["area_of_responsibility"])]
+                for r in csv.DictReader(fh) if aor_key(r["area_of_responsibility"]) in aliases}
+
+
+_TITLE_OFFICE = re.compile(r"\b(?:for|in) the (.+?) (?:Area of Responsibility|AOR)\b", re.I)
+
+
+def office_in_title(lines: list[str]) -> tuple[str, str] | None:
+    """(office code, the line) when a title line names one field office ('... for the
+    Seattle Area of Responsibility', '... in the Seattle AOR'): the first such line whose
+    name is a known office. A line naming an unknown place names no office."""
+    aliases = aor_aliases()
+    for line in lines:
+        for m in _TITLE_OFFICE.finditer(line):
+            code = aliases.get(aor_key(m.group(1)))
+            if code is not None and code != HQ:
+                return code, line
+    return None

@@ -23,7 +23,14 @@ from icestats.answers import (
 from icestats.client import Icestats
 from icestats.count_routes import need_records
 from icestats.jsonout import plain
-from icestats.render import report_published, report_stats, specs, specs_stats, underperformers
+from icestats.render import (
+    report_pipeline,
+    report_published,
+    report_stats,
+    specs,
+    specs_stats,
+    underperformers,
+)
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -73,6 +80,8 @@ def _build(ice: Icestats, goal_per_day: float | None, fig: Figures) -> str:
     sections += report_published.sections(ice, data, fig)  # real 2025-26 counts first
     if status.releases.num_rows:
         sections += _arrests(ice, goals, goals.national_per_day, data, fig)
+    if report_pipeline.wanted(status):
+        sections.append(report_pipeline.section(ice, data))
     if status.workbooks.num_rows or vintage_metrics.has_vintages(ice.con):
         sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))

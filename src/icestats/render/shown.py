@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from icestats.render.column_specs import SPECS
+from icestats.render.column_specs_pipeline import SPECS as PIPELINE
 from icestats.render.column_specs_published import SPECS as PUBLISHED
 from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
@@ -16,7 +17,7 @@ from icestats.render.columns import Col, Row, Spec
 if TYPE_CHECKING:
     from icestats.answers import Answer
 
-REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PUBLISHED}
+REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE, **PUBLISHED}
 
 
 def spec_key(answer: Answer) -> str:
@@ -71,9 +72,42 @@ def resolve(answer: Answer, table: str, rows: list[Row] | None = None) -> Shown:
     every = declared(answer, table)
     data = rows if rows is not None else s.rows(answer) if s.rows else _table_rows(answer, table)
     title = s.title(answer) if callable(s.title) else s.title
+    caption = s.caption(answer) if s.caption else ""
+    kind = _kind(answer)
+    if kind != "arrests":  # the same questions over another event kind: its own word
+        title, caption = _kind_words(title, kind), _kind_words(caption, kind)
+        every = [replace(c, label=_kind_words(c.label, kind), unit=_kind_words(c.unit, kind))
+                 if c.source != "workbooks" else c for c in every]
     cols, sources = _sourced([c for c in every if c.show], answer)
     return Shown(table, title, cols, data, [bool(s.dim and s.dim(r)) for r in data], sources,
-                 s.caption(answer) if s.caption else "", every)
+                 caption, every)
+
+
+def _kind(answer: Answer) -> str:
+    """The event kind a question taking ``--kind`` was asked about (else 'arrests': a
+    workbook answer's window is of book-ins, and its tables say so themselves)."""
+    from icestats.questions import QUESTIONS
+
+    q = QUESTIONS.get(answer.question)
+    w = getattr(answer, "window", None)
+    if q is None or w is None or "kind" not in {p.name for p in q.params}:
+        return "arrests"
+    return str(w.slice.kind)
+
+
+_WORDS = {"encounters": ("encounter", "encounters"), "detainers": ("detainer", "detainers"),
+          "book_ins": ("book-in", "book-ins"), "removals": ("removal", "removals")}
+
+
+def _kind_words(text: str, kind: str) -> str:
+    """``text`` with 'arrest(s)' said as the kind's word (an answer over --kind KIND)."""
+    import re
+
+    one, many = _WORDS[kind]
+    text = re.sub(r"\b([Aa])rrests\b", lambda m: (many.capitalize() if m.group(1) == "A"
+                                                  else many), text)
+    return re.sub(r"\b([Aa])rrest\b", lambda m: (one.capitalize() if m.group(1) == "A"
+                                                 else one), text)
 
 
 def _table_rows(answer: Answer, table: str) -> list[Row]:

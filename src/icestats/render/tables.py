@@ -141,6 +141,9 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
     print_table(console, s, "releases", title=f"Releases in {db}")
     for r in s.releases.to_pylist():
         console.print(_columns_line(r))
+    from icestats.render.pipeline import kinds_table
+
+    kinds_table(console, s)
     cov = s.coverage
     console.print(f"Coverage: {cov.start} to {cov.end}; complete through {cov.complete_through}"
                   + (f", incomplete from {cov.incomplete_from} (reporting lag)"

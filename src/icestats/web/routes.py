@@ -133,7 +133,7 @@ Text = Annotated[str | None, Query()]
 def charts_daily(i: Ice, aor: Text = None, by: Text = None,
                  start: Annotated[str | None, Query(alias="from")] = None,
                  end: Annotated[str | None, Query(alias="to")] = None, count: Text = None,
-                 scope: Text = None) -> dict[str, Any]:
+                 scope: Text = None, kind: Text = None) -> dict[str, Any]:
     """The dashboard's charts as Vega-Lite specifications (``render/specs.py``, the same
     the report draws): the daily series and what the table shows. ``aor``: one office
     code or several separated by commas (several: each office's 7-day mean). The other
@@ -145,7 +145,9 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
-    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope})
+    p = DAILY.parse({"by": by, "start": start, "end": end, "count": count, "scope": scope,
+                     "kind": kind})
+    word = p["kind"].replace("_", "-")  # the kind's word in the titles (arrests by default)
     codes = offices(aor)
     names = {o.code: o.name for o in reference.offices()}
     if len(codes) > 1:
@@ -154,7 +156,7 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
                              "no breakdown")
         answers = {names.get(c, c): need_records(i.daily(**{**p, "aor": c}), DailyAnswer)
                    for c in codes}
-        title = "7-day mean of arrests a day: " + ", ".join(answers)
+        title = f"7-day mean of {word} a day: " + ", ".join(answers)
         return _charts(title, [specs.offices(answers, title, None, points=True)])
     got = i.daily(**{**p, "aor": codes[0] if codes else None})
     if isinstance(got, CountSeriesAnswer):  # the days asked about are a count table's
@@ -164,10 +166,12 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     a = need_records(got, DailyAnswer)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
     means = "each whole month's mean a day" if a.protection else "7-day means"
-    title = (f"Arrests by {p['by']} ({means}), {where}" if p["by"]
-             else f"Daily arrests, {where}")
-    table = f"Totals by {p['by']}, {where}" if p["by"] else f"Arrests a day by month, {where}"
-    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] else None
+    title = (f"{word.capitalize()} by {p['by']} ({means}), {where}" if p["by"]
+             else f"Daily {word}, {where}")
+    table = f"Totals by {p['by']}, {where}" if p["by"] else \
+        f"{word.capitalize()} a day by month, {where}"
+    goal = goals_mod.Goals().national_per_day if not codes and not p["by"] \
+        and p["kind"] == "arrests" else None  # (the goal is of arrests)
     return _charts(title, [specs.daily(a, title, None, points=True, goal=goal),
                            specs.months(a, table, None)])
 

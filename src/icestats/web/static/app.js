@@ -4,7 +4,8 @@
 // its columns (labels, units) and cells as icestats writes them from the answer's column
 // spec, rounded once, the same as the terminal, the report and markdown. No arithmetic and
 // no number formatting happen here.
-// State lives in the query string (?view=&aor=CHI,NYC&by=&from=&to=), so a URL can be shared.
+// State lives in the query string (?view=&kind=&aor=CHI,NYC&by=&from=&to=), so a URL can be
+// shared. kind: the event kind every view but ICE vs CBP and the pipeline counts.
 "use strict";
 const $ = (id) => document.getElementById(id);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -18,19 +19,21 @@ const VIEWS = {
   agency: { url: "/api/agency", table: "book_ins_by_month" },
   "aor-month": { url: "/api/breakdown", table: "rows", extra: { by: "aor", period: "month" } },
   "aor-fy": { url: "/api/breakdown", table: "rows", extra: { by: "aor", period: "fy" } },
+  pipeline: { url: "/api/pipeline", table: "kinds", extra: { period: "fy" }, kinds: false },
 };
+const KINDS = ["arrests", "encounters", "detainers", "book_ins", "removals"];
 
 function state() {
   const q = new URLSearchParams(location.search);
   const aor = (q.get("aor") || "").split(",").map((c) => c.trim().toUpperCase()).filter((c) => c);
-  return { aor, view: q.get("view") || "", by: q.get("by") || "", from: q.get("from") || "", to: q.get("to") || "" };
+  return { aor, view: q.get("view") || "", kind: q.get("kind") || "", by: q.get("by") || "", from: q.get("from") || "", to: q.get("to") || "" };
 }
 
 function query(s, extra) {
   const q = new URLSearchParams();
   if (s.view) q.set("view", s.view);
   if (s.aor.length) q.set("aor", s.aor.join(","));
-  for (const k of ["by", "from", "to"]) if (s[k]) q.set(k, s[k]);
+  for (const k of ["kind", "by", "from", "to"]) if (s[k]) q.set(k, s[k]);
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q.toString();
 }
@@ -47,6 +50,7 @@ function invalid(s) {
   const dims = [...$("by").options].map((o) => o.value).filter((v) => v);
   const unknown = s.aor.filter((c) => !offices.includes(c));
   if (s.view && !(s.view in VIEWS)) return `Unknown view "${s.view}" in the address (expected one of ${Object.keys(VIEWS).join(", ")}).`;
+  if (s.kind && !KINDS.includes(s.kind)) return `Unknown kind "${s.kind}" in the address (expected one of ${KINDS.join(", ")}).`;
   if (unknown.length) return `Unknown office ${unknown.join(", ")} in the address: choose offices from the list.`;
   if (s.by && !dims.includes(s.by)) return `Unknown breakdown "${s.by}" in the address (expected one of ${dims.join(", ")}).`;
   for (const k of ["from", "to"]) {
@@ -118,7 +122,9 @@ function showTable(display, keep) {
 function controls(s) {
   for (const o of $("aor").options) o.selected = o.value ? s.aor.includes(o.value) : !s.aor.length;
   for (const k of ["view", "by", "from", "to"]) $(k).value = s[k];
+  $("kind").value = s.kind || "arrests";
   $("by").disabled = !!s.view;
+  $("kind").disabled = s.view === "agency" || s.view === "pipeline";
 }
 
 function sourceLine(data) {
@@ -151,6 +157,7 @@ async function render() {
 async function renderView(s, mine) {
   const v = VIEWS[s.view];
   const params = { ...v.extra };
+  if (s.kind && v.url !== "/api/agency" && v.kinds !== false) params.kind = s.kind;
   if (v.dates === "as_of") { if (s.to) params.as_of = s.to; } else { if (s.from) params.from = s.from; if (s.to) params.to = s.to; }
   const data = await getJSON(v.url + "?" + new URLSearchParams(params).toString());
   if (mine !== generation) return;
@@ -232,7 +239,8 @@ function fail(text) {
 
 function update() {
   const aor = [...$("aor").selectedOptions].map((o) => o.value).filter((v) => v);
-  const s = { aor, view: $("view").value, by: $("view").value ? "" : $("by").value, from: $("from").value, to: $("to").value };
+  const kind = $("kind").value === "arrests" ? "" : $("kind").value;
+  const s = { aor, view: $("view").value, kind, by: $("view").value ? "" : $("by").value, from: $("from").value, to: $("to").value };
   history.replaceState(null, "", "?" + query(s));
   render();
 }
@@ -254,7 +262,7 @@ async function init() {
     const counted = (status.count_tables || []).length > 0;
     $("view").querySelector("option[value=published]").disabled = !counted;
     if (counted && !location.search) history.replaceState(null, "", "?view=published");  // opens on the real 2025-26
-    for (const id of ["view", "aor", "by", "from", "to"]) $(id).addEventListener("change", update);
+    for (const id of ["view", "kind", "aor", "by", "from", "to"]) $(id).addEventListener("change", update);
     await render();
   } catch (e) {
     message(e.message);
