@@ -67,7 +67,8 @@ def ingest_file(
                 sha = digest.result()
                 digest.check_unchanged()
                 return ingest_workbook(con, path, sha, grids)
-        form = recognize(con, data, inner.fmt, book, declared, path.name, inner.compression)
+        form = None if _holds_records(book) and not declared.forces() else \
+            recognize(con, data, inner.fmt, book, declared, path.name, inner.compression)
         if form is not None:
             sha = digest.result()
             digest.check_unchanged()
@@ -83,6 +84,23 @@ def ingest_file(
             return load(kind=inner)
         except NeedsSerial:  # (the failed try left the store as it was)
             return load(kind=replace(inner, serial=True))
+
+
+def _holds_records(book: Workbook | None) -> bool:
+    """A workbook of several sheets one of which has a release's header (of any kind) is a
+    release, though another sheet (a Summary of counts by year) reads as a count table."""
+    if book is None or len(book.names) < 2:
+        return False
+    from icestats.ingest.layout import HEADER_SCAN_ROWS, LayoutProblem, detect_layout
+    from icestats.reference import HQ
+
+    for i in range(len(book.names)):
+        try:
+            detect_layout(book.head(i, HEADER_SCAN_ROWS), HQ)  # (the columns only matter)
+            return True
+        except LayoutProblem:
+            continue
+    return False
 
 
 def _is_detention_workbook(book: Workbook) -> bool:
