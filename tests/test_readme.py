@@ -83,6 +83,10 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
               *(data / "seattle").iterdir()]:
         if f.name.endswith((".csv.gz", ".xlsx")):
             shutil.copy(str(f), tmp / f.name)
+    counts = Path(str(data / "counts"))  # the published count tables, each under its name
+    for f in counts.rglob("*"):
+        if f.suffix in (".csv", ".parquet"):
+            shutil.copy(f, tmp / f.name)
     return tmp
 
 

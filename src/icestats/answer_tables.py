@@ -14,6 +14,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from icestats.answers.published import MAIN_TABLES as PUBLISHED_TABLES
 from icestats.questions import QUESTIONS
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 # table (the first one is what ``export NAME --format csv|parquet`` writes unless --table
 # names another).
 MAIN: dict[str, tuple[str, ...]] = {name: q.tables for name, q in QUESTIONS.items()}
+# answers at a count table's grain, filed by their columns_key (answers/published.py)
+MAIN.update(PUBLISHED_TABLES)
 
 
 def tables(answer: Answer) -> dict[str, pa.Table]:
@@ -59,7 +62,8 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 def main_tables(answer: Answer) -> list[str]:
     """The names of the tables a terminal format prints for ``answer`` (those it has)."""
     have = tables(answer)
-    names = [n for n in MAIN.get(answer.question, ()) if n in have]
+    key = str(getattr(answer, "columns_key", answer.question))
+    names = [n for n in MAIN.get(key, ()) if n in have]
     return names or [n for n in have if n != "summary"][:1] or ["summary"]
 
 

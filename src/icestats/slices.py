@@ -51,12 +51,14 @@ class Source:
 
     releases: tuple[tuple[str, bool | None], ...] = ()  # (file name, synthetic) counted
     workbooks: tuple[str, ...] = ()  # ICE detention statistics workbooks used
+    counts: tuple[tuple[str, bool], ...] = ()  # (file name, synthetic) of count tables used
     records: str = "arrest records"  # what the releases' counted rows are
 
     @property
     def synthetic(self) -> bool | None:
-        """True when any counted release is generated; None when that is unknown."""
-        flags = [s for _, s in self.releases]
+        """True when any counted release or count table is generated; None when that is
+        unknown."""
+        flags = [s for _, s in self.releases] + [s for _, s in self.counts]
         if not flags:
             return False if self.workbooks else None
         if any(s is None for s in flags):
@@ -78,12 +80,19 @@ class Source:
             parts.append(f"{self.records} from " + ", ".join(unknown))
         if self.workbooks:
             parts.append("REAL ICE detention statistics from " + ", ".join(self.workbooks))
+        real_counts = [n for n, s in self.counts if not s]
+        if real_counts:
+            parts.append("REAL published counts from " + ", ".join(real_counts))
+        generated_counts = [n for n, s in self.counts if s]
+        if generated_counts:
+            parts.append("GENERATED (synthetic) counts from " + ", ".join(generated_counts))
         return "; ".join(parts) if parts else "no data loaded"
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "synthetic": self.synthetic,
                 "releases": [{"file": n, "synthetic": s} for n, s in self.releases],
-                "workbooks": list(self.workbooks)}
+                "workbooks": list(self.workbooks),
+                "count_tables": [{"file": n, "synthetic": s} for n, s in self.counts]}
 
 
 @dataclass(frozen=True)

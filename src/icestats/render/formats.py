@@ -85,11 +85,11 @@ def json_answer(answer: Answer, db: str) -> dict[str, object]:
     surface shows them (``display``: title, columns with label, unit and source, the cells
     as text, rounded once)."""
     from icestats.answer_tables import main_tables
-    from icestats.render.shown import spec
+    from icestats.render.shown import spec, spec_key
 
     return {"database": db, **answer.to_dict(),
             "display": {n: display(answer, n) for n in main_tables(answer)
-                        if spec(answer.question, n) is not None}}
+                        if spec(spec_key(answer), n) is not None}}
 
 
 def display(answer: Answer, name: str) -> dict[str, object]:

@@ -7,6 +7,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from icestats import reference
+from icestats.answers import DailyAnswer
+from icestats.count_routes import need_records
 from icestats.render import specs_stats
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -82,8 +84,8 @@ def _study(event: dict[str, Any], source: Source, width: Width) -> dict[str, Any
 def forecast(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
     fc = ice.forecast(goals, horizon=90)
     nat: dict[str, Any] = fc.national
-    history = ice.daily(start=nat["fit"][0], end=nat["fit"][1]) if nat.get("fit") \
-        else ice.daily()
+    history = need_records(ice.daily(start=nat["fit"][0], end=nat["fit"][1])
+                           if nat.get("fit") else ice.daily(), DailyAnswer)
     out = ["<h3>Forecast</h3>",
            fig(lambda w: specs_stats.forecast(fc, history, w), "forecast")]
     if "goal_met" in nat:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from icestats.render.column_specs import SPECS
 from icestats.render.column_specs_pipeline import SPECS as PIPELINE
+from icestats.render.column_specs_published import SPECS as PUBLISHED
 from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
 
@@ -18,7 +19,13 @@ if TYPE_CHECKING:
 
     from icestats.answers import Answer
 
-REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE}
+REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE, **PUBLISHED}
+
+
+def spec_key(answer: Answer) -> str:
+    """The question an answer's specs are filed under (an answer at a count table's grain
+    has its own: ``offices@period``)."""
+    return str(getattr(answer, "columns_key", answer.question))
 
 
 @dataclass
@@ -49,7 +56,7 @@ def spec(question: str, table: str) -> Spec | None:
 
 def declared(answer: Answer, table: str) -> list[Col]:
     """Every column the spec declares for ``table`` (shown or not), or none."""
-    s = spec(answer.question, table)
+    s = spec(spec_key(answer), table)
     if s is None:
         return []
     return list(s.columns(answer) if callable(s.columns) else s.columns)
@@ -58,7 +65,7 @@ def declared(answer: Answer, table: str) -> list[Col]:
 def resolve(answer: Answer, table: str, rows: list[Row] | None = None) -> Shown:
     """``table`` of ``answer`` as people see it (a table without a spec: every column of
     the answer's table, as it is)."""
-    s = spec(answer.question, table)
+    s = spec(spec_key(answer), table)
     if s is None:
         data = rows if rows is not None else _table_rows(answer, table)
         cols = [Col(k, k, kind="text" if _is_text(data, k) else "num", digits=2)

@@ -84,6 +84,8 @@ def events(console: Console, r: EventsAnswer) -> None:
 
 def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
     f = e["fit"]
+    if e.get("unit") and e["unit"] != e["office"]:  # a state series standing for the office
+        console.print(Text(f"{e['office']} {e['date']} measured on {e['unit_note']}."))
     weights = ", ".join(f"{c} {w:.2f}" for c, w in f["weights"].items())
     left = ", ".join(f"{x['office']} (x{x['ratio']:.1f} from {x['start']})"
                      for x in f["left_out_surging"]) or "none"
