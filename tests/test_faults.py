@@ -80,18 +80,68 @@ def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
 def test_gzip_expansion_is_capped_relative_to_the_file(tmp_path: Path) -> None:
     """Short valid-looking lines, expanding beyond 100 times the file: refused while
     inflating (the cap is relative to the file; a floor of 64 MB spares small files)."""
-    from icestats.ingest import read_csv
+    from icestats.ingest import inflate
 
     f = tmp_path / "many.csv.gz"
     with gzip.open(f, "wb", compresslevel=9) as gz:
         gz.write(("\n".join([HEADER, *rows(400)]) + "\n").encode() * 20_000)
-    old = read_csv.EXPANSION_FLOOR
-    read_csv.EXPANSION_FLOOR = 1 << 20
+    old = inflate.EXPANSION_FLOOR
+    inflate.EXPANSION_FLOOR = 1 << 20
     try:
         msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
     finally:
-        read_csv.EXPANSION_FLOOR = old
+        inflate.EXPANSION_FLOOR = old
     assert "decompression bomb" in msg
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_a_large_compressed_file_is_capped_too(tmp_path: Path, monkeypatch,  # noqa: ANN001
+                                               compression: str) -> None:
+    """A compressed file too big to be read whole (streamed in chunks) passes through the
+    same cap (before: DuckDB inflated it, checking only line length: 50 MB of gzip
+    expanding to 12 GB ran 124 s and 5.5 GB before it was killed)."""
+    from icestats.ingest import inflate, read_csv
+
+    body = ("\n".join([HEADER, *rows(400)]) + "\n").encode() * 20_000
+    f = tmp_path / f"many.csv.{'gz' if compression == 'gzip' else 'zst'}"
+    if compression == "gzip":
+        f.write_bytes(gzip.compress(body, compresslevel=9))
+    else:
+        import zstandard
+
+        f.write_bytes(zstandard.ZstdCompressor(level=19).compress(body))
+    monkeypatch.setattr(read_csv, "SMALL_ROW_BYTES", {})  # nothing is small: streamed
+    monkeypatch.setattr(inflate, "EXPANSION_FLOOR", 1 << 20)
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    # refused at the first block past the floor (1 MB here); what was read of the file by
+    # then depends on the decompressor's buffer
+    head, _, tail = msg.partition(" KB)")
+    assert head.startswith(f"error: {f}: expands to more than 40 times its size (2 MB from "
+                           "its first ") and int(head.rsplit(" ", 1)[1]) < 2048 // 40
+    assert tail == ": refused as a decompression bomb"
+    assert not (tmp_path / "db.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_a_30_mb_gzip_of_many_members_is_refused_at_the_floor(tmp_path: Path) -> None:
+    """The red team's file, smaller: gzip members of 64 MB of valid rows each, 30 MB
+    together (about 30 GB expanded; too big to be read whole, so it was streamed by
+    DuckDB, uncapped: 124 s and 5.5 GB for 50 MB before it was killed). Now refused at
+    the first MB past the 64 MB floor."""
+    import re
+
+    member = gzip.compress(("\n".join(rows(400)) + "\n").encode() * 3_300, compresslevel=9)
+    f = tmp_path / "members.csv.gz"
+    with f.open("wb") as out:
+        out.write(gzip.compress((HEADER + "\n").encode()))
+        for _ in range((30 << 20) // len(member) + 1):
+            out.write(member)
+    assert f.stat().st_size > 30 << 20
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    assert re.fullmatch(rf"error: {re.escape(str(f))}: expands to more than 40 times its "
+                        r"size \(65 MB from its first \d+ KB\): refused as a decompression "
+                        r"bomb", msg), msg
+    assert not (tmp_path / "db.duckdb").exists()
 
 
 def test_cp1252_smart_quotes_are_read(tmp_path: Path) -> None:
