@@ -187,6 +187,50 @@ def test_a_day_above_12_first_means_day_first(tmp_path: Path) -> None:
     assert len(got) == 56 and {d.month for d, _ in got} == {1, 2}
 
 
+def _fy2019(tmp_path: Path, dates: list[tuple[int, int]]) -> Path:
+    """A file under the FY2019 release's own header (a registered ICE layout), its dates
+    written day first: (day, month) pairs of 2019."""
+    import gzip as gz
+
+    real = Path(__file__).resolve().parents[1] / "src/icestats/data/real"
+    with gz.open(real / "EROArrests_FY2019.csv.gz", "rt", encoding="utf-8") as fh:
+        head = [next(fh) for _ in range(6)]
+    row = ('"Chicago Area of Responsibility"|{:02d}/{:02d}/2019|"Non-Custodial Arrest"|'
+           '"FUGITIVE OPERATIONS"||"Warrant of Arrest/Notice to Appear"|"(B)(6);(B)(7)(C) "|'
+           '"MEXICO"|"Male"\n')
+    f = tmp_path / "fy2019_dmy.csv"
+    f.write_text("".join(head) + "".join(row.format(d, m) for d, m in dates))
+    return f
+
+
+def test_an_ice_layout_with_dates_readable_both_ways_is_refused(tmp_path: Path) -> None:
+    """Before: a registered layout was read month first unchecked (exit 0, every row whose
+    day and month differ on the wrong day)."""
+    dates = [(d, m) for d in range(1, 13) for m in (1, 2, 3)]
+    f = _fy2019(tmp_path, dates)
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    assert msg == (f"error: {f}: every slashed date in column 'Apprehension Date' reads both "
+                   "as month/day and as day/month (no number above 12 in either place, 36 "
+                   "dates); say which with --date-order mdy or --date-order dmy")
+    assert not (tmp_path / "db.duckdb").exists()
+    out = run("ingest", f, "--db", tmp_path / "db.duckdb", "--date-order", "dmy")
+    assert out.exit_code == 0, out.output
+    assert [(d.day, d.month, k) for d, k in counted(tmp_path / "db.duckdb")] == sorted(
+        ((d, m, 1) for d, m in dates), key=lambda t: (t[1], t[0]))
+
+
+def test_an_ice_layout_with_days_above_12_first_loads_day_first(tmp_path: Path) -> None:
+    """The red team's ddmm31.csv: before, "118 of 200 rows have no usable apprehension
+    date" (read month first); now read day first, every row on its day."""
+    dates = [(d, m) for d in range(1, 29) for m in (1, 2, 3)]
+    f = _fy2019(tmp_path, dates)
+    out = run("ingest", f, "--db", tmp_path / "db.duckdb")
+    assert out.exit_code == 0, out.output
+    assert "loaded 84 rows" in out.output and "rejected 0" in out.output
+    assert [(d.day, d.month, k) for d, k in counted(tmp_path / "db.duckdb")] == sorted(
+        ((d, m, 1) for d, m in dates), key=lambda t: (t[1], t[0]))
+
+
 def test_dates_that_cannot_be_true_count_toward_max_rejects(tmp_path: Path) -> None:
     f = tmp_path / "future.csv"
     f.write_text("\n".join([HEADER, *rows(21)] + [ROW.format(d="2031-03-01", g="Male")] * 19)
