@@ -274,17 +274,17 @@ def cells(con: duckdb.DuckDBPyConnection, attribute: str, lo: date, hi: date, *,
 # --- status without names: unrecognized office values ---------------------------------
 
 MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
-CODE_LIKE = r"[A-Z]{2,4}"  # an office code's shape (CHI, HLG, SNA)
-OFFICE_WORDS = ("area of responsibility", "aor", "field office", "ero", "sub-office",
-                "suboffice", "district", "hq", "headquarters")
+# words that dress an office's name ("Chicago Area of Responsibility", "Dallas ERO"): left
+# out before the rest is compared with the known spellings
+OFFICE_WORDS = (r"\b(area of responsibility|field office|sub[- ]?office|aor|ero|district|area"
+                r"|office)\b")
 
 
 def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
     """Unrecognized office values as a reader may see them: a value is shown (at most ten)
-    only when it occurs at least ``k`` times and has the shape of an office: a code (2-4
-    capital letters), or words naming an office ("Area of Responsibility", "Field
-    Office"...) or close to a known office name or city ("Chicgo"). Any other value (a
-    person's name, an identifier) is counted by its shape only: words, length, digits."""
+    only when it occurs at least ``k`` times and is a known office spelling with a small
+    typo (``_office_shaped``). Any other value (a person's name, initials, an identifier)
+    is counted by its shape only: words, length, digits."""
     shown: dict[str, int] = {}
     other: dict[str, int] = {}
     for value, n in values:
@@ -298,23 +298,34 @@ def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> d
 
 
 def _office_shaped(text: str) -> bool:
+    """Whether ``text`` is a known office spelling (a name, city or alias of
+    ``reference.offices``, with or without office words such as "AOR") off by a small
+    typo (about one letter in six: difflib's ratio of 0.85). 2-4 capital letters are shown
+    only when they are a known code or alias exactly: one letter off a three-letter code
+    is a third of it, and initials ("JLO", "DALE" beside DAL) are a person's. Two office
+    names together ("Dallas Houston") or a name beside an office word ("John Smith AOR")
+    are not an office either."""
     import difflib
     import re
 
-    if re.fullmatch(CODE_LIKE, text):
-        return True
-    if not re.fullmatch(r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]", text):
-        return False
-    low = text.lower()
-    if any(re.search(rf"\b{re.escape(w)}\b", low) for w in OFFICE_WORDS):
-        return True
     from icestats import reference
 
-    known = {w for o in reference.offices() for name in (o.name, o.city)
-             for w in [name.lower()] if w}
-    words = [w for w in re.split(r"[ ,./()&-]+", low) if w]
-    return bool(words) and all(difflib.get_close_matches(w, known, n=1, cutoff=0.8)
-                               or w in ("area", "office", "city") for w in words)
+    offices = reference.offices()
+    if re.fullmatch(r"[A-Z]{2,4}", text):
+        return any(text in (o.code, *o.aliases) for o in offices)
+    core = _core(text)
+    if len(core) < 4:
+        return False
+    known = {_core(s) for o in offices for s in (o.name, o.city, *o.aliases)} - {""}
+    return bool(difflib.get_close_matches(core, known, n=1, cutoff=0.85))
+
+
+def _core(text: str) -> str:
+    """A spelling without office words, punctuation or case: "St. Paul AOR" -> "st paul"."""
+    import re
+
+    low = re.sub(OFFICE_WORDS, " ", text.lower())
+    return " ".join(re.findall(r"[a-z]+", low))
 
 
 def _shape(text: str) -> str:
