@@ -279,13 +279,15 @@ def test_state_series_events_and_offices(counts_db: Path) -> None:
     il = {r["apprehension_date"]: int(r["ILLINOIS"]) for r in _rows(FIVE)
           if r["ILLINOIS"] != "NA"}
     start = date(2025, 9, 8)
-    before = [il.get(str(start - timedelta(days=k)), 0) for k in range(1, 29)]
-    after = [il.get(str(start + timedelta(days=k)), 0) for k in range(28)]
+    # (a day given as NA is not reported: left out, never read as 0)
+    before = [il[d] for k in range(1, 29) if (d := str(start - timedelta(days=k))) in il]
+    after = [il[d] for k in range(28) if (d := str(start + timedelta(days=k))) in il]
     with icestats.connect(counts_db) as ice:
         s = state_series.states(ice.con, ["IL", "OR", "MN", "TX"])
     event = next(e for e in s.events if e["state"] == "IL")
-    assert event["before_per_day"] == round(sum(before) / 28, 1)
-    assert event["after_per_day"] == round(sum(after) / 28, 1) and event["ratio"] > 4
+    assert event["before_per_day"] == round(sum(before) / len(before), 1)
+    assert event["after_per_day"] == round(sum(after) / len(after), 1) and event["ratio"] > 4
+    assert (event["days_before"], event["days_after"]) == (len(before), len(after))
     where = {x["state"]: x for x in s.states}
     assert where["IL"]["lies_in"] == "CHI" and where["MN"]["lies_in"] == "SPM"
     assert where["OR"]["lies_in"] == "SEA"
@@ -307,6 +309,10 @@ def test_minnesota_targeted_and_collateral_before_and_during_metro_surge(
     assert (surge["Collateral"], surge["Targeted"], surge["total"]) == (col, tgt, 3_785)
     assert surge["collateral_share_percent"] == 34.85
     assert sum(p["total"] for p in a.periods) == 4_431
+    # per day over the days the table reports (the days it lacks are not 0)
+    reported = {r["apprehension_date"] for r in rows if r["apprehension_date"] < "2025-12-02"}
+    assert a.periods[0]["days"] == len(reported) < a.periods[0]["calendar_days"]
+    assert a.periods[0]["per_day"] == round(a.periods[0]["total"] / len(reported), 1)
 
 
 def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Path) -> None:

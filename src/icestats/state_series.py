@@ -73,9 +73,10 @@ def states(con: duckdb.DuckDBPyConnection, wanted: list[str] | None = None,
         "day", first, last, summary, pa.Table.from_pylist(series),
         _events(data, first, last), _surges(data, days),
         ["a day the table gives as NA is not reported: left out of the 7-day means (which "
-         "need 4 of 7 days) and read as 0 only by the surge scan",
-         "event changes: mean arrests a day in the 28 days after the event against the 28 "
-         "before, 95% interval from the days' own variance; weekdays not adjusted"],
+         "need 4 of 7 days) and of the event changes, read as 0 only by the surge scan",
+         "event changes: mean arrests a day over the reported days of the 28 after the "
+         "event against the 28 before (days_before/after: how many were reported), 95% "
+         "interval from the days' own variance; weekdays not adjusted"],
         source=files(con, "state", "day"), count="published counts",
         method="daily counts per state, newest table for each day")
 
@@ -92,10 +93,15 @@ def _events(data: dict[str, dict[date, float]], first: date, last: date
     for st, when, label in EVENTS:
         if st not in data or not first + timedelta(days=7) <= when <= last:
             continue
-        before = [data[st].get(when - timedelta(days=k), 0.0) for k in range(1, EVENT_DAYS + 1)
-                  if when - timedelta(days=k) >= first]
-        after = [data[st].get(when + timedelta(days=k), 0.0) for k in range(EVENT_DAYS)
-                 if when + timedelta(days=k) <= last]
+        # (a day the table gives as NA is not reported: left out, never read as 0)
+        before = [v for k in range(1, EVENT_DAYS + 1)
+                  if (d := when - timedelta(days=k)) >= first
+                  and (v := data[st].get(d)) is not None]
+        after = [v for k in range(EVENT_DAYS)
+                 if (d := when + timedelta(days=k)) <= last
+                 and (v := data[st].get(d)) is not None]
+        if not before or not after:
+            continue
         out.append({"state": st, "date": when, "label": label, "days_before": len(before),
                     "days_after": len(after), **ratio_interval(before, after)})
     return out
@@ -129,9 +135,12 @@ def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",
     out = []
     for name, a, b in periods:
         sums = {v: int(sum(r[2] for r in rows if r[1] == v and a <= r[0] <= b)) for v in values}
-        total, days = sum(sums.values()), (b - a).days + 1
-        out.append({"period": name, "from": a, "to": b, "days": days, **sums, "total": total,
-                    "per_day": round_half_up(total / days, 1),
+        # per day over the days the table reports (a day missing or NA is not reported)
+        days = len({r[0] for r in rows if a <= r[0] <= b})
+        total = sum(sums.values())
+        out.append({"period": name, "from": a, "to": b, "days": days,
+                    "calendar_days": (b - a).days + 1, **sums, "total": total,
+                    "per_day": round_half_up(total / days, 1) if days else None,
                     **{f"{v.lower()}_share_percent": round_half_up(100 * sums[v] / total, 2)
                        if total else None for v in values}})
     months = _months(rows, values)

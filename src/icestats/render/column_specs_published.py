@@ -94,9 +94,11 @@ SURGES = (text("state", "state"), text("start", "from"),
 def _split_columns(a: Answer) -> tuple[Col, ...]:
     s = cast("SplitAnswer", a)
     values = [k for k in s.periods[0] if k not in ("period", "from", "to", "days", "total",
-                                                   "per_day") and not k.endswith("_percent")]
+                                                   "per_day", "calendar_days")
+              and not k.endswith("_percent")]
     return (text("period", "period", wrap=True), text("from", "from", priority=2),
-            text("to", "to", priority=2), Col("days", "days"),
+            text("to", "to", priority=2), Col("days", "days reported", "days"),
+            Col("calendar_days", "calendar days", "days", priority=4),
             *(Col(v, v) for v in values), Col("total", "total"),
             Col("per_day", "per day", "arrests a day", 1),
             *(Col(f"{v.lower()}_share_percent", f"{v} share", "%", 2, kind="pct")
