@@ -37,8 +37,12 @@ class StatusAnswer(Answer):
 
     @property
     def arrests(self) -> int:
-        """Arrests loaded, after merging duplicate records (every release's episodes)."""
-        return self.rows_loaded - self.records_merged
+        """Arrests loaded, after merging duplicate records (the arrests' episodes; other
+        kinds' events are counted per kind in ``kinds``)."""
+        if self.kinds is None or not self.kinds.num_rows:
+            return self.rows_loaded - self.records_merged
+        return sum(int(r["counted"] or 0) for r in self.kinds.to_pylist()
+                   if r["kind"] == "arrests")
 
     def body(self) -> dict[str, Any]:
         return {"releases": self.releases, "coverage": self.coverage,

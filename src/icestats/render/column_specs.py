@@ -3,6 +3,7 @@ years, and ICE's detention statistics (agency, revisions). See ``render/columns.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, cast
 
@@ -55,6 +56,19 @@ RELEASES = (
         "sheets", "columns_mapped", "columns_unmapped", "ignored_columns", "loaded_at",
         "file_sha256")),
 )
+
+
+def _releases_columns(a: Answer) -> tuple[Col, ...]:
+    """A database holding other kinds than arrests counts each release's events by its
+    kinds' rules: the column says so (the per-kind counts are in the Event kinds table)."""
+    kinds = getattr(a, "kinds", None)
+    if kinds is None or all(k == "arrests" for k in kinds["kind"].to_pylist()):
+        return RELEASES
+    return tuple(replace(c, label="counted", unit="events counted by each kind's rule (arrests: "
+                         "one per 24-hour episode; per kind: Event kinds)")
+                 if c.key == "episodes" else c for c in RELEASES)
+
+
 WORKBOOKS = (
     Col("workbook_id", "id", priority=5), text("file_name", "file", wrap=True),
     Col("fiscal_year", "fiscal year", write=lambda r: f"FY{r['fiscal_year']}"),
@@ -285,7 +299,7 @@ REVISIONS = (
 
 
 SPECS: dict[tuple[str, str], Spec] = {
-    ("status", "releases"): Spec(RELEASES, lambda a: "Releases"),
+    ("status", "releases"): Spec(_releases_columns, lambda a: "Releases"),
     ("status", "workbooks"): Spec(WORKBOOKS, "ICE detention statistics workbooks"),
     ("goal", "windows"): Spec(_goal_columns, _goal_title, _goal_rows, caption=_goal_caption),
     ("offices", "offices"): Spec(_offices_columns, _offices_title,

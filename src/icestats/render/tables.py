@@ -148,8 +148,11 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
     console.print(f"Coverage: {cov.start} to {cov.end}; complete through {cov.complete_through}"
                   + (f", incomplete from {cov.incomplete_from} (reporting lag)"
                      if cov.incomplete_from else ""))
+    others = s.kinds is not None and any(k != "arrests" for k in s.kinds["kind"].to_pylist())
     console.print(f"Rows loaded {s.rows_loaded:,}: {s.arrests:,} arrests after merging "
-                  f"{s.records_merged:,} duplicate records; rejected {s.rows_rejected:,}.")
+                  + ("duplicate records (the other kinds' events: Event kinds above); "
+                     if others else f"{s.records_merged:,} duplicate records; ")
+                  + f"rejected {s.rows_rejected:,}.")
     for label, items in (("Rejected rows by reason", s.rejects_by_reason),
                          ("Rows with no matched office", s.aor_not_matched),
                          ("Unrecognized office spellings", s.unrecognized_aor_values)):
