@@ -37,6 +37,10 @@ def agency(con: duckdb.DuckDBPyConnection, vintage: date | None) -> AgencyAnswer
     every = all_sources(con)  # (the releases only when months of arrests are shown)
     used = {str(w).split(" (vintage of ")[0] for w in months["workbook"].to_pylist()} \
         if months.num_rows else set()
+    detained = detention.detained_by_criminality(con) if books else \
+        detention.empty_detained()
+    if "workbook" in detained.column_names:  # (the newest workbook's: say it too)
+        used |= {str(w) for w in detained["workbook"].to_pylist() if w}
     source = Source(every.releases if arrests else (),
                     tuple(w for w in every.workbooks if w in used),
                     tuple(c for c in every.counts if c[0] in used))
@@ -44,8 +48,6 @@ def agency(con: duckdb.DuckDBPyConnection, vintage: date | None) -> AgencyAnswer
         import pyarrow as pa
         months = months.append_column("arrests_per_day", pa.array(
             [arrests.get(m) for m in months["month"].to_pylist()], pa.float64()))
-    detained = detention.detained_by_criminality(con) if books else \
-        detention.empty_detained()
     return AgencyAnswer(months, detained, arrests, source=source,
                         window=months_window(months["month"].to_pylist(), source),
                         method="book-ins per month from the newest data reporting it (a "

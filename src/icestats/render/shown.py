@@ -132,7 +132,8 @@ def _sourced(cols: list[Col], answer: Answer) -> tuple[list[Col], list[tuple[lis
     kinds = {c.source for c in cols} - {"answer"}
     if len(kinds) < 2:
         return cols, []
-    groups = {"releases": Source(s.releases), "workbooks": Source(workbooks=s.workbooks)}
+    groups = {"releases": Source(s.releases, records=s.records),
+              "workbooks": Source(workbooks=s.workbooks, counts=s.counts)}  # (and vintages)
     out, sources = [], []
     for kind in ("workbooks", "releases"):
         mine = [c for c in cols if c.source == kind]
