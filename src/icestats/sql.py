@@ -108,14 +108,16 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS,
 
 
 def _source(ice: Icestats, names: set[str]) -> Source:
-    """The files the named views come from: releases, ICE's workbooks or both."""
+    """The files the named views come from: releases (of every kind when a view counts
+    every kind), ICE's workbooks or both."""
     from icestats.answers import Source
-    from icestats.views import VIEWS
+    from icestats.views import VIEWS, kinds_source
 
     every = ice.status().source
     books = {VIEWS[n].workbooks for n in names}
-    return Source(every.releases if False in books else (),
-                  every.workbooks if True in books else ())
+    releases = kinds_source(ice) if any(VIEWS[n].kinds for n in names) else every
+    return Source(releases.releases if False in books else (),
+                  every.workbooks if True in books else (), records=releases.records)
 
 
 def sandbox(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
