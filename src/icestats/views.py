@@ -217,6 +217,14 @@ def _book_ins(ice: Icestats) -> pa.Table:
 def _fiscal_years(ice: Icestats) -> pa.Table:
     import pyarrow as pa
 
+    from icestats.slices import coverage
+
+    if coverage(ice.con).empty:  # no arrests (a release of removals alone): no rows
+        return pa.schema([("fiscal_year", pa.int64()), ("first", pa.date32()),
+                          ("days", pa.int64()), ("period_days", pa.int64()),
+                          ("arrests", pa.int64()), ("per_day", pa.float64()),
+                          ("published", pa.int64()), ("difference", pa.int64()),
+                          ("published_source", pa.string())]).empty_table()
     return pa.Table.from_pylist(ice.fiscal_years().years)
 
 
