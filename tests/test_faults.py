@@ -80,18 +80,68 @@ def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
 def test_gzip_expansion_is_capped_relative_to_the_file(tmp_path: Path) -> None:
     """Short valid-looking lines, expanding beyond 100 times the file: refused while
     inflating (the cap is relative to the file; a floor of 64 MB spares small files)."""
-    from icestats.ingest import read_csv
+    from icestats.ingest import inflate
 
     f = tmp_path / "many.csv.gz"
     with gzip.open(f, "wb", compresslevel=9) as gz:
         gz.write(("\n".join([HEADER, *rows(400)]) + "\n").encode() * 20_000)
-    old = read_csv.EXPANSION_FLOOR
-    read_csv.EXPANSION_FLOOR = 1 << 20
+    old = inflate.EXPANSION_FLOOR
+    inflate.EXPANSION_FLOOR = 1 << 20
     try:
         msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
     finally:
-        read_csv.EXPANSION_FLOOR = old
+        inflate.EXPANSION_FLOOR = old
     assert "decompression bomb" in msg
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd"])
+def test_a_large_compressed_file_is_capped_too(tmp_path: Path, monkeypatch,  # noqa: ANN001
+                                               compression: str) -> None:
+    """A compressed file too big to be read whole (streamed in chunks) passes through the
+    same cap (before: DuckDB inflated it, checking only line length: 50 MB of gzip
+    expanding to 12 GB ran 124 s and 5.5 GB before it was killed)."""
+    from icestats.ingest import inflate, read_csv
+
+    body = ("\n".join([HEADER, *rows(400)]) + "\n").encode() * 20_000
+    f = tmp_path / f"many.csv.{'gz' if compression == 'gzip' else 'zst'}"
+    if compression == "gzip":
+        f.write_bytes(gzip.compress(body, compresslevel=9))
+    else:
+        import zstandard
+
+        f.write_bytes(zstandard.ZstdCompressor(level=19).compress(body))
+    monkeypatch.setattr(read_csv, "SMALL_ROW_BYTES", {})  # nothing is small: streamed
+    monkeypatch.setattr(inflate, "EXPANSION_FLOOR", 1 << 20)
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    # refused at the first block past the floor (1 MB here); what was read of the file by
+    # then depends on the decompressor's buffer
+    head, _, tail = msg.partition(" KB)")
+    assert head.startswith(f"error: {f}: expands to more than 40 times its size (2 MB from "
+                           "its first ") and int(head.rsplit(" ", 1)[1]) < 2048 // 40
+    assert tail == ": refused as a decompression bomb"
+    assert not (tmp_path / "db.duckdb").exists()
+
+
+@pytest.mark.slow
+def test_a_30_mb_gzip_of_many_members_is_refused_at_the_floor(tmp_path: Path) -> None:
+    """The red team's file, smaller: gzip members of 64 MB of valid rows each, 30 MB
+    together (about 30 GB expanded; too big to be read whole, so it was streamed by
+    DuckDB, uncapped: 124 s and 5.5 GB for 50 MB before it was killed). Now refused at
+    the first MB past the 64 MB floor."""
+    import re
+
+    member = gzip.compress(("\n".join(rows(400)) + "\n").encode() * 3_300, compresslevel=9)
+    f = tmp_path / "members.csv.gz"
+    with f.open("wb") as out:
+        out.write(gzip.compress((HEADER + "\n").encode()))
+        for _ in range((30 << 20) // len(member) + 1):
+            out.write(member)
+    assert f.stat().st_size > 30 << 20
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    assert re.fullmatch(rf"error: {re.escape(str(f))}: expands to more than 40 times its "
+                        r"size \(65 MB from its first \d+ KB\): refused as a decompression "
+                        r"bomb", msg), msg
+    assert not (tmp_path / "db.duckdb").exists()
 
 
 def test_cp1252_smart_quotes_are_read(tmp_path: Path) -> None:
@@ -135,6 +185,50 @@ def test_a_day_above_12_first_means_day_first(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     got = counted(tmp_path / "db.duckdb")
     assert len(got) == 56 and {d.month for d, _ in got} == {1, 2}
+
+
+def _fy2019(tmp_path: Path, dates: list[tuple[int, int]]) -> Path:
+    """A file under the FY2019 release's own header (a registered ICE layout), its dates
+    written day first: (day, month) pairs of 2019."""
+    import gzip as gz
+
+    real = Path(__file__).resolve().parents[1] / "src/icestats/data/real"
+    with gz.open(real / "EROArrests_FY2019.csv.gz", "rt", encoding="utf-8") as fh:
+        head = [next(fh) for _ in range(6)]
+    row = ('"Chicago Area of Responsibility"|{:02d}/{:02d}/2019|"Non-Custodial Arrest"|'
+           '"FUGITIVE OPERATIONS"||"Warrant of Arrest/Notice to Appear"|"(B)(6);(B)(7)(C) "|'
+           '"MEXICO"|"Male"\n')
+    f = tmp_path / "fy2019_dmy.csv"
+    f.write_text("".join(head) + "".join(row.format(d, m) for d, m in dates))
+    return f
+
+
+def test_an_ice_layout_with_dates_readable_both_ways_is_refused(tmp_path: Path) -> None:
+    """Before: a registered layout was read month first unchecked (exit 0, every row whose
+    day and month differ on the wrong day)."""
+    dates = [(d, m) for d in range(1, 13) for m in (1, 2, 3)]
+    f = _fy2019(tmp_path, dates)
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    assert msg == (f"error: {f}: every slashed date in column 'Apprehension Date' reads both "
+                   "as month/day and as day/month (no number above 12 in either place, 36 "
+                   "dates); say which with --date-order mdy or --date-order dmy")
+    assert not (tmp_path / "db.duckdb").exists()
+    out = run("ingest", f, "--db", tmp_path / "db.duckdb", "--date-order", "dmy")
+    assert out.exit_code == 0, out.output
+    assert [(d.day, d.month, k) for d, k in counted(tmp_path / "db.duckdb")] == sorted(
+        ((d, m, 1) for d, m in dates), key=lambda t: (t[1], t[0]))
+
+
+def test_an_ice_layout_with_days_above_12_first_loads_day_first(tmp_path: Path) -> None:
+    """The red team's ddmm31.csv: before, "118 of 200 rows have no usable apprehension
+    date" (read month first); now read day first, every row on its day."""
+    dates = [(d, m) for d in range(1, 29) for m in (1, 2, 3)]
+    f = _fy2019(tmp_path, dates)
+    out = run("ingest", f, "--db", tmp_path / "db.duckdb")
+    assert out.exit_code == 0, out.output
+    assert "loaded 84 rows" in out.output and "rejected 0" in out.output
+    assert [(d.day, d.month, k) for d, k in counted(tmp_path / "db.duckdb")] == sorted(
+        ((d, m, 1) for d, m in dates), key=lambda t: (t[1], t[0]))
 
 
 def test_dates_that_cannot_be_true_count_toward_max_rejects(tmp_path: Path) -> None:
@@ -230,7 +324,10 @@ def test_a_db_symlink_updates_its_target(tmp_path: Path) -> None:
 
 
 def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
-    """A load killed by SIGTERM (or SIGHUP) removes its working copy and lock, like Ctrl-C."""
+    """A load killed by SIGTERM (or SIGHUP) removes its working copy and lock, like Ctrl-C.
+    The load waits for the signal (no fixed sleep to outlast: a timeout of 30 s failed 1
+    run in 3 at load 4); the generous timeout only stops a hung child, and it is killed
+    whatever happens."""
     import signal
     import subprocess
     import sys
@@ -239,9 +336,9 @@ def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from icestats.ingest import load\n"
-        "original = load.finish_kinds\n"
         "def slow(*args):\n"
-        "    print('copied', flush=True); time.sleep(30); original(*args)\n"
+        "    print('copied', flush=True)\n"
+        "    while True: time.sleep(0.5)  # until the signal's KeyboardInterrupt\n"
         "load.finish_kinds = slow\n"
         "from icestats.cli import main\n"
         "sys.argv = ['icestats', 'ingest', sys.argv[1], '--db', sys.argv[2]]\n"
@@ -249,12 +346,17 @@ def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         p = subprocess.Popen([sys.executable, "-c", script, str(_second(tmp_path)), str(db)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert p.stdout is not None
-        while "copied" not in (line := p.stdout.readline()):
-            assert line, p.communicate()[1]  # (the process ended before its copy)
-        assert list(tmp_path.glob("*.loading-*"))
-        p.send_signal(sig)
-        _, err = p.communicate(timeout=30)
+        try:
+            assert p.stdout is not None
+            while "copied" not in (line := p.stdout.readline()):
+                assert line, p.communicate()[1]  # (the process ended before its copy)
+            assert list(tmp_path.glob("*.loading-*"))
+            p.send_signal(sig)
+            _, err = p.communicate(timeout=600)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
         assert p.returncode != 0 and len(err.strip().splitlines()) == 1, err
         assert not list(tmp_path.glob("*.loading-*")), sig
     assert len(counted(db)) == 9  # unchanged

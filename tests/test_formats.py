@@ -60,10 +60,10 @@ def test_daily_tsv_totals_add_up_to_the_records(db: Path) -> None:
     by_month: Counter[str] = Counter()
     for (day, _aor), n in export_aor(db, db.parent).items():
         by_month[day[:7]] += n
-    assert {r["key"]: int(r["arrests"]) for r in rows} == dict(by_month)
+    assert {r["month"]: int(r["arrests"]) for r in rows} == dict(by_month)
     assert [float(r["per_day"]) for r in rows] == [t["per_day"] for t in a["totals"]]
     assert [float(r["per_day"]) for r in rows] == [
-        by_month[r["key"]] / int(r["days"]) for r in rows]  # exact: never rounded first
+        by_month[r["month"]] / int(r["days"]) for r in rows]  # exact: never rounded first
 
 
 def test_goal_csv_is_its_windows_and_says_where_the_rest_is(db: Path) -> None:
@@ -129,6 +129,7 @@ def test_numbers_stay_numbers_in_pandas(db: Path) -> None:
     assert frame["arrests"].sum() == sum(r["arrests"] for r in a["rows"])
 
 
+@pytest.mark.slow  # (issue 20: the fast set stays under 3 minutes; make test runs it)
 @pytest.mark.skipif(not __import__("shutil").which("Rscript"), reason="R is not installed")
 def test_r_read_csv_reads_every_export(db: Path, tmp_path: Path) -> None:
     """R's read.csv (its default dialect: a header, commas, quotes doubled) reads each

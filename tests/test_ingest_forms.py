@@ -147,8 +147,10 @@ def test_every_registered_layout_loads_with_each_column_accounted_for(tmp_path: 
             with pytest.raises(InputError, match="no office column"):
                 ice.ingest([path])
         return
+    # (two rows of 3/1/2025 read both ways: refused in any layout unless the order is said)
+    order = "mdy" if "Arrest Date" in headers else None
     with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
-        r = ice.ingest([path])[0]
+        r = ice.ingest([path], date_order=order)[0]
         row = ice.con.execute("SELECT aor, apprehension_date, birth_year, state_from_site, "
                               "case_criminality FROM arrests LIMIT 1").fetchall()[0]
     assert r.layout == name and r.rows_loaded == 2

@@ -35,6 +35,7 @@ def test_every_table_and_json_says_generated(db: Path, args: list[str]) -> None:
         {"file": "r.parquet", "synthetic": True}]
 
 
+@pytest.mark.slow  # (issue 20: the fast set stays under 3 minutes; make test runs it)
 def test_api_report_and_exports_say_generated(db: Path, tmp_path: Path) -> None:
     client = TestClient(create_app(db), base_url="http://127.0.0.1")
     for url in ("/api/goal", "/api/offices", "/api/daily", "/api/breakdown?by=criminality",

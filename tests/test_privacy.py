@@ -267,6 +267,33 @@ def test_offices_days_and_categories_are_not_rounded(attacked: Path) -> None:
         assert any(r["arrests"] % 5 for r in crim.rows.to_pylist())
 
 
+def test_a_landmark_is_published_through_the_grid(attacked: Path) -> None:
+    """A landmark can determine a personal attribute (a women's prison): asked by day, it
+    is answered by whole months of grid cells rounded to multiples of 5, each within 4 of
+    the count straight from the records (before: exact counts by day)."""
+    import icestats
+    from icestats.counting import INTERIOR_SQL
+
+    con = duckdb.connect(str(attacked), read_only=True)
+    true = dict(((m, lm), n) for m, lm, n in con.execute(
+        "SELECT CAST(date_trunc('month', apprehension_date) AS DATE), "
+        "coalesce(site_landmark, '(blank)'), count(*) FROM arrests WHERE owned "
+        f"AND aor = 'CHI' AND episode_start AND NOT ({INTERIOR_SQL}) GROUP BY ALL").fetchall())
+    con.close()
+    with icestats.connect(attacked) as ice:
+        everything = ice.breakdown("landmark", period="day", aor="CHI", scope="all")
+        interior = ice.breakdown("landmark", period="day", aor="CHI", scope="interior")
+    assert everything.period == "month" and everything.protection is not None
+    assert everything.protection.attribute == "landmark"
+    got = {(r["period"], r["landmark"]): r["arrests"] for r in everything.rows.to_pylist()}
+    inner = {(r["period"], r["landmark"]): r["arrests"] for r in interior.rows.to_pylist()}
+    assert got and all(v % privacy.BASE == 0 for v in [*got.values(), *inner.values()])
+    # the border-related part (all minus interior) is one grid cell: within 4 of the truth
+    border = {k: got.get(k, 0) - inner.get(k, 0) for k in set(got) | set(inner) | set(true)}
+    assert all(abs(border[k] - true.get(k, 0)) <= privacy.BASE - 1 for k in border)
+    assert sum(true.values()) > 0
+
+
 # --- the real FY2016-19 data ----------------------------------------------------------
 
 @pytest.mark.slow
@@ -305,3 +332,40 @@ def test_real_2019_six_months_and_fiscal_year_are_shown(real_full_db: Path) -> N
         sept = _published(ice, "gender", None, "arrests", "all")
     group = {v: p for (m, v), p in sept.items() if m == date(2019, 9, 1)}
     assert not pinned({**{"Male": 0, "Female": 0}, **group}, 4)
+
+
+@pytest.mark.slow
+def test_real_womens_prisons_pin_no_gender_cell(real_full_db: Path) -> None:
+    """The red team's landmark attack: a landmark holding only women (FCI WASECA...)
+    bounds a group's Female cell from below by its landmark count; with landmarks counted
+    exactly by day, 3 gender cells were pinned (St. Paul, January 2016, border-related:
+    Female 1). Landmarks from the grid (a published P is P-4..P+4) pin none."""
+    con = duckdb.connect(str(real_full_db), read_only=True)
+    con.execute(f"CREATE TEMP TABLE src AS {privacy.SOURCES['arrests']}")
+    con.execute("""CREATE TEMP TABLE women AS SELECT landmark FROM src
+                   WHERE landmark ILIKE '%women%' OR landmark ILIKE '%female%'
+                      OR landmark ILIKE '%WASECA%'
+                   GROUP BY 1 HAVING count(DISTINCT gender) = 1 AND min(gender) = 'Female'""")
+    exact = """SELECT month, aor, interior, first_record, count(*) AS lb FROM src
+               JOIN women USING (landmark) GROUP BY ALL"""
+    grid = """SELECT month, aor, interior, first_record, sum(greatest(published - 4, 0)) AS lb
+              FROM personal_grid JOIN women ON value = landmark
+              WHERE kind = 'arrests' AND attribute = 'landmark' GROUP BY ALL"""
+    found = []
+    for bound in (exact, grid):
+        found.append(con.execute(f"""
+            WITH g AS (SELECT * FROM personal_grid
+                       WHERE kind = 'arrests' AND attribute = 'gender'),
+                 t AS (SELECT month, aor, interior, first_record, count(*) AS total
+                       FROM src GROUP BY ALL),
+                 b AS (SELECT g.*, t.total, greatest(g.published - 4, 0,
+                              CASE WHEN g.value = 'Female' THEN coalesce(l.lb, 0) END) AS lo,
+                              g.published + 4 AS hi
+                       FROM g JOIN t USING (month, aor, interior, first_record)
+                       LEFT JOIN ({bound}) l USING (month, aor, interior, first_record)),
+                 f AS (SELECT *, greatest(lo, total - (sum(hi) OVER w - hi)) AS flo,
+                              least(hi, total - (sum(lo) OVER w - lo)) AS fhi
+                       FROM b WINDOW w AS (PARTITION BY month, aor, interior, first_record))
+            SELECT count(*) FROM f WHERE flo = fhi AND published <> total""").fetchall()[0][0])
+    con.close()
+    assert found == [3, 0]

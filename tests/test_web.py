@@ -34,7 +34,8 @@ def client(db: Path) -> TestClient:
 
 ENDPOINTS = ["/api/status", "/api/goal", "/api/offices", "/api/daily",
              "/api/breakdown?by=criminality", "/api/fair", "/api/nowcast",
-             "/api/forecast?horizon=30", "/api/events?event=2025-09-08,CHI,Midway%20Blitz",
+             "/api/forecast?horizon=30",
+             "/api/events?event=2025-09-08,CHI,Midway%20Blitz&window=21",
              "/api/agency", "/api", "/", "/openapi.json", "/static/app.js"]
 
 

@@ -14,6 +14,7 @@ import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from icestats.answers.published import MAIN_TABLES as PUBLISHED_TABLES
 from icestats.questions import QUESTIONS
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 # table (the first one is what ``export NAME --format csv|parquet`` writes unless --table
 # names another).
 MAIN: dict[str, tuple[str, ...]] = {name: q.tables for name, q in QUESTIONS.items()}
+# answers at a count table's grain, filed by their columns_key (answers/published.py)
+MAIN.update(PUBLISHED_TABLES)
 
 
 def tables(answer: Answer) -> dict[str, pa.Table]:
@@ -33,13 +36,16 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 
     out: dict[str, pa.Table] = {}
     summary: dict[str, Any] = {}
+    main = MAIN.get(answer.question, ())
     for key, value in answer.body().items():
         if isinstance(value, pa.Table):
             out[key] = value
-        elif _is_rows(value):
+        elif _is_rows(value) or (key in main and value == []):  # (a table with no rows)
             out[key] = table_of(value)
         elif isinstance(value, dict) and value and all(isinstance(k, date) for k in value):
-            out[key] = pa.table({"date": list(value), "value": list(value.values())})
+            # its value column named for what it holds ("arrests_per_day" by "month")
+            day, what = ("month", key[:-9]) if key.endswith("_by_month") else ("date", key)
+            out[key] = pa.table({day: list(value), what: list(value.values())})
         else:
             _flatten(key, value, summary)
     summary.update(count=answer.count, scope=answer.scope, source=answer.source.text,
@@ -56,7 +62,8 @@ def tables(answer: Answer) -> dict[str, pa.Table]:
 def main_tables(answer: Answer) -> list[str]:
     """The names of the tables a terminal format prints for ``answer`` (those it has)."""
     have = tables(answer)
-    names = [n for n in MAIN.get(answer.question, ()) if n in have]
+    key = str(getattr(answer, "columns_key", answer.question))
+    names = [n for n in MAIN.get(key, ()) if n in have]
     return names or [n for n in have if n != "summary"][:1] or ["summary"]
 
 

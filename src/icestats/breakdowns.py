@@ -25,7 +25,7 @@ from icestats.counting import (
     period_start_sql,
 )
 from icestats.metrics import not_in_release
-from icestats.slices import Window, counted_kind, source
+from icestats.slices import Window, counted_kind, narrow, source
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
         protection = privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor)
         cov = w.coverage
         assert cov is not None and cov.start is not None and cov.end is not None
-        window = w.narrowed(max(lo, cov.start), min(hi, cov.end), source(con, lo, hi))
+        window = narrow(con, w, max(lo, cov.start), min(hi, cov.end), source(con, lo, hi))
         binds.update(start=lo, end=hi, lo=lo, hi=hi)
         where = where.replace("$start", "$lo").replace("$end", "$hi")
         counts = privacy.cells_sql(by, period, count=count, scope=scope, aor="aor" in binds,

@@ -16,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from icestats import (
+    agency_answers,
     breakdowns,
+    compose,
+    count_events,
+    count_routes,
     counting,
     detention,
     metrics,
@@ -45,13 +49,16 @@ from icestats.answers import (
     SurgesAnswer,
     UnderperformersAnswer,
 )
-from icestats.compose import book_ins_near, goals_of, months_window
+from icestats.answers.published import CountSeriesAnswer, PeriodOfficesAnswer, WeeklyGoalAnswer
+from icestats.compose import book_ins_near, goals_of
 from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
 from icestats.slices import Slice, Window
 
 if TYPE_CHECKING:
+    from icestats.counts.forms import Declared
+    from icestats.counts.load import CountResult
     from icestats.ingest.load import IngestResult, Progress
     from icestats.stats.events import Event
     from icestats.stats.goals import Goals
@@ -121,11 +128,14 @@ class Icestats:
             self.con.close()
 
     def ingest(self, files: Iterable[str | Path], *, max_rejects: float = 0.01,
-               progress: Progress | None = None, aor: str | None = None,
-               upcoming: Iterable[str | Path] = (), date_order: str | None = None
-               ) -> list[IngestResult | WorkbookResult]:
-        """Load release files and detention workbooks, each all or nothing; stops at the
-        first bad file. ``aor``: the office of sheets with no office column.
+               progress: Progress | None = None, declared: Declared | None = None,
+               aor: str | None = None, upcoming: Iterable[str | Path] = (),
+               date_order: str | None = None
+               ) -> list[IngestResult | WorkbookResult | CountResult]:
+        """Load release files, detention workbooks and count tables, each all or nothing;
+        stops at the first bad file. ``declared``: what options say of a count table whose
+        form is not recognized from its header (kind, grain, geography, period, vintage);
+        ``aor``: the office of sheets with no office column.
 
         ``upcoming``: files the caller will load next (their parse may start now).
         A user error (``InputError``) leaves the files before it loaded. Any other failure
@@ -151,7 +161,7 @@ class Icestats:
                 prefetch.prepare(later[k], choose_columns)
             try:
                 results.append(ingest_file(self.con, f, max_rejects=max_rejects,
-                                           progress=progress, aor=aor))
+                                           progress=progress, declared=declared, aor=aor))
                 self._loaded += not results[-1].already_loaded
             except BaseException as exc:
                 prefetch.discard()
@@ -171,8 +181,7 @@ class Icestats:
              ) -> tuple[Window, dict[str, Any]]:
         """(the resolved window, the question's own parameters parsed). ``values``: the
         method's ``locals()``, taken before anything else is named."""
-        asked = {k: v for k, v in values.items() if k != "self" and k not in python_only}
-        s, own = questions.question(name).bind(asked)
+        s, own = questions.question(name).bind(compose.asked(values, *python_only))
         return self.resolve(s), own
 
     def resolve(self, s: Slice) -> Window:
@@ -192,23 +201,24 @@ class Icestats:
         return self._kind_cons[kind]
 
     def status(self) -> StatusAnswer:
-        """What is loaded: releases, workbooks, coverage, rows loaded / rejected / merged."""
-        s = metrics.release_status(self.con)
-        books = detention.workbooks(self.con)
-        whole = self.resolve(Slice(include_incomplete=True)) if not s["coverage"].empty \
-            else None
-        return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
-                            s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
-                            s["unrecognized_aor_values"], books["workbooks"], books["tables"],
-                            kinds=s["kinds"], source=self._all_sources(), window=whole)
+        """What is loaded: releases, kinds, workbooks, count tables, coverage, rows loaded /
+        rejected / merged."""
+        covered = not slices.coverage(self.con).empty
+        whole = self.resolve(Slice(include_incomplete=True)) if covered else None
+        return compose.status(self.con, whole, self._all_sources())
 
     def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
              as_of: Day = None, include_incomplete: bool = False, kind: str = "arrests",
-             count: str = "arrests",
-             scope: str = "all") -> GoalAnswer:
+             count: str = "arrests", scope: str = "all", prefer: str = "records"
+             ) -> GoalAnswer | WeeklyGoalAnswer:
         """National arrests a day (latest day, 7/28/90-day means) against ``goal`` a day,
-        with the trend over ``window`` days and ICE's book-ins beside them."""
-        w, own = self._ask("goal", locals())
+        with the trend over ``window`` days and ICE's book-ins beside them; over weekly
+        counts (no record of the as-of day), each week's arrests a day against the goal."""
+        s, own = questions.question("goal").bind(compose.asked(locals()))
+        weekly = count_routes.goal(self.con, s, own)
+        if weekly is not None:
+            return weekly
+        w = self.resolve(s)
         answer = metrics.goal(self._on(w), w, own["goal"])
         answer.book_ins = book_ins_near(self.con, answer.as_of)
         if answer.book_ins is not None:
@@ -217,10 +227,15 @@ class Icestats:
 
     def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
                 include_incomplete: bool = False, kind: str = "arrests",
-                count: str = "arrests",
-                scope: str = "all") -> OfficesAnswer:
-        """The 25 field offices ranked by arrests a day over ``window`` days."""
-        w, _ = self._ask("offices", locals())
+                count: str = "arrests", scope: str = "all", start: Day = None,
+                end: Day = None) -> OfficesAnswer | PeriodOfficesAnswer:
+        """The 25 field offices ranked by arrests a day over ``window`` days (or from
+        ``start`` to ``end``); over one period's totals where a count table gives them."""
+        s, _ = questions.question("offices").bind(compose.asked(locals()))
+        period = count_routes.offices(self.con, s)
+        if period is not None:
+            return period
+        w = self.resolve(s)
         return metrics.offices(self._on(w), w)
 
     def breakdown(self, by: str = "criminality", *, period: str = "month", start: Day = None,
@@ -234,12 +249,17 @@ class Icestats:
                                     top=own["top"])
 
     def daily(self, by: str | None = None, *, start: Day = None, end: Day = None,
-              aor: str | None = None, kind: str = "arrests",
-              count: str = "arrests", scope: str = "all",
-              top: int = counting.TOP) -> DailyAnswer:
+              aor: str | None = None, kind: str = "arrests", count: str = "arrests",
+              scope: str = "all", top: int = counting.TOP, prefer: str = "records"
+              ) -> DailyAnswer | CountSeriesAnswer:
         """Daily counts (``rows``), the series with 7- and 28-day means (the ``top``
-        categories with ``by``), weekly means, and totals by month or category."""
-        w, own = self._ask("daily", locals())
+        categories with ``by``), weekly means, and totals by month or category; where no
+        record covers the days asked, the count tables' units at their grain (weeks...)."""
+        s, own = questions.question("daily").bind(compose.asked(locals()))
+        counted = count_routes.daily(self.con, s, own)
+        if counted is not None:
+            return counted
+        w = self.resolve(s)
         return series.daily(self._on(w), w, own["by"], top=own["top"])
 
     def fair_offices(self, goals: Goals | str | Path | None = None, *,
@@ -286,7 +306,12 @@ class Icestats:
         """Effects of events (``Event`` objects, an events ``file`` or ``event`` texts
         DATE,OFFICE,LABEL) against a synthetic control of the other offices, with placebo
         inference, a pre-trend check, the event study and the displacement."""
-        w, own = self._ask("events", locals(), "events")
+        s, own = questions.question("events").bind(
+            {k: v for k, v in compose.asked(locals()).items() if k != "events"})
+        states = count_events.events(self.con, events, own)
+        if states is not None:  # no record of these days: the daily state series
+            return states
+        w = self.resolve(s)
         from icestats.stats.events import example_events, load_events, store_events
         if events is None and own["file"] is None and not own["event"]:
             events = example_events(w.first, w.last)  # (the data's days, to the complete)
@@ -303,6 +328,10 @@ class Icestats:
         chance of reaching the goal; with ``backtest``, coverage and errors measured on
         this database's own data."""
         w, own = self._ask("forecast", locals())
+        need = questions.question("forecast").param("fit_days").low or 0
+        if w.coverage and w.coverage.start and (w.last - w.coverage.start).days + 1 < need:
+            raise UsageError(f"forecast needs {need:.0f} days of data up to --as-of; the data "
+                             f"start {w.coverage.start} (--as-of {w.last})")
         from icestats.stats.forecast_store import store_forecast
         return store_forecast(self._on(w), w, goals_of(own), own["horizon"], own["level"],
                               backtest=own["backtest"])
@@ -333,36 +362,17 @@ class Icestats:
         w, _ = self._ask("fiscal_years", locals())
         return metrics.fiscal_years(self._on(w), w)
 
-    def agency(self) -> AgencyAnswer:
-        """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks), who is
-        detained, and arrests a day by month from the releases beside them."""
-        if not detention.has_workbooks(self.con):
-            raise UsageError("no detention statistics workbook loaded; load one with "
-                             "`icestats ingest FY25_detentionStats_final.xlsx`")
-        months = detention.book_ins(self.con)
-        shown = set(months["month"].to_pylist()) if months.num_rows else set()
-        arrests = {m: v for m, v in metrics.arrests_per_month(self.con).items()
-                   if m in shown} if not slices.coverage(self.con).empty else {}
-        every = self._all_sources()  # (the releases only when months of arrests are shown)
-        return AgencyAnswer(months, detention.detained_by_criminality(self.con), arrests,
-                            source=every if arrests else Source((), every.workbooks),
-                            window=months_window(months["month"].to_pylist(), every),
-                            method="book-ins per month from the newest workbook covering it; "
-                                   "per day over the days the workbook covers; arrests a day "
-                                   "from the releases for complete months only")
+    def agency(self, vintage: Day = None) -> AgencyAnswer:
+        """ICE vs CBP: monthly book-ins by arresting agency (ICE's workbooks and the count
+        tables' vintages, the newest data for each month, or as they stood on ``vintage``),
+        who is detained, and arrests a day by month from the releases beside them."""
+        own = questions.question("agency").parse({"vintage": vintage})
+        return agency_answers.agency(self.con, own["vintage"])
 
     def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
-        """Each monthly value as every workbook of its fiscal year gave it."""
-        own = questions.question("revisions").parse({"table": table})
-        known = detention.table_keys(self.con)
-        if own["table"] not in known:
-            shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if known[8:] else "")
-            raise UsageError(f"unknown --table '{own['table']}' (the loaded workbooks have: "
-                             f"{shown or 'no tables; load a workbook first'})")
-        rows = detention.revisions(self.con, own["table"])
-        every = self._all_sources()
-        return RevisionsAnswer(own["table"], rows, source=every,
-                               window=months_window(rows["month"].to_pylist(), every))
+        """Each monthly value as every workbook of its fiscal year and every vintage of a
+        count table gave it."""
+        return agency_answers.revisions(self.con, table)
 
     # -- tables kept for notebooks ---------------------------------------------------
 
@@ -377,14 +387,8 @@ class Icestats:
     def workbooks(self) -> dict[str, Any]:
         return detention.workbooks(self.con)
 
-    # -- composition -----------------------------------------------------------------
-
     def _all_sources(self) -> Source:
-        releases = slices.source(self.con).releases if not slices.coverage(self.con).empty \
-            else ()
-        books = detention.workbooks(self.con)["workbooks"]
-        return Source(releases, tuple(books["file_name"].to_pylist()) if books.num_rows else ())
-
+        return agency_answers.all_sources(self.con)
 
 def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``); default: the file

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _NEWEST = """
     SELECT v.*, w.data_through, w.file_name, w.fiscal_year AS workbook_fy
     FROM wb_values v JOIN workbooks w USING (workbook_id)
-    WHERE v.table_key = $table
+    WHERE v.table_key = $table AND w.data_through <= coalesce($through, DATE '9999-12-31')
     QUALIFY row_number() OVER (
         PARTITION BY v.dims, v.column_label, coalesce(CAST(v.month AS VARCHAR), 'FY' ||
                      CAST(w.fiscal_year AS VARCHAR))
@@ -37,8 +37,9 @@ def has_workbooks(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(row and row[0])
 
 
-def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
-    """Monthly initial book-ins by arresting agency, per day, and CBP's share."""
+def book_ins(con: duckdb.DuckDBPyConnection, through: date | None = None) -> pa.Table:
+    """Monthly initial book-ins by arresting agency, per day, and CBP's share (from the
+    workbooks whose data end by ``through``, when given)."""
     import pyarrow as pa
 
     table = arrow(con, f"""
@@ -49,7 +50,7 @@ def book_ins(con: duckdb.DuckDBPyConnection) -> pa.Table:
                max(value) FILTER (WHERE dims[1] = 'Total') AS total,
                max(data_through) AS data_through, max(file_name) AS workbook
         FROM n WHERE month IS NOT NULL GROUP BY month ORDER BY month
-    """, {"table": "book_ins_by_agency"})
+    """, {"table": "book_ins_by_agency", "through": through})
     rows = []
     for r in table.to_pylist():
         days, partial = _days_covered(r["month"], r["data_through"])
@@ -92,7 +93,18 @@ def detained_by_criminality(con: duckdb.DuckDBPyConnection) -> pa.Table:
                max(data_through) AS data_through, max(file_name) AS workbook
         FROM newest GROUP BY dims[1]
         ORDER BY dims[1] <> 'Total', dims[1]
-    """, {"table": "detained_by_criminality_agency"})
+    """, {"table": "detained_by_criminality_agency", "through": None})
+
+
+def empty_detained() -> pa.Table:
+    """The detained-by-criminality table's columns with no rows (no workbook loaded)."""
+    import pyarrow as pa
+
+    return pa.table({"criminality": pa.array([], pa.string()), "ice": pa.array([], pa.int64()),
+                     "cbp": pa.array([], pa.int64()), "total": pa.array([], pa.int64()),
+                     "cbp_share_percent": pa.array([], pa.float64()),
+                     "data_through": pa.array([], pa.date32()),
+                     "workbook": pa.array([], pa.string())})
 
 
 def table_keys(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -87,9 +87,9 @@ def _sidecar(answer: Answer, name: str, db: str, path: Path) -> str:
 
 
 def _ordered(answer: Answer, name: str, table: pa.Table) -> pa.Table:
-    from icestats.render.shown import file_columns
+    from icestats.render.shown import file_table
 
-    return table.select(file_columns(answer, name, table.column_names))
+    return file_table(answer, name, table)
 
 
 def source_rows(answer: Answer, db: str) -> list[tuple[str, str]]:

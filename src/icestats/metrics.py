@@ -127,7 +127,9 @@ def goal(con: duckdb.DuckDBPyConnection, w: Window, goal_per_day: float = GOAL_P
     for n in sorted(set(windows) | {trend_window}):
         recent = [v for d, v in zip(dates, values, strict=True) if d > day - timedelta(days=n)]
         mean = sum(recent) / len(recent)
+        extra = "" if len(recent) == n else f" ({len(recent)} days of data)"
         rows.append({
+            "label": f"{n}-day mean{extra}", "as_of": day,
             "days": n, "days_with_data": len(recent), "mean_per_day": mean,
             "percent_of_goal": 100 * mean / goal_per_day,
             "shortfall_per_day": goal_per_day - mean,

@@ -24,12 +24,24 @@ MAX_DAYS = 3660  # ten years: the longest window, horizon or fit a question take
 SURFACES = ("cli", "api")  # (the Python library takes every parameter)
 
 
+def iso_date(text: str) -> date:
+    """``YYYY-MM-DD`` and nothing else (Python's ``fromisoformat`` also takes 20190101 and
+    2019-W01-1, which the messages never promise); ValueError otherwise."""
+    import re
+
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
 def as_date(value: Day, option: str = "date") -> date | None:
-    """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string (None stays None)."""
+    """A date from a ``date`` or an ISO ``YYYY-MM-DD`` string (None stays None): the one
+    place the command line's and the API's dates are read."""
     if value is None or isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value).strip())
+        return iso_date(str(value))
     except ValueError:
         raise UsageError(f"{option} '{value}' is not a date (expected YYYY-MM-DD)") from None
 

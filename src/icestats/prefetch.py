@@ -138,15 +138,18 @@ def _prepare_gzip(path: Path, key: str, ident: tuple[int, int, int]) -> bool:
 
 
 def _inflate(path: Path, box: list[Path]) -> None:
-    import gzip
+    """Under the reader's caps (a bomb stops here after a few blocks, not after filling
+    the disk in the background)."""
     import shutil
     import tempfile
+
+    from icestats.ingest.inflate import copy_capped
 
     folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
     target = folder / "release.csv"
     try:
-        with gzip.open(path, "rb") as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        with target.open("wb") as dst:
+            copy_capped(path, "gzip", dst, str(path))
         box.append(target)
     except Exception:  # the reader inflates it again and reports the problem
         shutil.rmtree(folder, ignore_errors=True)

@@ -48,10 +48,16 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PERSONAL = ("citizenship", "gender", "age_group")
+# Free-text place fields: a value can determine a personal attribute (a women's prison's
+# landmark is a gender; FCI WASECA pinned a Female cell of 1 from `--scope all` minus
+# `--scope interior` by day). Published only through the grid too, as its attributes are.
+PLACES = ("landmark",)
+GRIDDED = PERSONAL + PLACES
 BASE = 5  # cells are rounded to a multiple of this
 KEYS = 4096  # record and cell keys lie in 0..KEYS-1
 GRAIN = "month"  # the grid's one grain of time: periods are composed of whole months
-RULE = (f"personal attributes are published only as whole calendar months per office "
+RULE = (f"personal attributes and landmarks are published only as whole calendar months "
+        f"per office "
         f"(or their sums), each cell randomly rounded to a multiple of {BASE} keyed by the "
         f"cell (off by at most {BASE - 1}; see docs/reliability.md)")
 
@@ -66,7 +72,8 @@ _SOURCE = f"""
                  % 4294967296) // {2**32 // KEYS} AS BIGINT) AS rkey,
            {counting.DIMENSIONS['citizenship']} AS citizenship,
            {counting.DIMENSIONS['gender']} AS gender,
-           {counting.DIMENSIONS['age_group']} AS age_group
+           {counting.DIMENSIONS['age_group']} AS age_group,
+           {counting.DIMENSIONS['landmark']} AS landmark
     FROM {{relation}} a
     JOIN (SELECT release_id, CAST(md5_number(file_sha256) % 4294967296 AS HUGEINT) AS seed
           FROM releases) r USING (release_id)
@@ -79,7 +86,9 @@ SOURCES: dict[str, str] = {
 
 
 def is_personal(dimensions: Iterable[str]) -> bool:
-    return bool(set(dimensions) & set(PERSONAL))
+    """Whether any of ``dimensions`` is published only through the grid (a personal
+    attribute, or a place field that can determine one)."""
+    return bool(set(dimensions) & set(GRIDDED))
 
 
 # --- building the grid (once per database version, by the writer) ---------------------
@@ -104,11 +113,14 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
     for kind in kinds if kinds is not None else SOURCES:
         con.execute("DELETE FROM personal_grid WHERE kind = ?", [kind])
         con.execute(f"CREATE OR REPLACE TEMP TABLE _grid_src AS {SOURCES[kind]}")
-        for attribute in PERSONAL:
+        for attribute in GRIDDED:
             _round_cells(con, attribute)
             fixed += _fix_pinned(con)
-            con.execute("""INSERT INTO personal_grid SELECT ?, ?, month, aor, interior,
-                           first_record, value, published FROM _grid_cells""",
+            # a place's cells rounded to 0 are left out (thousands of values a month):
+            # a missing landmark then reads 0 to 4, like a published 0
+            con.execute(f"""INSERT INTO personal_grid SELECT ?, ?, month, aor, interior,
+                            first_record, value, published FROM _grid_cells
+                            WHERE {'published > 0' if attribute in PLACES else 'true'}""",
                         [kind, attribute])
         con.execute("DROP TABLE IF EXISTS _grid_cells")
         con.execute("DROP TABLE _grid_src")
@@ -119,8 +131,12 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
 
 def _round_cells(con: duckdb.DuckDBPyConnection, attribute: str) -> None:
     """Every cell of the attribute (every group with records x every value the database
-    holds), its true count ``n`` and its randomly rounded count ``published``."""
-    assert attribute in PERSONAL  # a column name from a fixed list, never from input
+    holds; a place: the values the group holds), its true count ``n`` and its randomly
+    rounded count ``published``."""
+    assert attribute in GRIDDED  # a column name from a fixed list, never from input
+    cross = ("JOIN (SELECT DISTINCT month, aor, interior, first_record, value FROM counts) d "
+             "USING (month, aor, interior, first_record)" if attribute in PLACES
+             else "CROSS JOIN domain d")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _grid_cells AS
         WITH counts AS (SELECT month, aor, interior, first_record, {attribute} AS value,
@@ -132,7 +148,7 @@ def _round_cells(con: duckdb.DuckDBPyConnection, attribute: str) -> None:
                coalesce(c.n, 0) - coalesce(c.n, 0) % {BASE}
                + CASE WHEN coalesce(c.ckey, 0) * {BASE} < (coalesce(c.n, 0) % {BASE}) * {KEYS}
                       THEN {BASE} ELSE 0 END AS published
-        FROM groups g CROSS JOIN domain d
+        FROM groups g {cross}
         LEFT JOIN counts c USING (month, aor, interior, first_record, value)""")
 
 
@@ -232,7 +248,7 @@ def cells_sql(attribute: str, period: str, *, count: str, scope: str, aor: bool,
     """(period, value, arrests): the published grid cells of ``attribute`` for months in
     [$lo, $hi] (whole months), summed over offices (or one, ``$aor``) and into
     ``period`` (month, quarter, year or fy: each a set of whole months)."""
-    assert attribute in PERSONAL and kind in SOURCES
+    assert attribute in GRIDDED and kind in SOURCES
     start = counting.period_start_sql(period, "month")
     office = " AND aor = $aor" if aor else ""
     return f"""SELECT {start} AS period, value, CAST(sum(published) AS BIGINT) AS arrests
@@ -258,17 +274,17 @@ def cells(con: duckdb.DuckDBPyConnection, attribute: str, lo: date, hi: date, *,
 # --- status without names: unrecognized office values ---------------------------------
 
 MIN_SHOWN = 10  # an unrecognized office value is shown only this often or more
-CODE_LIKE = r"[A-Z]{2,4}"  # an office code's shape (CHI, HLG, SNA)
-OFFICE_WORDS = ("area of responsibility", "aor", "field office", "ero", "sub-office",
-                "suboffice", "district", "hq", "headquarters")
+# words that dress an office's name ("Chicago Area of Responsibility", "Dallas ERO"): left
+# out before the rest is compared with the known spellings
+OFFICE_WORDS = (r"\b(area of responsibility|field office|sub[- ]?office|aor|ero|district|area"
+                r"|office)\b")
 
 
 def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> dict[str, int]:
     """Unrecognized office values as a reader may see them: a value is shown (at most ten)
-    only when it occurs at least ``k`` times and has the shape of an office: a code (2-4
-    capital letters), or words naming an office ("Area of Responsibility", "Field
-    Office"...) or close to a known office name or city ("Chicgo"). Any other value (a
-    person's name, an identifier) is counted by its shape only: words, length, digits."""
+    only when it occurs at least ``k`` times and is a known office spelling with a small
+    typo (``_office_shaped``). Any other value (a person's name, initials, an identifier)
+    is counted by its shape only: words, length, digits."""
     shown: dict[str, int] = {}
     other: dict[str, int] = {}
     for value, n in values:
@@ -282,23 +298,34 @@ def unrecognized_summary(values: list[tuple[str, int]], k: int = MIN_SHOWN) -> d
 
 
 def _office_shaped(text: str) -> bool:
+    """Whether ``text`` is a known office spelling (a name, city or alias of
+    ``reference.offices``, with or without office words such as "AOR") off by a small
+    typo (about one letter in six: difflib's ratio of 0.85). 2-4 capital letters are shown
+    only when they are a known code or alias exactly: one letter off a three-letter code
+    is a third of it, and initials ("JLO", "DALE" beside DAL) are a person's. Two office
+    names together ("Dallas Houston") or a name beside an office word ("John Smith AOR")
+    are not an office either."""
     import difflib
     import re
 
-    if re.fullmatch(CODE_LIKE, text):
-        return True
-    if not re.fullmatch(r"[A-Za-z][A-Za-z .,'()/&-]{1,58}[A-Za-z.)]", text):
-        return False
-    low = text.lower()
-    if any(re.search(rf"\b{re.escape(w)}\b", low) for w in OFFICE_WORDS):
-        return True
     from icestats import reference
 
-    known = {w for o in reference.offices() for name in (o.name, o.city)
-             for w in [name.lower()] if w}
-    words = [w for w in re.split(r"[ ,./()&-]+", low) if w]
-    return bool(words) and all(difflib.get_close_matches(w, known, n=1, cutoff=0.8)
-                               or w in ("area", "office", "city") for w in words)
+    offices = reference.offices()
+    if re.fullmatch(r"[A-Z]{2,4}", text):
+        return any(text in (o.code, *o.aliases) for o in offices)
+    core = _core(text)
+    if len(core) < 4:
+        return False
+    known = {_core(s) for o in offices for s in (o.name, o.city, *o.aliases)} - {""}
+    return bool(difflib.get_close_matches(core, known, n=1, cutoff=0.85))
+
+
+def _core(text: str) -> str:
+    """A spelling without office words, punctuation or case: "St. Paul AOR" -> "st paul"."""
+    import re
+
+    low = re.sub(OFFICE_WORDS, " ", text.lower())
+    return " ".join(re.findall(r"[a-z]+", low))
 
 
 def _shape(text: str) -> str:

@@ -66,6 +66,12 @@ LEVEL_P = Param("level", "number", "Interval level.", LEVEL, low=0.5, high=0.99)
 TOP_P = Param("top", "int", "How many categories are shown as their own column or series "
               "(the rest: other).", TOP, low=1, high=50)
 FAIR_WINDOW = replace(WINDOW, low=7)
+# count tables beside records (count_routes.py): which answers where both hold a unit
+PREFER = Param("prefer", "choice", "A week or month both hold: from the records (where "
+               "they cover all its days) or the count table.", "records",
+               choices=("records", "counts"))
+VINTAGE = Param("vintage", "date", "The figures as they stood on this day: for each month "
+                "the newest workbook or vintage whose data end by it (default: the newest).")
 # the offices' goals and tests, in the order fair and underperformers take them
 TARGETS = (GOALS, USER_GOAL, ALLOCATION, FDR_P)
 WINDOWED = (AS_OF, TAIL, KIND, COUNT, SCOPE)
@@ -117,9 +123,12 @@ class Question:
         parsed = self.parse(values)
         fields: dict[str, Any] = dict(self.fixed)
         own: dict[str, Any] = {}
+        days = parsed.get("start") is not None or parsed.get("end") is not None
         for p in self.params:
             if not p.slice:
                 own[p.name] = parsed[p.name]
+            elif p.slice == "window" and days and parsed[p.name] == p.default:
+                continue  # (--from/--to asked: the default window gives way)
             elif p.slice == "offices":
                 fields["offices"] = (parsed[p.name],) if parsed[p.name] else ()
             elif parsed[p.name] is not None:
@@ -129,15 +138,18 @@ class Question:
 
 _Q = Question
 QUESTIONS: dict[str, Question] = {q.name: q for q in (
-    _Q("status", "Releases and workbooks loaded: coverage, rows loaded / rejected / merged, "
-       "incomplete tail, workbook tables (named, kept raw, total mismatches).", (),
-       a.StatusAnswer, ("releases", "workbooks")),
+    _Q("status", "Releases, workbooks and count tables loaded: coverage, rows loaded / "
+       "rejected / merged, incomplete tail, workbook tables (named, kept raw, total "
+       "mismatches), count tables and how far they agree with the records.", (),
+       a.StatusAnswer, ("releases", "workbooks", "count_tables")),
     _Q("goal", "National arrests per day (latest day, rolling means) against the goal, and "
        "the trend over the window.", (GOAL, replace(WINDOW, help="Trend window in days, "
-                                                    "ending at the as-of day."), *WINDOWED),
+                                                    "ending at the as-of day."), *WINDOWED,
+                                         PREFER),
        a.GoalAnswer, ("windows", "summary")),
     _Q("offices", "The 25 field offices ranked by arrests per day over the window, with the "
-       "window before, the change and the national share.", (WINDOW, *WINDOWED),
+       "window before, the change and the national share; over one period's totals where "
+       "a count table gives them (--from/--to).", (WINDOW, *WINDOWED, FROM, TO),
        a.OfficesAnswer, ("offices",)),
     _Q("fair", "Each office evaluated fairly: rates per resident, its own baseline, its "
        "target, attainment with intervals, shrinkage and a below-target flag with the "
@@ -158,14 +170,14 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
     _Q("daily", "Daily counts: totals by month (or by category with --by), the daily series "
        "with 7- and 28-day means and weekly means.",
        (Param("by", "choice", "Series by", choices=tuple(dict.fromkeys(("aor", *BREAKDOWNS)))),
-        FROM, TO, AOR, KIND, COUNT, SCOPE, TOP_P),
+        FROM, TO, AOR, KIND, COUNT, SCOPE, TOP_P, PREFER),
        a.DailyAnswer, ("totals",), fixed={"include_incomplete": True}),
     _Q("fiscal_years", "Arrests per federal fiscal year (October to September) beside ICE's "
        "published administrative-arrest totals.", (COUNT, SCOPE), a.FiscalYearsAnswer,
        ("years",), fixed={"include_incomplete": True}),
     _Q("agency", "ICE vs CBP: monthly book-ins by arresting agency (ICE's detention "
-       "statistics), per day, CBP share; who is detained; arrests a day beside them.", (),
-       a.AgencyAnswer, ("book_ins_by_month", "detained_by_criminality")),
+       "statistics), per day, CBP share; who is detained; arrests a day beside them.",
+       (VINTAGE,), a.AgencyAnswer, ("book_ins_by_month", "detained_by_criminality")),
     _Q("revisions", "How later workbooks of a fiscal year revised each month (newest wins).",
        (Param("table", "text", "Workbook table key.", "book_ins_by_agency"),),
        a.RevisionsAnswer, ("rows",)),
@@ -174,7 +186,9 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        fixed={"include_incomplete": True}),
     _Q("events", "Change in an office's arrests after an operation or leadership change, "
        "against a synthetic control of the other offices, with placebo intervals, a "
-       "pre-trend check, the weekly event study and the displacement.",
+       "pre-trend check, the weekly event study and the displacement; where no record "
+       "holds the dates, on a count table's daily state series (the office's state against "
+       "the other states, placebos in space only).",
        (Param("file", "path", "Events file (TOML); see `icestats events --example`.",
               surfaces=("cli",)),
         Param("event", "list", "DATE,OFFICE,LABEL (repeatable), e.g. 2025-09-08,CHI,"

@@ -65,7 +65,7 @@ def _personal(con: duckdb.DuckDBPyConnection, w: Window, by: str, top: int) -> D
     the months. The range's total and its days are exact (counts by day are public)."""
     import pyarrow as pa
 
-    from icestats.slices import source
+    from icestats.slices import narrow, source
 
     cov, aor, count, scope = w.coverage, w.slice.office, w.slice.count, w.slice.scope
     assert cov is not None
@@ -102,7 +102,7 @@ def _personal(con: duckdb.DuckDBPyConnection, w: Window, by: str, top: int) -> D
         {"arrests": n, "days": len(days),
          "per_day": n / len(days) if days else None},
         count=count, scope=scope, source=src,
-        window=w.narrowed(max(lo, cov.start or lo), min(hi, cov.end or hi), src),
+        window=narrow(con, w, max(lo, cov.start or lo), min(hi, cov.end or hi), src),
         protection=privacy.protection(by, (w.slice.start, w.slice.end), lo, hi, aor),
         method=f"{by} by calendar month (rows: month, value, count); mean_7: each day "
                f"carries its month's mean a day (days are not published); {privacy.RULE}")

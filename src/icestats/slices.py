@@ -51,12 +51,14 @@ class Source:
 
     releases: tuple[tuple[str, bool | None], ...] = ()  # (file name, synthetic) counted
     workbooks: tuple[str, ...] = ()  # ICE detention statistics workbooks used
+    counts: tuple[tuple[str, bool], ...] = ()  # (file name, synthetic) of count tables used
     records: str = "arrest records"  # what the releases' counted rows are
 
     @property
     def synthetic(self) -> bool | None:
-        """True when any counted release is generated; None when that is unknown."""
-        flags = [s for _, s in self.releases]
+        """True when any counted release or count table is generated; None when that is
+        unknown."""
+        flags = [s for _, s in self.releases] + [s for _, s in self.counts]
         if not flags:
             return False if self.workbooks else None
         if any(s is None for s in flags):
@@ -78,12 +80,19 @@ class Source:
             parts.append(f"{self.records} from " + ", ".join(unknown))
         if self.workbooks:
             parts.append("REAL ICE detention statistics from " + ", ".join(self.workbooks))
+        real_counts = [n for n, s in self.counts if not s]
+        if real_counts:
+            parts.append("REAL published counts from " + ", ".join(real_counts))
+        generated_counts = [n for n, s in self.counts if s]
+        if generated_counts:
+            parts.append("GENERATED (synthetic) counts from " + ", ".join(generated_counts))
         return "; ".join(parts) if parts else "no data loaded"
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "synthetic": self.synthetic,
                 "releases": [{"file": n, "synthetic": s} for n, s in self.releases],
-                "workbooks": list(self.workbooks)}
+                "workbooks": list(self.workbooks),
+                "count_tables": [{"file": n, "synthetic": s} for n, s in self.counts]}
 
 
 @dataclass(frozen=True)
@@ -222,10 +231,22 @@ def resolve(con: duckdb.DuckDBPyConnection, s: Slice) -> Window:
     if cov.empty:
         raise UsageError("the database holds no releases yet; load one with `icestats ingest`")
     first, last = span(cov, s)
+    return Window(s, first, last, days_with_data(con, first, last), cov,
+                  tuple(uncovered_offices(con, first, last)), source(con, first, last))
+
+
+def days_with_data(con: duckdb.DuckDBPyConnection, first: date, last: date) -> int:
+    """The days from ``first`` to ``last`` some loaded release covers."""
     row = con.execute("SELECT count(*) FROM day_owner WHERE date BETWEEN $a AND $b",
                       {"a": first, "b": last}).fetchall()
-    return Window(s, first, last, int(row[0][0]), cov,
-                  tuple(uncovered_offices(con, first, last)), source(con, first, last))
+    return int(row[0][0])
+
+
+def narrow(con: duckdb.DuckDBPyConnection, w: Window, first: date, last: date,
+           src: Source | None = None) -> Window:
+    """``w`` over other days inside the data, its days with data counted over them (so
+    that they never exceed its days)."""
+    return replace(w.narrowed(first, last, src), days_with_data=days_with_data(con, first, last))
 
 
 def earlier(con: duckdb.DuckDBPyConnection, w: Window, last: date) -> Window:

@@ -27,10 +27,37 @@ if TYPE_CHECKING:
 # 2: arrests.owned; 3: id_hash as a 128-bit number; 4: the real layouts (releases: layout
 # name, synthetic, columns mapped / not mapped, rows blank and implausible; arrests: the
 # fields of ADDED_IN_4); 5: the other event kinds (event_store: events, release_kinds,
-# kind_day_owner, rejects.kind); 7: personal_grid, the protected grid of personal
-# attributes (privacy.py; rebuilt by every writer before its switch). 6 is another issue's.
+# kind_day_owner, rejects.kind); 6: count tables (count_tables, count_values,
+# count_populations, count_vintages, count_rejects: published counts, stored apart from
+# the records); 7: personal_grid, the protected grid of personal attributes (privacy.py;
+# rebuilt by every writer before its switch).
 SCHEMA_VERSION = 7
 TAIL_DAYS = 14  # newest days of a release treated as incomplete (reporting lag)
+
+# Published count tables (icestats.counts): each value one kind, period, area and vintage.
+COUNT_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS count_tables (
+        table_id INTEGER PRIMARY KEY, file_name VARCHAR, file_sha256 VARCHAR UNIQUE,
+        file_format VARCHAR, form VARCHAR, description VARCHAR, kind VARCHAR, grain VARCHAR,
+        week_start VARCHAR, geo_level VARCHAR, area VARCHAR, dims VARCHAR,
+        synthetic BOOLEAN, loaded_at TIMESTAMP, coverage_start DATE, coverage_end DATE,
+        rows_read BIGINT, values_stored BIGINT, not_reported BIGINT, rows_rejected BIGINT,
+        vintages INTEGER, columns_mapped VARCHAR, columns_unmapped VARCHAR, notes VARCHAR,
+        declared VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS count_values (
+        table_id INTEGER, kind VARCHAR, grain VARCHAR, period_start DATE, period_end DATE,
+        geo_level VARCHAR, geo VARCHAR, dims VARCHAR[], vintage INTEGER, value DOUBLE,
+        caveat VARCHAR, sheet VARCHAR, source_row INTEGER, column_name VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS count_populations (
+        table_id INTEGER, geo_level VARCHAR, geo VARCHAR, measure VARCHAR, value DOUBLE,
+        source_row INTEGER, column_name VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS count_vintages (
+        table_id INTEGER, vintage INTEGER, as_of DATE, file_date DATE, pull_date DATE,
+        fiscal_year INTEGER, labelled_fiscal_year INTEGER, status VARCHAR, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS count_rejects (
+        table_id INTEGER, file_name VARCHAR, sheet VARCHAR, source_row INTEGER,
+        column_name VARCHAR, reason VARCHAR, raw_value VARCHAR)""",
+]
 
 SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
@@ -74,6 +101,7 @@ SCHEMA = [
         column_label VARCHAR, month DATE, value DOUBLE, cell VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS wb_raw (
         workbook_id INTEGER, table_key VARCHAR, sheet VARCHAR, cell VARCHAR, text VARCHAR)""",
+    *COUNT_SCHEMA,
     # the published cells of personal attributes (privacy.build_grid fills it)
     """CREATE TABLE IF NOT EXISTS personal_grid (
         kind VARCHAR, attribute VARCHAR, month DATE, aor VARCHAR, interior BOOLEAN,

@@ -91,6 +91,7 @@ def _personal(ice: Icestats) -> pa.Table:
         SELECT month, attribute AS dimension, value, coalesce(aor, '(national)') AS aor,
                CAST(sum(published) AS BIGINT) AS arrests
         FROM personal_grid WHERE kind = 'arrests' AND {privacy.parts_sql("arrests", "all")}
+          AND attribute IN {privacy.PERSONAL}
         GROUP BY GROUPING SETS ((month, attribute, value, aor), (month, attribute, value))
         HAVING sum(published) > 0 ORDER BY ALL""")
 

@@ -30,6 +30,10 @@ class StatusAnswer(Answer):
     # per release and kind of event (release_kinds): encounters, detainers, arrests,
     # book-ins, removals; None before any release is loaded
     kinds: pa.Table | None = None
+    count_tables: pa.Table | None = field(default=None, kw_only=True)
+    # per count table overlapping the records: units compared, ratio median and range
+    count_agreement: list[dict[str, Any]] = field(default_factory=list, kw_only=True)
+    count_rejects: pa.Table | None = field(default=None, kw_only=True)
 
     @property
     def arrests(self) -> int:
@@ -43,7 +47,9 @@ class StatusAnswer(Answer):
                 "rejects_by_reason": self.rejects_by_reason,
                 "aor_not_matched": self.aor_not_matched,
                 "unrecognized_aor_values": self.unrecognized_aor_values,
-                "workbooks": self.workbooks, "tables": self.tables, "kinds": self.kinds}
+                "workbooks": self.workbooks, "tables": self.tables, "kinds": self.kinds,
+                "count_tables": self.count_tables, "count_agreement": self.count_agreement,
+                "count_rejects": self.count_rejects}
 
 
 @dataclass

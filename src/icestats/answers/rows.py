@@ -11,8 +11,11 @@ from typing import TypedDict
 
 
 class GoalWindow(TypedDict):
-    """National arrests a day over the ``days`` ending at the as-of day."""
+    """National arrests a day over the ``days`` ending at the as-of day (``label``: as
+    people read it, e.g. "7-day mean")."""
 
+    label: str
+    as_of: date
     days: int
     days_with_data: int
     mean_per_day: float

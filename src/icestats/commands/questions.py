@@ -40,6 +40,10 @@ RENDER: dict[str, str] = {
     "revisions": "icestats.render.detention:revisions",
     "nowcast": "icestats.render.stats:nowcast", "events": "icestats.render.stats:events",
     "forecast": "icestats.render.stats:forecast", "surges": "icestats.render.stats:surges",
+    # answers at a count table's grain, by their columns_key (answers/published.py)
+    "daily@counts": "icestats.render.published:series",
+    "goal@weeks": "icestats.render.published:weekly_goal",
+    "offices@period": "icestats.render.published:offices",
 }
 
 
@@ -80,7 +84,9 @@ def answer_command(q: Question, extra: list[inspect.Parameter] | None = None,
     def body(values: dict[str, Any]) -> None:
         if before is not None and before(values):
             return
-        emit(values["db"], values["json_out"], ask(q, values), renderer(q.name), values["fmt"])
+        answer = ask(q, values)
+        emit(values["db"], values["json_out"], answer,
+             renderer(getattr(answer, "columns_key", q.name)), values["fmt"])
 
     register(q.command, command_help(q.help, q.params),
              [*options(q.params), *(extra or []), *common()], body)
@@ -100,12 +106,14 @@ def _status(values: dict[str, Any]) -> None:
 
 
 def _print_status(out: Console, s: StatusAnswer, db: Path, show_tables: bool) -> None:
-    from icestats.render import detention, tables
+    from icestats.render import counts, detention, tables
 
     if s.releases.num_rows:
         tables.status(out, s, str(db))
     detention.workbooks(out, s, show_tables)
-    if not s.releases.num_rows and not s.workbooks.num_rows:
+    counts.status(out, s)
+    if not s.releases.num_rows and not s.workbooks.num_rows and not (
+            s.count_tables is not None and s.count_tables.num_rows):
         out.print(f"{db} holds nothing yet; load files with `icestats ingest`.")
     else:
         tables.source_line(out, s)
@@ -154,7 +162,9 @@ def _offices(values: dict[str, Any]) -> None:
     if stray:
         raise UsageError(f"{', '.join(stray)} goes with `icestats fair` or `underperformers` "
                          f"(or offices --fair / --underperformers)")
-    emit(values["db"], values["json_out"], ask(q, values), renderer(q.name), values["fmt"])
+    answer = ask(q, values)
+    emit(values["db"], values["json_out"], answer,
+         renderer(getattr(answer, "columns_key", q.name)), values["fmt"])
 
 
 def _register_offices() -> None:

@@ -94,17 +94,42 @@ def ingest(
         help="Slashed dates are month/day/year ('mdy') or day/month/year ('dmy'); needed "
              "only when a file's dates read both ways.")] = None,
     json_out: Json = False,
+    kind: Annotated[str | None, typer.Option(
+        help="A count table's event kind: arrests, encounters, detainers, book_ins, "
+             "removals (default: from its header or name).")] = None,
+    grain: Annotated[str | None, typer.Option(
+        help="Declare a count table: day, week, month, fy or period (one period: "
+             "--from/--to).")] = None,
+    geo: Annotated[str | None, typer.Option(
+        help="A count table's geography: national, state or office.")] = None,
+    area: Annotated[str | None, typer.Option(
+        help="The one state or office of a count table without a geography column.")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="A one-period count table's first day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option(
+        "--to", help="A one-period count table's last day (YYYY-MM-DD).")] = None,
+    vintage_column: Annotated[str | None, typer.Option(
+        help="A count table's column giving each row's vintage (file or pull date).")] = None,
+    na_zero: Annotated[bool, typer.Option(
+        "--na-zero", metavar="", help="A count table's NA cells mean 0 (default: not "
+                                      "reported).")] = False,
 ) -> None:
-    """Load release files into the database; each file all or nothing, re-loads are no-ops."""
+    """Load release files, ICE detention workbooks and published count tables into the
+    database; each file all or nothing, re-loads are no-ops. A count table is recognized
+    from its header; options declare one that is not."""
     import icestats
+    from icestats.counts.forms import declare
     from icestats.render.progress import ingest_progress
 
+    declared = declare(kind=kind, grain=grain, geo=geo, area=area, start=start, end=end,
+                       vintage_column=vintage_column, na_zero=na_zero)
     results = []
     with icestats.connect(db, write=True) as ice:
         for k, f in enumerate(files):
             with ingest_progress(f, quiet=json_out) as progress:
                 results.extend(ice.ingest([f], max_rejects=max_rejects, progress=progress,
-                                          aor=aor, upcoming=files[k + 1:k + 2],
+                                          declared=declared, aor=aor,
+                                          upcoming=files[k + 1:k + 2],
                                           date_order=date_order))
             if not json_out:
                 print(_loaded_line(f, results[-1]))
@@ -117,12 +142,17 @@ def ingest(
 
 
 def _loaded_line(f: Path, r: object) -> str:
-    """One line per file loaded: a detention workbook or an arrest release."""
+    """One line per file loaded: a detention workbook, a count table or an arrest release."""
+    from icestats.counts.load import CountResult
     from icestats.ingest.load import IngestResult
     from icestats.workbooks.load import WorkbookResult
 
     if getattr(r, "already_loaded", False):
         return f"{f}: already loaded (same content); nothing changed"
+    if isinstance(r, CountResult):
+        from icestats.render.counts import loaded_line
+
+        return f"{f}: {loaded_line(r)}"
     if isinstance(r, WorkbookResult):
         return (f"{f}: ICE detention statistics workbook FY{r.fiscal_year}, data through "
                 f"{r.data_through}: {r.tables} tables ({len(r.named_tables)} named), "
@@ -131,11 +161,14 @@ def _loaded_line(f: Path, r: object) -> str:
                    if r.total_mismatches else "; every Total equals its parts"))
     assert isinstance(r, IngestResult)
     if not r.arrests_only:  # a release of other kinds (or several): a line per kind
-        return "\n".join([f"{f}:"] + [f"  {k.line()}" for k in r.kinds.values()]
+        mark = " GENERATED (synthetic) release, not real data" if r.synthetic else ""
+        return "\n".join([f"{f}:{mark}"] + [f"  {k.line()}" for k in r.kinds.values()]
                          + ([f"  sheets not loaded (empty, or notes with no header): "
                              f"{', '.join(skipped)}"] if (skipped := [
                                  *r.empty_sheets, *r.notes_sheets]) else []))
-    return (f"{f}: loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
+    return (f"{f}: " + ("GENERATED (synthetic) release, not real data: " if r.synthetic
+                        else "") +
+            f"loaded {r.rows_loaded:,} rows ({r.episodes:,} arrests after merging "
             f"{r.records_merged:,} duplicate records), rejected {r.rows_rejected:,}"
             + (f" ({r.rows_implausible:,} with a date that cannot be true: after the day of "
                f"loading or far from the rest; see status)" if r.rows_implausible else "")
@@ -207,12 +240,13 @@ def serve(
 
 def _export_daily(values: dict[str, Any]) -> None:
     import icestats
+    from icestats import count_routes
     from icestats.exports import write_table
 
     out, db, fmt = values["out"], values["db"], values["fmt"]
     parsed = QUESTIONS["daily"].parse(given(QUESTIONS["daily"], values))
     with icestats.connect(db) as ice:
-        t = ice.daily(**parsed).rows
+        t = count_routes.rows_of(ice.daily(**parsed))
     write_table(t, out, fmt or out.suffix.lstrip(".").lower())
     print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
 

@@ -17,9 +17,9 @@ whose dates were read the wrong way round is mostly "impossible" dates).
 
 Slashed dates (``03/04/2025``) are read month first, as ICE writes them, unless the
 column says otherwise (``date_order``): a day above 12 in the first place and none in the
-second means day first; in a file of no registered ICE layout, a column whose every value
-reads both ways (all numbers 12 or less) is ambiguous and refused unless ``--date-order``
-says which.
+second means day first; in any layout (ICE's registered ones too), a column whose every
+value reads both ways (all numbers 12 or less) is ambiguous and refused unless
+``--date-order`` says which.
 """
 
 from __future__ import annotations
@@ -118,8 +118,10 @@ def date_order(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> st
         f"max(CAST(regexp_extract({c}, '{_SLASHED}', 2) AS INTEGER)), count(*) "
         f"FROM {source.relation} WHERE {source.where} AND regexp_matches({c}, "
         f"'{_SLASHED}')").fetchall()[0]
-    if not n or (second or 0) > 12 or source.layout.name != "unregistered":
-        return "mdy"  # (a registered layout is one of ICE's, which writes month first)
+    # in every layout, ICE's own too: a file under an ICE header may have been re-saved
+    # day first (the real releases are ISO, or month first with days above 12)
+    if not n or (second or 0) > 12:
+        return "mdy"
     if (first or 0) > 12:
         return "dmy"
     raise InputError(str(path), f"every slashed date in column "

@@ -38,8 +38,7 @@ def finish_kinds(con: duckdb.DuckDBPyConnection, rid: int, path: Path, result: I
             mark_event_episodes(con, rid, k.kind)
         _coverage(con, rid, k)
         if not k.rows_loaded and not k.rows_undated:
-            what = "" if k.kind == "arrests" else f" {k.kind.replace('_', '-')}"
-            raise InputError(str(path), f"no loadable{what} rows (every row was rejected)")
+            raise _nothing_loaded(con, rid, path, k.kind)
     result.add_up()
 
 
@@ -105,3 +104,19 @@ def check_rejects(con: duckdb.DuckDBPyConnection, rid: int, path: Path, k: KindR
         f"cannot be true), more than the "
         f"{limit:.1%} allowed (--max-rejects)",
         sheet=sheet, row=row, column=column)
+
+
+def _nothing_loaded(con: duckdb.DuckDBPyConnection, rid: int, path: Path, kind: str
+                    ) -> InputError:
+    """Every row of a kind rejected: the message says why, from its first reject."""
+    rows = con.execute(
+        "SELECT sheet, source_row, column_name, reason, raw_value FROM rejects "
+        "WHERE release_id = ? AND coalesce(kind, 'arrests') = ? ORDER BY sheet, source_row "
+        "LIMIT 1", [rid, kind]).fetchall()
+    what = "" if kind == "arrests" else f" {kind.replace('_', '-')}"
+    if not rows:
+        return InputError(str(path), f"no loadable{what} rows: every row was rejected")
+    sheet, row, column, reason, raw = rows[0]
+    shown = f"'{raw}'" if raw is not None else "empty cell"
+    return InputError(str(path), f"no loadable{what} rows: every row was rejected (the "
+                      f"first: {reason}, {shown})", sheet=sheet, row=row, column=column)

@@ -1,4 +1,5 @@
-"""csv releases (plain, gzip or zstd: DuckDB decompresses as it reads): delimiter, encoding
+"""csv releases (plain, gzip or zstd: a compressed file is inflated to a temporary file under
+``inflate``'s caps first): delimiter, encoding
 and header found in the first 256 KB; DuckDB streams the file as Arrow chunks of
 CHUNK_ROWS rows, numbered in file order; the few-valued columns are dictionary-encoded so
 each chunk arrives with its distinct values. A csv of about one chunk or less is read whole
@@ -7,9 +8,7 @@ DuckDB's parallel reader; no Arrow)."""
 
 from __future__ import annotations
 
-import codecs
 import csv
-import gzip
 import io
 import shutil
 import tempfile
@@ -17,11 +16,12 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from icestats.errors import InputError, first_line
+from icestats.ingest.inflate import CP1252, MAX_LINE_BYTES, copy_capped
 from icestats.ingest.layout import (
     HEADER_SCAN_ROWS,
     Layout,
@@ -70,23 +70,6 @@ def _decode(raw: bytes) -> tuple[str, str]:
         if exc.start >= len(raw) - 3 and len(raw) == SNIFF_BYTES:  # a character cut short
             return raw[:exc.start].decode("utf-8-sig"), "utf-8-sig"
     return raw.decode("cp1252", errors=CP1252), CP1252
-
-
-CP1252 = "cp1252-latin1"
-
-
-def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
-    """The bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D), as Latin-1."""
-    assert isinstance(exc, UnicodeDecodeError)
-    return exc.object[exc.start:exc.end].decode("latin-1"), exc.end
-
-
-codecs.register_error(CP1252, _cp1252_fallback)
-MAX_LINE_BYTES = 1 << 20  # a longer line (header or row) is refused: no release has one
-# a compressed csv expanding beyond this many times its size (and beyond the floor) is
-# refused while it is inflated (the real releases expand 14 times)
-MAX_EXPANSION = 40
-EXPANSION_FLOOR = 64 << 20
 
 
 def sniff_csv(path: Path, compression: str = "none", label: str | None = None,
@@ -147,13 +130,15 @@ def csv_sources(con: duckdb.DuckDBPyConnection, path: Path, compression: str = "
     if is_small(path, compression) or s.encoding == CP1252:  # (transcoded: a copy)
         yield from small_csv(con, path, compression, label, s, serial)
         return
-    # DuckDB's parallel scanner refuses quoted newlines with null padding; a compressed
-    # stream is read by one thread anyway
-    parallel = not (serial or s.newlines or compression != "none")
-    query = read_query(path, s, compression, parallel)
-    for source in _chunks(con, label, query, s.layout, first_row=s.layout.header_index + 2):
-        source.synthetic = s.synthetic
-        yield source
+    # a larger compressed file is inflated to a temporary file too, under the same caps
+    # (DuckDB's own inflate caps nothing but a line), then streamed from it in chunks;
+    # DuckDB's parallel scanner refuses quoted newlines with null padding
+    with inflated(path, compression, label) as plain:
+        query = read_query(plain, s, "none", not (serial or s.newlines))
+        for source in _chunks(con, label, query, s.layout,
+                              first_row=s.layout.header_index + 2):
+            source.synthetic = s.synthetic
+            yield source
 
 
 def read_query(path: Path, s: Sniffed, compression: str, parallel: bool) -> str:
@@ -214,9 +199,9 @@ def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
              ) -> Iterator[Path]:
     """A plain UTF-8 file DuckDB can read: a gzip file inflated and a Windows-1252 one
     transcoded to a temporary file (removed afterwards), a plain UTF-8 one as it is. The
-    copy is refused as soon as it expands beyond MAX_EXPANSION times the file (past
-    EXPANSION_FLOOR) or a line exceeds MAX_LINE_BYTES: a small file that inflates to
-    gigabytes is refused in the time it takes to read a few of them, not all."""
+    copy is refused as soon as it expands beyond ``inflate.MAX_EXPANSION`` times what it
+    has read (past a floor) or a line exceeds MAX_LINE_BYTES (``inflate.copy_capped``): a
+    file that inflates to gigabytes is refused after a few blocks, not all of them."""
     if compression == "none" and encoding != CP1252:
         yield path
         return
@@ -230,9 +215,8 @@ def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
             yield target
             return
         try:
-            with _opened(path, compression) as src, target.open("wb") as dst:
-                _copy(src, dst, label, max(EXPANSION_FLOOR,
-                                           MAX_EXPANSION * path.stat().st_size), encoding)
+            with target.open("wb") as dst:
+                copy_capped(path, compression, dst, label, encoding)
         except Exception as exc:  # OSError, EOFError, zlib.error, zstandard.ZstdError
             if isinstance(exc, InputError):
                 raise
@@ -240,35 +224,6 @@ def inflated(path: Path, compression: str, label: str, encoding: str = "utf-8"
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _opened(path: Path, compression: str) -> IO[bytes]:
-    if compression == "gzip":
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    if compression == "zstd":
-        import zstandard
-
-        return zstandard.ZstdDecompressor().stream_reader(path.open("rb"),
-                                                          closefd=True)
-    return path.open("rb")
-
-
-def _copy(src: IO[bytes], dst: IO[bytes], label: str, limit: int, encoding: str) -> None:
-    decoder = codecs.getincrementaldecoder("cp1252")(errors=CP1252) \
-        if encoding == CP1252 else None
-    size = line = 0
-    while block := src.read(1 << 20):
-        size += len(block)
-        cut = max(block.rfind(b"\n"), block.rfind(b"\r"))
-        line = line + len(block) if cut < 0 else len(block) - cut - 1
-        if size > limit:
-            raise InputError(label, f"expands to more than {limit >> 20:,} MB (over "
-                                    f"{MAX_EXPANSION} times its size): refused as a "
-                                    "decompression bomb")
-        if line > MAX_LINE_BYTES:
-            raise InputError(label, f"a line longer than {MAX_LINE_BYTES >> 20} MB near byte "
-                                    f"{size:,}: not a release's")
-        dst.write(block if decoder is None else decoder.decode(block).encode("utf-8"))
 
 
 def _chunks(con: duckdb.DuckDBPyConnection, label: str, query: str, layout: Layout,

@@ -185,6 +185,41 @@ def distance_km(a: str, b: str) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
+def state_key(value: str) -> str:
+    """The matching key of a state spelling: upper case, no dots, single spaces."""
+    return re.sub(SPACE + "+", " ", value.replace(".", "")).strip(" ").upper()
+
+
+@cache
+def states() -> dict[str, str]:
+    """USPS code -> state (or territory) name, in the order of states.csv."""
+    with _open("states.csv") as fh:
+        return {r["code"]: r["name"] for r in csv.DictReader(fh)}
+
+
+@cache
+def state_aliases() -> dict[str, str]:
+    """Map of state_key(spelling) -> USPS code, for every code, name and alias."""
+    table: dict[str, str] = {}
+    with _open("states.csv") as fh:
+        for r in csv.DictReader(fh):
+            for spelling in (r["code"], r["name"], *r["aliases"].split("|")):
+                if spelling:
+                    table[state_key(spelling)] = r["code"]
+    return table
+
+
+@cache
+def state_offices() -> dict[str, list[str]]:
+    """USPS code -> the field offices covering some part of the state (2025 map): one
+    office for most states, five for Texas."""
+    out: dict[str, list[str]] = {}
+    for code, places in office_states().items():
+        for state, _county in places:
+            st = state_aliases()[state_key(state)]
+            if code not in out.setdefault(st, []):
+                out[st].append(code)
+    return out
 @cache
 def facility_offices() -> dict[str, str]:
     """Detention facility code -> office code (UWCHR's detloc_aor.csv: 1,147 codes), for the

@@ -72,16 +72,10 @@ def _goal_rows(a: Answer) -> list[Row]:
              "shortfall_per_day": g.goal - g.latest_day}, *(dict(w) for w in g.windows)]
 
 
-def _window_label(r: Row) -> str:
-    if r.get("label"):
-        return str(r["label"])
-    extra = "" if r["days_with_data"] == r["days"] else f" ({r['days_with_data']} days of data)"
-    return f"{r['days']}-day mean{extra}"
-
-
 def _goal_columns(a: Answer) -> tuple[Col, ...]:
     unit = "arrests" if a.count == "arrests" else "records"
-    return (Col("days", "", "days in the window", kind="text", write=_window_label),
+    return (text("label", ""), text("as_of", "as of", show=False),
+            Col("days", "days", "days in the window", show=False),
             Col("days_with_data", "days with data", "days", show=False),
             Col("mean_per_day", f"{unit}/day", f"{unit} a day", 1),
             Col("percent_of_goal", "% of goal", "%", 1),
@@ -96,9 +90,11 @@ def _goal_title(a: Answer) -> str:
 
 def _goal_caption(a: Answer) -> str:
     g = cast("GoalAnswer", a)
+    asked = g.window is not None and g.window.slice.as_of is not None  # (--as-of given)
     return f"as of {g.as_of}" + (
         " (inside the incomplete tail: reporting lag)" if g.as_of_incomplete
-        else "" if g.include_incomplete else " (last complete day; newer days are incomplete)")
+        else " (asked)" if asked else "" if g.include_incomplete
+        else " (last complete day; newer days are incomplete)")
 
 
 # --- offices --------------------------------------------------------------------------
@@ -196,7 +192,8 @@ def _breakdown_rows(a: Answer) -> list[Row]:
 # --- daily ----------------------------------------------------------------------------
 def _daily_columns(a: Answer) -> tuple[Col, ...]:
     d = cast("DailyAnswer", a)
-    return (Col("key", "month" if d.by is None else d.by, kind="text",
+    by = "month" if d.by is None else d.by
+    return (Col("key", by, kind="text", header=by,
                 write=lambda r: f"{r['key']} (partial)" if r["partial"] else str(r["key"])),
             Col("arrests", d.count, d.count), Col("days", "days", "days", priority=3),
             Col("per_day", "per day", f"{d.count} a day", 1),
@@ -261,13 +258,6 @@ def _agency_columns(a: Answer) -> tuple[Col, ...]:
             Col("data_through", "data through", show=False))
 
 
-def _agency_rows(a: Answer) -> list[Row]:
-    r = cast("AgencyAnswer", a)
-    per_day = {_day(k): v for k, v in r.arrests_per_day_by_month.items()}
-    return [{**m, "arrests_per_day": per_day.get(_day(m["month"]))}
-            for m in r.book_ins.to_pylist()]
-
-
 DETAINED = (text("criminality", "criminality"),
             Col("ice", "ICE", "people detained after ICE arrests", source="workbooks"),
             Col("cbp", "CBP", "people detained after CBP arrests", source="workbooks"),
@@ -309,7 +299,7 @@ SPECS: dict[tuple[str, str], Spec] = {
         _fy_columns, lambda a: f"{a.count.capitalize()} by federal fiscal year, beside ICE's "
                                f"published totals"),
     ("agency", "book_ins_by_month"): Spec(
-        _agency_columns, "ICE initial book-ins by arresting agency and month", _agency_rows),
+        _agency_columns, "ICE initial book-ins by arresting agency and month"),
     ("agency", "detained_by_criminality"): Spec(DETAINED, _detained_title),
     ("revisions", "rows"): Spec(
         REVISIONS, "Revisions between workbooks (each month as each workbook gave it)"),

@@ -143,10 +143,19 @@ def _event_rows(a: Answer) -> list[Row]:
         if e.get("pre_trend"):
             spans.append((f"pre-trend ({r.window_days} d)", e["pre_trend"]))
         for k, (span, x) in enumerate(spans):
-            head = f"{e['office']} {e['date']}"  # (on every row: no row reads as the
+            unit = f" ({e['unit']})" if e.get("unit") not in (None, e["office"]) else ""
+            head = f"{e['office']}{unit} {e['date']}"  # (on every row: no row reads as the
             out.append({"event": f"{head} {e['label']}" if k == 0 else head,  # rest of one)
                         "span": span, **_effect(x)})
     return out
+
+
+def _events_title(a: Answer) -> str:
+    """The fit period: the events' own when they differ (a short state series)."""
+    r = cast("EventsAnswer", a)
+    used = sorted({e["pre_days"] for e in r.events if e.get("pre_days")})
+    pre = f"{used[0]} to {used[-1]}" if len(used) > 1 else str(r.pre_days)
+    return f"Event effects against a synthetic control ({pre} days before to fit)"
 
 
 def _effect(x: dict[str, Any] | None) -> Row:
@@ -250,9 +259,7 @@ SPECS: dict[tuple[str, str], Spec] = {
     ("fair", "offices"): Spec(FAIR, _fair_title, dim=lambda r: r.get("rank") is None),
     ("underperformers", "offices"): Spec(_under_columns, _under_title, _under_rows),
     ("nowcast", "days"): Spec(NOWCAST, _nowcast_title),
-    ("events", "events"): Spec(EVENTS, lambda a: (
-        f"Event effects against a synthetic control "
-        f"({cast('EventsAnswer', a).pre_days} days before to fit)"), _event_rows),
+    ("events", "events"): Spec(EVENTS, _events_title, _event_rows),
     ("events", "displacement"): Spec(DISPLACEMENT),
     ("forecast", "weeks"): Spec(_weeks_columns, lambda a: (
         f"National forecast from {cast('ForecastAnswer', a).as_of}, "

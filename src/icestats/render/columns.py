@@ -85,6 +85,7 @@ class Col:
     show: bool = True  # False: in files only
     write: Callable[[Row], str] | None = None  # a cell made of several values
     wrap: bool = False  # words may wrap (a label); numbers never do
+    header: str = ""  # a file's name for a column whose key is generic (daily's "key")
 
     @property
     def left(self) -> bool:

@@ -85,11 +85,11 @@ def json_answer(answer: Answer, db: str) -> dict[str, object]:
     surface shows them (``display``: title, columns with label, unit and source, the cells
     as text, rounded once)."""
     from icestats.answer_tables import main_tables
-    from icestats.render.shown import spec
+    from icestats.render.shown import spec, spec_key
 
     return {"database": db, **answer.to_dict(),
             "display": {n: display(answer, n) for n in main_tables(answer)
-                        if spec(answer.question, n) is not None}}
+                        if spec(spec_key(answer), n) is not None}}
 
 
 def display(answer: Answer, name: str) -> dict[str, object]:
@@ -108,9 +108,9 @@ def delimited(answer: Answer, table: pa.Table, name: str, delimiter: str) -> str
     """One table: its declared columns in the spec's order, then the others; exact values;
     nothing before the header or after the last row."""
     from icestats.exports import csv_text
-    from icestats.render.shown import file_columns
+    from icestats.render.shown import file_table
 
-    ordered = table.select(file_columns(answer, name, table.column_names))
+    ordered = file_table(answer, name, table)
     return csv_text(ordered, delimiter).replace("\r\n", "\n")
 
 

@@ -11,11 +11,26 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from icestats import __version__
-from icestats.answers import BreakdownAnswer, FairAnswer, GoalAnswer, StatusAnswer
+from icestats import __version__, vintage_metrics
+from icestats.answers import (
+    BreakdownAnswer,
+    DailyAnswer,
+    FairAnswer,
+    GoalAnswer,
+    OfficesAnswer,
+    StatusAnswer,
+)
 from icestats.client import Icestats
+from icestats.count_routes import need_records
 from icestats.jsonout import plain
-from icestats.render import report_pipeline, report_stats, specs, specs_stats, underperformers
+from icestats.render import (
+    report_pipeline,
+    report_published,
+    report_stats,
+    specs,
+    specs_stats,
+    underperformers,
+)
 from icestats.render.figures import CSS as FIGURE_CSS
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -62,11 +77,12 @@ def _build(ice: Icestats, goal_per_day: float | None, fig: Figures) -> str:
     sections: list[str] = [_banner(status)]
     data: dict[str, object] = {"generated_by": f"icestats {__version__}",
                                "source": status.source.to_dict()}
+    sections += report_published.sections(ice, data, fig)  # real 2025-26 counts first
     if status.releases.num_rows:
         sections += _arrests(ice, goals, goals.national_per_day, data, fig)
     if report_pipeline.wanted(status):
         sections.append(report_pipeline.section(ice, data))
-    if status.workbooks.num_rows:
+    if status.workbooks.num_rows or vintage_metrics.has_vintages(ice.con):
         sections.append(_agency(ice, data, fig))
     sections.append(_provenance(status))
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -96,8 +112,8 @@ def _banner(status: StatusAnswer) -> str:
 
 def _arrests(ice: Icestats, goals: Goals, goal_per_day: float, data: dict[str, object],
              fig: Figures) -> list[str]:
-    g = ice.goal(goal_per_day)
-    daily = ice.daily()
+    g = need_records(ice.goal(goal_per_day), GoalAnswer)
+    daily = need_records(ice.daily(), DailyAnswer)
     data["goal"] = g.to_dict()
     out = [_goal_text(g),
            fig(lambda w: specs.daily(daily, "National arrests per day", w, goal=goal_per_day),
@@ -171,9 +187,9 @@ def _offices(ice: Icestats, fair: FairAnswer, data: dict[str, object],
 def _small_multiples(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     """Every office's weekly means, labelled with its 28-day mean (the offices answer:
     the mean over the latest 28 complete days)."""
-    offices = ice.offices()  # (the default window: 28 days)
+    offices = need_records(ice.offices(), OfficesAnswer)  # (the default window: 28 days)
     latest = [o for o in offices.offices.to_pylist() if o["rank"] is not None]
-    history = ice.daily("aor", top=len(latest) + 2)  # (drawn: its source is the chart's)
+    history = need_records(ice.daily("aor", top=len(latest) + 2), DailyAnswer)
     weekly = history.weekly.to_pylist()
     panels = [{"aor": o["aor"], "name": o["name"], "per_day": o["per_day"],
                "label": f"{num(o['per_day'], 1)}/day",
@@ -192,7 +208,8 @@ def _agency(ice: Icestats, data: dict[str, object], fig: Figures) -> str:
     data["book_ins"] = months
     chart = fig(lambda w: specs.agency(a, w), "agency")
     return (f"<h2>ICE vs CBP: book-ins into detention (real data)</h2><p class='real'>From "
-            f"ICE's own detention statistics workbooks: initial book-ins into ICE detention, "
+            f"ICE's own detention statistics (its workbooks, and every vintage of them as DDP "
+            f"parsed them; the newest data for each month): initial book-ins into ICE detention, "
             f"by the agency that made the arrest (ICE, or CBP: Border Patrol and the officers "
             f"at ports of entry). Book-ins are not arrests: an arrest released without "
             f"detention is not booked in.</p>{chart}"

@@ -7,6 +7,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from icestats import reference
+from icestats.answers import DailyAnswer
+from icestats.count_routes import need_records
 from icestats.render import specs_stats
 from icestats.render.figures import Figures, esc
 from icestats.render.format import num
@@ -33,9 +35,9 @@ def sections(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
 def report_events(ice: Icestats) -> list[Event]:
     """The example events the data hold up to their last complete day (an event outside
     the data has nothing to measure)."""
-    from icestats.stats.events import example_file, load_events
+    from icestats.stats.events import examples
 
-    every = load_events(example_file(), [])
+    every = examples()
     cov = ice.status().coverage
     last = cov.complete_through or cov.end
     return [e for e in every if cov.start and last and cov.start <= e.date <= last]
@@ -82,8 +84,8 @@ def _study(event: dict[str, Any], source: Source, width: Width) -> dict[str, Any
 def forecast(ice: Icestats, goals: Goals, fig: Figures) -> list[str]:
     fc = ice.forecast(goals, horizon=90)
     nat: dict[str, Any] = fc.national
-    history = ice.daily(start=nat["fit"][0], end=nat["fit"][1]) if nat.get("fit") \
-        else ice.daily()
+    history = need_records(ice.daily(start=nat["fit"][0], end=nat["fit"][1])
+                           if nat.get("fit") else ice.daily(), DailyAnswer)
     out = ["<h3>Forecast</h3>",
            fig(lambda w: specs_stats.forecast(fc, history, w), "forecast")]
     if "goal_met" in nat:

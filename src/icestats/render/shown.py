@@ -10,13 +10,22 @@ from typing import TYPE_CHECKING, Any
 
 from icestats.render.column_specs import SPECS
 from icestats.render.column_specs_pipeline import SPECS as PIPELINE
+from icestats.render.column_specs_published import SPECS as PUBLISHED
 from icestats.render.column_specs_stats import SPECS as STATS
 from icestats.render.columns import Col, Row, Spec
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from icestats.answers import Answer
 
-REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE}
+REGISTRY: dict[tuple[str, str], Spec] = {**SPECS, **STATS, **PIPELINE, **PUBLISHED}
+
+
+def spec_key(answer: Answer) -> str:
+    """The question an answer's specs are filed under (an answer at a count table's grain
+    has its own: ``offices@period``)."""
+    return str(getattr(answer, "columns_key", answer.question))
 
 
 @dataclass
@@ -47,7 +56,7 @@ def spec(question: str, table: str) -> Spec | None:
 
 def declared(answer: Answer, table: str) -> list[Col]:
     """Every column the spec declares for ``table`` (shown or not), or none."""
-    s = spec(answer.question, table)
+    s = spec(spec_key(answer), table)
     if s is None:
         return []
     return list(s.columns(answer) if callable(s.columns) else s.columns)
@@ -56,7 +65,7 @@ def declared(answer: Answer, table: str) -> list[Col]:
 def resolve(answer: Answer, table: str, rows: list[Row] | None = None) -> Shown:
     """``table`` of ``answer`` as people see it (a table without a spec: every column of
     the answer's table, as it is)."""
-    s = spec(answer.question, table)
+    s = spec(spec_key(answer), table)
     if s is None:
         data = rows if rows is not None else _table_rows(answer, table)
         cols = [Col(k, k, kind="text" if _is_text(data, k) else "num", digits=2)
@@ -145,8 +154,21 @@ def file_columns(answer: Answer, table: str, have: list[str]) -> list[str]:
     return order + [k for k in have if k not in order]
 
 
+def file_table(answer: Answer, table: str, data: pa.Table) -> pa.Table:
+    """``data`` as a file carries it (``file_columns``); a table with no rows and so no
+    columns (e.g. no office covered) still carries the header its spec declares."""
+    import pyarrow as pa
+
+    if data.num_columns == 0:
+        keys = dict.fromkeys(k for c in declared(answer, table) for k in c.keys)
+        data = pa.table({k: pa.nulls(0) for k in keys}) if keys else data
+    data = data.select(file_columns(answer, table, data.column_names))
+    rename = {c.key: c.header for c in declared(answer, table) if c.header}
+    return data.rename_columns([rename.get(n, n) for n in data.column_names])
+
+
 def described(answer: Answer, table: str) -> list[dict[str, Any]]:
     """Each declared column's key, label and unit (a file's metadata)."""
-    return [{"name": c.key, "label": c.label, "unit": c.unit or None,
+    return [{"name": c.header or c.key, "label": c.label, "unit": c.unit or None,
              **({"parts": list(c.parts)} if c.parts else {})}
             for c in declared(answer, table)]

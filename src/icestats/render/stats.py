@@ -84,6 +84,8 @@ def events(console: Console, r: EventsAnswer) -> None:
 
 def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
     f = e["fit"]
+    if e.get("unit") and e["unit"] != e["office"]:  # a state series standing for the office
+        console.print(Text(f"{e['office']} {e['date']} measured on {e['unit_note']}."))
     weights = ", ".join(f"{c} {w:.2f}" for c, w in f["weights"].items())
     left = ", ".join(f"{x['office']} (x{x['ratio']:.1f} from {x['start']})"
                      for x in f["left_out_surging"]) or "none"
@@ -130,7 +132,11 @@ def forecast(console: Console, r: ForecastAnswer) -> None:
         console.print(Text(f"Goal of {num(n['goal_per_day'], 0)} a day: {n['goal_met']}."))
     else:
         console.print(Text(f"No goal in force after {r.as_of} ({r.goals.get('source', '')})."))
-    print_table(console, r, "offices")
+    if r.offices:
+        print_table(console, r, "offices")
+    else:
+        console.print(Text("No office covered by the releases fitted: the national forecast "
+                           "only."))
     if r.not_covered:
         console.print(f"Not forecast (no record of them in the releases fitted): "
                       f"{', '.join(r.not_covered)}.", style="yellow")
@@ -151,8 +157,12 @@ def backtest(console: Console, r: ForecastAnswer, b: dict[str, Any]) -> None:
 
 
 def surges(console: Console, r: SurgesAnswer) -> None:
-    print_table(console, r, "surges", caption=Text(r.method))
-    if not r.surges:
+    if not r.offices_scanned:
+        console.print(Text(f"Surges, {r.window.first} to {r.window.last}: no office covered "
+                           "by the releases, none scanned."))
+    else:
+        print_table(console, r, "surges", caption=Text(r.method))
+    if r.offices_scanned and not r.surges:
         console.print("No surge found.")
     if r.not_covered:
         console.print(f"Not scanned (no record of them in the releases): "

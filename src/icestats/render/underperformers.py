@@ -44,7 +44,19 @@ def legend(r: UnderperformersAnswer) -> str:
             f"{r.n} under that yardstick.")
 
 
+def nothing_to_compare(r: UnderperformersAnswer) -> list[str]:
+    """Fewer offices than it takes to compare (no yardstick): the note, and which offices
+    the releases do not cover; no empty table, no "bottom 0" lists."""
+    return [r.note, *([f"Not covered by the releases counted for this window (not ranked): "
+                       f"{', '.join(r.not_covered)}."] if r.not_covered else [])]
+
+
 def table(console: Console, r: UnderperformersAnswer) -> None:
+    if not r.measures:
+        for line in nothing_to_compare(r):
+            console.print(Text(line))
+        source_line(console, r)
+        return
     print_table(console, r, "offices", padding=(0, 1), pad_edge=False)
     first, *rest = lines(r)
     console.print(Text(first))
@@ -58,6 +70,9 @@ def html(r: UnderperformersAnswer) -> str:
     """The same table for the report, with the same lists and notes."""
     from icestats.render.html_tables import html_table
 
+    if not r.measures:
+        notes = "".join(f"<p class='note'>{escape(line)}</p>" for line in nothing_to_compare(r))
+        return f"<h2>The lowest offices, by yardstick</h2>{notes}"
     notes = "".join(f"<p class='note'>{escape(line)}</p>" for line in lines(r))
     return (f"<h2>The {r.n} lowest offices, by yardstick</h2><p class='note'>"
             f"{escape(legend(r))}</p>{html_table(r, 'offices', 'underperformers')}{notes}")

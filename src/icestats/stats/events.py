@@ -36,6 +36,7 @@ class Event:
     date: date
     office: str
     label: str
+    example: bool = False  # one of the shipped examples (not named by the user)
 
 
 def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
@@ -63,7 +64,7 @@ def load_events(path: str | Path | None, inline: list[str]) -> list[Event]:
 def example_events(first: date, last: date) -> list[Event]:
     """The example events (``icestats events --example``) from ``first`` to ``last``: what
     ``events`` studies when it is given no event."""
-    inside = [e for e in load_events(example_file(), []) if first <= e.date <= last]
+    inside = [e for e in examples() if first <= e.date <= last]
     if not inside:
         raise UsageError(f"none of the example events (`icestats events --example`) is "
                          f"inside the data ({first} to {last}, the last complete day); give "
@@ -71,9 +72,14 @@ def example_events(first: date, last: date) -> list[Event]:
     return inside
 
 
+def examples() -> list[Event]:
+    """The shipped example events (``icestats events --example``), marked as examples."""
+    return [replace(e, example=True) for e in load_events(example_file(), [])]
+
+
 def _event(when: str, office: str, label: str, where: str) -> Event:
     try:
-        d = date.fromisoformat(when.strip())
+        d = params.iso_date(when)
     except ValueError:
         raise UsageError(f"{where}: '{when}' is not a date (expected YYYY-MM-DD)") from None
     try:
@@ -86,13 +92,18 @@ def _event(when: str, office: str, label: str, where: str) -> Event:
     return Event(d, code, label.strip() or f"{code} {d}")
 
 
+SHORT = "needs "  # how the note of an event the data's span cannot measure starts
+
+
 def analyse(su: fx.Setup, ev: Event, excluded: set[str],
-            span: tuple[date, date] | None = None) -> dict[str, Any]:
+            span: tuple[date, date] | None = None, data_end: date | None = None
+            ) -> dict[str, Any]:
     """One event's answer: effects, fit, placebos, study, pre-trend, displacement.
-    ``span``: the data's real first and last day, for the messages (default: the days
-    given)."""
+    ``span``: the data's real first and last complete day, for the messages (default: the
+    days given); ``data_end``: the data's last day, when an incomplete tail follows."""
     head = {"office": ev.office, "date": ev.date, "label": ev.label}
     first, last = span or (su.days[0], su.days[-1])
+    to = f"{data_end}, complete to {last}" if data_end and data_end != last else f"{last}"
     g = synth.grid(su.days, su.counts, ev.date)
     w = su.window_weeks
     # fewer weeks before the event than asked: fit on what there is, down to 21 days,
@@ -100,8 +111,8 @@ def analyse(su: fx.Setup, ev: Event, excluded: set[str],
     pre = min(su.pre_weeks, max(g.event, 0))
     if pre < fx.MIN_PRE_WEEKS or g.event + w > len(g.y):
         return head | {"effect": None, "note": (
-            f"needs {7 * fx.MIN_PRE_WEEKS} days before {ev.date} and {7 * w} complete days "
-            f"from it; the data run from {first} to {last} "
+            f"{SHORT}{7 * fx.MIN_PRE_WEEKS} days before {ev.date} and {7 * w} complete days "
+            f"from it; the data run from {first} to {to} "
             f"({max((ev.date - first).days, 0)} days before, "
             f"{max((last - ev.date).days + 1, 0)} from it)")}
     su = replace(su, pre_weeks=pre, space_only=su.space_only or pre < fx.TIME_PRE_WEEKS)
@@ -192,13 +203,17 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
                  window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182
                  ) -> EventsAnswer:
     """Each event's effect; ``w``: the data's whole span to the last complete day (the
-    answer's window is narrowed to the days studied)."""
+    answer's window is narrowed to the days studied). An event the user named that the
+    data cannot measure is refused; an example gets a note."""
     for name, n in (("window", window), ("pre", pre)):
         if n % 7 or n < 7:
             raise UsageError(f"--{name} {n}: a whole number of weeks in days (7, 14, 28, "
                              "...): the estimate works on weeks that start on the event day")
     cov, end, count, scope = w.coverage, w.last, w.slice.count, w.slice.scope
     assert cov is not None and cov.start is not None and end is not None
+    if w.source.synthetic:  # (a real operation's name beside a generated effect misleads)
+        events = [replace(e, label=f"{e.label} (generated release's example event)")
+                  if e.example else e for e in events]
     outside = [e for e in events if not cov.start <= e.date <= end]
     if outside:
         e = outside[0]
@@ -225,11 +240,21 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
         near = {e.office for e in events if e is not ev and
                 -pre < (e.date - ev.date).days < 7 * synth.HORIZON_WEEKS}
         su = fx.Setup(days, codes, counts, ev.date, pre // 7, window // 7, 1 - level)
-        results.append(analyse(su, ev, (near | uncovered) - {ev.office}, (cov.start, end)))
+        results.append(_refused(analyse(su, ev, (near | uncovered) - {ev.office},
+                                        (cov.start, end), cov.end), ev))
     src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
-                        scope=scope, window=w.narrowed(lo, hi, src), source=src,
+                        scope=scope, window=slices.narrow(con, w, lo, hi, src), source=src,
                         method=METHOD)
+
+
+def _refused(r: dict[str, Any], ev: Event) -> dict[str, Any]:
+    """``r``; but a date the user named that the data's span cannot measure is a usage
+    error (one line, exit 2), not a note."""
+    note = r.get("note")
+    if not ev.example and r["effect"] is None and isinstance(note, str) and note.startswith(SHORT):
+        raise UsageError(f"event {ev.date} {ev.office} {ev.label!r}: {note}")
+    return r
 
 
 METHOD = ("synthetic control on weekly log arrests (weeks start on the event day), "

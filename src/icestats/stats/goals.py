@@ -111,7 +111,7 @@ def _date(value: object, where: str) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        return params.iso_date(str(value))
     except ValueError:
         raise UsageError(f"{where}: '{value}' is not a date (expected YYYY-MM-DD)") from None
 

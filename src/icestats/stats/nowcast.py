@@ -298,7 +298,8 @@ def store_nowcast(con: duckdb.DuckDBPyConnection, w: Window, level: float = LEVE
         round_half_up(sum(float(r["nowcast"]) for r in rows), 1), corrected=corrected,
         tail_test=test, curve_sd=[round_half_up(float(s), 4) for s in curve.sd],
         last_day_cut=last_day_cut(counts, end), count=count, scope=scope,
-        window=w.narrowed(end - timedelta(days=TAIL_DAYS - 1), end, tail_source),
+        window=slices.narrow(con, w, end - timedelta(days=TAIL_DAYS - 1), end,
+                             tail_source),
         source=tail_source,
         method="reported / completeness(age); completeness from the reporting triangle of "
                "overlapping releases; with one release, 1 (the reported counts) unless the "

@@ -97,6 +97,8 @@ def _answer(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, result: Fai
     for rank, r in enumerate(rows, 1):
         r["rank"], r["name"] = rank, names[str(r["aor"])]
     rows += _unranked(con, start, end, count, scope, n)
+    for r in rows:  # (true or false in every row, so a file reads it as a boolean)
+        r["covered"] = True
     rows += [{"rank": None, "aor": c, "name": names[c], "arrests": None, "per_day": None,
               "covered": False, "note": "not covered: no record of this office in the "
                                         "releases counted for this window"}

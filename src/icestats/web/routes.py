@@ -101,14 +101,18 @@ def daily(i: Icestats, q: Question, values: dict[str, Any]) -> Any:
         raise UsageError("format must be json or csv")
     if fmt == "json":
         return ask(i, q, values)
-    from icestats.exports import daily_csv
+    from icestats.answers import DailyAnswer
+    from icestats.count_routes import rows_of
+    from icestats.exports import csv_text, daily_csv
 
     codes: list[str | None] = list(offices(values["aor"]))
     answers = [i.daily(**q.parse({**{p.name: values[p.name] for p in q.on("api")}, "aor": c}))
                for c in codes or [None]]
     name = "_".join(["icestats_daily", "-".join(c for c in codes if c) or "national",
                      values["by"] or "total"])
-    return Response(daily_csv(answers), media_type="text/csv", headers={
+    days = [a for a in answers if isinstance(a, DailyAnswer)]
+    text = daily_csv(days) if len(days) == len(answers) else csv_text(rows_of(answers[0]))
+    return Response(text, media_type="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
@@ -135,6 +139,9 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     code or several separated by commas (several: each office's 7-day mean). The other
     parameters are the daily question's, parsed by its ``Param``s."""
     from icestats import reference
+    from icestats.answers import DailyAnswer
+    from icestats.answers.published import CountSeriesAnswer
+    from icestats.count_routes import need_records
     from icestats.render import specs
     from icestats.stats import goals as goals_mod
 
@@ -147,10 +154,16 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
         if p["by"]:
             raise UsageError("a breakdown shows one office at a time; choose one office or "
                              "no breakdown")
-        answers = {names.get(c, c): i.daily(**{**p, "aor": c}) for c in codes}
+        answers = {names.get(c, c): need_records(i.daily(**{**p, "aor": c}), DailyAnswer)
+                   for c in codes}
         title = f"7-day mean of {word} a day: " + ", ".join(answers)
         return _charts(title, [specs.offices(answers, title, None, points=True)])
-    a = i.daily(**{**p, "aor": codes[0] if codes else None})
+    got = i.daily(**{**p, "aor": codes[0] if codes else None})
+    if isinstance(got, CountSeriesAnswer):  # the days asked about are a count table's
+        from icestats.render import specs_published
+
+        return _charts(f"Arrests a day by {got.grain}", [specs_published.series(got, None)])
+    a = need_records(got, DailyAnswer)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
     means = "each whole month's mean a day" if a.protection else "7-day means"
     title = (f"{word.capitalize()} by {p['by']} ({means}), {where}" if p["by"]
@@ -166,3 +179,24 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
 def _charts(title: str, charts: list[Any]) -> dict[str, Any]:
     out: dict[str, Any] = plain({"title": title, "charts": charts})
     return out
+
+
+@router.get("/charts/published")
+def charts_published(i: Ice) -> dict[str, Any]:
+    """The real 2025-26 picture from the published count tables loaded, as the report opens
+    on it (``render/report_published.picture``): each chart's Vega-Lite specification with
+    its file in its caption, and each answer's main tables as every surface shows them
+    (``display``); no chart when no count table is loaded."""
+    from icestats.render.formats import json_answer
+    from icestats.render.report_published import SPECS, picture
+
+    answers = picture(i)
+    flags = [a.source.synthetic for a in answers.values()]
+    return _charts("2025-26, from real published counts" if answers else "",
+                   [SPECS[n](a, None) for n, a in answers.items()]) | {
+        "source": {"text": "; ".join(dict.fromkeys(a.source.text for a in answers.values()))},
+        "synthetic": True if any(flags) else False if flags and None not in flags else None,
+        "answers": {n: {k: v for k, v in plain(json_answer(a, i.path.name)).items()
+                        if k in ("display", "source", "synthetic", "window", "lowest",
+                                 "agreement")}
+                    for n, a in answers.items()}}

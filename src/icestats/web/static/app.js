@@ -13,6 +13,7 @@ const EMBED = { actions: false, renderer: "svg", ast: true, defaultStyle: false,
                 tooltip: { disableDefaultStyle: true } };  // ast: no eval under the CSP
 // The views besides the daily one: each an answer of the API and the table it shows.
 const VIEWS = {
+  published: { url: "/api/charts/published", table: "offices" },  // the real 2025-26 counts
   offices: { url: "/api/offices", table: "offices", dates: "as_of" },
   underperformers: { url: "/api/underperformers", table: "offices", dates: "as_of" },
   agency: { url: "/api/agency", table: "book_ins_by_month" },
@@ -140,10 +141,13 @@ async function render() {
   const bad = invalid(s);
   $("csv").hidden = !!s.view;
   $("csv").href = "/api/daily?" + apiQuery(s, { format: "csv" });
-  $("charts").hidden = !!s.view;
+  $("charts").hidden = !!s.view && s.view !== "published";
+  for (const el of $("published").children) if (el.view) el.view.finalize();
+  $("published").replaceChildren();
   if (bad) return fail(bad);
   try {
-    if (s.view) await renderView(s, mine);
+    if (s.view === "published") await renderPublished(mine);
+    else if (s.view) await renderView(s, mine);
     else await renderDaily(s, mine);
   } catch (e) {
     if (mine === generation) fail(e.message);
@@ -165,6 +169,32 @@ async function renderView(s, mine) {
   $("table-title").textContent = display.title;
   draw($("chart"), null);
   draw($("chart2"), null);
+}
+
+async function renderPublished(mine) {
+  // The real 2025-26 picture the report opens on: each chart names its file; the table is
+  // the offices over the office table's one period (or the first answer's main table).
+  const data = await getJSON(VIEWS.published.url);
+  if (mine !== generation) return;
+  if (!data.charts.length) return fail("No published count table is loaded: load one with icestats ingest (README: Published count tables).");
+  message("");
+  sourceLine(data);
+  $("chart-title").textContent = data.title;
+  draw($("chart"), null);
+  draw($("chart2"), null);
+  const boxes = data.charts.map((spec, k) => {
+    const el = cell("div", "");
+    el.className = "vega";
+    el.setAttribute("role", "img");
+    el.setAttribute("aria-label", Object.keys(data.answers)[k].replace("_", " ") + " chart");
+    return el;
+  });
+  $("published").replaceChildren(...boxes);
+  await Promise.all(data.charts.map((spec, k) => draw(boxes[k], spec)));
+  const first = data.answers.period_offices || Object.values(data.answers)[0];
+  const display = first.display.offices || Object.values(first.display)[0];
+  showTable(display);
+  $("table-title").textContent = display.title;
 }
 
 async function renderDaily(s, mine) {
@@ -219,7 +249,9 @@ async function init() {
   try {
     const [status, offices] = await Promise.all([getJSON("/api/status"), getJSON("/api/offices")]);
     const c = status.coverage;
-    $("coverage").textContent = c.start ? `Data ${c.start} to ${c.end}; complete through ${c.complete_through}. Database: ${status.database}.` : "No arrest release loaded.";
+    const tables = (status.count_tables || []).length;
+    const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain} and ${t.geo_level}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
+    $("coverage").textContent = (c.start ? `Arrest records ${c.start} to ${c.end}; complete through ${c.complete_through}.` : "No arrest release loaded.") + counts + ` Database: ${status.database}.`;
     for (const o of offices.offices) {
       const opt = document.createElement("option");
       opt.value = o.aor;
@@ -227,6 +259,9 @@ async function init() {
       $("aor").append(opt);
     }
     if (!status.workbooks.length) $("view").querySelector("option[value=agency]").disabled = true;
+    const counted = (status.count_tables || []).length > 0;
+    $("view").querySelector("option[value=published]").disabled = !counted;
+    if (counted && !location.search) history.replaceState(null, "", "?view=published");  // opens on the real 2025-26
     for (const id of ["view", "kind", "aor", "by", "from", "to"]) $(id).addEventListener("change", update);
     await render();
   } catch (e) {
