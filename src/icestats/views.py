@@ -147,6 +147,7 @@ def _events_personal(ice: Icestats) -> pa.Table:
         SELECT kind, month, attribute AS dimension, value,
                coalesce(aor, '(national)') AS aor, CAST(sum(published) AS BIGINT) AS count
         FROM personal_grid WHERE kind IN ({kinds}) AND {privacy.parts_sql("arrests", "all")}
+          AND attribute IN {privacy.PERSONAL}
         GROUP BY GROUPING SETS ((kind, month, attribute, value, aor),
                                 (kind, month, attribute, value))
         HAVING sum(published) > 0
