@@ -26,6 +26,8 @@ DB_NAME = "icestats"
 RELEASE_LICENSE = "U.S. government records released under FOIA (public domain)"
 WORKBOOK_LICENSE = "U.S. government work (public domain): ICE detention statistics"
 FACETS = {"arrests_daily": ["aor", "incomplete"],
+          "events_daily": ["kind", "aor", "incomplete"],
+          "events_monthly_personal": ["kind", "dimension", "aor"],
           "arrests_daily_by_category": ["dimension", "aor"],
           "arrests_monthly_personal": ["dimension", "aor"],
           "workbook_values": ["workbook", "table_key"]}
@@ -37,7 +39,7 @@ def write(ice: Icestats, out: Path) -> tuple[Path, Path, dict[str, int]]:
     from icestats import views
 
     tables = views.build(ice)
-    source = ice.status().source
+    source, kinds = ice.status().source, views.kinds_source(ice)
     if out.suffix == ".db":
         path, meta = out, out.with_name(f"{out.stem}.metadata.json")
     else:
@@ -45,42 +47,54 @@ def write(ice: Icestats, out: Path) -> tuple[Path, Path, dict[str, int]]:
     with atomic_output(path) as tmp:
         _sqlite(tables, tmp)
     with atomic_output(meta) as tmp:
-        tmp.write_text(json.dumps(metadata(source, tables, path.stem), indent=2,
+        tmp.write_text(json.dumps(metadata(source, tables, path.stem, kinds), indent=2,
                                   ensure_ascii=False),
                        encoding="utf-8")
     return path, meta, {n: t.num_rows for n, t in tables.items()}
 
 
-def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NAME
-             ) -> dict[str, Any]:
-    """Datasette metadata: per table title, description, columns, source and license."""
+def _real(source: SourceT) -> str:
+    return "GENERATED" if source.synthetic else "REAL" if source.synthetic is False \
+        else "real or generated: unknown"
+
+
+def metadata(source: SourceT, tables: dict[str, pa.Table], database: str = DB_NAME,
+             kinds: SourceT | None = None) -> dict[str, Any]:
+    """Datasette metadata: per table title, description, columns, source and license
+    (``kinds``: the releases of every event kind, which the views of every kind count)."""
     from icestats.answers import Source
     from icestats.views import VIEWS
 
     arrests = Source(source.releases)  # the releases alone: what the arrest views count
-    kind = "GENERATED" if arrests.synthetic else "REAL" if arrests.synthetic is False \
-        else "real or generated: unknown"
+    events = Source(kinds.releases, records=kinds.records) if kinds else arrests
+    kind = _real(arrests)
     workbooks = ", ".join(source.workbooks) or "none loaded"
     out: dict[str, Any] = {}
     for name in tables:
         v = VIEWS[name]
+        counted = events if v.kinds else arrests
         numbers = (f"REAL: ICE detention statistics from {workbooks}" if v.workbooks
-                   else f"{kind}: {arrests.text}")
+                   else f"{_real(counted)}: {counted.text}")
         out[name] = {"title": v.title, "description": f"{v.description} Numbers: {numbers}.",
                      "source": "ICE detention statistics workbooks" if v.workbooks else
-                     "ICE arrest releases (FOIA) counted by icestats",
+                     f"ICE {'enforcement' if v.kinds else 'arrest'} releases (FOIA) "
+                     "counted by icestats",
                      "license": WORKBOOK_LICENSE if v.workbooks else RELEASE_LICENSE,
-                     "columns": v.described_columns(), "data": "REAL" if v.workbooks else kind,
+                     "columns": v.described_columns(),
+                     "data": "REAL" if v.workbooks else _real(counted),
                      **({"facets": FACETS[name]} if name in FACETS else {})}
-    return {"title": "icestats: ICE arrests and detention, counted aggregates",
+    return {"title": "icestats: ICE enforcement and detention, counted aggregates",
             "description": f"Counted aggregates only (no record, no identifier; personal "
                            f"attributes by month and office from the protected grid, "
                            f"rounded). Arrests are one per 24-hour episode of one "
-                           f"identifier, each day from the release that owns it; `records` "
-                           f"columns count raw rows. "
-                           f"Arrest numbers are {kind}: {arrests.text}; detention numbers "
+                           f"identifier, each day from the release that owns it; the "
+                           f"events views count every kind by its own rule (encounters, "
+                           f"detainers and removals one per identifier and day, book-ins "
+                           f"one per stay); `records` columns count raw rows. "
+                           f"Arrest numbers are {kind}: {arrests.text}; events numbers are "
+                           f"{_real(events)}: {events.text}; detention numbers "
                            f"are REAL: ICE detention statistics from {workbooks}.",
-            "source": "icestats (ICE ERO arrest releases under FOIA; ICE detention "
+            "source": "icestats (ICE ERO enforcement releases under FOIA; ICE detention "
                       "statistics)",
             "license": RELEASE_LICENSE,
             "databases": {database: {"tables": out}}}  # (Datasette: named by its file)

@@ -103,19 +103,37 @@ def run(ice: Icestats, query: str, max_rows: int = MAX_ROWS,
     if rows.num_rows > max_rows:
         raise UsageError(f"the query's answer has more than {max_rows:,} rows; aggregate "
                          "it or add a LIMIT (or use `icestats export datasette`)")
-    return SqlAnswer(query, rows, source=_source(ice, names),
+    return SqlAnswer(query, _plain_numbers(rows), source=_source(ice, names),
                      method="read-only SQL over icestats' views (counted aggregates)")
 
 
 def _source(ice: Icestats, names: set[str]) -> Source:
-    """The files the named views come from: releases, ICE's workbooks or both."""
+    """The files the named views come from: releases (of every kind when a view counts
+    every kind), ICE's workbooks or both."""
     from icestats.answers import Source
-    from icestats.views import VIEWS
+    from icestats.views import VIEWS, kinds_source
 
     every = ice.status().source
     books = {VIEWS[n].workbooks for n in names}
-    return Source(every.releases if False in books else (),
-                  every.workbooks if True in books else ())
+    releases = kinds_source(ice) if any(VIEWS[n].kinds for n in names) else every
+    return Source(releases.releases if False in books else (),
+                  every.workbooks if True in books else (), records=releases.records)
+
+
+def _plain_numbers(rows: pa.Table) -> pa.Table:
+    """Decimal columns as integers (DuckDB's SUM of integers is a 128-bit integer, which
+    Arrow gives as a decimal: JSON and the terminal want a plain number) or, with a
+    fraction or beyond 64 bits, as floats."""
+    import pyarrow as pa
+
+    for i, f in enumerate(rows.schema):
+        if pa.types.is_decimal(f.type):
+            try:
+                col = rows[f.name].cast(pa.int64() if f.type.scale == 0 else pa.float64())
+            except pa.ArrowInvalid:  # (out of int64's range)
+                col = rows[f.name].cast(pa.float64())
+            rows = rows.set_column(i, f.name, col)
+    return rows
 
 
 def sandbox(tables: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:

@@ -19,6 +19,7 @@ from icestats import counting
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from icestats.answers import Source
     from icestats.client import Icestats
 
 CATEGORIES = ("criminality", "method", "custody", "agency", "agency_group", "program", "type")
@@ -33,6 +34,7 @@ class View:
     build: Callable[[Icestats], pa.Table]
     units: dict[str, str] = field(default_factory=dict)
     workbooks: bool = False  # from ICE's detention statistics workbooks, not the releases
+    kinds: bool = False  # counts every event kind: its source is every kind's releases
 
     def described_columns(self) -> dict[str, str]:
         """Each column's description, with its unit where it has one."""
@@ -94,6 +96,80 @@ def _personal(ice: Icestats) -> pa.Table:
         HAVING sum(published) > 0 ORDER BY ALL""")
 
 
+def _kind_daily_sql(kind: str) -> str:
+    """``kind``'s covered office-days, zeros included, by the rule of ``_daily``: the days
+    its releases cover (``kind_day_owner``; arrests: ``day_owner``) times the offices the
+    owning release has a record of, counted by the kind's own duplicate rule (the numbers
+    of ``icestats daily --kind K --by aor``)."""
+    from icestats.kind_counts import counted_kind_sql, owner_table
+
+    rows = "arrests" if kind == "arrests" else f"events WHERE kind = '{kind}'"
+    return f"""
+        WITH offices AS (SELECT DISTINCT release_id, aor FROM {rows}),
+             counted AS (SELECT date, aor, count(*) FILTER (WHERE episode_start) AS n,
+                                count(*) AS records
+                         FROM {counted_kind_sql(kind, "records")} GROUP BY ALL)
+        SELECT '{kind}' AS kind, o.date, f.aor, CAST(coalesce(c.n, 0) AS BIGINT) AS count,
+               CAST(coalesce(c.records, 0) AS BIGINT) AS records, o.incomplete,
+               r.file_name AS source_file, r.synthetic
+        FROM {owner_table(kind)} o JOIN offices f USING (release_id)
+        JOIN releases r ON r.release_id = o.release_id
+        LEFT JOIN counted c ON c.date = o.date AND c.aor = f.aor"""
+
+
+def _loaded_kinds(ice: Icestats) -> list[str]:
+    from icestats.kind_counts import kinds_loaded
+
+    return kinds_loaded(ice.con) or ["arrests"]  # (no data: an empty view with its columns)
+
+
+def _events_daily(ice: Icestats) -> pa.Table:
+    """Every kind's covered office-days, zeros included, kinds in pipeline order (kind
+    names are checked against ``kinds.KINDS`` before they reach the SQL)."""
+    from icestats.store import arrow
+
+    kinds = _loaded_kinds(ice)
+    parts = " UNION ALL ".join(f"SELECT {i} AS k, * FROM ({_kind_daily_sql(kind)})"
+                               for i, kind in enumerate(kinds))
+    return arrow(ice.con, f"SELECT * EXCLUDE (k) FROM ({parts}) ORDER BY k, date, aor")
+
+
+def _events_personal(ice: Icestats) -> pa.Table:
+    """Every kind's personal attributes by month, per office and national: sums of the
+    protected grid's cells of that kind, as ``_personal`` for arrests (counted events:
+    the grid's first records of each kind's duplicate rule)."""
+    from icestats import privacy
+    from icestats.kinds import KINDS
+    from icestats.store import arrow
+
+    kinds = ", ".join(f"'{k}'" for k in _loaded_kinds(ice) if k in KINDS)
+    return arrow(ice.con, f"""
+        SELECT kind, month, attribute AS dimension, value,
+               coalesce(aor, '(national)') AS aor, CAST(sum(published) AS BIGINT) AS count
+        FROM personal_grid WHERE kind IN ({kinds}) AND {privacy.parts_sql("arrests", "all")}
+          AND attribute IN {privacy.PERSONAL}
+        GROUP BY GROUPING SETS ((kind, month, attribute, value, aor),
+                                (kind, month, attribute, value))
+        HAVING sum(published) > 0
+        ORDER BY list_position({list(KINDS)}, kind), month, dimension, value, aor""")
+
+
+def kinds_source(ice: Icestats) -> Source:
+    """The releases the kind views count (those owning a day of some kind), and what their
+    rows are ('encounter, arrest and removal records')."""
+    from icestats.answers import Source
+    from icestats.kinds import LABELS
+
+    rows = ice.con.execute("""
+        SELECT file_name, synthetic FROM releases
+        WHERE release_id IN (SELECT release_id FROM day_owner
+                             UNION SELECT release_id FROM kind_day_owner)
+        ORDER BY release_id""").fetchall()
+    names = [LABELS[k].removesuffix("s").replace("_", "-") for k in _loaded_kinds(ice)]
+    said = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    return Source(tuple((str(n), s) for n, s in rows), records=f"{said} records")
+
+
 def _releases(ice: Icestats) -> pa.Table:
     from icestats.store import arrow
 
@@ -143,6 +219,14 @@ def _book_ins(ice: Icestats) -> pa.Table:
 def _fiscal_years(ice: Icestats) -> pa.Table:
     import pyarrow as pa
 
+    from icestats.slices import coverage
+
+    if coverage(ice.con).empty:  # no arrests (a release of removals alone): no rows
+        return pa.schema([("fiscal_year", pa.int64()), ("first", pa.date32()),
+                          ("days", pa.int64()), ("period_days", pa.int64()),
+                          ("arrests", pa.int64()), ("per_day", pa.float64()),
+                          ("published", pa.int64()), ("difference", pa.int64()),
+                          ("published_source", pa.string())]).empty_table()
     return pa.Table.from_pylist(ice.fiscal_years().years)
 
 
@@ -155,6 +239,21 @@ _DAY = {"date": "day of apprehension", "aor": "field office code (see the office
         "incomplete": "true inside the newest data's last 14 days (reporting lag)",
         "source_file": "the release counted for this day",
         "synthetic": "true when that release is GENERATED (not real ICE data)"}
+
+def _kind_rules() -> str:
+    from icestats.kinds import KINDS, RULES
+
+    return "; ".join(f"{k}: {RULES[k].counting}" for k in KINDS)
+
+
+EVENTS = ("events of the row's kind, each counted by that kind's rule (docs/methods.md): "
+          "encounters, detainers and removals one per identifier and day, arrests one per "
+          "24-hour episode, book-ins one per stay; a record without an identifier counts on "
+          "its own; each day counted from the release that owns it for that kind")
+_KIND = {"kind": "encounters, detainers, arrests, book_ins or removals",
+         "date": "the kind's own date (encounter, detainer prepared, apprehension, book-in, "
+                 "removal)",
+         "aor": "the kind's own office (see `icestats status` and docs/methods.md)"}
 VIEWS: dict[str, View] = {
     "arrests_daily": View(
         "Arrests a day by field office",
@@ -185,6 +284,35 @@ VIEWS: dict[str, View] = {
          "aor": "field office code, or '(national)' for the sum over offices",
          "arrests": f"{ARRESTS}, rounded (a sum of cells each off by at most 4)"},
         _personal, {"arrests": "arrests a month"}),
+    "events_daily": View(
+        "Events a day by kind and field office (encounters, detainers, arrests, book-ins, "
+        "removals)",
+        "One row per kind and covered office-day of that kind, zeros included: every day "
+        "the kind's releases cover and every office the release counted for that day has a "
+        "record of that kind (as `icestats offices --kind K`). Unit: events of the row's "
+        "kind a day (`count`), by that kind's counting rule; `records` beside it counts "
+        "raw rows (book-ins: stints). Filter on one kind: AVG(count) over a range is an "
+        "office's events a day, SUM(count) its events (the numbers of `icestats daily "
+        f"--kind K --by aor`). Counting rules: {_kind_rules()}.",
+        {**_KIND, "count": EVENTS, "records": RECORDS + " (book-ins: stints)",
+         "incomplete": "true inside the last 14 days of that kind's newest data (reporting "
+                       "lag)", "source_file": "the release counted for this kind and day",
+         "synthetic": _DAY["synthetic"]},
+        _events_daily, {"count": "events of the row's kind a day",
+                        "records": "records a day"}, kinds=True),
+    "events_monthly_personal": View(
+        "Events a month by kind, citizenship, gender and age group (per office and "
+        "national)",
+        "Events of each kind (counted by its rule) by calendar month and one personal "
+        "attribute, from the protected grid (docs/reliability.md), as "
+        "arrests_monthly_personal for every kind: each office's month cell randomly "
+        "rounded to a multiple of 5 keyed by the cell; national rows (aor '(national)') "
+        "are sums of office cells. Unit: events of the row's kind a month.",
+        {"kind": _KIND["kind"], "month": "first day of the month",
+         "dimension": "citizenship, gender or age_group", "value": "its value",
+         "aor": "field office code, or '(national)' for the sum over offices",
+         "count": f"{EVENTS}, rounded (a sum of cells each off by at most 4)"},
+        _events_personal, {"count": "events of the row's kind a month"}, kinds=True),
     "fiscal_years": View(
         "Arrests by federal fiscal year beside ICE's published totals",
         "October to September; published: ICE's annual report figure.",
