@@ -1,5 +1,5 @@
 """Small compositions ``client.Icestats`` makes of several modules' answers: the goals
-asked for, the window of a workbook answer, the month of book-ins beside a day, what
+asked for, the month of book-ins beside a day, what
 ``status`` shows, a method's keywords as its question's values."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from icestats import count_metrics, detention, metrics
 from icestats.answers import BookInsNear, Source, StatusAnswer
-from icestats.slices import Slice, Window
+from icestats.slices import Window
 
 if TYPE_CHECKING:
     import duckdb
@@ -24,16 +24,6 @@ def goals_of(own: dict[str, Any]) -> Goals:
 
     return goals_mod.load(own.get("goals"), national=own.get("goal"),
                           allocation=own.get("allocation"))
-
-
-def months_window(months: list[date], source: Source) -> Window | None:
-    """The window of a workbook answer: the months it shows (book-ins, by month)."""
-    if not months:
-        return None
-    last = max(months)
-    end = date(last.year + last.month // 12, last.month % 12 + 1, 1) - timedelta(days=1)
-    s = Slice(kind="book_ins", time_grain="month", place_grain="nation")
-    return Window(s, min(months), end, len(set(months)), source=source)
 
 
 def book_ins_near(con: duckdb.DuckDBPyConnection, day: date) -> BookInsNear | None:
