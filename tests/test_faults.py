@@ -80,7 +80,7 @@ def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
 def test_gzip_expansion_is_capped_relative_to_the_file(tmp_path: Path) -> None:
     """Short valid-looking lines, expanding beyond 100 times the file: refused while
     inflating (the cap is relative to the file; a floor of 64 MB spares small files)."""
-    from icestats.ingest import inflate
+    from icestats import inflate
 
     f = tmp_path / "many.csv.gz"
     with gzip.open(f, "wb", compresslevel=9) as gz:
@@ -100,7 +100,8 @@ def test_a_large_compressed_file_is_capped_too(tmp_path: Path, monkeypatch,  # n
     """A compressed file too big to be read whole (streamed in chunks) passes through the
     same cap (before: DuckDB inflated it, checking only line length: 50 MB of gzip
     expanding to 12 GB ran 124 s and 5.5 GB before it was killed)."""
-    from icestats.ingest import inflate, read_csv
+    from icestats import inflate
+    from icestats.ingest import read_csv
 
     body = ("\n".join([HEADER, *rows(400)]) + "\n").encode() * 20_000
     f = tmp_path / f"many.csv.{'gz' if compression == 'gzip' else 'zst'}"

@@ -143,7 +143,7 @@ def _inflate(path: Path, box: list[Path]) -> None:
     import shutil
     import tempfile
 
-    from icestats.ingest.inflate import copy_capped
+    from icestats.inflate import copy_capped
 
     folder = Path(tempfile.mkdtemp(prefix="icestats-gz-"))
     target = folder / "release.csv"

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from icestats.errors import InputError, first_line
-from icestats.ingest.inflate import CP1252, MAX_LINE_BYTES, copy_capped
+from icestats.inflate import CP1252, MAX_LINE_BYTES, copy_capped
 from icestats.ingest.layout import (
     HEADER_SCAN_ROWS,
     Layout,
