@@ -103,6 +103,7 @@ def test_bad_input_is_one_clear_line(tmp_path: Path, loaded_db: Path, case: str)
     assert snapshot(loaded_db) == before
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_no_traceback_from_the_real_command(tmp_path: Path, loaded_db: Path) -> None:
     path, _ = bad_files(tmp_path)["truncated"]
     proc = subprocess.run([sys.executable, "-m", "icestats.cli", "ingest", str(path), "--db",

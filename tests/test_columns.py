@@ -64,6 +64,7 @@ def first_table_rows(text: str) -> list[str]:
     return [x for x in text.split("└")[0].splitlines() if x.startswith("│")]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_every_spec_renders_every_row_of_its_answer(db: Path) -> None:
     """No spec names a key its answer lacks: every cell of every main table is written."""
     from icestats.answer_tables import main_tables
@@ -172,6 +173,7 @@ def test_the_report_calls_book_ins_book_ins(db: Path) -> None:
     assert "GENERATED" not in spec["usermeta"]["source"]  # the chart draws the workbook
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_dimension_the_release_lacks_is_not_in_this_release(foia: Path,
                                                               tmp_path: Path) -> None:
     """Before: criminality, agency and program drawn as 100% '(blank)' tables and bars on
@@ -228,6 +230,7 @@ def test_events_at_80_columns_is_a_table_without_orphan_lines(db: Path) -> None:
     assert stacked == []
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_underperformers_fit_80_columns_as_ranks_side_by_side(db: Path) -> None:
     """Before: twelve stacked blocks at 80 columns."""
     out = terminal("offices", "--underperformers", "--db", db, width=80)

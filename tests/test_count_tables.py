@@ -327,6 +327,7 @@ def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Pat
            "office" in line
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_the_report_opens_on_the_real_2025_26_counts(counts_db: Path, tmp_path: Path) -> None:
     import re
 

@@ -35,6 +35,7 @@ def edge_records() -> list[dict[str, object]]:
     ]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("layout,suffix", [("2025", ".xlsx"), ("2023", ".xlsx"),
                                            ("2025", ".csv"), ("2023", ".parquet")])
 def test_export_matches_reference(tmp_path: Path, layout: str, suffix: str) -> None:
@@ -66,6 +67,7 @@ def test_edge_cases_counted_by_hand(tmp_path: Path) -> None:
                    (day0, "UNK"): 2}
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_overlapping_releases_any_order(tmp_path: Path) -> None:
     older = make_release(tmp_path / "older.xlsx", seed=3, rows=2000,
                          start=dt.date(2025, 1, 1), end=dt.date(2025, 3, 31))
@@ -95,6 +97,7 @@ def test_reload_is_a_no_op(tmp_path: Path) -> None:
     assert export_aor(db, tmp_path) == before
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_every_column_is_the_same_from_xlsx_csv_and_parquet(tmp_path: Path) -> None:
     """Excel sheets and csv chunks (Arrow) and parquet (read by DuckDB, dates typed) give
     the same stored columns. Junk secondary dates are compared by presence: Excel itself

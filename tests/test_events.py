@@ -106,6 +106,7 @@ def _refit(db: Path, tmp: Path, ev: dict) -> tuple[dict[str, float], float, floa
     return dict(zip(donors, res.x, strict=True)), rmspe, float(np.exp(gap[pre:].mean()))
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_events_against_an_independent_refit(db: Path, tmp_path: Path) -> None:
     out = json.loads(run("events", "--event", "2025-06-06,LOS,Los Angeles", "--db", db,
                          "--json").stdout)

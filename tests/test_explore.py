@@ -133,6 +133,7 @@ def test_a_query_that_runs_too_long_is_stopped_in_one_line(db: Path) -> None:
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_no_view_exposes_a_record_or_a_personal_attribute_by_office(db: Path) -> None:
     from icestats import views
 
@@ -184,6 +185,7 @@ NAMES = [("status", []), ("goal", []), ("offices", []), ("fair", []),
          ("surges", [])]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("name,args", NAMES, ids=[n for n, _ in NAMES])
 def test_export_every_answer_to_every_format(db: Path, tmp_path: Path, name: str,
                                              args: list[str]) -> None:
@@ -259,6 +261,7 @@ def test_export_bad_names_are_one_line(db: Path, tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_datasette_serves_the_export(db: Path, tmp_path: Path) -> None:
     datasette_app = pytest.importorskip("datasette.app")
     import asyncio
@@ -296,6 +299,7 @@ def test_a_huge_answer_is_refused_without_computing_it(db: Path) -> None:
     assert "has more than 100,000 rows; aggregate it or add a LIMIT" in result.stderr
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_datasette_serves_export_o_file_over_loopback(db: Path, tmp_path: Path) -> None:
     """`export datasette -o FILE.db`, then `datasette FILE.db -m FILE.metadata.json` as a
     user runs it: a real server on loopback answers with the stored counts and the labels."""

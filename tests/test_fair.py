@@ -177,6 +177,7 @@ def test_underperformers_from_the_daily_counts(db: Path) -> None:
     assert a.note.startswith("The list depends on the yardstick and on noise")
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_underperformers_cli_table_and_errors(db: Path) -> None:
     out = json.loads(run("offices", "--underperformers", "--n", "5", "--db", db,
                          "--json").stdout)
@@ -196,6 +197,7 @@ def test_underperformers_cli_table_and_errors(db: Path) -> None:
         "error: --n must be a whole number from 1 to 24, not 25"
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_report_and_api(db: Path) -> None:
     with icestats.connect(db) as ice:
         html = build(ice)
@@ -213,6 +215,7 @@ def test_report_and_api(db: Path) -> None:
     assert client.get("/api/underperformers?n=3").json()["n"] == 3
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_fair_trials_false_flags_and_rank_coverage() -> None:
     """30 simulated months x 24 offices (seeds 0..29), own weekday patterns, AR(1) shocks of
     sd 0.15 and 0.30, every office exactly at target, the long-run factor measured on the

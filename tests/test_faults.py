@@ -58,6 +58,7 @@ def test_mixed_line_endings_are_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "db.duckdb").exists()
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_10_mb_header_line_is_refused_at_once(tmp_path: Path) -> None:
     f = tmp_path / "wide.csv"
     f.write_text("A" * 10_000_000 + "\n" + "\n".join(rows()) + "\n")
@@ -65,6 +66,7 @@ def test_a_10_mb_header_line_is_refused_at_once(tmp_path: Path) -> None:
     assert "no line break in the first 256 KB" in msg  # (read no further: was 1.45 GB)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     """2 MB of gzip that expands to 2 GiB: one line, without inflating it."""
     f = tmp_path / "bomb.csv.gz"
@@ -77,6 +79,7 @@ def test_a_gzip_bomb_is_refused_before_it_is_inflated(tmp_path: Path) -> None:
     assert "bomb.csv.gz" in msg and "a line longer than 1 MB" in msg
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_gzip_expansion_is_capped_relative_to_the_file(tmp_path: Path) -> None:
     """Short valid-looking lines, expanding beyond 100 times the file: refused while
     inflating (the cap is relative to the file; a floor of 64 MB spares small files)."""
@@ -94,6 +97,7 @@ def test_gzip_expansion_is_capped_relative_to_the_file(tmp_path: Path) -> None:
     assert "decompression bomb" in msg
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("compression", ["gzip", "zstd"])
 def test_a_large_compressed_file_is_capped_too(tmp_path: Path, monkeypatch,  # noqa: ANN001
                                                compression: str) -> None:
@@ -324,6 +328,7 @@ def test_a_db_symlink_updates_its_target(tmp_path: Path) -> None:
     assert len(counted(real)) == 18
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_sigterm_leaves_no_working_copy(tmp_path: Path) -> None:
     """A load killed by SIGTERM (or SIGHUP) removes its working copy and lock, like Ctrl-C.
     The load waits for the signal (no fixed sleep to outlast: a timeout of 30 s failed 1
@@ -442,6 +447,7 @@ def test_disk_full_on_a_real_small_filesystem(tmp_path: Path,
             subprocess.run(["umount", str(m)], capture_output=True)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_ctrl_c_after_the_switch_still_prints_its_lines(tmp_path: Path) -> None:
     """Once the new version is switched in, the load is complete: a Ctrl-C then neither
     kills the command silently (-2) nor loses its lines; it exits 0."""
@@ -529,6 +535,7 @@ def test_a_cached_answer_is_the_computed_one(client: object) -> None:
 
 # --- workbooks --------------------------------------------------------------------------
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_notes_or_readme_sheet_is_skipped_and_listed(tmp_path: Path) -> None:
     import json
 

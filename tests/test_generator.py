@@ -46,6 +46,7 @@ def test_real_period_total_is_close_to_the_real_count() -> None:
     assert abs(arrests - 549_499) / 549_499 < 0.15
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_office_shares_follow_real_totals() -> None:
     cols = records(Options(seed=2, events=False, messy=False))
     got = Counter(reference.aor_aliases()[reference.aor_key(a)] for a in cols["aor"] if a)
@@ -57,6 +58,7 @@ def test_office_shares_follow_real_totals() -> None:
     assert got["MIA"] > got["DAL"] > got["BUF"]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_border_patrol_share_and_criminality_shift() -> None:
     cols = records(Options(seed=3, start=dt.date(2024, 10, 1), end=dt.date(2025, 12, 31)))
     day = cols["apprehension_date"].astype("datetime64[D]")

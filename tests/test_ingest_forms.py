@@ -37,6 +37,7 @@ def _zip(path: Path, member: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_wrappers_store_the_same_rows(tmp_path: Path) -> None:
     from test_counting import edge_records
 
@@ -64,6 +65,7 @@ def test_wrappers_store_the_same_rows(tmp_path: Path) -> None:
             assert _stored(ice.con, rid) == first, rid
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_xlsx_inside_a_zip_is_the_same_workbook(tmp_path: Path) -> None:
     book = make_release(tmp_path / "r.xlsx", rows=300, sheet_rows=120)
     wrapped = _zip(tmp_path / "r.zip", book)

@@ -83,6 +83,7 @@ def test_rejects_are_stored_up_to_the_cap_and_all_counted(tmp_path: Path,
     assert kept == [(62, 86, 25)]  # the first 25 bad rows (lines 62-86)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_schema_3_database_is_migrated(tmp_path: Path) -> None:
     """A database written before the registry (schema 3, layouts '2023'/'2025') gains the
     new columns in the order a new database has them; its releases keep their names and

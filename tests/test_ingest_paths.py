@@ -32,6 +32,7 @@ def _stored(db: Path, files: list[Path]) -> tuple[list[object], ...]:
         )
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("form", ["real gzip", "generated plain csv"])
 def test_small_csv_read_whole_stores_what_chunks_store(tmp_path: Path, monkeypatch,  # noqa: ANN001
                                                       form: str) -> None:
@@ -50,6 +51,7 @@ def test_small_csv_read_whole_stores_what_chunks_store(tmp_path: Path, monkeypat
     assert len(whole[1]) > 1000
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_dates_per_distinct_value_match_per_row(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from icestats.ingest import rows
 
@@ -60,6 +62,7 @@ def test_dates_per_distinct_value_match_per_row(tmp_path: Path, monkeypatch) -> 
     assert distinct == per_row
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_sheets_parsed_two_at_a_time_store_what_one_at_a_time_stores(
         tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     from icestats import xlsx

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from icestats import store
 from icestats.ingest import digest, rows
@@ -188,6 +189,7 @@ def test_parquet_in_slices_loads_the_same_and_reports_progress(tmp_path: Path,
                          for k in range(parts)]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_csv_in_chunks_loads_the_same(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """A csv read in many small chunks (each bringing values the plan has not seen)
     stores exactly what one chunk stores."""
@@ -213,6 +215,7 @@ def test_csv_in_chunks_loads_the_same(tmp_path: Path, monkeypatch) -> None:  # n
     assert seen[0] == seen[1] and seen[0][0] > 400
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_reload_found_late_changes_nothing(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     """The file's digest is computed while it loads (unless a file of the same name is in
     the store: then first); a copy under another name, found to be loaded already only

@@ -89,6 +89,7 @@ def test_offices_list_needs_no_database() -> None:
     assert "St. Paul" in run("offices", "--list").stdout
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_help_has_no_bool_labels_and_no_hard_breaks(monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Every command's --help, as `icestats` prints it: no `<bool>` type label on any flag

@@ -68,6 +68,7 @@ def test_daily_shares_are_of_the_whole_range(db: Path) -> None:
         assert r["share_percent"] == pytest.approx(100 * r["arrests"] / cells)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_agency_names_the_arrest_files_only_when_it_shows_their_months(tmp_path: Path) -> None:
     """ICE's FY2025 workbook beside real FY2016 records: the book-ins months share none with
     the records, so the answer's (and its chart's) source is the workbook alone."""

@@ -123,6 +123,7 @@ def test_every_kind_is_in_its_real_layout(linked: tuple[Path, dict[str, Path]]) 
     assert rows == [(k, "2026-ICLI-00005") for k in sorted(KIND_FILES)]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_the_linked_release_as_workbooks(tmp_path: Path) -> None:
     opts = Options(start=date(2025, 3, 1), end=date(2025, 4, 30), rows=300, seed=9,
                    layout="2024-ICFO-39357")

@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 import icestats
 from icestats import prefetch
 
 from conftest import make_release
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_a_prepared_workbook_is_taken_and_loads_the_same(tmp_path: Path) -> None:
     a = make_release(tmp_path / "a.xlsx", seed=1, rows=400, sheet_rows=150)
     b = make_release(tmp_path / "b.xlsx", seed=2, rows=300, sheet_rows=150)
@@ -46,6 +49,7 @@ def test_only_regular_xlsx_files_are_prepared(tmp_path: Path) -> None:
     assert prefetch._prepared == {}
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_the_next_gzip_csv_is_inflated_while_the_current_file_loads(tmp_path: Path) -> None:
     import gzip
     import shutil

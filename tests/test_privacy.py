@@ -122,6 +122,7 @@ def test_the_audit_unpins_a_group() -> None:
     assert not pinned({"Male": 0, "Female": 0}, 1)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_the_grid_follows_every_load_and_skips_a_load_of_nothing(tmp_path: Path) -> None:
     """Each writer rebuilds the grid for what it switches in; a re-run that loaded
     nothing keeps it (the releases and day owners it was built from are unchanged)."""
@@ -176,6 +177,7 @@ def test_without_the_audit_rounding_alone_pins_cells(attacked: Path) -> None:
     assert found > 0
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("by", ["gender", "age_group", "citizenship"])
 def test_office_totals_scopes_and_count_rules_pin_nothing(attacked: Path, by: str) -> None:
     """Per office: exact totals minus the shown cells, across scopes and count rules

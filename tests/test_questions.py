@@ -110,6 +110,7 @@ def api(client: TestClient, q: qmod.Question, p: Param | None, value: str | None
     return "refused", r.json()["detail"]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_cli_and_api_agree_on_every_parameter(db: Path, stubbed: None) -> None:
     """Every question's every parameter (on both surfaces): the same values accepted and
     handed to the library the same, the same values refused with the same message."""
@@ -219,6 +220,7 @@ def test_goal_window_and_fdr_are_written_once() -> None:
     assert QUESTIONS["offices"].param("window").default == 28
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_fair_and_underperformers_are_commands_and_the_offices_flags_their_aliases(
         db: Path) -> None:
     for name, flag in (("fair", "--fair"), ("underperformers", "--underperformers")):

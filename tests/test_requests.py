@@ -62,6 +62,7 @@ def test_impossible_requests_exit_non_zero_with_one_line(db: Path, args: list[st
         (r.exit_code, r.stderr)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("args", [["daily", "--by", "aor", "--json"], ["fiscal-years"]],
                          ids=" ".join)
 def test_a_closed_pipe_ends_quietly(db: Path, tmp_path: Path, args: list[str]) -> None:
@@ -113,6 +114,7 @@ def test_without_a_goal_historic_offices_still_have_their_own_baseline(historic:
     assert "the baseline is the" in got["baseline_note"]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_the_reports_office_table_applies_the_goal_given(historic: Path) -> None:
     """(The report's HTML without drawing its charts: the one-office report below draws.)"""
     from icestats.render.figures import Figures
@@ -150,6 +152,7 @@ def test_surges_do_not_move_with_the_dates_asked_for(surged: Path) -> None:
         assert got == expected, (first, last)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("offices", [("CHI",), ()], ids=["one office", "no office"])
 def test_the_report_works_whatever_the_latest_window_holds(
         tmp_path: Path, offices: tuple[str, ...]) -> None:

@@ -92,6 +92,7 @@ def test_events_file_and_inline(db: Path) -> None:
     assert bad.exit_code == 2 and "not a date" in bad.stderr
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_forecast(db: Path) -> None:
     out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "30").stdout)
     assert len(out["days"]) == 30 and out["fit_days"] == 182 and out["as_of"] == "2025-10-01"
@@ -149,6 +150,7 @@ def test_forecast_as_of_uses_only_data_up_to_it(db: Path) -> None:
     assert bad.exit_code == 2 and "--level" in bad.stderr
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_forecast_backtest_on_own_data(db: Path) -> None:
     out = json.loads(run("forecast", "--db", db, "--json", "--horizon", "7",
                          "--backtest").stdout)

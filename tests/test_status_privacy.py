@@ -8,6 +8,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
 import icestats
 from icestats.privacy import unrecognized_summary
 
@@ -41,6 +43,7 @@ def test_names_beside_office_words_and_initials_are_counted_by_shape() -> None:
                    "(other values: 3 words, 10-19 characters)": 24}
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_identifiers_under_the_office_header_are_never_printed(tmp_path: Path) -> None:
     ids = [f"9F{i:014X}" for i in range(15)]
     extra = [{"apprehension_date": datetime(2025, 4, 2, 10), "aor": i, "identifier": i,

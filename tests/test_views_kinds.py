@@ -101,6 +101,7 @@ def test_events_daily_is_the_csv_count_zero_filled(linked: tuple[Path, dict[str,
     assert sum(int(r["records"]) for r in rows) >= sum(expected.values())
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_every_kind_equals_its_daily_export(linked: tuple[Path, dict[str, Path]],
                                             tmp_path: Path) -> None:
     """For each of the five kinds: the view's non-zero office-days are `icestats export
@@ -128,6 +129,7 @@ def test_every_kind_equals_its_daily_export(linked: tuple[Path, dict[str, Path]]
     assert arrests == mine
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_average_is_offices_per_day_for_every_kind(linked: tuple[Path, dict[str, Path]]
                                                    ) -> None:
     """AVG(count) over the 28 days ending at `offices --kind K`'s as_of is each covered

@@ -85,6 +85,7 @@ def test_daily_json_and_csv_agree(client: TestClient, db: Path) -> None:
     assert sum(t["arrests"].to_pylist()) == sum(r["arrests"] for r in js)
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_cli_api_and_report_agree(client: TestClient, db: Path) -> None:
     cli_goal = json.loads(run("goal", "--db", db, "--json").stdout)
     api_goal = client.get("/api/goal").json()
@@ -136,6 +137,7 @@ SAME_ANSWER = [
 ]
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("args,url", SAME_ANSWER, ids=lambda x: x if isinstance(x, str) else "")
 def test_cli_json_is_the_api_answer(client: TestClient, db: Path, args: list[str],
                                     url: str) -> None:
@@ -156,6 +158,7 @@ def test_host_header_must_be_ours(db: Path) -> None:
     assert r.status_code == 200 and r.content == b"" and r.headers["cache-control"] == "no-store"
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_chart_specifications_are_the_answers(client: TestClient, db: Path) -> None:
     """/api/charts/daily: the dashboard's Vega-Lite specifications carry the daily
     answer's rows as they are; several offices give one series each; the Vega bundle is

@@ -145,6 +145,7 @@ def variant(grids: list, *, shift: tuple[int, int] = (0, 0), suffix: str | None 
     return out
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 @pytest.mark.parametrize("change", ["moved", "suffix", "renamed", "extra"])
 def test_variants_give_the_same_numbers(tmp_path: Path, db: Path, change: str) -> None:
     grids = read_grids(FY25)
@@ -221,6 +222,7 @@ def test_wrong_total_is_reported_not_used(tmp_path: Path) -> None:
         path, tmp_path / "t.duckdb")
 
 
+@pytest.mark.slow  # (the fast set: under 3 minutes; make test runs it)
 def test_newer_workbook_wins_and_revisions_are_measured(tmp_path: Path) -> None:
     """An earlier FY2025 workbook gave October 23,616 and April 22,822; the final one
     23,613 and 22,817 (published figures)."""
