@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from icestats.errors import InputError, first_line
+from icestats.inflate import MAX_LINE_BYTES, opened
 from icestats.schema import SYNTHETIC_MARK
 
 if TYPE_CHECKING:
@@ -44,11 +45,18 @@ def _csv_sql(encoding: str, compression: str) -> str:
     # tables are small)
     return (f"SELECT * FROM read_csv($path, header = false, all_varchar = true, "
             f"encoding = '{encoding}', null_padding = true, parallel = false, "
+            f"max_line_size = {MAX_LINE_BYTES}, "
             f"compression = '{_COMPRESSION[compression]}')")
 
 
 def _csv(con: duckdb.DuckDBPyConnection, path: Path, limit: int | None,
          compression: str = "none") -> pa.Table:
+    with path.open("rb") as raw, opened(raw, compression) as src:
+        head = src.read(2 * MAX_LINE_BYTES)
+    if max(map(len, head.replace(b"\r", b"\n").split(b"\n"))) >= MAX_LINE_BYTES:
+        # (DuckDB's reader would scan the whole line first: a 512 MB line took 19 s)
+        raise InputError(str(path), f"a line longer than {MAX_LINE_BYTES >> 20} MB: not a "
+                                    "table of counts")
     sql = "SELECT * FROM (" + _csv_sql("utf-8", compression) + ")" + \
         (f" LIMIT {int(limit)}" if limit else "")
     try:
