@@ -5,6 +5,7 @@ and the kind-named exports."""
 from __future__ import annotations
 
 import csv
+import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -44,3 +45,58 @@ def test_one_office_release_does_not_shrink_the_surge_scan(tmp_path: Path) -> No
     assert after.exit_code == 0, after.output
     assert _scanned(after.output) == _scanned(before.output) == offices
     assert "Surges, 2025-03-01 to" in after.output  # the days scanned, not Seattle's own
+
+
+def _removals_db(tmp: Path, days: int = 60, start: date = date(2025, 3, 1),
+                 db: Path | None = None) -> Path:
+    """Removals in a DDP-like layout: 3 a day in Chicago, 1 a day in Houston."""
+    rows = [["Departed Date", "Docket AOR", "Case Status"]]
+    for i in range(days):
+        d = (start + timedelta(days=i)).isoformat()
+        rows += [[d, "CHI", "x"]] * 3 + [[d, "HOU", "x"]]
+    with open(tmp / "removals.csv", "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    db = db or tmp / "r.duckdb"
+    assert run("ingest", tmp / "removals.csv", "--db", db).exit_code == 0
+    return db
+
+
+def test_goal_over_removals_is_the_removal_goal_from_its_day(tmp_path: Path) -> None:
+    """One million a year is 1,000,000 / 365 a day, stated for the term from 2025-01-20;
+    an as-of day before it says so; a goal given applies to every day."""
+    db = _removals_db(tmp_path, days=100, start=date(2024, 11, 1))
+    out = json.loads(run("goal", "--kind", "removals", "--as-of", "2024-12-01", "--db", db,
+                         "--json").stdout)
+    assert out["goal_per_day"] == 1_000_000 / 365
+    assert out["goal_from"] == "2025-01-20"
+    assert "applies from 2025-01-20; 2024-12-01 is before it" in out["goal_note"]
+    assert out["windows"][0]["mean_per_day"] == 4  # 3 + 1 a day
+    assert out["windows"][0]["percent_of_goal"] == 100 * 4 / (1_000_000 / 365)
+    text = run("goal", "--kind", "removals", "--as-of", "2024-12-01", "--db", db).stdout
+    assert "against a goal of 2,739.7 a day" in text and "removals/day per 30 days" in text
+    later = json.loads(run("goal", "--kind", "removals", "--db", db, "--json").stdout)
+    assert later["as_of"] >= "2025-01-20" and later["goal_note"] is None
+    given = json.loads(run("goal", "--kind", "removals", "--goal", "10", "--as-of",
+                           "2024-12-01", "--db", db, "--json").stdout)
+    assert (given["goal_per_day"], given["goal_from"], given["goal_note"]) == (10, None, None)
+    none = run("goal", "--kind", "encounters", "--db", db)
+    assert none.exit_code == 2  # (no encounters: refused before any goal is needed)
+
+
+def test_the_arrest_goal_before_2025_05_28_says_so(tmp_path: Path) -> None:
+    db = release_db(tmp_path)
+    out = json.loads(run("goal", "--as-of", "2025-05-01", "--db", db, "--json").stdout)
+    assert (out["goal_per_day"], out["goal_from"]) == (3000, "2025-05-28")
+    assert "applies from 2025-05-28; 2025-05-01 is before it" in out["goal_note"]
+    assert json.loads(run("goal", "--as-of", "2025-06-01", "--db", db, "--json").stdout
+                      )["goal_note"] is None
+
+
+def test_forecast_and_pipeline_over_removals_use_the_removal_goal(tmp_path: Path) -> None:
+    db = _removals_db(tmp_path, db=release_db(tmp_path))  # (pipeline: arrests too)
+    fc = json.loads(run("forecast", "--kind", "removals", "--db", db, "--json").stdout)
+    assert fc["goals"]["national_per_day"] == 1_000_000 / 365
+    assert fc["goals"]["from"] == "2025-01-20"
+    assert "log(removals + 0.5)" in fc["method"]
+    p = json.loads(run("pipeline", "--db", db, "--json").stdout)["removal_goal"]
+    assert (p["goal_per_day"], p["goal_from"], p["goal_note"]) == (2739.7, "2025-01-20", None)

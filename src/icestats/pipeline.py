@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from icestats import kind_goals
 from icestats.counting import PERIODS, check, period_start_sql
-from icestats.defaults import REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
+from icestats.defaults import DAYS_PER_YEAR, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.kind_counts import counted_kind_sql, owner_table
 from icestats.kinds import KINDS
 from icestats.numbers import round_half_up
@@ -127,12 +128,11 @@ def ratio_key(num: str, den: str) -> str:
 
 
 # --- removals against a removal goal ---------------------------------------------------
-DAYS_PER_YEAR = 365.25
 REMOVAL_BREAKDOWNS = {"aor": "aor", "threat_level": "coalesce(threat_level, '(blank)')",
                       "criminality": "coalesce(criminality, '(not recorded)')"}
 
 
-def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_GOAL_PER_YEAR,
+def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float | None = None,
                  window: int = WINDOW_DAYS, as_of: date | None = None) -> dict[str, Any]:
     """Removals a day over the ``window`` complete days ending ``as_of`` (default: the last
     complete day of removals), against the goal a day; and that rate by office, threat
@@ -148,7 +148,11 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_
     binds = {"start": start, "end": end}
     days = con.execute(f"SELECT count(*) FROM {owner_table('removals')} "
                        "WHERE date BETWEEN $start AND $end", binds).fetchall()[0][0]
-    goal = goal_per_year / DAYS_PER_YEAR
+    target = kind_goals.goal_for("removals", None) if goal_per_year is None else \
+        kind_goals.KindGoal("removals", goal_per_year / DAYS_PER_YEAR, None,
+                            f"your goal: {goal_per_year:,g} removals a year (--goal), "
+                            f"{goal_per_year / DAYS_PER_YEAR:,.1f} a day, applied to every day")
+    goal, goal_per_year = target.per_day, goal_per_year or REMOVAL_GOAL_PER_YEAR
     parts: dict[str, list[dict[str, Any]]] = {}
     total = 0
     for name, expr in REMOVAL_BREAKDOWNS.items():
@@ -163,6 +167,8 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_
     per_day = total / days if days else None
     return {"removals_loaded": True, "start": start, "end": end, "days": int(days),
             "goal_per_year": goal_per_year, "goal_per_day": round_half_up(goal, 1),
+            "goal_from": target.start, "goal_source": target.text,
+            "goal_note": target.note(end),
             "removals": total, "per_day": _round(per_day, 1),
             "percent_of_goal": _round(100 * per_day / goal, 1) if per_day is not None else None,
             "shortfall_per_day": _round(goal - per_day, 1) if per_day is not None else None,
@@ -210,7 +216,7 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 # --- the answer ------------------------------------------------------------------------
 def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
-                    goal_per_year: float, window: int) -> PipelineAnswer:
+                    goal_per_year: float | None, window: int) -> PipelineAnswer:
     """``icestats pipeline`` over the slice's days (its --from/--to; the whole data by
     default), one office when the slice names one (beside the nation, 'all')."""
     from icestats.answers import PipelineAnswer

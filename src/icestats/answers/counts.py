@@ -82,6 +82,9 @@ class GoalAnswer(Answer):
     trend: GoalTrend
     include_incomplete: bool = False
     book_ins: BookInsNear | None = None
+    goal_from: date | None = None  # the stated goal's first day (None: --goal, every day)
+    goal_source: str = ""
+    goal_note: str | None = None  # the as-of day is before the stated goal was set
 
     @property
     def as_of_incomplete(self) -> bool:
@@ -92,7 +95,9 @@ class GoalAnswer(Answer):
         return 100 * self.latest_day / self.goal if self.goal else None
 
     def body(self) -> dict[str, Any]:
-        return {"goal_per_day": self.goal, "as_of": self.as_of,
+        return {"goal_per_day": self.goal, "goal_from": self.goal_from,
+                "goal_source": self.goal_source, "goal_note": self.goal_note,
+                "as_of": self.as_of,
                 "as_of_incomplete": self.as_of_incomplete,
                 "latest_day_arrests": self.latest_day,
                 "latest_day_percent_of_goal": self.latest_percent_of_goal,
