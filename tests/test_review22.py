@@ -100,3 +100,59 @@ def test_forecast_and_pipeline_over_removals_use_the_removal_goal(tmp_path: Path
     assert "log(removals + 0.5)" in fc["method"]
     p = json.loads(run("pipeline", "--db", db, "--json").stdout)["removal_goal"]
     assert (p["goal_per_day"], p["goal_from"], p["goal_note"]) == (2739.7, "2025-01-20", None)
+
+
+def _banner_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    """A pipe-separated file in the 2019-ICFO-53623 form (banner lines, then the header)."""
+    lines = ['"ERO-LESA Statistical Tracking Unit"', '"2019-ICFO-53623"', "",
+             "|".join(f'"{h}"' for h in header), *("|".join(r) for r in rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _tables(db: Path) -> tuple[object, ...]:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return tuple(con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                     for t in ("releases", "arrests", "events", "rejects"))
+
+
+def test_a_sheet_with_another_kinds_defining_column_is_refused(tmp_path: Path) -> None:
+    """An arrests file with a removal's `Removal Date` (and `Departed Date`, which real
+    arrests layouts carry), an encounters file with `Removal Date`: refused in one line
+    naming the file and the column, exit 1, the database unchanged. A real layout's shared
+    columns still load: `Departed Date` in arrests, a detainer's columns in 22955 arrests."""
+    db = release_db(tmp_path)
+    before = _tables(db)
+    arrests = ["Area of Responsibility", "Apprehension Date", "Apprehension Method",
+               "Apprehension Landmark", "Operation", "Processing Disposition", "Birth Date",
+               "Citizenship", "Gender"]
+    row = ["Chicago Area of Responsibility", "10/13/2015", "Located", "x", "", "x", "",
+           "MEXICO", "Male"]
+    mixed = _banner_csv(tmp_path / "arrests_mixed.csv", [*arrests, "Departed Date",
+                                                          "Removal Date"],
+                        [[*row, "10/20/2015", "10/20/2015"]])
+    encounters = ["Event Area of Responsibility", "Event Date", "Landmark", "Operation",
+                  "Processing Disposition", "Birth Date", "Citizenship", "Gender",
+                  "Removal Date"]
+    enc = _banner_csv(tmp_path / "encounters_mixed.csv", encounters,
+                      [["Chicago Area of Responsibility", "10/13/2015", "x", "", "x", "",
+                        "MEXICO", "Male", "10/20/2015"]])
+    for path in (mixed, enc):
+        r = run("ingest", path, "--db", db)
+        assert r.exit_code == 1, r.output
+        line = r.output.strip()
+        assert "\n" not in line and path.name in line and "'Removal Date'" in line
+        assert "another kind's defining column" in line and "of removals" in line
+        assert _tables(db) == before
+    shared = _banner_csv(tmp_path / "arrests_departed.csv", [*arrests, "Departed Date"],
+                         [[*row, "10/20/2015"]])
+    assert run("ingest", shared, "--db", db).exit_code == 0
+    detainer_cols = _banner_csv(
+        tmp_path / "arrests_22955.csv",
+        ["Apprehension Date And Time", "Apprehension AOR", "Apprehension Method",
+         "Detainer Prepare Date", "Detainer Type", "Detainer Lift Reason", "Gender"],
+        [["2016-01-05 10:00:00", "CHI", "Located", "2016-01-05", "x", "", "Male"]])
+    loaded = run("ingest", detainer_cols, "--db", db)
+    assert loaded.exit_code == 0 and "arrests" in loaded.output, loaded.output
