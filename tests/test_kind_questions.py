@@ -79,8 +79,8 @@ def test_export_daily_encounters_per_office(linked: tuple[Path, dict[str, Path]]
     assert result.exit_code == 0, result.output
     expected = _per_office_day(files["encounters"], "Event Date", "Responsible AOR")
     with out.open(newline="") as fh:
-        got = {(date.fromisoformat(r["date"]), r["aor"]): int(r["arrests"])
-               for r in csv.DictReader(fh) if int(r["arrests"])}
+        got = {(date.fromisoformat(r["date"]), r["aor"]): int(r["encounters"])
+               for r in csv.DictReader(fh) if int(r["encounters"])}
     assert got == dict(expected)
 
 

@@ -156,3 +156,37 @@ def test_a_sheet_with_another_kinds_defining_column_is_refused(tmp_path: Path) -
         [["2016-01-05 10:00:00", "CHI", "Located", "2016-01-05", "x", "", "Male"]])
     loaded = run("ingest", detainer_cols, "--db", db)
     assert loaded.exit_code == 0 and "arrests" in loaded.output, loaded.output
+
+
+def test_export_daily_of_a_kind_is_zero_filled_named_and_sourced(tmp_path: Path) -> None:
+    """Encounters on 2015-10-01..10-05 (Chicago on days 1, 2 and 5, Houston on day 3 only):
+    every office with records x every day covered, zeros included, the count column named
+    `encounters`, and the source beside the csv as every export writes it."""
+    header = ["Event Area of Responsibility", "Event Date", "Landmark", "Operation",
+              "Processing Disposition", "Birth Date", "Citizenship", "Gender"]
+    events = [("CHI", "10/1/2015"), ("CHI", "10/1/2015"), ("CHI", "10/2/2015"),
+              ("HOU", "10/3/2015"), ("CHI", "10/5/2015"), ("CHI", "10/13/2015")]
+    names = {"CHI": "Chicago Area of Responsibility", "HOU": "Houston Area of Responsibility"}
+    path = _banner_csv(tmp_path / "EROEncounters.csv", header,
+                       [[names[a], d, "x", "", "x", "", "MEXICO", "Male"] for a, d in events])
+    db = tmp_path / "e.duckdb"
+    assert run("ingest", path, "--db", db).exit_code == 0
+    out = tmp_path / "enc.csv"
+    r = run("export", "daily", "--by", "aor", "--kind", "encounters", "--format", "csv",
+            "-o", out, "--db", db)
+    assert r.exit_code == 0, r.output
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["date", "aor", "encounters", "source_file", "synthetic"]
+    days = [(date(2015, 10, 1) + timedelta(days=i)).isoformat() for i in range(13)]
+    want = {(d, a): 0 for d in days for a in ("CHI", "HOU")}
+    for a, d in events:
+        m, day, y = (int(x) for x in d.split("/"))
+        want[(date(y, m, day).isoformat(), a)] += 1
+    assert {(x["date"], x["aor"]): int(x["encounters"]) for x in rows} == want
+    assert len(rows) == 26
+    meta = json.loads((tmp_path / "enc.csv.source.json").read_text())
+    assert (meta["kind"], meta["grain"], meta["data"]) == ("encounters", "day x aor", "REAL")
+    assert [c["name"] for c in meta["columns"]] == list(rows[0])
+    assert meta["releases"] == [{"file": "EROEncounters.csv", "synthetic": False}]
+    assert "its source in enc.csv.source.json" in r.output

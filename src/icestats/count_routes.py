@@ -145,6 +145,6 @@ def rows_of(answer: Answer) -> Any:
     from icestats.answers.counts import DailyAnswer
 
     if isinstance(answer, DailyAnswer):
-        return answer.rows
+        return answer.export_rows()
     assert isinstance(answer, CountSeriesAnswer)
     return answer.units

@@ -167,6 +167,19 @@ class DailyAnswer(Answer):
                 "coverage": self.coverage, "rows": self.rows, "series": self.series,
                 "totals": self.totals, "total": self.total, "weekly": self.weekly}
 
+    @property
+    def count_column(self) -> str:
+        """The count's name in a file: the kind's events ('encounters', 'removals'), or
+        'records' with --count records; arrests keep 'arrests' (either count, as before)."""
+        kind = self.window.slice.kind if self.window else "arrests"
+        return "arrests" if kind == "arrests" else "records" if self.count == "records" \
+            else kind
+
+    def export_rows(self) -> pa.Table:
+        """``rows`` as files write them: the count column named after what it counts."""
+        names = [self.count_column if c == "arrests" else c for c in self.rows.column_names]
+        return self.rows.rename_columns(names)
+
 
 @dataclass
 class FiscalYearsAnswer(Answer):
