@@ -190,3 +190,50 @@ def test_export_daily_of_a_kind_is_zero_filled_named_and_sourced(tmp_path: Path)
     assert [c["name"] for c in meta["columns"]] == list(rows[0])
     assert meta["releases"] == [{"file": "EROEncounters.csv", "synthetic": False}]
     assert "its source in enc.csv.source.json" in r.output
+
+
+def test_report_pipeline_section_by_year_and_month_with_the_goal(tmp_path: Path) -> None:
+    """Arrests 2025-03..06 and removals 2024-09-01..10-30 (3 a day in Chicago, 1 in
+    Houston): a table of every office for each fiscal year loaded (FY2024 and FY2025),
+    the nation month by month and each office's months, the removal goal with its window
+    and the day it applies from, the blank note matching the cells' dash, and the cue for
+    narrow screens."""
+    import re as _re
+
+    import icestats
+    from icestats.render import report, report_pipeline
+
+    db = _removals_db(tmp_path, days=60, start=date(2024, 9, 1), db=release_db(tmp_path))
+    data: dict[str, object] = {}
+    with icestats.connect(db) as ice:
+        html = report_pipeline.section(ice, data)
+    for table in ("pipeline-nation", "pipeline-offices-fy2024", "pipeline-offices-fy2025",
+                  "pipeline-nation-months", "pipeline-months-chi", "pipeline-months-hou",
+                  "removal-goal"):
+        assert f"id='{table}'" in html, table
+    sep = html.split("id='pipeline-nation-months'")[1].split("</table>")[0]
+    row = _re.search(r"<tr><td[^>]*>2024-09</td><td[^>]*>all</td>(.*?)</tr>", sep)
+    assert row, sep[:400]
+    cells = _re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))
+    assert cells[4] == "4.0"  # removals a day in September 2024: (3 + 1) x 30 / 30
+    assert cells[:4] == ["–", "–", "–", "–"]  # no encounters, detainers, arrests, book-ins
+    assert "A dash (–): the kind is not in the loaded releases" in html
+    assert "–: the kind is not covered in that period" in html and "—:" not in html
+    goal = data["pipeline"]["removal_goal"]  # type: ignore[index]
+    assert (f"Goal: 1,000,000 removals a year, 1,000,000 / 365 = 2,739.7 a day, for the "
+            f"term that began 2025-01-20; measured over the 28 complete days of removals "
+            f"{goal['start']} to {goal['end']}.") in html
+    assert "The goal applies from 2025-01-20; 2024-10-16 is before it" in html
+    assert "class='note narrow-only'" in html and ".narrow-only{display:none}" in report.CSS
+    assert "no-repeat local" in report.CSS  # the shadow where a table continues
+
+
+def test_no_ratio_beside_a_kind_shown_as_zero() -> None:
+    """HQ in FY2019: 0.04 arrests a day and 0.09 removals a day are shown as 0.0 and 0.1;
+    a removals-per-arrest ratio of 2.25 beside them says nothing."""
+    from icestats.pipeline import _ratios
+
+    r = _ratios({"encounters": 11.1, "arrests": 0.04, "removals": 0.09, "detainers": None,
+                 "book_ins": None})
+    assert r["removals_per_arrest"] is None and r["arrests_per_encounter"] is None
+    assert _ratios({"arrests": 0.05, "removals": 0.1})["removals_per_arrest"] == 2.0

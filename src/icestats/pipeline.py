@@ -114,11 +114,13 @@ def _round(x: float | None, digits: int) -> float | None:
 
 def _ratios(rate: dict[str, float | None]) -> dict[str, float | None]:
     """Each ratio of RATIOS from the unrounded rates a day (None where either kind is not
-    covered or the denominator is 0)."""
+    covered or reads 0.0 a day: a ratio beside a shown 0.0, such as HQ's 2.26 removals per
+    arrest at 0.0 arrests a day, says nothing)."""
     out: dict[str, float | None] = {}
     for num, den, _label, _caveat in RATIOS:
         a, b = rate.get(num), rate.get(den)
-        out[ratio_key(num, den)] = _round(a / b, 3) if a is not None and b else None
+        shown = a is not None and b is not None and _round(a, 1) != 0 and _round(b, 1) != 0
+        out[ratio_key(num, den)] = _round(a / b, 3) if shown and a is not None and b else None
     return out
 
 
@@ -194,11 +196,14 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
     rows = con.execute(f"""
         SELECT CAST(date_trunc('month', date) AS DATE) AS month, aor, {AGENCY_SQL} AS agency,
-               count(*) FROM {counted_kind_sql('book_ins')} GROUP BY ALL ORDER BY ALL
+               r.one_office IS NOT NULL AS one, count(*)
+        FROM {counted_kind_sql('book_ins')} b
+        JOIN release_kinds r ON r.release_id = b.release_id AND r.kind = 'book_ins'
+        GROUP BY ALL ORDER BY ALL
     """).fetchall()
     cells: dict[tuple[date, str], dict[str, int]] = {}
-    for month, aor, agency, n in rows:
-        for office in (str(aor), "all"):
+    for month, aor, agency, one, n in rows:  # (one office's release: no national figure)
+        for office in (str(aor),) if one else (str(aor), "all"):
             cell = cells.setdefault((month, office), {"ICE": 0, "CBP": 0, "(not recorded)": 0})
             cell[agency] += int(n)
     out = []

@@ -57,8 +57,10 @@ def _goal_title(a: Answer) -> str:
 SPECS: dict[tuple[str, str], Spec] = {
     ("pipeline", "kinds"): Spec(
         _kinds_columns, _kinds_title,
-        caption=lambda a: "—: the kind is not covered in that period. A ratio is of rates "
-                          "in the same days, not a share of the same people (see ratios)."),
+        caption=lambda a: "–: the kind is not covered in that period (not zero), or, for a "
+                          "ratio, one of its kinds is not covered or reads 0.0 a day. A "
+                          "ratio is of rates in the same days, not a share of the same "
+                          "people (see ratios)."),
     ("pipeline", "removals_by"): Spec(
         (text("by", "by"), text("value", "value", wrap=True),
          Col("removals", "removals", "removals"),
