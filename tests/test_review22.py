@@ -1,6 +1,6 @@
 """What the independent review of issue 22 found, each pinned by a test: the surge scan
 with one office's own release loaded, the removal goal, files mixing two kinds' headers,
-and the kind-named exports."""
+the kind-named exports, the report's and the dashboard's pipeline."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
+
+import pytest
 
 from conftest import release_db, run
 
@@ -237,3 +239,60 @@ def test_no_ratio_beside_a_kind_shown_as_zero() -> None:
                  "book_ins": None})
     assert r["removals_per_arrest"] is None and r["arrests_per_encounter"] is None
     assert _ratios({"arrests": 0.05, "removals": 0.1})["removals_per_arrest"] == 2.0
+
+
+def test_api_says_the_kind_in_charts_status_and_pipeline(tmp_path: Path) -> None:
+    """/api/status gives each kind's words and days (the dashboard's title, coverage and
+    footer), the removals chart's axes say removals, the pipeline answer carries book-ins
+    by agency among its tables."""
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    db = _removals_db(tmp_path, db=release_db(tmp_path))
+    client = TestClient(create_app(db), base_url="http://127.0.0.1")  # (the allowed host)
+    rules = client.get("/api/status").json()["kind_rules"]
+    assert set(rules) == {"arrests", "removals"}
+    assert rules["removals"]["one"] == "a removal"
+    assert (rules["removals"]["start"], rules["removals"]["end"]) == ("2025-03-01",
+                                                                       "2025-04-29")
+    charts = client.get("/api/charts/daily", params={"kind": "removals"}).text
+    assert '"removals a day"' in charts and '"arrests a day"' not in charts
+    display = client.get("/api/pipeline").json()["display"]
+    assert {"kinds", "removals_by", "linked", "book_ins_by_agency"} <= set(display)
+
+
+@pytest.mark.slow  # (a real browser: make test runs it)
+def test_dashboard_names_the_kind_and_shows_the_pipeline(tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from icestats.web.app import serve_in_thread
+
+    db = _removals_db(tmp_path, db=release_db(tmp_path))
+    url, srv = serve_in_thread(db)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            for width in (1400, 390):
+                page = b.new_page(viewport={"width": width, "height": 900})
+                page.goto(f"{url}/?kind=removals")
+                page.wait_for_selector("body[data-ready='1']")
+                assert page.text_content("#page-title") == "ICE removals per day"
+                cover = page.text_content("#coverage") or ""
+                assert cover.startswith("Removal records 2025-03-01 to 2025-04-29;")
+                rules = page.text_content("#rules") or ""
+                assert "one removal" in rules and "24-hour" not in rules
+                page.goto(f"{url}/?view=pipeline")
+                page.wait_for_selector("body[data-ready='1']")
+                page.wait_for_selector("#more h3")
+                more = page.text_content("#more") or ""
+                assert "removals per arrest:" in more and "not the share" in more
+                assert "Goal: 1,000,000 removals a year, 1,000,000 / 365 = 2,739.7 a day" in more
+                assert "Arrests booked in and removed within 30/90/180 days" in more
+                assert (page.text_content("#page-title") or "").startswith("The enforcement")
+                page.close()
+            b.close()
+    finally:
+        srv.should_exit = True

@@ -71,7 +71,23 @@ def status(con: duckdb.DuckDBPyConnection, whole: Window | None, source: Source
                         kinds=s["kinds"], count_tables=count_metrics.tables(con),
                         count_agreement=count_metrics.agreement_summary(con),
                         count_rejects=count_metrics.rejects(con), source=source,
-                        window=whole)
+                        window=whole, kind_rules=kind_rules(con))
+
+
+def kind_rules(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Each kind loaded: its label, what one event is, its counting rule, its days."""
+    from icestats import slices
+    from icestats.kind_counts import kind_connection, kinds_loaded
+    from icestats.kinds import LABELS, RULES
+
+    out = {}
+    for kind in kinds_loaded(con):
+        cov = slices.coverage(kind_connection(con, kind))
+        r = RULES[kind]
+        out[kind] = {"label": LABELS[kind], "one": r.one, "counting": r.counting,
+                     "start": cov.start, "end": cov.end,
+                     "complete_through": cov.complete_through}
+    return out
 
 
 def asked(values: dict[str, Any], *python_only: str) -> dict[str, Any]:

@@ -235,7 +235,8 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
         Param("window", "days", "Days of removals, ending at their last complete day, "
                                 "measured against the goal.", WINDOW_DAYS, "days", low=1,
               high=MAX_DAYS)),
-       a.PipelineAnswer, ("kinds", "removals_by", "linked")),
+       a.PipelineAnswer, ("kinds", "removals_by", "linked", "book_ins_by_agency",
+                          "workbook_book_ins")),
     _Q("surges", "Unannounced surges: a change-point scan of every office's weekday-adjusted "
        "daily arrests over the whole series; those overlapping --from/--to are listed.",
        (FROM, TO, Param("threshold", "number", "Change-point threshold in long-run sd "

@@ -34,6 +34,9 @@ class StatusAnswer(Answer):
     # per count table overlapping the records: units compared, ratio median and range
     count_agreement: list[dict[str, Any]] = field(default_factory=list, kw_only=True)
     count_rejects: pa.Table | None = field(default=None, kw_only=True)
+    # per kind loaded: its words (label, what one event is, the counting rule) and its
+    # days (start, end, complete through): what the dashboard says for --kind
+    kind_rules: dict[str, dict[str, Any]] = field(default_factory=dict, kw_only=True)
 
     @property
     def arrests(self) -> int:
@@ -53,7 +56,7 @@ class StatusAnswer(Answer):
                 "unrecognized_aor_values": self.unrecognized_aor_values,
                 "workbooks": self.workbooks, "tables": self.tables, "kinds": self.kinds,
                 "count_tables": self.count_tables, "count_agreement": self.count_agreement,
-                "count_rejects": self.count_rejects}
+                "count_rejects": self.count_rejects, "kind_rules": self.kind_rules}
 
 
 @dataclass
