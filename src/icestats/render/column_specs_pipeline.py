@@ -68,7 +68,7 @@ SPECS: dict[tuple[str, str], Spec] = {
          Col("percent_of_goal", "% of goal", "% of the goal a day", 1, kind="pct")),
         _goal_title),
     ("pipeline", "linked"): Spec(
-        (text("aor", "office"), Col("window_days", "within", "days"),
+        (text("aor", "office"), Col("window_days", "within (days)", "days"),
          Col("eligible_book_in", "followed", "arrests followed for the whole window"),
          Col("booked_in_percent", "booked in", "% of followed arrests", 1, kind="pct"),
          Col("eligible_removal", "followed (removal)", "arrests followed for the whole "
