@@ -296,3 +296,15 @@ def test_dashboard_names_the_kind_and_shows_the_pipeline(tmp_path: Path) -> None
             b.close()
     finally:
         srv.should_exit = True
+
+
+def test_an_event_on_a_day_no_release_of_the_kind_covers_is_refused(tmp_path: Path) -> None:
+    """Removals loaded for 2024-09-01..10-30 and 2025-03-01..04-29 (nothing between): an
+    event on 2025-01-15 is refused in one line saying what is loaded, exit 2."""
+    db = _removals_db(tmp_path, days=60, start=date(2024, 9, 1))
+    (tmp_path / "removals.csv").rename(tmp_path / "autumn.csv")
+    _removals_db(tmp_path, days=60, start=date(2025, 3, 1), db=db)
+    r = run("events", "--kind", "removals", "--event", "2025-01-15,CHI,Test", "--db", db)
+    assert r.exit_code == 2, r.output
+    assert ("no removals are loaded for 2025-01-15 (the removal releases cover 2024-09-01 "
+            "to 2024-10-30, 2025-03-01 to 2025-04-29)") in r.output

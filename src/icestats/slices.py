@@ -320,6 +320,16 @@ def counted_kind(con: duckdb.DuckDBPyConnection) -> str:
     return str(con.execute("SELECT kind FROM counted_kind").fetchall()[0][0])
 
 
+def covered_spans(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:
+    """The runs of consecutive days some release of the counted kind covers (a kind's
+    releases may leave a gap: the encounters of FY2018 were never released)."""
+    rows = con.execute("""
+        SELECT min(date), max(date) FROM (
+            SELECT date, date - CAST(row_number() OVER (ORDER BY date) AS INTEGER) AS run
+            FROM day_owner) GROUP BY run ORDER BY 1""").fetchall()
+    return [(a, b) for a, b in rows]
+
+
 def several_office_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
     """The first and last day a release of several offices is counted for (the counted
     kind's), or None when only one office's releases are loaded. One office's own release
