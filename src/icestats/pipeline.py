@@ -235,7 +235,7 @@ def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
     removals_by = [{"by": name, "value": r[name], **{k: v for k, v in r.items() if k != name}}
                    for name, rows in goal.pop("by", {}).items() for r in rows
                    if keep is None or name != "aor" or r[name] in keep]
-    links = linked_shares(con)
+    links = linked_shares(con, include_incomplete=s.include_incomplete)
     agency = book_ins_by_agency(con)
     return PipelineAnswer(
         period, kinds,
