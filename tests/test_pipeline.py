@@ -99,6 +99,10 @@ def test_book_ins_by_arresting_agency(db: Path) -> None:
     jan = next(x for x in r["rows"] if x["month"] == date(2025, 1, 1) and x["aor"] == "CHI")
     assert (jan["cbp"], jan["ice"], jan["book_ins"], jan["cbp_share_percent"]) == \
         (10, 21, 31, round(100 * 10 / 31, 1))
+    # the book-ins cover 2025-01-01..03-31, its last 14 days incomplete: March is partial
+    months = {(x["month"], x["aor"]): x["partial"] for x in r["rows"]}
+    assert months[(date(2025, 1, 1), "CHI")] is False
+    assert months[(date(2025, 3, 1), "CHI")] is True
     assert r["workbooks"] == []  # no detention statistics workbook loaded
 
 

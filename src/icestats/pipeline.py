@@ -206,13 +206,19 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         for office in (str(aor),) if one else (str(aor), "all"):
             cell = cells.setdefault((month, office), {"ICE": 0, "CBP": 0, "(not recorded)": 0})
             cell[agency] += int(n)
+    whole = dict(con.execute(f"""
+        SELECT CAST(date_trunc('month', date) AS DATE),
+               count(*) FILTER (WHERE NOT incomplete) = day(last_day(min(date)))
+        FROM {owner_table('book_ins')} GROUP BY 1""").fetchall())
     out = []
     for (month, office), c in sorted(cells.items()):
         total = sum(c.values())
         known = c["ICE"] + c["CBP"]
         out.append({"month": month, "aor": office, "ice": c["ICE"], "cbp": c["CBP"],
                     "not_recorded": c["(not recorded)"], "book_ins": total,
-                    "cbp_share_percent": _round(100 * c["CBP"] / known, 1) if known else None})
+                    "cbp_share_percent": _round(100 * c["CBP"] / known, 1) if known else None,
+                    # not every day of the month covered, or some in the incomplete tail
+                    "partial": not whole.get(month, False)})
     workbook = detention.book_ins(con).to_pylist() if detention.has_workbooks(con) else []
     return {"rows": out, "workbooks": [
         {k: r[k] for k in ("month", "ice", "cbp", "total", "cbp_share_percent", "workbook")}

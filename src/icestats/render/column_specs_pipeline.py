@@ -79,7 +79,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         "Arrests booked in and removed within 30/90/180 days (identifiers linking the kinds; "
         "arrests too recent to be followed for the whole window left out)"),
     ("pipeline", "book_ins_by_agency"): Spec(
-        (Col("month", "month", kind="text", write=lambda r: f"{r['month']:%Y-%m}"),
+        (Col("month", "month", kind="text", write=lambda r: f"{r['month']:%Y-%m}"
+             + (" (partial)" if r.get("partial") else "")),
          text("aor", "office"), Col("ice", "ICE", "book-ins"),
          Col("cbp", "CBP", "book-ins"), Col("not_recorded", "not recorded", "book-ins"),
          Col("cbp_share_percent", "CBP share", "% of ICE and CBP", 1, kind="pct")),
