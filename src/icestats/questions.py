@@ -60,11 +60,10 @@ AOR = Param("aor", "office", "One office: a code (CHI) or a name (Chicago).",
             slice="offices")
 # Given, a goal or a goals file applies to every day asked about (historic data too);
 # not given, the kind's stated goal applies from its own date (kind_goals.py).
-GOAL = Param("goal", "number", "National goal a day, of the kind counted, for every day "
-             "asked about (without it: the kind's stated goal from the day it was set: "
-             f"{GOAL_PER_DAY:,.0f} arrests a day from {GOAL_FROM}; "
-             f"{REMOVAL_GOAL_PER_YEAR:,.0f} removals a year from {REMOVAL_GOAL_FROM}).",
-             None, "a day", low=MIN_PER_DAY, high=MAX_PER_DAY)
+GOAL = Param("goal", "number", "Goal a day, for every day asked (without it: "
+             f"{GOAL_PER_DAY:,.0f} arrests from {GOAL_FROM}, "
+             f"{REMOVAL_GOAL_PER_YEAR / DAYS_PER_YEAR:,.1f} removals from "
+             f"{REMOVAL_GOAL_FROM}).", None, "a day", low=MIN_PER_DAY, high=MAX_PER_DAY)
 USER_GOAL = GOAL
 GOALS = Param("goals", "path", "Goals file (TOML): national goal, allocation, per-office "
               "targets with their dates.", surfaces=("cli",))

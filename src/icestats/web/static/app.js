@@ -151,7 +151,6 @@ function words(s) {
   const r = rules[kind];
   const label = r ? r.label : kind.replace("_", "-");
   $("page-title").textContent = s.view === "agency" ? "ICE vs CBP: book-ins into detention" : `ICE ${label} per day`;
-  document.title = `icestats dashboard: ${$("page-title").textContent}`;
   $("coverage").textContent = (r ? `${cap(one(r))} records ${r.start} to ${r.end}; complete through ${r.complete_through}.` : `No ${label} release loaded.`) + COUNTS;
   $("rules").textContent = `Counts follow icestats' rules (${r ? r.counting : `one ${label.replace(/s$/, "")} per record`}; for each day the newest release).`;
 }
