@@ -79,8 +79,8 @@ def test_export_daily_encounters_per_office(linked: tuple[Path, dict[str, Path]]
     assert result.exit_code == 0, result.output
     expected = _per_office_day(files["encounters"], "Event Date", "Responsible AOR")
     with out.open(newline="") as fh:
-        got = {(date.fromisoformat(r["date"]), r["aor"]): int(r["arrests"])
-               for r in csv.DictReader(fh) if int(r["arrests"])}
+        got = {(date.fromisoformat(r["date"]), r["aor"]): int(r["encounters"])
+               for r in csv.DictReader(fh) if int(r["encounters"])}
     assert got == dict(expected)
 
 
@@ -101,7 +101,7 @@ def test_pipeline_side_by_side(linked: tuple[Path, dict[str, Path]]) -> None:
     db, files = linked
     with icestats.connect(db) as ice:
         answer = ice.pipeline(period="fy")
-        one = ice.pipeline(aor="CHI", period="fy", goal=365250)
+        one = ice.pipeline(aor="CHI", period="fy", goal=365000)
     for kind, path, day_col, office_col in (
             ("removals", files["removals"], "Departed Date", "Case AOR"),
             ("encounters", files["encounters"], "Event Date", "Responsible AOR")):
@@ -112,7 +112,7 @@ def test_pipeline_side_by_side(linked: tuple[Path, dict[str, Path]]) -> None:
                        if d <= last and row["aor"] in (a, "all"))
             assert row[kind] == mine, (kind, row["aor"])
     assert {r["aor"] for r in one.kinds} == {"CHI", "all"}
-    assert one.removal_goal["goal_per_day"] == 1000.0  # 365,250 a year
+    assert one.removal_goal["goal_per_day"] == 1000.0  # 365,000 a year
     result = CliRunner().invoke(app, ["pipeline", "--db", str(db)], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     assert "Removals against a goal" in result.output and "removals per arrest:" in result.output

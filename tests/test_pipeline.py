@@ -85,8 +85,8 @@ def test_removals_against_the_goal(db: Path) -> None:
                          as_of=date(2025, 1, 10))
     assert (r["start"], r["end"], r["days"], r["removals"]) == \
         (date(2025, 1, 1), date(2025, 1, 10), 10, 10)
-    assert (r["goal_per_day"], r["per_day"]) == (2737.9, 1.0)
-    assert r["percent_of_goal"] == round(100 / (1_000_000 / 365.25), 1)
+    assert (r["goal_per_day"], r["per_day"]) == (2739.7, 1.0)  # one million / 365
+    assert r["percent_of_goal"] == round(100 / (1_000_000 / 365), 1)
     assert r["by"]["threat_level"] == [
         {"threat_level": "1", "removals": 5, "per_day": 0.5, "percent_of_goal": 0.0},
         {"threat_level": "3", "removals": 5, "per_day": 0.5, "percent_of_goal": 0.0}]
@@ -99,6 +99,10 @@ def test_book_ins_by_arresting_agency(db: Path) -> None:
     jan = next(x for x in r["rows"] if x["month"] == date(2025, 1, 1) and x["aor"] == "CHI")
     assert (jan["cbp"], jan["ice"], jan["book_ins"], jan["cbp_share_percent"]) == \
         (10, 21, 31, round(100 * 10 / 31, 1))
+    # the book-ins cover 2025-01-01..03-31, its last 14 days incomplete: March is partial
+    months = {(x["month"], x["aor"]): x["partial"] for x in r["rows"]}
+    assert months[(date(2025, 1, 1), "CHI")] is False
+    assert months[(date(2025, 3, 1), "CHI")] is True
     assert r["workbooks"] == []  # no detention statistics workbook loaded
 
 

@@ -215,7 +215,10 @@ def test_goal_window_and_fdr_are_written_once() -> None:
     from icestats import defaults
 
     assert (defaults.GOAL_PER_DAY, defaults.WINDOW_DAYS, defaults.FDR) == (3000, 28, 0.05)
-    assert QUESTIONS["goal"].param("goal").default == 3000
+    from icestats import kind_goals
+
+    assert QUESTIONS["goal"].param("goal").default is None  # the kind's stated goal
+    assert kind_goals.stated("arrests").per_day == 3000  # type: ignore[union-attr]
     assert QUESTIONS["fair"].param("fdr").default == 0.05
     assert QUESTIONS["offices"].param("window").default == 28
 

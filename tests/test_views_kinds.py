@@ -115,8 +115,8 @@ def test_every_kind_equals_its_daily_export(linked: tuple[Path, dict[str, Path]]
         ok("export", "daily", "--by", "aor", "--kind", kind, "--format", "csv", "-o", out,
            "--db", db)
         with out.open(newline="") as fh:
-            export = {(r["date"], r["aor"]): int(r["arrests"]) for r in csv.DictReader(fh)
-                      if int(r["arrests"])}
+            export = {(r["date"], r["aor"]): int(r[kind]) for r in csv.DictReader(fh)
+                      if int(r[kind])}
         rows = query(db, f"SELECT date, aor, count FROM events_daily WHERE kind = '{kind}' "
                          f"AND count > 0")
         assert {(r["date"], r["aor"]): int(r["count"]) for r in rows} == export, kind

@@ -51,7 +51,7 @@ from icestats.answers import (
 )
 from icestats.answers.published import CountSeriesAnswer, PeriodOfficesAnswer, WeeklyGoalAnswer
 from icestats.compose import book_ins_near, goals_of
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
+from icestats.defaults import FDR, LEVEL, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
 from icestats.slices import Slice, Window
@@ -207,7 +207,7 @@ class Icestats:
         whole = self.resolve(Slice(include_incomplete=True)) if covered else None
         return compose.status(self.con, whole, self._all_sources())
 
-    def goal(self, goal: float = GOAL_PER_DAY, *, window: int = WINDOW_DAYS,
+    def goal(self, goal: float | None = None, *, window: int = WINDOW_DAYS,
              as_of: Day = None, include_incomplete: bool = False, kind: str = "arrests",
              count: str = "arrests", scope: str = "all", prefer: str = "records"
              ) -> GoalAnswer | WeeklyGoalAnswer:
@@ -219,7 +219,8 @@ class Icestats:
         if weekly is not None:
             return weekly
         w = self.resolve(s)
-        answer = metrics.goal(self._on(w), w, own["goal"])
+        target = compose.goal_for(s.kind, own["goal"])
+        answer = compose.with_goal(metrics.goal(self._on(w), w, target.per_day), target)
         answer.book_ins = book_ins_near(self.con, answer.as_of)
         if answer.book_ins is not None:
             answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
@@ -273,7 +274,7 @@ class Icestats:
         ``Goals``; ``goal`` and the file's targets apply to every day asked about."""
         w, own = self._ask("fair", locals())
         from icestats.stats.offices import fair_offices
-        return fair_offices(self._on(w), w, goals_of(own), q=own["fdr"])
+        return fair_offices(self._on(w), w, goals_of(own, w), q=own["fdr"])
 
     def underperformers(self, goals: Goals | str | Path | None = None, *, n: int | None = None,
                         window: int = WINDOW_DAYS, as_of: Day = None,
@@ -289,7 +290,7 @@ class Icestats:
         ``n`` defaults to 12, or all but one when fewer offices are ranked."""
         w, own = self._ask("underperformers", locals())
         from icestats.stats.underperformers import underperformers
-        return underperformers(self._on(w), w, goals_of(own), n=own["n"], q=own["fdr"])
+        return underperformers(self._on(w), w, goals_of(own, w), n=own["n"], q=own["fdr"])
 
     def nowcast(self, *, count: str = "arrests", scope: str = "all",
                 level: float = LEVEL) -> NowcastAnswer:
@@ -333,7 +334,7 @@ class Icestats:
             raise UsageError(f"forecast needs {need:.0f} days of data up to --as-of; the data "
                              f"start {w.coverage.start} (--as-of {w.last})")
         from icestats.stats.forecast_store import store_forecast
-        return store_forecast(self._on(w), w, goals_of(own), own["horizon"], own["level"],
+        return store_forecast(self._on(w), w, goals_of(own, w), own["horizon"], own["level"],
                               backtest=own["backtest"])
 
     def surges(self, *, start: Day = None, end: Day = None, threshold: float = 4.5,
@@ -348,7 +349,7 @@ class Icestats:
 
     def pipeline(self, *, period: str = "fy", start: Day = None, end: Day = None,
                  aor: str | None = None, include_incomplete: bool = False,
-                 goal: float = REMOVAL_GOAL_PER_YEAR, window: int = WINDOW_DAYS
+                 goal: float | None = None, window: int = WINDOW_DAYS
                  ) -> PipelineAnswer:
         """Encounters, detainers, arrests, book-ins and removals a day side by side per
         office and ``period``, their ratios, removals against ``goal`` a year over

@@ -8,7 +8,10 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from icestats import count_metrics, detention, metrics
-from icestats.answers import BookInsNear, Source, StatusAnswer
+from icestats.answers import BookInsNear, GoalAnswer, Source, StatusAnswer
+from icestats.kind_goals import KindGoal, goal_for
+
+__all__ = ["asked", "book_ins_near", "goal_for", "goals_of", "status", "with_goal"]
 from icestats.slices import Window
 
 if TYPE_CHECKING:
@@ -17,13 +20,30 @@ if TYPE_CHECKING:
     from icestats.stats.goals import Goals
 
 
-def goals_of(own: dict[str, Any]) -> Goals:
-    """The goals asked for: a goals file or ``Goals`` (default: the built-in goal), with
-    the goal and allocation given over it."""
+def goals_of(own: dict[str, Any], w: Window | None = None) -> Goals:
+    """The goals asked for: a goals file or ``Goals`` (default: the kind's stated goal from
+    the day it was set, ``kind_goals``; a kind without one: no goal), with the goal and
+    allocation given over it."""
+    from icestats import kind_goals
     from icestats.stats import goals as goals_mod
 
-    return goals_mod.load(own.get("goals"), national=own.get("goal"),
-                          allocation=own.get("allocation"))
+    base, kind = own.get("goals"), w.slice.kind if w is not None else "arrests"
+    if base is None and kind != "arrests":
+        stated = kind_goals.stated(kind)
+        name = kind.replace("_", "-")
+        base = goals_mod.Goals(stated.per_day, stated.start, source=f"default: {stated.text}, "
+                               f"allocated by noncitizen population") if stated else \
+            goals_mod.Goals(start=date.max, source=f"no stated goal for {name} (--goal N "
+                                                   f"sets one: {name} a day)")
+    return goals_mod.load(base, national=own.get("goal"), allocation=own.get("allocation"))
+
+
+def with_goal(answer: GoalAnswer, target: KindGoal) -> GoalAnswer:
+    """``answer`` saying its goal: where from, from which day, and whether the as-of day
+    is before it was set."""
+    answer.goal_from, answer.goal_source = target.start, target.text
+    answer.goal_note = target.note(answer.as_of)
+    return answer
 
 
 def book_ins_near(con: duckdb.DuckDBPyConnection, day: date) -> BookInsNear | None:
@@ -51,7 +71,23 @@ def status(con: duckdb.DuckDBPyConnection, whole: Window | None, source: Source
                         kinds=s["kinds"], count_tables=count_metrics.tables(con),
                         count_agreement=count_metrics.agreement_summary(con),
                         count_rejects=count_metrics.rejects(con), source=source,
-                        window=whole)
+                        window=whole, kind_rules=kind_rules(con))
+
+
+def kind_rules(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Each kind loaded: its label, what one event is, its counting rule, its days."""
+    from icestats import slices
+    from icestats.kind_counts import kind_connection, kinds_loaded
+    from icestats.kinds import LABELS, RULES
+
+    out = {}
+    for kind in kinds_loaded(con):
+        cov = slices.coverage(kind_connection(con, kind))
+        r = RULES[kind]
+        out[kind] = {"label": LABELS[kind], "one": r.one, "counting": r.counting,
+                     "start": cov.start, "end": cov.end,
+                     "complete_through": cov.complete_through}
+    return out
 
 
 def asked(values: dict[str, Any], *python_only: str) -> dict[str, Any]:

@@ -119,7 +119,10 @@ def goal(con: duckdb.DuckDBPyConnection, s: Slice, own: dict[str, Any]
     first, last = count_answers.weeks_span(con)
     end = s.as_of or last
     start = max(first, end - timedelta(days=(s.window or WINDOW_DAYS) - 1))
-    a = count_answers.weekly_goal(con, own["goal"], start=start, end=end)
+    from icestats import kind_goals
+
+    goal = kind_goals.goal_for(s.kind, own["goal"]).per_day
+    a = count_answers.weekly_goal(con, goal, start=start, end=end)
     return _window(s, a, a.span["from"], a.span["to"], "week", "national")
 
 
@@ -142,6 +145,6 @@ def rows_of(answer: Answer) -> Any:
     from icestats.answers.counts import DailyAnswer
 
     if isinstance(answer, DailyAnswer):
-        return answer.rows
+        return answer.export_rows()
     assert isinstance(answer, CountSeriesAnswer)
     return answer.units

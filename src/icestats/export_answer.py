@@ -23,7 +23,7 @@ from icestats.exports import atomic_output, neutralize
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from icestats.answers import Answer
+    from icestats.answers import Answer, DailyAnswer
 
 FORMATS = ("csv", "tsv", "json", "parquet", "xlsx")
 
@@ -84,6 +84,35 @@ def _sidecar(answer: Answer, name: str, db: str, path: Path) -> str:
             "columns": described(answer, name)}
     meta.pop("text", None)
     return dumps(meta)
+
+
+def write_daily_sidecar(answer: DailyAnswer, table: pa.Table, path: Path, db: str) -> Path:
+    """``export daily``'s csv or tsv source, as ``write_answer``'s: what each column holds,
+    at which grain, from which files, REAL or GENERATED."""
+    from icestats.jsonout import dumps
+
+    kind = answer.window.slice.kind if answer.window else "arrests"
+    what = answer.count_column.replace("_", "-")
+    units = {"date": "day", "source_file": "the release file counted for the day",
+             "synthetic": "true: that file is generated, not real ICE data",
+             answer.count_column: f"{what} on the day" + (
+                 " at the office (every office the day's file has a record of; 0: none)"
+                 if answer.by == "aor" else f" by {answer.by}" if answer.by else
+                 " (the nation)" if not answer.aor else f" at {answer.aor}")}
+    if answer.by:
+        units[answer.by] = "field office code" if answer.by == "aor" else answer.by
+    s = answer.source
+    meta = {"file": path.name, "table": "rows", "question": "daily", "kind": kind,
+            "grain": "day" + (f" x {answer.by}" if answer.by else ""),
+            "office": answer.aor, "from": answer.start, "to": answer.end,
+            "data": "GENERATED" if s.synthetic else "REAL" if s.synthetic is False else None,
+            "source": formats_source(answer), **s.to_dict(), "count": answer.count,
+            "scope": answer.scope, "method": answer.method or None, "database": db,
+            "columns": [{"name": c, "unit": units.get(c)} for c in table.column_names]}
+    meta.pop("text", None)
+    with atomic_output(sidecar(path)) as tmp:
+        tmp.write_text(dumps(meta), encoding="utf-8")
+    return sidecar(path)
 
 
 def _ordered(answer: Answer, name: str, table: pa.Table) -> pa.Table:

@@ -73,10 +73,10 @@ def daily_csv(answers: list[DailyAnswer]) -> str:
     """Daily answers' rows as one csv: one office's as they are; several offices' side by
     side in one long table with an ``aor`` column (the dashboard's "Download CSV")."""
     if len(answers) == 1:
-        return csv_text(answers[0].rows)
+        return csv_text(answers[0].export_rows())
     parts = []
     for a in answers:
-        rows = a.rows
+        rows = a.export_rows()
         if "aor" not in rows.column_names:
             rows = rows.add_column(1, "aor", pa.array([a.aor] * rows.num_rows, pa.string()))
         parts.append(rows)

@@ -94,9 +94,26 @@ def daily_table(con: duckdb.DuckDBPyConnection, by: str | None = None, *,
         return arrow(con, _with_source(national_sql(where, count, scope)), binds)
     # a personal attribute is never counted by day: it is published by the grid only
     assert not privacy.is_personal([by]), "personal attributes: privacy.cells"
+    if by == "aor":
+        return arrow(con, _with_source(_office_days_sql(where, count, scope, aor)), binds)
     sql = _with_source(f"""SELECT apprehension_date AS date, {by}, n AS arrests
                            FROM ({by_day_sql(by, where, count, scope)})""")
     return arrow(con, sql, binds)
+
+
+def _office_days_sql(where: str, count: str, scope: str, aor: str | None) -> str:
+    """``date, aor, arrests`` zero-filled: every day a release is counted for, times every
+    office that release has a record of (the rule of the SQL view ``events_daily``), so
+    an office-day with no event is a row of 0, and one office's own release (Seattle's)
+    adds no zeros for the others."""
+    one = "AND f.aor = $aor" if aor else ""
+    return f"""
+        WITH offices AS (SELECT DISTINCT release_id, aor FROM arrests),
+             counted AS ({by_day_sql("aor", where, count, scope)})
+        SELECT o.date, f.aor, CAST(coalesce(c.n, 0) AS BIGINT) AS arrests
+        FROM day_owner o JOIN offices f USING (release_id)
+        LEFT JOIN counted c ON c.apprehension_date = o.date AND c.aor = f.aor
+        WHERE o.date BETWEEN $start AND $end {one}"""
 
 
 def _with_source(sql: str) -> str:

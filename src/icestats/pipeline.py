@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from icestats import kind_goals
 from icestats.counting import PERIODS, check, period_start_sql
-from icestats.defaults import REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
+from icestats.defaults import DAYS_PER_YEAR, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
 from icestats.kind_counts import counted_kind_sql, owner_table
 from icestats.kinds import KINDS
 from icestats.numbers import round_half_up
@@ -113,11 +114,13 @@ def _round(x: float | None, digits: int) -> float | None:
 
 def _ratios(rate: dict[str, float | None]) -> dict[str, float | None]:
     """Each ratio of RATIOS from the unrounded rates a day (None where either kind is not
-    covered or the denominator is 0)."""
+    covered or reads 0.0 a day: a ratio beside a shown 0.0, such as HQ's 2.26 removals per
+    arrest at 0.0 arrests a day, says nothing)."""
     out: dict[str, float | None] = {}
     for num, den, _label, _caveat in RATIOS:
         a, b = rate.get(num), rate.get(den)
-        out[ratio_key(num, den)] = _round(a / b, 3) if a is not None and b else None
+        shown = a is not None and b is not None and _round(a, 1) != 0 and _round(b, 1) != 0
+        out[ratio_key(num, den)] = _round(a / b, 3) if shown and a is not None and b else None
     return out
 
 
@@ -127,12 +130,11 @@ def ratio_key(num: str, den: str) -> str:
 
 
 # --- removals against a removal goal ---------------------------------------------------
-DAYS_PER_YEAR = 365.25
 REMOVAL_BREAKDOWNS = {"aor": "aor", "threat_level": "coalesce(threat_level, '(blank)')",
                       "criminality": "coalesce(criminality, '(not recorded)')"}
 
 
-def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_GOAL_PER_YEAR,
+def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float | None = None,
                  window: int = WINDOW_DAYS, as_of: date | None = None) -> dict[str, Any]:
     """Removals a day over the ``window`` complete days ending ``as_of`` (default: the last
     complete day of removals), against the goal a day; and that rate by office, threat
@@ -148,7 +150,11 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_
     binds = {"start": start, "end": end}
     days = con.execute(f"SELECT count(*) FROM {owner_table('removals')} "
                        "WHERE date BETWEEN $start AND $end", binds).fetchall()[0][0]
-    goal = goal_per_year / DAYS_PER_YEAR
+    target = kind_goals.goal_for("removals", None) if goal_per_year is None else \
+        kind_goals.KindGoal("removals", goal_per_year / DAYS_PER_YEAR, None,
+                            f"your goal: {goal_per_year:,g} removals a year (--goal), "
+                            f"{goal_per_year / DAYS_PER_YEAR:,.1f} a day, applied to every day")
+    goal, goal_per_year = target.per_day, goal_per_year or REMOVAL_GOAL_PER_YEAR
     parts: dict[str, list[dict[str, Any]]] = {}
     total = 0
     for name, expr in REMOVAL_BREAKDOWNS.items():
@@ -163,6 +169,8 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float = REMOVAL_
     per_day = total / days if days else None
     return {"removals_loaded": True, "start": start, "end": end, "days": int(days),
             "goal_per_year": goal_per_year, "goal_per_day": round_half_up(goal, 1),
+            "goal_from": target.start, "goal_source": target.text,
+            "goal_note": target.note(end),
             "removals": total, "per_day": _round(per_day, 1),
             "percent_of_goal": _round(100 * per_day / goal, 1) if per_day is not None else None,
             "shortfall_per_day": _round(goal - per_day, 1) if per_day is not None else None,
@@ -188,20 +196,29 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
     rows = con.execute(f"""
         SELECT CAST(date_trunc('month', date) AS DATE) AS month, aor, {AGENCY_SQL} AS agency,
-               count(*) FROM {counted_kind_sql('book_ins')} GROUP BY ALL ORDER BY ALL
+               r.one_office IS NOT NULL AS one, count(*)
+        FROM {counted_kind_sql('book_ins')} b
+        JOIN release_kinds r ON r.release_id = b.release_id AND r.kind = 'book_ins'
+        GROUP BY ALL ORDER BY ALL
     """).fetchall()
     cells: dict[tuple[date, str], dict[str, int]] = {}
-    for month, aor, agency, n in rows:
-        for office in (str(aor), "all"):
+    for month, aor, agency, one, n in rows:  # (one office's release: no national figure)
+        for office in (str(aor),) if one else (str(aor), "all"):
             cell = cells.setdefault((month, office), {"ICE": 0, "CBP": 0, "(not recorded)": 0})
             cell[agency] += int(n)
+    whole = dict(con.execute(f"""
+        SELECT CAST(date_trunc('month', date) AS DATE),
+               count(*) FILTER (WHERE NOT incomplete) = day(last_day(min(date)))
+        FROM {owner_table('book_ins')} GROUP BY 1""").fetchall())
     out = []
     for (month, office), c in sorted(cells.items()):
         total = sum(c.values())
         known = c["ICE"] + c["CBP"]
         out.append({"month": month, "aor": office, "ice": c["ICE"], "cbp": c["CBP"],
                     "not_recorded": c["(not recorded)"], "book_ins": total,
-                    "cbp_share_percent": _round(100 * c["CBP"] / known, 1) if known else None})
+                    "cbp_share_percent": _round(100 * c["CBP"] / known, 1) if known else None,
+                    # not every day of the month covered, or some in the incomplete tail
+                    "partial": not whole.get(month, False)})
     workbook = detention.book_ins(con).to_pylist() if detention.has_workbooks(con) else []
     return {"rows": out, "workbooks": [
         {k: r[k] for k in ("month", "ice", "cbp", "total", "cbp_share_percent", "workbook")}
@@ -210,7 +227,7 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 # --- the answer ------------------------------------------------------------------------
 def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
-                    goal_per_year: float, window: int) -> PipelineAnswer:
+                    goal_per_year: float | None, window: int) -> PipelineAnswer:
     """``icestats pipeline`` over the slice's days (its --from/--to; the whole data by
     default), one office when the slice names one (beside the nation, 'all')."""
     from icestats.answers import PipelineAnswer
@@ -224,7 +241,7 @@ def pipeline_answer(con: duckdb.DuckDBPyConnection, w: Window, period: str,
     removals_by = [{"by": name, "value": r[name], **{k: v for k, v in r.items() if k != name}}
                    for name, rows in goal.pop("by", {}).items() for r in rows
                    if keep is None or name != "aor" or r[name] in keep]
-    links = linked_shares(con)
+    links = linked_shares(con, include_incomplete=s.include_incomplete)
     agency = book_ins_by_agency(con)
     return PipelineAnswer(
         period, kinds,

@@ -11,8 +11,9 @@ Rules (docs/methods.md):
   anonymizes anew): a book-in or removal counts only from a release of the same FOIA
   number as the arrest's (its layout's name up to the number).
 - Follow-up censoring: an arrest counts toward a window only when the kind it is followed
-  into is covered for the whole window (arrest day + window <= the last day of that
-  kind's data); an arrest two weeks before the data end is in no 30-day share.
+  into is covered for the whole window (arrest day + window <= the last complete day of
+  that kind's data: its incomplete last 14 days left out unless --include-incomplete);
+  an arrest two weeks before the data end is in no 30-day share.
 """
 
 from __future__ import annotations
@@ -45,14 +46,17 @@ def _followed_sql() -> str:
         GROUP BY a.aor, a.d, a.id_hash, a.family"""
 
 
-def linked_shares(con: duckdb.DuckDBPyConnection, windows: tuple[int, ...] = WINDOWS
-                  ) -> dict[str, Any]:
+def linked_shares(con: duckdb.DuckDBPyConnection, windows: tuple[int, ...] = WINDOWS,
+                  include_incomplete: bool = False) -> dict[str, Any]:
     """Per office and window: arrests followed for the whole window (``eligible``), of
     them booked in and removed within it, and the shares (percent, one decimal); the
-    nation as office 'all'. Also the follow-up ends and the arrests without identifier."""
-    ends = con.execute("""SELECT max(date) FILTER (WHERE kind = 'book_ins'),
-                                 max(date) FILTER (WHERE kind = 'removals')
-                          FROM kind_day_owner""").fetchall()[0]
+    nation as office 'all'. Also the follow-up ends and the arrests without identifier.
+    The follow-up ends at each kind's last complete day (its incomplete last 14 days
+    would read as not booked in, not removed), its last day with ``include_incomplete``."""
+    tail = "" if include_incomplete else " AND NOT incomplete"
+    ends = con.execute(f"""SELECT max(date) FILTER (WHERE kind = 'book_ins'{tail}),
+                                  max(date) FILTER (WHERE kind = 'removals'{tail})
+                           FROM kind_day_owner""").fetchall()[0]
     rows = con.execute(f"""
         WITH f AS ({_followed_sql()}), w AS (SELECT unnest(CAST($w AS INTEGER[])) AS w)
         SELECT coalesce(f.aor, 'all') AS aor, w.w AS window_days,

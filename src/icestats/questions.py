@@ -23,7 +23,16 @@ from typing import Any
 
 from icestats import answers as a
 from icestats.counting import BREAKDOWNS, PERIODS, TOP
-from icestats.defaults import FDR, GOAL_PER_DAY, LEVEL, REMOVAL_GOAL_PER_YEAR, WINDOW_DAYS
+from icestats.defaults import (
+    DAYS_PER_YEAR,
+    FDR,
+    GOAL_FROM,
+    GOAL_PER_DAY,
+    LEVEL,
+    REMOVAL_GOAL_FROM,
+    REMOVAL_GOAL_PER_YEAR,
+    WINDOW_DAYS,
+)
 from icestats.params import MAX_DAYS, MAX_EVENTS, MAX_PER_DAY, MIN_PER_DAY, Param
 from icestats.slices import COUNTS, KINDS, SCOPES, Slice
 
@@ -49,12 +58,13 @@ TO = Param("end", "date", "Last day (YYYY-MM-DD); default: the data's last.", op
            query="to", slice="end")
 AOR = Param("aor", "office", "One office: a code (CHI) or a name (Chicago).",
             slice="offices")
-GOAL = Param("goal", "number", "National goal in arrests a day.", GOAL_PER_DAY,
-             "arrests a day", low=MIN_PER_DAY, high=MAX_PER_DAY)
 # Given, a goal or a goals file applies to every day asked about (historic data too);
-# not given, the default goal applies from its own date (2025-05-28).
-USER_GOAL = replace(GOAL, default=None, help="National goal in arrests a day, for every day "
-                    "asked about (without it: 3,000 a day from 2025-05-28 on).")
+# not given, the kind's stated goal applies from its own date (kind_goals.py).
+GOAL = Param("goal", "number", "Goal a day, for every day asked (without it: "
+             f"{GOAL_PER_DAY:,.0f} arrests from {GOAL_FROM}, "
+             f"{REMOVAL_GOAL_PER_YEAR / DAYS_PER_YEAR:,.1f} removals from "
+             f"{REMOVAL_GOAL_FROM}).", None, "a day", low=MIN_PER_DAY, high=MAX_PER_DAY)
+USER_GOAL = GOAL
 GOALS = Param("goals", "path", "Goals file (TOML): national goal, allocation, per-office "
               "targets with their dates.", surfaces=("cli",))
 ALLOCATION = Param("allocation", "choice", "How the goal is shared among the offices "
@@ -216,13 +226,16 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        (Param("period", "choice", "The period each row counts (fy: the federal fiscal year, "
                                   "October to September).", "fy", choices=PERIODS),
         FROM, TO, AOR, TAIL,
-        Param("goal", "number", "Removal goal in removals a year (about 2,738 a day for one "
-                                "million).", REMOVAL_GOAL_PER_YEAR, "removals a year", low=0,
+        Param("goal", "number", "Removal goal in removals a year, for every day asked about "
+                                f"(without it: {REMOVAL_GOAL_PER_YEAR:,.0f} a year, "
+                                f"{REMOVAL_GOAL_PER_YEAR / DAYS_PER_YEAR:,.1f} a day, from "
+                                f"{REMOVAL_GOAL_FROM}).", None, "removals a year", low=0,
               low_open=True),
         Param("window", "days", "Days of removals, ending at their last complete day, "
                                 "measured against the goal.", WINDOW_DAYS, "days", low=1,
               high=MAX_DAYS)),
-       a.PipelineAnswer, ("kinds", "removals_by", "linked")),
+       a.PipelineAnswer, ("kinds", "removals_by", "linked", "book_ins_by_agency",
+                          "workbook_book_ins")),
     _Q("surges", "Unannounced surges: a change-point scan of every office's weekday-adjusted "
        "daily arrests over the whole series; those overlapping --from/--to are listed.",
        (FROM, TO, Param("threshold", "number", "Change-point threshold in long-run sd "

@@ -320,6 +320,29 @@ def counted_kind(con: duckdb.DuckDBPyConnection) -> str:
     return str(con.execute("SELECT kind FROM counted_kind").fetchall()[0][0])
 
 
+def covered_spans(con: duckdb.DuckDBPyConnection) -> list[tuple[date, date]]:
+    """The runs of consecutive days some release of the counted kind covers (a kind's
+    releases may leave a gap: the encounters of FY2018 were never released)."""
+    rows = con.execute("""
+        SELECT min(date), max(date) FROM (
+            SELECT date, date - CAST(row_number() OVER (ORDER BY date) AS INTEGER) AS run
+            FROM day_owner) GROUP BY run ORDER BY 1""").fetchall()
+    return [(a, b) for a, b in rows]
+
+
+def several_office_span(con: duckdb.DuckDBPyConnection) -> tuple[date, date] | None:
+    """The first and last day a release of several offices is counted for (the counted
+    kind's), or None when only one office's releases are loaded. One office's own release
+    (the Seattle workbooks) extends that office's series only: a question over every
+    office's whole series (the surge scan) runs over these days, else every other office
+    would be uncovered (or read as zero) on the days only that office's file covers."""
+    row = con.execute("""
+        SELECT min(o.date), max(o.date) FROM day_owner o
+        JOIN release_kinds r ON r.release_id = o.release_id AND r.kind = $kind
+        WHERE r.one_office IS NULL""", {"kind": counted_kind(con)}).fetchall()[0]
+    return (row[0], row[1]) if row[0] is not None else None
+
+
 def uncovered_offices(con: duckdb.DuckDBPyConnection, start: date, end: date) -> list[str]:
     """Field offices that a release counted for some day in [start, end] has no record of
     at all (a partial release, e.g. one state's FOIA answer): they are not covered, so not

@@ -34,6 +34,9 @@ class StatusAnswer(Answer):
     # per count table overlapping the records: units compared, ratio median and range
     count_agreement: list[dict[str, Any]] = field(default_factory=list, kw_only=True)
     count_rejects: pa.Table | None = field(default=None, kw_only=True)
+    # per kind loaded: its words (label, what one event is, the counting rule) and its
+    # days (start, end, complete through): what the dashboard says for --kind
+    kind_rules: dict[str, dict[str, Any]] = field(default_factory=dict, kw_only=True)
 
     @property
     def arrests(self) -> int:
@@ -53,7 +56,7 @@ class StatusAnswer(Answer):
                 "unrecognized_aor_values": self.unrecognized_aor_values,
                 "workbooks": self.workbooks, "tables": self.tables, "kinds": self.kinds,
                 "count_tables": self.count_tables, "count_agreement": self.count_agreement,
-                "count_rejects": self.count_rejects}
+                "count_rejects": self.count_rejects, "kind_rules": self.kind_rules}
 
 
 @dataclass
@@ -82,6 +85,9 @@ class GoalAnswer(Answer):
     trend: GoalTrend
     include_incomplete: bool = False
     book_ins: BookInsNear | None = None
+    goal_from: date | None = None  # the stated goal's first day (None: --goal, every day)
+    goal_source: str = ""
+    goal_note: str | None = None  # the as-of day is before the stated goal was set
 
     @property
     def as_of_incomplete(self) -> bool:
@@ -92,7 +98,9 @@ class GoalAnswer(Answer):
         return 100 * self.latest_day / self.goal if self.goal else None
 
     def body(self) -> dict[str, Any]:
-        return {"goal_per_day": self.goal, "as_of": self.as_of,
+        return {"goal_per_day": self.goal, "goal_from": self.goal_from,
+                "goal_source": self.goal_source, "goal_note": self.goal_note,
+                "as_of": self.as_of,
                 "as_of_incomplete": self.as_of_incomplete,
                 "latest_day_arrests": self.latest_day,
                 "latest_day_percent_of_goal": self.latest_percent_of_goal,
@@ -161,6 +169,19 @@ class DailyAnswer(Answer):
                 "not_in_release": self.missing,
                 "coverage": self.coverage, "rows": self.rows, "series": self.series,
                 "totals": self.totals, "total": self.total, "weekly": self.weekly}
+
+    @property
+    def count_column(self) -> str:
+        """The count's name in a file: the kind's events ('encounters', 'removals'), or
+        'records' with --count records; arrests keep 'arrests' (either count, as before)."""
+        kind = self.window.slice.kind if self.window else "arrests"
+        return "arrests" if kind == "arrests" else "records" if self.count == "records" \
+            else kind
+
+    def export_rows(self) -> pa.Table:
+        """``rows`` as files write them: the count column named after what it counts."""
+        names = [self.count_column if c == "arrests" else c for c in self.rows.column_names]
+        return self.rows.rename_columns(names)
 
 
 @dataclass

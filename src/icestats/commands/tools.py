@@ -241,14 +241,22 @@ def serve(
 def _export_daily(values: dict[str, Any]) -> None:
     import icestats
     from icestats import count_routes
+    from icestats.answers import DailyAnswer
+    from icestats.export_answer import write_daily_sidecar
     from icestats.exports import write_table
 
     out, db, fmt = values["out"], values["db"], values["fmt"]
     parsed = QUESTIONS["daily"].parse(given(QUESTIONS["daily"], values))
     with icestats.connect(db) as ice:
-        t = count_routes.rows_of(ice.daily(**parsed))
-    write_table(t, out, fmt or out.suffix.lstrip(".").lower())
-    print(f"wrote {t.num_rows:,} rows to {out} (from database {db})", file=sys.stderr)
+        answer = ice.daily(**parsed)
+        t = count_routes.rows_of(answer)
+    fmt = fmt or out.suffix.lstrip(".").lower()
+    write_table(t, out, fmt)
+    side = write_daily_sidecar(answer, t, out, str(db)) if fmt in ("csv", "tsv") and \
+        isinstance(answer, DailyAnswer) else None
+    print(f"wrote {t.num_rows:,} rows to {out}" + (f", its source in {side.name}" if side
+                                                    else "") + f" (from database {db})",
+          file=sys.stderr)
 
 
 register("daily", command_help(

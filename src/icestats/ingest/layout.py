@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from icestats.ingest import kind_fields
+from icestats.ingest import kind_clash, kind_fields
 from icestats.ingest.registry import UNREGISTERED, best_kind_layout
 from icestats.reference import office_in_title
 from icestats.schema import SYNTHETIC_MARK
@@ -174,6 +174,10 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
                 f"this {kind.replace('_', '-')} sheet has no date column "
                 f"({' or '.join(repr(s) for s in spelled[:3])}): icestats counts events by day",
                 row=index, column=spelled[0], undated=Layout(index, found, (), name, kind))
+        clash = kind_clash.clashes(kind, cells, header_key)
+        if clash:
+            raise LayoutProblem(kind_clash.message(kind, clash), row=index,
+                                column=next(iter(clash.values()))[0])
         dupes = _duplicate_headers(cells) if kind == ARRESTS else None
         if dupes:
             raise LayoutProblem("column appears twice in the header", row=index, column=dupes)

@@ -99,7 +99,8 @@ def _goal_columns(a: Answer) -> tuple[Col, ...]:
 def _goal_title(a: Answer) -> str:
     g = cast("GoalAnswer", a)
     unit = "arrests" if g.count == "arrests" else "records"
-    return f"National {unit} per day against a goal of {num(g.goal, 0)} a day"
+    digits = 0 if float(g.goal).is_integer() else 1  # (one million a year: 2,739.7 a day)
+    return f"National {unit} per day against a goal of {num(g.goal, digits)} a day"
 
 
 def _goal_caption(a: Answer) -> str:

@@ -57,8 +57,10 @@ def _goal_title(a: Answer) -> str:
 SPECS: dict[tuple[str, str], Spec] = {
     ("pipeline", "kinds"): Spec(
         _kinds_columns, _kinds_title,
-        caption=lambda a: "—: the kind is not covered in that period. A ratio is of rates "
-                          "in the same days, not a share of the same people (see ratios)."),
+        caption=lambda a: "–: the kind is not covered in that period (not zero), or, for a "
+                          "ratio, one of its kinds is not covered or reads 0.0 a day. A "
+                          "ratio is of rates in the same days, not a share of the same "
+                          "people (see ratios)."),
     ("pipeline", "removals_by"): Spec(
         (text("by", "by"), text("value", "value", wrap=True),
          Col("removals", "removals", "removals"),
@@ -66,7 +68,7 @@ SPECS: dict[tuple[str, str], Spec] = {
          Col("percent_of_goal", "% of goal", "% of the goal a day", 1, kind="pct")),
         _goal_title),
     ("pipeline", "linked"): Spec(
-        (text("aor", "office"), Col("window_days", "within", "days"),
+        (text("aor", "office"), Col("window_days", "within (days)", "days"),
          Col("eligible_book_in", "followed", "arrests followed for the whole window"),
          Col("booked_in_percent", "booked in", "% of followed arrests", 1, kind="pct"),
          Col("eligible_removal", "followed (removal)", "arrests followed for the whole "
@@ -77,7 +79,8 @@ SPECS: dict[tuple[str, str], Spec] = {
         "Arrests booked in and removed within 30/90/180 days (identifiers linking the kinds; "
         "arrests too recent to be followed for the whole window left out)"),
     ("pipeline", "book_ins_by_agency"): Spec(
-        (Col("month", "month", kind="text", write=lambda r: f"{r['month']:%Y-%m}"),
+        (Col("month", "month", kind="text", write=lambda r: f"{r['month']:%Y-%m}"
+             + (" (partial)" if r.get("partial") else "")),
          text("aor", "office"), Col("ice", "ICE", "book-ins"),
          Col("cbp", "CBP", "book-ins"), Col("not_recorded", "not recorded", "book-ins"),
          Col("cbp_share_percent", "CBP share", "% of ICE and CBP", 1, kind="pct")),

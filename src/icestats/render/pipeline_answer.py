@@ -24,6 +24,9 @@ def pipeline(console: Console, p: PipelineAnswer) -> None:
         console.print(Text(f"{r['ratio']}: {r['cannot_mean']}", style="dim"))
     if p.removal_goal.get("removals_loaded"):
         print_table(console, p, "removals_by")
+        console.print(f"Goal: {p.removal_goal['goal_source']}.", style="dim")
+        if p.removal_goal.get("goal_note"):
+            console.print(p.removal_goal["goal_note"], style="yellow")
     else:
         console.print("No removals loaded: nothing to set against the removal goal.")
     notes = p.linked_notes

@@ -49,7 +49,14 @@ h1{font-size:26px;margin:18px 0 4px}h2{margin-top:38px;border-bottom:2px solid #
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 8px;
 border-bottom:1px solid #e6e6e6;text-align:right}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}.flag{color:#b02a40;font-weight:600}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%;background:
+linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/28px 100% no-repeat local,
+linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/28px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/14px 100%
+no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0))
+right/14px 100% no-repeat scroll}
+.narrow-only{display:none}@media (max-width:700px){.narrow-only{display:block}}
+details{margin:6px 0}summary{cursor:pointer;font-weight:600;font-size:14px}
 .scroll td{white-space:nowrap}td.t,th.t{text-align:left}tr.dim td{color:#767676}
 .real{background:#e8f5e9;padding:6px 10px;border-left:4px solid #2e7d32}
 .synthetic{background:#fff8e1;padding:6px 10px;border-left:4px solid #f9a825}

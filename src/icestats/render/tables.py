@@ -40,8 +40,12 @@ def source_line(console: Console, answer: Answer) -> None:
 
 
 def goal(console: Console, r: GoalAnswer) -> None:
-    unit = "arrests" if r.count == "arrests" else "records"
+    kind = r.window.slice.kind if r.window else "arrests"
+    unit = kind.replace("_", "-") if r.count == "arrests" else "records"
     print_table(console, r, "windows")
+    console.print(f"Goal: {r.goal_source}.", style="dim")
+    if r.goal_note:
+        console.print(r.goal_note, style="yellow")
     tr = r.trend
     line = Text(f"Trend over {tr['window_days']} days: ")
     line.append_text(signed(tr["change_percent"]))

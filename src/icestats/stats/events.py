@@ -199,6 +199,23 @@ def _fit(su: fx.Setup, g: synth.Grid, f: synth.Fit, donors: list[int],
             "overfit": bool(flags), "overfit_notes": flags}
 
 
+def _in_coverage(con: duckdb.DuckDBPyConnection, events: list[Event]) -> list[Event]:
+    """Refuse an event the user named on a day no release of the counted kind covers (a
+    gap inside the data's span, such as FY2018's encounters), saying what is loaded; an
+    example on such a day is left out."""
+    spans = slices.covered_spans(con)
+    inside = [e for e in events if any(a <= e.date <= b for a, b in spans)]
+    named = [e for e in events if e not in inside and not e.example]
+    if named or not inside:
+        e = (named or events)[0]
+        kind = slices.counted_kind(con).replace("_", "-")
+        runs = ", ".join(f"{a} to {b}" for a, b in spans)
+        raise UsageError(f"event {e.date} {e.office} {e.label!r}: no {kind} are loaded for "
+                         f"{e.date} (the {kind.removesuffix('s')} releases cover {runs}); "
+                         f"give a date they cover")
+    return inside
+
+
 def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
                  window: int = WINDOW_DAYS, level: float = LEVEL, pre: int = 182
                  ) -> EventsAnswer:
@@ -220,6 +237,7 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
         raise UsageError(f"event {e.date} {e.office} {e.label!r} is outside the data "
                          f"({cov.start} to {end}, the last complete day): nothing to "
                          f"measure; give --event DATE,OFFICE,LABEL inside the data")
+    events = _in_coverage(con, events)
     # the pre-period, a year of earlier dates for the placebos in time, and 56 days after
     back = timedelta(days=pre + 7 * (synth.MAX_TIME_PLACEBOS + synth.HORIZON_WEEKS))
     lo = max(min(e.date for e in events) - back, cov.start)

@@ -65,7 +65,8 @@ def store_forecast(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals,
     return ForecastAnswer(
         horizon, level, nat, week_rows(fc, 0, level), offices, goals.describe(), uncovered,
         as_of=end, backtest=checked, count=count, scope=scope, window=w, source=w.source,
-        method=f"local level (random walk) on log(arrests + 0.5) with each series' own "
+        method=f"local level (random walk) on log({slices.counted_kind(con)} + 0.5) with "
+               f"each series' own "
                f"weekday effects and holiday effects (measured on up to {HOLIDAY_DAYS} days "
                f"before the origin), fitted by maximum likelihood (Kalman filter) on the "
                f"{len(days)} days to {end}, the level shifts the change-point scan finds "

@@ -25,7 +25,7 @@ the segment bookkeeping in view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import duckdb
@@ -194,16 +194,23 @@ def with_before(rows: list[SurgeRow], days: list[date], counts: np.ndarray,
 def store_surges(con: duckdb.DuckDBPyConnection, w: Window, threshold: float = THRESHOLD,
                  min_ratio: float = MIN_RATIO) -> SurgesAnswer:
     """Scan every covered office's whole series (the data's first day to its last complete
-    day: the incomplete tail would look like a fall), then list the surges that overlap
-    the window: a surge's start and end do not depend on the dates asked for, and it is
+    day: the incomplete tail would look like a fall; only the days releases of several
+    offices cover, when some do: ``slices.several_office_span``), then list the surges
+    that overlap the window: a surge's start and end do not depend on the dates asked for, and it is
     ``ongoing`` only when it reaches the end of the data."""
     cov = w.coverage
     assert cov is not None and cov.start is not None and cov.end is not None
     assert w.first is not None and w.last is not None
     first, last = cov.start, cov.complete_through or cov.end
+    several = slices.several_office_span(con)  # (one office's own file: not the others')
+    if several is not None:
+        first, last = max(first, several[0]), min(last, several[1])
     if last < first + timedelta(days=2 * MIN_DAYS - 1):
         raise UsageError(f"a surge scan needs at least {2 * MIN_DAYS} days of data; the data "
                          f"cover {cov.start} to {cov.end}")
+    if w.first < first <= w.last:  # (the window starts where the scan does)
+        w = slices.narrow(con, w, first, w.last)
+    w = replace(w, not_covered=tuple(slices.uncovered_offices(con, first, last)))
     codes = covered_codes(w)
     days, _, counts = office_matrix(con, first, last, w.slice.count, codes, w.slice.scope)
     found = with_before(scan(days, counts, codes, threshold, min_ratio), days, counts, codes)
@@ -211,7 +218,8 @@ def store_surges(con: duckdb.DuckDBPyConnection, w: Window, threshold: float = T
     return SurgesAnswer(  # (the source: every file the scan read, not only the window's)
         rows, codes, threshold, min_ratio, list(w.not_covered), count=w.slice.count,
         scope=w.slice.scope, window=w, source=slices.source(con, first, last),
-        method=f"change-point scan of each office's whole weekday-adjusted log(arrests + 0.5) "
+        method=f"change-point scan of each office's whole weekday-adjusted "
+               f"log({slices.counted_kind(con)} + 0.5) "
                f"(interval CUSUM, binary segmentation, split when the statistic exceeds "
                f"{threshold} long-run sd, parts of at least {MIN_DAYS} days); a surge is a "
                f"run of segments at least x{min_ratio} the usual level before it (the nearest "

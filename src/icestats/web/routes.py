@@ -157,7 +157,7 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
         answers = {names.get(c, c): need_records(i.daily(**{**p, "aor": c}), DailyAnswer)
                    for c in codes}
         title = f"7-day mean of {word} a day: " + ", ".join(answers)
-        return _charts(title, [specs.offices(answers, title, None, points=True)])
+        return _charts(title, [specs.offices(answers, title, None, points=True)], word)
     got = i.daily(**{**p, "aor": codes[0] if codes else None})
     if isinstance(got, CountSeriesAnswer):  # the days asked about are a count table's
         from icestats.render import specs_published
@@ -173,11 +173,15 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     goal = goals_mod.Goals().national_per_day if not codes and not p["by"] \
         and p["kind"] == "arrests" else None  # (the goal is of arrests)
     return _charts(title, [specs.daily(a, title, None, points=True, goal=goal),
-                           specs.months(a, table, None)])
+                           specs.months(a, table, None)], word)
 
 
-def _charts(title: str, charts: list[Any]) -> dict[str, Any]:
+def _charts(title: str, charts: list[Any], word: str = "arrests") -> dict[str, Any]:
     out: dict[str, Any] = plain({"title": title, "charts": charts})
+    if word != "arrests":  # the specs' axes and tooltips say the kind counted
+        import json
+
+        out = json.loads(json.dumps(out).replace('"arrests a day"', f'"{word} a day"'))
     return out
 
 

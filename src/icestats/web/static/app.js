@@ -91,9 +91,8 @@ function cell(tag, text, left) {
   return el;
 }
 
-function showTable(display, keep) {
+function showTable(display, keep, table = $("table")) {
   // An answer's display block as the table: its columns and cells as they are.
-  const table = $("table");
   const head = table.tHead.rows[0];
   head.replaceChildren(...display.columns.map((c) => {
     const th = cell("th", c.label, c.align === "left");
@@ -112,6 +111,7 @@ function showTable(display, keep) {
   });
   const notes = display.sources.map((s, k) => `${k === 0 ? s.columns.join(", ") : "The other columns"}: ${s.source}`);
   if (display.caption) notes.unshift(display.caption);
+  if (table !== $("table")) return notes;
   $("table-notes").replaceChildren(...notes.map((text) => {
     const p = cell("p", text);
     p.className = "note";
@@ -127,6 +127,67 @@ function controls(s) {
   $("kind").disabled = s.view === "agency" || s.view === "pipeline";
 }
 
+let STATUS = { kind_rules: {} };  // /api/status, read once
+let COUNTS = "";  // the published count tables and the database, after the coverage
+
+function note(text, tag = "p") {
+  const p = cell(tag, text);
+  p.className = "note";
+  return p;
+}
+
+function words(s) {
+  // Title, coverage line and counting rule in the kind's own words (from /api/status).
+  const rules = STATUS.kind_rules || {};
+  const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+  const one = (r) => r.one.replace(/^an? /, "");  // "an encounter": "encounter"
+  if (s.view === "pipeline") {
+    $("page-title").textContent = "The enforcement pipeline: every kind a day per office";
+    $("coverage").textContent = Object.values(rules).map((r) => `${cap(one(r))} records ${r.start} to ${r.end}`).join("; ") + "." + COUNTS;
+    $("rules").textContent = "Counts follow icestats' rules for each kind (" + Object.values(rules).map((r) => `${r.one}: ${r.counting}`).join("; ") + "; for each day the newest release).";
+    return;
+  }
+  const kind = s.view === "agency" || !s.kind ? "arrests" : s.kind;
+  const r = rules[kind];
+  const label = r ? r.label : kind.replace("_", "-");
+  $("page-title").textContent = s.view === "agency" ? "ICE vs CBP: book-ins into detention" : `ICE ${label} per day`;
+  $("coverage").textContent = (r ? `${cap(one(r))} records ${r.start} to ${r.end}; complete through ${r.complete_through}.` : `No ${label} release loaded.`) + COUNTS;
+  $("rules").textContent = `Counts follow icestats' rules (${r ? r.counting : `one ${label.replace(/s$/, "")} per record`}; for each day the newest release).`;
+}
+
+function extraTable(display, keep) {
+  // One more answer table under the main one: its title, the table, its notes.
+  const table = document.createElement("table");
+  table.createTHead().insertRow();
+  table.createTBody();
+  const notes = showTable(display, keep, table);
+  const box = cell("div", "");
+  box.className = "scroll";
+  box.append(table);
+  const title = cell("h3", display.title);
+  return [title, box, ...notes.map((t) => note(t))];
+}
+
+function pipelineMore(data) {
+  // The pipeline's other answers: what each ratio cannot mean, removals against the
+  // removal goal (its figure, window and start), the linked shares, book-ins by agency.
+  const out = [note("What each ratio can and cannot mean:")];
+  const list = document.createElement("ul");
+  list.className = "note";
+  for (const r of data.ratios) list.append(cell("li", `${r.ratio}: ${r.cannot_mean}`));
+  out.push(list);
+  const g = data.removal_goal;
+  if (g.removals_loaded) {
+    out.push(...extraTable(data.display.removals_by));
+    out.push(note(`Goal: ${g.goal_source}; measured over the ${g.days} complete days of removals ${g.start} to ${g.end}.` + (g.goal_note ? " " + g.goal_note : "")));
+  } else out.push(note("No removals loaded: nothing to set against the removal goal."));
+  if (data.linked.some((r) => r.eligible_book_in || r.eligible_removal)) out.push(...extraTable(data.display.linked));
+  else out.push(note("Linked shares: no identifiers link arrests to book-ins or removals in the loaded releases (the DDP 2025-26 releases do)."));
+  if (data.book_ins_by_agency.some((r) => r.aor === "all")) out.push(...extraTable(data.display.book_ins_by_agency, (cells) => cells[1] === "all"));
+  if (data.workbook_book_ins.length) out.push(...extraTable(data.display.workbook_book_ins));
+  return out;
+}
+
 function sourceLine(data) {
   $("source").textContent = data.source.text;
   $("source").className = data.synthetic ? "synthetic" : data.synthetic === false ? "real" : "note";
@@ -138,6 +199,8 @@ async function render() {
   const mine = ++generation;
   const s = state();
   controls(s);
+  words(s);
+  $("more").replaceChildren();
   const bad = invalid(s);
   $("csv").hidden = !!s.view;
   $("csv").href = "/api/daily?" + apiQuery(s, { format: "csv" });
@@ -167,6 +230,7 @@ async function renderView(s, mine) {
   const offices = s.aor.length && s.view.startsWith("aor") ? (cells) => s.aor.includes(cells[0]) : null;
   showTable(display, offices);
   $("table-title").textContent = display.title;
+  if (s.view === "pipeline") $("more").replaceChildren(...pipelineMore(data));
   draw($("chart"), null);
   draw($("chart2"), null);
 }
@@ -224,7 +288,7 @@ async function renderDaily(s, mine) {
   await Promise.all([draw($("chart"), charts.charts[0]), draw($("chart2"), charts.charts[1])]);
   if (single) showTable(data.display.totals);
   else showTable(data.display.rows, (cells) => s.aor.includes(cells[0]));
-  $("table-title").textContent = s.by ? `Totals by ${s.by}, ${where}` : single ? `Totals by month, ${where}` : `Arrests by month, ${s.aor.join(", ")}`;
+  $("table-title").textContent = s.by ? `Totals by ${s.by}, ${where}` : single ? `Totals by month, ${where}` : `${$("page-title").textContent.replace(/^ICE (.)(.*) per day$/, (m, a, b) => a.toUpperCase() + b)} by month, ${s.aor.join(", ")}`;
 }
 
 function fail(text) {
@@ -248,10 +312,10 @@ function update() {
 async function init() {
   try {
     const [status, offices] = await Promise.all([getJSON("/api/status"), getJSON("/api/offices")]);
-    const c = status.coverage;
     const tables = (status.count_tables || []).length;
     const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain} and ${t.geo_level}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
-    $("coverage").textContent = (c.start ? `Arrest records ${c.start} to ${c.end}; complete through ${c.complete_through}.` : "No arrest release loaded.") + counts + ` Database: ${status.database}.`;
+    STATUS = status;
+    COUNTS = counts + ` Database: ${status.database}.`;
     for (const o of offices.offices) {
       const opt = document.createElement("option");
       opt.value = o.aor;
