@@ -172,6 +172,7 @@ class Workbook:
         self.columns = columns
         self.selected: dict[int, list[int] | None] = {}
         self.heads: dict[int, list[tuple[object, ...]]] = {}  # first rows, as the chooser read
+        self.lefts: dict[int, int] = {}  # the head's first column (0: A), as the chooser read
         self._copy: Path | None = None  # a repaired copy read instead (removed on close)
         if rows_only_dimension(path):
             import tempfile
@@ -195,8 +196,14 @@ class Workbook:
         try:
             cols = self._choose(i)
             self.selected[i] = cols
+            # fastexcel counts ``use_columns`` from column A; a selection counts from the
+            # head's first column (calamine's range: a sheet may start at column B)
+            absolute = None if cols is None else [self.lefts.get(i, 0) + c for c in cols]
+            pieces = self._pieces(i, absolute)
+            if pieces is not None:
+                return pieces
             return reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string",
-                                     use_columns=cols).to_arrow()
+                                     use_columns=absolute).to_arrow()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
@@ -204,6 +211,23 @@ class Workbook:
                              f"({first_line(exc, 160)})", sheet=self.names[i]) from None
         finally:
             self._readers.put(reader)
+
+    def _pieces(self, i: int, cols: list[int] | None) -> pa.Table | None:
+        """A big sheet parsed in row pieces on both cores (``xlsx_chunks``; ``cols`` counted
+        from column A), or None (parse it whole: small, or not cut safely; the whole parse
+        then says what is wrong)."""
+        from icestats import xlsx_chunks
+
+        member = self.member(i)
+        piece = None if member is None else xlsx_chunks.piece_bytes(self.path, member)
+        if member is None or piece is None:
+            return None
+        try:
+            return xlsx_chunks.parse(self.path, member, i, cols, piece)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException:  # cut unsafely, or a damaged sheet: the whole parse tells
+            return None
 
     def _choose(self, i: int) -> list[int] | None:
         if self.columns is None or i in self.selected:  # (a sheet parsed again: whole)

@@ -85,12 +85,12 @@ def choose_columns(book: Workbook, i: int) -> list[int] | None:
     read without parsing the sheet (``xlsx_head``); None (every column) when that saves
     nothing or the head names no known layout."""
     from icestats.reference import HQ
-    from icestats.xlsx_head import head_rows
+    from icestats.xlsx_head import head_grid
 
     member = book.member(i)
     if member is None:
         return None
-    head = head_rows(book.path, member, HEADER_SCAN_ROWS)
+    head, book.lefts[i] = head_grid(book.path, member, HEADER_SCAN_ROWS)
     book.heads[i] = head
     try:
         layout = detect_layout(head, HQ)  # (any office: only the columns matter here)
