@@ -221,3 +221,43 @@ def test_a_release_from_column_b_loads(tmp_path: Path, monkeypatch: pytest.Monke
             r = ice.ingest([path])[0].to_dict()
         results.append((r["rows_loaded"], r["rows_rejected"], r["episodes"]))
     assert results[0] == results[1] and results[0][0] == 300
+
+
+def test_rows_out_of_order_past_the_first_piece_load_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sheet whose row 3 is written last: the pieces find it only at the last cut, after
+    rows were loaded; the file is read again whole, with the same result as a whole read."""
+    import re
+
+    import duckdb
+
+    import icestats
+
+    from conftest import make_release
+
+    src = make_release(tmp_path / "a.xlsx", seed=4, rows=600, layout="2023")
+    with zipfile.ZipFile(src) as z:
+        xml = z.read(SHEET)
+    row3 = re.search(rb'<row r="3".*?</row>', xml)
+    assert row3 is not None
+    moved = xml.replace(row3.group(0), b"").replace(b"</sheetData>",
+                                                    row3.group(0) + b"</sheetData>")
+    late = tmp_path / "late.xlsx"
+    with zipfile.ZipFile(src) as z, zipfile.ZipFile(late, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            out.writestr(info, moved if info.filename == SHEET else z.read(info))
+    # (one parse places the row where it belongs)
+    assert _whole(late).equals(_whole(src)) and _whole(src).num_rows > 500
+    with pytest.raises(xc.Unchunkable, match="out of order"):
+        list(xc.Pieces(late, SHEET, 0, None, 16 << 10))
+    monkeypatch.setattr(xc, "piece_bytes", lambda path, member: 16 << 10)
+    results = []
+    for name, path in (("a", src), ("late", late)):
+        with icestats.connect(tmp_path / f"{name}.duckdb", write=True) as ice:
+            r = ice.ingest([path])[0].to_dict()
+        with duckdb.connect(str(tmp_path / f"{name}.duckdb"), read_only=True) as con:
+            stored = con.execute("SELECT count(*), count(DISTINCT source_row), "
+                                 "count(DISTINCT release_id) FROM arrests").fetchone()
+        results.append((r["rows_loaded"], r["rows_rejected"], r["episodes"], stored))
+    assert results[0] == results[1] and results[0][0] > 500
+    assert results[1][3] == (results[1][0], results[1][0], 1)  # the first try left nothing

@@ -69,39 +69,116 @@ def parse(path: Path, member: str, index: int, columns: list[int] | None,
           piece: int = PIECE_BYTES) -> pa.Table:
     """Sheet ``index`` (worksheet ``member``) of the workbook as text, as one parse of it
     gives it (absolute rows from row 1), ``columns`` counted from column A."""
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="icestats-pieces-"))
-    try:
-        with zipfile.ZipFile(path) as z:
-            base = {info.filename: (b"" if _is_sheet(info.filename) else z.read(info))
-                    for info in z.infolist()}
-            pending: list[Future[pa.Table]] = []
-            for k, (parts, anchors) in enumerate(_pieces(z, member, piece)):
-                if len(pending) >= AHEAD:
-                    pending[len(pending) - AHEAD].result()  # bound the pieces on disk
-                book = folder / f"{k}.xlsx"
-                _workbook(book, base, member, parts)
-                del parts
-                pending.append(_pool.submit(_parse_piece, book, index, columns, k == 0,
-                                            anchors))
-        return _joined([f.result() for f in pending])
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    return Pieces(path, member, index, columns, piece).joined()
 
 
-def _joined(parts: list[pa.Table]) -> pa.Table:
-    """The pieces as one table: positional names, padded to the widest piece."""
+class Pieces:
+    """The pieces of one sheet, cut on a background thread and parsed on the pool as soon
+    as they are cut, handed out in order (``__iter__``): at most ``AHEAD`` pieces are cut
+    and not yet taken, so a sheet of any size holds a few pieces in memory. Each piece is
+    padded to the first piece's width (a later piece may end further left)."""
+
+    def __init__(self, path: Path, member: str, index: int, columns: list[int] | None,
+                 piece: int = PIECE_BYTES) -> None:
+        import queue
+        import tempfile
+        import threading
+
+        self._args = (path, member, index, columns, piece)
+        self._folder = Path(tempfile.mkdtemp(prefix="icestats-pieces-"))
+        self._queue: queue.SimpleQueue[Future[pa.Table] | BaseException | None] = \
+            queue.SimpleQueue()
+        self._room = threading.Semaphore(AHEAD)
+        self._stop = threading.Event()
+        self._first: pa.Table | None = None
+        self._width = 0
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, daemon=True,
+                                        name="icestats-cut")
+        self._thread.start()
+
+    def _produce(self) -> None:
+        path, member, index, columns, piece = self._args
+        try:
+            with zipfile.ZipFile(path) as z:
+                base = {info.filename: (b"" if _is_sheet(info.filename) else z.read(info))
+                        for info in z.infolist()}
+                for k, (parts, anchors) in enumerate(_pieces(z, member, piece)):
+                    self._room.acquire()
+                    if self._stop.is_set():
+                        return
+                    book = self._folder / f"{k}.xlsx"
+                    _workbook(book, base, member, parts)
+                    del parts
+                    self._queue.put(_pool.submit(_parse_piece, book, index, columns, k == 0,
+                                                 anchors))
+            self._queue.put(None)
+        except BaseException as exc:  # handed to the reader, who parses the sheet whole
+            self._queue.put(exc)
+
+    def _next(self) -> pa.Table | None:
+        if self._done:
+            return None
+        item = self._queue.get()
+        if item is None:
+            self._done = True
+            return None
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        table = item.result()
+        self._room.release()
+        if not self._width:
+            self._width = table.num_columns
+        return _padded(table, self._width)
+
+    def first(self) -> pa.Table:
+        """The first piece (rows from the sheet's row 1), kept for the iteration."""
+        if self._first is None:
+            first = self._next()
+            if first is None:
+                raise Unchunkable("no rows")
+            self._first = first
+        return self._first
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        """Each piece in order (the first one included), its rows the sheet's next rows."""
+        yield self.first()
+        while (table := self._next()) is not None:
+            yield table
+
+    def joined(self) -> pa.Table:
+        """Every piece as one table (what one parse of the sheet gives)."""
+        import pyarrow as pa
+
+        try:
+            parts = list(self)
+        finally:
+            self.close()
+        width = max(t.num_columns for t in parts)
+        return pa.concat_tables([_padded(t, width) for t in parts])
+
+    def close(self) -> None:
+        """Stop cutting, wait for the pieces in flight, remove the pieces' folder."""
+        import shutil
+
+        self._stop.set()
+        self._room.release()
+        self._thread.join()
+        while not self._queue.empty():
+            item = self._queue.get()
+            if isinstance(item, Future):
+                item.cancel() or item.exception()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def _padded(table: pa.Table, width: int) -> pa.Table:
+    """``table`` under positional names, padded with empty columns to ``width``."""
     import pyarrow as pa
 
-    width = max(t.num_columns for t in parts)
-    names = [f"c{i}" for i in range(width)]
-    out = []
-    for t in parts:
-        cols = list(t.columns) + [pa.nulls(t.num_rows, pa.string())] * (width - t.num_columns)
-        out.append(pa.Table.from_arrays(cols, names=names))
-    return pa.concat_tables(out)
+    cols = list(table.columns) + [pa.nulls(table.num_rows, pa.string())] * \
+        (width - table.num_columns)
+    return pa.Table.from_arrays(cols, names=[f"c{i}" for i in range(len(cols))])
 
 
 def _is_sheet(name: str) -> bool:
