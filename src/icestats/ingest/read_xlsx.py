@@ -90,7 +90,7 @@ def _sheet(con: duckdb.DuckDBPyConnection, book: Workbook, sheet_no: int,
         header = rows(batch.slice(layout.header_index, 1))[0]
         synthetic = marked or says_synthetic(head[: layout.header_index])
         done = 0  # the sheet's rows in the pieces before (row k of a piece: done + k + 1)
-        for piece in (_grouped(parts) if several else [batch]):
+        for piece in (_grouped(parts) if several and isinstance(parts, Pieces) else [batch]):
             skip = layout.header_index + 1 if done == 0 else 0
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
