@@ -261,3 +261,25 @@ def test_rows_out_of_order_past_the_first_piece_load_whole(
         results.append((r["rows_loaded"], r["rows_rejected"], r["episodes"], stored))
     assert results[0] == results[1] and results[0][0] > 500
     assert results[1][3] == (results[1][0], results[1][0], 1)  # the first try left nothing
+
+
+def test_pieces_leave_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pieces' workbooks are removed after a load, after a sheet read whole, and when
+    the reader stops before the last piece."""
+    import tempfile
+
+    import icestats
+
+    from conftest import make_release
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(xc, "piece_bytes", lambda path, member: 16 << 10)
+    release = make_release(tmp_path / "r.xlsx", seed=5, rows=1500, sheet_rows=900)
+    with icestats.connect(tmp_path / "a.duckdb", write=True) as ice:
+        ice.ingest([release])
+    pieces = xc.Pieces(release, SHEET, 0, None, 16 << 10)
+    next(iter(pieces))  # one piece taken, the next ones cut and parsing
+    pieces.close()
+    assert xc.parse(release, SHEET, 0, None, 16 << 10).num_rows > 900
+    assert list((tmp_path / "tmp").iterdir()) == []

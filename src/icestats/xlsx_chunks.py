@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 SLOTS = 2  # pieces parsed at once (one per core)
 PIECE_BYTES = 40 << 20  # XML per piece (about 30,000 rows of 25 columns)
-AHEAD = SLOTS + 1  # pieces cut ahead of the parse (their XML in memory)
+AHEAD = SLOTS  # pieces cut and not yet taken (on disk or parsed): one per parser
 _BLOCK = 8 << 20
 _ROW_NO = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '

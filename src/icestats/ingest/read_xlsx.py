@@ -106,10 +106,12 @@ def _sheet(con: duckdb.DuckDBPyConnection, book: Workbook, sheet_no: int,
             parts.close()
 
 
-# Pieces are loaded in groups of at least this many rows: DuckDB's insert and commit cost
-# about 0.15 s each beyond the rows (measured: ten 30,000-row inserts took 4.5-6 s against
-# 1.2-2.1 s for one of 300,000, on the shared machine), and a row group holds 122,880 rows.
-LOAD_ROWS = 250_000
+# Pieces are loaded in groups of at least this many rows (about one DuckDB row group,
+# 122,880 rows): an insert and its commit cost about 0.15 s beyond the rows (measured:
+# ten 30,000-row inserts took 4.5-6 s against 1.2-2.1 s for one of 300,000, on the shared
+# machine); larger groups hold more in memory (250,000: 2.0 GB at the peak of the DDP-size
+# release, against 1.6 GB).
+LOAD_ROWS = 125_000
 
 
 def _grouped(parts: Pieces) -> Iterator[pa.Table]:
