@@ -84,6 +84,9 @@ class Pieces:
         import tempfile
         import threading
 
+        import fastexcel  # noqa: F401 - (imported here, not by two piece threads at once)
+        import pyarrow  # noqa: F401
+
         self._args = (path, member, index, columns, piece)
         self._folder = Path(tempfile.mkdtemp(prefix="icestats-pieces-"))
         self._queue: queue.SimpleQueue[Future[pa.Table] | BaseException | None] = \
