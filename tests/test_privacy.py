@@ -93,7 +93,7 @@ def test_the_grid_rounds_each_cell_within_four_and_unbiased() -> None:
     con = duckdb.connect()
     con.execute("""CREATE TEMP TABLE _grid_src AS
         SELECT DATE '2025-03-01' AS month, 'CHI' AS aor, true AS interior,
-               true AS first_record, i % 4096 AS rkey, 'X' || (i % 7) AS gender
+               true AS first_record, i % 4096 AS rkey, 'X' || (i % 7) AS gender, 1 AS n
         FROM range(0, 7 * 3) t(i)""")
     privacy._round_cells(con, "gender")
     rows = con.execute("SELECT n, published FROM _grid_cells").fetchall()
@@ -101,7 +101,8 @@ def test_the_grid_rounds_each_cell_within_four_and_unbiased() -> None:
     # unbiased: over many cells of 3, about 3/5 are rounded up to 5
     con.execute("""CREATE OR REPLACE TEMP TABLE _grid_src AS
         SELECT DATE '2025-03-01' AS month, 'O' || (i // 3) AS aor, true AS interior,
-               true AS first_record, CAST(hash(i) % 4096 AS BIGINT) AS rkey, 'v' AS gender
+               true AS first_record, CAST(hash(i) % 4096 AS BIGINT) AS rkey, 'v' AS gender,
+               1 AS n
         FROM range(0, 3 * 5000) t(i)""")
     privacy._round_cells(con, "gender")
     up = con.execute("SELECT avg(CAST(published = 5 AS INTEGER)) FROM _grid_cells").fetchall()
@@ -167,7 +168,7 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_without_the_audit_rounding_alone_pins_cells(attacked: Path) -> None:
     """The attack is real: rounding alone (no audit) leaves groups whose total pins them."""
     con = duckdb.connect(str(attacked), read_only=True)
-    con.execute(f"CREATE TEMP TABLE _grid_src AS {privacy.SOURCES['arrests']}")
+    con.execute(f"CREATE TEMP TABLE _grid_src AS {privacy.grid_source('arrests')}")
     found = 0
     for by in privacy.PERSONAL:
         privacy._round_cells(con, by)

@@ -19,7 +19,6 @@ from icestats import (
     agency_answers,
     breakdowns,
     compose,
-    count_events,
     count_routes,
     counting,
     detention,
@@ -309,6 +308,8 @@ class Icestats:
         inference, a pre-trend check, the event study and the displacement."""
         s, own = questions.question("events").bind(
             {k: v for k, v in compose.asked(locals()).items() if k != "events"})
+        from icestats import count_events  # (scipy: not for the loader's imports, 1 s)
+
         states = count_events.events(self.con, events, own)
         if states is not None:  # no record of these days: the daily state series
             return states

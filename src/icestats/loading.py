@@ -27,6 +27,7 @@ from icestats.workbooks.load import (
     read_grids,
 )
 from icestats.xlsx import Workbook
+from icestats.xlsx_chunks import Unchunkable
 
 __all__ = ["DEFAULT_MAX_REJECTS", "CountResult", "Declared", "IngestResult", "Progress",
            "WorkbookResult", "ingest_file"]
@@ -84,6 +85,9 @@ def ingest_file(
             return load(kind=inner)
         except NeedsSerial:  # (the failed try left the store as it was)
             return load(kind=replace(inner, serial=True))
+        except Unchunkable:  # a big sheet not cut safely past its first piece: read whole
+            return load(kind=inner, book=Workbook(data, str(path), columns=choose_columns,
+                                                  cut=False))
 
 
 def _holds_records(book: Workbook | None) -> bool:

@@ -110,9 +110,12 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
     if kinds is None and done and done[0][0] == built_from:
         return 0
     fixed = 0  # (the table is part of the schema: store.SCHEMA)
+    if kinds is None:  # (every kind: one delete of all, cheaper than one per kind)
+        con.execute("DELETE FROM personal_grid")
     for kind in kinds if kinds is not None else SOURCES:
-        con.execute("DELETE FROM personal_grid WHERE kind = ?", [kind])
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _grid_src AS {SOURCES[kind]}")
+        if kinds is not None:
+            con.execute("DELETE FROM personal_grid WHERE kind = ?", [kind])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _grid_src AS {grid_source(kind)}")
         for attribute in GRIDDED:
             _round_cells(con, attribute)
             fixed += _fix_pinned(con)
@@ -129,6 +132,15 @@ def build_grid(con: duckdb.DuckDBPyConnection, kinds: Iterable[str] | None = Non
     return fixed
 
 
+def grid_source(kind: str) -> str:
+    """The kind's counted records summed by group and attribute values (``n`` records,
+    their keys' sum ``rkey``): each attribute's cells are sums of these rows, with the same
+    counts and keys as from the records, in a pass over far fewer rows, once for the four
+    attributes (a quarter of the grid's time on 2.7M real records)."""
+    return (f"SELECT {_GROUP}, {', '.join(GRIDDED)}, count(*) AS n, sum(rkey) AS rkey "
+            f"FROM ({SOURCES[kind]}) GROUP BY ALL")
+
+
 def _round_cells(con: duckdb.DuckDBPyConnection, attribute: str) -> None:
     """Every cell of the attribute (every group with records x every value the database
     holds; a place: the values the group holds), its true count ``n`` and its randomly
@@ -140,7 +152,7 @@ def _round_cells(con: duckdb.DuckDBPyConnection, attribute: str) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _grid_cells AS
         WITH counts AS (SELECT month, aor, interior, first_record, {attribute} AS value,
-                               count(*) AS n, sum(rkey) % {KEYS} AS ckey
+                               sum(n) AS n, sum(rkey) % {KEYS} AS ckey
                         FROM _grid_src GROUP BY ALL),
              groups AS (SELECT DISTINCT month, aor, interior, first_record FROM counts),
              domain AS (SELECT DISTINCT value FROM counts)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from icestats.errors import InputError, first_line
+from icestats.xlsx_chunks import Pieces, Unchunkable
 
 if TYPE_CHECKING:  # pyarrow is imported where a sheet is read
     import pyarrow as pa
@@ -165,13 +167,16 @@ class Workbook:
     whole release."""
 
     def __init__(self, path: Path, label: str | None = None,
-                 columns: Callable[[Workbook, int], list[int] | None] | None = None) -> None:
+                 columns: Callable[[Workbook, int], list[int] | None] | None = None,
+                 cut: bool = True) -> None:
         self.path = path
+        self.cut = cut  # big sheets parsed in pieces (xlsx_chunks); False: whole
         self.label = label or str(path)  # how errors name the file
         # which columns of sheet i to parse (None: all); what was parsed of each sheet
         self.columns = columns
         self.selected: dict[int, list[int] | None] = {}
         self.heads: dict[int, list[tuple[object, ...]]] = {}  # first rows, as the chooser read
+        self.lefts: dict[int, int] = {}  # the head's first column (0: A), as the chooser read
         self._copy: Path | None = None  # a repaired copy read instead (removed on close)
         if rows_only_dimension(path):
             import tempfile
@@ -183,11 +188,13 @@ class Workbook:
         self.names: list[str] = list(self.reader.sheet_names)
         self.notes: list[str] = []  # sheets of notes (a README) skipped: ingest.read_xlsx
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
-        self._pending: dict[int, Future[pa.RecordBatch]] = {}
+        self._pending: dict[int, Future[pa.RecordBatch | Pieces]] = {}
+        self._closed = False
+        self._lock = threading.Lock()
         self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._readers.put(self.reader)
 
-    def _parse(self, i: int) -> pa.RecordBatch:
+    def _parse(self, i: int) -> pa.RecordBatch | Pieces:
         try:
             reader = self._readers.get_nowait()
         except queue.Empty:  # a second parser: the file was checked when it was opened
@@ -195,8 +202,17 @@ class Workbook:
         try:
             cols = self._choose(i)
             self.selected[i] = cols
+            # fastexcel counts ``use_columns`` from column A; a selection counts from the
+            # head's first column (calamine's range: a sheet may start at column B)
+            absolute = None if cols is None else [self.lefts.get(i, 0) + c for c in cols]
+            pieces = self._pieces(i, absolute)
+            if pieces is not None:
+                with self._lock:  # (a workbook closed meanwhile: nobody takes them)
+                    if self._closed:
+                        pieces.close()
+                return pieces
             return reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string",
-                                     use_columns=cols).to_arrow()
+                                     use_columns=absolute).to_arrow()
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # includes Rust panics from a malformed sheet
@@ -204,6 +220,27 @@ class Workbook:
                              f"({first_line(exc, 160)})", sheet=self.names[i]) from None
         finally:
             self._readers.put(reader)
+
+    def _pieces(self, i: int, cols: list[int] | None) -> Pieces | None:
+        """A big sheet parsed in row pieces on both cores (``xlsx_chunks``; ``cols`` counted
+        from column A), its first piece parsed; or None (parse it whole: small, or not cut
+        safely; the whole parse then says what is wrong)."""
+        from icestats import xlsx_chunks
+
+        member = self.member(i) if self.cut else None
+        piece = None if member is None else xlsx_chunks.piece_bytes(self.path, member)
+        if member is None or piece is None:
+            return None
+        pieces = xlsx_chunks.Pieces(self.path, member, i, cols, piece)
+        try:
+            pieces.first()
+        except (KeyboardInterrupt, SystemExit):
+            pieces.close()
+            raise
+        except BaseException:  # cut unsafely, or a damaged sheet: the whole parse tells
+            pieces.close()
+            return None
+        return pieces
 
     def _choose(self, i: int) -> list[int] | None:
         if self.columns is None or i in self.selected:  # (a sheet parsed again: whole)
@@ -225,30 +262,59 @@ class Workbook:
     def whole(self, i: int) -> pa.RecordBatch:
         """Sheet i parsed again with every column (when a selection did not check out)."""
         self.selected[i] = None
-        self._pending.pop(i, None)
+        _close(self._pending.pop(i, None))
         return self.sheet(i)
 
     def prefetch(self, i: int) -> None:
         if i < len(self.names) and i not in self._pending:
             self._pending[i] = self._pool.submit(self._parse, i)
 
-    def sheet(self, i: int) -> pa.RecordBatch:
+    def sheet(self, i: int) -> pa.RecordBatch | pa.Table:
         """Sheet i as text (absolute rows: row k is the sheet's row k + 1); forgets it."""
+        parsed = self.pieces(i)
+        if not isinstance(parsed, list):
+            try:
+                return parsed.joined()
+            except Unchunkable:  # (found past the first piece: parsed again whole)
+                self.cut = False
+                self.prefetch(i)
+                return self.sheet(i)
+        return parsed[0]
+
+    def pieces(self, i: int) -> list[pa.RecordBatch] | Pieces:
+        """Sheet i as the pieces it is parsed in, in order (one: the whole sheet); forgets
+        it. ``Pieces.__iter__`` may raise ``Unchunkable`` past the first piece."""
         self.prefetch(i)
-        return self._pending.pop(i).result()
+        parsed = self._pending.pop(i).result()
+        return [parsed] if not isinstance(parsed, Pieces) else parsed
 
     def head(self, i: int, n: int) -> list[tuple[object, ...]]:
         """The first n rows of sheet i (parsed and kept for ``sheet``)."""
         self.prefetch(i)
-        return rows(self._pending[i].result().slice(0, n))
+        parsed = self._pending[i].result()
+        top: pa.RecordBatch = parsed.first() if isinstance(parsed, Pieces) else parsed
+        return rows(top.slice(0, n))
 
     def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for future in self._pending.values():
+                if future.done() and future.exception() is None:
+                    _close(future)
         self._pool.shutdown(wait=self._copy is not None, cancel_futures=True)
         if self._copy is not None:
             import shutil
 
             shutil.rmtree(self._copy, ignore_errors=True)
             self._copy = None
+
+
+def _close(parsed: Future[pa.RecordBatch | Pieces] | None) -> None:
+    """Stop a sheet's pieces that nobody will take (their cutting, their files)."""
+    if parsed is not None and parsed.done() and parsed.exception() is None:
+        result = parsed.result()
+        if isinstance(result, Pieces):
+            result.close()
 
 
 def _reopen(path: Path, label: str) -> Any:  # fastexcel.ExcelReader

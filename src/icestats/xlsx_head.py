@@ -96,11 +96,16 @@ def head_rows(path: Path, member: str, n: int) -> list[tuple[object, ...]]:
     """The first ``n`` rows of the worksheet ``member`` of the workbook, as calamine's
     range has them (rows and columns from the first holding a value): text, a number
     (float: numbers and dates are not text in the XML) or None."""
+    return head_grid(path, member, n)[0]
+
+
+def head_grid(path: Path, member: str, n: int) -> tuple[list[tuple[object, ...]], int]:
+    """(``head_rows``, the index of their first column: 0 for column A)."""
     with zipfile.ZipFile(path) as z:
         cells, wanted = _cells(z, member, n)
         strings = _shared(z, wanted)
     if not cells:
-        return []
+        return [], 0
     top = min(r for r, _c in cells)
     left = min(c for _r, c in cells)
     width = max(c for _r, c in cells) - left + 1
@@ -108,4 +113,4 @@ def head_rows(path: Path, member: str, n: int) -> list[tuple[object, ...]]:
                                 for _ in range(max(r for r, _c in cells) - top + 1)]
     for (r, c), value in cells.items():
         grid[r - top][c - left] = strings.get(value) if type(value) is int else value
-    return [tuple(row) for row in grid[:n]]
+    return [tuple(row) for row in grid[:n]], left
