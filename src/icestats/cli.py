@@ -42,7 +42,8 @@ def main() -> None:
     try:
         from icestats.prefetch import start_from_argv
 
-        start_from_argv(sys.argv, _columns)  # `ingest X.xlsx`: parsed during the imports
+        # `ingest X.xlsx`: parsed during the imports
+        start_from_argv(sys.argv, _columns, _import_parsers)
         command = _command(_app())
         command()  # (the commands catch their own; this covers typer parsing the arguments)
     except KeyboardInterrupt:
@@ -57,6 +58,20 @@ def main() -> None:
             _say_interrupted()
         _flush()
         raise
+
+
+def _import_parsers() -> None:
+    """What the parsing threads use, imported before they start: while the command's own
+    imports run beside them, two threads importing the same modules (DuckDB, pyarrow,
+    icestats.ingest) can hand one a partly initialized module (CPython breaks an import
+    deadlock that way; one run of the DDP-size release in pieces ended with exit 1 and
+    "NameError: name 'sys' is not defined" in an import, not seen again in eight runs).
+    About 0.3 s, which the command imports anyway."""
+    import fastexcel  # noqa: F401
+    import pyarrow  # noqa: F401
+
+    from icestats.ingest import read_xlsx  # noqa: F401
+    from icestats.xlsx import Workbook  # noqa: F401
 
 
 def _columns(book: Any, i: int) -> list[int] | None:

@@ -309,7 +309,6 @@ class Icestats:
         s, own = questions.question("events").bind(
             {k: v for k, v in compose.asked(locals()).items() if k != "events"})
         from icestats import count_events  # (scipy: not for the loader's imports, 1 s)
-
         states = count_events.events(self.con, events, own)
         if states is not None:  # no record of these days: the daily state series
             return states

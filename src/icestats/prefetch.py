@@ -46,8 +46,8 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 Columns = Callable[["Workbook", int], "list[int] | None"]
 
 
-def prepare(path: str | Path, columns: Columns | None = None, *, early: bool = False
-            ) -> bool:
+def prepare(path: str | Path, columns: Columns | None = None, *,
+            warm: Callable[[], None] | None = None) -> bool:
     """Start opening ``path`` and parsing its first sheet in the background, when it is a
     regular file that starts like an xlsx (by content, as ``detect_kind``); True if so.
     ``columns``: which columns of a sheet to parse (``xlsx.Workbook``)."""
@@ -67,28 +67,14 @@ def prepare(path: str | Path, columns: Columns | None = None, *, early: bool = F
         return _prepare_gzip(path, key, ident)
     if magic != _XLSX_MAGIC:
         return False
-    if early:
-        _import_parsers()
+    if warm is not None:  # (imports the parsing threads need, before they start)
+        warm()
     box: list[Workbook] = []
     thread = threading.Thread(target=_open, args=(path, box, columns), daemon=True)
     with _lock:
         _prepared[key] = (ident, thread, box)
     thread.start()
     return True
-
-
-def _import_parsers() -> None:
-    """Import here what the parsing threads use, before they start: while the command's
-    own imports run beside them, two threads importing the same modules (DuckDB, pyarrow,
-    icestats.ingest) can hand one a partly initialized module (CPython breaks an import
-    deadlock that way; one run of the DDP-size release in pieces ended with exit 1 and
-    "NameError: name 'sys' is not defined" in an import, not seen again in eight runs).
-    About 0.3 s, which the command imports anyway."""
-    import fastexcel  # noqa: F401
-    import pyarrow  # noqa: F401
-
-    from icestats.ingest import read_xlsx  # noqa: F401
-    from icestats.xlsx import Workbook  # noqa: F401
 
 
 def _open(path: Path, box: list[Workbook], columns: Columns | None) -> None:
@@ -193,12 +179,13 @@ def take_inflated(path: str | Path) -> Path | None:
     return box[0]
 
 
-def start_from_argv(argv: list[str], columns: Columns | None = None) -> None:
+def start_from_argv(argv: list[str], columns: Columns | None = None,
+                    warm: Callable[[], None] | None = None) -> None:
     """``icestats ingest FILE ...``: prepare the first file before the command's imports
     (typer, rich, DuckDB: most of a second) and the database copy, which then overlap its
     parse. Anything else: nothing."""
     if len(argv) < 3 or argv[1] != "ingest" or os.environ.get("ICESTATS_NO_PREFETCH"):
         return
     for arg in argv[2:]:  # the first argument that is an xlsx file (an option's value is not)
-        if not arg.startswith("-") and prepare(arg, columns, early=True):
+        if not arg.startswith("-") and prepare(arg, columns, warm=warm):
             return
