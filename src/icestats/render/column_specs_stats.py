@@ -127,7 +127,9 @@ EVENTS = (
     text("event", "event", wrap=True), text("span", "over"),
     Col("effect", "effect", "arrests over the synthetic control's", kind="text"),
     Col("interval", "95% interval", "test inversion against the placebos", kind="text"),
-    Col("p", "p", "placebo p of no effect", 3),
+    Col("p", "p (min)", "permutation p of no effect against the placebos",
+        parts=("min_p",), write=lambda r: NONE if r.get("p") is None else
+        f"{r['p']:.3f}" + ("" if r.get("min_p") is None else f" ({r['min_p']:.3f})")),
 )
 
 
@@ -160,10 +162,14 @@ def _events_title(a: Answer) -> str:
 
 def _effect(x: dict[str, Any] | None) -> Row:
     if not x or x.get("ratio") is None:
-        return {"effect": NONE, "interval": NONE, "p": None}
+        return {"effect": NONE, "interval": NONE, "p": None, "min_p": None}
     bounds = "no bound" if x.get("low") is None else f"{x['low']:.2f}–{x['high']:.2f}"
+    # the p a reader may quote: the permutation p, with the smallest it can be (1 over the
+    # comparable placebos + 1); with too few placebos the interval is the parametric one
+    # (its t p, e.g. 0.002 with 4 placebos, stays in the detail, never in the table)
+    p = x.get("permutation_p", x.get("p", x.get("placebo_p")))
     return {"effect": x.get("text") or f"x{x['ratio']:.2f}", "interval": bounds,
-            "p": x.get("p", x.get("placebo_p"))}
+            "p": p, "min_p": x.get("min_p")}
 
 
 DISPLACEMENT = (
