@@ -38,6 +38,8 @@ from validate_parts import (
 
 # ---------------------------------------------------------------- forecasts and goals
 
+RECALIBRATE = False  # --recalibrate
+
 def _series_sets(quick: bool) -> list[tuple[str, list[date], np.ndarray, list[int], int]]:
     """(label, days, days x series, origins, fit days) of each real backtest."""
     from icestats.stats.backtest import origins_every
@@ -82,7 +84,7 @@ def forecasts(quick: bool) -> None:
           "seed = origin's index; 1,000 paths")
     pooled: dict[str, ft.Records] = {}
     for label, days, y, origins, fit in _series_sets(quick):
-        r = ft.backtest(days, y, origins, fit, paths=1000)
+        r = ft.backtest(days, y, origins, fit, paths=1000, recalibrate=RECALIBRATE)
         s = ft.summary(r)
         print(f"  {label}: {len(origins)} origins {days[origins[0]]} to {days[origins[-1]]}")
         _line("", s)
@@ -127,7 +129,7 @@ def _ddp_weekly(quick: bool) -> dict[str, Any]:
     days = [weeks[0] + timedelta(days=i) for i in range(7 * len(weeks))]
     y = np.repeat(counts / 7, 7)[:, None]
     origins = list(range(90, len(days) - 30, 56 if quick else 28))
-    r = ft.backtest(days, y, origins, 182, paths=1000)
+    r = ft.backtest(days, y, origins, 182, paths=1000, recalibrate=RECALIBRATE)
     s = ft.summary(r)
     print(f"  DDP national weeks {weeks[0]} to {weeks[-1]} (as days): {len(origins)} "
           f"origins, median signed error of the 30-day mean {s['median_signed_error_pct']:+.1f}%"
@@ -153,7 +155,7 @@ def _simulated(quick: bool) -> dict[str, Any]:
                 for seed in seeds:
                     sim = make(seed, sd, ops)
                     r.extend(ft.backtest(sim.days, sim.counts, origins_every(730, 182, 30, 12),
-                                         seed=seed, paths=500))
+                                         seed=seed, paths=500, recalibrate=RECALIBRATE))
                 label = f"simulated ({name}), shocks sd {sd}, {ops:.0f} ops/office"
                 _line(label, ft.summary(r))
                 out[label] = r
@@ -264,7 +266,12 @@ def main(argv: list[str]) -> None:
     p.add_argument("--only", choices=("forecasts", "nowcasts", "fair", "events", "surges"),
                    help="run one part")
     p.add_argument("--markdown", action="store_true", help="the targets as a markdown table")
+    p.add_argument("--recalibrate", action="store_true", help="forecasts: widen the 30-day "
+                   "mean's spread by the prequential recalibration (stats/recalibrate.py; "
+                   "tried, not in the product: docs/methods.md)")
     args = p.parse_args(argv)
+    global RECALIBRATE
+    RECALIBRATE = args.recalibrate
     for part in (forecasts, nowcasts, fair, events, surges):
         if args.only and part.__name__ != args.only:
             continue

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from icestats.stats.forecast import HOLIDAY_DAYS, forecast_counts
+from icestats.stats.recalibrate import Cache, calibrated_forecast
 from icestats.stats.surges import last_break
 
 GOAL_MULTIPLES = (0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.4, 2.0)
@@ -38,6 +38,7 @@ class Records:
     daily80: list[float] = field(default_factory=list)  # share of days inside the band
     daily95: list[float] = field(default_factory=list)
     after_break: list[bool] = field(default_factory=list)  # a level shift in 28 days
+    spread: list[float] = field(default_factory=list)  # the recalibration's factor
     stated: list[float] = field(default_factory=list)  # one per (origin, series, goal)
     happened: list[bool] = field(default_factory=list)
     dates: list[dict[str, Any]] = field(default_factory=list)  # goal dates given
@@ -48,17 +49,21 @@ class Records:
 
 
 def backtest(days: list[date], y: np.ndarray, origins: list[int], fit_days: int = 182,
-             seed: int = 0, paths: int = 1000, goals: bool = True) -> Records:
+             seed: int = 0, paths: int = 1000, goals: bool = True,
+             recalibrate: bool = False) -> Records:
     """Records of every column of ``y`` from every origin (index of the last day fitted,
-    the fit window shortened to the data before it); each origin needs 30 days after."""
+    the fit window shortened to the data before it); each origin needs 30 days after.
+    The forecast is the product's: its spread recalibrated on the forecasts of the
+    earlier origins resolved by this one (``recalibrate``; off: the model alone)."""
     out = Records()
+    cache: Cache = {}
     for i, o in enumerate(origins):
         lo = max(o - fit_days + 1, 0)
         d, past = days[lo:o + 1], y[lo:o + 1]
-        h = max(o - HOLIDAY_DAYS + 1, 0)
-        fc = forecast_counts(d, past, SPAN, level=0.8, seed=seed + i, paths=paths,
-                             history=(days[h:o + 1], y[h:o + 1]))
+        fc, sp = calibrated_forecast(days, y, o, SPAN, fit_days, level=0.8, seed=seed + i,
+                                     paths=paths, cache=cache, recalibrate=recalibrate)
         assert fc.m30_paths is not None
+        out.spread.extend(float(f) for f in sp.factor)
         actual = y[o + 1:o + 1 + SPAN]
         a30 = actual.mean(axis=0)
         for j in range(y.shape[1]):
