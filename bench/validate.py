@@ -67,13 +67,14 @@ def _line(label: str, s: dict[str, float]) -> None:
           f"level at most {s['after_break_mean_over_level_max']:.2f}")
 
 
-def _reliability(label: str, stated: list[float], happened: list[bool]) -> dict[str, Any]:
+def _reliability(label: str, stated: list[float], happened: list[bool], cases: list[int]
+                 ) -> dict[str, Any]:
     from icestats.stats.forecast_trials import reliability
 
-    bins = reliability(stated, happened)
+    bins = reliability(stated, happened, cases=cases)
     print(f"    reliability ({label}): " + "; ".join(
         f"{b['low']:.2f}-{b['high']:.2f}: stated {pct(b['stated'])}, happened "
-        f"{pct(b['happened'])} (n {b['n']})" for b in bins))
+        f"{pct(b['happened'])} (n {b['n']}, {b['forecasts']:.0f} forecasts)" for b in bins))
     return {b["low"]: b for b in bins}
 
 
@@ -109,14 +110,16 @@ def forecasts(quick: bool) -> None:
     for label, r in pooled.items():
         if not r.stated:
             continue
-        bins = _reliability(label, r.stated, r.happened)
+        bins = _reliability(label, r.stated, r.happened, r.case)
         low, mid = bins.get(0.0), bins.get(0.4)
         if low is not None:
             check("2", f"goal chance 5% or less, {label}", "happens at most 7%",
-                  f"{pct(low['happened'])} of {low['n']}", low["happened"] <= 0.07)
+                  f"{pct(low['happened'])} of {low['n']} ({low['forecasts']:.0f} forecasts)",
+                  low["happened"] <= 0.07)
         if mid is not None:
             check("2", f"goal chance 40-60%, {label}", "happens 40-60%",
-                  f"{pct(mid['happened'])} of {mid['n']}", 0.4 <= mid["happened"] <= 0.6)
+                  f"{pct(mid['happened'])} of {mid['n']} ({mid['forecasts']:.0f} forecasts)",
+                  0.4 <= mid["happened"] <= 0.6)
     goal_dates(quick)
 
 

@@ -41,11 +41,14 @@ class Records:
     spread: list[float] = field(default_factory=list)  # the recalibration's factor
     stated: list[float] = field(default_factory=list)  # one per (origin, series, goal)
     happened: list[bool] = field(default_factory=list)
+    case: list[int] = field(default_factory=list)  # per goal: its (origin, series) row
     dates: list[dict[str, Any]] = field(default_factory=list)  # goal dates given
 
     def extend(self, other: Records) -> None:
+        rows = len(self.actual)
         for name in self.__dataclass_fields__:
-            getattr(self, name).extend(getattr(other, name))
+            add = getattr(other, name)
+            getattr(self, name).extend([rows + c for c in add] if name == "case" else add)
 
 
 def backtest(days: list[date], y: np.ndarray, origins: list[int], fit_days: int = 182,
@@ -90,6 +93,7 @@ def _one(out: Records, fc: Any, j: int, a30: float, actual: np.ndarray, days: li
     for g in (base * m for m in GOAL_MULTIPLES if base > 0):
         out.stated.append(float(np.mean(m30 >= g)))
         out.happened.append(bool(a30 >= g))
+        out.case.append(len(out.actual) - 1)
 
 
 def signed_errors(r: Records) -> np.ndarray:
@@ -115,15 +119,20 @@ def summary(r: Records) -> dict[str, float]:
             if after.any() else float("nan")}
 
 
-def reliability(stated: list[float], happened: list[bool], bins: tuple[float, ...] = BINS
-                ) -> list[dict[str, float]]:
+def reliability(stated: list[float], happened: list[bool], bins: tuple[float, ...] = BINS,
+                cases: list[int] | None = None) -> list[dict[str, float]]:
     """For each bin of stated chances: how many, their mean, and how often it happened.
-    The first bin holds exactly its bounds (0 to 0.05 inclusive), the others (lo, hi]."""
+    The first bin holds exactly its bounds (0 to 0.05 inclusive), the others (lo, hi].
+    ``cases`` (``Records.case``): also how many forecasts (origin and series) the bin's
+    goals come from; the goals of one forecast are one episode, not independent trials."""
     s, h = np.array(stated), np.array(happened, dtype=float)
     out = []
     for lo, hi in zip(bins, bins[1:], strict=False):
         m = (s >= lo) & (s <= hi) if lo == 0 else (s > lo) & (s <= hi)
         if m.any():
-            out.append({"low": lo, "high": hi, "n": int(m.sum()),
-                        "stated": float(s[m].mean()), "happened": float(h[m].mean())})
+            row = {"low": lo, "high": hi, "n": int(m.sum()),
+                   "stated": float(s[m].mean()), "happened": float(h[m].mean())}
+            if cases is not None:
+                row["forecasts"] = len(set(np.array(cases)[m].tolist()))
+            out.append(row)
     return out
