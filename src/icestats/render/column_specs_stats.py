@@ -127,9 +127,10 @@ EVENTS = (
     text("event", "event", wrap=True), text("span", "over"),
     Col("effect", "effect", "arrests over the synthetic control's", kind="text"),
     Col("interval", "95% interval", "test inversion against the placebos", kind="text"),
-    Col("p", "p (min)", "permutation p of no effect against the placebos",
-        parts=("min_p",), write=lambda r: NONE if r.get("p") is None else
-        f"{r['p']:.3f}" + ("" if r.get("min_p") is None else f" ({r['min_p']:.3f})")),
+    Col("p", "p", "p of no effect (on screen the permutation p against the placebos; in "
+        "files the interval's, parametric with too few placebos, beside permutation_p)", 3),
+    Col("min_p", "min p", "smallest possible p: 1 / (comparable placebos + 1)", 3,
+        show=False),  # (in files; on screen in each event's detail: the table fits 80 columns)
 )
 
 
