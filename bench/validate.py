@@ -38,6 +38,8 @@ from validate_parts import (
 
 # ---------------------------------------------------------------- forecasts and goals
 
+RECALIBRATE = False  # --recalibrate
+
 def _series_sets(quick: bool) -> list[tuple[str, list[date], np.ndarray, list[int], int]]:
     """(label, days, days x series, origins, fit days) of each real backtest."""
     from icestats.stats.backtest import origins_every
@@ -65,13 +67,14 @@ def _line(label: str, s: dict[str, float]) -> None:
           f"level at most {s['after_break_mean_over_level_max']:.2f}")
 
 
-def _reliability(label: str, stated: list[float], happened: list[bool]) -> dict[str, Any]:
+def _reliability(label: str, stated: list[float], happened: list[bool], cases: list[int]
+                 ) -> dict[str, Any]:
     from icestats.stats.forecast_trials import reliability
 
-    bins = reliability(stated, happened)
+    bins = reliability(stated, happened, cases=cases)
     print(f"    reliability ({label}): " + "; ".join(
         f"{b['low']:.2f}-{b['high']:.2f}: stated {pct(b['stated'])}, happened "
-        f"{pct(b['happened'])} (n {b['n']})" for b in bins))
+        f"{pct(b['happened'])} (n {b['n']}, {b['forecasts']:.0f} forecasts)" for b in bins))
     return {b["low"]: b for b in bins}
 
 
@@ -82,7 +85,7 @@ def forecasts(quick: bool) -> None:
           "seed = origin's index; 1,000 paths")
     pooled: dict[str, ft.Records] = {}
     for label, days, y, origins, fit in _series_sets(quick):
-        r = ft.backtest(days, y, origins, fit, paths=1000)
+        r = ft.backtest(days, y, origins, fit, paths=1000, recalibrate=RECALIBRATE)
         s = ft.summary(r)
         print(f"  {label}: {len(origins)} origins {days[origins[0]]} to {days[origins[-1]]}")
         _line("", s)
@@ -107,14 +110,16 @@ def forecasts(quick: bool) -> None:
     for label, r in pooled.items():
         if not r.stated:
             continue
-        bins = _reliability(label, r.stated, r.happened)
+        bins = _reliability(label, r.stated, r.happened, r.case)
         low, mid = bins.get(0.0), bins.get(0.4)
         if low is not None:
             check("2", f"goal chance 5% or less, {label}", "happens at most 7%",
-                  f"{pct(low['happened'])} of {low['n']}", low["happened"] <= 0.07)
+                  f"{pct(low['happened'])} of {low['n']} ({low['forecasts']:.0f} forecasts)",
+                  low["happened"] <= 0.07)
         if mid is not None:
             check("2", f"goal chance 40-60%, {label}", "happens 40-60%",
-                  f"{pct(mid['happened'])} of {mid['n']}", 0.4 <= mid["happened"] <= 0.6)
+                  f"{pct(mid['happened'])} of {mid['n']} ({mid['forecasts']:.0f} forecasts)",
+                  0.4 <= mid["happened"] <= 0.6)
     goal_dates(quick)
 
 
@@ -127,7 +132,7 @@ def _ddp_weekly(quick: bool) -> dict[str, Any]:
     days = [weeks[0] + timedelta(days=i) for i in range(7 * len(weeks))]
     y = np.repeat(counts / 7, 7)[:, None]
     origins = list(range(90, len(days) - 30, 56 if quick else 28))
-    r = ft.backtest(days, y, origins, 182, paths=1000)
+    r = ft.backtest(days, y, origins, 182, paths=1000, recalibrate=RECALIBRATE)
     s = ft.summary(r)
     print(f"  DDP national weeks {weeks[0]} to {weeks[-1]} (as days): {len(origins)} "
           f"origins, median signed error of the 30-day mean {s['median_signed_error_pct']:+.1f}%"
@@ -153,7 +158,7 @@ def _simulated(quick: bool) -> dict[str, Any]:
                 for seed in seeds:
                     sim = make(seed, sd, ops)
                     r.extend(ft.backtest(sim.days, sim.counts, origins_every(730, 182, 30, 12),
-                                         seed=seed, paths=500))
+                                         seed=seed, paths=500, recalibrate=RECALIBRATE))
                 label = f"simulated ({name}), shocks sd {sd}, {ops:.0f} ops/office"
                 _line(label, ft.summary(r))
                 out[label] = r
@@ -264,7 +269,12 @@ def main(argv: list[str]) -> None:
     p.add_argument("--only", choices=("forecasts", "nowcasts", "fair", "events", "surges"),
                    help="run one part")
     p.add_argument("--markdown", action="store_true", help="the targets as a markdown table")
+    p.add_argument("--recalibrate", action="store_true", help="forecasts: widen the 30-day "
+                   "mean's spread by the prequential recalibration (stats/recalibrate.py; "
+                   "tried, not in the product: docs/methods.md)")
     args = p.parse_args(argv)
+    global RECALIBRATE
+    RECALIBRATE = args.recalibrate
     for part in (forecasts, nowcasts, fair, events, surges):
         if args.only and part.__name__ != args.only:
             continue

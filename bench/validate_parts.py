@@ -183,8 +183,9 @@ def _state_events() -> None:
           f"[{chi['low']:.2f}-{chi['high']:.2f}]; {chi['inference']}")
     space = "in space only" in chi["inference"]
     check("6", "Chicago 2025-09-08 on the 2025-26 states", "interval excludes 1, in space "
-          "only", f"{chi['text']} [{chi['low']:.2f}-{chi['high']:.2f}]",
-          chi["low"] > 1 and space)
+          "only", f"{chi['text']} [{chi['low']:.2f}-{chi['high']:.2f}]; the table's p "
+          f"{chi['permutation_p']:.3f} (smallest possible {chi['min_p']:.3f}), not the t p "
+          f"{chi['p']:.3f}", chi["low"] > 1 and space)
     held = []
     for day in (1, 8, 15, 22):
         (sea,) = state_events(s.days, s.names, s.counts, s.offices,

@@ -52,6 +52,23 @@ def test_chicago_operation_excludes_no_effect_in_space_only(states: realseries.D
     assert r["displacement"] == []
 
 
+def test_the_events_table_shows_the_permutation_p_not_the_t_p(states: realseries.Daily
+                                                              ) -> None:
+    """The table's p is the one a reader may quote: with 3 comparable placebos in space
+    only, the permutation p 0.250 and its smallest possible value 0.250 (1/4), never the
+    parametric interval's t p (below 0.01), which stays in the answer's detail."""
+    from icestats.render.column_specs_stats import EVENTS, _effect
+
+    (r,) = state_events(states.days, states.names, states.counts, states.offices,
+                        [Event(date(2025, 9, 8), "CHI", "Midway Blitz")])
+    main = next(x for x in r["effects"] if x["days"] == 28)
+    row = _effect(main)
+    assert main["p"] < 0.01 and main["permutation_p"] == 0.25  # 1 + 0 of 3 as large, / 4
+    assert row["p"] == 0.25 and row["min_p"] == 0.25
+    cells = {c.key: c.cell(row) for c in EVENTS if c.key in ("p", "min_p")}
+    assert cells == {"p": "0.250", "min_p": "0.250"}
+
+
 @pytest.mark.parametrize("day", [1, 8, 15, 22])
 def test_a_september_seattle_placebo_covers_no_effect(states: realseries.Daily,
                                                       day: int) -> None:

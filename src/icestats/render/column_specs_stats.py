@@ -127,7 +127,10 @@ EVENTS = (
     text("event", "event", wrap=True), text("span", "over"),
     Col("effect", "effect", "arrests over the synthetic control's", kind="text"),
     Col("interval", "95% interval", "test inversion against the placebos", kind="text"),
-    Col("p", "p", "placebo p of no effect", 3),
+    Col("p", "p", "p of no effect (on screen the permutation p against the placebos; in "
+        "files the interval's, parametric with too few placebos, beside permutation_p)", 3),
+    Col("min_p", "min p", "smallest possible p: 1 / (comparable placebos + 1)", 3,
+        show=False),  # (in files; on screen in each event's detail: the table fits 80 columns)
 )
 
 
@@ -160,10 +163,14 @@ def _events_title(a: Answer) -> str:
 
 def _effect(x: dict[str, Any] | None) -> Row:
     if not x or x.get("ratio") is None:
-        return {"effect": NONE, "interval": NONE, "p": None}
+        return {"effect": NONE, "interval": NONE, "p": None, "min_p": None}
     bounds = "no bound" if x.get("low") is None else f"{x['low']:.2f}–{x['high']:.2f}"
+    # the p a reader may quote: the permutation p, with the smallest it can be (1 over the
+    # comparable placebos + 1); with too few placebos the interval is the parametric one
+    # (its t p, e.g. 0.002 with 4 placebos, stays in the detail, never in the table)
+    p = x.get("permutation_p", x.get("p", x.get("placebo_p")))
     return {"effect": x.get("text") or f"x{x['ratio']:.2f}", "interval": bounds,
-            "p": x.get("p", x.get("placebo_p"))}
+            "p": p, "min_p": x.get("min_p")}
 
 
 DISPLACEMENT = (

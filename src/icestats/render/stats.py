@@ -69,7 +69,11 @@ def events(console: Console, r: EventsAnswer) -> None:
         console.print(Text(
             "Each event: the effect over that many days from the event (arrests over the "
             f"synthetic control's), its {r.level:.0%} interval by test inversion against the "
-            f"placebos, and the placebo p of no effect. Pre-trend: the {r.window_days}-day "
+            f"placebos, and the permutation p of no effect against the placebos (the "
+            f"smallest it can be, 1 over the placebos + 1, is in each event's detail below "
+            f"and in the files: with a handful of placebos no p can be small, and the "
+            f"interval is then a parametric one on the placebos' scale). Pre-trend: the "
+            f"{r.window_days}-day "
             f"estimate at the date minus {r.window_days} days (should show no effect). "
             f"Method: {r.method}."))
     for e in r.events:

@@ -284,13 +284,16 @@ class Forecast:
     fit: Fit
     m30_paths: np.ndarray | None = None  # paths x k: each path's mean of the first 30 days
     counts: np.ndarray | None = None  # paths x horizon x k simulated counts
+    spread: np.ndarray | None = None  # k: the factor the 30-day mean's spread was widened by
 
 
 def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float = 0.95,
                     seed: int = 0, paths: int = PATHS,
-                    history: tuple[list[date], np.ndarray] | None = None) -> Forecast:
+                    history: tuple[list[date], np.ndarray] | None = None,
+                    spread: np.ndarray | None = None) -> Forecast:
     """Forecast every column of ``y`` ``horizon`` days past ``days[-1]``; ``history``: see
-    ``fit_local_level``."""
+    ``fit_local_level``; ``spread`` (k, at least 1): widen each series' spread of the
+    30-day mean by it (``widen``; the factor comes from ``recalibrate``)."""
     fit = fit_local_level(days, y, history)
     rng = np.random.default_rng(seed)
     future = [days[-1] + timedelta(days=h) for h in range(1, horizon + 1)]
@@ -301,6 +304,8 @@ def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float 
     if extra.any():  # the level drifts more than its random walk says: widen it to match
         levels = levels + np.sqrt(extra) * rng.standard_normal((paths, 1, len(extra)))
         counts = count_paths(fit, future, levels, rng)
+    if spread is not None and bool(np.any(spread > 1)):
+        counts, levels = widen(counts, levels, spread)
     bands = {"lo80": np.quantile(counts, 0.10, axis=0, method="lower"),
              "hi80": np.quantile(counts, 0.90, axis=0, method="higher"),
              "lo95": np.quantile(counts, 0.025, axis=0, method="lower"),
@@ -315,7 +320,19 @@ def forecast_counts(days: list[date], y: np.ndarray, horizon: int, level: float 
     weeks = np.stack([_summary(counts[:, i:i + 7, :].mean(axis=1), tail)
                       for i in range(0, horizon, 7)])
     return Forecast(future, point, bands, np.median(m30, axis=0), interval,
-                    weeks, expected, fit, m30, counts)
+                    weeks, expected, fit, m30, counts, spread)
+
+
+def widen(counts: np.ndarray, levels: np.ndarray, spread: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, levels) with each path's log deviation of its 30-day mean (log of the mean
+    + 0.5) from the paths' median multiplied by ``spread`` (k): every day of a path moves
+    by the same factor, so the median path, and with it the forecast, stays where it was,
+    and the months after the first 30 days widen with it."""
+    lm = np.log(counts[:, :30, :].mean(axis=1) + 0.5)
+    shift = (spread - 1)[None, :] * (lm - np.median(lm, axis=0))
+    moved = (counts + 0.5) * np.exp(shift)[:, None, :] - 0.5
+    return np.maximum(np.rint(moved), 0.0), levels + shift[:, None, :]
 
 
 def _point(expected: np.ndarray, m30: np.ndarray) -> np.ndarray:

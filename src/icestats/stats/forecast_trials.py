@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from icestats.stats.forecast import HOLIDAY_DAYS, forecast_counts
+from icestats.stats.recalibrate import Cache, calibrated_forecast
 from icestats.stats.surges import last_break
 
 GOAL_MULTIPLES = (0.5, 0.7, 0.8, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.4, 2.0)
@@ -38,27 +38,35 @@ class Records:
     daily80: list[float] = field(default_factory=list)  # share of days inside the band
     daily95: list[float] = field(default_factory=list)
     after_break: list[bool] = field(default_factory=list)  # a level shift in 28 days
+    spread: list[float] = field(default_factory=list)  # the recalibration's factor
     stated: list[float] = field(default_factory=list)  # one per (origin, series, goal)
     happened: list[bool] = field(default_factory=list)
+    case: list[int] = field(default_factory=list)  # per goal: its (origin, series) row
     dates: list[dict[str, Any]] = field(default_factory=list)  # goal dates given
 
     def extend(self, other: Records) -> None:
+        rows = len(self.actual)
         for name in self.__dataclass_fields__:
-            getattr(self, name).extend(getattr(other, name))
+            add = getattr(other, name)
+            getattr(self, name).extend([rows + c for c in add] if name == "case" else add)
 
 
 def backtest(days: list[date], y: np.ndarray, origins: list[int], fit_days: int = 182,
-             seed: int = 0, paths: int = 1000, goals: bool = True) -> Records:
+             seed: int = 0, paths: int = 1000, goals: bool = True,
+             recalibrate: bool = False) -> Records:
     """Records of every column of ``y`` from every origin (index of the last day fitted,
-    the fit window shortened to the data before it); each origin needs 30 days after."""
+    the fit window shortened to the data before it); each origin needs 30 days after.
+    The forecast is the product's: its spread recalibrated on the forecasts of the
+    earlier origins resolved by this one (``recalibrate``; off: the model alone)."""
     out = Records()
+    cache: Cache = {}
     for i, o in enumerate(origins):
         lo = max(o - fit_days + 1, 0)
         d, past = days[lo:o + 1], y[lo:o + 1]
-        h = max(o - HOLIDAY_DAYS + 1, 0)
-        fc = forecast_counts(d, past, SPAN, level=0.8, seed=seed + i, paths=paths,
-                             history=(days[h:o + 1], y[h:o + 1]))
+        fc, sp = calibrated_forecast(days, y, o, SPAN, fit_days, level=0.8, seed=seed + i,
+                                     paths=paths, cache=cache, recalibrate=recalibrate)
         assert fc.m30_paths is not None
+        out.spread.extend(float(f) for f in sp.factor)
         actual = y[o + 1:o + 1 + SPAN]
         a30 = actual.mean(axis=0)
         for j in range(y.shape[1]):
@@ -85,6 +93,7 @@ def _one(out: Records, fc: Any, j: int, a30: float, actual: np.ndarray, days: li
     for g in (base * m for m in GOAL_MULTIPLES if base > 0):
         out.stated.append(float(np.mean(m30 >= g)))
         out.happened.append(bool(a30 >= g))
+        out.case.append(len(out.actual) - 1)
 
 
 def signed_errors(r: Records) -> np.ndarray:
@@ -110,15 +119,20 @@ def summary(r: Records) -> dict[str, float]:
             if after.any() else float("nan")}
 
 
-def reliability(stated: list[float], happened: list[bool], bins: tuple[float, ...] = BINS
-                ) -> list[dict[str, float]]:
+def reliability(stated: list[float], happened: list[bool], bins: tuple[float, ...] = BINS,
+                cases: list[int] | None = None) -> list[dict[str, float]]:
     """For each bin of stated chances: how many, their mean, and how often it happened.
-    The first bin holds exactly its bounds (0 to 0.05 inclusive), the others (lo, hi]."""
+    The first bin holds exactly its bounds (0 to 0.05 inclusive), the others (lo, hi].
+    ``cases`` (``Records.case``): also how many forecasts (origin and series) the bin's
+    goals come from; the goals of one forecast are one episode, not independent trials."""
     s, h = np.array(stated), np.array(happened, dtype=float)
     out = []
     for lo, hi in zip(bins, bins[1:], strict=False):
         m = (s >= lo) & (s <= hi) if lo == 0 else (s > lo) & (s <= hi)
         if m.any():
-            out.append({"low": lo, "high": hi, "n": int(m.sum()),
-                        "stated": float(s[m].mean()), "happened": float(h[m].mean())})
+            row = {"low": lo, "high": hi, "n": int(m.sum()),
+                   "stated": float(s[m].mean()), "happened": float(h[m].mean())}
+            if cases is not None:
+                row["forecasts"] = len(set(np.array(cases)[m].tolist()))
+            out.append(row)
     return out
