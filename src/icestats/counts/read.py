@@ -54,7 +54,10 @@ def _csv_sql(encoding: str, compression: str) -> str:
 def _csv(con: duckdb.DuckDBPyConnection, path: Path, limit: int | None,
          compression: str = "none") -> pa.Table:
     with path.open("rb") as raw, opened(raw, compression) as src:
-        head = src.read(2 * MAX_LINE_BYTES)
+        head = src.read(HEAD_BYTES)
+        lines = head.replace(b"\r", b"\n").count(b"\n")
+        if not limit or lines <= limit:  # (the rows asked for are not all in the head)
+            head += src.read(2 * MAX_LINE_BYTES - len(head))
     if max(map(len, head.replace(b"\r", b"\n").split(b"\n"))) >= MAX_LINE_BYTES:
         # (DuckDB's reader would scan the whole line first: a 512 MB line took 19 s)
         raise InputError(str(path), f"a line longer than {MAX_LINE_BYTES >> 20} MB: not a "
