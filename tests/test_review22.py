@@ -308,3 +308,33 @@ def test_an_event_on_a_day_no_release_of_the_kind_covers_is_refused(tmp_path: Pa
     assert r.exit_code == 2, r.output
     assert ("no removals are loaded for 2025-01-15 (the removal releases cover 2024-09-01 "
             "to 2024-10-30, 2025-03-01 to 2025-04-29)") in r.output
+
+
+def test_pipeline_on_a_store_of_removals_only(tmp_path: Path) -> None:
+    """A store holding removals and no arrests answers the pipeline over the removals' days
+    (it said "the database holds no releases yet"): Atlanta's FY2019 removals over the
+    complete days equal a count of the file's rows."""
+    import csv
+    import gzip
+    from datetime import date, datetime
+    from importlib import resources
+
+    import icestats
+
+    src = next((Path(str(resources.files("icestats"))) / "data" / "extra")
+               .glob("ICERemovals_FY2019*.csv.gz"))
+    db = tmp_path / "r.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        ice.ingest([src])
+    with icestats.connect(db) as ice:
+        answer = ice.pipeline().to_dict()
+    window = answer["window"]
+    assert window["kind"] == "removals" and window["to"] == "2019-08-17"
+    atl = next(r for r in answer["kinds"] if r["aor"] == "ATL")
+    with gzip.open(src, "rt", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter="|"))[6:]
+    day = [datetime.strptime(r[9], "%m/%d/%Y").date() for r in rows
+           if r[0] == "Atlanta Area of Responsibility" and r[9]]
+    expected = sum(date(2018, 10, 1) <= d <= date(2019, 8, 17) for d in day)
+    assert atl["removals"] == expected == 12606
+    assert atl["removals_days"] == 321 and atl["arrests"] is None

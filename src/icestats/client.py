@@ -349,12 +349,12 @@ class Icestats:
 
     def pipeline(self, *, period: str = "fy", start: Day = None, end: Day = None,
                  aor: str | None = None, include_incomplete: bool = False,
-                 goal: float | None = None, window: int = WINDOW_DAYS
-                 ) -> PipelineAnswer:
+                 goal: float | None = None, window: int = WINDOW_DAYS) -> PipelineAnswer:
         """Encounters, detainers, arrests, book-ins and removals a day side by side per
         office and ``period``, their ratios, removals against ``goal`` a year over
         ``window`` days, the linked shares and book-ins by arresting agency."""
-        w, own = self._ask("pipeline", locals())
+        s, own = questions.question("pipeline").bind(compose.asked(locals()))
+        w = self.resolve(compose.pipeline_slice(self.con, s))
         from icestats.pipeline import pipeline_answer
         return pipeline_answer(self.con, w, own["period"], own["goal"], own["window"])
 

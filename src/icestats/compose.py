@@ -11,8 +11,9 @@ from icestats import count_metrics, detention, metrics
 from icestats.answers import BookInsNear, GoalAnswer, Source, StatusAnswer
 from icestats.kind_goals import KindGoal, goal_for
 
-__all__ = ["asked", "book_ins_near", "goal_for", "goals_of", "status", "with_goal"]
-from icestats.slices import Window
+__all__ = ["asked", "book_ins_near", "goal_for", "goals_of", "pipeline_slice", "status",
+           "with_goal"]
+from icestats.slices import Slice, Window
 
 if TYPE_CHECKING:
     import duckdb
@@ -94,3 +95,14 @@ def asked(values: dict[str, Any], *python_only: str) -> dict[str, Any]:
     """A method's ``locals()`` (taken before anything else is named) as its question's
     values, less ``self`` and the keywords only Python has."""
     return {k: v for k, v in values.items() if k != "self" and k not in python_only}
+
+
+def pipeline_slice(con: duckdb.DuckDBPyConnection, s: Slice) -> Slice:
+    """The pipeline's slice: over the arrests' days, or, in a store without arrests (only
+    removals loaded, say), over the days of the first kind it holds."""
+    from dataclasses import replace
+
+    from icestats.kind_counts import kinds_loaded
+
+    loaded = kinds_loaded(con)
+    return replace(s, kind=loaded[0]) if loaded and "arrests" not in loaded else s
