@@ -86,10 +86,12 @@ def test_removals_against_the_goal(db: Path) -> None:
     assert (r["start"], r["end"], r["days"], r["removals"]) == \
         (date(2025, 1, 1), date(2025, 1, 10), 10, 10)
     assert (r["goal_per_day"], r["per_day"]) == (2739.7, 1.0)  # one million / 365
-    assert r["percent_of_goal"] == round(100 / (1_000_000 / 365), 1)
+    assert r["percent_of_goal"] == pytest.approx(100 / (1_000_000 / 365))  # exact, unrounded
     assert r["by"]["threat_level"] == [
-        {"threat_level": "1", "removals": 5, "per_day": 0.5, "percent_of_goal": 0.0},
-        {"threat_level": "3", "removals": 5, "per_day": 0.5, "percent_of_goal": 0.0}]
+        {"threat_level": "1", "removals": 5, "per_day": 0.5,
+         "percent_of_goal": pytest.approx(100 * 0.5 / (1_000_000 / 365))},
+        {"threat_level": "3", "removals": 5, "per_day": 0.5,
+         "percent_of_goal": pytest.approx(100 * 0.5 / (1_000_000 / 365))}]
     assert r["by"]["aor"][0]["aor"] == "HOU"
 
 
@@ -98,7 +100,7 @@ def test_book_ins_by_arresting_agency(db: Path) -> None:
         r = book_ins_by_agency(ice.con)
     jan = next(x for x in r["rows"] if x["month"] == date(2025, 1, 1) and x["aor"] == "CHI")
     assert (jan["cbp"], jan["ice"], jan["book_ins"], jan["cbp_share_percent"]) == \
-        (10, 21, 31, round(100 * 10 / 31, 1))
+        (10, 21, 31, pytest.approx(100 * 10 / 31))
     # the book-ins cover 2025-01-01..03-31, its last 14 days incomplete: March is partial
     months = {(x["month"], x["aor"]): x["partial"] for x in r["rows"]}
     assert months[(date(2025, 1, 1), "CHI")] is False

@@ -109,7 +109,14 @@ def side_by_side(con: duckdb.DuckDBPyConnection, period: str = "fy",
 
 
 def _round(x: float | None, digits: int) -> float | None:
-    return None if x is None else round_half_up(x, digits)
+    """The exact value (answers carry exact numbers; the column specs round what is shown
+    to ``digits``, as the renderers show it)."""
+    del digits
+    return x
+
+
+def _shown(x: float, digits: int) -> float:
+    return round_half_up(x, digits)
 
 
 def _ratios(rate: dict[str, float | None]) -> dict[str, float | None]:
@@ -119,7 +126,7 @@ def _ratios(rate: dict[str, float | None]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for num, den, _label, _caveat in RATIOS:
         a, b = rate.get(num), rate.get(den)
-        shown = a is not None and b is not None and _round(a, 1) != 0 and _round(b, 1) != 0
+        shown = a is not None and b is not None and _shown(a, 1) != 0 and _shown(b, 1) != 0
         out[ratio_key(num, den)] = _round(a / b, 3) if shown and a is not None and b else None
     return out
 
