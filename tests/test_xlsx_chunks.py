@@ -283,3 +283,74 @@ def test_pieces_leave_no_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     pieces.close()
     assert xc.parse(release, SHEET, 0, None, 16 << 10).num_rows > 900
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def _copied(src: Path, dst: Path, *, blank_last_after: int | None = None,
+            stray: tuple[int, int] | None = None) -> Path:
+    """The workbook's cells as text in a new workbook: the last column left empty after
+    row ``blank_last_after`` (0-based), and a stray note at (row, column)."""
+    r = fastexcel.read_excel(str(src))
+    wb = xlsxwriter.Workbook(str(dst))
+    for i, name in enumerate(r.sheet_names):
+        t = r.load_sheet(i, header_row=None, skip_rows=0, dtypes="string").to_arrow()
+        ws = wb.add_worksheet(name)
+        cols = [c.to_pylist() for c in t.columns]
+        for k in range(t.num_rows):
+            for j, col in enumerate(cols):
+                last_blank = blank_last_after is not None and j == len(cols) - 1 and \
+                    k > blank_last_after
+                if col[k] is not None and not last_blank:
+                    ws.write_string(k, j, col[k])
+        if stray is not None and i == 0:
+            ws.write_string(*stray, "stray note")
+    wb.close()
+    return dst
+
+
+def _loads(tmp_path: Path, path: Path, monkeypatch: pytest.MonkeyPatch,
+           piece: int | None) -> tuple[object, ...]:
+    import duckdb
+
+    import icestats
+
+    monkeypatch.setattr(xc, "piece_bytes", lambda p, m: piece)
+    db = tmp_path / f"{path.stem}_{piece}.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        result = ice.ingest([path])[0].to_dict()
+    result.pop("release_id")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT sheet, source_row, apprehension_at, aor_raw FROM arrests "
+                           "ORDER BY ALL").fetchall()
+        rejects = con.execute("SELECT * EXCLUDE (release_id) FROM rejects ORDER BY ALL"
+                              ).fetchall()
+    return result, rows, rejects
+
+
+@pytest.mark.slow
+def test_a_later_piece_wider_than_the_first_loads(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A note far right (column AF) in a late row: the pieces after it are wider than the
+    first; no column selection (the layout maps every column). Found by review: the
+    pieces' join failed ("Schema ... was different") and the file was refused."""
+    from conftest import make_release
+
+    src = make_release(tmp_path / "a.xlsx", seed=3, rows=2500, layout="2025")
+    moved = _copied(src, tmp_path / "stray.xlsx", stray=(1500, 31))
+    whole = _loads(tmp_path, moved, monkeypatch, None)
+    assert _loads(tmp_path, moved, monkeypatch, 20_000) == whole
+    assert whole[0]["rows_loaded"] > 2400  # type: ignore[index]
+
+
+@pytest.mark.slow
+def test_a_selected_column_empty_in_later_pieces_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last selected column empty after row 800: a later piece's range ended before
+    it, fastexcel said "column at index 22 not found" and the file was refused (found by
+    review); the anchors now reach the rightmost selected column."""
+    from conftest import make_release
+
+    src = make_release(tmp_path / "a.xlsx", seed=4, rows=2500, layout="2023")
+    blank = _copied(src, tmp_path / "blank.xlsx", blank_last_after=800)
+    whole = _loads(tmp_path, blank, monkeypatch, None)
+    assert _loads(tmp_path, blank, monkeypatch, 60_000) == whole
+    assert whole[0]["rows_loaded"] > 2400  # type: ignore[index]

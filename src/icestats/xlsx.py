@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import queue
 import re
-import threading
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -189,8 +188,6 @@ class Workbook:
         self.notes: list[str] = []  # sheets of notes (a README) skipped: ingest.read_xlsx
         self._pool = ThreadPoolExecutor(max_workers=min(PARSERS, max(len(self.names), 1)))
         self._pending: dict[int, Future[pa.RecordBatch | Pieces]] = {}
-        self._closed = False
-        self._lock = threading.Lock()
         self._readers: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._readers.put(self.reader)
 
@@ -207,9 +204,6 @@ class Workbook:
             absolute = None if cols is None else [self.lefts.get(i, 0) + c for c in cols]
             pieces = self._pieces(i, absolute)
             if pieces is not None:
-                with self._lock:  # (a workbook closed meanwhile: nobody takes them)
-                    if self._closed:
-                        pieces.close()
                 return pieces
             return reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string",
                                      use_columns=absolute).to_arrow()
@@ -296,11 +290,8 @@ class Workbook:
         return rows(top.slice(0, n))
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            for future in self._pending.values():
-                if future.done() and future.exception() is None:
-                    _close(future)
+        for future in self._pending.values():  # (now, or when a parse running ends)
+            future.add_done_callback(_close)
         self._pool.shutdown(wait=self._copy is not None, cancel_futures=True)
         if self._copy is not None:
             import shutil

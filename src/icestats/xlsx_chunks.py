@@ -106,7 +106,8 @@ class Pieces:
             with zipfile.ZipFile(path) as z:
                 base = {info.filename: (b"" if _is_sheet(info.filename) else z.read(info))
                         for info in z.infolist()}
-                for k, (parts, anchors) in enumerate(_pieces(z, member, piece)):
+                right = max(columns) if columns else 0  # (every piece reaches it)
+                for k, (parts, anchors) in enumerate(_pieces(z, member, piece, right)):
                     self._room.acquire()
                     if self._stop.is_set():
                         return
@@ -129,11 +130,15 @@ class Pieces:
         if isinstance(item, BaseException):
             self._done = True
             raise item
-        table = item.result()
+        try:
+            table = item.result()
+        except Exception as exc:  # (a piece the parser refused: the sheet is read whole,
+            self._done = True     # where a damaged sheet says what is wrong)
+            raise Unchunkable(f"a piece could not be parsed ({exc})") from exc
         self._room.release()
         if not self._width:
             self._width = table.num_columns
-        return _padded(table, self._width)
+        return padded(table, self._width)
 
     def first(self) -> pa.Table:
         """The first piece (rows from the sheet's row 1), kept for the iteration."""
@@ -159,7 +164,7 @@ class Pieces:
         finally:
             self.close()
         width = max(t.num_columns for t in parts)
-        return pa.concat_tables([_padded(t, width) for t in parts])
+        return pa.concat_tables([padded(t, width) for t in parts])
 
     def close(self) -> None:
         """Stop cutting, wait for the pieces in flight, remove the pieces' folder."""
@@ -175,7 +180,7 @@ class Pieces:
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
-def _padded(table: pa.Table, width: int) -> pa.Table:
+def padded(table: pa.Table, width: int) -> pa.Table:
     """``table`` under positional names, padded with empty columns to ``width``."""
     import pyarrow as pa
 
@@ -223,7 +228,7 @@ def _parse_piece(book: Path, index: int, columns: list[int] | None, first: bool,
     return table.slice(start, stop - start)
 
 
-def _pieces(z: zipfile.ZipFile, member: str, size: int
+def _pieces(z: zipfile.ZipFile, member: str, size: int, right: int = 0
             ) -> Iterator[tuple[list[bytes], tuple[bool, bool]]]:
     """(the parts of a worksheet XML holding some rows and its anchors, (leading anchor,
     trailing anchor)) for each piece of the sheet, cut while the sheet is inflated. The
@@ -256,8 +261,8 @@ def _pieces(z: zipfile.ZipFile, member: str, size: int
             if first <= previous or last < first:
                 raise Unchunkable("rows out of order")
             lead = previous > 0
-            yield [head, _anchor(previous) if lead else b"", *body,
-                   b"" if done else _anchor(last + 1), b"</sheetData></worksheet>"], \
+            yield [head, _anchor(previous, right) if lead else b"", *body,
+                   b"" if done else _anchor(last + 1, right), b"</sheetData></worksheet>"], \
                 (lead, not done)
             previous = last
 
@@ -308,6 +313,18 @@ def _last_row(body: list[bytes]) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _anchor(row: int) -> bytes:
-    return (f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>.</t></is></c></row>'
-            .encode())
+def _anchor(row: int, right: int = 0) -> bytes:
+    """An anchor row: a cell in column A (every piece starts there) and, with a column
+    selection, one in its rightmost column (every piece reaches it: a column empty in a
+    whole piece would be "not found" by fastexcel)."""
+    cells = [_cell(0, row)] + ([_cell(right, row)] if right > 0 else [])
+    return f'<row r="{row}">'.encode() + b"".join(cells) + b"</row>"
+
+
+def _cell(column: int, row: int) -> bytes:
+    letters = ""
+    n = column + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return f'<c r="{letters}{row}" t="inlineStr"><is><t>.</t></is></c>'.encode()

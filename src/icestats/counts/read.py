@@ -54,34 +54,37 @@ def _csv_sql(encoding: str, compression: str) -> str:
 def _csv(con: duckdb.DuckDBPyConnection, path: Path, limit: int | None,
          compression: str = "none") -> pa.Table:
     with path.open("rb") as raw, opened(raw, compression) as src:
-        head = src.read(HEAD_BYTES)
-        lines = head.replace(b"\r", b"\n").count(b"\n")
-        if not limit or lines <= limit:  # (the rows asked for are not all in the head)
-            head += src.read(2 * MAX_LINE_BYTES - len(head))
+        head = src.read(HEAD_BYTES + 1)
+        ended = len(head) <= HEAD_BYTES  # (the whole file is in the head)
+        if not limit or _lines(head) <= limit:  # (the rows asked for are not all there)
+            more = src.read(2 * MAX_LINE_BYTES - len(head))
+            head, ended = head + more, ended or len(more) < 2 * MAX_LINE_BYTES - len(head)
     if max(map(len, head.replace(b"\r", b"\n").split(b"\n"))) >= MAX_LINE_BYTES:
         # (DuckDB's reader would scan the whole line first: a 512 MB line took 19 s)
         raise InputError(str(path), f"a line longer than {MAX_LINE_BYTES >> 20} MB: not a "
                                     "table of counts")
-    if limit:  # the first rows only: DuckDB reads the head, not the file
-        with _head_file(head) as first:
+    if limit and (ended or _lines(head) > limit):  # the first rows: from the head only
+        with _head_file(head, ended) as first:
             return _read_csv(con, first, "none", path, limit)
-    return _read_csv(con, path, compression, path, None)
+    return _read_csv(con, path, compression, path, limit)
+
+
+def _lines(text: bytes) -> int:
+    return text.replace(b"\r", b"\n").count(b"\n")
 
 
 HEAD_BYTES = 256 << 10  # the head a count table's first rows are read from
 
 
 @contextmanager
-def _head_file(head: bytes) -> Iterator[Path]:
-    """A temporary plain copy of the head of a csv, cut at its last line break within
-    ``HEAD_BYTES``: DuckDB's sniffer then reads 256 KB rather than inflating and sampling
-    a whole file (0.2-0.3 s for each real csv.gz release, only to learn that its header is
-    not a count table's)."""
+def _head_file(head: bytes, ended: bool) -> Iterator[Path]:
+    """A temporary plain copy of the head of a csv (cut at its last line break unless it is
+    the whole file): DuckDB's sniffer then reads the head rather than inflating and
+    sampling a whole file (0.2-0.3 s for each real csv.gz release, only to learn that its
+    header is not a count table's)."""
     import tempfile
 
-    cut = head[:HEAD_BYTES]
-    if len(head) > HEAD_BYTES and b"\n" in cut:
-        cut = cut[:cut.rindex(b"\n") + 1]
+    cut = head if ended or b"\n" not in head else head[:head.rindex(b"\n") + 1]
     with tempfile.TemporaryDirectory(prefix="icestats-head-") as folder:
         target = Path(folder) / "head.csv"
         target.write_bytes(cut)

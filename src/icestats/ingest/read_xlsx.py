@@ -22,7 +22,7 @@ from icestats.ingest.read_csv import encode
 from icestats.ingest.sources import Source, problem, row_numbers
 from icestats.schema import SYNTHETIC_MARK
 from icestats.xlsx import PARSERS, Workbook, properties, rows
-from icestats.xlsx_chunks import Pieces
+from icestats.xlsx_chunks import Pieces, padded
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -118,16 +118,20 @@ def _grouped(parts: Pieces) -> Iterator[pa.Table]:
     """The pieces in order, consecutive ones joined until they hold ``LOAD_ROWS`` rows."""
     import pyarrow as pa
 
+    def joined(tables: list[pa.Table]) -> pa.Table:  # (a later piece may be wider)
+        width = max(t.num_columns for t in tables)
+        return pa.concat_tables([padded(t, width) for t in tables])
+
     held: list[pa.Table] = []
     rows_held = 0
     for piece in parts:
         held.append(piece)
         rows_held += piece.num_rows
         if rows_held >= LOAD_ROWS:
-            yield pa.concat_tables(held)
+            yield joined(held)
             held, rows_held = [], 0
     if held:
-        yield pa.concat_tables(held)
+        yield joined(held)
 
 
 def _empty(batch: pa.RecordBatch | pa.Table) -> bool:
