@@ -93,12 +93,21 @@ def series(con: duckdb.DuckDBPyConnection, kind: str, start: date, end: date, *,
     total = sum(r["value"] for r in rows)
     days = sum(r["days"] for r in rows)
     notes = _series_notes(rows, grain, start, end)
+    # a unit the table marks incomplete (its newest week holding a partial week) counts in
+    # the total but not in the total a day: its days are not all counted
+    whole = [r for r in rows if not (r.get("caveat") or "").startswith("incomplete")]
+    whole_n, whole_days = sum(r["value"] for r in whole), sum(r["days"] for r in whole)
+    if len(whole) < len(rows):
+        notes.append(f"the total a day is over the {whole_days:,} days of complete {grain}s: "
+                     + ", ".join(f"the {grain} of {r['period_start']} ({r['value']:,.0f})"
+                                 for r in rows if r not in whole) + " is incomplete")
     import pyarrow as pa
 
     units = pa.Table.from_pylist(rows) if rows else pa.table({})
     return CountSeriesAnswer(
         kind, grain, geo_level, geo, start, end, units,
-        {kind: total, "days": days, "per_day": round_half_up(total / days, 1) if days else None},
+        {kind: total, "days": days, "days_complete": whole_days,
+         "per_day": round_half_up(whole_n / whole_days, 1) if whole_days else None},
         notes, source=_source(rows, con), count="published counts",
         method=f"whole {grain}s between the two days; {count_metrics.RULE}")
 

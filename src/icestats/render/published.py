@@ -27,8 +27,11 @@ def _notes(console: Console, notes: list[str]) -> None:
 
 def series(console: Console, r: CountSeriesAnswer) -> None:
     print_table(console, r, "units")
+    whole = r.total.get("days_complete", r.total["days"])
+    over = "" if whole == r.total["days"] else \
+        f" over the {num(whole)} days of complete {r.grain}s"
     console.print(f"Total {num(r.total[r.kind])} {r.kind} over {num(r.total['days'])} days: "
-                  f"{num(r.total['per_day'])} a day (grain: {r.grain}).")
+                  f"{num(r.total['per_day'])} a day{over} (grain: {r.grain}).")
     _notes(console, r.notes)
     source_line(console, r)
 
