@@ -71,7 +71,8 @@ def test_weeks_of_2025_give_221007_arrests(counts_db: Path) -> None:
 
 def test_the_total_a_day_leaves_out_the_incomplete_week(counts_db: Path) -> None:
     """The newest week (2025-10-12, of which the table counts 4 days) counts in the total
-    but not in the total a day, which was the three weeks' sum over 21 days (939.4)."""
+    but not in the total a day, which was the three weeks' sum over 21 days (939.4); the
+    weekly goal's span is over complete weeks already and says nothing of it."""
     weeks = {r["week_start"]: int(r["count"]) for r in _rows(WEEKLY)}
     whole = weeks["2025-09-28"] + weeks["2025-10-05"]
     out = run("daily", "--from", "2025-09-28", "--to", "2025-10-18", "--json", "--db",
@@ -82,7 +83,9 @@ def test_the_total_a_day_leaves_out_the_incomplete_week(counts_db: Path) -> None
     assert total["per_day"] == round(whole / 14, 1) == 1107.1
     text = run("daily", "--from", "2025-09-28", "--to", "2025-10-18", "--db", counts_db)
     assert "1,107.1 a day over the 14 days of complete weeks" in " ".join(text.stdout.split())
-    assert "the week of 2025-10-12 (4,228) is incomplete" in " ".join(text.stdout.split())
+    goal = " ".join(run("goal", "--window", "91", "--db", counts_db).stdout.split())
+    assert "days of complete" not in goal  # (its own span: the complete weeks)
+    assert "85,006 arrests, 1,012.0 a day" in goal
 
 
 def test_zero_weeks_are_gaps_and_old_weeks_say_they_are_stacked(counts_db: Path) -> None:

@@ -94,13 +94,10 @@ def series(con: duckdb.DuckDBPyConnection, kind: str, start: date, end: date, *,
     days = sum(r["days"] for r in rows)
     notes = _series_notes(rows, grain, start, end)
     # a unit the table marks incomplete (its newest week holding a partial week) counts in
-    # the total but not in the total a day: its days are not all counted
+    # the total but not in the total a day: its days are not all counted (the series' line
+    # of totals says over how many days; the notes are shared with the weekly goal)
     whole = [r for r in rows if not (r.get("caveat") or "").startswith("incomplete")]
     whole_n, whole_days = sum(r["value"] for r in whole), sum(r["days"] for r in whole)
-    if len(whole) < len(rows):
-        notes.append(f"the total a day is over the {whole_days:,} days of complete {grain}s: "
-                     + ", ".join(f"the {grain} of {r['period_start']} ({r['value']:,.0f})"
-                                 for r in rows if r not in whole) + " is incomplete")
     import pyarrow as pa
 
     units = pa.Table.from_pylist(rows) if rows else pa.table({})
