@@ -271,3 +271,40 @@ def test_a_schema_4_database_is_upgraded_in_place(tmp_path: Path) -> None:
                                   ).fetchall()
     assert [(r, k) for r, k, _n, _o in kinds] == [(1, "arrests")] and kinds[0][3] is None
     assert version == [(str(store.SCHEMA_VERSION),)] == [("7",)]
+
+
+# Arrests headers of many optional columns that matched part of a small layout of another
+# kind (the Seattle removals, an encounters layout) better than any arrests layout, and
+# were refused or read as that kind (found by test_properties' random header test).
+ARRESTS_HEADERS = [
+    ["Apprehension DateTime", "Area of Responsibility", "Unique Identifier", "Gender",
+     "Apprehension Final Program", "Departure Country", "Apprehension County",
+     "Apprehension Method", "Apprehension Site Landmark", "Case Threat Level", "Operation",
+     "Country of Citizenship", "Apprehension Threat Level", "Apprehension Type",
+     "Date of Birth", "Departed Date", "Removal Threat Level", "Arresting Agency",
+     "Birth Year", "Final Order Date", "Processing Disposition", "Final Program Group",
+     "TOA Current Duty Site"],
+    ["Arrest Date", "Apprehension AOR", "Date of Birth", "Birth Year", "Final Program",
+     "Country of Citizenship", "Case Category", "Departed Date", "Processing Disposition",
+     "Final Order Date", "Apprehension State", "Unique Identifier", "Gender", "Operation"],
+    ["Apprehension Date Time", "Apprehension AOR", "Departed Date", "Operation",
+     "Case Status", "Final Order", "Birth Year", "Case Category", "Gender",
+     "Date of Birth", "Country of Citizenship", "Case Threat Level"],
+    ["Apprehension Date", "Area of Responsibility", "Arresting Agency", "Country of Citizenship",
+     "Departed Date", "Case Category", "Date of Birth", "Gender", "Apprehension Type"],
+]
+
+
+@pytest.mark.parametrize("header", ARRESTS_HEADERS, ids=lambda h: h[0])
+def test_arrests_header_of_many_optional_columns_is_arrests(tmp_path: Path,
+                                                            header: list[str]) -> None:
+    row = [{"Apprehension DateTime": "2025-01-02", "Arrest Date": "2025-01-02",
+            "Apprehension Date Time": "2025-01-02", "Apprehension Date": "2025-01-02",
+            "Area of Responsibility": "Chicago Area of Responsibility",
+            "Apprehension AOR": "Chicago Area of Responsibility"}.get(h, "") for h in header]
+    path = _csv(tmp_path / "a.csv", [header, row])
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+        stored = ice.con.execute("SELECT aor, apprehension_date FROM arrests").fetchall()
+    assert (list(r.kinds), r.rows_loaded) == (["arrests"], 1)
+    assert [(a, str(d)) for a, d in stored] == [("CHI", "2025-01-02")]

@@ -27,6 +27,7 @@ KIND_ONLY = {
     "detainers": ("Detainer Type", "Detainer Lift Reason", "Detainer Lift Reason Code"),
     "book_ins": ("Stay Book In Date Time", "Stay Book In Date", "Stay Release Reason",
                  "Detention Release Reason"),
+    "removals": ("Removal Case COL",),  # 2018-ICFO-36170: removals dated by arrest only
 }
 ARREST_DATES = ("Apprehension Date And Time", "Apprehension Date Time",
                 "Apprehension DateTime")

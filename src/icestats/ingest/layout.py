@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from icestats.ingest import kind_clash, kind_fields
-from icestats.ingest.registry import UNREGISTERED, best_kind_layout
+from icestats.ingest.registry import KIND_LAYOUTS, UNREGISTERED, best_kind_layout
 from icestats.reference import office_in_title
 from icestats.schema import SYNTHETIC_MARK
 
@@ -140,12 +140,43 @@ def _keys(cells: Sequence[object]) -> set[str]:
 
 def header_kind(cells: Sequence[object]) -> tuple[str, str]:
     """(kind, registered layout name) of a header row: the registered layout of any kind it
-    matches best, else the kind its dates say (``kind_fields.signature``), else arrests."""
+    matches best, else the kind its dates say (``kind_fields.signature``), else arrests;
+    then checked against the header as a whole (``_reading``)."""
     keys = _keys(cells)
     kind, name = best_kind_layout(keys, header_key)
     if kind is None:
         kind = kind_fields.signature(keys, header_key) or ARRESTS
+    if name != UNREGISTERED and {header_key(h) for h in KIND_LAYOUTS[kind][name]} <= keys:
+        return kind, name  # every column of a registered layout: its kind, extra columns
+        # that define another kind are refused (kind_clash)
+    reads, fits = _reading(cells)
+    top = {k for k, n in reads.items() if n == max(reads.values())}
+    if kind not in top and top & fits:
+        kind = next(k for k in reads if k in top & fits)  # ties: arrests first
+        name = best_kind_layout(keys, header_key, kinds=(kind,))[1]
     return kind, name
+
+
+def _reading(cells: Sequence[object]) -> tuple[dict[str, int], set[str]]:
+    """(kind -> how many of the header's columns it reads, the kinds that could hold the
+    header whole: their date column is there and no other kind's defining column is).
+
+    The registered layout matched best decides when the header holds all its columns;
+    else a kind that reads more of the header and could hold it does. A share of a small
+    layout's columns can outscore a large one's: an arrests header of many optional
+    columns (Departed Date, Birth Date, Gender, ...) matched a removals or encounters
+    layout better than any arrests layout, and was refused or read as that kind
+    (a property test found it)."""
+    reads: dict[str, int] = {}
+    fits: set[str] = set()
+    for kind in (ARRESTS, *kind_fields.DATES):
+        found = match_header(cells) if kind == ARRESTS else \
+            kind_fields.assign(kind, cells, header_key)
+        reads[kind] = len(found)
+        date = "apprehension_date" if kind == ARRESTS else "event_date"
+        if date in found and not kind_clash.clashes(kind, cells, header_key):
+            fits.add(kind)
+    return reads, fits
 
 
 def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -> Layout:
