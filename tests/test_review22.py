@@ -338,3 +338,19 @@ def test_pipeline_on_a_store_of_removals_only(tmp_path: Path) -> None:
     expected = sum(date(2018, 10, 1) <= d <= date(2019, 8, 17) for d in day)
     assert atl["removals"] == expected == 12606
     assert atl["removals_days"] == 321 and atl["arrests"] is None
+
+
+def test_removal_goal_title_is_rounded_as_shown() -> None:
+    """The answer carries exact numbers; the title (terminal, report, dashboard) shows them
+    rounded once, as the table below it does (it printed 653.6428571428571 a day and
+    23.857964285714285% of the goal)."""
+    from types import SimpleNamespace
+
+    from icestats.render.column_specs_pipeline import _goal_title
+
+    goal = {"removals_loaded": True, "goal_per_year": 1_000_000.0,
+            "goal_per_day": 1_000_000 / 365, "per_day": 18_302 / 28, "days": 28,
+            "end": "2019-08-17", "percent_of_goal": 100 * 18_302 / 28 / (1_000_000 / 365)}
+    assert _goal_title(SimpleNamespace(removal_goal=goal)) == (  # type: ignore[arg-type]
+        "Removals against a goal of 1,000,000 a year (2,739.7 a day): 653.6 a day over 28 "
+        "days to 2019-08-17 (23.9% of the goal)")
