@@ -302,7 +302,8 @@ class Workbook:
 
 def _close(parsed: Future[pa.RecordBatch | Pieces] | None) -> None:
     """Stop a sheet's pieces that nobody will take (their cutting, their files)."""
-    if parsed is not None and parsed.done() and parsed.exception() is None:
+    if parsed is not None and parsed.done() and not parsed.cancelled() \
+            and parsed.exception() is None:  # (a cancelled future's exception() raises)
         result = parsed.result()
         if isinstance(result, Pieces):
             result.close()
