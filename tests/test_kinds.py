@@ -308,3 +308,34 @@ def test_arrests_header_of_many_optional_columns_is_arrests(tmp_path: Path,
         stored = ice.con.execute("SELECT aor, apprehension_date FROM arrests").fetchall()
     assert (list(r.kinds), r.rows_loaded) == (["arrests"], 1)
     assert [(a, str(d)) for a, d in stored] == [("CHI", "2025-01-02")]
+
+
+def test_two_spellings_of_one_field_take_the_first_listed(tmp_path: Path) -> None:
+    """The 2022-ICFO-22955 arrests carry the lead event's `Event Landmark` before
+    `Apprehension Landmark`: both spell the landmark, and the file was refused ("column
+    appears twice"). The arrest's own landmark feeds the field, the other is not mapped."""
+    header = ["Event Landmark", "Apprehension AOR", "Apprehension Landmark",
+              "Apprehension Date And Time", "Gender", "Citizenship Country"]
+    row = ["LEAD PLACE", "Chicago Area of Responsibility", "ARREST PLACE", "2024-03-01",
+           "Male", "MEXICO"]
+    path = _csv(tmp_path / "a.csv", [header, row])
+    with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
+        r = ice.ingest([path])[0]
+        stored = ice.con.execute("SELECT aor, site_landmark FROM arrests").fetchall()
+    assert (r.rows_loaded, stored) == (1, [("CHI", "ARREST PLACE")])
+    assert "Event Landmark" in r.columns_unmapped
+    assert r.columns_mapped["Apprehension Landmark"] == "site_landmark"
+
+
+@pytest.mark.parametrize("extra,said", [
+    ("Area of Responsibility", "two office columns, 'Apprehension AOR' and 'Area of "
+                               "Responsibility'"),
+    ("Arrest Date", "two date columns, 'Apprehension Date And Time' and 'Arrest Date'"),
+    ("Gender", "column appears twice in the header")])
+def test_a_second_date_or_office_column_is_refused(tmp_path: Path, extra: str,
+                                                   said: str) -> None:
+    header = ["Apprehension AOR", "Apprehension Date And Time", "Gender", extra]
+    path = _csv(tmp_path / "a.csv", [header, ["Chicago", "2024-03-01", "Male", "x"]])
+    db = tmp_path / "db.duckdb"
+    r = run("ingest", path, "--db", db)
+    assert r.exit_code == 1 and said in r.output and "\n" not in r.output.strip()

@@ -124,13 +124,21 @@ class LayoutProblem(Exception):
 
 def match_header(cells: Sequence[object]) -> dict[str, str]:
     """Canonical field -> cell text for the cells of one row that are known arrest header
-    names."""
-    found: dict[str, str] = {}
+    names. Two spellings of one field (the 2022-ICFO-22955 arrests carry the lead event's
+    `Event Landmark` beside `Apprehension Landmark`): the one listed first in FIELDS feeds
+    it, the other is not mapped (a required field's two columns are refused instead,
+    ``_duplicate_headers``)."""
+    by_key: dict[str, str] = {}
     for cell in cells:
         if isinstance(cell, str):
-            field = _BY_KEY.get(header_key(cell))
-            if field is not None and field not in found:
+            by_key.setdefault(header_key(cell), cell)
+    found: dict[str, str] = {}
+    for field, aliases in FIELDS.items():
+        for alias in aliases:
+            cell = by_key.get(header_key(alias))
+            if cell is not None:
                 found[field] = cell
+                break
     return found
 
 
@@ -211,7 +219,7 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
                                 column=next(iter(clash.values()))[0])
         dupes = _duplicate_headers(cells) if kind == ARRESTS else None
         if dupes:
-            raise LayoutProblem("column appears twice in the header", row=index, column=dupes)
+            raise LayoutProblem(dupes[1], row=index, column=dupes[0])
         named = {c for c in cells if isinstance(c, str)}
         ignored = tuple(sorted(c.strip() for c in named if c not in found.values() and c.strip()))
         where = _office(kind, found, rows[:index], office, index)
@@ -240,14 +248,24 @@ def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],
         "the office with --aor CODE)", row=index, column=FIELDS["aor"][0])
 
 
-def _duplicate_headers(cells: Sequence[object]) -> str | None:
-    seen: set[str] = set()
+def _duplicate_headers(cells: Sequence[object]) -> tuple[str, str] | None:
+    """(cell, why) for a header cell that repeats another (the same name twice), or a
+    second column for a required field (two dates or two offices: which one counts cannot
+    be chosen silently)."""
+    names: set[str] = set()
+    first: dict[str, str] = {}
     for cell in cells:
         if isinstance(cell, str) and header_key(cell) in _BY_KEY:
-            key = _BY_KEY[header_key(cell)]
-            if key in seen:
-                return cell
-            seen.add(key)
+            key, field = header_key(cell), _BY_KEY[header_key(cell)]
+            if key in names:
+                return cell, "column appears twice in the header"
+            if field in REQUIRED and field in first:
+                what = "date" if field == "apprehension_date" else "office"
+                return cell, (f"two {what} columns, '{first[field].strip()}' and "
+                              f"'{cell.strip()}': icestats cannot tell which one counts "
+                              "(remove one)")
+            names.add(key)
+            first.setdefault(field, cell)
     return None
 
 
