@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+import icestats
+
 from conftest import run
 
 HEADER = "Apprehension Date,Apprehension AOR,Apprehension Criminality,Gender"
@@ -184,6 +186,24 @@ def test_dates_readable_both_ways_are_refused_unless_the_order_is_given(tmp_path
     assert {d.month for d, _ in got} == {1, 2}
 
 
+def test_a_value_that_is_no_date_does_not_decide_the_order(tmp_path: Path) -> None:
+    """Before: one value read neither way (31/31/2019) counted as a number above 12, so a
+    file readable both ways loaded month first (exit 0, 1 rejected) where the same file
+    without that row was refused; now it is refused either way, and a day above 12 in
+    a real date still decides."""
+    dates = [(d, m) for d in range(1, 13) for m in (1, 2, 3)]
+    f = _fy2019(tmp_path, [*dates, (31, 31)])
+    msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
+    assert "reads both as month/day and as day/month (none reads one way only, 36 " in msg
+    g = _fy2019(tmp_path, [*dates * 3, (31, 31), (13, 1)])  # 13/01/2019: day first
+    with icestats.connect(tmp_path / "db2.duckdb", write=True) as ice:
+        r = ice.ingest([g])[0]
+        days = ice.con.execute("SELECT min(apprehension_date), max(apprehension_date) "
+                               "FROM arrests").fetchall()[0]
+    assert (r.rows_loaded, r.rows_rejected) == (109, 1)
+    assert [str(d) for d in days] == ["2019-01-01", "2019-03-12"]  # (day first: 12/03)
+
+
 def test_a_day_above_12_first_means_day_first(tmp_path: Path) -> None:
     f = _dmy(tmp_path, range(1, 29))
     out = run("ingest", f, "--db", tmp_path / "db.duckdb")
@@ -215,7 +235,7 @@ def test_an_ice_layout_with_dates_readable_both_ways_is_refused(tmp_path: Path) 
     f = _fy2019(tmp_path, dates)
     msg = one_line(run("ingest", f, "--db", tmp_path / "db.duckdb"))
     assert msg == (f"error: {f}: every slashed date in column 'Apprehension Date' reads both "
-                   "as month/day and as day/month (no number above 12 in either place, 36 "
+                   "as month/day and as day/month (none reads one way only, 36 "
                    "dates); say which with --date-order mdy or --date-order dmy")
     assert not (tmp_path / "db.duckdb").exists()
     out = run("ingest", f, "--db", tmp_path / "db.duckdb", "--date-order", "dmy")

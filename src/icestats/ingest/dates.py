@@ -114,21 +114,26 @@ def date_order(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> st
         return "mdy"
     # (the patterns run on the column's distinct values, a few hundred a year of records,
     # rather than on every row: 0.1 s of each real FY file)
+    # (a value read one way only is evidence: 05/13/2016 month first, 13/05/2016 day first;
+    # one read neither way, 31/31/2016, is no evidence and is rejected with its row)
     c = "trim(v)"
-    first, second, n = con.execute(
-        f"SELECT max(CAST(regexp_extract({c}, '{_SLASHED}', 1) AS INTEGER)), "
-        f"max(CAST(regexp_extract({c}, '{_SLASHED}', 2) AS INTEGER)), "
-        f"coalesce(sum(k), 0) FROM (SELECT {field} AS v, count(*) AS k "
-        f"FROM {source.relation} WHERE {source.where} GROUP BY ALL) "
-        f"WHERE regexp_matches({c}, '{_SLASHED}')").fetchall()[0]
+    mdy, dmy, n = con.execute(
+        f"SELECT coalesce(bool_or(b > 12 AND b <= 31 AND a <= 12), false), "
+        f"coalesce(bool_or(a > 12 AND a <= 31 AND b <= 12), false), "
+        f"coalesce(sum(k) FILTER (a <= 12 AND b <= 12), 0) "
+        f"FROM (SELECT CAST(regexp_extract({c}, '{_SLASHED}', 1) AS INTEGER) AS a, "
+        f"CAST(regexp_extract({c}, '{_SLASHED}', 2) AS INTEGER) AS b, k "
+        f"FROM (SELECT {field} AS v, count(*) AS k FROM {source.relation} "
+        f"WHERE {source.where} GROUP BY ALL) WHERE regexp_matches({c}, '{_SLASHED}'))"
+        ).fetchall()[0]
     # in every layout, ICE's own too: a file under an ICE header may have been re-saved
     # day first (the real releases are ISO, or month first with days above 12)
-    if not n or (second or 0) > 12:
+    if mdy or not dmy and not n:
         return "mdy"
-    if (first or 0) > 12:
+    if dmy:
         return "dmy"
     raise InputError(str(path), f"every slashed date in column "
                      f"'{source.layout.columns[field]}' reads both as "
-                     f"month/day and as day/month (no number above 12 in either place, "
+                     f"month/day and as day/month (none reads one way only, "
                      f"{n:,} dates); say which with --date-order mdy or --date-order dmy",
                      sheet=source.sheet)
