@@ -226,8 +226,8 @@ def test_report_pipeline_section_by_year_and_month_with_the_goal(tmp_path: Path)
             f"term that began 2025-01-20; measured over the 28 complete days of removals "
             f"{goal['start']} to {goal['end']}.") in html
     assert "The goal applies from 2025-01-20; 2024-10-16 is before it" in html
-    assert "class='note narrow-only'" in html and ".narrow-only{display:none}" in report.CSS
-    assert "no-repeat local" in report.CSS  # the shadow where a table continues
+    assert "class='note narrow-only'" in html and ".narrow-only{display:none}" in report.css()
+    assert "no-repeat local" in report.css()  # the shadow where a table continues
 
 
 def test_no_ratio_beside_a_kind_shown_as_zero() -> None:
