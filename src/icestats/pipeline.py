@@ -168,7 +168,7 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float | None = N
                        for v, n in rows]
     per_day = total / days if days else None
     return {"removals_loaded": True, "start": start, "end": end, "days": int(days),
-            "goal_per_year": goal_per_year, "goal_per_day": round_half_up(goal, 1),
+            "goal_per_year": goal_per_year, "goal_per_day": goal,
             "goal_from": target.start, "goal_source": target.text,
             "goal_note": target.note(end),
             "removals": total, "per_day": per_day,

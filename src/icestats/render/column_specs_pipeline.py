@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 from icestats.kinds import KINDS, LABELS
 from icestats.render.column_specs import PERIOD_LABEL, PERIOD_NAME
 from icestats.render.columns import Col, Row, Spec, text
+from icestats.render.format import num, pct
 
 if TYPE_CHECKING:
     from icestats.answers import Answer, PipelineAnswer
@@ -49,9 +50,9 @@ def _goal_title(a: Answer) -> str:
     g = cast("PipelineAnswer", a).removal_goal
     if not g.get("removals_loaded"):
         return "Removals against the removal goal: no removals loaded"
-    return (f"Removals against a goal of {g['goal_per_year']:,.0f} a year ({g['goal_per_day']:,} "
-            f"a day): {g['per_day']:,} a day over {g['days']} days to {g['end']} "
-            f"({g['percent_of_goal']}% of the goal)")
+    return (f"Removals against a goal of {g['goal_per_year']:,.0f} a year "
+            f"({num(g['goal_per_day'])} a day): {num(g['per_day'])} a day over {g['days']} "
+            f"days to {g['end']} ({pct(g['percent_of_goal'])} of the goal)")
 
 
 SPECS: dict[tuple[str, str], Spec] = {
