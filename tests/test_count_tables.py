@@ -20,7 +20,7 @@ import icestats
 from icestats import count_metrics
 from icestats.counts.vintages import Vintage, decide
 
-from conftest import run
+from conftest import release_db, run
 
 COUNTS = Path(str(resources.files("icestats") / "data" / "counts"))
 WEEKLY = COUNTS / "ddp-weekly-event-counts" / "arrests_by_week.csv"
@@ -506,3 +506,27 @@ def test_events_on_the_daily_state_series(counts_db: Path) -> None:
     bad = run("events", "--event", "2025-06-06,LOS,LA", "--db", counts_db)
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "LOS: no state of the data stands for this office" in bad.stderr
+
+
+def test_goal_from_the_records_names_the_weekly_counts_past_them(tmp_path: Path) -> None:
+    """Records to 2025-06-30 beside the weekly national table: the records answer `goal`,
+    and one line says the weekly counts are loaded to their last day and that `--as-of`
+    that day asks them; that option then answers week by week. No line without the table,
+    nor where the records reach the table's last day."""
+    last = max(date.fromisoformat(r["week_start"]) for r in _rows(WEEKLY)) + timedelta(days=6)
+    assert last == date(2025, 10, 18)
+    db = release_db(tmp_path / "a", rows=300)  # 2025-03-01..06-30
+    plain = json.loads(run("goal", "--db", db, "--json").stdout)
+    assert plain["counts_note"] is None and "Weekly national" not in run("goal", "--db", db).stdout
+    assert run("ingest", WEEKLY, "--db", db).exit_code == 0
+    line = (f"Weekly national counts of arrests are loaded too (arrests_by_week.csv, to "
+            f"{last}): --as-of {last} asks them, week by week.")
+    got = json.loads(run("goal", "--db", db, "--json").stdout)
+    assert got["question"] == "goal" and got["window"]["grain"]["time"] == "day"
+    assert got["counts_note"] == line
+    assert line in " ".join(run("goal", "--db", db).stdout.split())  # (the terminal wraps)
+    asked = json.loads(run("goal", "--as-of", str(last), "--db", db, "--json").stdout)
+    assert asked["window"]["grain"]["time"] == "week" and "counts_note" not in asked
+    later = release_db(tmp_path / "b", rows=300, end=date(2025, 10, 31))
+    assert run("ingest", WEEKLY, "--db", later).exit_code == 0
+    assert json.loads(run("goal", "--db", later, "--json").stdout)["counts_note"] is None
