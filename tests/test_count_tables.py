@@ -207,6 +207,36 @@ def test_revisions_show_how_june_2025_moved(counts_db: Path) -> None:
     assert got == independent
 
 
+def test_revisions_of_one_month_and_a_bad_month(counts_db: Path) -> None:
+    """--month YYYY-MM keeps that month's rows only (June 2025's Total as DDP's vintages
+    gave it, read here from the parquet file); a value that is no month, or a month the
+    table does not hold, is one line and exit 2, the same message from the API."""
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    t = pq.read_table(BOOK_INS).to_pylist()
+    june = [r for r in t if r["date"] == date(2025, 6, 1) and r["n_book_ins"]]
+    out = json.loads(run("revisions", "--month", "2025-06", "--db", counts_db, "--json").stdout)
+    rows = out["rows"]
+    assert {r["month"] for r in rows} == {"2025-06-01"} and len(rows) == len(june) == 27
+    assert [r["value"] for r in rows if r["row_label"] == "Total"] == \
+        [r["n_book_ins"] for r in sorted(june, key=lambda r: r["file_date"])
+         if r["arresting_agency"] == "Total"]
+    assert (out["window"]["from"], out["window"]["to"]) == ("2025-06-01", "2025-06-30")
+    client = TestClient(create_app(counts_db), base_url="http://127.0.0.1")
+    assert client.get("/api/revisions", params={"month": "2025-06"}).json()["rows"] == rows
+    for bad, message in (("2025-13", "--month '2025-13' is not a month (expected YYYY-MM)"),
+                         ("2025-06-01", "--month '2025-06-01' is not a month (expected "
+                                        "YYYY-MM)"),
+                         ("2030-01", "--month 2030-01: book_ins_by_agency holds no figure "
+                                     "for that month (it holds 2018-10 to 2026-04)")):
+        r = run("revisions", "--month", bad, "--db", counts_db)
+        assert (r.exit_code, r.stderr) == (2, f"error: {message}\n"), bad
+        api = client.get("/api/revisions", params={"month": bad})
+        assert (api.status_code, api.json()["detail"]) == (422, message), bad
+
+
 def test_mislabelled_vintages_are_moved_or_rejected(counts_db: Path) -> None:
     got = {(str(f), s): fy for f, s, fy in _query(
         counts_db, "SELECT file_date, status, fiscal_year FROM count_vintages "

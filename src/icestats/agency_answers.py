@@ -56,17 +56,23 @@ def agency(con: duckdb.DuckDBPyConnection, vintage: date | None) -> AgencyAnswer
                                "from the releases for complete months only")
 
 
-def revisions(con: duckdb.DuckDBPyConnection, table: str) -> RevisionsAnswer:
-    """Each monthly value of ``table`` as every workbook of its fiscal year and every
-    vintage of a count table gave it."""
-    own = questions.question("revisions").parse({"table": table})
+def revisions(con: duckdb.DuckDBPyConnection, table: str, month: date | str | None = None
+              ) -> RevisionsAnswer:
+    """Each monthly value of ``table`` (``month``'s only, when given) as every workbook of
+    its fiscal year and every vintage of a count table gave it."""
+    own = questions.question("revisions").parse({"table": table, "month": month})
     known = sorted(set(detention.table_keys(con)) | {
         t for t in vintage_metrics.TABLES if vintage_metrics.has_vintages(con, t)})
     if own["table"] not in known:
         shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if known[8:] else "")
         raise UsageError(f"unknown --table '{own['table']}' (the loaded workbooks have: "
                          f"{shown or 'no tables; load a workbook first'})")
-    rows = vintage_metrics.revisions(con, own["table"])
+    rows = vintage_metrics.revisions(con, own["table"], own["month"])
+    if own["month"] is not None and not rows.num_rows:
+        held = vintage_metrics.revisions(con, own["table"])["month"].to_pylist()
+        span = f"{min(held):%Y-%m} to {max(held):%Y-%m}" if held else "no month"
+        raise UsageError(f"--month {own['month']:%Y-%m}: {own['table']} holds no figure for "
+                         f"that month (it holds {span})")
     every = all_sources(con)
     return RevisionsAnswer(own["table"], rows, source=every,
                            window=months_window(rows["month"].to_pylist(), every))

@@ -367,10 +367,11 @@ class Icestats:
         own = questions.question("agency").parse({"vintage": vintage})
         return agency_answers.agency(self.con, own["vintage"])
 
-    def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
-        """Each monthly value as every workbook of its fiscal year and every vintage of a
-        count table gave it."""
-        return agency_answers.revisions(self.con, table)
+    def revisions(self, table: str = "book_ins_by_agency", month: Day = None
+                  ) -> RevisionsAnswer:
+        """Each monthly value (or ``month``'s, YYYY-MM) as every workbook of its fiscal year
+        and every vintage of a count table gave it."""
+        return agency_answers.revisions(self.con, table, month)
 
     # -- tables kept for notebooks ---------------------------------------------------
 
