@@ -364,6 +364,23 @@ def test_minnesota_targeted_and_collateral_before_and_during_metro_surge(
     assert a.periods[0]["per_day"] == round(a.periods[0]["total"] / len(reported), 1)
 
 
+def test_the_state_charts_name_the_files_their_numbers_come_from(counts_db: Path) -> None:
+    """Minnesota's split reads mn_collateral.csv only; Illinois and Oregon read the five
+    states' file only. Minnesota's daily series reads mn_collateral.csv too: both tables
+    end 2026-03-10 and it was loaded last, so it answers the days it reports (the rule for
+    several tables of one grain and area; its types sum to the five states' column)."""
+    from icestats import state_series
+
+    with icestats.connect(counts_db) as ice:
+        split = state_series.split(ice.con)
+        il_or = state_series.states(ice.con, ["IL", "OR"])
+        cities = state_series.states(ice.con, ["IL", "OR", "MN"])
+    assert [c[0] for c in split.source.counts] == [MN_TYPE.name]
+    assert [c[0] for c in il_or.source.counts] == [FIVE.name]
+    assert [c[0] for c in cities.source.counts] == [FIVE.name, MN_TYPE.name]
+    assert "mn_collateral" not in il_or.source.text and FIVE.name not in split.source.text
+
+
 def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Path) -> None:
     from icestats import count_answers
 
