@@ -364,6 +364,35 @@ def test_minnesota_targeted_and_collateral_before_and_during_metro_surge(
     assert a.periods[0]["per_day"] == round(a.periods[0]["total"] / len(reported), 1)
 
 
+def test_minnesota_by_month_marks_its_partial_months(counts_db: Path) -> None:
+    """The series runs from its first to its last day in the file (2025-09-02 to
+    2026-03-10): September 2025 (29 days) and March 2026 (10 days) are marked partial and
+    faded in the chart, the other months whole; each month sums the file's rows."""
+    from collections import Counter
+
+    from icestats import state_series
+    from icestats.render import specs_published
+
+    rows = _rows(MN_TYPE)
+    first, last = (f(r["apprehension_date"] for r in rows) for f in (min, max))
+    assert (first, last) == ("2025-09-02", "2026-03-10")
+    sums: Counter[str] = Counter()
+    for r in rows:
+        sums[r["apprehension_date"][:7]] += int(r["Collateral"]) + int(r["Targeted"])
+    with icestats.connect(counts_db) as ice:
+        a = state_series.split(ice.con)
+    got = {f"{m['month']:%Y-%m}": (m["total"], m["days"], m["partial"])
+           for m in a.months.to_pylist()}
+    whole = {"2025-10": 31, "2025-11": 30, "2025-12": 31, "2026-01": 31, "2026-02": 28}
+    assert got == {"2025-09": (sums["2025-09"], 29, True),
+                   "2026-03": (sums["2026-03"], 10, True),
+                   **{m: (sums[m], d, False) for m, d in whole.items()}}
+    spec = specs_published.split(a, 600)
+    assert spec["layer"][0]["encoding"]["opacity"]["condition"]["test"] == "datum.partial"
+    assert "Faded: a month the series covers in part: September 2025 (29 days), March " \
+           "2026 (10 days)" in " ".join(spec["title"]["subtitle"])
+
+
 def test_the_state_charts_name_the_files_their_numbers_come_from(counts_db: Path) -> None:
     """Minnesota's split reads mn_collateral.csv only; Illinois and Oregon read the five
     states' file only. Minnesota's daily series reads mn_collateral.csv too: both tables

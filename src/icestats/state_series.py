@@ -151,25 +151,36 @@ def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",
                     "per_day": round_half_up(total / days, 1) if days else None,
                     **{f"{v.lower()}_share_percent": round_half_up(100 * sums[v] / total, 2)
                        if total else None for v in values}})
-    months = _months(rows, values)
+    months = _months(rows, values, first, last)
     import json
 
     return SplitAnswer(json.loads(rows[0][4])[0], geo, out, months,
                        [f"{label} from {cut} (the first day after its start on "
                         f"{cut - timedelta(days=1)}, as the newsroom's analysis splits it) to "
-                        f"the table's last day, {last}"],
+                        f"the table's last day, {last}",
+                        "by month: a month the series covers only in part (it runs "
+                        f"{first} to {last}) is marked partial, with the days it covers"],
                        source=_files(con, {r[3] for r in rows}), count="published counts")
 
 
-def _months(rows: list[tuple[Any, ...]], values: list[str]) -> Any:
+def _months(rows: list[tuple[Any, ...]], values: list[str], first: date, last: date) -> Any:
+    """Each month's sum of each value; ``days``: the month's days inside the series'
+    span (``first`` to ``last``), ``partial``: fewer than the month has."""
+    import calendar
+
     import pyarrow as pa
 
     by: dict[date, dict[str, int]] = {}
     for d, v, n, *_ in rows:
         m = d.replace(day=1)
         by.setdefault(m, dict.fromkeys(values, 0))[v] += int(n)
-    return pa.Table.from_pylist([{"month": m, **c, "total": sum(c.values())}
-                                 for m, c in sorted(by.items())])
+    out = []
+    for m, c in sorted(by.items()):
+        end = m.replace(day=calendar.monthrange(m.year, m.month)[1])
+        days = (min(end, last) - max(m, first)).days + 1
+        out.append({"month": m, **c, "total": sum(c.values()), "days": days,
+                    "partial": days < end.day})
+    return pa.Table.from_pylist(out)
 
 
 def matrix(con: duckdb.DuckDBPyConnection) -> tuple[list[date], list[str], Any,
