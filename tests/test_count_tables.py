@@ -282,6 +282,19 @@ def test_status_lists_count_tables_and_labels_them_real(counts_db: Path) -> None
     names = [t["file_name"] for t in js["count_tables"]]
     assert names == [p.name for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS)]
     assert js["synthetic"] is False and js["count_agreement"] == []  # no records loaded
+    # each table with the rows read from its file, 0 included (mn_collateral.csv: 180)
+    rows = [len(_rows(p)) for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE)]
+    rows.append(pq.read_metadata(BOOK_INS).num_rows)
+    assert rows == [772, 25, 52, 222, 180, 4_824]
+    shown = js["display"]["count_tables"]
+    at = [c["label"] for c in shown["columns"]].index("rows")
+    assert [r[at] for r in shown["rows"]] == [f"{n:,}" for n in rows]
+    lines = " ".join(text.split())
+    for i, (path, n) in enumerate(zip((WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS), rows,
+                                      strict=True), 1):
+        rejected = 1 if path == FIVE else 72 if path == BOOK_INS else 0
+        assert f"[count table {i}] {path.name} · REAL · " in lines
+        assert f"{n:,} rows read, {rejected} rejected; " in lines.split(f"[count table {i}]")[1]
 
 
 def test_weeks_against_the_goal(counts_db: Path) -> None:
