@@ -237,6 +237,16 @@ def test_revisions_of_one_month_and_a_bad_month(counts_db: Path) -> None:
         assert (api.status_code, api.json()["detail"]) == (422, message), bad
 
 
+def test_revisions_name_only_the_files_they_read(tmp_path: Path) -> None:
+    """Beside a generated release and the weekly table, revisions of book-ins read DDP's
+    vintages only: the source names that file, not the release nor the weekly table."""
+    db = release_db(tmp_path, rows=300)
+    assert run("ingest", WEEKLY, BOOK_INS, "--db", db).exit_code == 0
+    out = json.loads(run("revisions", "--month", "2025-06", "--db", db, "--json").stdout)
+    assert out["synthetic"] is False and out["source"]["releases"] == []
+    assert [c["file"] for c in out["source"]["count_tables"]] == [BOOK_INS.name]
+
+
 def test_mislabelled_vintages_are_moved_or_rejected(counts_db: Path) -> None:
     got = {(str(f), s): fy for f, s, fy in _query(
         counts_db, "SELECT file_date, status, fiscal_year FROM count_vintages "
