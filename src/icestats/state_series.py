@@ -154,7 +154,7 @@ def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",
     months = _months(rows, values, first, last)
     import json
 
-    return SplitAnswer(json.loads(rows[0][4])[0], geo, out, months,
+    return SplitAnswer("day", json.loads(rows[0][4])[0], geo, out, months,
                        [f"{label} from {cut} (the first day after its start on "
                         f"{cut - timedelta(days=1)}, as the newsroom's analysis splits it) to "
                         f"the table's last day, {last}",
