@@ -61,6 +61,21 @@ def release_db(tmp: Path, name: str = "base.csv", **release: Any) -> Path:
     return path
 
 
+def linked_db(folder: Path, opts: Options) -> tuple[Path, dict[str, Path]]:
+    """A database holding a generated linked release (one csv file a kind, sharing
+    identifiers, each marked synthetic), and those files by kind."""
+    import icestats
+    from icestats.generate_linked import write_linked
+
+    summary = write_linked(opts, folder, "csv")
+    files = {k: Path(v["file"]) for k, v in summary["kinds"].items()}  # type: ignore[index]
+    db = folder / "db.duckdb"
+    with icestats.connect(db, write=True) as ice:
+        results = ice.ingest(files.values())
+    assert all(r.synthetic for r in results)
+    return db, files
+
+
 def small_db(tmp: Path) -> Path:
     """A database holding one small generated csv release (300 records)."""
     return release_db(tmp, rows=300)

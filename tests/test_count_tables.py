@@ -20,7 +20,7 @@ import icestats
 from icestats import count_metrics
 from icestats.counts.vintages import Vintage, decide
 
-from conftest import run
+from conftest import release_db, run
 
 COUNTS = Path(str(resources.files("icestats") / "data" / "counts"))
 WEEKLY = COUNTS / "ddp-weekly-event-counts" / "arrests_by_week.csv"
@@ -207,6 +207,46 @@ def test_revisions_show_how_june_2025_moved(counts_db: Path) -> None:
     assert got == independent
 
 
+def test_revisions_of_one_month_and_a_bad_month(counts_db: Path) -> None:
+    """--month YYYY-MM keeps that month's rows only (June 2025's Total as DDP's vintages
+    gave it, read here from the parquet file); a value that is no month, or a month the
+    table does not hold, is one line and exit 2, the same message from the API."""
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    t = pq.read_table(BOOK_INS).to_pylist()
+    june = [r for r in t if r["date"] == date(2025, 6, 1) and r["n_book_ins"]]
+    out = json.loads(run("revisions", "--month", "2025-06", "--db", counts_db, "--json").stdout)
+    rows = out["rows"]
+    assert {r["month"] for r in rows} == {"2025-06-01"} and len(rows) == len(june) == 27
+    assert [r["value"] for r in rows if r["row_label"] == "Total"] == \
+        [r["n_book_ins"] for r in sorted(june, key=lambda r: r["file_date"])
+         if r["arresting_agency"] == "Total"]
+    assert (out["window"]["from"], out["window"]["to"]) == ("2025-06-01", "2025-06-30")
+    client = TestClient(create_app(counts_db), base_url="http://127.0.0.1")
+    assert client.get("/api/revisions", params={"month": "2025-06"}).json()["rows"] == rows
+    for bad, message in (("2025-13", "--month '2025-13' is not a month (expected YYYY-MM)"),
+                         ("2025-06-01", "--month '2025-06-01' is not a month (expected "
+                                        "YYYY-MM)"),
+                         ("2030-01", "--month 2030-01: book_ins_by_agency holds no figure "
+                                     "for that month (it holds 2018-10 to 2026-04)")):
+        r = run("revisions", "--month", bad, "--db", counts_db)
+        assert (r.exit_code, r.stderr) == (2, f"error: {message}\n"), bad
+        api = client.get("/api/revisions", params={"month": bad})
+        assert (api.status_code, api.json()["detail"]) == (422, message), bad
+
+
+def test_revisions_name_only_the_files_they_read(tmp_path: Path) -> None:
+    """Beside a generated release and the weekly table, revisions of book-ins read DDP's
+    vintages only: the source names that file, not the release nor the weekly table."""
+    db = release_db(tmp_path, rows=300)
+    assert run("ingest", WEEKLY, BOOK_INS, "--db", db).exit_code == 0
+    out = json.loads(run("revisions", "--month", "2025-06", "--db", db, "--json").stdout)
+    assert out["synthetic"] is False and out["source"]["releases"] == []
+    assert [c["file"] for c in out["source"]["count_tables"]] == [BOOK_INS.name]
+
+
 def test_mislabelled_vintages_are_moved_or_rejected(counts_db: Path) -> None:
     got = {(str(f), s): fy for f, s, fy in _query(
         counts_db, "SELECT file_date, status, fiscal_year FROM count_vintages "
@@ -252,6 +292,19 @@ def test_status_lists_count_tables_and_labels_them_real(counts_db: Path) -> None
     names = [t["file_name"] for t in js["count_tables"]]
     assert names == [p.name for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS)]
     assert js["synthetic"] is False and js["count_agreement"] == []  # no records loaded
+    # each table with the rows read from its file, 0 included (mn_collateral.csv: 180)
+    rows = [len(_rows(p)) for p in (WEEKLY, OFFICES, STATES, FIVE, MN_TYPE)]
+    rows.append(pq.read_metadata(BOOK_INS).num_rows)
+    assert rows == [772, 25, 52, 222, 180, 4_824]
+    shown = js["display"]["count_tables"]
+    at = [c["label"] for c in shown["columns"]].index("rows")
+    assert [r[at] for r in shown["rows"]] == [f"{n:,}" for n in rows]
+    lines = " ".join(text.split())
+    for i, (path, n) in enumerate(zip((WEEKLY, OFFICES, STATES, FIVE, MN_TYPE, BOOK_INS), rows,
+                                      strict=True), 1):
+        rejected = 1 if path == FIVE else 72 if path == BOOK_INS else 0
+        assert f"[count table {i}] {path.name} · REAL · " in lines
+        assert f"{n:,} rows read, {rejected} rejected; " in lines.split(f"[count table {i}]")[1]
 
 
 def test_weeks_against_the_goal(counts_db: Path) -> None:
@@ -332,6 +385,52 @@ def test_minnesota_targeted_and_collateral_before_and_during_metro_surge(
     reported = {r["apprehension_date"] for r in rows if r["apprehension_date"] < "2025-12-02"}
     assert a.periods[0]["days"] == len(reported) < a.periods[0]["calendar_days"]
     assert a.periods[0]["per_day"] == round(a.periods[0]["total"] / len(reported), 1)
+
+
+def test_minnesota_by_month_marks_its_partial_months(counts_db: Path) -> None:
+    """The series runs from its first to its last day in the file (2025-09-02 to
+    2026-03-10): September 2025 (29 days) and March 2026 (10 days) are marked partial and
+    faded in the chart, the other months whole; each month sums the file's rows."""
+    from collections import Counter
+
+    from icestats import state_series
+    from icestats.render import specs_published
+
+    rows = _rows(MN_TYPE)
+    first, last = (f(r["apprehension_date"] for r in rows) for f in (min, max))
+    assert (first, last) == ("2025-09-02", "2026-03-10")
+    sums: Counter[str] = Counter()
+    for r in rows:
+        sums[r["apprehension_date"][:7]] += int(r["Collateral"]) + int(r["Targeted"])
+    with icestats.connect(counts_db) as ice:
+        a = state_series.split(ice.con)
+    got = {f"{m['month']:%Y-%m}": (m["total"], m["days"], m["partial"])
+           for m in a.months.to_pylist()}
+    whole = {"2025-10": 31, "2025-11": 30, "2025-12": 31, "2026-01": 31, "2026-02": 28}
+    assert got == {"2025-09": (sums["2025-09"], 29, True),
+                   "2026-03": (sums["2026-03"], 10, True),
+                   **{m: (sums[m], d, False) for m, d in whole.items()}}
+    spec = specs_published.split(a, 600)
+    assert spec["layer"][0]["encoding"]["opacity"]["condition"]["test"] == "datum.partial"
+    assert "Faded: a month the series covers in part: September 2025 (29 days), March " \
+           "2026 (10 days)" in " ".join(spec["title"]["subtitle"])
+
+
+def test_the_state_charts_name_the_files_their_numbers_come_from(counts_db: Path) -> None:
+    """Minnesota's split reads mn_collateral.csv only; Illinois and Oregon read the five
+    states' file only. Minnesota's daily series reads mn_collateral.csv too: both tables
+    end 2026-03-10 and it was loaded last, so it answers the days it reports (the rule for
+    several tables of one grain and area; its types sum to the five states' column)."""
+    from icestats import state_series
+
+    with icestats.connect(counts_db) as ice:
+        split = state_series.split(ice.con)
+        il_or = state_series.states(ice.con, ["IL", "OR"])
+        cities = state_series.states(ice.con, ["IL", "OR", "MN"])
+    assert [c[0] for c in split.source.counts] == [MN_TYPE.name]
+    assert [c[0] for c in il_or.source.counts] == [FIVE.name]
+    assert [c[0] for c in cities.source.counts] == [FIVE.name, MN_TYPE.name]
+    assert "mn_collateral" not in il_or.source.text and FIVE.name not in split.source.text
 
 
 def test_a_question_finer_than_the_tables_names_what_would_answer(counts_db: Path) -> None:
@@ -506,3 +605,27 @@ def test_events_on_the_daily_state_series(counts_db: Path) -> None:
     bad = run("events", "--event", "2025-06-06,LOS,LA", "--db", counts_db)
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1
     assert "LOS: no state of the data stands for this office" in bad.stderr
+
+
+def test_goal_from_the_records_names_the_weekly_counts_past_them(tmp_path: Path) -> None:
+    """Records to 2025-06-30 beside the weekly national table: the records answer `goal`,
+    and one line says the weekly counts are loaded to their last day and that `--as-of`
+    that day asks them; that option then answers week by week. No line without the table,
+    nor where the records reach the table's last day."""
+    last = max(date.fromisoformat(r["week_start"]) for r in _rows(WEEKLY)) + timedelta(days=6)
+    assert last == date(2025, 10, 18)
+    db = release_db(tmp_path / "a", rows=300)  # 2025-03-01..06-30
+    plain = json.loads(run("goal", "--db", db, "--json").stdout)
+    assert plain["counts_note"] is None and "Weekly national" not in run("goal", "--db", db).stdout
+    assert run("ingest", WEEKLY, "--db", db).exit_code == 0
+    line = (f"Weekly national counts of arrests are loaded too (arrests_by_week.csv, to "
+            f"{last}): --as-of {last} asks them, week by week.")
+    got = json.loads(run("goal", "--db", db, "--json").stdout)
+    assert got["question"] == "goal" and got["window"]["grain"]["time"] == "day"
+    assert got["counts_note"] == line
+    assert line in " ".join(run("goal", "--db", db).stdout.split())  # (the terminal wraps)
+    asked = json.loads(run("goal", "--as-of", str(last), "--db", db, "--json").stdout)
+    assert asked["window"]["grain"]["time"] == "week" and "counts_note" not in asked
+    later = release_db(tmp_path / "b", rows=300, end=date(2025, 10, 31))
+    assert run("ingest", WEEKLY, "--db", later).exit_code == 0
+    assert json.loads(run("goal", "--db", later, "--json").stdout)["counts_note"] is None

@@ -13,17 +13,12 @@ import icestats
 from icestats import __version__
 from icestats.errors import UsageError
 
-from conftest import make_release, run
+from conftest import release_db, run
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("inputs")
-    release = make_release(tmp / "r.csv", rows=3000, start=date(2025, 3, 1),
-                           end=date(2025, 6, 30))
-    path = tmp / "db.duckdb"
-    assert run("ingest", release, "--db", path).exit_code == 0
-    return path
+    return release_db(tmp_path_factory.mktemp("inputs"), "r.csv", rows=3000)  # 2025-03..06
 
 
 @pytest.mark.parametrize("args,fragment", [

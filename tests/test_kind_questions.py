@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 import icestats
 from icestats.cli import app
 from icestats.generate import Options
-from icestats.generate_linked import write_linked
 from icestats.reference import aor_aliases, aor_key
 from icestats.schema import SYNTHETIC_MARK
+
+from conftest import linked_db
 
 OPTS = Options(start=date(2025, 1, 1), end=date(2025, 4, 30), rows=3000, seed=11,
                layout="2026-ICLI-00005")
@@ -27,13 +28,7 @@ OPTS = Options(start=date(2025, 1, 1), end=date(2025, 4, 30), rows=3000, seed=11
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    folder = tmp_path_factory.mktemp("kinds")
-    summary = write_linked(OPTS, folder, "csv")
-    files = {k: Path(v["file"]) for k, v in summary["kinds"].items()}  # type: ignore[index]
-    db = folder / "db.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        ice.ingest(files.values())
-    return db, files
+    return linked_db(tmp_path_factory.mktemp("kinds"), OPTS)
 
 
 def _per_office_day(path: Path, date_col: str, office_col: str) -> Counter[tuple[date, str]]:

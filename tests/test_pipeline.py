@@ -85,7 +85,7 @@ def test_removals_against_the_goal(db: Path) -> None:
                          as_of=date(2025, 1, 10))
     assert (r["start"], r["end"], r["days"], r["removals"]) == \
         (date(2025, 1, 1), date(2025, 1, 10), 10, 10)
-    assert (r["goal_per_day"], r["per_day"]) == (2739.7, 1.0)  # one million / 365
+    assert (r["goal_per_day"], r["per_day"]) == (1_000_000 / 365, 1.0)  # exact, not 2739.7
     assert r["percent_of_goal"] == pytest.approx(100 / (1_000_000 / 365))  # exact, unrounded
     assert r["by"]["threat_level"] == [
         {"threat_level": "1", "removals": 5, "per_day": 0.5,

@@ -19,20 +19,15 @@ from icestats.pipeline_links import linked_shares
 from icestats.reference import aor_aliases, aor_key
 from icestats.schema import SYNTHETIC_MARK
 
+from conftest import linked_db
+
 OPTS = Options(start=date(2025, 1, 1), end=date(2025, 6, 30), rows=4000, seed=5,
                layout="2026-ICLI-00005")
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    folder = tmp_path_factory.mktemp("linked")
-    summary = write_linked(OPTS, folder, "csv")
-    files = {k: Path(v["file"]) for k, v in summary["kinds"].items()}  # type: ignore[index]
-    db = folder / "db.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        results = ice.ingest(files.values())
-    assert all(r.synthetic for r in results)
-    return db, files
+    return linked_db(tmp_path_factory.mktemp("linked"), OPTS)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -71,6 +71,12 @@ def test_the_next_gzip_csv_is_inflated_while_the_current_file_loads(tmp_path: Pa
     ready = prefetch.take_inflated(a_gz)
     assert ready is not None and ready.read_bytes() == a.read_bytes()
     shutil.rmtree(ready.parent)
+    assert prefetch.prepare(b_gz)  # changed after it was inflated: dropped, read again
+    _ident, thread, box = prefetch._inflated[str(b_gz.resolve())]
+    thread.join()
+    with b_gz.open("ab") as fh:
+        fh.write(b"\0")
+    assert prefetch.take_inflated(b_gz) is None and not box[0].parent.exists()
 
 
 def test_only_the_mapped_columns_are_parsed_and_checked(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ def candidates(p: Param) -> list[str]:
             out.append(_num(lo + 1))
         return out
     return {"choice": [*p.choices[-1:], "nope"], "date": ["2025-04-01", "2025-02-30"],
+            "month": ["2025-04", "2025-4", "2025-04-01"],
             "office": ["Chicago", "XYZ"], "text": ["book_ins_by_agency"],
             "list": ["2025-04-01,CHI,x", "2025-04-01", "2025-04-01,ZZZ,x"],
             "flag": [], "path": []}[p.kind]

@@ -170,3 +170,15 @@ def test_data_table_is_the_specs_rows() -> None:
         "<details class='data'><summary>The numbers in this chart</summary><div class='scroll'>"
         "<table><tr><th>date</th><th>mean</th></tr><tr><td>2019-01-01</td><td>2.5</td></tr>"
         "<tr><td>2019-01-02</td><td></td></tr></table></div></details>")
+
+
+def test_the_report_inlines_the_dashboards_scroll_rule_from_its_stylesheet(
+        html: str) -> None:
+    """One source for the rule both pages share: the report's <style> holds the
+    `.scroll` rule exactly as the packaged dashboard stylesheet writes it."""
+    sheet = (Path(icestats.__file__).parent / "web" / "static" / "style.css").read_text()
+    start = sheet.index("\n.scroll{") + 1
+    rule = sheet[start:sheet.index("}", start) + 1]
+    assert "no-repeat local" in rule and rule.count("\n") == 5
+    style = html.split("<style>")[1].split("</style>")[0]
+    assert rule in style and style.count(".scroll{") == 1

@@ -101,7 +101,16 @@ def test_forecast_and_pipeline_over_removals_use_the_removal_goal(tmp_path: Path
     assert fc["goals"]["from"] == "2025-01-20"
     assert "log(removals + 0.5)" in fc["method"]
     p = json.loads(run("pipeline", "--db", db, "--json").stdout)["removal_goal"]
-    assert (p["goal_per_day"], p["goal_from"], p["goal_note"]) == (2739.7, "2025-01-20", None)
+    assert (p["goal_per_day"], p["goal_from"], p["goal_note"]) == \
+        (1_000_000 / 365, "2025-01-20", None)  # exact: the surfaces round it to 2,739.7
+    assert p["per_day"] == 4  # 3 + 1 a day; 4 / (1,000,000 / 365) = 0.146%
+    title = (f"Removals against a goal of 1,000,000 a year (2,739.7 a day): 4.0 a day over "
+             f"28 days to {p['end']} (0.1% of the goal)")
+    assert p["percent_of_goal"] == 100 * 4 / (1_000_000 / 365)
+    shown = json.loads(run("pipeline", "--db", db, "--json").stdout)["display"]["removals_by"]
+    assert shown["title"] == title
+    text = " ".join(run("pipeline", "--db", db).stdout.split())  # (the terminal wraps)
+    assert title in text and "Goal: 1,000,000 removals a year, 1,000,000 / 365 = 2,739.7" in text
 
 
 def _banner_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -226,8 +235,8 @@ def test_report_pipeline_section_by_year_and_month_with_the_goal(tmp_path: Path)
             f"term that began 2025-01-20; measured over the 28 complete days of removals "
             f"{goal['start']} to {goal['end']}.") in html
     assert "The goal applies from 2025-01-20; 2024-10-16 is before it" in html
-    assert "class='note narrow-only'" in html and ".narrow-only{display:none}" in report.CSS
-    assert "no-repeat local" in report.CSS  # the shadow where a table continues
+    assert "class='note narrow-only'" in html and ".narrow-only{display:none}" in report.css()
+    assert "no-repeat local" in report.css()  # the shadow where a table continues
 
 
 def test_no_ratio_beside_a_kind_shown_as_zero() -> None:

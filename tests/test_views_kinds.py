@@ -20,11 +20,10 @@ import pytest
 
 import icestats
 from icestats.generate import Options
-from icestats.generate_linked import write_linked
 from icestats.reference import aor_aliases, aor_key
 from icestats.schema import SYNTHETIC_MARK
 
-from conftest import run
+from conftest import linked_db, run
 
 OPTS = Options(start=date(2025, 1, 1), end=date(2025, 4, 30), rows=1500, seed=5,
                layout="2026-ICLI-00005")
@@ -37,13 +36,7 @@ REMOVALS_FY2016 = Path(str(resources.files("icestats") / "data" / "extra"
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
-    folder = tmp_path_factory.mktemp("views_kinds")
-    summary = write_linked(OPTS, folder, "csv")
-    files = {k: Path(v["file"]) for k, v in summary["kinds"].items()}  # type: ignore[index]
-    db = folder / "db.duckdb"
-    with icestats.connect(db, write=True) as ice:
-        ice.ingest(files.values())
-    return db, files
+    return linked_db(tmp_path_factory.mktemp("views_kinds"), OPTS)
 
 
 def ok(*args: object) -> str:

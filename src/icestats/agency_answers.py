@@ -34,16 +34,14 @@ def agency(con: duckdb.DuckDBPyConnection, vintage: date | None) -> AgencyAnswer
     shown = set(months["month"].to_pylist()) if months.num_rows else set()
     arrests = {m: v for m, v in metrics.arrests_per_month(con).items()
                if m in shown} if not slices.coverage(con).empty else {}
-    every = all_sources(con)  # (the releases only when months of arrests are shown)
-    used = {str(w).split(" (vintage of ")[0] for w in months["workbook"].to_pylist()} \
-        if months.num_rows else set()
+    named = months["workbook"].to_pylist() if months.num_rows else []
     detained = detention.detained_by_criminality(con) if books else \
         detention.empty_detained()
     if "workbook" in detained.column_names:  # (the newest workbook's: say it too)
-        used |= {str(w) for w in detained["workbook"].to_pylist() if w}
-    source = Source(every.releases if arrests else (),
-                    tuple(w for w in every.workbooks if w in used),
-                    tuple(c for c in every.counts if c[0] in used))
+        named += [w for w in detained["workbook"].to_pylist() if w]
+    files = used(con, named)  # (the releases only when months of arrests are shown)
+    source = Source(slices.source(con).releases if arrests else (), files.workbooks,
+                    files.counts)
     if arrests:  # (beside the book-ins in the one table every surface and file shows)
         import pyarrow as pa
         months = months.append_column("arrests_per_day", pa.array(
@@ -56,20 +54,34 @@ def agency(con: duckdb.DuckDBPyConnection, vintage: date | None) -> AgencyAnswer
                                "from the releases for complete months only")
 
 
-def revisions(con: duckdb.DuckDBPyConnection, table: str) -> RevisionsAnswer:
-    """Each monthly value of ``table`` as every workbook of its fiscal year and every
-    vintage of a count table gave it."""
-    own = questions.question("revisions").parse({"table": table})
+def revisions(con: duckdb.DuckDBPyConnection, table: str, month: date | str | None = None
+              ) -> RevisionsAnswer:
+    """Each monthly value of ``table`` (``month``'s only, when given) as every workbook of
+    its fiscal year and every vintage of a count table gave it."""
+    own = questions.question("revisions").parse({"table": table, "month": month})
     known = sorted(set(detention.table_keys(con)) | {
         t for t in vintage_metrics.TABLES if vintage_metrics.has_vintages(con, t)})
     if own["table"] not in known:
         shown = ", ".join(known[:8]) + (f" and {len(known) - 8} more" if known[8:] else "")
         raise UsageError(f"unknown --table '{own['table']}' (the loaded workbooks have: "
                          f"{shown or 'no tables; load a workbook first'})")
-    rows = vintage_metrics.revisions(con, own["table"])
-    every = all_sources(con)
-    return RevisionsAnswer(own["table"], rows, source=every,
-                           window=months_window(rows["month"].to_pylist(), every))
+    rows = vintage_metrics.revisions(con, own["table"], own["month"])
+    if own["month"] is not None and not rows.num_rows:
+        held = vintage_metrics.revisions(con, own["table"])["month"].to_pylist()
+        span = f"{min(held):%Y-%m} to {max(held):%Y-%m}" if held else "no month"
+        raise UsageError(f"--month {own['month']:%Y-%m}: {own['table']} holds no figure for "
+                         f"that month (it holds {span})")
+    source = used(con, rows["workbook"].to_pylist() if rows.num_rows else [])
+    return RevisionsAnswer(own["table"], rows, source=source,
+                           window=months_window(rows["month"].to_pylist(), source))
+
+
+def used(con: duckdb.DuckDBPyConnection, workbooks: list[str]) -> Source:
+    """The workbooks and count tables named in an answer's ``workbook`` column ('FILE' or
+    'FILE (vintage of DAY)') as its source: the files its numbers come from."""
+    every, names = all_sources(con), {str(w).split(" (vintage of ")[0] for w in workbooks}
+    return Source((), tuple(w for w in every.workbooks if w in names),
+                  tuple(c for c in every.counts if c[0] in names))
 
 
 def months_window(months: list[date], source: Source) -> Window | None:

@@ -49,7 +49,7 @@ from icestats.answers import (
     UnderperformersAnswer,
 )
 from icestats.answers.published import CountSeriesAnswer, PeriodOfficesAnswer, WeeklyGoalAnswer
-from icestats.compose import book_ins_near, goals_of
+from icestats.compose import goals_of
 from icestats.defaults import FDR, LEVEL, WINDOW_DAYS
 from icestats.errors import IcestatsError, UsageError, is_interrupt
 from icestats.params import Day
@@ -220,10 +220,7 @@ class Icestats:
         w = self.resolve(s)
         target = compose.goal_for(s.kind, own["goal"])
         answer = compose.with_goal(metrics.goal(self._on(w), w, target.per_day), target)
-        answer.book_ins = book_ins_near(self.con, answer.as_of)
-        if answer.book_ins is not None:
-            answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
-        return answer
+        return compose.beside_goal(self.con, answer)
 
     def offices(self, *, window: int = WINDOW_DAYS, as_of: Day = None,
                 include_incomplete: bool = False, kind: str = "arrests",
@@ -370,10 +367,11 @@ class Icestats:
         own = questions.question("agency").parse({"vintage": vintage})
         return agency_answers.agency(self.con, own["vintage"])
 
-    def revisions(self, table: str = "book_ins_by_agency") -> RevisionsAnswer:
-        """Each monthly value as every workbook of its fiscal year and every vintage of a
-        count table gave it."""
-        return agency_answers.revisions(self.con, table)
+    def revisions(self, table: str = "book_ins_by_agency", month: Day = None
+                  ) -> RevisionsAnswer:
+        """Each monthly value (or ``month``'s, YYYY-MM) as every workbook of its fiscal year
+        and every vintage of a count table gave it."""
+        return agency_answers.revisions(self.con, table, month)
 
     # -- tables kept for notebooks ---------------------------------------------------
 

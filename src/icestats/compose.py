@@ -1,5 +1,5 @@
 """Small compositions ``client.Icestats`` makes of several modules' answers: the goals
-asked for, the month of book-ins beside a day, what
+asked for, the month of book-ins and the weekly counts beside a goal, what
 ``status`` shows, a method's keywords as its question's values."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from icestats import count_metrics, detention, metrics
 from icestats.answers import BookInsNear, GoalAnswer, Source, StatusAnswer
 from icestats.kind_goals import KindGoal, goal_for
 
-__all__ = ["asked", "book_ins_near", "goal_for", "goals_of", "pipeline_slice", "status",
-           "with_goal"]
+__all__ = ["asked", "beside_goal", "book_ins_near", "goal_for", "goals_of", "pipeline_slice",
+           "status", "with_goal"]
 from icestats.slices import Slice, Window
 
 if TYPE_CHECKING:
@@ -44,6 +44,20 @@ def with_goal(answer: GoalAnswer, target: KindGoal) -> GoalAnswer:
     is before it was set."""
     answer.goal_from, answer.goal_source = target.start, target.text
     answer.goal_note = target.note(answer.as_of)
+    return answer
+
+
+def beside_goal(con: duckdb.DuckDBPyConnection, answer: GoalAnswer) -> GoalAnswer:
+    """``answer`` (from the records) with what else is loaded beside it: the month of
+    book-ins near its as-of day (its workbook then among the sources), and a line naming
+    the weekly national counts past the records, with the option that asks them."""
+    from icestats import count_routes
+
+    answer.book_ins = book_ins_near(con, answer.as_of)
+    if answer.book_ins is not None:
+        answer.source = Source(answer.source.releases, (answer.book_ins.workbook,))
+    kind = answer.window.slice.kind if answer.window else "arrests"
+    answer.counts_note = count_routes.weekly_note(con, kind)
     return answer
 
 

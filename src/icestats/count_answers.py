@@ -190,7 +190,7 @@ def offices(con: duckdb.DuckDBPyConnection, start: date | None = None,
     table = pa.Table.from_pylist([{k: v for k, v in r.items() if k not in
                                    ("period_start", "period_end", "file")} for r in rows])
     return PeriodOfficesAnswer(
-        "period", first, last, days, table, lowest, _agreement(lowest), n,
+        "period", first, last, days, n, table, lowest, _agreement(lowest),
         [f"one total per office over {first}..{last} ({days} days): no trend, no window",
          "residents and noncitizens: ACS 2024 5-year estimates, as the table gives them"],
         source=Source((), (), tuple(c for c in count_metrics.sources(con)

@@ -53,7 +53,7 @@ def events(con: duckdb.DuckDBPyConnection, events_given: list[Event] | None,
     chosen = given if given is not None else _known(offices)
     results = state_events(days, names, counts, offices, chosen, own["window"],
                            own["pre"], own["level"])
-    src = state_series.files(con, "state", "day")
+    src = state_series.files(con)
     s = Slice(start=days[0], end=days[-1], include_incomplete=True, place_grain="state")
     used = max((r["pre_days"] for r in results if r.get("pre_days")), default=own["pre"])
     return EventsAnswer(results, own["window"], own["level"], (days[0], days[-1]),

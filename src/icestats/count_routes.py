@@ -126,6 +126,21 @@ def goal(con: duckdb.DuckDBPyConnection, s: Slice, own: dict[str, Any]
     return _window(s, a, a.span["from"], a.span["to"], "week", "national")
 
 
+def weekly_note(con: duckdb.DuckDBPyConnection, kind: str) -> str | None:
+    """For ``goal`` answered from the records: one line saying that weekly national counts
+    of ``kind`` are loaded too, past the records, and the option that asks them (None:
+    there are none, or the records cover their last day too)."""
+    if not _counts(con, kind):
+        return None
+    files = [f for g, lvl, f in count_answers.grains(con, kind) if (g, lvl) == ("week",
+                                                                               "national")]
+    last = _span(con, kind, "week", "national")[1] if files else None
+    if last is None or records_cover(con, last, last):
+        return None
+    return (f"Weekly national counts of {kind.replace('_', '-')} are loaded too "
+            f"({', '.join(files)}, to {last}): --as-of {last} asks them, week by week.")
+
+
 T = TypeVar("T", bound=Answer)
 
 

@@ -46,6 +46,21 @@ def as_date(value: Day, option: str = "date") -> date | None:
         raise UsageError(f"{option} '{value}' is not a date (expected YYYY-MM-DD)") from None
 
 
+def as_month(value: Day, option: str = "month") -> date | None:
+    """A month as its first day, from ``YYYY-MM`` (or a date: its month; None stays None)."""
+    import re
+
+    if value is None or isinstance(value, date):
+        return None if value is None else value.replace(day=1)
+    text = str(value).strip()
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}", text):
+        try:
+            return date(int(text[:4]), int(text[5:]), 1)
+        except ValueError:
+            pass
+    raise UsageError(f"{option} '{value}' is not a month (expected YYYY-MM)")
+
+
 def days(value: int, option: str, low: int = 1, high: int = MAX_DAYS) -> int:
     """A number of days within [low, high]."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -112,11 +127,12 @@ class Param:
     """One parameter of a question, declared once: the CLI option, the API query parameter,
     the library keyword, ``--help``, the README and the bounds all come from here.
 
-    ``kind``: days, int, number, choice, date, office, flag, text, list (repeatable text)
-    or path (a file: the command line and Python only, never a request). ``low``/``high``
-    bound days, int and number (``low_open``/``high_open``: the bound itself is refused);
-    ``step``: days must be a multiple of it. ``slice``: the Slice field it sets (the
-    question's window, dates, offices, count rule ...), else it is the question's own."""
+    ``kind``: days, int, number, choice, date, month (YYYY-MM), office, flag, text, list
+    (repeatable text) or path (a file: the command line and Python only, never a request).
+    ``low``/``high`` bound days, int and number (``low_open``/``high_open``: the bound
+    itself is refused); ``step``: days must be a multiple of it. ``slice``: the Slice field
+    it sets (the question's window, dates, offices, count rule ...), else it is the
+    question's own."""
 
     name: str  # the library keyword, and the API query name unless ``query`` says
     kind: str
@@ -257,6 +273,7 @@ def _list(p: Param, value: Any) -> list[str]:
 PARSERS: dict[str, Callable[[Param, Any], Any]] = {
     "days": _whole, "int": _whole, "number": _number, "choice": _choice, "flag": _flag,
     "date": lambda p, v: as_date(v, p.flag),
+    "month": lambda p, v: as_month(v, p.flag),
     "office": lambda p, v: office(v),
     "text": lambda p, v: str(v),
     "list": _list,

@@ -101,18 +101,11 @@ def side_by_side(con: duckdb.DuckDBPyConnection, period: str = "fy",
                 row[f"{kind}_days"] = d or 0
                 row[kind] = counts.get(kind, 0) if d else None
                 rate[kind] = counts.get(kind, 0) / d if d else None
-                row[f"{kind}_per_day"] = _round(rate[kind], 1)
+                row[f"{kind}_per_day"] = rate[kind]
             row.update(_ratios(rate))
             if any(row[k] is not None for k in KINDS):  # (a row of blanks says nothing)
                 out.append(row)
     return out
-
-
-def _round(x: float | None, digits: int) -> float | None:
-    """The exact value (answers carry exact numbers; the column specs round what is shown
-    to ``digits``, as the renderers show it)."""
-    del digits
-    return x
 
 
 def _shown(x: float, digits: int) -> float:
@@ -127,7 +120,7 @@ def _ratios(rate: dict[str, float | None]) -> dict[str, float | None]:
     for num, den, _label, _caveat in RATIOS:
         a, b = rate.get(num), rate.get(den)
         shown = a is not None and b is not None and _shown(a, 1) != 0 and _shown(b, 1) != 0
-        out[ratio_key(num, den)] = _round(a / b, 3) if shown and a is not None and b else None
+        out[ratio_key(num, den)] = a / b if shown and a is not None and b else None
     return out
 
 
@@ -170,17 +163,17 @@ def removal_goal(con: duckdb.DuckDBPyConnection, goal_per_year: float | None = N
                                ORDER BY 2 DESC, 1""", binds).fetchall()
         total = sum(int(n) for _v, n in rows)
         parts[name] = [{name: str(v), "removals": int(n),
-                        "per_day": _round(n / days, 1) if days else None,
-                        "percent_of_goal": _round(100 * n / days / goal, 1) if days else None}
+                        "per_day": n / days if days else None,
+                        "percent_of_goal": 100 * n / days / goal if days else None}
                        for v, n in rows]
     per_day = total / days if days else None
     return {"removals_loaded": True, "start": start, "end": end, "days": int(days),
-            "goal_per_year": goal_per_year, "goal_per_day": round_half_up(goal, 1),
+            "goal_per_year": goal_per_year, "goal_per_day": goal,
             "goal_from": target.start, "goal_source": target.text,
             "goal_note": target.note(end),
-            "removals": total, "per_day": _round(per_day, 1),
-            "percent_of_goal": _round(100 * per_day / goal, 1) if per_day is not None else None,
-            "shortfall_per_day": _round(goal - per_day, 1) if per_day is not None else None,
+            "removals": total, "per_day": per_day,
+            "percent_of_goal": 100 * per_day / goal if per_day is not None else None,
+            "shortfall_per_day": goal - per_day if per_day is not None else None,
             "by": parts}
 
 
@@ -223,7 +216,7 @@ def book_ins_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         known = c["ICE"] + c["CBP"]
         out.append({"month": month, "aor": office, "ice": c["ICE"], "cbp": c["CBP"],
                     "not_recorded": c["(not recorded)"], "book_ins": total,
-                    "cbp_share_percent": _round(100 * c["CBP"] / known, 1) if known else None,
+                    "cbp_share_percent": 100 * c["CBP"] / known if known else None,
                     # not every day of the month covered, or some in the incomplete tail
                     "partial": not whole.get(month, False)})
     workbook = detention.book_ins(con).to_pylist() if detention.has_workbooks(con) else []

@@ -18,11 +18,12 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from icestats.xlsx import Workbook
 
+T = TypeVar("T")
 _XLSX_MAGIC = b"PK\x03\x04"
 _GZIP_MAGIC = b"\x1f\x8b"
 # a gzip csv this small is read whole (read_csv.is_small: 24 bytes a row, 1M rows): it is
@@ -90,23 +91,30 @@ def _open(path: Path, box: list[Workbook], columns: Columns | None) -> None:
 
 def take(path: str | Path, label: str | None = None) -> Workbook | None:
     """The prepared workbook of ``path`` (its first sheet parsing or parsed), or None."""
-    path = Path(path)
+    book = _taken(_prepared, Path(path), lambda b: b.close())
+    if book is not None and label is not None:
+        book.label = label
+    return book
+
+
+def _taken(table: dict[str, tuple[tuple[int, int, int], threading.Thread, list[T]]],
+           path: Path, drop: Callable[[T], None]) -> T | None:
+    """What was prepared for ``path`` in ``table`` (a workbook, an inflated copy), once its
+    thread is done; None when nothing was prepared, preparing it failed, or the file
+    changed since (what was prepared is then dropped: read it again)."""
     key = str(path.resolve()) if path.exists() else str(path)
     with _lock:
-        entry = _prepared.pop(key, None)
+        entry = table.pop(key, None)
     if entry is None:
         return None
     ident, thread, box = entry
     thread.join()
     if not box:
         return None
-    book = box[0]
-    if _identity(path) != ident:  # changed since: read it again
-        book.close()
+    if _identity(path) != ident:
+        drop(box[0])
         return None
-    if label is not None:
-        book.label = label
-    return book
+    return box[0]
 
 
 def discard() -> None:
@@ -163,20 +171,7 @@ def take_inflated(path: str | Path) -> Path | None:
     with its folder), or None when none was prepared or the file changed since."""
     import shutil
 
-    path = Path(path)
-    key = str(path.resolve()) if path.exists() else str(path)
-    with _lock:
-        entry = _inflated.pop(key, None)
-    if entry is None:
-        return None
-    ident, thread, box = entry
-    thread.join()
-    if not box:
-        return None
-    if _identity(path) != ident:
-        shutil.rmtree(box[0].parent, ignore_errors=True)
-        return None
-    return box[0]
+    return _taken(_inflated, Path(path), lambda f: shutil.rmtree(f.parent, ignore_errors=True))
 
 
 def start_from_argv(argv: list[str], columns: Columns | None = None,

@@ -189,7 +189,8 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
        "statistics), per day, CBP share; who is detained; arrests a day beside them.",
        (VINTAGE,), a.AgencyAnswer, ("book_ins_by_month", "detained_by_criminality")),
     _Q("revisions", "How later workbooks of a fiscal year revised each month (newest wins).",
-       (Param("table", "text", "Workbook table key.", "book_ins_by_agency"),),
+       (Param("table", "text", "Workbook table key.", "book_ins_by_agency"),
+        Param("month", "month", "Only this month (YYYY-MM); default: every month.")),
        a.RevisionsAnswer, ("rows",)),
     _Q("nowcast", "The incomplete last weeks of the newest release (reporting lag) "
        "corrected, with intervals.", (COUNT, SCOPE, LEVEL_P), a.NowcastAnswer, ("days",),

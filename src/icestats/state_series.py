@@ -26,15 +26,29 @@ MEAN_DAYS, MEAN_MIN = 7, 4  # a 7-day mean needs 4 reported days
 
 
 def _daily(con: duckdb.DuckDBPyConnection, states: list[str] | None
-           ) -> dict[str, dict[date, float]]:
+           ) -> tuple[dict[str, dict[date, float]], Source]:
+    """Each state's daily arrests, each day from the table that answers it (the newest:
+    ``count_metrics.NEWEST``), and those tables' files as the source."""
     rows = arrow(con, f"""SELECT geo, period_start, value, file_name FROM
         ({count_metrics.NEWEST}) WHERE kind = 'arrests' AND grain = 'day'
         AND geo_level = 'state'""").to_pylist()
     out: dict[str, dict[date, float]] = {}
+    used: set[str] = set()
     for r in rows:
         if states is None or r["geo"] in states:
             out.setdefault(r["geo"], {})[r["period_start"]] = r["value"]
-    return out
+            used.add(r["file_name"])
+    return out, _files(con, used)
+
+
+def _files(con: duckdb.DuckDBPyConnection, names: set[str]) -> Source:
+    """The count tables of these files as a source (only the files numbers come from)."""
+    return Source((), (), tuple(c for c in count_metrics.sources(con) if c[0] in names))
+
+
+def files(con: duckdb.DuckDBPyConnection, states: list[str] | None = None) -> Source:
+    """The files the daily series of ``states`` (None: every state) are read from."""
+    return _daily(con, states)[1]
 
 
 def lies_in(state: str) -> dict[str, Any]:
@@ -50,7 +64,7 @@ def lies_in(state: str) -> dict[str, Any]:
 def states(con: duckdb.DuckDBPyConnection, wanted: list[str] | None = None,
            start: date | None = None, end: date | None = None) -> StateSeriesAnswer:
     check_can(con, "arrests", "day", "state")
-    data = _daily(con, wanted)
+    data, source = _daily(con, wanted)
     if not data:
         raise CannotAnswer(f"no daily arrests loaded for {', '.join(wanted or [])}")
     first = start or min(min(v) for v in data.values())
@@ -77,14 +91,8 @@ def states(con: duckdb.DuckDBPyConnection, wanted: list[str] | None = None,
          "event changes: mean arrests a day over the reported days of the 28 after the "
          "event against the 28 before (days_before/after: how many were reported), 95% "
          "interval from the days' own variance; weekdays not adjusted"],
-        source=files(con, "state", "day"), count="published counts",
+        source=source, count="published counts",
         method="daily counts per state, newest table for each day")
-
-
-def files(con: duckdb.DuckDBPyConnection, geo_level: str, grain: str) -> Source:
-    files = {f for (f,) in con.execute("SELECT file_name FROM count_tables WHERE geo_level = ? "
-                                       "AND grain = ?", [geo_level, grain]).fetchall()}
-    return Source((), (), tuple(c for c in count_metrics.sources(con) if c[0] in files))
 
 
 def _events(data: dict[str, dict[date, float]], first: date, last: date
@@ -143,25 +151,36 @@ def split(con: duckdb.DuckDBPyConnection, geo: str = "MN",
                     "per_day": round_half_up(total / days, 1) if days else None,
                     **{f"{v.lower()}_share_percent": round_half_up(100 * sums[v] / total, 2)
                        if total else None for v in values}})
-    months = _months(rows, values)
+    months = _months(rows, values, first, last)
     import json
 
-    return SplitAnswer(json.loads(rows[0][4])[0], geo, out, months,
+    return SplitAnswer("day", json.loads(rows[0][4])[0], geo, out, months,
                        [f"{label} from {cut} (the first day after its start on "
                         f"{cut - timedelta(days=1)}, as the newsroom's analysis splits it) to "
-                        f"the table's last day, {last}"],
-                       source=files(con, "state", "day"), count="published counts")
+                        f"the table's last day, {last}",
+                        "by month: a month the series covers only in part (it runs "
+                        f"{first} to {last}) is marked partial, with the days it covers"],
+                       source=_files(con, {r[3] for r in rows}), count="published counts")
 
 
-def _months(rows: list[tuple[Any, ...]], values: list[str]) -> Any:
+def _months(rows: list[tuple[Any, ...]], values: list[str], first: date, last: date) -> Any:
+    """Each month's sum of each value; ``days``: the month's days inside the series'
+    span (``first`` to ``last``), ``partial``: fewer than the month has."""
+    import calendar
+
     import pyarrow as pa
 
     by: dict[date, dict[str, int]] = {}
     for d, v, n, *_ in rows:
         m = d.replace(day=1)
         by.setdefault(m, dict.fromkeys(values, 0))[v] += int(n)
-    return pa.Table.from_pylist([{"month": m, **c, "total": sum(c.values())}
-                                 for m, c in sorted(by.items())])
+    out = []
+    for m, c in sorted(by.items()):
+        end = m.replace(day=calendar.monthrange(m.year, m.month)[1])
+        days = (min(end, last) - max(m, first)).days + 1
+        out.append({"month": m, **c, "total": sum(c.values()), "days": days,
+                    "partial": days < end.day})
+    return pa.Table.from_pylist(out)
 
 
 def matrix(con: duckdb.DuckDBPyConnection) -> tuple[list[date], list[str], Any,
@@ -173,7 +192,7 @@ def matrix(con: duckdb.DuckDBPyConnection) -> tuple[list[date], list[str], Any,
     import numpy as np
 
     check_can(con, "arrests", "day", "state")
-    data = _daily(con, None)
+    data, _ = _daily(con, None)
     days = days_between(min(min(v) for v in data.values()), max(max(v) for v in data.values()))
     names = sorted(data)
     values = [[data[n].get(d) for n in names] for d in days]

@@ -118,9 +118,10 @@ def _days_covered(month: date, through: date) -> tuple[int, bool]:
     return days, False
 
 
-def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency") -> pa.Table:
-    """Each monthly value as every workbook and every count-table vintage gave it, oldest
-    first, and the change from the first."""
+def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency",
+              month: date | None = None) -> pa.Table:
+    """Each monthly value (``month``'s only, when given) as every workbook and every
+    count-table vintage gave it, oldest first, and the change from the first."""
     import pyarrow as pa
 
     books = detention.revisions(con, table) if detention.has_workbooks(con) else None
@@ -137,8 +138,8 @@ def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency")
         return arrow(con, """
             SELECT *, value - first_value(value) OVER win AS change_from_first,
                    count(*) OVER (PARTITION BY month, row_label) AS workbooks
-            FROM revision_rows
+            FROM revision_rows WHERE $month IS NULL OR month = $month
             WINDOW win AS (PARTITION BY month, row_label ORDER BY data_through, workbook)
-            ORDER BY month, row_label, data_through, workbook""")
+            ORDER BY month, row_label, data_through, workbook""", {"month": month})
     finally:
         con.unregister("revision_rows")

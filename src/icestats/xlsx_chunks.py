@@ -75,8 +75,9 @@ def parse(path: Path, member: str, index: int, columns: list[int] | None,
 class Pieces:
     """The pieces of one sheet, cut on a background thread and parsed on the pool as soon
     as they are cut, handed out in order (``__iter__``): at most ``AHEAD`` pieces are cut
-    and not yet taken, so a sheet of any size holds a few pieces in memory. Each piece is
-    padded to the first piece's width (a later piece may end further left)."""
+    and not yet taken, so a sheet of any size holds a few pieces in memory. A narrower piece
+    is padded to the first piece's width, a wider one keeps its own: the pieces joined are
+    padded to the widest (``joined`` here, ``_grouped`` in ingest/read_xlsx.py)."""
 
     def __init__(self, path: Path, member: str, index: int, columns: list[int] | None,
                  piece: int = PIECE_BYTES) -> None:
@@ -240,7 +241,7 @@ def _pieces(z: zipfile.ZipFile, member: str, size: int, right: int = 0
         if at < 0 or at > (1 << 20):
             raise Unchunkable("no plain <sheetData> element in the first megabyte")
         head = re.sub(rb"<dimension\b[^>]*/>", b"", block[:at + len(b"<sheetData>")])
-        blocks, held = [block[at + len(b"<sheetData>"):]], 0
+        blocks = [block[at + len(b"<sheetData>"):]]
         held = len(blocks[0])
         previous = 0  # the last row number of the previous piece
         done = False

@@ -88,6 +88,7 @@ class GoalAnswer(Answer):
     goal_from: date | None = None  # the stated goal's first day (None: --goal, every day)
     goal_source: str = ""
     goal_note: str | None = None  # the as-of day is before the stated goal was set
+    counts_note: str | None = None  # weekly national counts past the records: how to ask
 
     @property
     def as_of_incomplete(self) -> bool:
@@ -107,7 +108,7 @@ class GoalAnswer(Answer):
                 "latest_day_shortfall": self.goal - self.latest_day,
                 "windows": self.windows, "trend": self.trend,
                 "coverage": self.coverage, "incomplete_tail_included": self.include_incomplete,
-                "book_ins": self.book_ins}
+                "book_ins": self.book_ins, "counts_note": self.counts_note}
 
 
 @dataclass

@@ -4,7 +4,7 @@ its kind, grain and geography (``grain`` in the JSON), and the table it came fro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -20,7 +20,19 @@ MAIN_TABLES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass
-class CountSeriesAnswer(Answer):
+class AtGrain(Answer):
+    """An answer at a count table's grain. Its JSON body is its own fields in order (the
+    ``Answer`` keywords apart), each under its name or the one ``JSON_NAMES`` gives it."""
+
+    JSON_NAMES: ClassVar[dict[str, str]] = {"start": "from", "end": "to"}
+
+    def body(self) -> dict[str, Any]:
+        return {self.JSON_NAMES.get(f.name, f.name): getattr(self, f.name)
+                for f in fields(self) if not f.kw_only}
+
+
+@dataclass
+class CountSeriesAnswer(AtGrain):
     """``daily`` over a count table: its units (weeks, months, days) between two days."""
 
     question: ClassVar[str] = "daily"
@@ -35,18 +47,15 @@ class CountSeriesAnswer(Answer):
     total: dict[str, Any]  # {kind: n, "days": d, "per_day": x}
     notes: list[str] = field(default_factory=list)
 
-    def body(self) -> dict[str, Any]:
-        return {"kind": self.kind, "grain": self.grain, "geo_level": self.geo_level,
-                "geo": self.geo, "from": self.start, "to": self.end, "units": self.units,
-                "total": self.total, "notes": self.notes}
-
 
 @dataclass
-class WeeklyGoalAnswer(Answer):
+class WeeklyGoalAnswer(AtGrain):
     """``goal`` over weekly national counts: each week's arrests a day against the goal."""
 
     question: ClassVar[str] = "goal"
     columns_key: ClassVar[str] = "goal@weeks"  # its column specs (render/shown.py)
+    JSON_NAMES: ClassVar[dict[str, str]] = {"goal": "goal_per_day",
+                                            "latest": "latest_complete_week"}
     goal: float
     grain: str
     weeks: pa.Table  # week, arrests, per_day, percent_of_goal, shortfall_per_day, caveat
@@ -55,14 +64,9 @@ class WeeklyGoalAnswer(Answer):
     span: dict[str, Any]  # arrests, days, per_day, percent_of_goal over the complete weeks
     notes: list[str] = field(default_factory=list)
 
-    def body(self) -> dict[str, Any]:
-        return {"goal_per_day": self.goal, "grain": self.grain, "weeks": self.weeks,
-                "peak": self.peak, "latest_complete_week": self.latest, "span": self.span,
-                "notes": self.notes}
-
 
 @dataclass
-class PeriodOfficesAnswer(Answer):
+class PeriodOfficesAnswer(AtGrain):
     """``offices`` over one period's totals: ranked by arrests a day, per 100,000 residents
     and per 100,000 noncitizens, the lowest ``n`` under each, and how far they agree."""
 
@@ -72,20 +76,15 @@ class PeriodOfficesAnswer(Answer):
     start: date
     end: date
     days: int
+    n: int
     offices: pa.Table
     lowest: dict[str, list[str]]  # yardstick -> the n lowest offices, lowest first
     agreement: dict[str, Any]
-    n: int
     notes: list[str] = field(default_factory=list)
-
-    def body(self) -> dict[str, Any]:
-        return {"grain": self.grain, "from": self.start, "to": self.end, "days": self.days,
-                "n": self.n, "offices": self.offices, "lowest": self.lowest,
-                "agreement": self.agreement, "notes": self.notes}
 
 
 @dataclass
-class StateSeriesAnswer(Answer):
+class StateSeriesAnswer(AtGrain):
     """Daily state series: each state with the office it lies in (or the offices it spans),
     its 7-day means, the surges found and the change after known events."""
 
@@ -100,25 +99,17 @@ class StateSeriesAnswer(Answer):
     surges: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
 
-    def body(self) -> dict[str, Any]:
-        return {"grain": self.grain, "from": self.start, "to": self.end,
-                "states": self.states, "series": self.series, "events": self.events,
-                "surges": self.surges, "notes": self.notes}
-
 
 @dataclass
-class SplitAnswer(Answer):
+class SplitAnswer(AtGrain):
     """A count table's dimension over named periods (Minnesota's targeted and collateral
     arrests before and during Metro Surge) and by month."""
 
     question: ClassVar[str] = "split"
     columns_key: ClassVar[str] = "split"  # its column specs (render/shown.py)
+    grain: str
     dimension: str
     geo: str
     periods: list[dict[str, Any]]
     months: pa.Table
     notes: list[str] = field(default_factory=list)
-
-    def body(self) -> dict[str, Any]:
-        return {"grain": "day", "dimension": self.dimension, "geo": self.geo,
-                "periods": self.periods, "months": self.months, "notes": self.notes}

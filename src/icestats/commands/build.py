@@ -20,7 +20,7 @@ from icestats.params import Param
 from icestats.questions import Question
 
 METAVAR = {"days": "DAYS", "int": "N", "number": "NUMBER", "date": "YYYY-MM-DD",
-           "office": "OFFICE", "text": "TEXT", "path": "FILE", "list": "TEXT"}
+           "month": "YYYY-MM", "office": "OFFICE", "text": "TEXT", "path": "FILE", "list": "TEXT"}
 KW = inspect.Parameter.KEYWORD_ONLY
 
 

@@ -10,7 +10,7 @@ a title line or the --aor option (a constant column the reader adds, see ``layou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import duckdb
 
@@ -52,10 +52,19 @@ def event_value_columns(c: Col, birth: str = "birth_year", office_field: str = "
     """(output column, source field, SQL over that field) for an event's one-cell columns:
     its office, text fields, secondary dates and birth year. ``office_field`` is 'aor', or
     'facility_code' for a release that names facilities only."""
+    return cell_columns(c, office_field, birth, EVENT_TEXT, CRIMINALITY, EVENT_SECONDARY)
+
+
+def cell_columns(c: Col, office_field: str, birth: str, text: Iterable[str],
+                 criminality: frozenset[str], secondary: Iterable[str]
+                 ) -> list[tuple[str, str, str]]:
+    """The one-cell columns every kind has (arrests too, ``plan.value_columns``): the
+    office, the ``text`` fields (the ``criminality`` ones normalized as such), each
+    ``secondary`` date and the birth year, each of the last two with its raw text."""
     out = office_columns(c, office_field)
-    out += [(f, f, n.criminality_sql(c(f)) if f in CRIMINALITY else n.text_sql(c(f)))
-            for f in EVENT_TEXT]
-    for f in EVENT_SECONDARY:
+    out += [(f, f, n.criminality_sql(c(f)) if f in criminality else n.text_sql(c(f)))
+            for f in text]
+    for f in secondary:
         value, raw = n.secondary_date_sql(c(f))
         out += [(f, f, value), (f"{f}_raw", f, raw)]
     value, raw = n.birth_year_sql(c(birth), from_date=birth == "birth_date")

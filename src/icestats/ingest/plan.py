@@ -11,7 +11,7 @@ import duckdb
 
 from icestats import reference, store
 from icestats.ingest import normalize as n
-from icestats.ingest.events import event_value_columns, office_join
+from icestats.ingest.events import cell_columns, event_value_columns, office_join
 from icestats.ingest.layout import ARRESTS, Layout
 from icestats.ingest.sources import Source
 from icestats.schema import EVENT_TEXT, SECONDARY_DATES, TEXT_FIELDS
@@ -38,27 +38,11 @@ def birth_field(source: Source) -> str:
 
 def value_columns(c: Col, birth: str = "birth_year") -> list[tuple[str, str, str]]:
     """(output column, source field, SQL over that field) for the columns whose value
-    depends on one source cell alone: text fields, secondary dates, birth year, and
-    whether the method marks a reprocessed record."""
-    aor = c("aor")
-    out = [
-        ("aor", "aor", f"CASE WHEN {n.blank_sql(aor)} OR {n.redacted_sql(aor)} THEN "
-                       f"'{reference.UNKNOWN}' ELSE coalesce(a.code, '{reference.UNKNOWN}') END"),
-        ("aor_status", "aor", f"CASE WHEN {n.blank_sql(aor)} THEN 'blank' "
-                              f"WHEN {n.redacted_sql(aor)} THEN 'redacted' "
-                              f"WHEN a.code IS NULL THEN 'unrecognized' ELSE 'ok' END"),
-        ("aor_raw", "aor", f"CASE WHEN a.code IS NULL AND NOT {n.blank_sql(aor)} "
-                           f"THEN trim({aor}) END"),
-    ]
-    out += [(f, f, n.criminality_sql(c(f)) if f in CRIMINALITY_FIELDS else n.text_sql(c(f)))
-            for f in TEXT_FIELDS]
-    for f in SECONDARY_DATES:
-        value, raw = n.secondary_date_sql(c(f))
-        out += [(f, f, value), (f"{f}_raw", f, raw)]
-    value, raw = n.birth_year_sql(c(birth), from_date=birth == "birth_date")
-    out += [("birth_year", birth, value), ("birth_year_raw", birth, raw),
-            ("state_from_site", "duty_site", n.state_from_site_sql(c("duty_site")))]
-    return out + [("reprocessed", "method",
+    depends on one source cell alone: the office, text fields, secondary dates, birth
+    year, the state of the duty site, and whether the method marks a reprocessed record."""
+    out = cell_columns(c, "aor", birth, TEXT_FIELDS, CRIMINALITY_FIELDS, SECONDARY_DATES)
+    return out + [("state_from_site", "duty_site", n.state_from_site_sql(c("duty_site"))),
+                  ("reprocessed", "method",
                    f"coalesce(trim({c('method')}) ILIKE 'ERO Reprocessed Arrest', false)")]
 
 

@@ -63,21 +63,21 @@ def _sheet(con: duckdb.DuckDBPyConnection, book: Workbook, sheet_no: int,
     """The sources of one sheet: one, or one per piece of a big sheet (xlsx_chunks: its
     rows loaded while the next pieces parse), the header found in the first."""
     name = book.names[sheet_no]
-    several = isinstance(parts, Pieces)
+    cut = parts  # loaded piece by piece while Pieces; [the sheet] once it is read whole
     try:
         batch = parts.first() if isinstance(parts, Pieces) else parts[0]
         if isinstance(parts, Pieces) and _empty(batch):  # (rows further down: all of it)
-            batch, several = parts.joined(), False
+            cut = [batch := parts.joined()]
         if _empty(batch):
             return  # an empty sheet holds no rows to lose; load.py records it
         checked, head = _checked(book, sheet_no, batch)
         if checked is not batch:  # parsed again, whole
-            batch, several = checked, False
+            cut = [batch := checked]
         try:
             layout = detect_layout(head, aor)
         except LayoutProblem as p:
-            if several and isinstance(parts, Pieces):
-                batch, several = parts.joined(), False
+            if isinstance(cut, Pieces):
+                batch = cut.joined()
             if is_notes(name, batch.num_rows) or \
                     (p.headerless and batch.num_rows <= SUMMARY_ROWS):
                 book.notes.append(name)  # listed in the result, never loaded
@@ -90,7 +90,7 @@ def _sheet(con: duckdb.DuckDBPyConnection, book: Workbook, sheet_no: int,
         header = rows(batch.slice(layout.header_index, 1))[0]
         synthetic = marked or says_synthetic(head[: layout.header_index])
         done = 0  # the sheet's rows in the pieces before (row k of a piece: done + k + 1)
-        for piece in (_grouped(parts) if several and isinstance(parts, Pieces) else [batch]):
+        for piece in (_grouped(cut) if isinstance(cut, Pieces) else [batch]):
             skip = layout.header_index + 1 if done == 0 else 0
             # the few-valued columns as dictionaries, as csv chunks (read_csv.encode):
             # their distinct values without a pass in DuckDB, and a cheaper insert
@@ -99,8 +99,8 @@ def _sheet(con: duckdb.DuckDBPyConnection, book: Workbook, sheet_no: int,
             relation = f"src_{sheet_no}"
             con.register(relation, table)
             yield Source(name, sheet_no, layout, relation, table.num_rows, table,
-                         label=f"sheet '{name}'", parts=None if several else len(book.names),
-                         values=values, synthetic=synthetic)
+                         label=f"sheet '{name}'", values=values, synthetic=synthetic,
+                         parts=None if isinstance(cut, Pieces) else len(book.names))
     finally:
         if isinstance(parts, Pieces):
             parts.close()

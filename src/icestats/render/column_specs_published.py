@@ -108,7 +108,8 @@ def _split_columns(a: Answer) -> tuple[Col, ...]:
 COUNT_TABLES = (
     Col("table_id", "table"), text("file_name", "file", show=False),
     text("description", "holds", wrap=True), text("coverage_start", "from"),
-    text("coverage_end", "to"), Col("values_stored", "values", priority=2),
+    text("coverage_end", "to"), Col("rows_read", "rows"),
+    Col("values_stored", "values", priority=2),
     Col("not_reported", "not reported", show=False), Col("rows_rejected", "rejected",
                                                          show=False))
 

@@ -55,8 +55,8 @@ def status(console: Console, s: StatusAnswer) -> None:
 def _table_line(r: dict[str, Any]) -> Text:
     line = Text(f"[count table {r['table_id']}] {r['file_name']} · ")
     line.append(*(("GENERATED", "bold yellow") if r["synthetic"] else ("REAL", "bold green")))
-    line.append(f" · {r['form']} ({r['file_format']}) · {r['not_reported']:,} not reported, "
-                f"{_rows(r['rows_rejected'])} rejected · "
+    line.append(f" · {r['form']} ({r['file_format']}) · {_rows(r['rows_read'])} read, "
+                f"{r['rows_rejected']:,} rejected; {r['not_reported']:,} values not reported · "
                 f"{len(json.loads(r['columns_mapped'] or '{}'))} columns mapped; not mapped: "
                 + _unmapped(json.loads(r["columns_unmapped"] or "[]")))
     for note in [*json.loads(r["notes"] or "[]"), *(r.get("vintage_notes") or [])]:

@@ -6,8 +6,10 @@ drawn offline by vl-convert, twice: for a wide screen and for a phone (CSS shows
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
-from functools import partial
+from functools import cache, partial
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +43,7 @@ from icestats.render.specs import Width
 if TYPE_CHECKING:
     from icestats.stats.goals import Goals
 
-CSS = """
+_OWN_CSS = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d1d1d;background:#fafafa}
 main{max-width:900px;margin:0 auto;padding:12px 20px 60px;background:#fff}
 h1{font-size:26px;margin:18px 0 4px}h2{margin-top:38px;border-bottom:2px solid #1f5aa6}
@@ -49,18 +51,36 @@ h1{font-size:26px;margin:18px 0 4px}h2{margin-top:38px;border-bottom:2px solid #
 table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{padding:3px 8px;
 border-bottom:1px solid #e6e6e6;text-align:right}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}.flag{color:#b02a40;font-weight:600}
-.scroll{overflow-x:auto;max-width:100%;background:
-linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/28px 100% no-repeat local,
-linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/28px 100% no-repeat local,
-radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.28),rgba(0,0,0,0)) left/14px 100%
-no-repeat scroll,radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.28),rgba(0,0,0,0))
-right/14px 100% no-repeat scroll}
 .narrow-only{display:none}@media (max-width:700px){.narrow-only{display:block}}
 details{margin:6px 0}summary{cursor:pointer;font-weight:600;font-size:14px}
 .scroll td{white-space:nowrap}td.t,th.t{text-align:left}tr.dim td{color:#767676}
 .real{background:#e8f5e9;padding:6px 10px;border-left:4px solid #2e7d32}
 .synthetic{background:#fff8e1;padding:6px 10px;border-left:4px solid #f9a825}
-""" + FIGURE_CSS
+"""
+# The report must stand alone as one file, so it inlines the rules it shares with the
+# dashboard, read from the dashboard's stylesheet: one source for both.
+SHARED_RULES = (".scroll",)
+STYLESHEET = resources.files("icestats") / "web" / "static" / "style.css"
+
+
+def shared_css(selectors: tuple[str, ...] = SHARED_RULES) -> str:
+    """The dashboard stylesheet's rules for these selectors, as written there."""
+    sheet = STYLESHEET.read_text(encoding="utf-8")
+    rules = []
+    for sel in selectors:
+        rule = re.search(rf"^{re.escape(sel)}\{{[^}}]*\}}", sheet, re.M)
+        if rule is None:  # a packaging fault, not a user's: crash loudly
+            raise RuntimeError(f"web/static/style.css has no {sel} rule")
+        rules.append(rule.group(0))
+    return "\n".join(rules)
+
+
+@cache
+def css() -> str:
+    """The report's whole stylesheet: its own rules, the shared ones, the figures'."""
+    return f"{_OWN_CSS}{shared_css()}\n{FIGURE_CSS}"
+
+
 # Drawn where the releases counted carry them (FOIA 2019-ICFO-53623 has method,
 # citizenship and gender, not criminality, agency or program): the others are named.
 BREAKDOWNS = (("criminality", "Criminality"), ("custody", "Custodial vs at-large"),
@@ -96,7 +116,7 @@ def _build(ice: Icestats, goal_per_day: float | None, fig: Figures) -> str:
             f"<meta name='viewport' content='width=device-width,initial-scale=1'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
             f"style-src 'unsafe-inline'; img-src data:\">"
-            f"<title>{esc(TITLE)}</title><style>{CSS}</style></head><body><main>"
+            f"<title>{esc(TITLE)}</title><style>{css()}</style></head><body><main>"
             f"<h1>{esc(TITLE)}</h1><p class='note'>Made by icestats {esc(__version__)} on "
             f"{date.today()} from {esc(ice.path.name)}. Works offline: no scripts, no "
             f"network.</p>{''.join(sections)}"

@@ -118,7 +118,8 @@ def states(a: StateSeriesAnswer, width: Width) -> Spec:
 def split(a: SplitAnswer, width: Width) -> Spec:
     """The dimension's values stacked by month."""
     rows = plain(a.months)
-    values = [k for k in rows[0] if k not in ("month", "total")] if rows else []
+    values = [k for k in rows[0] if k not in ("month", "total", "days", "partial")] \
+        if rows else []
     fold = [{"fold": values, "as": ["series", "arrests"]}]
     cut = a.periods[1]["from"] if len(a.periods) > 1 else None
     layers: list[Spec] = [{
@@ -130,16 +131,22 @@ def split(a: SplitAnswer, width: Width) -> Spec:
                      "color": {"field": "series", "type": "nominal", "title": None,
                                "scale": {"domain": values,
                                          "range": [SERIES[1], SERIES[0]]}},
+                     "opacity": {"condition": {"test": "datum.partial", "value": 0.45},
+                                 "value": 1},
                      "tooltip": [{"field": "month", "type": "temporal", "format": "%B %Y"},
-                                 {"field": "series"}, {"field": "arrests", "format": ","}]}}]
+                                 {"field": "series"}, {"field": "arrests", "format": ","},
+                                 {"field": "days", "title": "days covered"}]}}]
     if cut:
         layers.append({"data": {"values": [{"cut": cut, "label": a.periods[1]["period"]}]},
                        "mark": {"type": "rule", "color": PARTIAL, "strokeDash": [4, 3]},
                        "encoding": {"x": {"field": "cut", "type": "temporal"}}})
     shares = "; ".join(f"{p['period']}: {p[f'{values[0].lower()}_share_percent']}% "
                        f"{values[0].lower()}" for p in a.periods) if values else ""
+    part = [f"{r['month']:%B %Y} ({r['days']} days)" for r in a.months.to_pylist()
+            if r["partial"]]
+    faded = f". Faded: a month the series covers in part: {', '.join(part)}" if part else ""
     return {**base(f"{a.geo} arrests by {a.dimension.replace('_', ' ')}, by month", a.source,
-                   width, note=shares), "height": 240, "layer": layers}
+                   width, note=shares + faded), "height": 240, "layer": layers}
 
 
 def series(a: CountSeriesAnswer, width: Width) -> Spec:

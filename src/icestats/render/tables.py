@@ -62,6 +62,8 @@ def goal(console: Console, r: GoalAnswer) -> None:
         console.print(Text(f"Book-ins per day: {num(b.book_ins_per_day)} in {b.month:%Y-%m} "
                            f"({pct(b.cbp_share_percent)} after CBP arrests) — ICE detention "
                            f"statistics workbook (real data), {b.workbook}."))
+    if r.counts_note:
+        console.print(r.counts_note)
     source_line(console, r)
 
 
