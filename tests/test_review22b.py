@@ -93,3 +93,9 @@ def test_no_known_column_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"unknown layout: no row names a known column"):
         with icestats.connect(tmp_path / "db.duckdb", write=True) as ice:
             ice.ingest([_csv(tmp_path / "x.csv", [["name", "value"], ["a", "1"]])])
+
+
+def test_known_columns_of_two_kinds_say_which_the_kind_reads(tmp_path: Path) -> None:
+    said = _refusal(tmp_path, ["Event Date", "Docket AOR", "Prior Deport Yes No"])
+    assert ("unknown layout: the row most like a header names 'Event Date' and 'Docket AOR', "
+            "of which an encounters header reads only 'Event Date'") in said

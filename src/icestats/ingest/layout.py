@@ -259,7 +259,7 @@ def _counts_column(cells: Sequence[object]) -> str | None:
 
 def _unknown(rows: Sequence[Sequence[object]], seen: bool) -> LayoutProblem:
     """The refusal of rows with no header: says what a header needs and, for the row that
-    names the most known columns, which ones it names."""
+    names the most known columns, which ones it names (and which its kind reads)."""
     need = ("a header names three known columns of one kind, or the date and office "
             "columns of a kind other than arrests, e.g. 'Departed Date' and 'Docket AOR'")
     known = [[c.strip() for c in cells if isinstance(c, str) and header_key(c) in _ANY_KIND]
@@ -269,16 +269,28 @@ def _unknown(rows: Sequence[Sequence[object]], seen: bool) -> LayoutProblem:
         scope = f" of the first {HEADER_SCAN_ROWS}" if len(rows) >= HEADER_SCAN_ROWS else ""
         return LayoutProblem(f"unknown layout: no row{scope} names a known column ({need})",
                              headerless=not seen)
-    quoted = [repr(c) for c in known[best]]
-    names = " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
-    counts = _counts_column(rows[best])
+    cells, names = rows[best], _listed(known[best])
+    counts = _counts_column(cells)
     if counts is not None:  # (a count table's own loader read the file first)
         return LayoutProblem(
             f"unknown layout: the row most like a header names {names} beside {counts!r}, "
             "a column of counts: a count table names its columns date (or week_start, "
             "month), office (or state) and count", row=best, headerless=not seen)
-    return LayoutProblem(f"unknown layout: the row most like a header names only {names} "
-                         f"({need})", row=best, headerless=not seen)
+    kind = header_kind(cells)[0]
+    own = [c.strip() for c in (match_header(cells) if kind == ARRESTS else
+                               kind_fields.assign(kind, cells, header_key)).values()]
+    said = f"names only {names}"
+    if sorted(own) != sorted(known[best]):  # known columns of several kinds
+        label = kind.replace("_", "-")
+        said = (f"names {names}, of which {'an' if label[0] in 'ae' else 'a'} {label} "
+                f"header reads only {_listed(own)}")
+    return LayoutProblem(f"unknown layout: the row most like a header {said} ({need})",
+                         row=best, headerless=not seen)
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [repr(n) for n in names] or ["none"]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
 
 
 def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],
