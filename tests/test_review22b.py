@@ -6,8 +6,11 @@ another kind only, the unit of fair's rate, surges that start where a release st
 from __future__ import annotations
 
 import csv
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import icestats
@@ -99,3 +102,133 @@ def test_known_columns_of_two_kinds_say_which_the_kind_reads(tmp_path: Path) -> 
     said = _refusal(tmp_path, ["Event Date", "Docket AOR", "Prior Deport Yes No"])
     assert ("unknown layout: the row most like a header names 'Event Date' and 'Docket AOR', "
             "of which an encounters header reads only 'Event Date'") in said
+
+
+# B. every question over --kind says the kind asked for, never 'arrests'
+
+REMOVALS_FROM = date(2024, 1, 1)
+OFFICES = ("CHI", "NYC", "LOS", "HOU", "MIA", "ATL", "DAL", "PHO", "SEA", "DEN")
+
+
+def _daily_removals() -> dict[tuple[date, str], int]:
+    """Removals a day per office, 420 days from 2024-01-01 (seeded Poisson, 2 to 11 a day)."""
+    rng = np.random.default_rng(22)
+    return {(REMOVALS_FROM + timedelta(days=d), aor): int(rng.poisson(2 + k))
+            for d in range(420) for k, aor in enumerate(OFFICES)}
+
+
+@pytest.fixture(scope="module")
+def removals_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("removals")
+    rows = [["Departed Date", "Docket AOR", "Case Status"]]
+    for (day, aor), n in _daily_removals().items():
+        rows += [[day.isoformat(), aor, "x"]] * n
+    db = tmp / "db.duckdb"
+    assert run("ingest", _csv(tmp / "removals.csv", rows), "--db", db).exit_code == 0
+    return db
+
+
+EVENT = "2024-11-05,CHI,operation"
+KIND_QUESTIONS = [["daily"], ["offices"], ["breakdown", "--by", "criminality"], ["goal"],
+                  ["forecast"], ["surges"], ["fair"], ["underperformers"],
+                  ["events", "--event", EVENT]]
+
+
+def _prose(value: object, path: str = "") -> list[tuple[str, str]]:
+    """(path, text) of every string of a JSON answer but column keys and the --count
+    option's value ('arrests': one per event under the kind's rule)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() if k not in ("key", "count")
+                for p in _prose(v, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for v in value for p in _prose(v, f"{path}[]")]
+    return [(path, value)] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("question", KIND_QUESTIONS, ids=lambda q: q[0])
+def test_every_kind_question_says_removals(removals_db: Path, question: list[str]) -> None:
+    """Terminal and --json (the API's answer) of each question taking --kind: no
+    'arrest' anywhere in their words (they said 'arrests a day', 'weekly log arrests',
+    'arrests over the synthetic control's', 'attainment = arrests / ...')."""
+    out = run(*question, "--kind", "removals", "--db", removals_db)
+    assert out.exit_code == 0, out.output
+    assert "arrest" not in out.output.lower(), out.output
+    got = run(*question, "--kind", "removals", "--db", removals_db, "--json")
+    assert got.exit_code == 0, got.output
+    said = [(p, s) for p, s in _prose(json.loads(got.stdout)) if "arrest" in s.lower()]
+    assert said == []
+
+
+def test_events_over_removals_say_removals_a_day(removals_db: Path) -> None:
+    daily = _daily_removals()
+    day = date(2024, 11, 5)
+    before = sum(daily[(day - timedelta(days=i), "CHI")] for i in range(1, 29)) / 28
+    out = run("events", "--event", EVENT, "--kind", "removals", "--db", removals_db)
+    said = " ".join(out.output.split())
+    assert f"CHI 2024-11-05: {before:.1f} removals a day in the 28 days before" in said
+    assert "(removals over the synthetic control's)" in said
+    assert "synthetic control on weekly log removals" in said
+    assert "Weekly, removals over the synthetic's" in said
+
+
+def test_fair_over_removals_says_what_the_rate_is_per(removals_db: Path) -> None:
+    out = run("fair", "--kind", "removals", "--db", removals_db)
+    said = " ".join(out.output.split())
+    assert "per 100k noncit./yr: removals per 100,000 noncitizen residents a year" in said
+    assert "attainment = removals / (target x days)" in said
+    got = json.loads(run("fair", "--kind", "removals", "--db", removals_db, "--json").stdout)
+    labels = {c["key"]: (c["label"], c["unit"]) for c in got["display"]["offices"]["columns"]}
+    assert labels["per_100k_noncitizens_yr"] == (
+        "per 100k noncit./yr", "removals per 100,000 noncitizen residents a year")
+
+
+def test_api_answers_and_charts_say_the_kind(removals_db: Path, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from icestats.web.app import create_app
+
+    client = TestClient(create_app(removals_db), base_url="http://127.0.0.1")
+    for route, params in (("/api/events", {"event": EVENT}), ("/api/fair", {}),
+                          ("/api/underperformers", {}), ("/api/offices", {})):
+        body = client.get(route, params={"kind": "removals", **params})
+        assert body.status_code == 200, body.text
+        assert [s for _, s in _prose(body.json()) if "arrest" in s.lower()] == []
+    weeks = _csv(tmp_path / "removals_by_week.csv",
+                 [["week_start", "removals"], ["2025-01-05", "700"], ["2025-01-12", "770"]])
+    db = tmp_path / "counts.duckdb"
+    assert run("ingest", weeks, "--db", db).exit_code == 0
+    counted = TestClient(create_app(db), base_url="http://127.0.0.1")
+    charts = counted.get("/api/charts/daily", params={"kind": "removals"}).json()
+    assert charts["title"] == "Removals a day by week"  # (it said "Arrests a day by week")
+
+
+@pytest.mark.slow  # (a real browser: make test runs it)
+def test_dashboard_view_menu_follows_the_kind(removals_db: Path) -> None:
+    """With Kind = removals the View menu said "Daily arrests (chart and totals)"."""
+    from playwright.sync_api import sync_playwright
+
+    from icestats.web.app import serve_in_thread
+
+    url, srv = serve_in_thread(removals_db)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            page = b.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"{url}/?kind=removals")
+            page.wait_for_selector("body[data-ready='1']")
+            assert page.text_content("#view option[value='']") == \
+                "Daily removals (chart and totals)"
+            assert page.text_content("#page-title") == "ICE removals per day"
+            # a store of removals only opens on them (it asked for arrests' offices and
+            # never drew: "Daily arrests" over an error)
+            page.goto(url)
+            page.wait_for_selector("body[data-ready='1']")
+            assert page.url.endswith("/?kind=removals")
+            assert page.text_content("#page-title") == "ICE removals per day"
+            assert (page.text_content("#message") or "") == ""
+            assert page.text_content("#chart-title") == "Daily removals, national"
+            b.close()
+    finally:
+        srv.should_exit = True

@@ -25,6 +25,7 @@ from icestats.counting import (
 )
 from icestats.defaults import GOAL_PER_DAY
 from icestats.errors import UsageError
+from icestats.kinds import say
 from icestats.slices import Coverage, Window, coverage, source, uncovered_offices
 from icestats.store import arrow
 
@@ -240,8 +241,9 @@ def offices(con: duckdb.DuckDBPyConnection, w: Window) -> OfficesAnswer:
     con.unregister("office_ref")
     return OfficesAnswer(table, window, w.days_with_data, day, cov, uncovered,
                          count=count, scope=scope, window=w, source=w.source,
-                         method="arrests in the window / covered days in the window; change "
-                                "against the window before; share of the national total")
+                         method=say("arrests in the window / covered days in the window; "
+                                    "change against the window before; share of the national "
+                                    "total", w.slice.kind))
 
 
 def fiscal_years(con: duckdb.DuckDBPyConnection, w: Window) -> FiscalYearsAnswer:

@@ -40,7 +40,10 @@ FAIR = (
     text("name", "office"), text("aor", "code", show=False),
     Col("arrests", "arrests", "arrests", show=False),
     Col("per_day", "per day", "arrests a day", 1),
-    Col("per_100k_noncitizens_yr", "rate", "arrests per 100,000 noncitizen residents a year",
+    # (the label says what the rate is per: a narrow terminal stacks each row, its legend
+    # far below)
+    Col("per_100k_noncitizens_yr", "per 100k noncit./yr",
+        "arrests per 100,000 noncitizen residents a year",
         0, priority=6),
     Col("per_100k_residents_yr", "per 100k residents", "arrests per 100,000 residents a year",
         show=False),
