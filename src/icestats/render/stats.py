@@ -31,12 +31,12 @@ def fair(console: Console, r: FairAnswer) -> None:
 def _fair_notes(r: FairAnswer) -> list[str]:
     notes = [f"rank: by shrunk attainment (arrests a day without a target), with the 95% "
              f"interval of the rank; per day: arrests a day; per 100k noncit./yr: arrests "
-             f"per 100,000 noncitizen residents a year (ACS 2024); vs base: against the office's own baseline; "
-             f"attain.: arrests over the target ({r.goals['source']}); P(<1): probability "
-             f"that the office's underlying rate is below its target; shrunk: empirical "
-             f"Bayes attainment; below: below target with the false discovery rate held; "
-             f"no data: not covered. Intervals are for the underlying daily rate, not for "
-             f"measurement error. Method: {r.method}."]
+             f"per 100,000 noncitizen residents a year (ACS 2024); vs base: against the "
+             f"office's own baseline; attain.: arrests over the target "
+             f"({r.goals['source']}); P(<1): probability that the office's underlying rate "
+             f"is below its target; shrunk: empirical Bayes attainment; below: below target "
+             f"with the false discovery rate held; no data: not covered. Intervals are for "
+             f"the underlying daily rate, not for measurement error. Method: {r.method}."]
     if not r.targets_in_force:
         notes.append("No target is in force in this window (see --goals).")
     for key in ("targets_note", "baseline_note", "areas_note"):
