@@ -232,3 +232,34 @@ def test_dashboard_view_menu_follows_the_kind(removals_db: Path) -> None:
             b.close()
     finally:
         srv.should_exit = True
+
+
+# C. status over a store of another kind only
+
+def test_status_of_a_store_of_removals_only(removals_db: Path) -> None:
+    """It said 'Data: no data loaded', 'Coverage: None to None', 0 days counted, and
+    --json had source.text 'no data loaded' and synthetic null."""
+    out = run("status", "--db", removals_db)
+    said = " ".join(out.output.split())
+    assert "Coverage: removals 2024-01-01 to 2025-02-23, complete through 2025-02-09." in said
+    assert "REAL data: REAL removal records from removals.csv" in said
+    assert "no data loaded" not in said and "None" not in said
+    got = json.loads(run("status", "--db", removals_db, "--json").stdout)
+    assert got["source"]["text"] == "REAL removal records from removals.csv"
+    assert got["synthetic"] is False and got["source"]["synthetic"] is False
+    assert got["source"]["releases"] == [{"file": "removals.csv", "synthetic": False,
+                                          "records": "removal records"}]
+    assert [r["days_counted"] for r in got["releases"]] == [420]
+
+
+def test_status_data_line_names_each_kind_s_files(tmp_path: Path) -> None:
+    arrests = _csv(tmp_path / "arrests.csv",
+                   [["Apprehension Date", "Apprehension AOR", "Apprehension Method"],
+                    ["2024-03-01", "CHI", "Located"], ["2024-03-02", "HOU", "Located"]])
+    removals = _csv(tmp_path / "removals.csv", [["Departed Date", "Docket AOR", "x"],
+                                                ["2024-03-01", "CHI", "y"]])
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", arrests, removals, "--db", db).exit_code == 0
+    got = json.loads(run("status", "--db", db, "--json").stdout)
+    assert got["source"]["text"] == ("REAL arrest records from arrests.csv; REAL removal "
+                                     "records from removals.csv")

@@ -287,8 +287,10 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What is loaded: releases, coverage, rows loaded / rejected / merged, unmatched offices."""
     releases = arrow(con,
         """SELECT *, rows_loaded - episodes AS merged,
-                  (SELECT count(*) FROM day_owner d WHERE d.release_id = r.release_id)
-                      AS days_counted
+                  (SELECT count(DISTINCT date) FROM (  -- (every kind's days)
+                       SELECT date FROM day_owner d WHERE d.release_id = r.release_id
+                       UNION ALL SELECT date FROM kind_day_owner k
+                       WHERE k.release_id = r.release_id)) AS days_counted
            FROM releases r ORDER BY release_id""")
     rejects = con.execute("SELECT reason, count(*) AS n FROM rejects GROUP BY 1 ORDER BY 2 DESC"
                           ).fetchall()
