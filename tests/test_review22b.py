@@ -263,3 +263,36 @@ def test_status_data_line_names_each_kind_s_files(tmp_path: Path) -> None:
     got = json.loads(run("status", "--db", db, "--json").stdout)
     assert got["source"]["text"] == ("REAL arrest records from arrests.csv; REAL removal "
                                      "records from removals.csv")
+
+
+# D. a surge that starts where a release starts says so
+
+def test_a_surge_starting_at_a_release_boundary_says_so(tmp_path: Path) -> None:
+    """Two removals files: CHI doubles where the second starts (a difference between
+    releases, as FY2016's and FY2017's removals files per office); HOU rises in the middle
+    of the first (no note)."""
+    rng = np.random.default_rng(5)
+    cut = date(2024, 7, 1)
+    files = {"a.csv": (date(2024, 1, 1), cut), "b.csv": (cut, date(2024, 12, 31))}
+    db = tmp_path / "db.duckdb"
+    for name, (first, end) in files.items():
+        rows = [["Departed Date", "Docket AOR", "Case Status"]]
+        day = first
+        while day < end:
+            chi = 12 if day >= cut else 5
+            hou = 15 if date(2024, 3, 1) <= day < date(2024, 4, 15) else 5
+            for aor, lam in (("CHI", chi), ("HOU", hou), ("NYC", 5)):
+                rows += [[day.isoformat(), aor, "x"]] * int(rng.poisson(lam))
+            day += timedelta(days=1)
+        assert run("ingest", _csv(tmp_path / name, rows), "--db", db).exit_code == 0
+    got = json.loads(run("surges", "--kind", "removals", "--db", db, "--json").stdout)
+    notes = {(s["office"], s["start"]): s["note"] for s in got["surges"]}
+    assert notes[("HOU", "2024-03-01")] is None
+    # (the scan places CHI's step a day early: the running median of the clipped days)
+    assert notes[("CHI", "2024-06-30")] == (
+        "starts 1 day before release b.csv starts (2024-07-01); may be a difference "
+        "between releases")
+    out = " ".join(run("surges", "--kind", "removals", "--db", db).output.split())
+    assert ("* CHI 2024-06-30: starts 1 day before release b.csv starts (2024-07-01); may "
+            "be a difference between releases.") in out
+    assert "2024-06-30*" in out and "2024-03-01*" not in out

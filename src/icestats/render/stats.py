@@ -173,6 +173,9 @@ def surges(console: Console, r: SurgesAnswer) -> None:
         print_table(console, r, "surges", caption=Text(r.method))
     if r.offices_scanned and not r.surges:
         console.print("No surge found.")
+    for s in r.surges:
+        if s["note"]:
+            console.print(Text(f"* {s['office']} {s['start']}: {s['note']}.", style="yellow"))
     if r.not_covered:
         console.print(f"Not scanned (no record of them in the releases): "
                       f"{', '.join(r.not_covered)}.", style="yellow")
