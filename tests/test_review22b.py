@@ -296,3 +296,44 @@ def test_a_surge_starting_at_a_release_boundary_says_so(tmp_path: Path) -> None:
     assert ("* CHI 2024-06-30: starts 1 day before release b.csv starts (2024-07-01); may "
             "be a difference between releases.") in out
     assert "2024-06-30*" in out and "2024-03-01*" not in out
+
+
+# D. why removals are dated by 'Removal Date' where a release has it (docs/methods.md)
+
+def _raw_removals(fy: int) -> list[tuple[date, date]]:
+    """(departed, removal) of every row of the shipped FY file, read by DuckDB alone."""
+    import duckdb
+    from importlib import resources
+
+    path = resources.files("icestats") / "data" / "extra" / f"ICERemovals_FY{fy}.csv.gz"
+    return duckdb.connect().execute(
+        "SELECT strptime(\"Departed Date\", '%m/%d/%Y')::DATE, "
+        "strptime(\"Removal Date\", '%m/%d/%Y')::DATE "
+        "FROM read_csv(?, skip=5, delim='|', header=true, all_varchar=true)",
+        [str(path)]).fetchall()
+
+
+@pytest.mark.slow  # (the real FY2017 removals: 226,119 rows)
+def test_removal_date_is_the_departure_moved_into_the_fiscal_year_of_record(
+        tmp_path: Path) -> None:
+    """The facts methods.md gives for the rule: a Removal Date is never before its
+    departure, differs from it on 5,470 FY2017 rows, all departed in FY2016, and 2,911 of
+    them sit in October 2016; icestats counts those on their Removal Date and keeps the
+    departure as the second date."""
+    rows = _raw_removals(2017)
+    moved = [(d, r) for d, r in rows if d != r]
+    assert (len(rows), len(moved)) == (226_119, 5_470)
+    assert all(d < r and d < date(2016, 10, 1) <= r for d, r in moved)
+    assert sum(r < date(2016, 11, 1) for _, r in moved) == 2_911
+    from importlib import resources
+
+    path = Path(str(resources.files("icestats") / "data" / "extra" /
+                    "ICERemovals_FY2017.csv.gz"))
+    db = tmp_path / "db.duckdb"
+    assert run("ingest", path, "--db", db).exit_code == 0
+    with icestats.connect(db) as ice:
+        got = ice.con.execute(
+            "SELECT count(*) FILTER (WHERE departed_date <> event_date), "
+            "count(*) FILTER (WHERE event_date = DATE '2016-10-03') FROM events "
+            "WHERE kind = 'removals'").fetchall()[0]
+    assert got == (5_470, sum(r == date(2016, 10, 3) for _, r in rows))
