@@ -302,8 +302,9 @@ def test_a_surge_starting_at_a_release_boundary_says_so(tmp_path: Path) -> None:
 
 def _raw_removals(fy: int) -> list[tuple[date, date]]:
     """(departed, removal) of every row of the shipped FY file, read by DuckDB alone."""
-    import duckdb
     from importlib import resources
+
+    import duckdb
 
     path = resources.files("icestats") / "data" / "extra" / f"ICERemovals_FY{fy}.csv.gz"
     return duckdb.connect().execute(
