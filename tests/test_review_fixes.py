@@ -33,7 +33,7 @@ def test_surges_with_no_office_covered_says_so(no_office: Path) -> None:
     csv = run("surges", "--db", no_office, "--format", "csv")
     assert csv.exit_code == 0
     assert csv.stdout == ("office,start,end,ongoing,days,per_day_before,per_day_during,"
-                          "ratio,low,high\n")
+                          "ratio,low,high,note\n")
 
 
 def test_forecast_with_no_office_covered_gives_the_national_one(no_office: Path) -> None:

@@ -24,6 +24,7 @@ from icestats.counting import (
     period_days,
     period_start_sql,
 )
+from icestats.kinds import say
 from icestats.metrics import not_in_release
 from icestats.slices import Window, counted_kind, narrow, source
 from icestats.store import arrow
@@ -78,8 +79,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, w: Window, by: str, *, period: str
         by, period, table.drop_columns(["period_total"]), wide, columns,
         start=binds["start"], end=binds["end"], aor=aor, missing=missing, count=count,
         scope=scope, window=window, source=window.source, protection=protection,
-        method=f"{count} per {period} by {by}; share of the {period}'s total; the {top} "
-               f"largest values over the range as columns, the rest as 'other'"
+        method=f"{say(count, w.slice.kind)} per {period} by {by}; share of the {period}'s "
+               f"total; the {top} largest values over the range as columns, the rest as 'other'"
                + (f"; {privacy.RULE}" if protection else ""))
 
 

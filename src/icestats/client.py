@@ -204,7 +204,7 @@ class Icestats:
         rejected / merged."""
         covered = not slices.coverage(self.con).empty
         whole = self.resolve(Slice(include_incomplete=True)) if covered else None
-        return compose.status(self.con, whole, self._all_sources())
+        return compose.status(self.con, whole)
 
     def goal(self, goal: float | None = None, *, window: int = WINDOW_DAYS,
              as_of: Day = None, include_incomplete: bool = False, kind: str = "arrests",
@@ -385,9 +385,6 @@ class Icestats:
 
     def workbooks(self) -> dict[str, Any]:
         return detention.workbooks(self.con)
-
-    def _all_sources(self) -> Source:
-        return agency_answers.all_sources(self.con)
 
 def connect(path: str | Path | None = None, *, write: bool = False) -> Icestats:
     """Open an icestats database (read-only unless ``write=True``); default: the file

@@ -75,10 +75,9 @@ def book_ins_near(con: duckdb.DuckDBPyConnection, day: date) -> BookInsNear | No
     return BookInsNear(m["month"], m["per_day"], m["cbp_share_percent"], m["workbook"])
 
 
-def status(con: duckdb.DuckDBPyConnection, whole: Window | None, source: Source
-           ) -> StatusAnswer:
+def status(con: duckdb.DuckDBPyConnection, whole: Window | None) -> StatusAnswer:
     """What is loaded: releases, kinds, workbooks, count tables, coverage, rows."""
-    s = metrics.release_status(con)
+    s, source = metrics.release_status(con), loaded_source(con)
     books = detention.workbooks(con)
     return StatusAnswer(s["releases"], s["coverage"], s["rows_loaded"], s["rows_rejected"],
                         s["records_merged"], s["rejects_by_reason"], s["aor_not_matched"],
@@ -87,6 +86,24 @@ def status(con: duckdb.DuckDBPyConnection, whole: Window | None, source: Source
                         count_agreement=count_metrics.agreement_summary(con),
                         count_rejects=count_metrics.rejects(con), source=source,
                         window=whole, kind_rules=kind_rules(con))
+
+
+def loaded_source(con: duckdb.DuckDBPyConnection) -> Source:
+    """Every file loaded, as status's data line says it: each kind's counted releases in
+    its own words ('REAL removal records from ...'), the workbooks and the count tables.
+    (Arrests' releases only, a store of removals said "no data loaded".)"""
+    from icestats import slices
+    from icestats.agency_answers import all_sources
+    from icestats.kind_counts import kind_connection, kinds_loaded
+
+    every = all_sources(con)  # (its releases: arrests' only)
+    releases: list[tuple[str, bool | None]] = []
+    words: list[str] = []
+    for kind in kinds_loaded(con):
+        mine = slices.source(kind_connection(con, kind))
+        releases += mine.releases
+        words += [mine.records] * len(mine.releases)
+    return Source(tuple(releases), every.workbooks, every.counts, words=tuple(words))
 
 
 def kind_rules(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:

@@ -9,7 +9,9 @@ jail to hold someone), an arrest, a book-in into ICE detention, and a removal.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 KINDS = ("encounters", "detainers", "arrests", "book_ins", "removals")
 ARRESTS = "arrests"
@@ -81,6 +83,31 @@ LABELS = {"encounters": "encounters", "detainers": "detainers", "arrests": "arre
           "book_ins": "book-ins", "removals": "removals"}
 # How a record's office was found (events.office_from, release_kinds.office_rule)
 OFFICE_FROM = ("column", "facility code", "title line", "--aor option")
+
+
+def say(text: str, kind: str) -> str:
+    """``text`` with 'arrest(s)' said in ``kind``'s words: the prose of a question asked of
+    another event kind (its method, notes, legends, labels). Only prose goes through it,
+    never data (a method value 'ERO Reprocessed Arrest' stays as released)."""
+    if kind == ARRESTS:
+        return text
+    many = LABELS[kind]
+    one = many.removesuffix("s")
+    text = re.sub(r"\b([Aa])rrests\b",
+                  lambda m: many.capitalize() if m.group(1) == "A" else many, text)
+    return re.sub(r"\b([Aa])rrest\b",
+                  lambda m: one.capitalize() if m.group(1) == "A" else one, text)
+
+
+def said(value: Any, kind: str) -> Any:
+    """``say`` applied to every string in ``value`` (a note, or a dict or list of notes)."""
+    if isinstance(value, str):
+        return say(value, kind)
+    if isinstance(value, dict):
+        return {k: said(v, kind) for k, v in value.items()}
+    if isinstance(value, list):
+        return [said(v, kind) for v in value]
+    return value
 
 
 def check_kind(kind: str) -> str:

@@ -25,6 +25,7 @@ from icestats.counting import (
 )
 from icestats.defaults import GOAL_PER_DAY
 from icestats.errors import UsageError
+from icestats.kinds import say
 from icestats.slices import Coverage, Window, coverage, source, uncovered_offices
 from icestats.store import arrow
 
@@ -240,8 +241,9 @@ def offices(con: duckdb.DuckDBPyConnection, w: Window) -> OfficesAnswer:
     con.unregister("office_ref")
     return OfficesAnswer(table, window, w.days_with_data, day, cov, uncovered,
                          count=count, scope=scope, window=w, source=w.source,
-                         method="arrests in the window / covered days in the window; change "
-                                "against the window before; share of the national total")
+                         method=say("arrests in the window / covered days in the window; "
+                                    "change against the window before; share of the national "
+                                    "total", w.slice.kind))
 
 
 def fiscal_years(con: duckdb.DuckDBPyConnection, w: Window) -> FiscalYearsAnswer:
@@ -285,8 +287,10 @@ def release_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """What is loaded: releases, coverage, rows loaded / rejected / merged, unmatched offices."""
     releases = arrow(con,
         """SELECT *, rows_loaded - episodes AS merged,
-                  (SELECT count(*) FROM day_owner d WHERE d.release_id = r.release_id)
-                      AS days_counted
+                  (SELECT count(DISTINCT date) FROM (  -- (every kind's days)
+                       SELECT date FROM day_owner d WHERE d.release_id = r.release_id
+                       UNION ALL SELECT date FROM kind_day_owner k
+                       WHERE k.release_id = r.release_id)) AS days_counted
            FROM releases r ORDER BY release_id""")
     rejects = con.execute("SELECT reason, count(*) AS n FROM rejects GROUP BY 1 ORDER BY 2 DESC"
                           ).fetchall()

@@ -53,6 +53,9 @@ class Source:
     workbooks: tuple[str, ...] = ()  # ICE detention statistics workbooks used
     counts: tuple[tuple[str, bool], ...] = ()  # (file name, synthetic) of count tables used
     records: str = "arrest records"  # what the releases' counted rows are
+    # each release's own records word where the releases hold several kinds ('removal
+    # records': status); empty: every release's is ``records``
+    words: tuple[str, ...] = ()
 
     @property
     def synthetic(self) -> bool | None:
@@ -69,15 +72,13 @@ class Source:
     def text(self) -> str:
         """One line for a reader: which numbers are real, which generated, from which file."""
         parts = []
-        real = [n for n, s in self.releases if s is False]
-        generated = [n for n, s in self.releases if s]
-        unknown = [n for n, s in self.releases if s is None]
-        if real:
-            parts.append(f"REAL {self.records} from " + ", ".join(real))
-        if generated:
-            parts.append(f"GENERATED (synthetic) {self.records} from " + ", ".join(generated))
-        if unknown:
-            parts.append(f"{self.records} from " + ", ".join(unknown))
+        words = self.words or (self.records,) * len(self.releases)
+        for flag, label in ((False, "REAL "), (True, "GENERATED (synthetic) "), (None, "")):
+            for word in dict.fromkeys(words):  # (each kind's files in one part)
+                names = [n for (n, s), w in zip(self.releases, words, strict=True)
+                         if s is flag and w == word]
+                if names:
+                    parts.append(f"{label}{word} from " + ", ".join(names))
         if self.workbooks:
             parts.append("REAL ICE detention statistics from " + ", ".join(self.workbooks))
         real_counts = [n for n, s in self.counts if not s]
@@ -90,7 +91,13 @@ class Source:
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "synthetic": self.synthetic,
-                "releases": [{"file": n, "synthetic": s} for n, s in self.releases],
+                # (a release's records word where it is not the answer's: status over a
+                # store of several kinds says 'removal records' beside the arrests')
+                "releases": [{"file": n, "synthetic": s,
+                              **({"records": w} if w != self.records else {})}
+                             for (n, s), w in zip(self.releases, self.words or
+                                                  (self.records,) * len(self.releases),
+                                                  strict=True)],
                 "workbooks": list(self.workbooks),
                 "count_tables": [{"file": n, "synthetic": s} for n, s in self.counts]}
 

@@ -88,3 +88,4 @@ class SurgeRow(TypedDict):
     ratio: float
     low: float
     high: float
+    note: str | None  # it starts near a release's first day (stats.surges.boundary_notes)

@@ -54,8 +54,10 @@ FIELDS: dict[str, tuple[str, ...]] = {
 # fields read to derive another one: stored under that one's name
 STORED_AS = {"birth_date": "birth_year", "duty_site": "state_from_site"}
 REQUIRED = ("apprehension_date", "aor")
-OFFICE_COLUMNS = " or ".join(f"'{a}'" for a in FIELDS["aor"][:3])
 HEADER_SCAN_ROWS = 60
+# column names of a count table's counts (compared by header_key)
+COUNT_NAMES = frozenset({"count", "n", "total", "value", "number", "arrests", "encounters",
+                         "detainers", "removals", "bookins", "detentions"})
 MIN_KNOWN_HEADERS = 3
 
 
@@ -197,13 +199,15 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
     Raises LayoutProblem for an unknown layout or a header lacking a required column."""
     seen = False
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
-        if len(_keys(cells) & _ANY_KIND) < MIN_KNOWN_HEADERS:
+        few = len(_keys(cells) & _ANY_KIND) < MIN_KNOWN_HEADERS
+        if few and not _placed_kinds(cells):
             continue
         seen = True
         kind, name = header_kind(cells)
         found = match_header(cells) if kind == ARRESTS else \
             kind_fields.assign(kind, cells, header_key)
-        if kind == ARRESTS and len(found) < MIN_KNOWN_HEADERS:
+        if kind == ARRESTS and len(found) < MIN_KNOWN_HEADERS or \
+                few and kind not in _placed_kinds(cells):
             continue
         date_field = "apprehension_date" if kind == ARRESTS else "event_date"
         if date_field not in found:
@@ -224,10 +228,69 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
         ignored = tuple(sorted(c.strip() for c in named if c not in found.values() and c.strip()))
         where = _office(kind, found, rows[:index], office, index)
         return Layout(index, found, ignored, name, kind, *where)
-    raise LayoutProblem(
-        "unknown layout: no header row with 'Apprehension Date' and an AOR column "
-        f"(or another kind's date and office) in the first {HEADER_SCAN_ROWS} rows",
-        headerless=not seen)
+    raise _unknown(rows[:HEADER_SCAN_ROWS], seen)
+
+
+def _placed_kinds(cells: Sequence[object]) -> set[str]:
+    """The kinds other than arrests whose own date column and own office column (or, for
+    detainers and book-ins, facility code) the row names: such a row is a header though it
+    names fewer than three known columns ('Departed Date, Docket AOR, Prior Deport Yes No'
+    is a removals extract). Not arrests: 'Apprehension Date' and 'Area of Responsibility'
+    are also the linked arrest date and the office of removals and book-in releases, so two
+    of them alone do not say the rows are arrests (a trimmed removals file would be
+    counted as arrests on their arrest dates); an arrests header still names three."""
+    kinds: set[str] = set()
+    if _counts_column(cells):
+        return kinds  # a date, an office and a count: a count table's row, not records
+    for kind in kind_fields.DATES:
+        found = kind_fields.assign(kind, cells, header_key)
+        facility = kind in ("detainers", "book_ins") and "facility_code" in found
+        if "event_date" in found and ("aor" in found or facility):
+            kinds.add(kind)
+    return kinds
+
+
+def _counts_column(cells: Sequence[object]) -> str | None:
+    """A column named as counts (count, n, total, removals...): the header is a count
+    table's that ``counts`` did not recognize (e.g. its office column is 'Docket AOR')."""
+    return next((c.strip() for c in cells if isinstance(c, str)
+                 and header_key(c) in COUNT_NAMES), None)
+
+
+def _unknown(rows: Sequence[Sequence[object]], seen: bool) -> LayoutProblem:
+    """The refusal of rows with no header: says what a header needs and, for the row that
+    names the most known columns, which ones it names (and which its kind reads)."""
+    need = ("a header names three known columns of one kind, or the date and office "
+            "columns of a kind other than arrests, e.g. 'Departed Date' and 'Docket AOR'")
+    known = [[c.strip() for c in cells if isinstance(c, str) and header_key(c) in _ANY_KIND]
+             for cells in rows]
+    best = max(range(len(known)), key=lambda i: len(known[i]), default=None)
+    if best is None or not known[best]:
+        scope = f" of the first {HEADER_SCAN_ROWS}" if len(rows) >= HEADER_SCAN_ROWS else ""
+        return LayoutProblem(f"unknown layout: no row{scope} names a known column ({need})",
+                             headerless=not seen)
+    cells, names = rows[best], _listed(known[best])
+    counts = _counts_column(cells)
+    if counts is not None:  # (a count table's own loader read the file first)
+        return LayoutProblem(
+            f"unknown layout: the row most like a header names {names} beside {counts!r}, "
+            "a column of counts: a count table names its columns date (or week_start, "
+            "month), office (or state) and count", row=best, headerless=not seen)
+    kind = header_kind(cells)[0]
+    own = [c.strip() for c in (match_header(cells) if kind == ARRESTS else
+                               kind_fields.assign(kind, cells, header_key)).values()]
+    said = f"names only {names}"
+    if sorted(own) != sorted(known[best]):  # known columns of several kinds
+        label = kind.replace("_", "-")
+        said = (f"names {names}, of which {'an' if label[0] in 'ae' else 'a'} {label} "
+                f"header reads only {_listed(own)}")
+    return LayoutProblem(f"unknown layout: the row most like a header {said} ({need})",
+                         row=best, headerless=not seen)
+
+
+def _listed(names: Sequence[str]) -> str:
+    quoted = [repr(n) for n in names] or ["none"]
+    return " and ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
 
 
 def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],
@@ -242,10 +305,15 @@ def _office(kind: str, found: dict[str, str], above: Sequence[Sequence[object]],
         return "title line", titled[0], titled[1]
     if kind in ("detainers", "book_ins") and "facility_code" in found:
         return "facility code", None, found["facility_code"]
+    offices = FIELDS["aor"][:3] if kind == ARRESTS else kind_fields.OFFICES[kind]
+    lacks = f"no office column ({' or '.join(repr(c) for c in offices)})"
+    if kind in ("detainers", "book_ins"):  # their rows are placed by the facility too
+        codes = " or ".join(repr(c) for c in kind_fields.COMMON["facility_code"])
+        lacks += f", no facility code ({codes})"
     raise LayoutProblem(
-        f"this release has no office column ({OFFICE_COLUMNS}) and no title line naming "
-        "one: icestats counts events per field office and cannot place its records (give "
-        "the office with --aor CODE)", row=index, column=FIELDS["aor"][0])
+        f"this {kind.replace('_', '-')} release has {lacks} and no title line naming an "
+        "office: icestats counts events per field office and cannot place its records "
+        "(give the office with --aor CODE)", row=index, column=offices[0])
 
 
 def _duplicate_headers(cells: Sequence[object]) -> tuple[str, str] | None:

@@ -40,7 +40,10 @@ FAIR = (
     text("name", "office"), text("aor", "code", show=False),
     Col("arrests", "arrests", "arrests", show=False),
     Col("per_day", "per day", "arrests a day", 1),
-    Col("per_100k_noncitizens_yr", "rate", "arrests per 100,000 noncitizen residents a year",
+    # (the label says what the rate is per: a narrow terminal stacks each row, its legend
+    # far below)
+    Col("per_100k_noncitizens_yr", "per 100k noncit./yr",
+        "arrests per 100,000 noncitizen residents a year",
         0, priority=6),
     Col("per_100k_residents_yr", "per 100k residents", "arrests per 100,000 residents a year",
         show=False),
@@ -247,13 +250,16 @@ BACKTEST = (
 
 # --- surges ---------------------------------------------------------------------------
 SURGES = (
-    text("office", "office"), Col("start", "start", kind="text"),
+    text("office", "office"),  # (*: near a release's first day, said under the table)
+    Col("start", "start", kind="text",
+        write=lambda r: f"{r['start']}{'*' if r.get('note') else ''}"),
     Col("end", "end", kind="text", write=lambda r: "ongoing" if r["ongoing"] else str(r["end"])),
     Col("ongoing", "ongoing", show=False),
     Col("days", "days", "days"), Col("per_day_before", "before/day", "arrests a day", 1),
     Col("per_day_during", "during/day", "arrests a day", 1, priority=3),
     Col("ratio", "ratio, 95% CI", "during over before", parts=("low", "high"),
         write=lambda r: f"x{r['ratio']:.2f} {r['low']:.2f}–{r['high']:.2f}"),
+    text("note", "note", show=False, write=lambda r: r.get("note") or ""),
 )
 
 

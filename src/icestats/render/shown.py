@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from icestats.kinds import say
 from icestats.render.column_specs import SPECS
 from icestats.render.column_specs_pipeline import SPECS as PIPELINE
 from icestats.render.column_specs_published import SPECS as PUBLISHED
@@ -75,17 +76,17 @@ def resolve(answer: Answer, table: str, rows: list[Row] | None = None) -> Shown:
     data = rows if rows is not None else s.rows(answer) if s.rows else _table_rows(answer, table)
     title = s.title(answer) if callable(s.title) else s.title
     caption = s.caption(answer) if s.caption else ""
-    kind = _kind(answer)
+    kind = answer_kind(answer)
     if kind != "arrests":  # the same questions over another event kind: its own word
-        title, caption = _kind_words(title, kind), _kind_words(caption, kind)
-        every = [replace(c, label=_kind_words(c.label, kind), unit=_kind_words(c.unit, kind))
+        title, caption = say(title, kind), say(caption, kind)
+        every = [replace(c, label=say(c.label, kind), unit=say(c.unit, kind))
                  if c.source != "workbooks" else c for c in every]
     cols, sources = _sourced([c for c in every if c.show], answer)
     return Shown(table, title, cols, data, [bool(s.dim and s.dim(r)) for r in data], sources,
                  caption, every)
 
 
-def _kind(answer: Answer) -> str:
+def answer_kind(answer: Answer) -> str:
     """The event kind a question taking ``--kind`` was asked about (else 'arrests': a
     workbook answer's window is of book-ins, and its tables say so themselves)."""
     from icestats.questions import QUESTIONS
@@ -95,21 +96,6 @@ def _kind(answer: Answer) -> str:
     if q is None or w is None or "kind" not in {p.name for p in q.params}:
         return "arrests"
     return str(w.slice.kind)
-
-
-_WORDS = {"encounters": ("encounter", "encounters"), "detainers": ("detainer", "detainers"),
-          "book_ins": ("book-in", "book-ins"), "removals": ("removal", "removals")}
-
-
-def _kind_words(text: str, kind: str) -> str:
-    """``text`` with 'arrest(s)' said as the kind's word (an answer over --kind KIND)."""
-    import re
-
-    one, many = _WORDS[kind]
-    text = re.sub(r"\b([Aa])rrests\b", lambda m: (many.capitalize() if m.group(1) == "A"
-                                                  else many), text)
-    return re.sub(r"\b([Aa])rrest\b", lambda m: (one.capitalize() if m.group(1) == "A"
-                                                 else one), text)
 
 
 def _table_rows(answer: Answer, table: str) -> list[Row]:

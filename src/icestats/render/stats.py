@@ -14,7 +14,9 @@ from icestats.answers import (
     NowcastAnswer,
     SurgesAnswer,
 )
+from icestats.kinds import say
 from icestats.render.format import num
+from icestats.render.shown import answer_kind
 from icestats.render.tables import source_line
 from icestats.render.terminal import print_table
 
@@ -22,19 +24,19 @@ from icestats.render.terminal import print_table
 def fair(console: Console, r: FairAnswer) -> None:
     print_table(console, r, "offices", padding=(0, 1), pad_edge=False)
     for n in _fair_notes(r):
-        console.print(Text(n))
+        console.print(Text(say(n, answer_kind(r))))
     source_line(console, r)
 
 
 def _fair_notes(r: FairAnswer) -> list[str]:
     notes = [f"rank: by shrunk attainment (arrests a day without a target), with the 95% "
-             f"interval of the rank; per day: arrests a day; rate: per 100,000 noncitizen "
-             f"residents a year (ACS 2024); vs base: against the office's own baseline; "
-             f"attain.: arrests over the target ({r.goals['source']}); P(<1): probability "
-             f"that the office's underlying rate is below its target; shrunk: empirical "
-             f"Bayes attainment; below: below target with the false discovery rate held; "
-             f"no data: not covered. Intervals are for the underlying daily rate, not for "
-             f"measurement error. Method: {r.method}."]
+             f"interval of the rank; per day: arrests a day; per 100k noncit./yr: arrests "
+             f"per 100,000 noncitizen residents a year (ACS 2024); vs base: against the "
+             f"office's own baseline; attain.: arrests over the target "
+             f"({r.goals['source']}); P(<1): probability that the office's underlying rate "
+             f"is below its target; shrunk: empirical Bayes attainment; below: below target "
+             f"with the false discovery rate held; no data: not covered. Intervals are for "
+             f"the underlying daily rate, not for measurement error. Method: {r.method}."]
     if not r.targets_in_force:
         notes.append("No target is in force in this window (see --goals).")
     for key in ("targets_note", "baseline_note", "areas_note"):
@@ -66,7 +68,7 @@ def nowcast(console: Console, r: NowcastAnswer) -> None:
 def events(console: Console, r: EventsAnswer) -> None:
     if any(e.get("effect") is not None for e in r.events):
         print_table(console, r, "events", padding=(0, 1))
-        console.print(Text(
+        console.print(Text(say(
             "Each event: the effect over that many days from the event (arrests over the "
             f"synthetic control's), its {r.level:.0%} interval by test inversion against the "
             f"placebos, and the permutation p of no effect against the placebos (the "
@@ -75,7 +77,7 @@ def events(console: Console, r: EventsAnswer) -> None:
             f"interval is then a parametric one on the placebos' scale). Pre-trend: the "
             f"{r.window_days}-day "
             f"estimate at the date minus {r.window_days} days (should show no effect). "
-            f"Method: {r.method}."))
+            f"Method: {r.method}.", answer_kind(r))))
     for e in r.events:
         if e.get("effect") is None:
             console.print(Text(f"{e['office']} {e['date']} {e['label']}: {e['note']}.",
@@ -93,7 +95,8 @@ def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
     weights = ", ".join(f"{c} {w:.2f}" for c, w in f["weights"].items())
     left = ", ".join(f"{x['office']} (x{x['ratio']:.1f} from {x['start']})"
                      for x in f["left_out_surging"]) or "none"
-    console.print(Text(
+    kind = answer_kind(r)
+    console.print(Text(say(
         f"{e['office']} {e['date']}: {num(e['before_per_day'])} arrests a day in the "
         f"{e['window_days']} days before, {num(e['after_per_day'])} after against "
         f"{num(e['synthetic_per_day'])} for the synthetic control "
@@ -103,12 +106,14 @@ def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
         f"{left}. Inference: {e['inference']}. Abadie's RMSPE-ratio p {e['placebo_p']:.3f} (of "
         f"any change in any week, a one-week spike included: it can be small while the "
         f"interval for the {e['window_days']}-day effect includes 1). Effects are "
-        f"geometric means of the weekly ratios; the a-day figures above are arithmetic."))
+        f"geometric means of the weekly ratios; the a-day figures above are arithmetic.",
+        kind)))
     if f.get("overfit_notes"):
         console.print(Text("Over-fitting: " + "; ".join(f["overfit_notes"]) + ".",
                            style="yellow"))
     weeks = [w for w in e["study"] if -4 <= w["week"] <= 7]
-    console.print(Text("Weekly, arrests over the synthetic's (* the interval excludes 1): " +
+    weekly = say("Weekly, arrests over the synthetic's (* the interval excludes 1): ", kind)
+    console.print(Text(weekly +
                        ", ".join(f"{w['week']:+d}={w['ratio']:.2f}" + (
                            "*" if w["low"] is not None and not w["low"] <= 1 <= w["high"]
                            else "") for w in weeks) + "."))
@@ -117,9 +122,9 @@ def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
     print_table(console, r, "displacement", e["displacement"][:8], padding=(0, 1),
                 title=f"Other offices, {e['window_days']} days after {e['date']} (nearest 8; "
                       "all in --json)")
-    console.print(Text("* not a donor (a surge or an event of its own). A neighbour whose "
-                       "interval lies below 1 lost arrests while the event office gained: "
-                       "arrests moved rather than added."))
+    console.print(Text(say("* not a donor (a surge or an event of its own). A neighbour "
+                           "whose interval lies below 1 lost arrests while the event office "
+                           "gained: arrests moved rather than added.", kind)))
 
 
 def forecast(console: Console, r: ForecastAnswer) -> None:
@@ -168,6 +173,9 @@ def surges(console: Console, r: SurgesAnswer) -> None:
         print_table(console, r, "surges", caption=Text(r.method))
     if r.offices_scanned and not r.surges:
         console.print("No surge found.")
+    for s in r.surges:
+        if s["note"]:
+            console.print(Text(f"* {s['office']} {s['start']}: {s['note']}.", style="yellow"))
     if r.not_covered:
         console.print(f"Not scanned (no record of them in the releases): "
                       f"{', '.join(r.not_covered)}.", style="yellow")

@@ -151,10 +151,16 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
 
     kinds_table(console, s)
     cov = s.coverage
-    console.print(f"Coverage: {cov.start} to {cov.end}; complete through {cov.complete_through}"
-                  + (f", incomplete from {cov.incomplete_from} (reporting lag)"
-                     if cov.incomplete_from else ""))
     others = s.kinds is not None and any(k != "arrests" for k in s.kinds["kind"].to_pylist())
+    if others:  # each kind's own days (arrests' alone said "None to None" over removals)
+        console.print(Text("Coverage: " + "; ".join(
+            f"{r['label']} {r['start']} to {r['end']}, complete through "
+            f"{r['complete_through']}" for r in s.kind_rules.values()) + "."))
+    else:
+        console.print(f"Coverage: {cov.start} to {cov.end}; complete through "
+                      f"{cov.complete_through}" + (f", incomplete from {cov.incomplete_from} "
+                                                   "(reporting lag)" if cov.incomplete_from
+                                                   else ""))
     console.print(f"Rows loaded {s.rows_loaded:,}: {s.arrests:,} arrests after merging "
                   + ("duplicate records (the other kinds' events: Event kinds above); "
                      if others else f"{s.records_merged:,} duplicate records; ")

@@ -26,6 +26,7 @@ from icestats import params, reference, slices
 from icestats.answers import EventsAnswer
 from icestats.defaults import LEVEL, WINDOW_DAYS
 from icestats.errors import UsageError
+from icestats.kinds import say
 from icestats.slices import Window
 from icestats.stats import event_effects as fx
 from icestats.stats import office_matrix, synth
@@ -263,7 +264,7 @@ def store_events(con: duckdb.DuckDBPyConnection, w: Window, events: list[Event],
     src = slices.source(con, lo, hi)
     return EventsAnswer(results, window, level, (cov.start, end), pre_days=pre, count=count,
                         scope=scope, window=slices.narrow(con, w, lo, hi, src), source=src,
-                        method=METHOD)
+                        method=say(METHOD, w.slice.kind))
 
 
 def _refused(r: dict[str, Any], ev: Event) -> dict[str, Any]:

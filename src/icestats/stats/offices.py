@@ -12,6 +12,7 @@ import numpy as np
 from icestats import reference
 from icestats.answers import FairAnswer
 from icestats.defaults import FDR, LEVEL
+from icestats.kinds import said, say
 from icestats.slices import Window
 from icestats.stats import covered_codes, office_matrix
 from icestats.stats.fair import FairResult, Period, evaluate
@@ -84,6 +85,9 @@ def evaluation(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *, q: fl
              if a in uncovered and b in codes]
     if areas:
         answer.details["areas_note"] = "; ".join(areas)
+    # (another kind: its notes and method in its words; the data columns keep their keys)
+    answer.method = say(answer.method, w.slice.kind)
+    answer.details = said(answer.details, w.slice.kind)
     return Evaluation(answer, result, codes, targets, pops, relative)
 
 

@@ -44,6 +44,12 @@ THRESHOLD = 4.5
 MIN_DAYS = 7
 MIN_RATIO = 1.3
 BASE_DAYS = 28  # a surge is measured against the nearest earlier segment this long
+# A surge starting this near the first day a release is counted for may be the difference
+# between two releases (FY2017's removals file holds ATL 12,571 against FY2016's 5,770),
+# not a change on the ground. Two weeks: the scan places a step within about
+# sd^2/delta^2 days of where it is, about 9 days for a x1.4 step in a small office's
+# lumpy daily counts (long-run sd near 1 on the log scale).
+NEAR_RELEASE_START = 14
 
 
 def _running_median(z: np.ndarray, width: int = 29) -> np.ndarray:
@@ -176,7 +182,7 @@ def scan(days: list[date], counts: np.ndarray, codes: list[str],
                         "days": s.stop - s.start,
                         "per_day_before": None, "per_day_during":
                             float(counts[s.start:s.stop, j].mean()),
-                        "ratio": s.ratio, "low": s.low, "high": s.high})
+                        "ratio": s.ratio, "low": s.low, "high": s.high, "note": None})
     return sorted(out, key=lambda r: (r["start"], r["office"]))
 
 
@@ -189,6 +195,35 @@ def with_before(rows: list[SurgeRow], days: list[date], counts: np.ndarray,
         before = counts[max(i - 28, 0):i, j]
         r["per_day_before"] = float(before.mean()) if len(before) else None
     return rows
+
+
+def release_starts(con: duckdb.DuckDBPyConnection, first: date, last: date
+                   ) -> list[tuple[date, str]]:
+    """(day, file) where the counted kind's days pass from one release to another inside
+    the scan (a gap between them included: FY2018's encounters were never released)."""
+    return [(d, str(f)) for d, f in con.execute("""
+        SELECT o.date, r.file_name FROM (
+            SELECT date, release_id, lag(release_id) OVER (ORDER BY date) AS prev
+            FROM day_owner WHERE date BETWEEN $first AND $last) o
+        JOIN releases r USING (release_id)
+        WHERE o.prev <> o.release_id ORDER BY o.date""",
+        {"first": first, "last": last}).fetchall()]
+
+
+def boundary_notes(rows: list[SurgeRow], starts: list[tuple[date, str]]) -> None:
+    """Each surge's ``note``: where it starts within NEAR_RELEASE_START days of a release's
+    first counted day, that the rise may be a difference between releases."""
+    for r in rows:
+        near = [(abs((r["start"] - d).days), d, f) for d, f in starts
+                if abs((r["start"] - d).days) <= NEAR_RELEASE_START]
+        r["note"] = None
+        if near:
+            _, day, file = min(near)
+            gap = (r["start"] - day).days
+            where = "where" if gap == 0 else \
+                f"{abs(gap)} day{'s' if abs(gap) > 1 else ''} {'after' if gap > 0 else 'before'}"
+            r["note"] = (f"starts {where} release {file} starts ({day}); may be a "
+                         "difference between releases")
 
 
 def store_surges(con: duckdb.DuckDBPyConnection, w: Window, threshold: float = THRESHOLD,
@@ -215,6 +250,7 @@ def store_surges(con: duckdb.DuckDBPyConnection, w: Window, threshold: float = T
     days, _, counts = office_matrix(con, first, last, w.slice.count, codes, w.slice.scope)
     found = with_before(scan(days, counts, codes, threshold, min_ratio), days, counts, codes)
     rows = [r for r in found if r["start"] <= w.last and r["end"] >= w.first]
+    boundary_notes(rows, release_starts(con, first, last))
     return SurgesAnswer(  # (the source: every file the scan read, not only the window's)
         rows, codes, threshold, min_ratio, list(w.not_covered), count=w.slice.count,
         scope=w.slice.scope, window=w, source=slices.source(con, first, last),

@@ -19,6 +19,7 @@ import numpy as np
 from icestats.answers import UnderperformersAnswer
 from icestats.defaults import FDR, LEVEL
 from icestats.errors import UsageError
+from icestats.kinds import said, say
 from icestats.slices import Window, earlier
 from icestats.stats.goals import Goals
 from icestats.stats.offices import Evaluation, evaluation
@@ -61,7 +62,7 @@ def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
                                                    level=level)
     below = BELOW_SHARE if ev.relative_targets else BELOW_TARGET
     details["below_means"] = below
-    return UnderperformersAnswer(
+    return _in_words(w, UnderperformersAnswer(
         n, a.window_days, k, measures, offices, every, some, flagged, a.fdr, level,
         _headline(n, measures, every, some, flagged, a.fdr, below,
                   details["every_measure_stability"]), a.goals, details,
@@ -71,7 +72,16 @@ def underperformers(con: duckdb.DuckDBPyConnection, w: Window, goals: Goals, *,
                f"from {a.details['rank_draws']:,} seeded posterior draws of every office's "
                f"underlying daily rate (gamma, effective counts y/phi); below target: "
                f"one-sided test with the variance at the target, Benjamini-Hochberg at FDR "
-               f"{a.fdr}. Fair evaluation: {a.method}")
+               f"{a.fdr}. Fair evaluation: {a.method}"))
+
+
+def _in_words(w: Window, u: UnderperformersAnswer) -> UnderperformersAnswer:
+    """Over another kind: the yardsticks, notes and method in that kind's words (the
+    offices' data keep their keys)."""
+    kind = w.slice.kind
+    u.measures, u.details = said(u.measures, kind), said(u.details, kind)
+    u.note, u.method = say(u.note, kind), say(u.method, kind)
+    return u
 
 
 BELOW_TARGET = "below target"
@@ -132,10 +142,10 @@ def _nothing_to_compare(w: Window, ev: Evaluation, level: float) -> Underperform
     a, k = ev.answer, len(ev.codes)
     note = (f"{k} office{'' if k == 1 else 's'} ranked in this window: there is nothing to "
             f"compare, so no office is listed")
-    return UnderperformersAnswer(0, a.window_days, k, [], [], [], [], [], a.fdr, level, note,
-                                 a.goals, {"intervals_for": INTERVALS_FOR}, a.not_covered,
-                                 count=a.count, scope=a.scope, window=w, source=w.source,
-                                 method=f"no ranking: {note}")
+    return _in_words(w, UnderperformersAnswer(
+        0, a.window_days, k, [], [], [], [], [], a.fdr, level, note, a.goals,
+        {"intervals_for": INTERVALS_FOR}, a.not_covered, count=a.count, scope=a.scope,
+        window=w, source=w.source, method=f"no ranking: {note}"))
 
 
 KEPT = ("targets_note", "baseline_note", "areas_note", "baseline", "rank_draws", "rank_seed")

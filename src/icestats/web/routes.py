@@ -162,7 +162,9 @@ def charts_daily(i: Ice, aor: Text = None, by: Text = None,
     if isinstance(got, CountSeriesAnswer):  # the days asked about are a count table's
         from icestats.render import specs_published
 
-        return _charts(f"Arrests a day by {got.grain}", [specs_published.series(got, None)])
+        said = got.kind.replace("_", "-")  # (the table's own kind)
+        return _charts(f"{said.capitalize()} a day by {got.grain}",
+                       [specs_published.series(got, None)], said)
     a = need_records(got, DailyAnswer)
     where = f"{names.get(codes[0], codes[0])} ({codes[0]})" if codes else "national"
     means = "each whole month's mean a day" if a.protection else "7-day means"

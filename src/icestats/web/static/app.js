@@ -141,6 +141,11 @@ function words(s) {
   const rules = STATUS.kind_rules || {};
   const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
   const one = (r) => r.one.replace(/^an? /, "");  // "an encounter": "encounter"
+  // The daily view's name and chart follow the kind chosen (the menu said "Daily arrests"
+  // over removals).
+  const chosen = KINDS.includes(s.kind) ? s.kind : "arrests";
+  const word = rules[chosen] ? rules[chosen].label : chosen.replace("_", "-");
+  $("view").querySelector('option[value=""]').textContent = `Daily ${word} (chart and totals)`;
   if (s.view === "pipeline") {
     $("page-title").textContent = "The enforcement pipeline: every kind a day per office";
     $("coverage").textContent = Object.values(rules).map((r) => `${cap(one(r))} records ${r.start} to ${r.end}`).join("; ") + "." + COUNTS;
@@ -311,7 +316,15 @@ function update() {
 
 async function init() {
   try {
-    const [status, offices] = await Promise.all([getJSON("/api/status"), getJSON("/api/offices")]);
+    const status = await getJSON("/api/status");
+    // A store without arrests (removals only): the office list, and the kind shown, are
+    // a loaded kind's (asking for arrests failed, and the page never drew).
+    const loaded = Object.keys(status.kind_rules || {});
+    const first = loaded.includes("arrests") || !loaded.length ? "" : loaded[0];
+    if (first && !location.search) history.replaceState(null, "", "?kind=" + first);
+    const asked = state().kind;
+    const kind = asked && loaded.includes(asked) ? asked : first;
+    const offices = await getJSON("/api/offices" + (kind ? "?kind=" + kind : ""));
     const tables = (status.count_tables || []).length;
     const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain} and ${t.geo_level}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
     STATUS = status;
