@@ -43,7 +43,6 @@ from icestats.answers import (
     OfficesAnswer,
     PipelineAnswer,
     RevisionsAnswer,
-    Source,
     StatusAnswer,
     SurgesAnswer,
     UnderperformersAnswer,
