@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,3 +113,24 @@ def real_full_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("real_full") / "real.duckdb"
     assert run("ingest", *files, "--db", db).exit_code == 0
     return db
+
+
+@contextmanager
+def dashboard(db: Path) -> Iterator[tuple[str, Any]]:
+    """(url, a headless Debian chromium) over the dashboard of ``db``; both stopped after."""
+    from playwright.sync_api import sync_playwright
+
+    from icestats.web.app import serve_in_thread
+
+    url, srv = serve_in_thread(db)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"]
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            try:
+                yield url, browser
+            finally:
+                browser.close()
+    finally:
+        srv.should_exit = True

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import release_db, run
+from conftest import dashboard, release_db, run
 
 SEATTLE_ARRESTS = ["Arrest Date", "Date of Birth", "Gender", "Country of Citizenship",
                    "Event Number", "Apprehension Landmark", "Arrest Method",
@@ -273,38 +273,26 @@ def test_api_says_the_kind_in_charts_status_and_pipeline(tmp_path: Path) -> None
 
 @pytest.mark.slow  # (a real browser: make test runs it)
 def test_dashboard_names_the_kind_and_shows_the_pipeline(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    from icestats.web.app import serve_in_thread
-
     db = _removals_db(tmp_path, db=release_db(tmp_path))
-    url, srv = serve_in_thread(db)
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"]
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            for width in (1400, 390):
-                page = b.new_page(viewport={"width": width, "height": 900})
-                page.goto(f"{url}/?kind=removals")
-                page.wait_for_selector("body[data-ready='1']")
-                assert page.text_content("#page-title") == "ICE removals per day"
-                cover = page.text_content("#coverage") or ""
-                assert cover.startswith("Removal records 2025-03-01 to 2025-04-29;")
-                rules = page.text_content("#rules") or ""
-                assert "one removal" in rules and "24-hour" not in rules
-                page.goto(f"{url}/?view=pipeline")
-                page.wait_for_selector("body[data-ready='1']")
-                page.wait_for_selector("#more h3")
-                more = page.text_content("#more") or ""
-                assert "removals per arrest:" in more and "not the share" in more
-                assert "Goal: 1,000,000 removals a year, 1,000,000 / 365 = 2,739.7 a day" in more
-                assert "Arrests booked in and removed within 30/90/180 days" in more
-                assert (page.text_content("#page-title") or "").startswith("The enforcement")
-                page.close()
-            b.close()
-    finally:
-        srv.should_exit = True
+    with dashboard(db) as (url, b):
+        for width in (1400, 390):
+            page = b.new_page(viewport={"width": width, "height": 900})
+            page.goto(f"{url}/?kind=removals")
+            page.wait_for_selector("body[data-ready='1']")
+            assert page.text_content("#page-title") == "ICE removals per day"
+            cover = page.text_content("#coverage") or ""
+            assert cover.startswith("Removal records 2025-03-01 to 2025-04-29;")
+            rules = page.text_content("#rules") or ""
+            assert "one removal" in rules and "24-hour" not in rules
+            page.goto(f"{url}/?view=pipeline")
+            page.wait_for_selector("body[data-ready='1']")
+            page.wait_for_selector("#more h3")
+            more = page.text_content("#more") or ""
+            assert "removals per arrest:" in more and "not the share" in more
+            assert "Goal: 1,000,000 removals a year, 1,000,000 / 365 = 2,739.7 a day" in more
+            assert "Arrests booked in and removed within 30/90/180 days" in more
+            assert (page.text_content("#page-title") or "").startswith("The enforcement")
+            page.close()
 
 
 def test_an_event_on_a_day_no_release_of_the_kind_covers_is_refused(tmp_path: Path) -> None:

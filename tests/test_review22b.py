@@ -17,7 +17,7 @@ import icestats
 from icestats.errors import InputError
 from icestats.ingest.registry import KIND_LAYOUTS
 
-from conftest import run
+from conftest import dashboard, run
 
 
 def _csv(path: Path, rows: list[list[str]]) -> Path:
@@ -205,33 +205,21 @@ def test_api_answers_and_charts_say_the_kind(removals_db: Path, tmp_path: Path) 
 @pytest.mark.slow  # (a real browser: make test runs it)
 def test_dashboard_view_menu_follows_the_kind(removals_db: Path) -> None:
     """With Kind = removals the View menu said "Daily arrests (chart and totals)"."""
-    from playwright.sync_api import sync_playwright
-
-    from icestats.web.app import serve_in_thread
-
-    url, srv = serve_in_thread(removals_db)
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"]
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            page = b.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(f"{url}/?kind=removals")
-            page.wait_for_selector("body[data-ready='1']")
-            assert page.text_content("#view option[value='']") == \
-                "Daily removals (chart and totals)"
-            assert page.text_content("#page-title") == "ICE removals per day"
-            # a store of removals only opens on them (it asked for arrests' offices and
-            # never drew: "Daily arrests" over an error)
-            page.goto(url)
-            page.wait_for_selector("body[data-ready='1']")
-            assert page.url.endswith("/?kind=removals")
-            assert page.text_content("#page-title") == "ICE removals per day"
-            assert (page.text_content("#message") or "") == ""
-            assert page.text_content("#chart-title") == "Daily removals, national"
-            b.close()
-    finally:
-        srv.should_exit = True
+    with dashboard(removals_db) as (url, b):
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(f"{url}/?kind=removals")
+        page.wait_for_selector("body[data-ready='1']")
+        assert page.text_content("#view option[value='']") == \
+            "Daily removals (chart and totals)"
+        assert page.text_content("#page-title") == "ICE removals per day"
+        # a store of removals only opens on them (it asked for arrests' offices and
+        # never drew: "Daily arrests" over an error)
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']")
+        assert page.url.endswith("/?kind=removals")
+        assert page.text_content("#page-title") == "ICE removals per day"
+        assert (page.text_content("#message") or "") == ""
+        assert page.text_content("#chart-title") == "Daily removals, national"
 
 
 # C. status over a store of another kind only
