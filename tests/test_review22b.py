@@ -238,6 +238,22 @@ def test_status_of_a_store_of_removals_only(removals_db: Path) -> None:
     assert got["source"]["releases"] == [{"file": "removals.csv", "synthetic": False,
                                           "records": "removal records"}]
     assert [r["days_counted"] for r in got["releases"]] == [420]
+    total = sum(_daily_removals().values())  # (one record each: no identifier, no merging)
+    assert (f"Rows loaded {total:,}: {total:,} removals counted (after merging duplicate "
+            "records); rejected 0.") in said  # (it led with "0 arrests")
+
+
+@pytest.mark.parametrize("question", [["goal"], ["daily"], ["offices"], ["fair"],
+                                      ["breakdown", "--by", "gender"]])
+def test_a_question_over_a_kind_not_loaded_says_what_is(removals_db: Path,
+                                                        question: list[str]) -> None:
+    """Over a store of removals only, every arrests question said "the database holds no
+    releases yet"; it names what the store holds and how to ask it."""
+    out = run(*question, "--db", removals_db)
+    assert out.exit_code == 2, out.output
+    assert " ".join(out.output.split()) == (
+        "error: no arrest records are loaded; this database holds removals (2024-01-01 "
+        "to 2025-02-23): ask with --kind removals")
 
 
 def test_status_data_line_names_each_kind_s_files(tmp_path: Path) -> None:

@@ -24,9 +24,8 @@ from icestats.counting import (
     period_start_sql,
 )
 from icestats.defaults import GOAL_PER_DAY
-from icestats.errors import UsageError
 from icestats.kinds import say
-from icestats.slices import Coverage, Window, coverage, source, uncovered_offices
+from icestats.slices import Coverage, Window, coverage, nothing_loaded, source, uncovered_offices
 from icestats.store import arrow
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ __all__ = ["coverage", "daily_table", "fiscal_years", "goal", "national", "not_i
 def require_data(con: duckdb.DuckDBPyConnection) -> Coverage:
     cov = coverage(con)
     if cov.empty:
-        raise UsageError("the database holds no releases yet; load one with `icestats ingest`")
+        raise nothing_loaded(con)
     return cov
 
 

@@ -236,10 +236,29 @@ def resolve(con: duckdb.DuckDBPyConnection, s: Slice) -> Window:
     """The slice against the store: its days, coverage, offices not covered, files."""
     cov = coverage(con)
     if cov.empty:
-        raise UsageError("the database holds no releases yet; load one with `icestats ingest`")
+        raise nothing_loaded(con)
     first, last = span(cov, s)
     return Window(s, first, last, days_with_data(con, first, last), cov,
                   tuple(uncovered_offices(con, first, last)), source(con, first, last))
+
+
+def nothing_loaded(con: duckdb.DuckDBPyConnection) -> UsageError:
+    """The error for a question over a kind the store holds no records of: the kinds it
+    does hold, and how to ask them (a store of removals only said it held no releases)."""
+    from icestats.kinds import LABELS
+
+    asked = "arrests"  # (another kind's cursor names it: kind_counts.kind_connection)
+    if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'counted_kind' "
+                   "AND temporary").fetchall()[0][0]:
+        asked = str(con.execute("SELECT kind FROM counted_kind").fetchall()[0][0])
+    held = con.execute("SELECT kind, min(coverage_start), max(coverage_end) "
+                       "FROM main.release_kinds WHERE kind <> ? GROUP BY kind ORDER BY kind",
+                       [asked]).fetchall()
+    if not held:
+        return UsageError("the database holds no releases yet; load one with `icestats ingest`")
+    what = ", ".join(f"{LABELS[k]} ({a} to {b})" for k, a, b in held)
+    return UsageError(f"no {LABELS[asked].removesuffix('s')} records are loaded; this "
+                      f"database holds {what}: ask with --kind {held[0][0]}")
 
 
 def days_with_data(con: duckdb.DuckDBPyConnection, first: date, last: date) -> int:

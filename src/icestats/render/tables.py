@@ -17,6 +17,7 @@ from icestats.answers import (
     OfficesAnswer,
     StatusAnswer,
 )
+from icestats.kinds import LABELS
 from icestats.render.columns import Col
 from icestats.render.format import num, pct, signed, text
 from icestats.render.shown import Shown
@@ -161,10 +162,16 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
                       f"{cov.complete_through}" + (f", incomplete from {cov.incomplete_from} "
                                                    "(reporting lag)" if cov.incomplete_from
                                                    else ""))
-    console.print(f"Rows loaded {s.rows_loaded:,}: {s.arrests:,} arrests after merging "
-                  + ("duplicate records (the other kinds' events: Event kinds above); "
-                     if others else f"{s.records_merged:,} duplicate records; ")
-                  + f"rejected {s.rows_rejected:,}.")
+    if others:  # (each kind's count is in Event kinds above: "0 arrests" led a removals store)
+        per_kind: dict[str, int] = {}
+        for r in s.kinds.to_pylist():  # type: ignore[union-attr]  # (others: loaded)
+            per_kind[r["kind"]] = per_kind.get(r["kind"], 0) + int(r["counted"] or 0)
+        counted = ", ".join(f"{n:,} {LABELS[k]}" for k, n in per_kind.items())
+        console.print(f"Rows loaded {s.rows_loaded:,}: {counted} counted (after merging "
+                      f"duplicate records); rejected {s.rows_rejected:,}.")
+    else:
+        console.print(f"Rows loaded {s.rows_loaded:,}: {s.arrests:,} arrests after merging "
+                      f"{s.records_merged:,} duplicate records; rejected {s.rows_rejected:,}.")
     for label, items in (("Rejected rows by reason", s.rejects_by_reason),
                          ("Rows with no matched office", s.aor_not_matched),
                          ("Unrecognized office spellings", s.unrecognized_aor_values)):
