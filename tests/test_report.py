@@ -172,6 +172,21 @@ def test_data_table_is_the_specs_rows() -> None:
         "<tr><td>2019-01-02</td><td></td></tr></table></div></details>")
 
 
+def test_data_table_reads_as_the_chart_does() -> None:
+    """The table showed the answer's keys and raw values (296.7142857142857, True,
+    25650386.0); it shows the chart's titles and the numbers rounded."""
+    from icestats.render.figures import data_table
+
+    spec = {"encoding": {"y": {"field": "mean_7", "title": "arrests a day (7-day mean)"}},
+            "data": {"values": [{"mean_7": 296.7142857142857, "ratio": 0.9317795865784388,
+                                 "residents": 25650386.0, "partial": True, "n": 12345}]}}
+    assert data_table(spec) == (
+        "<details class='data'><summary>The numbers in this chart</summary><div class='scroll'>"
+        "<table><tr><th>arrests a day (7-day mean)</th><th>ratio</th><th>residents</th>"
+        "<th>partial</th><th>n</th></tr><tr><td>296.7</td><td>0.932</td><td>25,650,386</td>"
+        "<td>yes</td><td>12,345</td></tr></table></div></details>")
+
+
 def test_the_report_inlines_the_dashboards_scroll_rule_from_its_stylesheet(
         html: str) -> None:
     """One source for the rule both pages share: the report's <style> holds the

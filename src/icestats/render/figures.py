@@ -8,6 +8,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
+from icestats.render.format import num
 from icestats.render.specs import CONFIG, NARROW, Width
 
 Spec = dict[str, Any]
@@ -77,6 +78,38 @@ def _largest_values(node: Any) -> list[dict[str, Any]]:
     return best
 
 
+def _titles(node: Any) -> dict[str, str]:
+    """Field -> the title the chart gives it (its axes', legends' and tooltips' titles), so
+    that the table's columns read as the chart's do rather than as the answer's keys."""
+    out: dict[str, str] = {}
+    if isinstance(node, dict):
+        if isinstance(node.get("field"), str) and isinstance(node.get("title"), str):
+            out.setdefault(node["field"], node["title"])
+        for v in node.values():
+            for k, t in _titles(v).items():
+                out.setdefault(k, t)
+    elif isinstance(node, list):
+        for v in node:
+            for k, t in _titles(v).items():
+                out.setdefault(k, t)
+    return out
+
+
+def _cell(v: object) -> str:
+    """A value as the chart's reader reads it: counts with separators, other numbers to
+    one decimal (296.7, 28.0; below 1, three: 0.932), yes/no, blanks for nulls (the table
+    showed 296.7142857142857, True and 25650386.0)."""
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float) and v.is_integer() and abs(v) >= 1000:
+        return num(int(v))
+    if isinstance(v, float):
+        return num(v, 1 if abs(v) >= 1 else 3)
+    return num(v) if isinstance(v, int) else str(v)
+
+
 def data_table(spec: Spec) -> str:
     """The chart's text alternative: its data as a table, folded under the chart (the
     values as the chart has them: the answer's rows, nulls shown as blanks)."""
@@ -88,9 +121,10 @@ def data_table(spec: Spec) -> str:
     shown = rows[:MAX_TABLE_ROWS]
     more = (f" (the first {MAX_TABLE_ROWS:,} of {len(rows):,} rows; all of them in the "
             "answer's --json)") if len(rows) > MAX_TABLE_ROWS else ""
-    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{'' if r.get(c) is None else esc(r.get(c))}</td>"
-                                    for c in cols) + "</tr>" for r in shown)
+    titles = _titles(spec)
+    head = "".join(f"<th>{esc(titles.get(c, c))}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{esc(_cell(r.get(c)))}</td>" for c in cols)
+                   + "</tr>" for r in shown)
     return (f"<details class='data'><summary>The numbers in this chart{esc(more)}</summary>"
             f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div></details>")
 
