@@ -121,7 +121,8 @@ def _days_covered(month: date, through: date) -> tuple[int, bool]:
 def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency",
               month: date | None = None) -> pa.Table:
     """Each monthly value (``month``'s only, when given) as every workbook and every
-    count-table vintage gave it, oldest first, and the change from the first."""
+    count-table vintage gave it, oldest first; ``filling`` where the workbook was pulled
+    before the month ended, and the change from the first workbook pulled after it."""
     import pyarrow as pa
 
     books = detention.revisions(con, table) if detention.has_workbooks(con) else None
@@ -135,11 +136,17 @@ def revisions(con: duckdb.DuckDBPyConnection, table: str = "book_ins_by_agency",
         return pa.table({"month": pa.array([], pa.date32())})
     con.register("revision_rows", pa.concat_tables(parts, promote_options="permissive"))
     try:
+        # a workbook pulled before the month ended gave it while it was still filling
+        # (June 2025: 9, 19,165, 35,202 book-ins, then 36,737 from the first pull after it):
+        # revisions are measured from the first workbook pulled after the month's end
         return arrow(con, """
-            SELECT *, value - first_value(value) OVER win AS change_from_first,
+            SELECT *, CASE WHEN NOT filling THEN value - first_value(value) OVER win
+                      END AS change_from_first,
                    count(*) OVER (PARTITION BY month, row_label) AS workbooks
-            FROM revision_rows WHERE $month IS NULL OR month = $month
-            WINDOW win AS (PARTITION BY month, row_label ORDER BY data_through, workbook)
+            FROM (SELECT *, data_through <= last_day(month) AS filling FROM revision_rows
+                  WHERE $month IS NULL OR month = $month)
+            WINDOW win AS (PARTITION BY month, row_label ORDER BY filling, data_through,
+                           workbook)
             ORDER BY month, row_label, data_through, workbook""", {"month": month})
     finally:
         con.unregister("revision_rows")

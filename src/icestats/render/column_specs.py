@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         DailyAnswer,
         GoalAnswer,
         OfficesAnswer,
+        RevisionsAnswer,
     )
 
 PERIOD_LABEL = {"quarter": lambda d: f"{d.year}-Q{(d.month - 1) // 3 + 1}",
@@ -289,13 +290,21 @@ def _detained_title(a: Answer) -> str:
     return f"Currently detained by criminality and arresting agency, data through {through}"
 
 
+def _table_words(a: Answer) -> str:
+    key = cast("RevisionsAnswer", a).table_key
+    return key.replace("_", " ").replace("book ins", "book-ins")
+
+
 REVISIONS = (
     Col("month", "month", kind="text", write=lambda r: f"{_day(r['month']):%Y-%m}"),
     text("row_label", "row"), text("workbook", "workbook", wrap=True),
-    Col("data_through", "data through", kind="text", priority=3),
+    Col("data_through", "pulled", "ICE's data-pull date printed in the workbook", kind="text",
+        priority=3),
     Col("value", "value", "as the workbook gives it"),
-    Col("change_from_first", "change from first", "against the first workbook", priority=2,
-        write=lambda r: f"{r['change_from_first']:+,.0f}" if r["workbooks"] > 1 else ""),
+    Col("change_from_first", "revision", "against the first workbook pulled after the "
+        "month ended", priority=2,
+        write=lambda r: "filling" if r["filling"] else f"{r['change_from_first']:+,.0f}"),
+    Col("filling", "filling", "pulled before the month ended", show=False),
     Col("workbooks", "workbooks", show=False))
 
 
@@ -317,5 +326,10 @@ SPECS: dict[tuple[str, str], Spec] = {
         _agency_columns, "ICE initial book-ins by arresting agency and month"),
     ("agency", "detained_by_criminality"): Spec(DETAINED, _detained_title),
     ("revisions", "rows"): Spec(
-        REVISIONS, "Revisions between workbooks (each month as each workbook gave it)"),
+        REVISIONS, lambda a: f"Revisions between workbooks: {_table_words(a)}, each month "
+        "as each workbook gave it",
+        caption=lambda a: "pulled: ICE's data-pull date printed in the workbook (a workbook "
+        "may hold a few days past it). filling: pulled before the month ended, so the month "
+        "was still being counted; a revision is measured from the first workbook pulled "
+        "after the month's end."),
 }
