@@ -342,3 +342,11 @@ def test_removal_date_is_the_departure_moved_into_the_fiscal_year_of_record(
             "count(*) FILTER (WHERE event_date = DATE '2016-10-03') FROM events "
             "WHERE kind = 'removals'").fetchall()[0]
     assert got == (5_470, sum(r == date(2016, 10, 3) for _, r in rows))
+
+
+def test_json_states_another_kinds_count_as_events(removals_db: Path) -> None:
+    """`--kind removals --json` said "count": "arrests" (the counting rule's name for
+    arrests' episodes) at the top and in its window: read as "arrests were counted"."""
+    got = json.loads(run("goal", "--kind", "removals", "--db", removals_db, "--json").stdout)
+    assert (got["count"], got["window"]["count"], got["window"]["kind"]) == \
+        ("events", "events", "removals")

@@ -130,6 +130,12 @@ class Coverage:
                 "incomplete_from": self.incomplete_from}
 
 
+def counted_as(kind: str, count: str) -> str:
+    """The counting rule as an answer states it: 'arrests' (episodes) is a kind's 'events'
+    for another kind (removals' JSON said "count": "arrests")."""
+    return "events" if kind != "arrests" and count == "arrests" else count
+
+
 @dataclass(frozen=True)
 class Slice:
     """What a question is asked over. ``window`` days ending at ``as_of`` (default: the
@@ -174,7 +180,8 @@ class Slice:
         return self.offices[0] if len(self.offices) == 1 else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "count": self.count, "scope": self.scope,
+        return {"kind": self.kind, "count": counted_as(self.kind, self.count),
+                "scope": self.scope,
                 "offices": list(self.offices) or None, "window_days": self.window,
                 "include_incomplete": self.include_incomplete,
                 "grain": {"time": self.time_grain, "place": self.place_grain}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from icestats.jsonout import plain
-from icestats.slices import Coverage, Source, Window
+from icestats.slices import Coverage, Source, Window, counted_as
 
 __all__ = ["Answer", "Coverage", "Source", "Window"]
 
@@ -30,8 +30,10 @@ class Answer:
         raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
+        kind = self.window.slice.kind if self.window is not None else "arrests"
         out = {"question": self.question, **self.body(), "window": self.window,
-               "count": self.count, "scope": self.scope, "source": self.source.to_dict(),
+               "count": counted_as(kind, self.count), "scope": self.scope,
+               "source": self.source.to_dict(),
                "synthetic": self.source.synthetic}
         if self.method:
             out["method"] = self.method
