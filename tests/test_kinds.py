@@ -339,3 +339,18 @@ def test_a_second_date_or_office_column_is_refused(tmp_path: Path, extra: str,
     db = tmp_path / "db.duckdb"
     r = run("ingest", path, "--db", db)
     assert r.exit_code == 1 and said in r.output and "\n" not in r.output.strip()
+
+
+@pytest.mark.parametrize("header,said", [
+    (["Removal Date", "Departed Date", "Area of Responsibility", "Docket AOR", "Gender"],
+     "two office columns, 'Area of Responsibility' and 'Docket AOR'"),
+    (["Event Date", "Event Area of Responsibility", "Responsible AOR", "Gender"],
+     "two office columns, 'Event Area of Responsibility' and 'Responsible AOR'")])
+def test_another_kinds_second_office_column_is_refused(tmp_path: Path, header: list[str],
+                                                       said: str) -> None:
+    """Arrests refused two office columns; removals and encounters took the first silently."""
+    path = _csv(tmp_path / "k.csv", [header, ["2024-03-01"] * 2 + ["CHI", "CHI", "Male"][
+        :len(header) - 2]])
+    r = run("ingest", path, "--db", tmp_path / "db.duckdb")
+    assert r.exit_code == 1 and said in r.output and "\n" not in r.output.strip()
+    assert not (tmp_path / "db.duckdb").exists()

@@ -221,7 +221,7 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
         if clash:
             raise LayoutProblem(kind_clash.message(kind, clash), row=index,
                                 column=next(iter(clash.values()))[0])
-        dupes = _duplicate_headers(cells) if kind == ARRESTS else None
+        dupes = _duplicate_headers(cells) if kind == ARRESTS else _two_offices(kind, cells)
         if dupes:
             raise LayoutProblem(dupes[1], row=index, column=dupes[0])
         named = {c for c in cells if isinstance(c, str)}
@@ -335,6 +335,18 @@ def _duplicate_headers(cells: Sequence[object]) -> tuple[str, str] | None:
             names.add(key)
             first.setdefault(field, cell)
     return None
+
+
+def _two_offices(kind: str, cells: Sequence[object]) -> tuple[str, str] | None:
+    """(cell, why) for a second office column of another kind's header: which one places
+    the records cannot be chosen silently (no real layout has two). Two dates can be: a
+    removal's Removal Date and Departed Date are both real, the first listed counts."""
+    spellings = {header_key(s) for s in kind_fields.OFFICES[kind]}
+    hits = [c for c in cells if isinstance(c, str) and header_key(c) in spellings]
+    if len({header_key(c) for c in hits}) < 2:
+        return None
+    return hits[1], (f"two office columns, '{hits[0].strip()}' and '{hits[1].strip()}': "
+                     "icestats cannot tell which one places the records (remove one)")
 
 
 def says_synthetic(rows: Sequence[Sequence[object]]) -> bool:
