@@ -20,7 +20,7 @@ import icestats
 from icestats import count_metrics
 from icestats.counts.vintages import Vintage, decide
 
-from conftest import release_db, run
+from conftest import dashboard, release_db, run
 
 COUNTS = Path(str(resources.files("icestats") / "data" / "counts"))
 WEEKLY = COUNTS / "ddp-weekly-event-counts" / "arrests_by_week.csv"
@@ -629,3 +629,16 @@ def test_goal_from_the_records_names_the_weekly_counts_past_them(tmp_path: Path)
     later = release_db(tmp_path / "b", rows=300, end=date(2025, 10, 31))
     assert run("ingest", WEEKLY, "--db", later).exit_code == 0
     assert json.loads(run("goal", "--db", later, "--json").stdout)["counts_note"] is None
+
+
+@pytest.mark.slow  # (a real browser: make test runs it)
+def test_dashboard_coverage_line_tells_the_tables_apart(counts_db: Path) -> None:
+    """Two count tables of one grain read the same ("arrests by day and state"): the five
+    states' file and mn_collateral.csv, Minnesota's only, split by apprehension type."""
+    with dashboard(counts_db) as (url, b):
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("body[data-ready='1']")
+        cover = " ".join((page.text_content("#coverage") or "").split())
+    assert "arrests by day and state, 2025-08-02 to 2026-03-10" in cover
+    assert "arrests by day and state (MN only) and apprehension type, " in cover

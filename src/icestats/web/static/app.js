@@ -306,6 +306,15 @@ function fail(text) {
   $("table-title").textContent = "Totals";
 }
 
+
+// A count table as the coverage line names it: its kind, grain, geography (one area's
+// only, when it names one) and split ("arrests by day and state (MN only) and apprehension
+// type": two tables of one grain read the same before).
+function tableGrain(t) {
+  const dims = typeof t.dims === "string" ? JSON.parse(t.dims || "[]") : (t.dims || []);
+  const geo = t.area ? `${t.geo_level} (${t.area} only)` : t.geo_level;
+  return `${t.kind} by ${t.grain} and ${geo}${dims.map((d) => ` and ${d.replaceAll("_", " ")}`).join("")}`;
+}
 function update() {
   const aor = [...$("aor").selectedOptions].map((o) => o.value).filter((v) => v);
   const kind = $("kind").value === "arrests" ? "" : $("kind").value;
@@ -326,7 +335,7 @@ async function init() {
     const kind = asked && loaded.includes(asked) ? asked : first;
     const offices = await getJSON("/api/offices" + (kind ? "?kind=" + kind : ""));
     const tables = (status.count_tables || []).length;
-    const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${t.kind} by ${t.grain} and ${t.geo_level}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
+    const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${tableGrain(t)}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
     STATUS = status;
     COUNTS = counts + ` Database: ${status.database}.`;
     for (const o of offices.offices) {
