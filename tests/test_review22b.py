@@ -211,6 +211,9 @@ def test_dashboard_view_menu_follows_the_kind(removals_db: Path) -> None:
         page.wait_for_selector("body[data-ready='1']")
         assert page.text_content("#view option[value='']") == \
             "Daily removals (chart and totals)"
+        # the kinds the store holds no records of are offered disabled
+        assert page.eval_on_selector_all("#kind option", "os => os.map(o => o.disabled)") \
+            == [True, True, True, True, False]  # arrests .. removals: removals only
         assert page.text_content("#page-title") == "ICE removals per day"
         # a store of removals only opens on them (it asked for arrests' offices and
         # never drew: "Daily arrests" over an error)

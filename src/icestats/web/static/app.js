@@ -333,6 +333,8 @@ async function init() {
     if (first && !location.search) history.replaceState(null, "", "?kind=" + first);
     const asked = state().kind;
     const kind = asked && loaded.includes(asked) ? asked : first;
+    // (a kind the store holds no records of is offered but not chosen: it answers nothing)
+    for (const opt of $("kind").options) opt.disabled = loaded.length > 0 && !loaded.includes(opt.value);
     const offices = await getJSON("/api/offices" + (kind ? "?kind=" + kind : ""));
     const tables = (status.count_tables || []).length;
     const counts = tables ? ` Published count tables: ${tables} (${status.count_tables.map((t) => `${tableGrain(t)}, ${t.coverage_start} to ${t.coverage_end}`).join("; ")}).` : "";
