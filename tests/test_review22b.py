@@ -353,3 +353,15 @@ def test_json_states_another_kinds_count_as_events(removals_db: Path) -> None:
     got = json.loads(run("goal", "--kind", "removals", "--db", removals_db, "--json").stdout)
     assert (got["count"], got["window"]["count"], got["window"]["kind"]) == \
         ("events", "events", "removals")
+
+
+def test_events_reads_a_neighbours_loss_only_beside_a_gain(removals_db: Path) -> None:
+    """The key "a neighbour ... lost removals while the event office gained: removals moved
+    rather than added" was printed under an event office that fell (SNA, x0.86)."""
+    got = json.loads(run("events", "--kind", "removals", "--event", EVENT, "--db",
+                         removals_db, "--json").stdout)
+    gained = got["events"][0]["added_per_day"] > 0
+    shown = " ".join(run("events", "--kind", "removals", "--event", EVENT, "--db",
+                         removals_db).output.split())
+    assert "* not a donor (a surge or an event of its own)." in shown
+    assert ("removals moved rather than added" in shown) == gained

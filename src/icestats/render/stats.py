@@ -122,9 +122,10 @@ def _event_detail(console: Console, r: EventsAnswer, e: dict[str, Any]) -> None:
     print_table(console, r, "displacement", e["displacement"][:8], padding=(0, 1),
                 title=f"Other offices, {e['window_days']} days after {e['date']} (nearest 8; "
                       "all in --json)")
-    console.print(Text(say("* not a donor (a surge or an event of its own). A neighbour "
-                           "whose interval lies below 1 lost arrests while the event office "
-                           "gained: arrests moved rather than added.", kind)))
+    gained = e["added_per_day"] > 0  # (the reading of a neighbour's loss needs a gain)
+    console.print(Text(say("* not a donor (a surge or an event of its own)." + (
+        " A neighbour whose interval lies below 1 lost arrests while the event office "
+        "gained: arrests moved rather than added." if gained else ""), kind)))
 
 
 def forecast(console: Console, r: ForecastAnswer) -> None:
