@@ -200,14 +200,15 @@ def detect_layout(rows: Sequence[Sequence[object]], office: str | None = None) -
     seen = False
     for index, cells in enumerate(rows[:HEADER_SCAN_ROWS]):
         few = len(_keys(cells) & _ANY_KIND) < MIN_KNOWN_HEADERS
-        if few and not _placed_kinds(cells):
+        placed = _placed_kinds(cells) if few else set()
+        if few and not placed:
             continue
         seen = True
         kind, name = header_kind(cells)
         found = match_header(cells) if kind == ARRESTS else \
             kind_fields.assign(kind, cells, header_key)
         if kind == ARRESTS and len(found) < MIN_KNOWN_HEADERS or \
-                few and kind not in _placed_kinds(cells):
+                few and kind not in placed:
             continue
         date_field = "apprehension_date" if kind == ARRESTS else "event_date"
         if date_field not in found:
@@ -329,9 +330,7 @@ def _duplicate_headers(cells: Sequence[object]) -> tuple[str, str] | None:
                 return cell, "column appears twice in the header"
             if field in REQUIRED and field in first:
                 what = "date" if field == "apprehension_date" else "office"
-                return cell, (f"two {what} columns, '{first[field].strip()}' and "
-                              f"'{cell.strip()}': icestats cannot tell which one counts "
-                              "(remove one)")
+                return cell, _two(what, first[field], cell, "counts")
             names.add(key)
             first.setdefault(field, cell)
     return None
@@ -345,8 +344,12 @@ def _two_offices(kind: str, cells: Sequence[object]) -> tuple[str, str] | None:
     hits = [c for c in cells if isinstance(c, str) and header_key(c) in spellings]
     if len({header_key(c) for c in hits}) < 2:
         return None
-    return hits[1], (f"two office columns, '{hits[0].strip()}' and '{hits[1].strip()}': "
-                     "icestats cannot tell which one places the records (remove one)")
+    return hits[1], _two("office", hits[0], hits[1], "places the records")
+
+
+def _two(what: str, first: str, second: str, does: str) -> str:
+    return (f"two {what} columns, '{first.strip()}' and '{second.strip()}': icestats cannot "
+            f"tell which one {does} (remove one)")
 
 
 def says_synthetic(rows: Sequence[Sequence[object]]) -> bool:

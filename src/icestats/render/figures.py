@@ -4,7 +4,7 @@ for the PNG/PDF page that puts every chart one below the other."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from html import escape
 from typing import Any
 
@@ -60,38 +60,32 @@ class Figures:
 MAX_TABLE_ROWS = 400
 
 
-def _largest_values(node: Any) -> list[dict[str, Any]]:
-    """The chart's main data: the longest ``values`` list anywhere in the specification
-    (the tail, goal and label layers hold a row or two)."""
-    best: list[dict[str, Any]] = []
+def _nodes(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in a specification, each before the ones inside it, in order."""
     if isinstance(node, dict):
-        values = node.get("values")
-        if isinstance(values, list) and values and isinstance(values[0], dict):
-            best = values
+        yield node
         for v in node.values():
-            found = _largest_values(v)
-            best = found if len(found) > len(best) else best
+            yield from _nodes(v)
     elif isinstance(node, list):
         for v in node:
-            found = _largest_values(v)
-            best = found if len(found) > len(best) else best
-    return best
+            yield from _nodes(v)
 
 
-def _titles(node: Any) -> dict[str, str]:
+def _largest_values(spec: Spec) -> list[dict[str, Any]]:
+    """The chart's main data: the longest ``values`` list anywhere in the specification
+    (the tail, goal and label layers hold a row or two); the first of the longest."""
+    found = [v for n in _nodes(spec) if isinstance(v := n.get("values"), list) and v
+             and isinstance(v[0], dict)]
+    return max(found, key=len, default=[])
+
+
+def _titles(spec: Spec) -> dict[str, str]:
     """Field -> the title the chart gives it (its axes', legends' and tooltips' titles), so
     that the table's columns read as the chart's do rather than as the answer's keys."""
     out: dict[str, str] = {}
-    if isinstance(node, dict):
-        if isinstance(node.get("field"), str) and isinstance(node.get("title"), str):
-            out.setdefault(node["field"], node["title"])
-        for v in node.values():
-            for k, t in _titles(v).items():
-                out.setdefault(k, t)
-    elif isinstance(node, list):
-        for v in node:
-            for k, t in _titles(v).items():
-                out.setdefault(k, t)
+    for n in _nodes(spec):
+        if isinstance(n.get("field"), str) and isinstance(n.get("title"), str):
+            out.setdefault(n["field"], n["title"])
     return out
 
 

@@ -153,16 +153,11 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
     kinds_table(console, s)
     cov = s.coverage
     others = s.kinds is not None and any(k != "arrests" for k in s.kinds["kind"].to_pylist())
-    if others:  # each kind's own days (arrests' alone said "None to None" over removals)
+    if others:  # each kind's own days and count (arrests' alone said "None to None" and
+        # "0 arrests" over a store of removals)
         console.print(Text("Coverage: " + "; ".join(
             f"{r['label']} {r['start']} to {r['end']}, complete through "
             f"{r['complete_through']}" for r in s.kind_rules.values()) + "."))
-    else:
-        console.print(f"Coverage: {cov.start} to {cov.end}; complete through "
-                      f"{cov.complete_through}" + (f", incomplete from {cov.incomplete_from} "
-                                                   "(reporting lag)" if cov.incomplete_from
-                                                   else ""))
-    if others:  # (each kind's count is in Event kinds above: "0 arrests" led a removals store)
         per_kind: dict[str, int] = {}
         for r in s.kinds.to_pylist():  # type: ignore[union-attr]  # (others: loaded)
             per_kind[r["kind"]] = per_kind.get(r["kind"], 0) + int(r["counted"] or 0)
@@ -170,6 +165,10 @@ def status(console: Console, s: StatusAnswer, db: str) -> None:
         console.print(f"Rows loaded {s.rows_loaded:,}: {counted} counted (after merging "
                       f"duplicate records); rejected {s.rows_rejected:,}.")
     else:
+        console.print(f"Coverage: {cov.start} to {cov.end}; complete through "
+                      f"{cov.complete_through}" + (f", incomplete from {cov.incomplete_from} "
+                                                   "(reporting lag)" if cov.incomplete_from
+                                                   else ""))
         console.print(f"Rows loaded {s.rows_loaded:,}: {s.arrests:,} arrests after merging "
                       f"{s.records_merged:,} duplicate records; rejected {s.rows_rejected:,}.")
     for label, items in (("Rejected rows by reason", s.rejects_by_reason),
